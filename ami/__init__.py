@@ -1,0 +1,1 @@
+"""The telephony adapter: AMI wire protocol, typed events, call tracking, actions, simulator."""

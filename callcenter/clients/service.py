@@ -1,0 +1,244 @@
+"""Clients: read with visibility, create and update with duplicate warnings and an audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from callcenter.audit.service import diff, record_change
+from callcenter.clients.exceptions import ClientInvalid, Duplicate, DuplicateClient
+from callcenter.clients.input import CleanClient, ClientInput, validate_client
+from callcenter.clients.models import Channel, Client, ClientEmail, ClientPhone, Segment, Tag
+from callcenter.errors import Forbidden, NotFound
+from callcenter.i18n import N_
+from callcenter.users.models import User
+from callcenter.users.roles import Permission, Role
+
+SCALARS = (
+    "kind",
+    "name",
+    "company_id",
+    "inn",
+    "kpp",
+    "ogrn",
+    "legal_address",
+    "postal_address",
+    "bank_name",
+    "bik",
+    "corr_account",
+    "settlement_account",
+    "owner_id",
+    "channel_id",
+    "segment_id",
+    "notes",
+)
+
+
+def visible_to(actor: User) -> ColumnElement[bool]:
+    """The clients ``actor`` may see: all, or a manager's own unless given all."""
+    if actor.sees_every_client:
+        return true()
+    return Client.owner_id == actor.id
+
+
+def _full() -> list[Any]:
+    return [
+        selectinload(Client.phones),
+        selectinload(Client.emails),
+        selectinload(Client.tags),
+        selectinload(Client.owner),
+        selectinload(Client.channel),
+        selectinload(Client.segment),
+        selectinload(Client.company),
+    ]
+
+
+async def get_client(session: AsyncSession, client_id: int, *, actor: User) -> Client:
+    if not actor.can(Permission.CLIENTS_VIEW):
+        raise Forbidden(N_("You may not see clients"))
+    client = await session.scalar(select(Client).where(Client.id == client_id).options(*_full()))
+    if client is None:
+        raise NotFound(N_("No such client"))
+    if not actor.sees_every_client and client.owner_id != actor.id:
+        raise Forbidden(N_("This client belongs to another manager"))
+    return client
+
+
+async def find_duplicates(
+    session: AsyncSession, clean: CleanClient, *, exclude_id: int | None = None
+) -> list[Duplicate]:
+    """Other live clients that already hold one of these phones, this INN or an e-mail."""
+    found: list[Duplicate] = []
+    live = Client.merged_into_id.is_(None)
+    if exclude_id is not None:
+        live = live & (Client.id != exclude_id)
+    if clean.phones:
+        rows = await session.execute(
+            select(ClientPhone.e164, Client.id, Client.name)
+            .join(Client, Client.id == ClientPhone.client_id)
+            .where(ClientPhone.e164.in_([p.e164 for p in clean.phones]), live)
+        )
+        found += [Duplicate("phone", e164, cid, name) for e164, cid, name in rows]
+    if clean.inn:
+        rows = await session.execute(
+            select(Client.inn, Client.id, Client.name).where(Client.inn == clean.inn, live)
+        )
+        found += [Duplicate("inn", inn, cid, name) for inn, cid, name in rows]
+    if clean.emails:
+        rows = await session.execute(
+            select(ClientEmail.email, Client.id, Client.name)
+            .join(Client, Client.id == ClientEmail.client_id)
+            .where(ClientEmail.email.in_(clean.emails), live)
+        )
+        found += [Duplicate("email", email, cid, name) for email, cid, name in rows]
+    return found
+
+
+async def _check_links(session: AsyncSession, clean: CleanClient, actor: User) -> None:
+    """References must exist; a restricted manager keeps the clients they create."""
+    errors: dict[str, str] = {}
+    if clean.company_id is not None:
+        company = await session.get(Client, clean.company_id)
+        if company is None or company.kind != "company" or company.merged_into_id:
+            errors["company_id"] = N_("No such company")
+    if clean.owner_id is not None:
+        owner = await session.get(User, clean.owner_id)
+        if owner is None or not owner.active:
+            errors["owner_id"] = N_("No such user")
+    for name, model in (("channel_id", Channel), ("segment_id", Segment)):
+        ref = getattr(clean, name)
+        if ref is not None and await session.get(model, ref) is None:
+            errors[name] = N_("No such entry")
+    if errors:
+        raise ClientInvalid(N_("Please correct the marked fields"), fields=errors)
+    if actor.role == Role.MANAGER and not actor.sees_all_clients:
+        clean.owner_id = actor.id
+
+
+async def _tags(session: AsyncSession, names: list[str]) -> list[Tag]:
+    if not names:
+        return []
+    existing = {t.name: t for t in await session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    for name in names:
+        if name not in existing:
+            existing[name] = Tag(name=name)
+            session.add(existing[name])
+    return [existing[n] for n in names]
+
+
+def snapshot(client: Client) -> dict[str, Any]:
+    """The audited view of a client: its fields, phones, e-mails and tags."""
+    data: dict[str, Any] = {name: getattr(client, name) for name in SCALARS}
+    data["phones"] = [
+        f"{p.e164}{' x' + p.extension if p.extension else ''} ({p.kind})" for p in client.phones
+    ]
+    data["emails"] = [e.email for e in client.emails]
+    data["tags"] = [t.name for t in client.tags]
+    return data
+
+
+async def _apply(session: AsyncSession, client: Client, clean: CleanClient) -> None:
+    for name in SCALARS:
+        setattr(client, name, getattr(clean, name))
+    client.phones = [
+        ClientPhone(number=p.number, e164=p.e164, extension=p.extension, kind=p.kind, position=i)
+        for i, p in enumerate(clean.phones)
+    ]
+    client.emails = [ClientEmail(email=e, position=i) for i, e in enumerate(clean.emails)]
+    client.tags = await _tags(session, clean.tags)
+
+
+async def create_client(
+    session: AsyncSession,
+    *,
+    data: ClientInput,
+    actor: User,
+    region: str,
+    allow_duplicates: bool = False,
+) -> Client:
+    if not actor.can(Permission.CLIENTS_EDIT):
+        raise Forbidden(N_("You may not create clients"))
+    clean = validate_client(data, region=region)
+    await _check_links(session, clean, actor)
+    if not allow_duplicates and (dups := await find_duplicates(session, clean)):
+        raise DuplicateClient(N_("Another client already has this phone, INN or e-mail"), dups)
+    client = Client(created_by_id=actor.id, phones=[], emails=[], tags=[])
+    await _apply(session, client, clean)
+    session.add(client)
+    await session.flush()
+    after = snapshot(client)
+    await record_change(
+        session,
+        actor=actor,
+        entity="client",
+        entity_id=client.id,
+        action="created",
+        changes=diff({}, after),
+    )
+    return await get_client(session, client.id, actor=actor)
+
+
+async def update_client(
+    session: AsyncSession,
+    *,
+    client_id: int,
+    data: ClientInput,
+    actor: User,
+    region: str,
+    allow_duplicates: bool = False,
+) -> Client:
+    if not actor.can(Permission.CLIENTS_EDIT):
+        raise Forbidden(N_("You may not edit clients"))
+    client = await get_client(session, client_id, actor=actor)
+    if client.merged_into_id:
+        raise ClientInvalid(N_("This client was merged into another one"))
+    clean = validate_client(data, region=region)
+    if clean.company_id == client.id:
+        raise ClientInvalid(
+            N_("Please correct the marked fields"),
+            fields={"company_id": N_("A client cannot belong to itself")},
+        )
+    await _check_links(session, clean, actor)
+    if not allow_duplicates and (
+        dups := await find_duplicates(session, clean, exclude_id=client.id)
+    ):
+        raise DuplicateClient(N_("Another client already has this phone, INN or e-mail"), dups)
+    before = snapshot(client)
+    await _apply(session, client, clean)
+    await session.flush()
+    changes = diff(before, snapshot(client))
+    if changes:
+        await record_change(
+            session,
+            actor=actor,
+            entity="client",
+            entity_id=client.id,
+            action="updated",
+            changes=changes,
+        )
+    session.expire(client)
+    return await get_client(session, client.id, actor=actor)
+
+
+def to_input(client: Client) -> ClientInput:
+    """A client's stored values as a form would submit them (for edit pages)."""
+    from callcenter.clients.input import PhoneInput
+
+    values = {
+        name: getattr(client, name) or ""
+        for name in SCALARS
+        if name not in ("company_id", "owner_id", "channel_id", "segment_id")
+    }
+    return ClientInput(
+        **values,
+        company_id=client.company_id,
+        owner_id=client.owner_id,
+        channel_id=client.channel_id,
+        segment_id=client.segment_id,
+        phones=[PhoneInput(p.number, p.kind) for p in client.phones],  # as typed, extension too
+        emails=[e.email for e in client.emails],
+        tags=[t.name for t in client.tags],
+    )

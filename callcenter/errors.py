@@ -1,0 +1,36 @@
+"""Domain errors: each carries a stable id, an HTTP status and per-field messages.
+
+One web middleware turns them into a page or a JSON body ``{error, message, fields}``.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    id = "error"
+    status = 400
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class NotFound(DomainError):
+    id = "not_found"
+    status = 404
+
+
+class Forbidden(DomainError):
+    id = "forbidden"
+    status = 403
+
+
+class Invalid(DomainError):
+    id = "invalid"
+    status = 422
+
+
+class Conflict(DomainError):
+    id = "conflict"
+    status = 409

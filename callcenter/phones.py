@@ -1,0 +1,68 @@
+"""Phone numbers: parse what a user typed into E.164 (plus extension digits) and display it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
+from callcenter.i18n import N_
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
+
+
+class PhoneError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Phone:
+    e164: str
+    extension: str = ""
+
+
+def parse_phone(raw: str, region: str = "RU") -> Phone:
+    """``8 (916) 123-45-67``, ``+7 916 1234567`` and ``9161234567`` all give ``+79161234567``."""
+    text = (raw or "").strip()
+    if not text:
+        raise PhoneError(N_("Phone number is empty"))
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException:
+        raise PhoneError(N_("Not a phone number")) from None
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneError(N_("Not a valid phone number: check the digits"))
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return Phone(e164=e164, extension=number.extension or "")
+
+
+def try_e164(raw: str, region: str = "RU") -> str | None:
+    """The E.164 form when ``raw`` is a valid number, else None (for search boxes)."""
+    try:
+        return parse_phone(raw, region).e164
+    except PhoneError:
+        return None
+
+
+def display_phone(e164: str, extension: str = "", region: str = "RU") -> str:
+    """National form for numbers of the home region, international for others."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    fmt = (
+        PhoneNumberFormat.NATIONAL
+        if phonenumbers.region_code_for_number(number) == region
+        else PhoneNumberFormat.INTERNATIONAL
+    )
+    text = phonenumbers.format_number(number, fmt)
+    return f"{text} ext. {extension}" if extension else text
+
+
+def normalize_email(raw: str) -> str:
+    email = (raw or "").strip().lower()
+    if not _EMAIL.fullmatch(email) or len(email) > 254:
+        raise ValueError("Not an e-mail address")
+    return email

@@ -1,0 +1,170 @@
+"""One frozen, typed settings object read from ``CALLCENTER_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+
+PREFIX = "CALLCENTER_"
+LANGUAGES = ("ru", "en")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line a user can act on."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None = None
+    data_dir: Path = Path("var")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    secret_key: str = field(default="", repr=False)
+    default_region: str = "RU"
+    default_language: str = "ru"
+    default_timezone: str = "Europe/Moscow"
+    currency: str = "RUB"
+    ami_host: str | None = None
+    ami_port: int = 5038
+    ami_username: str = "crm"
+    ami_secret: str = field(default="", repr=False)
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 900
+    session_max_age_seconds: int = 12 * 3600
+    cookie_secure: bool = False
+    log_level: str = "INFO"
+
+    @property
+    def pbx_configured(self) -> bool:
+        return bool(self.ami_host)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        reader = _Reader(env)
+        settings = cls(
+            database_url=reader.text("DATABASE_URL") or None,
+            data_dir=Path(reader.text("DATA_DIR") or "var"),
+            http_host=reader.text("HTTP_HOST") or "127.0.0.1",
+            http_port=reader.port("HTTP_PORT", 8080),
+            secret_key=reader.text("SECRET_KEY"),
+            default_region=reader.region("DEFAULT_REGION", "RU"),
+            default_language=reader.choice("DEFAULT_LANGUAGE", LANGUAGES, "ru"),
+            default_timezone=reader.timezone("DEFAULT_TIMEZONE", "Europe/Moscow"),
+            currency=(reader.text("CURRENCY") or "RUB").upper(),
+            ami_host=reader.text("AMI_HOST") or None,
+            ami_port=reader.port("AMI_PORT", 5038),
+            ami_username=reader.text("AMI_USERNAME") or "crm",
+            ami_secret=reader.text("AMI_SECRET"),
+            login_max_failures=reader.positive_int("LOGIN_MAX_FAILURES", 5),
+            login_lockout_seconds=reader.positive_int("LOGIN_LOCKOUT_SECONDS", 900),
+            session_max_age_seconds=reader.positive_int("SESSION_MAX_AGE_SECONDS", 12 * 3600),
+            cookie_secure=reader.boolean("COOKIE_SECURE", False),
+            log_level=reader.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+        )
+        if settings.database_url and not settings.database_url.startswith(
+            ("postgresql://", "postgresql+asyncpg://", "postgres://")
+        ):
+            url = _redact(settings.database_url)
+            raise SettingsError(f"{PREFIX}DATABASE_URL must be a postgresql:// URL, got {url!r}")
+        return settings
+
+    def with_secret_key(self) -> Settings:
+        """Return settings whose secret key is set, generating one under the data dir if needed.
+
+        A generated key is kept in ``<data_dir>/secret.key`` (mode 0600) so sessions survive a
+        restart; production deployments set ``CALLCENTER_SECRET_KEY`` instead.
+        """
+        if self.secret_key:
+            return self
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            key = path.read_text().strip()
+        else:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key = secrets.token_urlsafe(32)
+            path.write_text(key)
+            path.chmod(0o600)
+        return _replace(self, secret_key=key)
+
+
+def _replace(settings: Settings, **changes: object) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)  # type: ignore[arg-type]
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a URL before it goes into a message."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+class _Reader:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def text(self, name: str) -> str:
+        return self.env.get(PREFIX + name, "").strip()
+
+    def _fail(self, name: str, expected: str, value: str) -> SettingsError:
+        return SettingsError(f"{PREFIX}{name} must be {expected}, got {value!r}")
+
+    def port(self, name: str, default: int) -> int:
+        value = self.text(name)
+        if not value:
+            return default
+        if not value.isascii() or not value.isdigit() or not 0 < int(value) < 65536:
+            raise self._fail(name, "a port number from 1 to 65535", value)
+        return int(value)
+
+    def positive_int(self, name: str, default: int) -> int:
+        value = self.text(name)
+        if not value:
+            return default
+        if not value.isascii() or not value.isdigit() or int(value) <= 0:
+            raise self._fail(name, "a positive whole number", value)
+        return int(value)
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.text(name).lower()
+        if not value:
+            return default
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        raise self._fail(name, "true or false", value)
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self.text(name)
+        if not value:
+            return default
+        for option in allowed:
+            if value.lower() == option.lower():
+                return option
+        raise self._fail(name, "one of " + ", ".join(allowed), value)
+
+    def timezone(self, name: str, default: str) -> str:
+        value = self.text(name) or default
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self._fail(name, "an IANA time zone such as Europe/Moscow", value) from None
+        return value
+
+    def region(self, name: str, default: str) -> str:
+        value = (self.text(name) or default).upper()
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            raise self._fail(name, "a two-letter phone region such as RU", value)
+        return value

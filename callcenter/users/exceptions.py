@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from callcenter.errors import DomainError, Invalid
+
+
+class LoginFailed(DomainError):
+    id = "login_failed"
+    status = 401
+
+
+class AccountLocked(DomainError):
+    id = "account_locked"
+    status = 423
+
+
+class UserInvalid(Invalid):
+    id = "user_invalid"

@@ -1,0 +1,232 @@
+"""Users: create, update, authenticate (with lock-out), API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.audit.service import diff, record_change
+from callcenter.db import utcnow
+from callcenter.errors import NotFound
+from callcenter.i18n import N_
+from callcenter.settings import LANGUAGES
+from callcenter.users.exceptions import AccountLocked, LoginFailed, UserInvalid
+from callcenter.users.models import ApiToken, User
+from callcenter.users.passwords import (
+    MIN_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from callcenter.users.roles import Role
+
+AUDITED = (
+    "login",
+    "full_name",
+    "role",
+    "language",
+    "timezone",
+    "extension",
+    "sees_all_clients",
+    "active",
+)
+
+
+@dataclass
+class UserInput:
+    login: str = ""
+    full_name: str = ""
+    role: str = Role.OPERATOR
+    language: str = "ru"
+    timezone: str = "Europe/Moscow"
+    extension: str = ""
+    sees_all_clients: bool = False
+    active: bool = True
+    password: str = ""  # empty on update means: keep the current password
+
+
+def _validate(data: UserInput, *, creating: bool) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    login = data.login.strip().lower()
+    if not login or not all(c.isalnum() or c in "._-" for c in login) or len(login) > 64:
+        errors["login"] = N_("Login: letters, digits, dot, dash or underscore, up to 64")
+    if data.role not in tuple(Role):
+        errors["role"] = N_("Unknown role")
+    if data.language not in LANGUAGES:
+        errors["language"] = N_("Language must be ru or en")
+    try:
+        ZoneInfo(data.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = N_("Unknown time zone")
+    ext = data.extension.strip()
+    if ext and (not ext.isascii() or not ext.replace("*", "").replace("#", "").isalnum()):
+        errors["extension"] = N_("Extension: digits and letters only")
+    if (creating or data.password) and len(data.password) < MIN_LENGTH:
+        errors["password"] = N_("Password must be at least 8 characters")
+    return errors
+
+
+async def _check_unique(session: AsyncSession, data: UserInput, user_id: int | None) -> None:
+    errors: dict[str, str] = {}
+    login = data.login.strip().lower()
+    taken = await session.scalar(select(User.id).where(User.login == login))
+    if taken and taken != user_id:
+        errors["login"] = N_("This login is taken")
+    if data.extension.strip():
+        owner = await session.scalar(
+            select(User.id).where(User.extension == data.extension.strip())
+        )
+        if owner and owner != user_id:
+            errors["extension"] = N_("This extension belongs to another user")
+    if errors:
+        raise UserInvalid(N_("Please correct the marked fields"), fields=errors)
+
+
+def _snapshot(user: User) -> dict[str, object]:
+    return {name: getattr(user, name) for name in AUDITED}
+
+
+async def create_user(session: AsyncSession, *, data: UserInput, actor: User | None = None) -> User:
+    errors = _validate(data, creating=True)
+    if errors:
+        raise UserInvalid(N_("Please correct the marked fields"), fields=errors)
+    await _check_unique(session, data, None)
+    user = User(password_hash=hash_password(data.password))
+    _apply(user, data)
+    session.add(user)
+    await session.flush()
+    await record_change(
+        session,
+        actor=actor,
+        entity="user",
+        entity_id=user.id,
+        action="created",
+        changes={k: [None, v] for k, v in _snapshot(user).items()},
+    )
+    return user
+
+
+def _apply(user: User, data: UserInput) -> None:
+    user.login = data.login.strip().lower()
+    user.full_name = data.full_name.strip()
+    user.role = data.role
+    user.language = data.language
+    user.timezone = data.timezone
+    user.extension = data.extension.strip() or None
+    user.sees_all_clients = data.sees_all_clients
+    user.active = data.active
+
+
+async def update_user(
+    session: AsyncSession, *, user_id: int, data: UserInput, actor: User | None
+) -> User:
+    user = await get_user(session, user_id)
+    errors = _validate(data, creating=False)
+    if errors:
+        raise UserInvalid(N_("Please correct the marked fields"), fields=errors)
+    await _check_unique(session, data, user.id)
+    before = _snapshot(user)
+    _apply(user, data)
+    changes: dict[str, object] = dict(diff(before, _snapshot(user)))
+    if data.password:
+        user.password_hash = hash_password(data.password)
+        user.failed_logins = 0
+        user.locked_until = None
+        changes["password"] = ["***", "***"]
+    await session.flush()
+    if changes:
+        await record_change(
+            session,
+            actor=actor,
+            entity="user",
+            entity_id=user.id,
+            action="updated",
+            changes=changes,
+        )
+    return user
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound(N_("No such user"))
+    return user
+
+
+async def get_user_by_login(session: AsyncSession, login: str) -> User:
+    user = await session.scalar(select(User).where(User.login == login.strip().lower()))
+    if user is None:
+        raise NotFound(N_("No such user"))
+    return user
+
+
+async def list_users(session: AsyncSession) -> list[User]:
+    return list(await session.scalars(select(User).order_by(User.active.desc(), User.login)))
+
+
+async def count_users(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count(User.id))) or 0
+
+
+async def authenticate(
+    session: AsyncSession, *, login: str, password: str, max_failures: int, lockout_seconds: int
+) -> User:
+    """Check a login and password; lock the account after ``max_failures`` misses in a row.
+
+    Raises LoginFailed (same message whether the login or the password was wrong) or
+    AccountLocked. The caller commits even on failure, so the failure count is kept.
+    """
+    user = await session.scalar(
+        select(User).where(User.login == login.strip().lower()).with_for_update()
+    )
+    now = utcnow()
+    if user is not None and user.locked_until and user.locked_until > now:
+        raise AccountLocked(N_("Too many failed attempts: the account is locked for a while"))
+    if not verify_password(user.password_hash if user else None, password) or not user:
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= max_failures:
+                user.locked_until = now + timedelta(seconds=lockout_seconds)
+                user.failed_logins = 0
+        raise LoginFailed(N_("Wrong login or password"))
+    if not user.active:
+        raise LoginFailed(N_("Wrong login or password"))
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_token(session: AsyncSession, *, user: User, name: str = "") -> str:
+    """Create an API token; only its hash is stored, the token itself is returned once."""
+    token = "cc_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), name=name))
+    await session.flush()
+    return token
+
+
+async def user_for_token(session: AsyncSession, token: str) -> User | None:
+    row = await session.execute(
+        select(User, ApiToken.id)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
+    )
+    found = row.first()
+    if found is None or not found[0].active:
+        return None
+    await session.execute(
+        update(ApiToken).where(ApiToken.id == found[1]).values(last_used_at=utcnow())
+    )
+    return found[0]

@@ -1,0 +1,156 @@
+"""Shared fixtures: a real PostgreSQL (embedded, or CALLCENTER_DATABASE_URL), the real app."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.cli import _runtime_dir
+from callcenter.db import Base, make_engine, make_sessionmaker
+from callcenter.migrate import upgrade
+from callcenter.models import load_all
+from callcenter.settings import Settings
+from callcenter.users.models import User
+from callcenter.users.service import UserInput, create_user
+from web.app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+
+
+def with_database(url: str, database: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + database))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh database for this test run, migrated to the newest schema."""
+    _runtime_dir()
+    given = os.environ.get("CALLCENTER_DATABASE_URL")
+    server: Any = None
+    if given:
+        base_url = given
+    else:
+        import pgserver
+
+        (ROOT / "var").mkdir(exist_ok=True)
+        server = pgserver.get_server(ROOT / "var" / "test-pg", cleanup_mode="stop")
+        base_url = server.get_uri("postgres")
+    name = f"cc_test_{uuid.uuid4().hex[:10]}"
+    _admin(base_url, f'CREATE DATABASE "{name}"')
+    url = with_database(base_url, name)
+    upgrade(url)
+    yield url
+    _admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    del server
+
+
+def _admin(url: str, sql: str) -> None:
+    import asyncio
+
+    async def run() -> None:
+        engine = make_engine(url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        secret_key="test-secret",
+        login_max_failures=3,
+        login_lockout_seconds=600,
+    )
+
+
+@pytest.fixture
+async def clean_db(database_url: str) -> AsyncIterator[None]:
+    load_all()
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    engine = make_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+    yield
+
+
+@pytest.fixture
+async def db_session(database_url: str, clean_db: None) -> AsyncIterator[AsyncSession]:
+    engine = make_engine(database_url)
+    async with make_sessionmaker(engine)() as session:
+        yield session
+    await engine.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings, clean_db: None) -> Any:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(aiohttp_client: Any, app: Any) -> Any:
+    return await aiohttp_client(app)
+
+
+@pytest.fixture
+def make_user(database_url: str, clean_db: None) -> Any:
+    """Create a user straight in the database: ``await make_user("manager", login="m1")``."""
+
+    async def make(role: str, **fields: Any) -> User:
+        fields.setdefault("login", f"{role}{uuid.uuid4().hex[:6]}")
+        fields.setdefault("password", PASSWORD)
+        fields.setdefault("language", "en")
+        engine = make_engine(database_url)
+        async with make_sessionmaker(engine).begin() as session:
+            user = await create_user(session, data=UserInput(role=role, **fields))
+        await engine.dispose()
+        return user
+
+    return make
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+async def csrf_of(client: Any, path: str = "/login") -> str:
+    response = await client.get(path)
+    match = CSRF_RE.search(await response.text())
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+async def sign_in(client: Any, user: User, password: str = PASSWORD) -> str:
+    """Sign ``user`` in through the real form; returns the session's CSRF token."""
+    token = await csrf_of(client)
+    response = await client.post(
+        "/login",
+        data={"login": user.login, "password": password, "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert response.status == 302, await response.text()
+    return await csrf_of(client, "/profile")
+
+
+@pytest.fixture
+def signed_in(client: Any, make_user: Any) -> Any:
+    """``client, user, csrf = await signed_in("manager")``."""
+
+    async def go(role: str, **fields: Any) -> tuple[Any, User, str]:
+        user = await make_user(role, **fields)
+        return client, user, await sign_in(client, user)
+
+    return go

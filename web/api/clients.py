@@ -1,0 +1,147 @@
+"""JSON API for clients: ``/api/v1/clients``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from callcenter.clients.exceptions import ClientInvalid, DuplicateClient
+from callcenter.clients.models import Client
+from callcenter.clients.search import ClientQuery, search_clients
+from callcenter.clients.service import create_client as create
+from callcenter.clients.service import get_client as fetch
+from callcenter.clients.service import to_input
+from callcenter.clients.service import update_client as update
+from callcenter.users.roles import Permission
+from web.auth import current_user, requires
+from web.errors import error_body
+from web.forms import BadJson, client_input_from_json
+from web.keys import SESSIONMAKER, SETTINGS
+from web.views.clients import query_from_request
+
+
+def client_json(client: Client) -> dict[str, Any]:
+    def ref(obj: Any, label: str = "name") -> dict[str, Any] | None:
+        return {"id": obj.id, label: getattr(obj, label)} if obj is not None else None
+
+    return {
+        "id": client.id,
+        "kind": client.kind,
+        "name": client.name,
+        "company": ref(client.company),
+        "inn": client.inn,
+        "kpp": client.kpp,
+        "ogrn": client.ogrn,
+        "legal_address": client.legal_address,
+        "postal_address": client.postal_address,
+        "bank_name": client.bank_name,
+        "bik": client.bik,
+        "corr_account": client.corr_account,
+        "settlement_account": client.settlement_account,
+        "phones": [
+            {"number": p.number, "e164": p.e164, "extension": p.extension or None, "kind": p.kind}
+            for p in client.phones
+        ],
+        "emails": [e.email for e in client.emails],
+        "owner": ref(client.owner, "login"),
+        "channel": ref(client.channel),
+        "segment": ref(client.segment),
+        "tags": [t.name for t in client.tags],
+        "notes": client.notes,
+        "created_at": client.created_at.isoformat(),
+        "updated_at": client.updated_at.isoformat(),
+    }
+
+
+async def _body(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ClientInvalid("The body must be a JSON object") from None
+
+
+def _duplicate_response(exc: DuplicateClient) -> web.Response:
+    body = error_body(exc.id, exc.message, exc.fields)
+    body["duplicates"] = [
+        {"field": d.field, "value": d.value, "client_id": d.client_id, "client_name": d.client_name}
+        for d in exc.duplicates
+    ]
+    return web.json_response(body, status=exc.status)
+
+
+@requires(Permission.CLIENTS_VIEW)
+async def list_clients(request: web.Request) -> web.Response:
+    query: ClientQuery = query_from_request(request)
+    async with request.app[SESSIONMAKER]() as session:
+        page = await search_clients(
+            session, query, actor=current_user(request), region=request.app[SETTINGS].default_region
+        )
+    return web.json_response(
+        {
+            "items": [client_json(c) for c in page.items],
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": page.total,
+            "total_capped": page.total_capped,
+        }
+    )
+
+
+@requires(Permission.CLIENTS_VIEW)
+async def get_client(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        client = await fetch(session, int(request.match_info["id"]), actor=current_user(request))
+    return web.json_response(client_json(client))
+
+
+@requires(Permission.CLIENTS_EDIT)
+async def create_client(request: web.Request) -> web.Response:
+    body = await _body(request)
+    try:
+        data = client_input_from_json(body)
+        async with request.app[SESSIONMAKER].begin() as session:
+            client = await create(
+                session,
+                data=data,
+                actor=current_user(request),
+                region=request.app[SETTINGS].default_region,
+                allow_duplicates=bool(body.get("allow_duplicates")),
+            )
+    except BadJson as exc:
+        raise ClientInvalid(str(exc)) from None
+    except DuplicateClient as exc:
+        return _duplicate_response(exc)
+    return web.json_response(
+        client_json(client), status=201, headers={"Location": f"/api/v1/clients/{client.id}"}
+    )
+
+
+@requires(Permission.CLIENTS_EDIT)
+async def update_client(request: web.Request) -> web.Response:
+    """PUT replaces the client; PATCH changes only the keys given."""
+    client_id = int(request.match_info["id"])
+    body = await _body(request)
+    actor = current_user(request)
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            base = (
+                to_input(await fetch(session, client_id, actor=actor))
+                if request.method == "PATCH"
+                else None
+            )
+            data = client_input_from_json(body, base)
+            client = await update(
+                session,
+                client_id=client_id,
+                data=data,
+                actor=actor,
+                region=request.app[SETTINGS].default_region,
+                allow_duplicates=bool(body.get("allow_duplicates")),
+            )
+    except BadJson as exc:
+        raise ClientInvalid(str(exc)) from None
+    except DuplicateClient as exc:
+        return _duplicate_response(exc)
+    return web.json_response(client_json(client))

@@ -1,0 +1,69 @@
+"""``create_app(settings)``: the one place the web application is assembled."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from aiohttp_session import setup as setup_session
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from callcenter.db import make_engine, make_sessionmaker
+from callcenter.settings import Settings
+from web import i18n, routes
+from web.auth import auth_middleware
+from web.csrf import csrf_middleware
+from web.errors import error_middleware
+from web.keys import ENGINE, PBX_LINK, SESSIONMAKER, SETTINGS, PbxLink
+from web.templating import context_processor
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    assert settings.database_url, "the command line resolves the database URL before the app"
+    engine = make_engine(settings.database_url)
+    app[ENGINE] = engine
+    app[SESSIONMAKER] = make_sessionmaker(engine)
+    yield
+    await engine.dispose()
+
+
+def _session_storage(settings: Settings) -> EncryptedCookieStorage:
+    key = hashlib.sha256(settings.secret_key.encode()).digest()  # 32 bytes for Fernet
+    return EncryptedCookieStorage(
+        key,
+        cookie_name="cc_session",
+        httponly=True,
+        samesite="Lax",
+        secure=settings.cookie_secure,
+        max_age=settings.session_max_age_seconds,
+    )
+
+
+def _templates(app: web.Application) -> None:
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(ROOT / "templates"),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        context_processors=[context_processor],
+    )
+    i18n.install(env)
+
+
+def create_app(settings: Settings) -> web.Application:
+    settings = settings.with_secret_key()
+    app = web.Application(middlewares=[error_middleware])
+    app[SETTINGS] = settings
+    app[PBX_LINK] = PbxLink(configured=settings.pbx_configured)
+    setup_session(app, _session_storage(settings))
+    app.middlewares.extend([auth_middleware, csrf_middleware])
+    _templates(app)
+    app.cleanup_ctx.append(database_ctx)
+    routes.setup(app, static_dir=ROOT / "web" / "static")
+    return app

@@ -1,0 +1,121 @@
+"""Who is asking, and may they: sessions, API tokens, the access each handler declares.
+
+Every handler declares its access with ``@public``, ``@signed_in`` or ``@requires(...)``;
+the middleware refuses a handler that declares none, so no route is left unchecked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp_session import get_session
+
+from callcenter.errors import DomainError, Forbidden
+from callcenter.i18n import N_
+from callcenter.users.models import User
+from callcenter.users.roles import Permission
+from callcenter.users.service import get_user, user_for_token
+from web import i18n
+from web.keys import AUTH_VIA, SESSIONMAKER, SETTINGS, USER
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ACCESS = "__access__"
+PUBLIC, SIGNED_IN = "public", "signed_in"
+
+
+class NotSignedIn(DomainError):
+    id = "not_signed_in"
+    status = 401
+
+
+def public(handler: Handler) -> Handler:
+    setattr(handler, ACCESS, PUBLIC)
+    return handler
+
+
+def signed_in(handler: Handler) -> Handler:
+    setattr(handler, ACCESS, SIGNED_IN)
+    return handler
+
+
+def requires(*permissions: Permission) -> Callable[[Handler], Handler]:
+    def mark(handler: Handler) -> Handler:
+        setattr(handler, ACCESS, frozenset(permissions))
+        return handler
+
+    return mark
+
+
+def password_version(user: User) -> str:
+    """Changes when the password does, so a new password signs out other sessions."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def current_user(request: web.Request) -> User:
+    user = request.get(USER)
+    if not isinstance(user, User):
+        raise NotSignedIn(N_("Please sign in"))
+    return user
+
+
+async def _user_from_request(request: web.Request) -> tuple[User | None, str | None]:
+    sessionmaker = request.app[SESSIONMAKER]
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        async with sessionmaker.begin() as session:
+            return await user_for_token(session, header[7:].strip()), "token"
+    session_data = await get_session(request)
+    user_id = session_data.get("uid")
+    if not user_id:
+        return None, None
+    async with sessionmaker() as session:
+        try:
+            user = await get_user(session, int(user_id))
+        except DomainError:
+            user = None
+    if user is None or not user.active or session_data.get("pwv") != password_version(user):
+        session_data.invalidate()
+        return None, None
+    return user, "session"
+
+
+def _resolve_handler(request: web.Request) -> Any:
+    handler = request.match_info.handler
+    return getattr(handler, "__func__", handler)
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    access = getattr(_resolve_handler(request), ACCESS, None)
+    if request.match_info.http_exception is not None or request.path.startswith("/static/"):
+        return await handler(request)
+    if access is None:
+        raise Forbidden(N_("This page declares no access rule"))
+    user, via = await _user_from_request(request)
+    request[USER], request[AUTH_VIA] = user, via or ""
+    settings = request.app[SETTINGS]
+    i18n.LANGUAGE.set(user.language if user else _anonymous_language(request, settings))
+    i18n.TIMEZONE.set(user.timezone if user else settings.default_timezone)
+    i18n.REGION.set(settings.default_region)
+    if access == PUBLIC:
+        return await handler(request)
+    if user is None:
+        if request.path.startswith("/api/") or via == "token":
+            raise NotSignedIn(N_("Please sign in"))
+        raise web.HTTPFound(f"/login?next={request.path_qs}")
+    if access != SIGNED_IN and not all(user.can(p) for p in access):
+        raise Forbidden(N_("Your role does not allow this"))
+    return await handler(request)
+
+
+def _anonymous_language(request: web.Request, settings: Any) -> str:
+    lang = request.query.get("lang") or request.cookies.get("lang") or ""
+    if lang in ("ru", "en"):
+        return lang
+    accept = request.headers.get("Accept-Language", "")
+    if accept[:2] in ("ru", "en"):
+        return accept[:2]
+    return settings.default_language

@@ -1,0 +1,100 @@
+"""Reading HTML form posts and JSON bodies into domain inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from multidict import MultiDictProxy
+
+from callcenter.clients.input import ClientInput, PhoneInput
+
+CLIENT_TEXT_FIELDS = (
+    "kind",
+    "name",
+    "inn",
+    "kpp",
+    "ogrn",
+    "legal_address",
+    "postal_address",
+    "bank_name",
+    "bik",
+    "corr_account",
+    "settlement_account",
+    "notes",
+)
+CLIENT_REF_FIELDS = ("company_id", "owner_id", "channel_id", "segment_id")
+
+
+def form_bool(form: MultiDictProxy[Any], name: str) -> bool:
+    return str(form.get(name, "")).lower() in ("1", "on", "true", "yes")
+
+
+def optional_int(value: Any) -> int | None:
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def client_input_from_form(form: MultiDictProxy[Any]) -> ClientInput:
+    """Phones come as parallel ``phone_number``/``phone_kind`` lists, tags comma-separated."""
+    numbers = [str(v) for v in form.getall("phone_number", [])]
+    kinds = [str(v) for v in form.getall("phone_kind", [])]
+    phones = [
+        PhoneInput(n, kinds[i] if i < len(kinds) else "mobile") for i, n in enumerate(numbers)
+    ]
+    return ClientInput(
+        **{name: str(form.get(name, "")) for name in CLIENT_TEXT_FIELDS},
+        **{name: optional_int(form.get(name)) for name in CLIENT_REF_FIELDS},
+        phones=phones,
+        emails=[str(v) for v in form.getall("email", [])],
+        tags=[t for t in str(form.get("tags", "")).split(",") if t.strip()],
+    )
+
+
+class BadJson(ValueError):
+    pass
+
+
+def client_input_from_json(body: Any, base: ClientInput | None = None) -> ClientInput:
+    """A JSON client (as the API gives it) into an input; absent keys keep ``base``'s values."""
+    if not isinstance(body, dict):
+        raise BadJson("The body must be a JSON object")
+    data = base or ClientInput()
+    for name in CLIENT_TEXT_FIELDS:
+        if name in body:
+            setattr(data, name, "" if body[name] is None else str(body[name]))
+    for name in CLIENT_REF_FIELDS:
+        key = name.removesuffix("_id") if name in ("owner_id", "channel_id", "segment_id") else name
+        value = body.get(name, body.get(key, ...))
+        if value is not ...:
+            setattr(data, name, _ref(value))
+    if "phones" in body:
+        data.phones = [_phone(p) for p in _list(body["phones"], "phones")]
+    if "emails" in body:
+        data.emails = [str(e) for e in _list(body["emails"], "emails")]
+    if "tags" in body:
+        data.tags = [str(t) for t in _list(body["tags"], "tags")]
+    return data
+
+
+def _ref(value: Any) -> int | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise BadJson("References are given by numeric id")
+    return int(value)
+
+
+def _list(value: Any, name: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise BadJson(f"{name} must be a list")
+    return value
+
+
+def _phone(value: Any) -> PhoneInput:
+    if isinstance(value, str):
+        return PhoneInput(value)
+    if isinstance(value, dict) and isinstance(value.get("number"), str):
+        return PhoneInput(value["number"], str(value.get("kind") or "mobile"))
+    raise BadJson("A phone is a string or {number, kind}")

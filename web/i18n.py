@@ -1,0 +1,47 @@
+"""The request's language for templates and messages, and Jinja filters that follow it."""
+
+from __future__ import annotations
+
+import contextvars
+from datetime import datetime
+from decimal import Decimal
+
+import jinja2
+
+from callcenter import i18n
+from callcenter.phones import display_phone
+
+LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="ru")
+TIMEZONE: contextvars.ContextVar[str] = contextvars.ContextVar("timezone", default="Europe/Moscow")
+REGION: contextvars.ContextVar[str] = contextvars.ContextVar("region", default="RU")
+
+
+def gettext(message: str) -> str:
+    return i18n.translations(LANGUAGE.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return i18n.translations(LANGUAGE.get()).ngettext(singular, plural, n)
+
+
+def _number(value: int | float | Decimal) -> str:
+    return i18n.format_number(value, LANGUAGE.get())
+
+
+def _money(value: Decimal, currency: str = "RUB") -> str:
+    return i18n.format_money(value, currency, LANGUAGE.get())
+
+
+def _when(value: datetime | None, fmt: str = "short") -> str:
+    return i18n.format_when(value, LANGUAGE.get(), TIMEZONE.get(), fmt)
+
+
+def _phone(e164: str, extension: str = "") -> str:
+    return display_phone(e164, extension, REGION.get())
+
+
+def install(env: jinja2.Environment) -> None:
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(number=_number, money=_money, when=_when, phone=_phone, t=gettext)
+    env.globals.update(LANGUAGE_NAMES=i18n.LANGUAGE_NAMES)

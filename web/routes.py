@@ -1,0 +1,47 @@
+"""Every URL of the app, in one table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from web.api import clients as api_clients
+from web.views import admin, auth, clients, health
+
+
+def setup(app: web.Application, *, static_dir: Path) -> None:
+    r = app.router
+    r.add_get("/health", health.health)
+    r.add_get("/", auth.home)
+    r.add_get("/login", auth.login_page)
+    r.add_post("/login", auth.login)
+    r.add_post("/logout", auth.logout)
+    r.add_get("/profile", auth.profile_page)
+    r.add_post("/profile", auth.profile_save)
+
+    r.add_get("/clients", clients.client_list)
+    r.add_get("/clients/new", clients.new_page)
+    r.add_post("/clients/new", clients.create)
+    r.add_get("/clients/{id:\\d+}", clients.card)
+    r.add_get("/clients/{id:\\d+}/edit", clients.edit_page)
+    r.add_post("/clients/{id:\\d+}/edit", clients.update)
+    r.add_get("/clients/{id:\\d+}/merge", clients.merge_page)
+    r.add_post("/clients/{id:\\d+}/merge", clients.merge)
+
+    r.add_get("/admin/users", admin.user_list)
+    r.add_get("/admin/users/new", admin.user_new_page)
+    r.add_post("/admin/users/new", admin.user_create)
+    r.add_get("/admin/users/{id:\\d+}", admin.user_edit_page)
+    r.add_post("/admin/users/{id:\\d+}", admin.user_update)
+    r.add_post("/admin/users/{id:\\d+}/token", admin.user_token)
+    r.add_get("/admin/lists", admin.lists_page)
+    r.add_post("/admin/lists/{kind:channel|segment}", admin.list_save)
+
+    r.add_get("/api/v1/clients", api_clients.list_clients)
+    r.add_post("/api/v1/clients", api_clients.create_client)
+    r.add_get("/api/v1/clients/{id:\\d+}", api_clients.get_client)
+    r.add_patch("/api/v1/clients/{id:\\d+}", api_clients.update_client)
+    r.add_put("/api/v1/clients/{id:\\d+}", api_clients.update_client)
+
+    r.add_static("/static/", static_dir, name="static")

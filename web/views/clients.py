@@ -1,0 +1,240 @@
+"""Client pages: the searchable list, the card, create/edit with duplicate warnings, merge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.audit.service import list_history
+from callcenter.clients import lists
+from callcenter.clients.exceptions import ClientInvalid, DuplicateClient
+from callcenter.clients.input import ClientInput, PhoneInput
+from callcenter.clients.merge import merge_clients
+from callcenter.clients.models import Client
+from callcenter.clients.search import ClientQuery, search_clients
+from callcenter.clients.service import create_client, get_client, to_input, update_client
+from callcenter.users.models import User
+from callcenter.users.roles import Permission, Role
+from callcenter.users.service import list_users
+from web.auth import current_user, requires
+from web.forms import client_input_from_form, form_bool, optional_int
+from web.keys import SESSIONMAKER, SETTINGS
+
+
+def query_from_request(request: web.Request) -> ClientQuery:
+    q = request.query
+    page = optional_int(q.get("page")) or 1
+    return ClientQuery(
+        q=q.get("q", ""),
+        phone=q.get("phone", ""),
+        inn=q.get("inn", ""),
+        email=q.get("email", ""),
+        owner_id=optional_int(q.get("owner")),
+        channel_id=optional_int(q.get("channel")),
+        segment_id=optional_int(q.get("segment")),
+        tag_id=optional_int(q.get("tag")),
+        kind=q.get("kind", ""),
+        sort=q.get("sort", "name"),
+        page=page,
+        per_page=min(optional_int(q.get("per_page")) or 50, 200),
+    )
+
+
+async def _choices(session: AsyncSession, actor: User) -> dict[str, Any]:
+    users = [u for u in await list_users(session) if u.active]
+    return {
+        "owners": [u for u in users if u.role in (Role.MANAGER, Role.ADMIN)],
+        "channels": await lists.list_entries(session, "channel"),
+        "segments": await lists.list_entries(session, "segment"),
+        "tags": await lists.list_tags(session),
+        "may_choose_owner": actor.sees_every_client and actor.role != Role.OPERATOR,
+    }
+
+
+@requires(Permission.CLIENTS_VIEW)
+@aiohttp_jinja2.template("clients/list.html")
+async def client_list(request: web.Request) -> dict[str, Any]:
+    actor = current_user(request)
+    query = query_from_request(request)
+    async with request.app[SESSIONMAKER]() as session:
+        page = await search_clients(
+            session, query, actor=actor, region=request.app[SETTINGS].default_region
+        )
+        choices = await _choices(session, actor)
+    args = {k: v for k, v in request.query.items() if k != "page" and v}
+    return {"page": page, "query": query, "args": args, **choices}
+
+
+@requires(Permission.CLIENTS_VIEW)
+@aiohttp_jinja2.template("clients/card.html")
+async def card(request: web.Request) -> dict[str, Any]:
+    actor = current_user(request)
+    client_id = int(request.match_info["id"])
+    async with request.app[SESSIONMAKER]() as session:
+        client = await get_client(session, client_id, actor=actor)
+        if client.merged_into_id:
+            raise web.HTTPFound(f"/clients/{client.merged_into_id}")
+        merged_ids = list(
+            await session.scalars(select(Client.id).where(Client.merged_into_id == client.id))
+        )
+        members = list(
+            await session.scalars(
+                select(Client)
+                .where(Client.company_id == client.id, Client.merged_into_id.is_(None))
+                .order_by(Client.name)
+            )
+        )
+        history = await list_history(session, entity="client", entity_ids=[client.id, *merged_ids])
+    return {"client": client, "members": members, "history": history, "merged_ids": merged_ids}
+
+
+def _blank_form() -> ClientInput:
+    return ClientInput(phones=[PhoneInput("")], emails=[""])
+
+
+async def _form_context(
+    request: web.Request,
+    form: ClientInput,
+    *,
+    client: Client | None,
+    errors: dict[str, str] | None = None,
+    message: str = "",
+    duplicates: list[Any] | None = None,
+) -> dict[str, Any]:
+    async with request.app[SESSIONMAKER]() as session:
+        choices = await _choices(session, current_user(request))
+        company = await session.get(Client, form.company_id) if form.company_id else None
+    if not form.phones:
+        form.phones = [PhoneInput("")]
+    if not form.emails:
+        form.emails = [""]
+    return {
+        "form": form,
+        "client": client,
+        "errors": errors or {},
+        "message": message,
+        "duplicates": duplicates or [],
+        "company": company,
+        **choices,
+    }
+
+
+@requires(Permission.CLIENTS_EDIT)
+async def new_page(request: web.Request) -> web.StreamResponse:
+    form = _blank_form()
+    form.kind = request.query.get("kind", "person")
+    if request.query.get("phone"):
+        form.phones = [PhoneInput(request.query["phone"])]
+    form.company_id = optional_int(request.query.get("company"))
+    context = await _form_context(request, form, client=None)
+    return aiohttp_jinja2.render_template("clients/form.html", request, context)
+
+
+async def _save(request: web.Request, client_id: int | None) -> web.StreamResponse:
+    actor = current_user(request)
+    form = await request.post()
+    data = client_input_from_form(form)
+    region = request.app[SETTINGS].default_region
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            kwargs = {
+                "data": data,
+                "actor": actor,
+                "region": region,
+                "allow_duplicates": form_bool(form, "allow_duplicates"),
+            }
+            if client_id is None:
+                client = await create_client(session, **kwargs)
+            else:
+                client = await update_client(session, client_id=client_id, **kwargs)
+    except DuplicateClient as exc:
+        return await _render_form(
+            request, data, client_id, exc.fields, exc.message, exc.duplicates, status=409
+        )
+    except ClientInvalid as exc:
+        return await _render_form(request, data, client_id, exc.fields, exc.message, [], 422)
+    raise web.HTTPFound(f"/clients/{client.id}")
+
+
+async def _render_form(
+    request: web.Request,
+    data: ClientInput,
+    client_id: int | None,
+    errors: dict[str, str],
+    message: str,
+    duplicates: list[Any],
+    status: int,
+) -> web.StreamResponse:
+    client = None
+    if client_id is not None:
+        async with request.app[SESSIONMAKER]() as session:
+            client = await get_client(session, client_id, actor=current_user(request))
+    context = await _form_context(
+        request, data, client=client, errors=errors, message=message, duplicates=duplicates
+    )
+    return aiohttp_jinja2.render_template("clients/form.html", request, context, status=status)
+
+
+@requires(Permission.CLIENTS_EDIT)
+async def create(request: web.Request) -> web.StreamResponse:
+    return await _save(request, None)
+
+
+@requires(Permission.CLIENTS_EDIT)
+async def edit_page(request: web.Request) -> web.StreamResponse:
+    async with request.app[SESSIONMAKER]() as session:
+        client = await get_client(
+            session, int(request.match_info["id"]), actor=current_user(request)
+        )
+    context = await _form_context(request, to_input(client), client=client)
+    return aiohttp_jinja2.render_template("clients/form.html", request, context)
+
+
+@requires(Permission.CLIENTS_EDIT)
+async def update(request: web.Request) -> web.StreamResponse:
+    return await _save(request, int(request.match_info["id"]))
+
+
+@requires(Permission.CLIENTS_MERGE)
+@aiohttp_jinja2.template("clients/merge.html")
+async def merge_page(request: web.Request) -> dict[str, Any]:
+    actor = current_user(request)
+    async with request.app[SESSIONMAKER]() as session:
+        client = await get_client(session, int(request.match_info["id"]), actor=actor)
+        other = None
+        if other_id := optional_int(request.query.get("other")):
+            other = await get_client(session, other_id, actor=actor)
+        candidates = []
+        if request.query.get("q"):
+            found = await search_clients(
+                session,
+                ClientQuery(q=request.query["q"], per_page=20),
+                actor=actor,
+                region=request.app[SETTINGS].default_region,
+            )
+            candidates = [c for c in found.items if c.id != client.id and c.kind == client.kind]
+    return {
+        "client": client,
+        "other": other,
+        "candidates": candidates,
+        "q": request.query.get("q", ""),
+        "error": None,
+    }
+
+
+@requires(Permission.CLIENTS_MERGE)
+async def merge(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    survivor_id = int(request.match_info["id"])
+    other_id = optional_int(form.get("other_id"))
+    if other_id is None:
+        raise ClientInvalid("Choose two different clients to merge")
+    async with request.app[SESSIONMAKER].begin() as session:
+        await merge_clients(
+            session, survivor_id=survivor_id, duplicate_id=other_id, actor=current_user(request)
+        )
+    raise web.HTTPFound(f"/clients/{survivor_id}")
