@@ -46,7 +46,7 @@ def client_input_from_form(form: MultiDictProxy[Any]) -> ClientInput:
         **{name: optional_int(form.get(name)) for name in CLIENT_REF_FIELDS},
         phones=phones,
         emails=[str(v) for v in form.getall("email", [])],
-        tags=[t for t in str(form.get("tags", "")).split(",") if t.strip()],
+        tags=[t.strip() for t in str(form.get("tags", "")).split(",") if t.strip()],
     )
 
 

@@ -219,8 +219,9 @@ async def update_client(
             action="updated",
             changes=changes,
         )
-    session.expire(client)
-    return await get_client(session, client.id, actor=actor)
+    client_id = client.id
+    session.expire(client)  # reload the collections as stored
+    return await get_client(session, client_id, actor=actor)
 
 
 def to_input(client: Client) -> ClientInput:

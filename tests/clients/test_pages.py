@@ -1,0 +1,98 @@
+"""Client pages through the real app: forms keep what was typed, duplicates warn, search works."""
+
+from typing import Any
+
+
+def _company_form(csrf: str, **extra: Any) -> dict[str, Any]:
+    form = {
+        "csrf_token": csrf,
+        "kind": "company",
+        "name": "ООО «Вектор»",
+        "inn": "7736207543",
+        "kpp": "770401001",
+        "ogrn": "1027700229193",
+        "phone_number": "8 (916) 123-45-67",
+        "phone_kind": "work",
+        "email": "info@vector.ru",
+        "tags": "опт, vip",
+    }
+    form.update(extra)
+    return form
+
+
+async def test_create_company_then_find_it_by_phone_typed_another_way(signed_in: Any) -> None:
+    client, _user, csrf = await signed_in("manager")
+    response = await client.post("/clients/new", data=_company_form(csrf), allow_redirects=False)
+    assert response.status == 302
+    card = await (await client.get(response.headers["Location"])).text()
+    assert "ООО «Вектор»" in card and "7736207543" in card and "8 (916) 123-45-67" in card
+    listing = await (await client.get("/clients", params={"q": "+7 916 1234567"})).text()
+    assert "ООО «Вектор»" in listing
+
+
+async def test_bad_requisites_show_by_the_field_and_keep_everything_typed(
+    signed_in: Any,
+) -> None:
+    client, _user, csrf = await signed_in("manager")
+    form = _company_form(csrf, inn="7736207544", notes="перезвонить в пятницу")
+    response = await client.post("/clients/new", data=form)
+    assert response.status == 422
+    page = await response.text()
+    assert 'id="err-inn"' in page and "check digit" in page
+    for typed in (
+        "ООО «Вектор»",
+        "7736207544",
+        "770401001",
+        "8 (916) 123-45-67",
+        "info@vector.ru",
+        "перезвонить в пятницу",
+        "опт, vip",
+    ):
+        assert typed.replace("«", "&laquo;") in page or typed in page, typed
+
+
+async def test_duplicate_warns_with_a_link_and_saves_only_when_confirmed(signed_in: Any) -> None:
+    client, _user, csrf = await signed_in("admin")
+    first = await client.post("/clients/new", data=_company_form(csrf), allow_redirects=False)
+    first_url = first.headers["Location"]
+    again = _company_form(
+        csrf, name="Вектор (дубль)", inn="", email="", phone_number="+79161234567"
+    )
+    response = await client.post("/clients/new", data=again)
+    assert response.status == 409
+    page = await response.text()
+    assert f'href="{first_url}"' in page and "Вектор (дубль)" in page
+    again["allow_duplicates"] = "1"
+    response = await client.post("/clients/new", data=again, allow_redirects=False)
+    assert response.status == 302 and response.headers["Location"] != first_url
+
+
+async def test_list_filters_by_tag_and_pages(signed_in: Any, db_session: Any) -> None:
+    from callcenter.clients.models import Client, Tag
+
+    client, _user, _csrf = await signed_in("admin")
+    tag = Tag(name="опт")
+    db_session.add_all(
+        [
+            Client(kind="person", name=f"Клиент {i:03d}", tags=[tag] if i % 2 else [])
+            for i in range(120)
+        ]
+    )
+    await db_session.commit()
+    page1 = await (await client.get("/clients", params={"tag": str(tag.id)})).text()
+    assert "60 clients" in page1 and "Page 1 of 2" in page1 and "Клиент 001" in page1
+    assert "Клиент 000" not in page1
+    page2 = await (await client.get("/clients", params={"page": "2", "sort": "-name"})).text()
+    assert "Клиент 069" in page2 and "Клиент 070" not in page2
+
+
+async def test_edit_page_and_history_on_the_card(signed_in: Any) -> None:
+    client, _user, csrf = await signed_in("admin")
+    created = await client.post("/clients/new", data=_company_form(csrf), allow_redirects=False)
+    url = created.headers["Location"]
+    edit = await (await client.get(url + "/edit")).text()
+    assert 'value="7736207543"' in edit
+    form = _company_form(csrf, name="ООО «Вектор Плюс»")
+    assert (await client.post(url + "/edit", data=form, allow_redirects=False)).status == 302
+    card = await (await client.get(url)).text()
+    assert "Вектор Плюс" in card and "<s>ООО «Вектор»</s>" in card.replace("&#34;", '"')
