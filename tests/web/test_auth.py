@@ -5,6 +5,8 @@ from typing import Any
 from tests.conftest import PASSWORD, csrf_of, sign_in
 from web.auth import ACCESS
 
+ENGLISH = {"Accept-Language": "en"}
+
 
 async def test_pages_redirect_to_sign_in_when_signed_out(client: Any) -> None:
     response = await client.get("/clients", allow_redirects=False)
@@ -32,7 +34,9 @@ async def test_wrong_password_keeps_the_login_typed(client: Any, make_user: Any)
     user = await make_user("operator")
     token = await csrf_of(client)
     response = await client.post(
-        "/login", data={"login": user.login, "password": "nope", "csrf_token": token}
+        "/login",
+        data={"login": user.login, "password": "nope", "csrf_token": token},
+        headers=ENGLISH,
     )
     assert response.status == 401
     page = await response.text()
@@ -49,7 +53,9 @@ async def test_account_locks_after_repeated_failures(client: Any, make_user: Any
         )
     token = await csrf_of(client)
     response = await client.post(
-        "/login", data={"login": user.login, "password": PASSWORD, "csrf_token": token}
+        "/login",
+        data={"login": user.login, "password": PASSWORD, "csrf_token": token},
+        headers=ENGLISH,
     )
     assert response.status == 423
     assert "locked" in await response.text()
@@ -121,3 +127,11 @@ async def test_health_reports_database_migrations_and_pbx(client: Any) -> None:
     assert body["database"]["reachable"] is True
     assert body["database"]["migrations"]["up_to_date"] is True
     assert body["pbx"]["configured"] is False
+
+
+async def test_language_chosen_on_the_sign_in_page_sticks(client: Any) -> None:
+    english = await (await client.get("/login?lang=en")).text()
+    assert "Sign in" in english
+    russian = await (await client.get("/login?lang=ru")).text()
+    assert "Войти" in russian
+    assert "Войти" in await (await client.get("/login")).text()

@@ -50,17 +50,15 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 
 @public
-@aiohttp_jinja2.template("auth/login.html")
-async def login_page(request: web.Request) -> dict:
+async def login_page(request: web.Request) -> web.StreamResponse:
     if request.get(USER):
         raise web.HTTPFound(_safe_next(request.query.get("next")))
-    response_lang = request.query.get("lang")
-    return {
-        "error": None,
-        "login": "",
-        "next": _safe_next(request.query.get("next")),
-        "set_lang": response_lang,
-    }
+    context = {"error": None, "login": "", "next": _safe_next(request.query.get("next"))}
+    response = aiohttp_jinja2.render_template("auth/login.html", request, context)
+    chosen = request.query.get("lang")
+    if chosen in ("ru", "en"):  # the language picked before signing in sticks
+        response.set_cookie("lang", chosen, max_age=365 * 86400, httponly=True, samesite="Lax")
+    return response
 
 
 @public
@@ -80,12 +78,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             )
         except DomainError as exc:
             await session.commit()  # keep the failure count
-            context = {
-                "error": exc.message,
-                "login": login_name,
-                "next": next_url,
-                "set_lang": None,
-            }
+            context = {"error": exc.message, "login": login_name, "next": next_url}
             return aiohttp_jinja2.render_template(
                 "auth/login.html", request, context, status=exc.status
             )

@@ -1,0 +1,81 @@
+"""Messages that are translated from a variable (``_(u.role)``, ``_(field)``, ``_(label)``…).
+
+Extraction cannot see a variable's values, so they are listed here as ``N_`` calls: ``make
+messages`` then keeps them in the catalog. Nothing imports this module at run time.
+"""
+
+from __future__ import annotations
+
+from callcenter.i18n import N_
+
+TERMS = (
+    # roles: callcenter.users.roles.Role
+    N_("operator"),
+    N_("manager"),
+    N_("supervisor"),
+    N_("admin"),
+    # phone kinds
+    N_("mobile"),
+    N_("work"),
+    N_("home"),
+    N_("fax"),
+    # audit actions
+    N_("created"),
+    N_("updated"),
+    N_("merged"),
+    N_("merged_into"),
+    # audited client fields: callcenter.clients.service.SCALARS and the collections
+    N_("kind"),
+    N_("name"),
+    N_("company_id"),
+    N_("inn"),
+    N_("kpp"),
+    N_("ogrn"),
+    N_("legal_address"),
+    N_("postal_address"),
+    N_("bank_name"),
+    N_("bik"),
+    N_("corr_account"),
+    N_("settlement_account"),
+    N_("owner_id"),
+    N_("channel_id"),
+    N_("segment_id"),
+    N_("notes"),
+    N_("phones"),
+    N_("emails"),
+    N_("tags"),
+    N_("merged_from"),
+    # audited user fields: callcenter.users.service.AUDITED and the password
+    N_("login"),
+    N_("full_name"),
+    N_("role"),
+    N_("language"),
+    N_("timezone"),
+    N_("extension"),
+    N_("sees_all_clients"),
+    N_("active"),
+    N_("password"),
+    # duplicate fields: callcenter.clients.service.Duplicate
+    N_("phone"),
+    N_("email"),
+    # navigation: web.templating._nav
+    N_("Clients"),
+    N_("Lists"),
+    N_("Users"),
+    # list titles: templates/admin/lists.html
+    N_("Acquisition channels"),
+    N_("Segments"),
+    # labels passed to macros: sort_link() and select_ref() in templates/clients/
+    N_("Name"),
+    N_("Created"),
+    N_("Updated"),
+    N_("nobody"),
+    N_("Any owner"),
+    N_("Any channel"),
+    N_("Any segment"),
+    N_("Any tag"),
+    # error pages: web.errors
+    N_("Page not found"),
+    N_("Method not allowed"),
+    N_("Something went wrong on our side"),
+)
