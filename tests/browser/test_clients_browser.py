@@ -1,4 +1,4 @@
-"""A manager in headless Chromium: create a company, find it by phone, meet the duplicate warning."""
+"""In headless Chromium: create a company, find it by phone, see the duplicate warning."""
 
 from typing import Any
 
