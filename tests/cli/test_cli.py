@@ -1,0 +1,100 @@
+"""The command line and settings: one clear line on bad input, users and tokens made for real."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from callcenter.settings import Settings, SettingsError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "callcenter", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "name,value,expected",
+    [
+        ("HTTP_PORT", "abc", "CALLCENTER_HTTP_PORT must be a port number"),
+        (
+            "DEFAULT_TIMEZONE",
+            "Mars/Olympus",
+            "CALLCENTER_DEFAULT_TIMEZONE must be an IANA time zone",
+        ),
+        ("COOKIE_SECURE", "maybe", "CALLCENTER_COOKIE_SECURE must be true or false"),
+        ("DATABASE_URL", "mysql://u:secret@h/db", "must be a postgresql:// URL"),
+    ],
+)
+def test_bad_setting_is_one_clear_line(name: str, value: str, expected: str) -> None:
+    with pytest.raises(SettingsError, match=expected):
+        Settings.from_env({f"CALLCENTER_{name}": value})
+
+
+def test_bad_setting_stops_serve_without_a_traceback() -> None:
+    result = run_cli("serve", env={"CALLCENTER_HTTP_PORT": "99999"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: CALLCENTER_HTTP_PORT must be a port number from 1 to 65535, got '99999'"
+    ]
+
+
+def test_secret_in_a_database_url_never_reaches_the_message() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"CALLCENTER_DATABASE_URL": "mysql://u:topsecret@h/db"})
+    assert "topsecret" not in str(caught.value)
+
+
+def test_create_user_and_token_then_the_token_works(
+    database_url: str, clean_db: None, settings: Any
+) -> None:
+    env = {"CALLCENTER_DATABASE_URL": database_url}
+    made = run_cli(
+        "create-user",
+        "--login",
+        "Oper1",
+        "--password",
+        "long password 1",
+        "--role",
+        "operator",
+        "--extension",
+        "101",
+        env=env,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "created operator oper1" in made.stdout
+    again = run_cli(
+        "create-user",
+        "--login",
+        "oper1",
+        "--password",
+        "long password 1",
+        "--role",
+        "operator",
+        env=env,
+    )
+    assert again.returncode == 1 and "login is taken" in again.stderr
+    token = run_cli("create-token", "--login", "oper1", env=env)
+    assert token.returncode == 0, token.stderr
+    assert token.stdout.strip().startswith("cc_")
+
+
+async def test_first_start_creates_admin_once(settings: Any, clean_db: None) -> None:
+    from callcenter.cli import ensure_first_admin
+
+    password = await ensure_first_admin(settings)
+    assert password and len(password) >= 12
+    assert await ensure_first_admin(settings) is None
