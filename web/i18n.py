@@ -40,8 +40,19 @@ def _phone(e164: str, extension: str = "") -> str:
     return display_phone(e164, extension, REGION.get())
 
 
+def _audit_value(value: object) -> str:
+    """A value from the audit trail as people read it: lists joined, not Python reprs."""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    return str(value)
+
+
 def install(env: jinja2.Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(number=_number, money=_money, when=_when, phone=_phone, t=gettext)
+    env.filters.update(
+        number=_number, money=_money, when=_when, phone=_phone, t=gettext, audit_value=_audit_value
+    )
     env.globals.update(LANGUAGE_NAMES=i18n.LANGUAGE_NAMES)

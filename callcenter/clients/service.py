@@ -169,7 +169,7 @@ async def create_client(
     await _apply(session, client, clean)
     session.add(client)
     await session.flush()
-    after = snapshot(client)
+    after = {k: v for k, v in snapshot(client).items() if v not in (None, "", [])}
     await record_change(
         session,
         actor=actor,
