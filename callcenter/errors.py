@@ -16,6 +16,13 @@ class DomainError(Exception):
         self.fields = fields or {}
 
 
+class BadRequest(DomainError):
+    """The request itself is malformed (not JSON, wrong shape), before any field is checked."""
+
+    id = "bad_request"
+    status = 400
+
+
 class NotFound(DomainError):
     id = "not_found"
     status = 404

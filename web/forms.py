@@ -7,6 +7,7 @@ from typing import Any
 from multidict import MultiDictProxy
 
 from callcenter.clients.input import ClientInput, PhoneInput
+from callcenter.i18n import N_
 
 CLIENT_TEXT_FIELDS = (
     "kind",
@@ -57,7 +58,7 @@ class BadJson(ValueError):
 def client_input_from_json(body: Any, base: ClientInput | None = None) -> ClientInput:
     """A JSON client (as the API gives it) into an input; absent keys keep ``base``'s values."""
     if not isinstance(body, dict):
-        raise BadJson("The body must be a JSON object")
+        raise BadJson(N_("The body must be a JSON object"))
     data = base or ClientInput()
     for name in CLIENT_TEXT_FIELDS:
         if name in body:
@@ -82,13 +83,13 @@ def _ref(value: Any) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise BadJson("References are given by numeric id")
+        raise BadJson(N_("References are given by numeric id"))
     return int(value)
 
 
 def _list(value: Any, name: str) -> list[Any]:
     if not isinstance(value, list):
-        raise BadJson(f"{name} must be a list")
+        raise BadJson(N_("phones, emails and tags must be lists"))
     return value
 
 
@@ -97,4 +98,4 @@ def _phone(value: Any) -> PhoneInput:
         return PhoneInput(value)
     if isinstance(value, dict) and isinstance(value.get("number"), str):
         return PhoneInput(value["number"], str(value.get("kind") or "mobile"))
-    raise BadJson("A phone is a string or {number, kind}")
+    raise BadJson(N_("A phone is a string or {number, kind}"))

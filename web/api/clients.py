@@ -7,7 +7,9 @@ from typing import Any
 
 from aiohttp import web
 
-from callcenter.clients.exceptions import ClientInvalid, DuplicateClient
+from callcenter.clients.exceptions import DuplicateClient
+from callcenter.errors import BadRequest
+from callcenter.i18n import N_
 from callcenter.clients.models import Client
 from callcenter.clients.search import ClientQuery, search_clients
 from callcenter.clients.service import create_client as create
@@ -59,7 +61,7 @@ async def _body(request: web.Request) -> Any:
     try:
         return await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ClientInvalid("The body must be a JSON object") from None
+        raise BadRequest(N_("The body must be a JSON object")) from None
 
 
 def _duplicate_response(exc: DuplicateClient) -> web.Response:
@@ -110,7 +112,7 @@ async def create_client(request: web.Request) -> web.Response:
                 allow_duplicates=bool(body.get("allow_duplicates")),
             )
     except BadJson as exc:
-        raise ClientInvalid(str(exc)) from None
+        raise BadRequest(str(exc)) from None
     except DuplicateClient as exc:
         return _duplicate_response(exc)
     return web.json_response(
@@ -141,7 +143,7 @@ async def update_client(request: web.Request) -> web.Response:
                 allow_duplicates=bool(body.get("allow_duplicates")),
             )
     except BadJson as exc:
-        raise ClientInvalid(str(exc)) from None
+        raise BadRequest(str(exc)) from None
     except DuplicateClient as exc:
         return _duplicate_response(exc)
     return web.json_response(client_json(client))
