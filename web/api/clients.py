@@ -8,14 +8,14 @@ from typing import Any
 from aiohttp import web
 
 from callcenter.clients.exceptions import DuplicateClient
-from callcenter.errors import BadRequest
-from callcenter.i18n import N_
 from callcenter.clients.models import Client
 from callcenter.clients.search import ClientQuery, search_clients
 from callcenter.clients.service import create_client as create
 from callcenter.clients.service import get_client as fetch
 from callcenter.clients.service import to_input
 from callcenter.clients.service import update_client as update
+from callcenter.errors import BadRequest
+from callcenter.i18n import N_
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.errors import error_body
