@@ -1,0 +1,138 @@
+"""How an event dataclass field is read from an AMI message.
+
+Each field of an event class is declared with one of ``text``, ``number``, ``flag``,
+``decimal``, ``duration`` or ``nested`` (field metadata); ``build`` reads a message into
+the class. The read plan of a class is computed once and cached. A value that does not
+convert (``Cause: abc``) is logged and replaced by the field default, so one odd value
+never loses a whole event.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Converter = Callable[[str], Any]
+_META = "ami"
+
+RawFields = Mapping[str, str | list[str]]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Scalar:
+    key: str
+    convert: Converter | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Nested:
+    cls: type
+    prefix: str
+    optional: bool
+
+
+def _to_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "yes", "true", "on"):
+        return True
+    if lowered in ("0", "no", "false", "off", ""):
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _to_seconds(value: str) -> int:
+    """``00:01:05`` (CoreShowChannel Duration) -> 65."""
+    total = 0
+    for part in value.split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
+def text(key: str, default: str = "") -> Any:
+    """A string field read from ``key``."""
+    return dataclasses.field(default=default, metadata={_META: _Scalar(key, None)})
+
+
+def number(key: str, default: int = 0) -> Any:
+    """An integer field read from ``key`` (empty or missing -> ``default``)."""
+    return dataclasses.field(default=default, metadata={_META: _Scalar(key, int)})
+
+
+def decimal(key: str, default: float = 0.0) -> Any:
+    """A float field read from ``key``."""
+    return dataclasses.field(default=default, metadata={_META: _Scalar(key, float)})
+
+
+def flag(key: str, default: bool = False) -> Any:
+    """A boolean field: ``1``/``yes``/``true`` -> True, ``0``/``no``/``false`` -> False."""
+    return dataclasses.field(default=default, metadata={_META: _Scalar(key, _to_bool)})
+
+
+def duration(key: str, default: int = 0) -> Any:
+    """Seconds from an ``HH:MM:SS`` field."""
+    return dataclasses.field(default=default, metadata={_META: _Scalar(key, _to_seconds)})
+
+
+def nested(cls: type, prefix: str = "", *, optional: bool = False) -> Any:
+    """A nested block (a channel, a bridge) whose keys carry ``prefix`` (``Dest``...).
+
+    An optional block is ``None`` when its first key (``<prefix>Channel``...) is absent.
+    """
+    spec = _Nested(cls, prefix, optional)
+    if optional:
+        return dataclasses.field(default=None, metadata={_META: spec})
+    return dataclasses.field(metadata={_META: spec})
+
+
+# (attribute, AMI key, converter, default, nested block or None)
+Step = tuple[str, str, Converter | None, Any, _Nested | None]
+_plans: dict[tuple[type, str], list[Step]] = {}
+
+
+def _plan(cls: type, prefix: str) -> list[Step]:
+    plan = _plans.get((cls, prefix))
+    if plan is not None:
+        return plan
+    plan = []
+    for f in dataclasses.fields(cls):
+        spec = f.metadata.get(_META)
+        if isinstance(spec, _Scalar):
+            plan.append((f.name, prefix + spec.key, spec.convert, f.default, None))
+        elif isinstance(spec, _Nested):
+            inner = _Nested(spec.cls, prefix + spec.prefix, spec.optional)
+            plan.append((f.name, _plan(inner.cls, inner.prefix)[0][1], None, None, inner))
+    _plans[(cls, prefix)] = plan
+    return plan
+
+
+def _scalar(event: str, key: str, raw: str | list[str], convert: Converter, default: Any) -> Any:
+    value = raw[0] if isinstance(raw, list) else raw
+    if value == "":
+        return default
+    try:
+        return convert(value)
+    except ValueError:
+        log.warning("AMI %s: bad %s value %r, using %r", event, key, value, default)
+        return default
+
+
+def build(cls: type[T], message: RawFields, event: str, prefix: str = "") -> T:
+    """Read ``message`` into ``cls`` following the field declarations."""
+    kwargs: dict[str, Any] = {}
+    for name, key, convert, default, inner in _plan(cls, prefix):
+        raw = message.get(key)
+        if inner is not None:  # key is the block's first key (``DestChannel``...)
+            absent = inner.optional and raw is None
+            kwargs[name] = None if absent else build(inner.cls, message, event, inner.prefix)
+        elif raw is None:
+            kwargs[name] = default
+        elif convert is None:
+            kwargs[name] = raw[0] if isinstance(raw, list) else raw
+        else:
+            kwargs[name] = _scalar(event, key, raw, convert, default)
+    return cls(**kwargs)

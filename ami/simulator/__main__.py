@@ -1,0 +1,70 @@
+"""``python -m ami.simulator --port 5038 --calls-per-minute 6``: a PBX to develop against."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+
+from ami.simulator.config import SimulatorConfig
+from ami.simulator.simulator import PbxSimulator
+from ami.simulator.traffic import TrafficConfig
+
+log = logging.getLogger("ami.simulator")
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m ami.simulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5038)
+    parser.add_argument("--username", default="crm")
+    parser.add_argument("--secret", default="crmsecret")
+    parser.add_argument("--calls-per-minute", type=float, default=6.0)
+    parser.add_argument("--answer-rate", type=float, default=0.85)
+    parser.add_argument("--abandon-rate", type=float, default=0.1)
+    parser.add_argument("--speed", type=float, default=1.0, help="0.1 = ten times faster")
+    parser.add_argument("--no-noise", action="store_true", help="no VarSet/Newexten events")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--verbose", "-v", action="store_true")
+    return parser.parse_args(argv)
+
+
+async def _serve(arguments: argparse.Namespace) -> None:
+    config = SimulatorConfig(
+        username=arguments.username,
+        secret=arguments.secret,
+        speed=arguments.speed,
+        noise=not arguments.no_noise,
+    )
+    simulator = PbxSimulator(config)
+    port = await simulator.start(arguments.host, arguments.port)
+    traffic = TrafficConfig(
+        calls_per_minute=arguments.calls_per_minute,
+        answer_rate=arguments.answer_rate,
+        abandon_rate=arguments.abandon_rate,
+        seed=arguments.seed,
+    )
+    simulator.start_traffic(traffic)
+    log.info(
+        "AMI on %s:%d, %.1f calls/min; Ctrl-C to stop",
+        arguments.host,
+        port,
+        traffic.calls_per_minute,
+    )
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await simulator.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    arguments = _arguments(argv)
+    level = logging.DEBUG if arguments.verbose else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(arguments))
+
+
+if __name__ == "__main__":
+    main()
