@@ -47,7 +47,8 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        sent = (await request.post()).get(FIELD)
+        posted = (await request.post()).get(FIELD)
+        sent = posted if isinstance(posted, str) else None
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
         raise CsrfFailed(N_("The form has expired: reload the page and try again"))
     return await handler(request)

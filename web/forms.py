@@ -42,9 +42,10 @@ def client_input_from_form(form: MultiDictProxy[Any]) -> ClientInput:
     phones = [
         PhoneInput(n, kinds[i] if i < len(kinds) else "mobile") for i, n in enumerate(numbers)
     ]
+    values: dict[str, Any] = {name: str(form.get(name, "")) for name in CLIENT_TEXT_FIELDS}
+    values.update({name: optional_int(form.get(name)) for name in CLIENT_REF_FIELDS})
     return ClientInput(
-        **{name: str(form.get(name, "")) for name in CLIENT_TEXT_FIELDS},
-        **{name: optional_int(form.get(name)) for name in CLIENT_REF_FIELDS},
+        **values,
         phones=phones,
         emails=[str(v) for v in form.getall("email", [])],
         tags=[t.strip() for t in str(form.get("tags", "")).split(",") if t.strip()],

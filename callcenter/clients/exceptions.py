@@ -23,7 +23,7 @@ class DuplicateClient(Conflict):
     id = "duplicate_client"
 
     def __init__(self, message: str, duplicates: list[Duplicate]) -> None:
-        fields = {}
+        fields: dict[str, str] = {}
         for dup in duplicates:
             fields.setdefault(dup.field, f"{dup.value}: #{dup.client_id} {dup.client_name}")
         super().__init__(message, fields=fields)

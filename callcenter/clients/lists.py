@@ -52,12 +52,13 @@ async def save_entry(
         raise ClientInvalid(
             N_("Please correct the marked fields"), fields={"name": N_("This name is taken")}
         )
+    entry: Channel | Segment
     if entry_id is None:
         entry = model(name=name, active=active)
         session.add(entry)
         action = "created"
     else:
-        found = await session.get(model, entry_id)
+        found: Channel | Segment | None = await session.get(model, entry_id)  # type: ignore[assignment]
         if found is None:
             raise NotFound(N_("No such entry"))
         entry = found

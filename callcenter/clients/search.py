@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,7 @@ from callcenter.users.models import User
 from callcenter.users.roles import Permission
 
 COUNT_CAP = 10_000
-SORTS = {
+SORTS: dict[str, tuple[Any, ...]] = {
     "name": (Client.name.asc(), Client.id.asc()),
     "-name": (Client.name.desc(), Client.id.desc()),
     "created": (Client.created_at.asc(), Client.id.asc()),

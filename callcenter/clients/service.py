@@ -72,7 +72,7 @@ async def find_duplicates(
 ) -> list[Duplicate]:
     """Other live clients that already hold one of these phones, this INN or an e-mail."""
     found: list[Duplicate] = []
-    live = Client.merged_into_id.is_(None)
+    live: ColumnElement[bool] = Client.merged_into_id.is_(None)
     if exclude_id is not None:
         live = live & (Client.id != exclude_id)
     if clean.phones:

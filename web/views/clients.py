@@ -141,16 +141,20 @@ async def _save(request: web.Request, client_id: int | None) -> web.StreamRespon
     region = request.app[SETTINGS].default_region
     try:
         async with request.app[SESSIONMAKER].begin() as session:
-            kwargs = {
-                "data": data,
-                "actor": actor,
-                "region": region,
-                "allow_duplicates": form_bool(form, "allow_duplicates"),
-            }
+            confirmed = form_bool(form, "allow_duplicates")
             if client_id is None:
-                client = await create_client(session, **kwargs)
+                client = await create_client(
+                    session, data=data, actor=actor, region=region, allow_duplicates=confirmed
+                )
             else:
-                client = await update_client(session, client_id=client_id, **kwargs)
+                client = await update_client(
+                    session,
+                    client_id=client_id,
+                    data=data,
+                    actor=actor,
+                    region=region,
+                    allow_duplicates=confirmed,
+                )
     except DuplicateClient as exc:
         return await _render_form(
             request, data, client_id, exc.fields, exc.message, exc.duplicates, status=409

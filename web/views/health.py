@@ -15,15 +15,16 @@ async def health(request: web.Request) -> web.Response:
     """Database reachable, migrations current, PBX link state: for monitors and load balancers."""
     engine = request.app[ENGINE]
     database: dict[str, object] = {"reachable": False}
+    ok = False
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         database["reachable"] = True
         current, head = await current_revision(engine), head_revision()
         database["migrations"] = {"current": current, "head": head, "up_to_date": current == head}
+        ok = current == head
     except Exception as exc:  # the point is to report, not to fail
         database["error"] = type(exc).__name__
-    ok = database["reachable"] and database.get("migrations", {}).get("up_to_date")  # type: ignore[union-attr]
     body = {
         "status": "ok" if ok else "degraded",
         "database": database,
