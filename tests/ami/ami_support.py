@@ -11,7 +11,9 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
+from ami.events import AmiEvent, Response, to_event
 from ami.protocol import AmiParser, Fields, Message, encode_action
 from ami.simulator import PbxSimulator
 
@@ -192,3 +194,14 @@ async def run_call(
     await pbx.wait_idle()
     await client.action("Ping")  # every event of the call has been received before this
     return call_event_names(client.messages[start:])
+
+
+E = TypeVar("E")
+
+
+def events_of(scenario: str) -> list[AmiEvent | Response]:
+    return [to_event(message) for message in transcript(scenario)]
+
+
+def only(scenario: str, cls: type[E]) -> list[E]:
+    return [event for event in events_of(scenario) if isinstance(event, cls)]

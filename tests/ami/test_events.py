@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import TypeVar
 
 import pytest
 
@@ -29,17 +28,7 @@ from ami.events import (
     to_event,
 )
 from ami.protocol import Message
-from tests.ami.ami_support import SCENARIOS, transcript
-
-E = TypeVar("E")
-
-
-def events_of(scenario: str) -> list[AmiEvent | Response]:
-    return [to_event(message) for message in transcript(scenario)]
-
-
-def only(scenario: str, cls: type[E]) -> list[E]:
-    return [event for event in events_of(scenario) if isinstance(event, cls)]
+from tests.ami.ami_support import SCENARIOS, events_of, only, transcript
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

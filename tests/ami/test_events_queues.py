@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from ami.events import (
     AgentComplete,
     AgentRingNoAnswer,
-    AmiEvent,
     CoreShowChannel,
     Hangup,
     QueueCallerAbandon,
@@ -18,21 +15,9 @@ from ami.events import (
     QueueMemberStatus,
     QueueParams,
     QueueStatusComplete,
-    Response,
     StatusComplete,
-    to_event,
 )
-from tests.ami.ami_support import transcript
-
-E = TypeVar("E")
-
-
-def events_of(scenario: str) -> list[AmiEvent | Response]:
-    return [to_event(message) for message in transcript(scenario)]
-
-
-def only(scenario: str, cls: type[E]) -> list[E]:
-    return [event for event in events_of(scenario) if isinstance(event, cls)]
+from tests.ami.ami_support import events_of, only
 
 
 def test_01_queue_call_numbers_and_caller_ids_are_typed() -> None:
