@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from abc import abstractmethod
 from collections import deque
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -112,5 +113,6 @@ class Call(ChannelOps):
                 log.debug("call %s: dropping leftover %s", self.linkedid, channel.name)
                 self.pbx.channels.pop(channel.name, None)
 
+    @abstractmethod
     async def flow(self) -> None:
-        raise NotImplementedError
+        """The call's event sequence; each kind of call (inbound, outbound...) defines it."""

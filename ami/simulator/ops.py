@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ami.simulator.model import CAUSE_TEXT, RING, UP, Bridge, Channel, LocalPair
 from ami.simulator.render import (
@@ -35,7 +35,8 @@ class ChannelOps:
         return self.start_wall + self.vt
 
     def _owner(self) -> Call:
-        raise NotImplementedError
+        """This mixin is only ever part of a ``Call``."""
+        return cast("Call", self)
 
     def emit_channel(self, name: str, channel: Channel, *extra: tuple[str, str]) -> None:
         privilege = AGENT if name.startswith(("Agent", "Queue")) else CALL
