@@ -5,5 +5,6 @@ from __future__ import annotations
 
 def load_all() -> None:
     import callcenter.audit.models  # noqa: F401
+    import callcenter.calls.models  # noqa: F401
     import callcenter.clients.models  # noqa: F401
     import callcenter.users.models  # noqa: F401

@@ -154,3 +154,20 @@ def signed_in(client: Any, make_user: Any) -> Any:
         return client, user, await sign_in(client, user)
 
     return go
+
+
+@pytest.fixture
+def api_as(client: Any, make_user: Any, database_url: str) -> Any:
+    """``client, user = await api_as("supervisor")``: the test client with a Bearer token."""
+    from callcenter.users.service import create_token, get_user
+
+    async def go(role: str, **fields: Any) -> tuple[Any, User]:
+        user = await make_user(role, **fields)
+        engine = make_engine(database_url)
+        async with make_sessionmaker(engine).begin() as session:
+            token = await create_token(session, user=await get_user(session, user.id))
+        await engine.dispose()
+        client.session.headers["Authorization"] = f"Bearer {token}"
+        return client, user
+
+    return go

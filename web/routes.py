@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from web.api import calls as api_calls
 from web.api import clients as api_clients
 from web.views import admin, auth, clients, health
 
@@ -43,5 +44,8 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/clients/{id:\\d+}", api_clients.get_client)
     r.add_patch("/api/v1/clients/{id:\\d+}", api_clients.update_client)
     r.add_put("/api/v1/clients/{id:\\d+}", api_clients.update_client)
+
+    r.add_get("/api/v1/calls", api_calls.calls)
+    r.add_get("/api/v1/calls/live", api_calls.live_calls)
 
     r.add_static("/static/", static_dir, name="static")

@@ -16,14 +16,15 @@ class Permission(StrEnum):
     CLIENTS_VIEW = "clients.view"
     CLIENTS_EDIT = "clients.edit"
     CLIENTS_MERGE = "clients.merge"
+    CALLS_VIEW = "calls.view"
     LISTS_MANAGE = "lists.manage"  # acquisition channels, segments
     USERS_MANAGE = "users.manage"
     AUDIT_VIEW = "audit.view"
 
 
-_OPERATOR = {Permission.CLIENTS_VIEW, Permission.CLIENTS_EDIT}
+_OPERATOR = {Permission.CLIENTS_VIEW, Permission.CLIENTS_EDIT, Permission.CALLS_VIEW}
 _MANAGER = _OPERATOR | {Permission.CLIENTS_MERGE}
-_SUPERVISOR = {Permission.CLIENTS_VIEW, Permission.AUDIT_VIEW}
+_SUPERVISOR = {Permission.CLIENTS_VIEW, Permission.CALLS_VIEW, Permission.AUDIT_VIEW}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(_OPERATOR),

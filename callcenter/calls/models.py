@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from callcenter.db import Base
+
+
+class CallRow(Base):
+    """A conversation as stored: one row per Asterisk ``Linkedid``, live until ``ended_at``."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        Index("ix_calls_started_at", "started_at"),
+        Index("ix_calls_client_started", "client_id", "started_at"),
+        Index("ix_calls_caller", "caller"),
+        Index("ix_calls_callee", "callee"),
+        Index("ix_calls_live", "ended_at", postgresql_where="ended_at IS NULL"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    pbx: Mapped[str] = mapped_column(String(40), default="default")
+    linkedid: Mapped[str] = mapped_column(String(64), unique=True)
+    direction: Mapped[str] = mapped_column(String(10))
+    caller: Mapped[str] = mapped_column(String(64), default="")
+    callee: Mapped[str] = mapped_column(String(64), default="")
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"))
+    queue: Mapped[str] = mapped_column(String(80), default="")
+    started_at: Mapped[datetime]
+    queued_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    hangup_cause: Mapped[int | None] = mapped_column(Integer)
+    wait_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    talk_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    hold_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    recording: Mapped[str] = mapped_column(String(255), default="")
+    agents: Mapped[list[str]] = mapped_column(ARRAY(String(80)), default=list)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+    legs: Mapped[list[CallLegRow]] = relationship(
+        back_populates="call", cascade="all, delete-orphan", order_by="CallLegRow.started_at"
+    )
+
+
+class CallLegRow(Base):
+    """One channel of a call (``Uniqueid``); an agent's leg carries the agent and their user."""
+
+    __tablename__ = "call_legs"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    uniqueid: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(200))
+    agent: Mapped[str] = mapped_column(String(80), default="", index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    started_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    hangup_cause: Mapped[int | None] = mapped_column(Integer)
+    talk_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    hold_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+    call: Mapped[CallRow] = relationship(back_populates="legs")
+
+
+class CallEventRow(Base):
+    """The call's timeline: significant moments, numbered so saving twice stores them once."""
+
+    __tablename__ = "call_events"
+    __table_args__ = (UniqueConstraint("call_id", "seq", name="uq_call_events_call_seq"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(40))
+    uniqueid: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)

@@ -1,0 +1,154 @@
+"""Storing calls from the PBX link, linking them to clients, and the calls API."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from callcenter.calls.records import Call, CallEvent, Direction, Leg, Outcome
+from callcenter.calls.service import extension_of, save_call
+
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def inbound_answered(linkedid: str = "1795715043.26", caller: str = "+79161234567") -> Call:
+    call = Call(
+        linkedid=linkedid,
+        direction=Direction.INBOUND,
+        started_at=T0,
+        caller=caller,
+        callee="+74951234567",
+        queue="sales",
+        queued_at=T0 + timedelta(seconds=1),
+    )
+    customer = Leg(
+        uniqueid=linkedid, channel="Local/74951234567@from-pstn-0000000d;2", started_at=T0
+    )
+    agent = Leg(
+        uniqueid=linkedid + "1",
+        channel="Local/101@agents-0000000e;1",
+        agent="101",
+        started_at=T0 + timedelta(seconds=1),
+    )
+    call.legs = {customer.uniqueid: customer, agent.uniqueid: agent}
+    call.timeline = [
+        CallEvent(T0, "started", linkedid),
+        CallEvent(T0 + timedelta(seconds=1), "queued", linkedid, {"queue": "sales"}),
+    ]
+    return call
+
+
+def finish(call: Call) -> Call:
+    agent = next(leg for leg in call.legs.values() if leg.agent)
+    call.answered_at = agent.answered_at = T0 + timedelta(seconds=3)
+    call.ended_at = T0 + timedelta(seconds=14)
+    for leg in call.legs.values():
+        leg.ended_at = call.ended_at
+    agent.talk_seconds = call.talk_seconds = 11.0
+    call.wait_seconds, call.outcome, call.hangup_cause = 2.0, Outcome.ANSWERED, 16
+    call.agents = ["101"]
+    call.timeline += [
+        CallEvent(call.answered_at, "answered", agent.uniqueid, {"agent": "101"}),
+        CallEvent(call.ended_at, "ended", call.linkedid),
+    ]
+    return call
+
+
+@pytest.mark.parametrize(
+    "agent,ext", [("101", "101"), ("PJSIP/101", "101"), ("Local/101@agents/n", "101"), ("", "")]
+)
+def test_extension_of_agent_identities(agent: str, ext: str) -> None:
+    assert extension_of(agent) == ext
+
+
+async def test_saving_twice_stores_once_and_updates(db_session: Any, make_user: Any) -> None:
+    from sqlalchemy import func, select
+
+    from callcenter.calls.models import CallEventRow, CallLegRow, CallRow
+
+    operator = await make_user("operator", extension="101")
+    call = inbound_answered()
+    first_id = await save_call(db_session, call)
+    assert await save_call(db_session, call) == first_id
+    await save_call(db_session, finish(call))
+    await db_session.commit()
+    row = await db_session.scalar(select(CallRow))
+    assert (row.outcome, row.talk_seconds, row.ended_at) == ("answered", 11.0, call.ended_at)
+    assert await db_session.scalar(select(func.count(CallLegRow.id))) == 2
+    assert await db_session.scalar(select(func.count(CallEventRow.id))) == 4
+    agent_leg = await db_session.scalar(select(CallLegRow).where(CallLegRow.agent == "101"))
+    assert agent_leg.user_id == operator.id
+
+
+async def test_call_is_linked_to_the_one_client_with_that_number(db_session: Any) -> None:
+    from sqlalchemy import select
+
+    from callcenter.calls.models import CallRow
+    from callcenter.clients.models import Client, ClientPhone
+
+    known = Client(
+        kind="person", name="Иван", phones=[ClientPhone(number="89161234567", e164="+79161234567")]
+    )
+    twin_a = Client(kind="person", name="А", phones=[ClientPhone(number="1", e164="+79035550000")])
+    twin_b = Client(kind="person", name="Б", phones=[ClientPhone(number="2", e164="+79035550000")])
+    db_session.add_all([known, twin_a, twin_b])
+    await db_session.flush()
+    await save_call(db_session, inbound_answered("a.1"))
+    await save_call(db_session, inbound_answered("b.1", caller="+79035550000"))
+    await save_call(db_session, inbound_answered("c.1", caller="+79990000000"))
+    await db_session.commit()
+    linked = dict((await db_session.execute(select(CallRow.linkedid, CallRow.client_id))).all())
+    assert linked == {"a.1": known.id, "b.1": None, "c.1": None}
+
+
+async def test_calls_api_filters_and_names(api_as: Any, db_session: Any) -> None:
+    client, user = await api_as("supervisor")
+    await save_call(db_session, finish(inbound_answered("done.1")))
+    await save_call(db_session, inbound_answered("live.1", caller="+79031112233"))
+    await db_session.commit()
+    body = await (await client.get("/api/v1/calls", params={"phone": "8 916 123-45-67"})).json()
+    [call] = body["items"]
+    assert call["linkedid"] == "done.1" and call["direction"] == "inbound"
+    assert (call["caller"], call["callee"], call["queue"]) == (
+        "+79161234567",
+        "+74951234567",
+        "sales",
+    )
+    assert (call["outcome"], call["hangup_cause"], call["talk_seconds"]) == ("answered", 16, 11.0)
+    assert call["wait_seconds"] == 2.0 and call["recording"] is None
+    agent_leg = next(leg for leg in call["legs"] if leg["agent"])
+    assert agent_leg["agent"] == "101" and agent_leg["talk_seconds"] == 11.0
+    live = await (await client.get("/api/v1/calls/live")).json()
+    assert [c["linkedid"] for c in live["items"]] == ["live.1"]
+    for params, expected in (
+        ({"agent": "101"}, 2),
+        ({"outcome": "answered"}, 1),
+        ({"queue": "sales", "direction": "outbound"}, 0),
+        ({"since": "2026-11-26T10:00:00+00:00"}, 0),
+    ):
+        found = await (await client.get("/api/v1/calls", params=params)).json()
+        assert len(found["items"]) == expected, params
+    bad = await client.get("/api/v1/calls", params={"since": "yesterday"})
+    assert bad.status == 400
+
+
+async def test_restricted_manager_sees_only_calls_of_own_clients(
+    api_as: Any, db_session: Any
+) -> None:
+    from callcenter.clients.models import Client, ClientPhone
+
+    client, manager = await api_as("manager")
+    db_session.add(
+        Client(
+            kind="person",
+            name="Мой",
+            owner_id=manager.id,
+            phones=[ClientPhone(number="x", e164="+79161234567")],
+        )
+    )
+    await db_session.flush()
+    await save_call(db_session, inbound_answered("mine.1"))
+    await save_call(db_session, inbound_answered("other.1", caller="+79030000000"))
+    await db_session.commit()
+    body = await (await client.get("/api/v1/calls")).json()
+    assert [c["linkedid"] for c in body["items"]] == ["mine.1"]

@@ -1,0 +1,101 @@
+"""JSON API for calls: ``GET /api/v1/calls`` (filters) and ``GET /api/v1/calls/live``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from callcenter.calls.models import CallRow
+from callcenter.calls.service import CallQuery, extension_of, list_calls, logins_by_user_id
+from callcenter.errors import BadRequest
+from callcenter.i18n import N_
+from callcenter.users.roles import Permission
+from web.auth import current_user, requires
+from web.forms import optional_int
+from web.keys import SESSIONMAKER, SETTINGS
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _when(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(N_("since and until are ISO 8601 dates or times")) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def call_json(call: CallRow, logins: dict[int, str]) -> dict[str, Any]:
+    return {
+        "linkedid": call.linkedid,
+        "direction": call.direction,
+        "caller": call.caller,
+        "callee": call.callee,
+        "client_id": call.client_id,
+        "queue": call.queue or None,
+        "outcome": call.outcome,
+        "hangup_cause": call.hangup_cause,
+        "started_at": _iso(call.started_at),
+        "answered_at": _iso(call.answered_at),
+        "ended_at": _iso(call.ended_at),
+        "wait_seconds": round(call.wait_seconds, 3),
+        "talk_seconds": round(call.talk_seconds, 3),
+        "hold_seconds": round(call.hold_seconds, 3),
+        "recording": call.recording or None,
+        "legs": [
+            {
+                "uniqueid": leg.uniqueid,
+                "channel": leg.channel,
+                "agent": logins.get(leg.user_id or 0) or extension_of(leg.agent) or None,
+                "answered_at": _iso(leg.answered_at),
+                "ended_at": _iso(leg.ended_at),
+                "talk_seconds": round(leg.talk_seconds, 3),
+            }
+            for leg in call.legs
+        ],
+    }
+
+
+def _query(request: web.Request, *, live: bool) -> CallQuery:
+    q = request.query
+    return CallQuery(
+        since=_when(q.get("since")),
+        until=_when(q.get("until")),
+        phone=q.get("phone", ""),
+        client_id=optional_int(q.get("client_id")),
+        queue=q.get("queue", ""),
+        agent=q.get("agent", ""),
+        direction=q.get("direction", ""),
+        outcome=q.get("outcome", ""),
+        live=live,
+        limit=optional_int(q.get("limit")) or 100,
+        offset=optional_int(q.get("offset")) or 0,
+    )
+
+
+async def _answer(request: web.Request, *, live: bool) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        calls = await list_calls(
+            session,
+            _query(request, live=live),
+            actor=current_user(request),
+            region=request.app[SETTINGS].default_region,
+        )
+        logins = await logins_by_user_id(session, calls)
+    return web.json_response({"items": [call_json(c, logins) for c in calls]})
+
+
+@requires(Permission.CALLS_VIEW)
+async def calls(request: web.Request) -> web.Response:
+    return await _answer(request, live=False)
+
+
+@requires(Permission.CALLS_VIEW)
+async def live_calls(request: web.Request) -> web.Response:
+    return await _answer(request, live=True)
