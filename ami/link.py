@@ -1,0 +1,270 @@
+"""The AMI link to one PBX: panoramisk's ``Manager`` with its gaps closed.
+
+- Reconnects with exponential back-off and jitter (panoramisk retries at a fixed delay).
+- A ping watchdog treats an unanswered ping as a dead link (panoramisk never checks).
+- An action in flight when the link drops fails with ``PbxLinkLost``; nothing is resent
+  blindly (panoramisk resends, so an ``Originate`` could dial twice).
+- Events are parsed by ``ami.protocol`` and handed, typed and time-stamped, to a sync intake
+  callback in arrival order; replies to our actions go through panoramisk's futures.
+- After every (re)login ``on_login`` runs, for the listener to resync live state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from panoramisk import Manager
+from panoramisk.ami_protocol import AMIProtocol
+from panoramisk.message import Message as PanoramiskMessage
+
+from ami.events import AmiEvent, Response, to_event
+from ami.protocol import AmiParser, Message
+
+log = logging.getLogger(__name__)
+
+Intake = Callable[[AmiEvent, float], None]  # (event, unix time received)
+
+
+class PbxLinkLost(ConnectionError):
+    """The link dropped (or is down) before the PBX answered; the action was not resent."""
+
+
+class LinkState(StrEnum):
+    STOPPED = "stopped"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+
+
+@dataclass(frozen=True)
+class Backoff:
+    initial: float = 0.5
+    maximum: float = 30.0
+    factor: float = 2.0
+    jitter: float = 0.3  # +- share of the delay, so many CRMs don't reconnect in step
+
+    def delay(self, attempt: int) -> float:
+        base = min(self.maximum, self.initial * self.factor ** max(attempt, 0))
+        return max(0.0, base * (1 + random.uniform(-self.jitter, self.jitter)))
+
+
+@dataclass(frozen=True)
+class PbxConfig:
+    name: str
+    host: str
+    port: int
+    username: str
+    secret: str
+    ping_interval: float = 5.0
+    ping_timeout: float = 5.0
+    connect_timeout: float = 5.0
+    backoff: Backoff = Backoff()
+
+
+class _Protocol(AMIProtocol):  # type: ignore[misc]
+    """panoramisk's protocol with our parser: events go to the link, replies to futures."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self.parser = AmiParser()
+
+    def data_received(self, data: bytes) -> None:
+        received = time.time()
+        for message in self.parser.feed(data):
+            self._route(message, received)
+
+    def _route(self, message: Message, received: float) -> None:
+        action_id = message.first("ActionID")
+        if message.kind == "Response" or (action_id and action_id in self.responses):
+            self.handle_message(PanoramiskMessage(dict(message)))
+            return
+        if message.kind != "Event":
+            return
+        if message.name == "Shutdown":
+            log.warning("the PBX is shutting down")
+        self.factory.link.intake_message(message, received)
+
+
+class _Manager(Manager):  # type: ignore[misc]
+    """One connection attempt; the link, not panoramisk, decides when to reconnect."""
+
+    def __init__(self, link: PbxLink, **config: Any) -> None:
+        super().__init__(protocol_factory=_Protocol, ping_delay=10**9, **config)
+        self.link = link
+        self.lost = asyncio.Event()
+        self.logged_in: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, f: asyncio.Future[Any]) -> None:
+        if f.cancelled() or f.exception() is not None:
+            if not self.logged_in.done():
+                self.logged_in.set_exception(ConnectionError(str(f.exception())))
+            return
+        super().connection_made(f)
+
+    def login(self, future: asyncio.Future[Any]) -> bool:
+        try:
+            ok = bool(super().login(future))
+        except Exception as exc:  # the link was lost during login
+            ok = False
+            log.warning("PBX %s: login failed: %s", self.link.config.name, exc)
+        if not self.logged_in.done():
+            self.logged_in.set_result(ok)
+        return ok
+
+    def ping(self) -> None:
+        """The link's watchdog pings; panoramisk's own pinger stays off."""
+
+    async def send_awaiting_actions(self, *_: Any) -> None:
+        """Never resend: what was in flight has already failed with PbxLinkLost."""
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connected = False
+        self.fail_pending()
+        self.lost.set()
+
+    def fail_pending(self) -> None:
+        pending = list(self.awaiting_actions)
+        if self.protocol is not None:
+            pending += list(self.protocol.responses.values())
+            self.protocol.responses.clear()
+        self.awaiting_actions.clear()
+        for action in pending:
+            if not action.future.done():
+                action.future.set_exception(PbxLinkLost("the PBX link dropped: not resent"))
+
+
+class PbxLink:
+    """One PBX, kept connected: ``start()``, ``send(...)``, ``stop()``.
+
+    ``intake`` receives every event in arrival order (synchronously, from the protocol: keep it
+    cheap, e.g. put on a queue); ``on_login`` runs after every login, before intake resumes
+    mattering to anyone (the listener resyncs there).
+    """
+
+    def __init__(
+        self,
+        config: PbxConfig,
+        *,
+        intake: Intake,
+        on_login: Callable[[PbxLink], Awaitable[None]] | None = None,
+    ) -> None:
+        self.config = config
+        self.intake = intake
+        self.on_login = on_login
+        self.state = LinkState.STOPPED
+        self.last_event_at: float | None = None
+        self.connected_since: float | None = None
+        self.reconnects = 0
+        self._manager: _Manager | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._supervise(), name=f"pbx-{self.config.name}")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._close()
+        self.state = LinkState.STOPPED
+
+    @property
+    def connected(self) -> bool:
+        return self.state == LinkState.CONNECTED
+
+    def intake_message(self, message: Message, received: float) -> None:
+        self.last_event_at = received
+        event = to_event(message)
+        if isinstance(event, Response):
+            return
+        self.intake(event, received)
+
+    def pause_reading(self, paused: bool) -> None:
+        """Backpressure: stop reading the socket while the consumer catches up."""
+        protocol = self._manager.protocol if self._manager else None
+        transport = getattr(protocol, "transport", None)
+        if transport is not None and not transport.is_closing():
+            (transport.pause_reading if paused else transport.resume_reading)()
+
+    async def send(
+        self, action: dict[str, Any], *, as_list: bool = False, wait_s: float = 10.0
+    ) -> Any:
+        """Send an action; raises PbxLinkLost when the link is down or drops before the reply."""
+        manager = self._manager
+        if manager is None or not self.connected:
+            raise PbxLinkLost(f"the PBX {self.config.name} is not connected")
+        return await asyncio.wait_for(manager.send_action(action, as_list=as_list), wait_s)
+
+    async def _supervise(self) -> None:
+        attempt = 0
+        while True:
+            self.state = LinkState.CONNECTING
+            try:
+                await self._connect()
+                attempt = 0
+                await self._watch()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("PBX %s link: %s", self.config.name, exc or type(exc).__name__)
+            self._close()
+            self.state = LinkState.DISCONNECTED
+            self.connected_since = None
+            delay = self.config.backoff.delay(attempt)
+            attempt += 1
+            self.reconnects += 1
+            log.info("PBX %s: reconnecting in %.1f s", self.config.name, delay)
+            await asyncio.sleep(delay)
+
+    async def _connect(self) -> None:
+        cfg = self.config
+        manager = _Manager(
+            self,
+            host=cfg.host,
+            port=cfg.port,
+            username=cfg.username,
+            secret=cfg.secret,
+            events="on",
+            loop=asyncio.get_running_loop(),
+        )
+        self._manager = manager
+        await asyncio.wait_for(manager.connect(), cfg.connect_timeout)
+        if not await asyncio.wait_for(manager.logged_in, cfg.connect_timeout):
+            raise ConnectionError("login refused: check the AMI user and secret")
+        self.state = LinkState.CONNECTED
+        self.connected_since = time.time()
+        log.info("PBX %s: logged in to %s:%s", cfg.name, cfg.host, cfg.port)
+        if self.on_login is not None:
+            await self.on_login(self)
+
+    async def _watch(self) -> None:
+        """Ping every interval; an unanswered ping or a lost connection ends the watch."""
+        manager = self._manager
+        assert manager is not None
+        while True:
+            try:
+                await asyncio.wait_for(manager.lost.wait(), self.config.ping_interval)
+                raise ConnectionError("connection lost")
+            except TimeoutError:
+                pass
+            try:
+                await self.send({"Action": "Ping"}, wait_s=self.config.ping_timeout)
+            except TimeoutError:
+                raise ConnectionError("ping unanswered: the link is dead") from None
+
+    def _close(self) -> None:
+        manager, self._manager = self._manager, None
+        if manager is not None:
+            manager.fail_pending()
+            manager.close()

@@ -1,0 +1,206 @@
+"""The PBX link over real TCP: login, typed events in order, back-off, watchdog, no resend."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from ami.events import AgentConnect, AmiEvent, Hangup, QueueCallerJoin
+from ami.link import Backoff, LinkState, PbxConfig, PbxLink, PbxLinkLost
+from ami.simulator import PbxSimulator
+
+FAST = Backoff(initial=0.05, maximum=0.2, jitter=0.1)
+
+
+def config(port: int, secret: str = "crmsecret", **extra: Any) -> PbxConfig:
+    extra.setdefault("ping_interval", 0.2)
+    extra.setdefault("ping_timeout", 0.3)
+    return PbxConfig(
+        name="test",
+        host="127.0.0.1",
+        port=port,
+        username="crm",
+        secret=secret,
+        backoff=FAST,
+        connect_timeout=2.0,
+        **extra,
+    )
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[AmiEvent] = []
+        self.logins = 0
+        self.logged_in = asyncio.Event()
+
+    def intake(self, event: AmiEvent, received: float) -> None:
+        self.events.append(event)
+
+    async def on_login(self, link: PbxLink) -> None:
+        self.logins += 1
+        self.logged_in.set()
+
+
+async def until(predicate: Any, within: float = 5.0) -> None:
+    """Poll a condition the link exposes as plain state (it has no event to wait on)."""
+    async with asyncio.timeout(within):
+        while not predicate():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+async def running() -> AsyncIterator[list[PbxLink]]:
+    links: list[PbxLink] = []
+    yield links
+    for link in links:
+        await link.stop()
+
+
+async def test_logs_in_and_hands_over_typed_events_in_order(
+    pbx: PbxSimulator, running: list[PbxLink]
+) -> None:
+    rec = Recorder()
+    link = PbxLink(config(pbx.port), intake=rec.intake, on_login=rec.on_login)
+    running.append(link)
+    await link.start()
+    await asyncio.wait_for(rec.logged_in.wait(), 5)
+    assert link.state == LinkState.CONNECTED
+    linkedid = await pbx.inbound_call(agent_answers=True)
+    await pbx.wait_idle()
+    await until(lambda: any(isinstance(e, Hangup) for e in rec.events))
+    kinds = [type(e) for e in rec.events if getattr(e, "linkedid", linkedid) == linkedid]
+    assert kinds.index(QueueCallerJoin) < kinds.index(AgentConnect) < kinds.index(Hangup)
+    pong = await link.send({"Action": "Ping"})
+    assert pong.success
+
+
+async def test_wrong_secret_never_connects_and_keeps_retrying(
+    pbx: PbxSimulator, running: list[PbxLink]
+) -> None:
+    rec = Recorder()
+    link = PbxLink(config(pbx.port, secret="wrong"), intake=rec.intake, on_login=rec.on_login)
+    running.append(link)
+    await link.start()
+    await until(lambda: link.reconnects >= 2)
+    assert rec.logins == 0 and link.state != LinkState.CONNECTED
+    with pytest.raises(PbxLinkLost):
+        await link.send({"Action": "Ping"})
+
+
+async def test_reconnects_after_the_pbx_restarts_and_logs_in_again(
+    running: list[PbxLink],
+) -> None:
+    first = PbxSimulator(speed=0.01)
+    port = await first.start()
+    rec = Recorder()
+    link = PbxLink(config(port), intake=rec.intake, on_login=rec.on_login)
+    running.append(link)
+    await link.start()
+    await until(lambda: rec.logins == 1)
+    await first.stop()
+    await until(lambda: link.state != LinkState.CONNECTED)
+    second = PbxSimulator(speed=0.01)
+    await second.start(port=port)
+    try:
+        await until(lambda: rec.logins == 2)
+        assert link.connected
+    finally:
+        await second.stop()
+
+
+class SilentPeer:
+    """Logs the client in, then records what it sends and answers nothing."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+        self.writers: list[asyncio.StreamWriter] = []
+        self.connections = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self.writers.append(writer)
+        writer.write(b"Asterisk Call Manager/11.0.0\r\n")
+        block = await reader.readuntil(b"\r\n\r\n")
+        action_id = next(
+            line.split(b": ", 1)[1]
+            for line in block.split(b"\r\n")
+            if line.lower().startswith(b"actionid")
+        )
+        writer.write(
+            b"Response: Success\r\nActionID: "
+            + action_id
+            + b"\r\nMessage: Authentication accepted\r\n\r\n"
+        )
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+            while True:
+                self.received.append(await reader.readuntil(b"\r\n\r\n"))
+
+    def drop_all(self) -> None:
+        for writer in self.writers:
+            writer.close()
+        self.writers.clear()
+
+
+@pytest.fixture
+async def silent() -> AsyncIterator[tuple[SilentPeer, int]]:
+    peer = SilentPeer()
+    server = await asyncio.start_server(peer.handle, "127.0.0.1", 0)
+    yield peer, server.sockets[0].getsockname()[1]
+    peer.drop_all()
+    server.close()
+    await server.wait_closed()
+
+
+async def test_unanswered_ping_is_a_dead_link(
+    silent: tuple[SilentPeer, int], running: list[PbxLink]
+) -> None:
+    peer, port = silent
+    rec = Recorder()
+    link = PbxLink(config(port), intake=rec.intake, on_login=rec.on_login)
+    running.append(link)
+    await link.start()
+    await until(lambda: rec.logins == 1)
+    await until(lambda: rec.logins == 2, within=3.0)  # watchdog dropped it, then back
+    assert peer.connections >= 2
+    assert any(b"Action: Ping" in block for block in peer.received)
+
+
+async def test_action_in_flight_fails_when_the_link_drops_and_is_never_resent(
+    silent: tuple[SilentPeer, int], running: list[PbxLink]
+) -> None:
+    peer, port = silent
+    rec = Recorder()
+    link = PbxLink(config(port, ping_interval=30), intake=rec.intake, on_login=rec.on_login)
+    running.append(link)
+    await link.start()
+    await until(lambda: rec.logins == 1)
+    originate = asyncio.create_task(
+        link.send(
+            {
+                "Action": "Originate",
+                "ActionID": "crm-call-1",
+                "Channel": "Local/101@agents",
+                "Exten": "89161234561",
+                "Context": "outbound",
+                "Priority": 1,
+                "Async": "true",
+            }
+        )
+    )
+    await until(lambda: any(b"Originate" in block for block in peer.received))
+    peer.drop_all()
+    with pytest.raises(PbxLinkLost):
+        await asyncio.wait_for(originate, 2)
+    await until(lambda: rec.logins == 2)
+    await asyncio.sleep(0.2)
+    assert sum(b"Originate" in block for block in peer.received) == 1
+
+
+def test_backoff_grows_to_its_cap_with_jitter() -> None:
+    backoff = Backoff(initial=1, maximum=8, factor=2, jitter=0.25)
+    for attempt, base in enumerate([1, 2, 4, 8, 8]):
+        assert base * 0.75 <= backoff.delay(attempt) <= base * 1.25
