@@ -78,4 +78,13 @@ TERMS = (
     N_("Page not found"),
     N_("Method not allowed"),
     N_("Something went wrong on our side"),
+    # call directions and outcomes: callcenter.calls.records
+    N_("inbound"),
+    N_("outbound"),
+    N_("internal"),
+    N_("answered"),
+    N_("no_answer"),
+    N_("busy"),
+    N_("failed"),
+    N_("abandoned"),
 )

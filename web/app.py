@@ -19,6 +19,7 @@ from web.auth import auth_middleware
 from web.csrf import csrf_middleware
 from web.errors import error_middleware
 from web.keys import ENGINE, PBX_LINK, SESSIONMAKER, SETTINGS, PbxLink
+from web.live import live_hub_ctx
 from web.templating import context_processor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,5 +66,6 @@ def create_app(settings: Settings) -> web.Application:
     app.middlewares.extend([auth_middleware, csrf_middleware])
     _templates(app)
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(live_hub_ctx)
     routes.setup(app, static_dir=ROOT / "web" / "static")
     return app

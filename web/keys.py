@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from callcenter.settings import Settings
+
+if TYPE_CHECKING:
+    from web.live import LiveHub
 
 
 @dataclass
@@ -28,3 +32,4 @@ SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONMAKER = web.AppKey("sessionmaker", async_sessionmaker)
 PBX_LINK = web.AppKey("pbx_link", PbxLink)
+LIVE_HUB: web.AppKey[LiveHub] = web.AppKey("live_hub")

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from aiohttp import web
 
+from web import live
 from web.api import calls as api_calls
 from web.api import clients as api_clients
-from web.views import admin, auth, clients, health
+from web.views import admin, auth, clients, health, workspace
 
 
 def setup(app: web.Application, *, static_dir: Path) -> None:
@@ -20,6 +21,9 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/logout", auth.logout)
     r.add_get("/profile", auth.profile_page)
     r.add_post("/profile", auth.profile_save)
+
+    r.add_get("/workspace", workspace.workspace)
+    r.add_get("/ws/live", live.live_socket)
 
     r.add_get("/clients", clients.client_list)
     r.add_get("/clients/new", clients.new_page)

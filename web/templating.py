@@ -15,7 +15,7 @@ from web.keys import SETTINGS, USER
 def _nav(user: Any) -> list[tuple[str, str]]:
     if user is None:
         return []
-    items = []
+    items = [("/workspace", "Workspace")]
     if user.can(Permission.CLIENTS_VIEW):
         items.append(("/clients", "Clients"))
     if user.can(Permission.LISTS_MANAGE):

@@ -1,0 +1,77 @@
+"""What an operator sees when their phone rings: who is calling, and what we know of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from callcenter.calls.models import CallLegRow, CallRow
+from callcenter.clients.models import Client, ClientPhone
+
+
+@dataclass
+class ScreenPop:
+    linkedid: str
+    number: str  # the outside party, E.164 where known
+    direction: str
+    queue: str
+    clients: list[Client] = field(default_factory=list)  # several: the operator chooses
+    last_calls: list[CallRow] = field(default_factory=list)
+
+    @property
+    def unknown(self) -> bool:
+        return not self.clients
+
+
+async def build_pop(
+    session: AsyncSession, *, linkedid: str, number: str, direction: str, queue: str = ""
+) -> ScreenPop:
+    pop = ScreenPop(linkedid=linkedid, number=number, direction=direction, queue=queue)
+    if number.startswith("+"):
+        pop.clients = list(
+            await session.scalars(
+                select(Client)
+                .join(ClientPhone, ClientPhone.client_id == Client.id)
+                .where(ClientPhone.e164 == number, Client.merged_into_id.is_(None))
+                .order_by(Client.updated_at.desc())
+                .limit(5)
+                .options(
+                    selectinload(Client.company),
+                    selectinload(Client.owner),
+                    selectinload(Client.tags),
+                    selectinload(Client.phones),
+                )
+            )
+        )
+        pop.last_calls = list(
+            await session.scalars(
+                select(CallRow)
+                .where(
+                    (CallRow.caller == number) | (CallRow.callee == number),
+                    CallRow.linkedid != linkedid,
+                    CallRow.ended_at.is_not(None),
+                )
+                .order_by(CallRow.started_at.desc())
+                .limit(5)
+            )
+        )
+    return pop
+
+
+async def ringing_for_extension(session: AsyncSession, extension: str) -> list[CallRow]:
+    """Calls ringing at this extension now: what a (re)connecting operator page must show."""
+    legs = select(CallLegRow.call_id).where(
+        CallLegRow.agent.in_([extension, f"PJSIP/{extension}", f"SIP/{extension}"])
+        | CallLegRow.agent.like(f"Local/{extension}@%"),
+        CallLegRow.answered_at.is_(None),
+        CallLegRow.ended_at.is_(None),
+    )
+    rows = await session.scalars(
+        select(CallRow)
+        .where(CallRow.id.in_(legs), CallRow.ended_at.is_(None))
+        .order_by(CallRow.started_at)
+    )
+    return list(rows)

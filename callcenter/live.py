@@ -1,0 +1,25 @@
+"""Live notifications between processes: PostgreSQL NOTIFY on one channel.
+
+``notify`` runs inside the caller's transaction, so PostgreSQL delivers it only at commit:
+listeners never hear of a call before it is stored, and never of one rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+CHANNEL = "cc_live"
+MAX_PAYLOAD = 7900  # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more
+
+
+async def notify(session: AsyncSession, kind: str, **fields: Any) -> None:
+    payload = json.dumps({"kind": kind, **fields}, ensure_ascii=False, default=str)
+    if len(payload.encode()) > MAX_PAYLOAD:
+        raise ValueError(f"live notification {kind} is too large to send")
+    await session.execute(
+        text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
+    )

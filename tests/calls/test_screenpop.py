@@ -1,0 +1,146 @@
+"""Screen-pops: NOTIFY at commit, heard by every web process, pushed to the operator's sockets."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from callcenter.calls.service import save_call
+from callcenter.db import make_engine, make_sessionmaker
+from callcenter.live import notify
+from tests.calls.test_calls_store import inbound_answered
+from tests.conftest import sign_in
+from web.app import create_app
+from web.keys import LIVE_HUB
+
+
+async def ring(
+    database_url: str,
+    *,
+    extension: str = "101",
+    number: str = "+79161234567",
+    linkedid: str = "1795715043.26",
+    kind: str = "ringing",
+) -> None:
+    """What the PBX listener does: store the call and NOTIFY, in one transaction."""
+    engine = make_engine(database_url)
+    async with make_sessionmaker(engine).begin() as session:
+        await save_call(session, inbound_answered(linkedid, caller=number))
+        await notify(
+            session,
+            kind,
+            linkedid=linkedid,
+            extension=extension,
+            number=number,
+            direction="inbound",
+            queue="sales",
+        )
+    await engine.dispose()
+
+
+async def frame_of(ws: Any, kind: str, within: float = 5.0) -> dict[str, Any]:
+    async with asyncio.timeout(within):
+        while True:
+            frame = await ws.receive_json()
+            if frame["type"] == kind:
+                return frame
+
+
+async def until_listening(app: Any) -> None:
+    async with asyncio.timeout(5):
+        while not app[LIVE_HUB].listening:  # noqa: ASYNC110 - the hub exposes a flag
+            await asyncio.sleep(0.01)
+
+
+async def operator_socket(client: Any, make_user: Any, **fields: Any) -> tuple[Any, Any]:
+    fields.setdefault("extension", "101")
+    user = await make_user("operator", **fields)
+    await sign_in(client, user)
+    ws = await client.ws_connect("/ws/live")
+    hello = await frame_of(ws, "hello")
+    assert hello["extension"] == fields["extension"]
+    return ws, user
+
+
+async def test_known_caller_pops_with_the_client_card(
+    client: Any, app: Any, make_user: Any, db_session: Any, database_url: str
+) -> None:
+    from callcenter.clients.models import Client, ClientPhone
+
+    db_session.add(
+        Client(
+            kind="person",
+            name="Иван Петров",
+            phones=[ClientPhone(number="8 916 123-45-67", e164="+79161234567")],
+        )
+    )
+    await db_session.commit()
+    ws, _ = await operator_socket(client, make_user)
+    await until_listening(app)
+    await ring(database_url)
+    frame = await frame_of(ws, "ringing")
+    assert frame["linkedid"] == "1795715043.26"
+    assert "Иван Петров" in frame["html"] and "8 (916) 123-45-67" in frame["html"]
+    await ws.close()
+
+
+async def test_unknown_caller_gets_a_new_client_card_offer(
+    client: Any, app: Any, make_user: Any, database_url: str
+) -> None:
+    ws, _ = await operator_socket(client, make_user, language="en")
+    await until_listening(app)
+    await ring(database_url, number="+79035550000")
+    html = (await frame_of(ws, "ringing"))["html"]
+    assert "Unknown number" in html and "/clients/new?kind=person&phone=%2B79035550000" in html
+    await ws.close()
+
+
+async def test_other_extensions_do_not_pop_and_every_tab_does(
+    client: Any, app: Any, make_user: Any, database_url: str, aiohttp_client: Any, settings: Any
+) -> None:
+    first_tab, user = await operator_socket(client, make_user)
+    second_tab = await client.ws_connect("/ws/live")
+    await frame_of(second_tab, "hello")
+    other_app = create_app(settings)
+    other_ws, _ = await operator_socket(await aiohttp_client(other_app), make_user, extension="102")
+    await until_listening(app)
+    await until_listening(other_app)
+    await ring(database_url)
+    for tab in (first_tab, second_tab):
+        assert (await frame_of(tab, "ringing"))["linkedid"] == "1795715043.26"
+    await ring(database_url, kind="answered")
+    assert (await frame_of(first_tab, "answered"))["linkedid"] == "1795715043.26"
+    try:
+        unexpected = await other_ws.receive_json(timeout=0.3)
+    except TimeoutError:
+        unexpected = None
+    assert unexpected is None, "extension 102 must not pop a call ringing at 101"
+    for ws in (first_tab, second_tab, other_ws):
+        await ws.close()
+
+
+async def test_operator_on_another_web_process_pops_too(
+    settings: Any, make_user: Any, aiohttp_client: Any, database_url: str
+) -> None:
+    """Two apps on one database, each with its own engine and LISTEN connection."""
+    app_a, app_b = create_app(settings), create_app(settings)
+    client_a, client_b = await aiohttp_client(app_a), await aiohttp_client(app_b)
+    ws, _ = await operator_socket(client_b, make_user)
+    await until_listening(app_b)
+    await until_listening(app_a)
+    await ring(database_url)
+    assert (await frame_of(ws, "ringing"))["linkedid"] == "1795715043.26"
+    await ws.close()
+    await client_a.close()
+
+
+async def test_reconnecting_page_receives_the_call_ringing_now(
+    client: Any, make_user: Any, database_url: str
+) -> None:
+    await ring(database_url)  # rang while the page was away: stored, agent leg not answered
+    user = await make_user("operator", extension="101")
+    await sign_in(client, user)
+    ws = await client.ws_connect("/ws/live")
+    frame = await frame_of(ws, "ringing")
+    assert frame["linkedid"] == "1795715043.26"
+    await ws.close()

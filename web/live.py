@@ -1,0 +1,196 @@
+"""The live hub: PostgreSQL LISTEN in every web process, fanned out to operators' websockets.
+
+Any process may commit a call event (the PBX listener does); every web process hears it and
+pushes it to the sockets of the users it concerns, so an operator connected to any process pops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp_jinja2
+import asyncpg
+from aiohttp import WSMsgType, web
+
+from callcenter.calls.screenpop import build_pop, ringing_for_extension
+from callcenter.live import CHANNEL
+from callcenter.users.models import User
+from web import i18n
+from web.auth import current_user, signed_in
+from web.keys import LIVE_HUB, SESSIONMAKER, SETTINGS
+
+log = logging.getLogger(__name__)
+CALL_KINDS = ("ringing", "answered", "ended")
+
+
+@dataclass(frozen=True)
+class Listener:
+    """Who a socket belongs to, as needed to address and render pops for them."""
+
+    user_id: int
+    extension: str
+    language: str
+    timezone: str
+
+
+class LiveHub:
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.sockets: dict[web.WebSocketResponse, Listener] = {}
+        self.by_extension: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
+        self.listening = False
+        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
+
+    def register(self, ws: web.WebSocketResponse, user: User) -> Listener:
+        listener = Listener(user.id, user.extension or "", user.language, user.timezone)
+        self.sockets[ws] = listener
+        if listener.extension:
+            self.by_extension[listener.extension].add(ws)
+        return listener
+
+    def unregister(self, ws: web.WebSocketResponse) -> None:
+        listener = self.sockets.pop(ws, None)
+        if listener and listener.extension:
+            self.by_extension[listener.extension].discard(ws)
+
+    def on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            self._queue.put_nowait(json.loads(payload))
+        except (ValueError, asyncio.QueueFull):
+            log.error("live notification dropped: %.200s", payload)
+
+    async def listen_forever(self) -> None:
+        """Hold a LISTEN connection, reconnecting with back-off when the database drops."""
+        url = self.app[SETTINGS].database_url or ""
+        url = url.replace("postgresql+asyncpg://", "postgresql://")
+        delay = 0.5
+        while True:
+            lost = asyncio.Event()
+            try:
+                conn = await asyncpg.connect(url)
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                await conn.add_listener(CHANNEL, self.on_notify)
+                self.listening, delay = True, 0.5
+                await self._hold(conn, lost)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("live hub lost the database: %s", exc)
+            self.listening = False
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    async def _hold(self, conn: asyncpg.Connection, lost: asyncio.Event) -> None:
+        try:
+            while not lost.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(lost.wait(), 5.0)
+                if not lost.is_set():
+                    await conn.execute("SELECT 1")  # notice a dead socket, not only a close
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.close(timeout=1)
+
+    async def dispatch_forever(self) -> None:
+        while True:
+            message = await self._queue.get()
+            try:
+                await self.dispatch(message)
+            except Exception:
+                log.exception("live notification %s failed", message.get("kind"))
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        if message.get("kind") not in CALL_KINDS:
+            return
+        rendered: dict[tuple[str, str], str] = {}  # one render per language and time zone
+        for ws in list(self.by_extension.get(str(message.get("extension", "")), ())):
+            await self.send_call(ws, message, rendered)
+
+    async def send_call(
+        self,
+        ws: web.WebSocketResponse,
+        message: dict[str, Any],
+        rendered: dict[tuple[str, str], str] | None = None,
+    ) -> None:
+        listener = self.sockets.get(ws)
+        if listener is None or ws.closed:
+            return
+        frame = {"type": message["kind"], "linkedid": message.get("linkedid", "")}
+        if message["kind"] == "ringing":
+            key = (listener.language, listener.timezone)
+            cache = rendered if rendered is not None else {}
+            if key not in cache:
+                cache[key] = await self.render_pop(listener, message)
+            frame["html"] = cache[key]
+        elif message["kind"] == "ended":
+            frame["outcome"] = message.get("outcome")
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await ws.send_json(frame)
+
+    async def render_pop(self, listener: Listener, message: dict[str, Any]) -> str:
+        async with self.app[SESSIONMAKER]() as session:
+            pop = await build_pop(
+                session,
+                linkedid=message.get("linkedid", ""),
+                number=message.get("number", ""),
+                direction=message.get("direction", ""),
+                queue=message.get("queue", ""),
+            )
+        i18n.LANGUAGE.set(listener.language)
+        i18n.TIMEZONE.set(listener.timezone)
+        i18n.REGION.set(self.app[SETTINGS].default_region)
+        template = aiohttp_jinja2.get_env(self.app).get_template("workspace/_pop.html")
+        return template.render(pop=pop)
+
+
+async def live_hub_ctx(app: web.Application) -> AsyncIterator[None]:
+    hub = LiveHub(app)
+    app[LIVE_HUB] = hub
+    tasks = [
+        asyncio.create_task(hub.listen_forever(), name="live-listen"),
+        asyncio.create_task(hub.dispatch_forever(), name="live-dispatch"),
+    ]
+    yield
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for ws in list(hub.sockets):
+        await ws.close()
+
+
+@signed_in
+async def live_socket(request: web.Request) -> web.WebSocketResponse:
+    """The operator page's socket: calls ringing now on connect, then every change."""
+    user = current_user(request)
+    hub = request.app[LIVE_HUB]
+    ws = web.WebSocketResponse(heartbeat=20.0, compress=False)
+    await ws.prepare(request)
+    listener = hub.register(ws, user)
+    try:
+        await ws.send_json({"type": "hello", "extension": listener.extension})
+        if listener.extension:
+            async with request.app[SESSIONMAKER]() as session:
+                ringing = await ringing_for_extension(session, listener.extension)
+            for call in ringing:
+                number = call.caller if call.direction == "inbound" else call.callee
+                await hub.send_call(
+                    ws,
+                    {
+                        "kind": "ringing",
+                        "linkedid": call.linkedid,
+                        "number": number,
+                        "direction": call.direction,
+                        "queue": call.queue,
+                    },
+                )
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT and msg.data == "ping":
+                await ws.send_str("pong")
+    finally:
+        hub.unregister(ws)
+    return ws
