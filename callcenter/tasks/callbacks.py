@@ -1,0 +1,60 @@
+"""A missed inbound call (abandoned in a queue, or not answered) becomes one callback task."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.calls.models import CallRow
+from callcenter.calls.records import Direction, Outcome
+from callcenter.clients.models import Client
+from callcenter.tasks.models import Task
+
+MISSED = (Outcome.ABANDONED.value, Outcome.NO_ANSWER.value)
+
+
+async def callback_for_missed_call(session: AsyncSession, call: CallRow) -> int | None:
+    """Create (or bump) the callback task for a missed inbound call; returns the task's id.
+
+    One open callback per number: a caller who tries three times gets one task whose
+    ``repeats`` says 3. It goes to the client's owner, else to the queue's pool.
+    """
+    if call.direction != Direction.INBOUND.value or call.outcome not in MISSED:
+        return None
+    if not call.caller.startswith("+"):
+        return None  # a hidden number cannot be called back
+    owner_id = None
+    if call.client_id is not None:
+        owner_id = await session.scalar(select(Client.owner_id).where(Client.id == call.client_id))
+    values = {
+        "kind": "call",
+        "title": f"Call back {call.caller}",
+        "due_at": call.ended_at or func.now(),
+        "assignee_id": owner_id,
+        "queue": "" if owner_id else call.queue,
+        "client_id": call.client_id,
+        "call_id": call.id,
+        "phone": call.caller,
+        "dedupe_key": f"callback:{call.caller}",
+        "repeats": 1,
+    }
+    stmt = (
+        insert(Task)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=[Task.dedupe_key],
+            index_where=(Task.status == "open") & Task.dedupe_key.is_not(None),
+        )
+        .returning(Task.id)
+    )
+    task_id = (await session.execute(stmt)).scalar_one_or_none()
+    if task_id is not None:
+        return task_id
+    bumped = await session.execute(
+        update(Task)
+        .where(Task.dedupe_key == values["dedupe_key"], Task.status == "open")
+        .values(repeats=Task.repeats + 1, call_id=call.id)
+        .returning(Task.id)
+    )
+    return bumped.scalar_one_or_none()
