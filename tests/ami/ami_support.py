@@ -10,12 +10,14 @@ import contextlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 from ami.events import AmiEvent, Response, to_event
 from ami.protocol import AmiParser, Fields, Message, encode_action
 from ami.simulator import PbxSimulator
+from ami.tracker import CallTracker, TrackerUpdate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ami"
 SCENARIOS = sorted(path.name.removesuffix(".ami.txt") for path in FIXTURES.glob("*.ami.txt"))
@@ -205,3 +207,27 @@ def events_of(scenario: str) -> list[AmiEvent | Response]:
 
 def only(scenario: str, cls: type[E]) -> list[E]:
     return [event for event in events_of(scenario) if isinstance(event, cls)]
+
+
+CONNECTED_AT = datetime(2026, 11, 26, 17, 44, tzinfo=UTC)
+
+
+def received_at(moment: float) -> datetime:
+    """A timeline moment (seconds since connect) as the time the link would stamp."""
+    return CONNECTED_AT + timedelta(seconds=moment)
+
+
+def timed_events(scenario: str) -> list[tuple[float, AmiEvent | Response]]:
+    """Every message as a typed event with the time it was received (seconds since
+    connect, from the timeline: AMI events here carry no timestamp of their own)."""
+    parser, timed = AmiParser(), []
+    for moment, chunk in timeline(scenario):
+        timed += [(moment, to_event(message)) for message in parser.feed(chunk)]
+    return timed
+
+
+def replay(
+    tracker: CallTracker, timed: Iterable[tuple[float, object]]
+) -> list[tuple[float, TrackerUpdate]]:
+    """Feed ``timed`` events to the tracker; every update with its moment."""
+    return [(t, u) for t, event in timed for u in tracker.handle(event, received_at(t))]

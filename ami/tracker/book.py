@@ -1,0 +1,266 @@
+"""The live calls and what happens to them: open, add legs, ring, answer, hold, end.
+
+Handlers (``channels``, ``queues``, ``features``) and ``reconcile`` change calls only
+through this book, so the rules live in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from datetime import datetime
+
+from ami.events import ChannelInfo
+from ami.tracker.outcome import finalize
+from ami.tracker.parties import agent_of, creation_context, local_half, party_number
+from ami.tracker.state import CallState, LegState, Role, TrackerConfig, note, seconds, snapshot
+from ami.tracker.updates import (
+    AgentLeft,
+    CallAnswered,
+    CallEnded,
+    CallRinging,
+    CallUpdated,
+    TrackerUpdate,
+)
+from callcenter.calls.records import Call, Direction, Leg
+
+log = logging.getLogger(__name__)
+
+RECENT_MAX = 20_000  # ended calls' ids kept so late events do not revive them
+
+
+class CallBook:
+    def __init__(self, config: TrackerConfig, max_live_calls: int) -> None:
+        self.config = config
+        self.max_live_calls = max_live_calls
+        self.calls: dict[str, CallState] = {}  # by Linkedid
+        self.leg_calls: dict[str, str] = {}  # Uniqueid -> Linkedid of live calls
+        self.recent: OrderedDict[str, str] = OrderedDict()  # ended ids -> Linkedid
+
+    # -- lookups
+
+    def find(self, info: ChannelInfo | None) -> tuple[CallState, LegState] | None:
+        """The live call and leg of a channel, if the tracker knows them."""
+        if info is None:
+            return None
+        state = self.calls.get(info.linkedid)
+        leg = state.legs.get(info.uniqueid) if state is not None else None
+        return (state, leg) if state is not None and leg is not None else None
+
+    def linkedid_of(self, uniqueid: str) -> str | None:
+        return self.leg_calls.get(uniqueid) or self.recent.get(uniqueid)
+
+    # -- opening
+
+    def direction_of(self, context: str) -> Direction:
+        if context in self.config.inbound:
+            return Direction.INBOUND
+        if context in self.config.outbound:
+            return Direction.OUTBOUND
+        return Direction.INTERNAL  # agents' own calls; may turn outbound when they dial out
+
+    def open_call(self, info: ChannelInfo, at: datetime) -> tuple[CallState, list[TrackerUpdate]]:
+        """A new call whose first channel is ``info`` (add the leg with ``add_leg``)."""
+        evicted = self._evict_oldest(at) if len(self.calls) >= self.max_live_calls else []
+        context = creation_context(info.channel, info.context)
+        call = Call(linkedid=info.linkedid, direction=self.direction_of(context), started_at=at)
+        region = self.config.region
+        if context in self.config.agents:  # an agent's own call: to a number is outbound
+            call.caller = agent_of(info.channel)
+            callee = party_number(info.exten, region)
+            call.callee = "" if callee == call.caller else callee
+            if call.callee.startswith("+"):
+                call.direction = Direction.OUTBOUND
+        else:
+            call.caller = party_number(info.caller_id_num, region)
+            call.callee = party_number(info.exten, region)
+        state = CallState(call=call, first=info.uniqueid)
+        self.calls[call.linkedid] = state
+        note(state, at, "started", info.uniqueid, channel=info.channel, context=context)
+        log.info("call %s started: %s %s -> %s", call.linkedid, call.direction, call.caller,
+                 call.callee)  # fmt: skip
+        return state, evicted
+
+    def _evict_oldest(self, at: datetime) -> list[TrackerUpdate]:
+        oldest = next(iter(self.calls.values()))
+        log.warning("call %s: too many live calls, ending the oldest", oldest.linkedid)
+        note(oldest, at, "evicted")
+        return self.end_call(oldest, at)
+
+    # -- legs
+
+    def add_leg(
+        self, state: CallState, info: ChannelInfo, at: datetime, *, dialed: bool
+    ) -> list[TrackerUpdate]:
+        uid = info.uniqueid
+        context = creation_context(info.channel, info.context)
+        local = local_half(info.channel)
+        half = local.half if local is not None else 0
+        role, agent = Role.PARTY, ""
+        if context in self.config.agents:
+            role, agent = (Role.HALF, "") if half == 2 else (Role.AGENT, agent_of(info.channel))
+        partner = self._pair(state, local.base, uid, half) if local is not None else ""
+        leg = Leg(uniqueid=uid, channel=info.channel, started_at=at, agent=agent)
+        leg_state = LegState(leg=leg, role=role, dialed=dialed, partner=partner)
+        state.call.legs[uid] = leg
+        state.legs[uid] = leg_state
+        state.live.add(uid)
+        self.leg_calls[uid] = state.linkedid
+        updates: list[TrackerUpdate] = []
+        if context in self.config.outbound and uid != state.first:
+            updates += self.dialing_out(state, info.exten, at)
+        if role is Role.AGENT and dialed:
+            updates += self.ring(state, leg_state, at)
+        return updates
+
+    @staticmethod
+    def _pair(state: CallState, base: str, uid: str, half: int) -> str:
+        """Link the two halves of a Local channel; the other half's uniqueid."""
+        if half == 1:
+            state.local_ones[base] = uid
+            return ""
+        one = state.local_ones.get(base, "")
+        if one in state.legs:
+            state.legs[one].partner = uid
+        return one
+
+    def make_agent(self, leg: LegState, interface: str) -> None:
+        """A queue member's leg (AgentCalled/AgentConnect), whatever its context."""
+        leg.role, leg.dialed = Role.AGENT, True
+        leg.leg.agent = agent_of(interface) if interface else leg.leg.agent
+
+    def dialing_out(self, state: CallState, number: str, at: datetime) -> list[TrackerUpdate]:
+        """An agent's call reaches an outbound context: click-to-call is outbound."""
+        call = state.call
+        if call.direction is not Direction.INTERNAL or call.answered_at is not None:
+            return []
+        call.direction = Direction.OUTBOUND
+        call.callee = party_number(number, self.config.region)
+        log.debug("call %s: outbound to %s", call.linkedid, call.callee)
+        return [CallUpdated(snapshot(call), "direction")]
+
+    # -- ringing and answering
+
+    def ring(self, state: CallState, leg: LegState, at: datetime) -> list[TrackerUpdate]:
+        if leg.rang or leg.leg.answered_at is not None:
+            return []
+        leg.rang = True
+        note(state, at, "ringing", leg.leg.uniqueid, agent=leg.leg.agent)
+        copy = snapshot(state.call)
+        return [CallRinging(copy, copy.legs[leg.leg.uniqueid], leg.leg.agent)]
+
+    def _answers_call(self, state: CallState, leg: LegState) -> bool:
+        if not leg.dialed or leg.role is Role.HALF:
+            return False
+        first = leg.leg.uniqueid == state.first
+        direction = state.call.direction
+        if direction is Direction.OUTBOUND:
+            return leg.role is Role.PARTY or not first
+        if direction is Direction.INBOUND:
+            return leg.role is Role.AGENT
+        return leg.role is Role.AGENT and not first
+
+    def leg_up(self, state: CallState, leg: LegState, at: datetime) -> list[TrackerUpdate]:
+        """The leg answered (Up, bridged or AgentConnect)."""
+        if leg.leg.answered_at is not None:
+            return []
+        leg.leg.answered_at = at
+        call, uid = state.call, leg.leg.uniqueid
+        answers = call.answered_at is None and self._answers_call(state, leg)
+        if answers:
+            call.answered_at = at
+        if leg.role is Role.AGENT and leg.dialed:
+            agent = leg.leg.agent
+            state.agent_answered_at = state.agent_answered_at or at
+            if agent and agent not in call.agents:
+                call.agents.append(agent)
+            note(state, at, "answered", uid, agent=agent)
+        elif answers:
+            agent = ""
+            note(state, at, "answered", uid, channel=leg.leg.channel)
+        else:
+            return []
+        log.debug("call %s: %s answered by %s", call.linkedid, uid, agent or "the customer")
+        copy = snapshot(call)
+        return [CallAnswered(copy, copy.legs[uid], agent)]
+
+    # -- hold
+
+    def hold_on(self, state: CallState, leg: LegState, at: datetime) -> bool:
+        if leg.hold_since is not None:
+            return False
+        leg.hold_since = at
+        state.on_hold += 1
+        if state.on_hold == 1:
+            state.hold_since = at
+        return True
+
+    def hold_off(self, state: CallState, leg: LegState, at: datetime) -> bool:
+        if leg.hold_since is None:
+            return False
+        leg.leg.hold_seconds += seconds(leg.hold_since, at)
+        leg.hold_since = None
+        state.on_hold -= 1
+        if state.on_hold == 0 and state.hold_since is not None:
+            state.call.hold_seconds += seconds(state.hold_since, at)
+            state.hold_since = None
+        return True
+
+    # -- ending
+
+    def leg_gone(
+        self, state: CallState, leg: LegState, at: datetime, cause: int | None
+    ) -> list[TrackerUpdate]:
+        """The leg hung up (or vanished during a disconnect, ``cause`` None)."""
+        uid = leg.leg.uniqueid
+        state.live.discard(uid)
+        self.hold_off(state, leg, at)
+        leg.leg.ended_at, leg.leg.hangup_cause = at, cause
+        answered = leg.leg.answered_at
+        if answered is not None:
+            leg.leg.talk_seconds = seconds(answered, at)
+        if cause is not None:
+            state.causes.append((cause, answered is not None))
+        if leg.role is not Role.AGENT or not leg.dialed:
+            return []
+        agent = leg.leg.agent
+        if answered is None:
+            note(state, at, "ring_ended", uid, agent=agent, status=leg.dial_status)
+        elif self._continues_without(state, uid):
+            note(state, at, "agent_left", uid, agent=agent)
+        copy = snapshot(state.call)
+        return [AgentLeft(copy, copy.legs[uid], agent)]
+
+    def _continues_without(self, state: CallState, uid: str) -> bool:
+        """Someone other than this agent is still on the call: its own ;2 half does not
+        count, nor a Local half whose other half has already hung up."""
+        for other in state.live:
+            partner = state.legs[other].partner
+            if partner != uid and (not partner or partner in state.live):
+                return True
+        return False
+
+    def end_call(self, state: CallState, at: datetime) -> list[TrackerUpdate]:
+        """End the call; legs still up (lost, evicted) end with it, agents' ones reported."""
+        updates: list[TrackerUpdate] = []
+        for leg in state.legs.values():
+            if leg.leg.ended_at is None:
+                updates += self.leg_gone(state, leg, at, None)
+        finalize(state, at)
+        call = state.call
+        cause = "" if call.hangup_cause is None else str(call.hangup_cause)
+        note(state, at, "ended", outcome=str(call.outcome), cause=cause)
+        self.calls.pop(call.linkedid, None)
+        self._remember(state)
+        log.info("call %s ended: %s, cause %s, talk %.1f s", call.linkedid, call.outcome,
+                 call.hangup_cause, call.talk_seconds)  # fmt: skip
+        return [*updates, CallEnded(snapshot(call))]
+
+    def _remember(self, state: CallState) -> None:
+        recent, linkedid = self.recent, state.linkedid
+        for uid in state.legs:
+            self.leg_calls.pop(uid, None)
+            recent[uid] = linkedid
+        recent[linkedid] = linkedid
+        while len(recent) > RECENT_MAX:
+            recent.popitem(last=False)

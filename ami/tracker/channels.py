@@ -1,0 +1,117 @@
+"""Handlers of channel events: new channels, caller id, state, dialing, bridges, hangups."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from ami.events import BridgeEnter, DialBegin, DialEnd, Hangup, NewCallerid, Newchannel, Newstate
+from ami.tracker.book import CallBook
+from ami.tracker.parties import creation_context, party_number
+from ami.tracker.state import Role, snapshot
+from ami.tracker.updates import CallStarted, CallUpdated, TrackerUpdate
+
+log = logging.getLogger(__name__)
+
+DOWN, RINGING, UP = 0, 5, 6
+NOT_FINAL = frozenset({"", "ANSWER", "RINGING", "PROCEEDING", "PROGRESS"})
+
+
+def on_newchannel(book: CallBook, event: Newchannel, at: datetime) -> list[TrackerUpdate]:
+    info = event.channel
+    if not info.linkedid or not info.uniqueid:
+        log.warning("call ?: Newchannel %r without Linkedid/Uniqueid, skipped", info.channel)
+        return []
+    state = book.calls.get(info.linkedid)
+    updates: list[TrackerUpdate] = []
+    if state is None:
+        if info.linkedid in book.recent:
+            log.warning("call %s: new channel %s after the end, ignored", info.linkedid,
+                        info.channel)  # fmt: skip
+            return []
+        state, updates = book.open_call(info, at)
+        started = True
+    elif info.uniqueid in state.legs:
+        return []
+    else:
+        started = False
+    leg_updates = book.add_leg(state, info, at, dialed=info.channel_state == DOWN)
+    if started:
+        updates.append(CallStarted(snapshot(state.call)))
+    return updates + leg_updates
+
+
+def on_new_callerid(book: CallBook, event: NewCallerid, at: datetime) -> list[TrackerUpdate]:
+    """The first channel's caller id is the caller (set by the trunk or the Originate)."""
+    found = book.find(event.channel)
+    if found is None:
+        return []
+    state, leg = found
+    if leg.leg.uniqueid != state.first or leg.role is not Role.PARTY:
+        return []
+    number = party_number(event.channel.caller_id_num, book.config.region)
+    if not number or number == state.call.caller:
+        return []
+    state.call.caller = number
+    return [CallUpdated(snapshot(state.call), "caller")]
+
+
+def on_newstate(book: CallBook, event: Newstate, at: datetime) -> list[TrackerUpdate]:
+    found = book.find(event.channel)
+    if found is None:
+        return []
+    state, leg = found
+    channel_state = event.channel.channel_state
+    if channel_state == RINGING:
+        state.rang = True
+        return []
+    if channel_state == UP:
+        return book.leg_up(state, leg, at)
+    return []
+
+
+def on_dial_begin(book: CallBook, event: DialBegin, at: datetime) -> list[TrackerUpdate]:
+    found = book.find(event.dest)
+    if found is None:
+        return []
+    state, leg = found
+    updates: list[TrackerUpdate] = []
+    source, outbound = event.channel, book.config.outbound
+    if source is not None and source.context in outbound:
+        updates += book.dialing_out(state, source.exten, at)
+    elif creation_context(event.dest.channel, event.dest.context) in outbound:
+        updates += book.dialing_out(state, event.dest.exten, at)
+    if leg.role is Role.AGENT and leg.dialed:
+        updates += book.ring(state, leg, at)
+    return updates
+
+
+def on_dial_end(book: CallBook, event: DialEnd, at: datetime) -> list[TrackerUpdate]:
+    status = event.dial_status
+    found = book.find(event.dest)
+    if found is None or status in NOT_FINAL:
+        return []
+    state, leg = found
+    state.dial_status = status
+    leg.dial_status = leg.dial_status or status
+    return []
+
+
+def on_bridge_enter(book: CallBook, event: BridgeEnter, at: datetime) -> list[TrackerUpdate]:
+    found = book.find(event.channel)
+    if found is None:
+        return []
+    return book.leg_up(*found, at)
+
+
+def on_hangup(book: CallBook, event: Hangup, at: datetime) -> list[TrackerUpdate]:
+    found = book.find(event.channel)
+    if found is None:
+        return []
+    state, leg = found
+    if leg.leg.ended_at is not None:
+        return []
+    updates = book.leg_gone(state, leg, at, event.cause)
+    if not state.live:
+        updates += book.end_call(state, at)
+    return updates

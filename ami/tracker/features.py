@@ -1,0 +1,113 @@
+"""Handlers of hold, transfers, recordings and originate results."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from ami.events import (
+    AttendedTransfer,
+    BlindTransfer,
+    Hold,
+    MixMonitorStart,
+    OriginateResponse,
+    Unhold,
+    VarSet,
+)
+from ami.tracker.book import CallBook
+from ami.tracker.state import note, snapshot
+from ami.tracker.updates import CallUpdated, OriginateResult, TrackerUpdate
+
+log = logging.getLogger(__name__)
+
+RECORDING_VARIABLE = "MIXMONITOR_FILENAME"
+
+
+def on_hold(book: CallBook, event: Hold, at: datetime) -> list[TrackerUpdate]:
+    found = book.find(event.channel)
+    if found is None:
+        return []
+    state, leg = found
+    if not book.hold_on(state, leg, at):
+        return []
+    note(state, at, "hold", leg.leg.uniqueid, agent=leg.leg.agent)
+    return [CallUpdated(snapshot(state.call), "hold")]
+
+
+def on_unhold(book: CallBook, event: Unhold, at: datetime) -> list[TrackerUpdate]:
+    """Asterisk also sends Unhold without a Hold (a blind transfer does, 06a): ignored."""
+    found = book.find(event.channel)
+    if found is None:
+        return []
+    state, leg = found
+    if not book.hold_off(state, leg, at):
+        return []
+    note(state, at, "unhold", leg.leg.uniqueid, agent=leg.leg.agent)
+    return [CallUpdated(snapshot(state.call), "unhold")]
+
+
+def on_blind_transfer(book: CallBook, event: BlindTransfer, at: datetime) -> list[TrackerUpdate]:
+    found = book.find(event.transferer)
+    if found is None:
+        return []
+    state, leg = found
+    note(state, at, "transfer", leg.leg.uniqueid, kind="blind", result=event.result,
+         agent=leg.leg.agent, exten=event.extension, context=event.context)  # fmt: skip
+    return [CallUpdated(snapshot(state.call), "transfer")]
+
+
+def on_attended_transfer(
+    book: CallBook, event: AttendedTransfer, at: datetime
+) -> list[TrackerUpdate]:
+    found = book.find(event.orig_transferer)
+    if found is None:
+        return []
+    state, leg = found
+    target = event.transfer_target.channel if event.transfer_target else ""
+    note(state, at, "transfer", leg.leg.uniqueid, kind="attended", result=event.result,
+         agent=leg.leg.agent, target=target, dest_type=event.dest_type)  # fmt: skip
+    return [CallUpdated(snapshot(state.call), "transfer")]
+
+
+def on_mixmonitor_start(
+    book: CallBook, event: MixMonitorStart, at: datetime
+) -> list[TrackerUpdate]:
+    found = book.find(event.channel)
+    if found is None:
+        return []
+    state, leg = found
+    note(state, at, "recording", leg.leg.uniqueid, file=state.call.recording)
+    return [CallUpdated(snapshot(state.call), "recording")]
+
+
+def on_varset(book: CallBook, event: VarSet, at: datetime) -> list[TrackerUpdate]:
+    """Only the recording's file name matters; every other variable returns at once."""
+    if event.name != RECORDING_VARIABLE:
+        return []
+    state = book.calls.get(event.linkedid)
+    if state is None or not event.value or event.value == state.call.recording:
+        return []
+    state.call.recording = event.value
+    log.debug("call %s: recording to %s", state.linkedid, event.value)
+    return [CallUpdated(snapshot(state.call), "recording")]
+
+
+def on_originate_response(
+    book: CallBook, event: OriginateResponse, at: datetime
+) -> list[TrackerUpdate]:
+    uniqueid = event.uniqueid if event.has_uniqueid else None
+    linkedid = book.linkedid_of(uniqueid) if uniqueid else None
+    state = book.calls.get(linkedid) if linkedid else None
+    if state is not None:
+        state.originate_reason = event.reason
+    log.debug("call %s: originate %s %s reason %s", linkedid or "?", event.action_id,
+              event.response, event.reason)  # fmt: skip
+    result = OriginateResult(
+        action_id=event.action_id,
+        success=event.success,
+        reason=event.reason,
+        uniqueid=uniqueid,
+        linkedid=linkedid,
+        channel=event.channel,
+    )
+    return [result]

@@ -1,0 +1,125 @@
+"""After a (re)connect: make the live calls match what Asterisk still has (CoreShowChannels).
+
+Calls whose channels are all gone end now (``lost_during_disconnect`` in the timeline, the
+outcome inferred as usual, ``ended_at`` the reconcile time); channels the tracker did not know
+become legs of known calls or new ``recovered`` calls, their start taken from ``Duration``.
+A recovered leg that is Up counts as answered since its start (the ring time is unknown).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from ami.events import CoreShowChannel
+from ami.tracker.book import CallBook
+from ami.tracker.parties import local_half
+from ami.tracker.state import CallState, Role, note, snapshot
+from ami.tracker.updates import (
+    CallAnswered,
+    CallRinging,
+    CallStarted,
+    CallUpdated,
+    TrackerUpdate,
+)
+
+log = logging.getLogger(__name__)
+
+UP = 6
+
+
+def reconcile(book: CallBook, channels: list[CoreShowChannel], at: datetime) -> list[TrackerUpdate]:
+    groups: dict[str, list[CoreShowChannel]] = defaultdict(list)
+    for item in channels:
+        if item.channel.linkedid and item.channel.uniqueid:
+            groups[item.channel.linkedid].append(item)
+    present = {item.channel.uniqueid for group in groups.values() for item in group}
+    updates: list[TrackerUpdate] = []
+    for state in list(book.calls.values()):
+        updates += _drop_gone(book, state, present, at)
+    for linkedid, group in groups.items():
+        known = book.calls.get(linkedid)
+        if known is None:
+            updates += _recover(book, linkedid, _in_order(linkedid, group), at)
+        else:
+            updates += _add_missing(book, known, _in_order(linkedid, group), at)
+    return updates
+
+
+def _in_order(linkedid: str, group: list[CoreShowChannel]) -> list[CoreShowChannel]:
+    """The call's first channel first, then the oldest; a Local ;1 before its ;2."""
+    return sorted(group, key=lambda c: (c.channel.uniqueid != linkedid, -c.duration_s,
+                                        c.channel.channel))  # fmt: skip
+
+
+def _drop_gone(
+    book: CallBook, state: CallState, present: set[str], at: datetime
+) -> list[TrackerUpdate]:
+    gone = [uid for uid in state.live if uid not in present]
+    if not gone:
+        return []
+    if len(gone) == len(state.live):
+        log.warning("call %s: lost during the disconnect, ending it", state.linkedid)
+        note(state, at, "lost_during_disconnect")
+        return book.end_call(state, at)
+    updates: list[TrackerUpdate] = []
+    for uid in gone:
+        updates += book.leg_gone(state, state.legs[uid], at, None)
+    return [*updates, CallUpdated(snapshot(state.call), "legs")]
+
+
+def _dialed(item: CoreShowChannel, linkedid: str) -> bool:
+    """Best guess: a Local ;1 half was dialed, a ;2 half was not; other channels were
+    dialed unless they started the call."""
+    local = local_half(item.channel.channel)
+    if local is not None:
+        return local.half == 1
+    return item.channel.uniqueid != linkedid
+
+
+def _add_legs(
+    book: CallBook, state: CallState, group: list[CoreShowChannel], at: datetime
+) -> tuple[bool, list[TrackerUpdate]]:
+    """Add unknown channels as legs (answered since their start when Up) and answer known
+    legs that went Up meanwhile; (anything changed, the book's updates)."""
+    changed, updates = False, []
+    for item in group:
+        info, started = item.channel, at - timedelta(seconds=item.duration_s)
+        leg = state.legs.get(info.uniqueid)
+        answered_at = at
+        if leg is None:
+            updates += book.add_leg(state, info, started, dialed=_dialed(item, state.linkedid))
+            leg, answered_at, changed = state.legs[info.uniqueid], started, True
+        if info.channel_state == UP and leg.leg.answered_at is None:
+            updates += book.leg_up(state, leg, answered_at)
+            changed = True
+    return changed, updates
+
+
+def _recover(
+    book: CallBook, linkedid: str, group: list[CoreShowChannel], at: datetime
+) -> list[TrackerUpdate]:
+    first = group[0]
+    if book.recent.pop(linkedid, None):
+        log.warning("call %s: still up after being ended, tracking it again", linkedid)
+    state, updates = book.open_call(first.channel, at - timedelta(seconds=first.duration_s))
+    _add_legs(book, state, group, at)  # its updates are summed up below
+    note(state, at, "recovered", channels=str(len(group)))
+    copy = snapshot(state.call)
+    updates.append(CallStarted(copy))
+    for leg in state.legs.values():
+        if leg.role is not Role.AGENT or not leg.dialed:
+            continue
+        cls = CallRinging if leg.leg.answered_at is None else CallAnswered
+        updates.append(cls(copy, copy.legs[leg.leg.uniqueid], leg.leg.agent))
+    return updates
+
+
+def _add_missing(
+    book: CallBook, state: CallState, group: list[CoreShowChannel], at: datetime
+) -> list[TrackerUpdate]:
+    changed, updates = _add_legs(book, state, group, at)
+    if not changed:
+        return []
+    return [*updates, CallUpdated(snapshot(state.call), "legs")]

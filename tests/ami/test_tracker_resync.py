@@ -1,0 +1,113 @@
+"""After a reconnect ``reconcile`` matches the live calls to CoreShowChannels: calls whose
+channels are gone end once, unknown channels become calls, known ones are left alone."""
+
+from __future__ import annotations
+
+from ami.events import AgentConnect, CoreShowChannel
+from ami.tracker import (
+    AgentLeft,
+    CallAnswered,
+    CallEnded,
+    CallStarted,
+    CallTracker,
+    CallUpdated,
+)
+from callcenter.calls.records import Direction, Outcome
+from tests.ami.ami_support import received_at, replay, timed_events
+
+SCENARIO = "01_inbound_answered"  # CoreShowChannels was sent mid-call, at 7.009 s
+
+
+def split_at_channel_list() -> tuple[list, list[CoreShowChannel], list, float]:
+    """01's events before the CoreShowChannel answer, the answer, the events after it."""
+    timed = timed_events(SCENARIO)
+    listed = [i for i, (_, e) in enumerate(timed) if isinstance(e, CoreShowChannel)]
+    channels = [e for _, e in timed if isinstance(e, CoreShowChannel)]
+    moment = timed[listed[0]][0]
+    return timed[: listed[0]], channels, timed[listed[-1] + 1 :], moment
+
+
+def test_reconcile_with_no_channels_ends_live_calls_exactly_once() -> None:
+    before, _, after, moment = split_at_channel_list()
+    tracker = CallTracker()
+    replay(tracker, before)
+
+    first = tracker.reconcile([], received_at(moment))
+    second = tracker.reconcile([], received_at(moment + 1))
+    late = [u for _, u in replay(tracker, after) if isinstance(u, CallEnded)]
+
+    left, ended = first
+    assert isinstance(left, AgentLeft)
+    assert left.agent == "101"  # the operator's page hears that the call is gone
+    assert isinstance(ended, CallEnded)
+    assert ended.call.outcome is Outcome.ANSWERED  # the agent had answered before the loss
+    assert ended.call.ended_at == received_at(moment)
+    assert "lost_during_disconnect" in [e.kind for e in ended.call.timeline]
+    assert all(leg.ended_at is not None for leg in ended.call.legs.values())
+    assert second == []
+    assert late == []
+    assert tracker.snapshot_live() == []
+
+
+def test_reconcile_with_the_same_channels_changes_nothing() -> None:
+    before, channels, after, moment = split_at_channel_list()
+    tracker = CallTracker()
+    replay(tracker, before)
+    live_before = tracker.snapshot_live()
+
+    assert tracker.reconcile(channels, received_at(moment)) == []
+    assert tracker.snapshot_live() == live_before
+    ended = [u for _, u in replay(tracker, after) if isinstance(u, CallEnded)]
+    plain = [u for _, u in replay(CallTracker(), timed_events(SCENARIO))]
+    assert ended == [u for u in plain if isinstance(u, CallEnded)]
+
+
+def test_reconcile_recovers_a_call_the_tracker_never_saw_start() -> None:
+    _, channels, after, moment = split_at_channel_list()
+    tracker = CallTracker()
+
+    found = tracker.reconcile(channels, received_at(moment))
+    started = found[0]
+    assert isinstance(started, CallStarted)
+    call = started.call
+    assert call.direction is Direction.INBOUND
+    assert (call.caller, call.callee) == ("+79161234567", "+74951234567")
+    assert call.agents == ["101"]
+    assert call.answered_at is not None
+    assert abs((call.started_at - received_at(0)).total_seconds()) <= 1  # Duration 00:00:07
+    assert [(type(u), u.agent) for u in found[1:]] == [(CallAnswered, "101")]  # type: ignore[union-attr]
+    assert [e.kind for e in call.timeline][-1] == "recovered"
+
+    ended = [u for _, u in replay(tracker, after) if isinstance(u, CallEnded)]
+    (final,) = ended
+    assert final.call.outcome is Outcome.ANSWERED
+    assert len(final.call.legs) == 4
+    assert tracker.snapshot_live() == []
+
+
+def test_reconcile_ends_legs_that_vanished_and_keeps_the_call() -> None:
+    before, channels, _, moment = split_at_channel_list()
+    tracker = CallTracker()
+    replay(tracker, before)
+    callers_only = [c for c in channels if "@from-pstn" in c.channel.channel]
+
+    found = tracker.reconcile(callers_only, received_at(moment))
+
+    assert [type(u) for u in found] == [AgentLeft, CallUpdated]
+    (live,) = tracker.snapshot_live()
+    agent_legs = [leg for leg in live.legs.values() if "@agents" in leg.channel]
+    assert [leg.ended_at for leg in agent_legs] == [received_at(moment)] * 2
+
+
+def test_reconcile_adds_an_agent_answer_missed_during_the_disconnect() -> None:
+    before, channels, after, moment = split_at_channel_list()
+    cut = next(i for i, (_, e) in enumerate(before) if isinstance(e, AgentConnect))
+    tracker = CallTracker()
+    replay(tracker, [(t, e) for t, e in before[:cut] if t < 5])  # lost from the answer on
+
+    found = tracker.reconcile(channels, received_at(moment))
+
+    assert [type(u) for u in found] == [CallAnswered, CallUpdated]
+    ended = [u for _, u in replay(tracker, after) if isinstance(u, CallEnded)]
+    assert ended[0].call.outcome is Outcome.ANSWERED
+    assert ended[0].call.agents == ["101"]
