@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--language", default=None, choices=["ru", "en"])
     token = sub.add_parser("create-token", help="print a new API token for a user")
     token.add_argument("--login", required=True)
+    sub.add_parser("demo-remove", help="delete the demo data (clients, staff, simulated calls)")
     return parser
 
 
@@ -124,6 +125,16 @@ def cmd_serve(settings: Settings) -> None:
             "  (shown only this once: sign in and change it on the Profile page)\n",
             flush=True,
         )
+    if settings.pbx == "simulator":
+        demo = asyncio.run(_with_session(settings, _seed_demo_once))
+        if demo is not None and demo.logins:
+            print(
+                "  No PBX configured: the built-in simulator makes calls, and a demo was seeded.\n"
+                f"  Demo staff {', '.join(demo.logins)} share the password {demo.password}\n"
+                "  (the admin answers extension 101). Remove it all with:"
+                " python -m callcenter demo-remove\n",
+                flush=True,
+            )
     print(f"CallCenter CRM on http://{settings.http_host}:{settings.http_port}", flush=True)
     web.run_app(
         create_app(settings),
@@ -132,6 +143,21 @@ def cmd_serve(settings: Settings) -> None:
         print=None,
         access_log=None,
     )
+
+
+async def _seed_demo_once(session: Any) -> Any:
+    from callcenter.demo import is_seeded, seed_demo
+
+    if await is_seeded(session):
+        return None
+    return await seed_demo(session)
+
+
+def cmd_demo_remove(settings: Settings) -> None:
+    from callcenter.demo import remove_demo
+
+    counts = asyncio.run(_with_session(settings, remove_demo))
+    print("removed the demo: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
 
 
 def cmd_create_user(settings: Settings, args: argparse.Namespace) -> None:
@@ -185,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
             cmd_create_user(settings, args)
         elif args.command == "create-token":
             cmd_create_token(settings, args)
+        elif args.command == "demo-remove":
+            cmd_demo_remove(settings)
         return 0
     except (SettingsError, StartError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -65,8 +65,7 @@ class Leadership:
                 log.info("no longer leading %s", self.family)
         finally:
             self.leading = False
-            with contextlib.suppress(Exception):
-                await conn.close(timeout=1)
+            conn.terminate()  # synchronous: releases the lock even while being cancelled
 
     async def _try_lock(self, conn: asyncpg.Connection) -> bool:
         return bool(

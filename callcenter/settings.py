@@ -13,6 +13,7 @@ import phonenumbers
 
 PREFIX = "CALLCENTER_"
 LANGUAGES = ("ru", "en")
+PBX_MODES = ("simulator", "ami", "off")
 
 
 class SettingsError(Exception):
@@ -30,6 +31,8 @@ class Settings:
     default_language: str = "ru"
     default_timezone: str = "Europe/Moscow"
     currency: str = "RUB"
+    pbx: str = "simulator"  # simulator | ami | off
+    simulator_calls_per_minute: float = 4.0
     ami_host: str | None = None
     ami_port: int = 5038
     ami_username: str = "crm"
@@ -42,7 +45,7 @@ class Settings:
 
     @property
     def pbx_configured(self) -> bool:
-        return bool(self.ami_host)
+        return self.pbx != "off"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +61,8 @@ class Settings:
             default_language=reader.choice("DEFAULT_LANGUAGE", LANGUAGES, "ru"),
             default_timezone=reader.timezone("DEFAULT_TIMEZONE", "Europe/Moscow"),
             currency=(reader.text("CURRENCY") or "RUB").upper(),
+            pbx=reader.choice("PBX", PBX_MODES, "ami" if reader.text("AMI_HOST") else "simulator"),
+            simulator_calls_per_minute=reader.number("SIMULATOR_CALLS_PER_MINUTE", 4.0),
             ami_host=reader.text("AMI_HOST") or None,
             ami_port=reader.port("AMI_PORT", 5038),
             ami_username=reader.text("AMI_USERNAME") or "crm",
@@ -68,6 +73,8 @@ class Settings:
             cookie_secure=reader.boolean("COOKIE_SECURE", False),
             log_level=reader.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
         )
+        if settings.pbx == "ami" and not settings.ami_host:
+            raise SettingsError(f"{PREFIX}PBX=ami needs {PREFIX}AMI_HOST (the Asterisk to reach)")
         if settings.database_url and not settings.database_url.startswith(
             ("postgresql://", "postgresql+asyncpg://", "postgres://")
         ):
@@ -135,6 +142,18 @@ class _Reader:
         if not value.isascii() or not value.isdigit() or int(value) <= 0:
             raise self._fail(name, "a positive whole number", value)
         return int(value)
+
+    def number(self, name: str, default: float) -> float:
+        value = self.text(name)
+        if not value:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+        if number < 0:
+            raise self._fail(name, "a number zero or above", value)
+        return number
 
     def boolean(self, name: str, default: bool) -> bool:
         value = self.text(name).lower()

@@ -72,6 +72,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         data_dir=tmp_path,
         secret_key="test-secret",
+        pbx="off",  # tests that need the PBX start the simulator themselves
         login_max_failures=3,
         login_lockout_seconds=600,
     )

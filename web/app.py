@@ -18,8 +18,9 @@ from web import i18n, routes
 from web.auth import auth_middleware
 from web.csrf import csrf_middleware
 from web.errors import error_middleware
-from web.keys import ENGINE, PBX_LINK, SESSIONMAKER, SETTINGS, PbxLink
+from web.keys import ENGINE, SESSIONMAKER, SETTINGS
 from web.live import live_hub_ctx
+from web.pbx import pbx_ctx
 from web.templating import context_processor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,11 +62,11 @@ def create_app(settings: Settings) -> web.Application:
     settings = settings.with_secret_key()
     app = web.Application(middlewares=[error_middleware])
     app[SETTINGS] = settings
-    app[PBX_LINK] = PbxLink(configured=settings.pbx_configured)
     setup_session(app, _session_storage(settings))
     app.middlewares.extend([auth_middleware, csrf_middleware])
     _templates(app)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(live_hub_ctx)
+    app.cleanup_ctx.append(pbx_ctx)
     routes.setup(app, static_dir=ROOT / "web" / "static")
     return app

@@ -75,26 +75,25 @@ class LiveHub:
             lost = asyncio.Event()
             try:
                 conn = await asyncpg.connect(url)
-                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await conn.add_listener(CHANNEL, self.on_notify)
-                self.listening, delay = True, 0.5
-                await self._hold(conn, lost)
-            except (OSError, asyncpg.PostgresError) as exc:
+                try:
+                    conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                    await conn.add_listener(CHANNEL, self.on_notify)
+                    self.listening, delay = True, 0.5
+                    await self._hold(conn, lost)
+                finally:
+                    conn.terminate()  # synchronous: closes even while being cancelled
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("live hub lost the database: %s", exc)
             self.listening = False
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
 
     async def _hold(self, conn: asyncpg.Connection, lost: asyncio.Event) -> None:
-        try:
-            while not lost.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(lost.wait(), 5.0)
-                if not lost.is_set():
-                    await conn.execute("SELECT 1")  # notice a dead socket, not only a close
-        finally:
-            with contextlib.suppress(Exception):
-                await conn.close(timeout=1)
+        while not lost.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(lost.wait(), 5.0)
+            if not lost.is_set():
+                await conn.execute("SELECT 1")  # notice a dead socket, not only a close
 
     async def dispatch_forever(self) -> None:
         while True:

@@ -42,6 +42,8 @@ class TrafficConfig:
     patience_s: float = 180
     short_patience_s: tuple[float, float] = (4, 12)
     caller_hangs_up_share: float = 0.5
+    known_callers: tuple[str, ...] = ()  # E.164 numbers most calls come from (a demo's clients)
+    known_share: float = 0.7
     seed: int | None = None
 
 
@@ -66,7 +68,10 @@ class TrafficGenerator:
     async def _one_call(self) -> None:
         config, pick = self.config, self.random
         dids = list(self.simulator.config.dids)
-        caller = "+7916" + "".join(pick.choice("0123456789") for _ in range(7))
+        if config.known_callers and pick.random() < config.known_share:
+            caller = pick.choice(config.known_callers)
+        else:
+            caller = "+7916" + "".join(pick.choice("0123456789") for _ in range(7))
         abandons = pick.random() < config.abandon_rate
         patience = pick.uniform(*config.short_patience_s) if abandons else config.patience_s
         talk = pick.uniform(*config.talk_s)

@@ -126,7 +126,7 @@ async def test_health_reports_database_migrations_and_pbx(client: Any) -> None:
     body = await response.json()
     assert body["database"]["reachable"] is True
     assert body["database"]["migrations"]["up_to_date"] is True
-    assert body["pbx"]["configured"] is False
+    assert body["pbx"] == {"mode": "off", "state": "off"}
 
 
 async def test_language_chosen_on_the_sign_in_page_sticks(client: Any) -> None:

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from aiohttp import web
 from sqlalchemy import text
 
 from callcenter.migrate import current_revision, head_revision
 from web.auth import public
-from web.keys import ENGINE, PBX_LINK
+from web.keys import ENGINE, PBX
 
 
 @public
@@ -28,6 +26,6 @@ async def health(request: web.Request) -> web.Response:
     body = {
         "status": "ok" if ok else "degraded",
         "database": database,
-        "pbx": asdict(request.app[PBX_LINK]),
+        "pbx": request.app[PBX].status(),
     }
     return web.json_response(body, status=200 if ok else 503)

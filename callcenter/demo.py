@@ -1,0 +1,226 @@
+"""Demo data for a newcomer's first minutes: operators with extensions, clients to pop.
+
+Everything made here is marked (``is_demo``; the simulator's calls carry the PBX name
+``simulator``) and goes with ``python -m callcenter demo-remove``.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.calls.models import CallRow
+from callcenter.clients.models import Channel, Client, ClientEmail, ClientPhone, Segment, Tag
+from callcenter.tasks.models import Task
+from callcenter.users.models import User
+from callcenter.users.passwords import generate_password
+from callcenter.users.roles import Role
+from callcenter.users.service import UserInput, create_user
+
+SIMULATOR_PBX = "simulator"
+FIRST = [
+    "Александр",
+    "Мария",
+    "Иван",
+    "Анна",
+    "Дмитрий",
+    "Елена",
+    "Сергей",
+    "Ольга",
+    "Андрей",
+    "Наталья",
+    "Алексей",
+    "Татьяна",
+    "Михаил",
+    "Ирина",
+    "Николай",
+    "Светлана",
+    "Павел",
+    "Юлия",
+    "Артём",
+    "Екатерина",
+    "Владимир",
+    "Ксения",
+    "Максим",
+    "Дарья",
+    "Егор",
+]
+LAST = [
+    "Иванов",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Васильев",
+    "Петров",
+    "Соколов",
+    "Михайлов",
+    "Новиков",
+    "Фёдоров",
+    "Морозов",
+    "Волков",
+    "Алексеев",
+    "Лебедев",
+    "Семёнов",
+    "Егоров",
+    "Павлов",
+    "Козлов",
+    "Степанов",
+    "Николаев",
+    "Орлов",
+    "Андреев",
+    "Макаров",
+    "Никитин",
+    "Захаров",
+    "Зайцев",
+    "Соловьёв",
+    "Борисов",
+    "Яковлев",
+    "Григорьев",
+    "Романов",
+    "Воробьёв",
+]
+COMPANY = [
+    "Вектор",
+    "Ромашка",
+    "Альфа",
+    "Гранит",
+    "Север",
+    "Меридиан",
+    "Прогресс",
+    "Орион",
+    "Радуга",
+    "Импульс",
+    "Стройресурс",
+    "Техносфера",
+    "Горизонт",
+    "Восход",
+    "Атлант",
+]
+CHANNELS = ["Яндекс.Директ", "Сайт", "Рекомендация", "Выставка", "Холодный обзвон"]
+SEGMENTS = ["Розница", "Опт", "VIP"]
+STAFF = [
+    ("operator1", "Анна Смирнова", Role.OPERATOR, "102"),
+    ("operator2", "Пётр Козлов", Role.OPERATOR, "103"),
+    ("manager1", "Ольга Волкова", Role.MANAGER, None),
+    ("supervisor1", "Игорь Лебедев", Role.SUPERVISOR, None),
+]
+
+
+def person_name(rng: random.Random, suffix: str = "") -> str:
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    if first.endswith(("а", "я")):
+        last += "а"
+    return f"{last} {first}{suffix}"
+
+
+@dataclass
+class DemoLogins:
+    password: str
+    logins: list[str]
+
+
+async def is_seeded(session: AsyncSession) -> bool:
+    return bool(await session.scalar(select(func.count(Client.id)).where(Client.is_demo)))
+
+
+async def seed_demo(session: AsyncSession, *, clients: int = 300, seed: int = 7) -> DemoLogins:
+    """Staff sharing one generated password, the admin on extension 101, clients with phones."""
+    rng = random.Random(seed)  # demo shapes, not security
+    password = generate_password()
+    logins = []
+    for login, name, role, extension in STAFF:
+        if await session.scalar(select(User.id).where(User.login == login)) is None:
+            user = await create_user(
+                session,
+                data=UserInput(
+                    login=login,
+                    full_name=name,
+                    role=role,
+                    extension=extension or "",
+                    password=password,
+                    sees_all_clients=role == Role.MANAGER,
+                ),
+            )
+            user.is_demo = True
+            logins.append(login)
+    await session.execute(
+        update(User).where(User.login == "admin", User.extension.is_(None)).values(extension="101")
+    )
+    channels = [await _entry(session, Channel, name) for name in CHANNELS]
+    segments = [await _entry(session, Segment, name) for name in SEGMENTS]
+    manager_id = await session.scalar(select(User.id).where(User.login == "manager1"))
+    vip = await session.scalar(select(Tag).where(Tag.name == "vip")) or Tag(name="vip")
+    for i in range(clients):
+        company = i % 8 == 0
+        number = f"+7916{rng.randrange(10**7):07d}"
+        session.add(
+            Client(
+                kind="company" if company else "person",
+                is_demo=True,
+                name=f"ООО «{rng.choice(COMPANY)}-{i}»" if company else person_name(rng),
+                owner_id=manager_id if i % 3 else None,
+                channel_id=rng.choice(channels).id,
+                segment_id=rng.choice(segments).id,
+                tags=[vip] if i % 10 == 1 else [],
+                phones=[
+                    ClientPhone(number=number, e164=number, kind="work" if company else "mobile")
+                ],
+                emails=[ClientEmail(email=f"client{i}@example.ru")] if i % 2 else [],
+            )
+        )
+    await session.flush()
+    return DemoLogins(password=password, logins=logins)
+
+
+async def _entry(
+    session: AsyncSession, model: type[Channel] | type[Segment], name: str
+) -> Channel | Segment:
+    found: Channel | Segment | None = await session.scalar(
+        select(model).where(model.name == name)  # type: ignore[arg-type]
+    )
+    if found is None:
+        found = model(name=name)
+        session.add(found)
+        await session.flush()
+    return found
+
+
+async def demo_numbers(session: AsyncSession, limit: int = 500) -> list[str]:
+    """Numbers of demo clients, for the simulator's callers."""
+    rows = await session.scalars(
+        select(ClientPhone.e164).join(Client).where(Client.is_demo).limit(limit)
+    )
+    return list(rows)
+
+
+async def remove_demo(session: AsyncSession) -> dict[str, int]:
+    """Delete the demo: its clients, staff, the simulator's calls and their callback tasks."""
+    calls = select(CallRow.id).where(CallRow.pbx == SIMULATOR_PBX)
+    counts = {
+        "tasks": await _delete(session, delete(Task).where(Task.call_id.in_(calls))),
+        "calls": await _delete(session, delete(CallRow).where(CallRow.pbx == SIMULATOR_PBX)),
+        "clients": await _delete(session, delete(Client).where(Client.is_demo)),
+        "users": await _delete(session, delete(User).where(User.is_demo)),
+    }
+    await session.execute(
+        update(User).where(User.login == "admin", User.extension == "101").values(extension=None)
+    )
+    for model, names in ((Channel, CHANNELS), (Segment, SEGMENTS)):
+        await session.execute(
+            delete(model).where(model.name.in_(names), ~model.id.in_(_used(model)))
+        )
+    return counts
+
+
+async def _delete(session: AsyncSession, statement: Any) -> int:
+    result = await session.execute(statement.returning(literal(1)))
+    return len(result.all())
+
+
+def _used(model: type[Channel] | type[Segment]) -> Any:
+    column = Client.channel_id if model is Channel else Client.segment_id
+    return select(column).where(column.is_not(None))

@@ -1,0 +1,33 @@
+"""The newcomer's demo: seeded once, living traffic from its clients, removed in one command."""
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from callcenter.calls.models import CallRow
+from callcenter.clients.models import Client
+from callcenter.demo import SIMULATOR_PBX, demo_numbers, is_seeded, remove_demo, seed_demo
+from callcenter.users.models import User
+
+
+async def test_demo_is_seeded_marked_and_removed_whole(db_session: Any, make_user: Any) -> None:
+    await make_user("admin", login="admin")
+    own = Client(kind="person", name="Настоящий клиент")
+    db_session.add(own)
+    await db_session.flush()
+    demo = await seed_demo(db_session, clients=40)
+    assert set(demo.logins) == {"operator1", "operator2", "manager1", "supervisor1"}
+    assert await is_seeded(db_session)
+    admin = await db_session.scalar(select(User).where(User.login == "admin"))
+    assert admin.extension == "101"
+    assert len(await demo_numbers(db_session)) == 40
+    db_session.add(
+        CallRow(linkedid="sim.1", direction="inbound", pbx=SIMULATOR_PBX, started_at=func.now())
+    )
+    await db_session.flush()
+    counts = await remove_demo(db_session)
+    assert counts == {"tasks": 0, "calls": 1, "clients": 40, "users": 4}
+    names = list(await db_session.scalars(select(Client.name)))
+    assert names == ["Настоящий клиент"]
+    await db_session.refresh(admin)
+    assert admin.extension is None

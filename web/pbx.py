@@ -1,0 +1,108 @@
+"""The web app's one typed gateway to the PBX: the listener it leads, and its status.
+
+With ``CALLCENTER_PBX=simulator`` (no AMI host configured) the built-in simulator is started
+on a local TCP port and the listener connects to it like to any Asterisk: a peer on the wire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from ami.link import PbxConfig
+from ami.listener import PbxListener
+from ami.simulator import PbxSimulator
+from ami.simulator.traffic import TrafficConfig
+from ami.tracker import CallTracker
+from callcenter.demo import SIMULATOR_PBX, demo_numbers
+from callcenter.leadership import Leadership
+from callcenter.settings import Settings
+from web.keys import PBX, SESSIONMAKER, SETTINGS
+
+
+@dataclass
+class PbxGateway:
+    mode: str
+    listener: PbxListener | None = None
+    leadership: Leadership | None = None
+    simulator_port: int | None = None
+
+    def status(self) -> dict[str, Any]:
+        if self.listener is None or self.leadership is None:
+            return {"mode": self.mode, "state": "off"}
+        link = self.listener.link
+        leading = self.leadership.leading
+        last = link.last_event_at
+        return {
+            "mode": self.mode,
+            "name": self.listener.pbx,
+            "role": "leader" if leading else "standby",
+            "state": link.state.value if leading else "standby",
+            "last_event_age_seconds": round(time.time() - last, 3) if last else None,
+            "backlog": self.listener.backlog,
+            "events_handled": self.listener.handled,
+            "reconnects": link.reconnects,
+        }
+
+
+def _ami_config(settings: Settings) -> PbxConfig:
+    return PbxConfig(
+        name="default",
+        host=settings.ami_host or "",
+        port=settings.ami_port,
+        username=settings.ami_username,
+        secret=settings.ami_secret,
+    )
+
+
+async def _start_simulator(app: web.Application) -> tuple[PbxSimulator, PbxConfig]:
+    settings = app[SETTINGS]
+    simulator = PbxSimulator()
+    port = await simulator.start("127.0.0.1", 0)
+    async with app[SESSIONMAKER]() as session:
+        known = tuple(await demo_numbers(session))
+    simulator.start_traffic(
+        TrafficConfig(calls_per_minute=settings.simulator_calls_per_minute, known_callers=known)
+    )
+    config = PbxConfig(
+        name=SIMULATOR_PBX,
+        host="127.0.0.1",
+        port=port,
+        username=simulator.config.username,
+        secret=simulator.config.secret,
+    )
+    return simulator, config
+
+
+async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    if settings.pbx == "off":
+        app[PBX] = PbxGateway(mode="off")
+        yield
+        return
+    simulator = None
+    if settings.pbx == "simulator":
+        simulator, config = await _start_simulator(app)
+    else:
+        config = _ami_config(settings)
+    listener = PbxListener(
+        config, app[SESSIONMAKER], tracker=CallTracker(region=settings.default_region)
+    )
+    leadership = Leadership(settings.database_url or "", f"pbx:{config.name}")
+    app[PBX] = PbxGateway(
+        mode=settings.pbx,
+        listener=listener,
+        leadership=leadership,
+        simulator_port=config.port if simulator else None,
+    )
+    task = asyncio.create_task(leadership.run(listener.run), name="pbx-leadership")
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    if simulator is not None:
+        await simulator.stop()
