@@ -5,13 +5,14 @@ from sqlalchemy import text
 
 from callcenter.migrate import current_revision, head_revision
 from web.auth import public
-from web.keys import ENGINE, PBX
+from web.keys import ENGINE, LIVE_HUB, PBX
 
 
 @public
 async def health(request: web.Request) -> web.Response:
     """Database reachable, migrations current, PBX link state: for monitors and load balancers."""
     engine = request.app[ENGINE]
+    hub = request.app[LIVE_HUB]
     database: dict[str, object] = {"reachable": False}
     ok = False
     try:
@@ -27,5 +28,6 @@ async def health(request: web.Request) -> web.Response:
         "status": "ok" if ok else "degraded",
         "database": database,
         "pbx": request.app[PBX].status(),
+        "live": {"listening": hub.listening, "sockets": len(hub.sockets)},
     }
     return web.json_response(body, status=200 if ok else 503)
