@@ -104,9 +104,7 @@ class _Manager(Manager):  # type: ignore[misc]
 
     def connection_made(self, f: asyncio.Future[Any]) -> None:
         if f.cancelled() or f.exception() is not None:
-            if not self.logged_in.done():
-                self.logged_in.set_exception(ConnectionError(str(f.exception())))
-            return
+            return  # the link's connect() raises it
         super().connection_made(f)
 
     def login(self, future: asyncio.Future[Any]) -> bool:
@@ -184,11 +182,20 @@ class PbxLink:
         return self.state == LinkState.CONNECTED
 
     def intake_message(self, message: Message, received: float) -> None:
+        """Hand an event on with its time: Asterisk's own (``timestampevents = yes``) when it
+        sends one, so call times agree with its CDR and queue_log; else when we received it."""
         self.last_event_at = received
         event = to_event(message)
         if isinstance(event, Response):
             return
-        self.intake(event, received)
+        stamp = message.get("Timestamp")
+        at = received
+        if isinstance(stamp, str):
+            try:
+                at = float(stamp)
+            except ValueError:
+                at = received
+        self.intake(event, at)
 
     def pause_reading(self, paused: bool) -> None:
         """Backpressure: stop reading the socket while the consumer catches up."""

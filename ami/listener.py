@@ -10,13 +10,14 @@ nothing is dropped. After every login the live state is resynced in the same ord
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ami.events import AmiEvent, CoreShowChannel, to_event
@@ -34,8 +35,8 @@ from ami.tracker.updates import (
 from callcenter.calls.ghosts import end_ghost_calls
 from callcenter.calls.models import CallRow
 from callcenter.calls.records import Call
-from callcenter.calls.service import customer_number, save_call
-from callcenter.live import notify
+from callcenter.calls.store import StoreMemory, customer_number, remember, save_calls
+from callcenter.live import notify_many
 from callcenter.tasks.callbacks import callback_for_missed_call
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 100_000
 PAUSE_AT, RESUME_AT = 80_000, 20_000
 BATCH = 5_000
+Timed = list[tuple[TrackerUpdate, float]]  # an update and the time of the event behind it
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class PbxListener:
         self.handled = 0
         self.stored_batches = 0
         self.originate_results: dict[str, OriginateResult] = {}
+        self.memory = StoreMemory()
 
     @property
     def backlog(self) -> int:
@@ -109,77 +112,111 @@ class PbxListener:
             updates, resyncs = self._track(batch)
             if updates or resyncs:
                 await self._store_until_done(updates, resyncs)
-            self.handled += len(batch)
+            self.handled += len(batch) - len(resyncs)
 
-    def _track(
-        self, batch: list[tuple[AmiEvent, float] | Resync]
-    ) -> tuple[list[TrackerUpdate], list[Resync]]:
-        updates: list[TrackerUpdate] = []
+    def _track(self, batch: list[tuple[AmiEvent, float] | Resync]) -> tuple[Timed, list[Resync]]:
+        """Run the batch through the tracker; each update keeps the time of its event."""
+        updates: Timed = []
         resyncs: list[Resync] = []
         for item in batch:
             if isinstance(item, Resync):
-                updates += self.tracker.reconcile(item.channels, item.at)
+                at = item.at.timestamp()
+                updates += [(u, at) for u in self.tracker.reconcile(item.channels, item.at)]
                 resyncs.append(item)
             else:
-                updates += self.tracker.handle(item[0], item[1])
+                updates += [(u, item[1]) for u in self.tracker.handle(item[0], item[1])]
         return updates, resyncs
 
-    async def _store_until_done(self, updates: list[TrackerUpdate], resyncs: list[Resync]) -> None:
+    async def _store_until_done(self, updates: Timed, resyncs: list[Resync]) -> None:
+        """Store the batch. A lost database is waited for (nothing dropped); any other error
+        is a bug in one call's data: store call by call, so only that call is skipped."""
         delay = 0.5
         while True:
             try:
                 await self.store(updates, resyncs)
                 self.stored_batches += 1
                 return
-            except (OSError, DBAPIError) as exc:
+            except Exception as exc:
+                if not _database_unreachable(exc):
+                    log.exception("PBX %s: a batch failed; storing call by call", self.pbx)
+                    await self._store_each(updates, resyncs)
+                    return
                 log.warning(
-                    "PBX %s: cannot store %d updates (%s); retrying in %.1f s",
+                    "PBX %s: database unreachable (%s); retrying %d updates in %.1f s",
                     self.pbx,
-                    len(updates),
                     exc,
+                    len(updates),
                     delay,
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    async def store(self, updates: list[TrackerUpdate], resyncs: list[Resync]) -> None:
+    async def _store_each(self, updates: Timed, resyncs: list[Resync]) -> None:
+        by_call: dict[str, Timed] = {}
+        for update, at in updates:
+            key = update.action_id if isinstance(update, OriginateResult) else update.call.linkedid
+            by_call.setdefault(key, []).append((update, at))
+        for linkedid, own in by_call.items():
+            try:
+                await self.store(own, [])
+            except Exception:
+                log.exception("call %s: cannot be stored, its updates are skipped", linkedid)
+        if resyncs:
+            with contextlib.suppress(Exception):
+                await self.store([], resyncs)
+
+    async def store(self, updates: Timed, resyncs: list[Resync]) -> None:
+        """One transaction: every changed call once, callbacks, ghosts, then the NOTIFYs."""
         latest: dict[str, Call] = {}
         notes: list[tuple[str, dict[str, Any]]] = []
         ended: list[str] = []
-        for update in updates:
+        for update, event_at in updates:
             if isinstance(update, OriginateResult):
                 self.originate_results[update.action_id] = update
                 continue
             latest[update.call.linkedid] = update.call
-            notes += _notifications(update)
+            notes += _notifications(update, event_at)
             if isinstance(update, CallEnded):
                 ended.append(update.call.linkedid)
         async with self.sessionmaker.begin() as session:
-            ids = {
-                linkedid: await save_call(session, call, pbx=self.pbx)
-                for linkedid, call in latest.items()
-            }
-            for linkedid in ended:
-                row = await session.get(CallRow, ids[linkedid])
-                if row is not None:
+            ids = await save_calls(session, latest.values(), pbx=self.pbx, memory=self.memory)
+            if ended:
+                rows = await session.scalars(
+                    select(CallRow).where(CallRow.id.in_([ids[e] for e in ended]))
+                )
+                for row in rows:
                     await callback_for_missed_call(session, row)
             for resync in resyncs:
-                live = {call.linkedid for call in self.tracker.snapshot_live()}
-                gone = await end_ghost_calls(
-                    session, pbx=self.pbx, live_linkedids=live, at=resync.at
-                )
-                if gone:
-                    log.info(
-                        "PBX %s: %d calls ended while unheard: %s",
-                        self.pbx,
-                        len(gone),
-                        ", ".join(gone[:20]),
-                    )
-            for kind, payload in notes:
-                await notify(session, kind, **payload)
+                await self._end_ghosts(session, resync)
+            await notify_many(session, notes)
+        remember(self.memory, latest.values(), ids)
+        for linkedid in ended:
+            self.memory.forget(linkedid)
+
+    async def _end_ghosts(self, session: Any, resync: Resync) -> None:
+        live = {call.linkedid for call in self.tracker.snapshot_live()}
+        gone = await end_ghost_calls(session, pbx=self.pbx, live_linkedids=live, at=resync.at)
+        if gone:
+            log.info(
+                "PBX %s: %d calls ended while unheard: %s",
+                self.pbx,
+                len(gone),
+                ", ".join(gone[:20]),
+            )
 
 
-def _notifications(update: TrackerUpdate) -> list[tuple[str, dict[str, Any]]]:
+def _database_unreachable(exc: BaseException) -> bool:
+    """Connection trouble (wait and retry) rather than an error in the data (skip it)."""
+    if isinstance(exc, OSError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(
+            exc, OperationalError | InterfaceError
+        )
+    return False
+
+
+def _notifications(update: TrackerUpdate, event_at: float) -> list[tuple[str, dict[str, Any]]]:
     """What operators' pages hear: a call ringing, answered or gone at their extension."""
     if isinstance(update, CallRinging):
         kind = "ringing"
@@ -200,7 +237,7 @@ def _notifications(update: TrackerUpdate) -> list[tuple[str, dict[str, Any]]]:
                 "direction": call.direction.value,
                 "queue": call.queue,
                 "outcome": call.outcome.value if call.outcome else None,
-                "sent": time.time(),
+                "event_at": event_at,
             },
         )
     ]

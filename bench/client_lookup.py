@@ -252,7 +252,8 @@ async def bench_pages(url: str, count: int, pages: int) -> None:
         # what people type: part of a surname, or a surname and the start of a first name
         male = [f for f in FIRST if not f.endswith(("а", "я"))]
         fragments = [
-            rng.choice(LAST)[1:].lower() if i % 2
+            rng.choice(LAST)[1:].lower()
+            if i % 2
             else f"{rng.choice(LAST)} {rng.choice(male)[:3]}".lower()
             for i in range(pages)
         ]
@@ -265,8 +266,10 @@ async def bench_pages(url: str, count: int, pages: int) -> None:
                 samples.append(time.perf_counter() - t0)
                 assert response.status == 200 and 'class="client-name"' in body, q
                 found.append(body.count('class="client-name"'))
-            print(f"/clients search by {label}: {fmt_ms(samples)}; "
-                  f"rows on the page: mean {statistics.fmean(found):.1f}")
+            print(
+                f"/clients search by {label}: {fmt_ms(samples)}; "
+                f"rows on the page: mean {statistics.fmean(found):.1f}"
+            )
     await runner.cleanup()
 
 

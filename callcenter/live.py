@@ -23,3 +23,22 @@ async def notify(session: AsyncSession, kind: str, **fields: Any) -> None:
     await session.execute(
         text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload}
     )
+
+
+async def notify_many(session: AsyncSession, notes: list[tuple[str, dict[str, Any]]]) -> None:
+    """Several notifications in one statement (each still its own NOTIFY, in order)."""
+    if not notes:
+        return
+    payloads = [
+        json.dumps({"kind": kind, **fields}, ensure_ascii=False, default=str)
+        for kind, fields in notes
+    ]
+    if any(len(p.encode()) > MAX_PAYLOAD for p in payloads):
+        raise ValueError("a live notification is too large to send")
+    await session.execute(
+        text(
+            "SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[]))"
+            " WITH ORDINALITY AS t(p, n) ORDER BY n"
+        ),
+        {"channel": CHANNEL, "payloads": payloads},
+    )

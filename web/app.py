@@ -18,7 +18,7 @@ from web import i18n, routes
 from web.auth import auth_middleware
 from web.csrf import csrf_middleware
 from web.errors import error_middleware
-from web.keys import ENGINE, SESSIONMAKER, SETTINGS
+from web.keys import ENGINE, HOT_SESSIONMAKER, SESSIONMAKER, SETTINGS
 from web.live import live_hub_ctx
 from web.pbx import pbx_ctx
 from web.templating import context_processor
@@ -30,10 +30,15 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     assert settings.database_url, "the command line resolves the database URL before the app"
     engine = make_engine(settings.database_url)
+    # the PBX listener and the live hub run hot and retry on a lost connection themselves:
+    # their own pool skips the pre-ping round trip that web requests pay for safety
+    hot = make_engine(settings.database_url, pool_pre_ping=False, pool_size=5)
     app[ENGINE] = engine
     app[SESSIONMAKER] = make_sessionmaker(engine)
+    app[HOT_SESSIONMAKER] = make_sessionmaker(hot)
     yield
     await engine.dispose()
+    await hot.dispose()
 
 
 def _session_storage(settings: Settings) -> EncryptedCookieStorage:

@@ -20,5 +20,6 @@ AUTH_VIA = web.RequestKey("auth_via", str)  # "session", "token" or ""
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONMAKER = web.AppKey("sessionmaker", async_sessionmaker)
+HOT_SESSIONMAKER = web.AppKey("hot_sessionmaker", async_sessionmaker)  # listener and hub
 LIVE_HUB: web.AppKey[LiveHub] = web.AppKey("live_hub")
 PBX: web.AppKey[PbxGateway] = web.AppKey("pbx")

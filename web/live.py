@@ -18,13 +18,14 @@ from typing import Any
 import aiohttp_jinja2
 import asyncpg
 from aiohttp import WSMsgType, web
+from sqlalchemy.exc import DBAPIError
 
 from callcenter.calls.screenpop import build_pop, ringing_for_extension
 from callcenter.live import CHANNEL
 from callcenter.users.models import User
 from web import i18n
 from web.auth import current_user, signed_in
-from web.keys import LIVE_HUB, SESSIONMAKER, SETTINGS
+from web.keys import HOT_SESSIONMAKER, LIVE_HUB, SESSIONMAKER, SETTINGS
 
 log = logging.getLogger(__name__)
 CALL_KINDS = ("ringing", "answered", "ended")
@@ -119,7 +120,11 @@ class LiveHub:
         listener = self.sockets.get(ws)
         if listener is None or ws.closed:
             return
-        frame = {"type": message["kind"], "linkedid": message.get("linkedid", "")}
+        frame = {
+            "type": message["kind"],
+            "linkedid": message.get("linkedid", ""),
+            "event_at": message.get("event_at"),
+        }
         if message["kind"] == "ringing":
             key = (listener.language, listener.timezone)
             cache = rendered if rendered is not None else {}
@@ -132,14 +137,21 @@ class LiveHub:
             await ws.send_json(frame)
 
     async def render_pop(self, listener: Listener, message: dict[str, Any]) -> str:
-        async with self.app[SESSIONMAKER]() as session:
-            pop = await build_pop(
-                session,
-                linkedid=message.get("linkedid", ""),
-                number=message.get("number", ""),
-                direction=message.get("direction", ""),
-                queue=message.get("queue", ""),
-            )
+        pop = None
+        for attempt in (1, 2):  # a pooled connection may have died with the database: retry
+            try:
+                async with self.app[HOT_SESSIONMAKER]() as session:
+                    pop = await build_pop(
+                        session,
+                        linkedid=message.get("linkedid", ""),
+                        number=message.get("number", ""),
+                        direction=message.get("direction", ""),
+                        queue=message.get("queue", ""),
+                    )
+                break
+            except DBAPIError:
+                if attempt == 2:
+                    raise
         i18n.LANGUAGE.set(listener.language)
         i18n.TIMEZONE.set(listener.timezone)
         i18n.REGION.set(self.app[SETTINGS].default_region)

@@ -22,7 +22,7 @@ from ami.tracker import CallTracker
 from callcenter.demo import SIMULATOR_PBX, demo_numbers
 from callcenter.leadership import Leadership
 from callcenter.settings import Settings
-from web.keys import PBX, SESSIONMAKER, SETTINGS
+from web.keys import HOT_SESSIONMAKER, PBX, SESSIONMAKER, SETTINGS
 
 
 @dataclass
@@ -91,7 +91,7 @@ async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
     else:
         config = _ami_config(settings)
     listener = PbxListener(
-        config, app[SESSIONMAKER], tracker=CallTracker(region=settings.default_region)
+        config, app[HOT_SESSIONMAKER], tracker=CallTracker(region=settings.default_region)
     )
     leadership = Leadership(settings.database_url or "", f"pbx:{config.name}")
     app[PBX] = PbxGateway(

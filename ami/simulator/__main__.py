@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
+import json
 import logging
+import signal
 
-from ami.simulator.config import SimulatorConfig
+from ami.simulator.config import QueueConfig, SimulatorConfig
 from ami.simulator.simulator import PbxSimulator
 from ami.simulator.traffic import TrafficConfig
 
@@ -26,8 +29,33 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--speed", type=float, default=1.0, help="0.1 = ten times faster")
     parser.add_argument("--no-noise", action="store_true", help="no VarSet/Newexten events")
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument(
+        "--timestamps",
+        action="store_true",
+        help="add Timestamp: to events (manager.conf timestampevents = yes)",
+    )
+    parser.add_argument(
+        "--wait-for-signal",
+        action="store_true",
+        help="start the traffic on SIGUSR1 (benchmarks: once their clients are ready)",
+    )
+    parser.add_argument(
+        "--agents",
+        type=int,
+        default=0,
+        help="N agents 1000..1000+N-1 in every queue instead of 101 and 102",
+    )
     parser.add_argument("--verbose", "-v", action="store_true")
     return parser.parse_args(argv)
+
+
+def many_agents(count: int) -> tuple[QueueConfig, ...]:
+    """Both queues with ``count`` agents, extensions 1000 and up (for load tests)."""
+    members = tuple((f"Local/{1000 + i}@agents/n", f"Agent {1000 + i}") for i in range(count))
+    return (
+        QueueConfig("support", strategy="linear", members=members),
+        QueueConfig("sales", strategy="rrmemory", members=members),
+    )
 
 
 async def _serve(arguments: argparse.Namespace) -> None:
@@ -36,7 +64,10 @@ async def _serve(arguments: argparse.Namespace) -> None:
         secret=arguments.secret,
         speed=arguments.speed,
         noise=not arguments.no_noise,
+        timestamp_events=arguments.timestamps,
     )
+    if arguments.agents:
+        config = dataclasses.replace(config, queues=many_agents(arguments.agents))
     simulator = PbxSimulator(config)
     port = await simulator.start(arguments.host, arguments.port)
     traffic = TrafficConfig(
@@ -45,16 +76,27 @@ async def _serve(arguments: argparse.Namespace) -> None:
         abandon_rate=arguments.abandon_rate,
         seed=arguments.seed,
     )
-    simulator.start_traffic(traffic)
+    if arguments.wait_for_signal:
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGUSR1, simulator.start_traffic, traffic
+        )
+    else:
+        simulator.start_traffic(traffic)
     log.info(
         "AMI on %s:%d, %.1f calls/min; Ctrl-C to stop",
         arguments.host,
         port,
         traffic.calls_per_minute,
     )
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        await simulator.stop_traffic()
+        await simulator.server.drain(within_s=60)  # deliver what is buffered before counting
     finally:
+        # what each client was sent, for benchmarks that account for every event
+        print(json.dumps({"events_sent": simulator.server.sent_by_client}), flush=True)
         await simulator.stop()
 
 

@@ -11,7 +11,7 @@ import hmac
 import logging
 import time
 
-from ami.protocol import Message
+from ami.protocol import Message, encode_message
 from ami.simulator import call_actions, queue_actions
 from ami.simulator.pbx import Pbx
 from ami.simulator.request import Handler, Request
@@ -66,7 +66,9 @@ async def login(request: Request) -> bool:
     if session.wants("system,all"):
         uptime = str(int(request.pbx.now() - request.pbx.started_wall))
         pairs = [("Uptime", uptime), ("LastReload", uptime), ("Status", "Fully Booted")]
-        session.send_pairs([("Event", "FullyBooted"), ("Privilege", "system,all"), *pairs])
+        session.send_event(
+            encode_message([("Event", "FullyBooted"), ("Privilege", "system,all"), *pairs])
+        )
     addresses = [
         ("LocalAddress", "IPV4/TCP/127.0.0.1/5038"),
         ("RemoteAddress", f"IPV4/TCP/{session.remote}"),

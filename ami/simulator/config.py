@@ -56,3 +56,4 @@ class SimulatorConfig:
     queue_max_wait_s: float = 120
     auth_failure_delay_s: float = 1.0
     max_client_buffer: int = 4 * 1024 * 1024
+    timestamp_events: bool = False  # add ``Timestamp:`` to events, as timestampevents = yes

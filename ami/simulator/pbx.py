@@ -113,7 +113,10 @@ class Pbx:
     # -- events ---------------------------------------------------------------------------
 
     def emit(self, name: str, pairs: Iterable[tuple[str, str]], privilege: str) -> None:
-        data = encode_message([("Event", name), ("Privilege", privilege), *pairs])
+        head = [("Event", name), ("Privilege", privilege)]
+        if self.config.timestamp_events:  # manager.conf timestampevents = yes
+            head.append(("Timestamp", f"{time.time():.6f}"))
+        data = encode_message([*head, *pairs])
         self._broadcast(data, privilege)
 
     def devstate(self, device: str, state: str) -> None:

@@ -26,6 +26,7 @@ class AmiSession:
         self.username = ""
         self.event_classes: frozenset[str] | None = frozenset()  # None = every event
         self.closing = False
+        self.events_sent = 0  # for benchmarks: every event must be accounted for
         peer = writer.get_extra_info("peername") or ("?", 0)
         self.remote = f"{peer[0]}/{peer[1]}"
 
@@ -57,6 +58,12 @@ class AmiSession:
             return
         self.writer.write(data)
 
+    def send_event(self, data: bytes) -> None:
+        """Send an event, counted (benchmarks check that every event was handled)."""
+        self.send(data)
+        self.events_sent += 1
+        self.server.sent_by_client[self.remote] = self.events_sent
+
     def send_pairs(self, pairs: list[tuple[str, str]]) -> None:
         self.send(encode_message(pairs))
 
@@ -73,6 +80,7 @@ class AmiServer:
         self._handler = handler
         self.max_buffer = max_buffer
         self.sessions: set[AmiSession] = set()
+        self.sent_by_client: dict[str, int] = {}  # kept after a client leaves, for benchmarks
         self._server: asyncio.Server | None = None
         self._client_tasks: set[asyncio.Task[None]] = set()
 
@@ -94,10 +102,20 @@ class AmiServer:
             await self._server.wait_closed()
             self._server = None
 
+    async def drain(self, within_s: float) -> None:
+        """Wait until every client has been sent what is buffered for it (or time runs out)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within_s):
+                while any(  # noqa: ASYNC110 - buffers have no event to await
+                    not s.writer.is_closing() and s.writer.transport.get_write_buffer_size() > 0
+                    for s in self.sessions
+                ):
+                    await asyncio.sleep(0.05)
+
     def broadcast(self, data: bytes, privilege: str) -> None:
         for session in list(self.sessions):
             if session.wants(privilege):
-                session.send(data)
+                session.send_event(data)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

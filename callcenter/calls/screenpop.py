@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from callcenter.calls.models import CallLegRow, CallRow
 from callcenter.clients.models import Client, ClientPhone
@@ -38,11 +38,10 @@ async def build_pop(
                 .where(ClientPhone.e164 == number, Client.merged_into_id.is_(None))
                 .order_by(Client.updated_at.desc())
                 .limit(5)
-                .options(
-                    selectinload(Client.company),
-                    selectinload(Client.owner),
+                .options(  # one query for the client, company and owner; one for tags
+                    joinedload(Client.company),
+                    joinedload(Client.owner),
                     selectinload(Client.tags),
-                    selectinload(Client.phones),
                 )
             )
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +11,7 @@ from callcenter.calls.records import Direction, Outcome
 from callcenter.clients.models import Client
 from callcenter.tasks.models import Task
 
+OPEN_DEDUPE = text("status = 'open' AND dedupe_key IS NOT NULL")  # uq_tasks_open_dedupe
 MISSED = (Outcome.ABANDONED.value, Outcome.NO_ANSWER.value)
 
 
@@ -44,7 +45,7 @@ async def callback_for_missed_call(session: AsyncSession, call: CallRow) -> int 
         .values(**values)
         .on_conflict_do_nothing(
             index_elements=[Task.dedupe_key],
-            index_where=(Task.status == "open") & Task.dedupe_key.is_not(None),
+            index_where=OPEN_DEDUPE,  # literal SQL: PostgreSQL matches the partial index by text
         )
         .returning(Task.id)
     )

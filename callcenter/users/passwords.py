@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 
 from argon2 import PasswordHasher
@@ -27,6 +28,16 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
+
+
+async def hash_password_async(password: str) -> str:
+    """Hash in a worker thread: Argon2 takes tens of milliseconds of CPU (it releases the GIL),
+    and a burst of sign-ins at shift start must not stall every other request and pop."""
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_async(password_hash: str | None, password: str) -> bool:
+    return await asyncio.to_thread(verify_password, password_hash, password)
 
 
 def generate_password() -> str:

@@ -20,9 +20,9 @@ from callcenter.users.exceptions import AccountLocked, LoginFailed, UserInvalid
 from callcenter.users.models import ApiToken, User
 from callcenter.users.passwords import (
     MIN_LENGTH,
-    hash_password,
+    hash_password_async,
     needs_rehash,
-    verify_password,
+    verify_password_async,
 )
 from callcenter.users.roles import Role
 
@@ -97,7 +97,7 @@ async def create_user(session: AsyncSession, *, data: UserInput, actor: User | N
     if errors:
         raise UserInvalid(N_("Please correct the marked fields"), fields=errors)
     await _check_unique(session, data, None)
-    user = User(password_hash=hash_password(data.password))
+    user = User(password_hash=await hash_password_async(data.password))
     _apply(user, data)
     session.add(user)
     await session.flush()
@@ -135,7 +135,7 @@ async def update_user(
     _apply(user, data)
     changes: dict[str, object] = dict(diff(before, _snapshot(user)))
     if data.password:
-        user.password_hash = hash_password(data.password)
+        user.password_hash = await hash_password_async(data.password)
         user.failed_logins = 0
         user.locked_until = None
         changes["password"] = ["***", "***"]
@@ -188,7 +188,7 @@ async def authenticate(
     now = utcnow()
     if user is not None and user.locked_until and user.locked_until > now:
         raise AccountLocked(N_("Too many failed attempts: the account is locked for a while"))
-    if not verify_password(user.password_hash if user else None, password) or not user:
+    if not await verify_password_async(user.password_hash if user else None, password) or not user:
         if user is not None:
             user.failed_logins += 1
             if user.failed_logins >= max_failures:
@@ -201,7 +201,7 @@ async def authenticate(
     user.locked_until = None
     user.last_login_at = now
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await hash_password_async(password)
     return user
 
 

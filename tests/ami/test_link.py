@@ -204,3 +204,23 @@ def test_backoff_grows_to_its_cap_with_jitter() -> None:
     backoff = Backoff(initial=1, maximum=8, factor=2, jitter=0.25)
     for attempt, base in enumerate([1, 2, 4, 8, 8]):
         assert base * 0.75 <= backoff.delay(attempt) <= base * 1.25
+
+
+def test_event_time_is_asterisks_own_when_it_sends_one() -> None:
+    from ami.protocol import Message
+
+    times: list[float] = []
+    link = PbxLink(config(1), intake=lambda _event, at: times.append(at))
+    stamped = Message(
+        {
+            "Event": "Hangup",
+            "Privilege": "call,all",
+            "Timestamp": "1795715043.5",
+            "Uniqueid": "1.1",
+            "Linkedid": "1.1",
+            "Cause": "16",
+        }
+    )
+    link.intake_message(stamped, received=1795715044.0)
+    link.intake_message(Message({"Event": "Hangup", "Uniqueid": "1.2"}), received=1795715045.0)
+    assert times == [1795715043.5, 1795715045.0]

@@ -72,3 +72,15 @@ async def test_answered_outbound_and_hidden_calls_make_no_task(db_session: Any) 
         await missed(db_session, "a.3", caller=""),
     ):
         assert await callback_for_missed_call(db_session, call) is None
+
+
+async def test_many_missed_calls_on_one_connection_keep_working(db_session: Any) -> None:
+    """PostgreSQL plans a prepared statement generically after five runs; the partial-index
+    ON CONFLICT must still find its index then (it did not while its WHERE was a parameter)."""
+    for i in range(12):
+        call = await missed(db_session, f"g.{i}", caller=f"+7916000{i:04d}")
+        assert await callback_for_missed_call(db_session, call) is not None
+    again = await missed(db_session, "g.again", caller="+79160000003")
+    await callback_for_missed_call(db_session, again)
+    task = await db_session.scalar(select(Task).where(Task.phone == "+79160000003"))
+    assert task.repeats == 2

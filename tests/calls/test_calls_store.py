@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 
 from callcenter.calls.records import Call, CallEvent, Direction, Leg, Outcome
-from callcenter.calls.service import extension_of, save_call
+from callcenter.calls.service import save_call
+from callcenter.calls.store import extension_of
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 

@@ -8,7 +8,8 @@ from typing import Any
 from aiohttp import web
 
 from callcenter.calls.models import CallRow
-from callcenter.calls.service import CallQuery, extension_of, list_calls, logins_by_user_id
+from callcenter.calls.service import CallQuery, list_calls, logins_by_user_id
+from callcenter.calls.store import extension_of
 from callcenter.errors import BadRequest
 from callcenter.i18n import N_
 from callcenter.users.roles import Permission

@@ -11,7 +11,7 @@ from aiohttp_session import get_session, new_session
 from callcenter.errors import DomainError
 from callcenter.i18n import N_
 from callcenter.users.exceptions import UserInvalid
-from callcenter.users.passwords import verify_password
+from callcenter.users.passwords import verify_password_async
 from callcenter.users.service import UserInput, authenticate, get_user, update_user
 from web.auth import current_user, password_version, public, signed_in
 from web.keys import SESSIONMAKER, SETTINGS, USER
@@ -119,7 +119,7 @@ async def profile_save(request: web.Request) -> web.StreamResponse:
     errors: dict[str, str] = {}
     async with request.app[SESSIONMAKER].begin() as session:
         user = await get_user(session, me.id)
-        if values["new_password"] and not verify_password(
+        if values["new_password"] and not await verify_password_async(
             user.password_hash, values["current_password"]
         ):
             errors["current_password"] = N_("Wrong password")

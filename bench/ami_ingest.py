@@ -1,0 +1,242 @@
+"""The full PBX path under load: TCP AMI -> tracker -> PostgreSQL -> NOTIFY -> websockets.
+
+Three OS processes share the machine: the simulator (``python -m ami.simulator``, events
+carrying Asterisk's ``Timestamp``), the app (``python -m callcenter serve`` leading the PBX
+listener and serving the pages), and this script holding the operators' websockets.
+
+Prints for each phase: events per second the simulator sent to the app, whether every event
+was handled (sent == handled, backlog drained), and the screen-pop latency p50/p99 from the
+event leaving the simulator to the frame arriving at an operator's websocket.
+
+    .venv/bin/python bench/ami_ingest.py [--operators 200] [--seconds 20]
+        [--phase CPM:SPEED ...]   (calls per minute of simulated time, simulator speed)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import signal
+import socket
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+import asyncpg  # noqa: E402
+
+from callcenter.cli import _runtime_dir  # noqa: E402
+from callcenter.migrate import upgrade  # noqa: E402
+from callcenter.users.passwords import hash_password  # noqa: E402
+
+DATABASE = "cc_ingest"
+PASSWORD = "bench password 1"
+CSRF = 'name="csrf_token" value="'
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+async def fresh_database(admin_url: str, url: str, operators: int) -> None:
+    conn = await asyncpg.connect(admin_url)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    await conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    await conn.close()
+    await asyncio.to_thread(upgrade, url)
+    conn = await asyncpg.connect(url)
+    digest = hash_password(PASSWORD)
+    await conn.executemany(
+        "INSERT INTO users (login, full_name, password_hash, role, language, timezone, "
+        "extension, sees_all_clients, active, failed_logins, is_demo) VALUES "
+        "($1, $1, $2, 'operator', 'en', 'Europe/Moscow', $3, false, true, 0, false)",
+        [(f"op{1000 + i}", digest, str(1000 + i)) for i in range(operators)],
+    )
+    await conn.close()
+
+
+async def spawn(*args: str, env: dict[str, str], log: str) -> asyncio.subprocess.Process:
+    """Start a process; its stderr goes to var/<log>.log for a look after the run."""
+    errors = (ROOT / "var" / f"{log}.log").open("wb")
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *args, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=errors
+    )
+
+
+async def health(http: aiohttp.ClientSession, base: str) -> dict[str, Any]:
+    async with http.get(base + "/health") as response:
+        return await response.json()
+
+
+async def wait_for(http: aiohttp.ClientSession, base: str, check: Any, within: float) -> dict:
+    async with asyncio.timeout(within):
+        while True:
+            try:
+                body = await health(http, base)
+                if check(body):
+                    return body
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.2)
+
+
+async def operator(
+    base: str, login: str, frames: list[float], since: list[float], connected: list[int]
+) -> None:
+    """One operator's page: signs in, holds the socket, notes each pop's latency once every
+    operator is connected (``since[0]``), for calls whose event came after that."""
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        page = await (await http.get(base + "/login")).text()
+        token = page.split(CSRF)[1].split('"')[0]
+        await http.post(
+            base + "/login", data={"login": login, "password": PASSWORD, "csrf_token": token}
+        )
+        async with http.ws_connect(base + "/ws/live", autoping=True, max_msg_size=0) as ws:
+            connected.append(1)
+            async for message in ws:
+                arrived = time.time()
+                frame = json.loads(message.data)
+                event_at = float(frame.get("event_at") or 0)
+                if frame.get("type") == "ringing" and event_at >= since[0]:
+                    frames.append(arrived - event_at)
+
+
+async def phase(args: argparse.Namespace, base_url: str, cpm: float, speed: float) -> None:
+    url = urlunsplit(urlsplit(base_url)._replace(path="/" + DATABASE))
+    await fresh_database(base_url, url, args.operators)
+    ami_port, http_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    simulator = await spawn(
+        "-m",
+        "ami.simulator",
+        "--port",
+        str(ami_port),
+        "--agents",
+        str(args.operators),
+        "--timestamps",
+        "--wait-for-signal",
+        "--seed",
+        "1",
+        "--calls-per-minute",
+        str(cpm),
+        "--speed",
+        str(speed),
+        env=env,
+        log="bench-simulator",
+    )
+    app_env = dict(
+        env,
+        CALLCENTER_DATABASE_URL=url,
+        CALLCENTER_PBX="ami",
+        CALLCENTER_AMI_HOST="127.0.0.1",
+        CALLCENTER_AMI_PORT=str(ami_port),
+        CALLCENTER_AMI_SECRET="crmsecret",
+        CALLCENTER_HTTP_PORT=str(http_port),
+        CALLCENTER_DATA_DIR=str(ROOT / "var" / "bench-app"),
+        CALLCENTER_LOG_LEVEL="WARNING",
+    )
+    app = await spawn("-m", "callcenter", "serve", env=app_env, log="bench-app")
+    base = f"http://127.0.0.1:{http_port}"
+    frames: list[float] = []
+    since, connected = [float("inf")], []
+    try:
+        async with aiohttp.ClientSession() as http:
+            await wait_for(http, base, lambda b: b["pbx"].get("state") == "connected", 60)
+            clients = [
+                asyncio.create_task(operator(base, f"op{1000 + i}", frames, since, connected))
+                for i in range(args.operators)
+            ]
+            async with asyncio.timeout(120):
+                while len(connected) < args.operators:
+                    await asyncio.sleep(0.1)
+            since[0] = time.time()
+            simulator.send_signal(signal.SIGUSR1)  # every operator is on: start the calls
+            start = await health(http, base)
+            started = time.monotonic()
+            await asyncio.sleep(args.seconds)
+            middle = await health(http, base)
+            elapsed = time.monotonic() - started
+            simulator.send_signal(signal.SIGTERM)
+            out, _ = await simulator.communicate()
+            sent = sum(json.loads(out.decode().strip().splitlines()[-1])["events_sent"].values())
+            drained_at = time.monotonic()
+            final = await wait_for(
+                http,
+                base,
+                lambda b: b["pbx"]["backlog"] == 0 and b["pbx"]["events_handled"] >= sent,
+                120,
+            )
+            drain = time.monotonic() - drained_at
+            for task in clients:
+                task.cancel()
+            await asyncio.gather(*clients, return_exceptions=True)
+        rate = (middle["pbx"]["events_handled"] - start["pbx"]["events_handled"]) / elapsed
+        handled = final["pbx"]["events_handled"]
+        print(
+            f"phase cpm={cpm} speed={speed}: {sent:,} events sent to the app, {handled:,} "
+            f"handled ({'all accounted for' if handled == sent else 'MISMATCH'}); "
+            f"sustained {rate:,.0f} events/s over {elapsed:.0f} s; backlog drained "
+            f"{drain:.1f} s after the simulator stopped"
+        )
+        if frames:
+            print(
+                f"  screen-pop latency, {len(frames):,} pops to {args.operators} operators: "
+                f"p50 {percentile(frames, 50) * 1000:.1f} ms, "
+                f"p99 {percentile(frames, 99) * 1000:.1f} ms, "
+                f"max {max(frames) * 1000:.1f} ms, mean {statistics.fmean(frames) * 1000:.1f} ms"
+            )
+    finally:
+        for process in (simulator, app):
+            if process.returncode is None:
+                process.terminate()
+                await process.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--operators", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument(
+        "--phase", action="append", default=[], help="CPM:SPEED, e.g. 60:0.02 (repeatable)"
+    )
+    args = parser.parse_args()
+    phases = [tuple(float(x) for x in p.split(":")) for p in args.phase] or [(60, 0.02)]
+    _runtime_dir()
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    given = os.environ.get("CALLCENTER_DATABASE_URL")
+    server = None
+    if given:
+        base_url = given.replace("postgresql+asyncpg://", "postgresql://")
+    else:
+        import pgserver
+
+        (ROOT / "var").mkdir(exist_ok=True)
+        server = pgserver.get_server(ROOT / "var" / "bench-pg", cleanup_mode="stop")
+        base_url = server.get_uri("postgres")
+    for cpm, speed in phases:
+        asyncio.run(phase(args, base_url, cpm, speed))
+    del server
+
+
+if __name__ == "__main__":
+    main()
