@@ -166,20 +166,35 @@ class PbxListener:
                 await self.store([], resyncs)
 
     async def store(self, updates: Timed, resyncs: list[Resync]) -> None:
-        """One transaction: every changed call once, callbacks, ghosts, then the NOTIFYs."""
-        latest: dict[str, Call] = {}
-        notes: list[tuple[str, dict[str, Any]]] = []
+        """Store a batch: calls starting to ring first, in a small transaction of their own, so
+        a pop never waits behind a large batch; then every changed call once, callbacks, ghosts
+        and the other notifications. Each NOTIFY leaves with the commit of its call."""
+        ringing: Timed = [(u, at) for u, at in updates if isinstance(u, CallRinging)]
+        if ringing and len(ringing) < len(updates):
+            ringing_calls = [u.call for u, _ in ringing if isinstance(u, CallRinging)]
+            await self._commit(ringing_calls, _notes(ringing), [], [])
+            updates = [(u, at) for u, at in updates if not isinstance(u, CallRinging)]
+        calls: list[Call] = []
         ended: list[str] = []
-        for update, event_at in updates:
+        for update, _at in updates:
             if isinstance(update, OriginateResult):
                 self.originate_results[update.action_id] = update
                 continue
-            latest[update.call.linkedid] = update.call
-            notes += _notifications(update, event_at)
+            calls.append(update.call)
             if isinstance(update, CallEnded):
                 ended.append(update.call.linkedid)
+        await self._commit(calls, _notes(updates), ended, resyncs)
+
+    async def _commit(
+        self,
+        calls: list[Call],
+        notes: list[tuple[str, dict[str, Any]]],
+        ended: list[str],
+        resyncs: list[Resync],
+    ) -> None:
+        latest = list({call.linkedid: call for call in calls}.values())
         async with self.sessionmaker.begin() as session:
-            ids = await save_calls(session, latest.values(), pbx=self.pbx, memory=self.memory)
+            ids = await save_calls(session, latest, pbx=self.pbx, memory=self.memory)
             if ended:
                 rows = await session.scalars(
                     select(CallRow).where(CallRow.id.in_([ids[e] for e in ended]))
@@ -189,7 +204,7 @@ class PbxListener:
             for resync in resyncs:
                 await self._end_ghosts(session, resync)
             await notify_many(session, notes)
-        remember(self.memory, latest.values(), ids)
+        remember(self.memory, latest, ids)
         for linkedid in ended:
             self.memory.forget(linkedid)
 
@@ -203,6 +218,10 @@ class PbxListener:
                 len(gone),
                 ", ".join(gone[:20]),
             )
+
+
+def _notes(updates: Timed) -> list[tuple[str, dict[str, Any]]]:
+    return [note for update, at in updates for note in _notifications(update, at)]
 
 
 def _database_unreachable(exc: BaseException) -> bool:

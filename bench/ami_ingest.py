@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
 
+from bench.ami_replay import ReplayPbx, record  # noqa: E402
 from callcenter.cli import _runtime_dir  # noqa: E402
 from callcenter.migrate import upgrade  # noqa: E402
 from callcenter.users.passwords import hash_password  # noqa: E402
@@ -118,29 +119,91 @@ async def operator(
                     frames.append(arrived - event_at)
 
 
-async def phase(args: argparse.Namespace, base_url: str, cpm: float, speed: float) -> None:
+class LiveSource:
+    """The simulator as its own process, making calls from SIGUSR1 on."""
+
+    def __init__(self, cpm: float, speed: float, agents: int) -> None:
+        self.cpm, self.speed, self.agents = cpm, speed, agents
+        self.label = f"live simulator cpm={cpm:g} speed={speed:g}"
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, env: dict[str, str]) -> int:
+        port = free_port()
+        self.process = await spawn(
+            "-m",
+            "ami.simulator",
+            "--port",
+            str(port),
+            "--agents",
+            str(self.agents),
+            "--timestamps",
+            "--wait-for-signal",
+            "--seed",
+            "1",
+            "--calls-per-minute",
+            str(self.cpm),
+            "--speed",
+            str(self.speed),
+            env=env,
+            log="bench-simulator",
+        )
+        return port
+
+    def go(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGUSR1)
+
+    async def stop(self) -> int:
+        """Stop the calls and return how many events the app was sent."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        out, _ = await self.process.communicate()
+        return sum(json.loads(out.decode().strip().splitlines()[-1])["events_sent"].values())
+
+    async def close(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
+
+
+class ReplaySource:
+    """Recorded simulator traffic replayed at a fixed rate from this process."""
+
+    def __init__(self, events: list[bytes], rate: float) -> None:
+        self.replay = ReplayPbx(events, rate)
+        self.label = f"replay at {rate:,.0f} events/s"
+
+    async def start(self, env: dict[str, str]) -> int:
+        return await self.replay.start()
+
+    def go(self) -> None:
+        self.replay.go.set()
+
+    async def stop(self) -> int:
+        await self.replay.stop()
+        return self.replay.sent
+
+    async def close(self) -> None:
+        await self.replay.stop()
+
+
+async def recorded_traffic(agents: int, seconds: float) -> list[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    source = LiveSource(cpm=420, speed=0.05, agents=agents)
+    port = await source.start(env)
+    await asyncio.sleep(1.0)
+    try:
+        return await record(port, seconds, source.go)
+    finally:
+        await source.close()
+
+
+async def phase(args: argparse.Namespace, base_url: str, source: Any) -> None:
     url = urlunsplit(urlsplit(base_url)._replace(path="/" + DATABASE))
     await fresh_database(base_url, url, args.operators)
-    ami_port, http_port = free_port(), free_port()
+    http_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
-    simulator = await spawn(
-        "-m",
-        "ami.simulator",
-        "--port",
-        str(ami_port),
-        "--agents",
-        str(args.operators),
-        "--timestamps",
-        "--wait-for-signal",
-        "--seed",
-        "1",
-        "--calls-per-minute",
-        str(cpm),
-        "--speed",
-        str(speed),
-        env=env,
-        log="bench-simulator",
-    )
+    ami_port = await source.start(env)
     app_env = dict(
         env,
         CALLCENTER_DATABASE_URL=url,
@@ -167,15 +230,13 @@ async def phase(args: argparse.Namespace, base_url: str, cpm: float, speed: floa
                 while len(connected) < args.operators:
                     await asyncio.sleep(0.1)
             since[0] = time.time()
-            simulator.send_signal(signal.SIGUSR1)  # every operator is on: start the calls
+            source.go()  # every operator is on: start the calls
             start = await health(http, base)
             started = time.monotonic()
             await asyncio.sleep(args.seconds)
             middle = await health(http, base)
             elapsed = time.monotonic() - started
-            simulator.send_signal(signal.SIGTERM)
-            out, _ = await simulator.communicate()
-            sent = sum(json.loads(out.decode().strip().splitlines()[-1])["events_sent"].values())
+            sent = await source.stop()
             drained_at = time.monotonic()
             final = await wait_for(
                 http,
@@ -190,10 +251,10 @@ async def phase(args: argparse.Namespace, base_url: str, cpm: float, speed: floa
         rate = (middle["pbx"]["events_handled"] - start["pbx"]["events_handled"]) / elapsed
         handled = final["pbx"]["events_handled"]
         print(
-            f"phase cpm={cpm} speed={speed}: {sent:,} events sent to the app, {handled:,} "
-            f"handled ({'all accounted for' if handled == sent else 'MISMATCH'}); "
-            f"sustained {rate:,.0f} events/s over {elapsed:.0f} s; backlog drained "
-            f"{drain:.1f} s after the simulator stopped"
+            f"{source.label}: {sent:,} events sent to the app, {handled:,} handled "
+            f"({'all accounted for' if handled == sent else 'MISMATCH'}); sustained "
+            f"{rate:,.0f} events/s over {elapsed:.0f} s; backlog drained {drain:.1f} s after "
+            "the source stopped"
         )
         if frames:
             print(
@@ -203,10 +264,10 @@ async def phase(args: argparse.Namespace, base_url: str, cpm: float, speed: floa
                 f"max {max(frames) * 1000:.1f} ms, mean {statistics.fmean(frames) * 1000:.1f} ms"
             )
     finally:
-        for process in (simulator, app):
-            if process.returncode is None:
-                process.terminate()
-                await process.wait()
+        await source.close()
+        if app.returncode is None:
+            app.terminate()
+            await app.wait()
 
 
 def main() -> None:
@@ -214,10 +275,22 @@ def main() -> None:
     parser.add_argument("--operators", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument(
-        "--phase", action="append", default=[], help="CPM:SPEED, e.g. 60:0.02 (repeatable)"
+        "--phase",
+        action="append",
+        default=[],
+        help="CPM:SPEED for the live simulator, e.g. 72:0.05 (repeatable)",
+    )
+    parser.add_argument(
+        "--replay",
+        action="append",
+        default=[],
+        type=float,
+        help="replay recorded traffic at this many events/s (repeatable)",
     )
     args = parser.parse_args()
-    phases = [tuple(float(x) for x in p.split(":")) for p in args.phase] or [(60, 0.02)]
+    phases = [tuple(float(x) for x in p.split(":")) for p in args.phase]
+    if not phases and not args.replay:
+        phases = [(72, 0.05)]
     _runtime_dir()
     print(
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
@@ -234,7 +307,13 @@ def main() -> None:
         server = pgserver.get_server(ROOT / "var" / "bench-pg", cleanup_mode="stop")
         base_url = server.get_uri("postgres")
     for cpm, speed in phases:
-        asyncio.run(phase(args, base_url, cpm, speed))
+        asyncio.run(phase(args, base_url, LiveSource(cpm, speed, args.operators)))
+    if args.replay:
+        needed = max(args.replay) * (args.seconds + 2)
+        events = asyncio.run(recorded_traffic(args.operators, needed / 12_000 + 2))
+        print(f"recorded {len(events):,} events of live simulator traffic for the replays")
+        for rate in args.replay:
+            asyncio.run(phase(args, base_url, ReplaySource(events, rate)))
     del server
 
 
