@@ -35,6 +35,14 @@ class Settings:
     simulator_calls_per_minute: float = 4.0
     ami_host: str | None = None
     ami_port: int = 5038
+    # how the dialplan is laid out (asterisk-config/ uses these defaults)
+    agent_dial: str = "PJSIP/{extension}"
+    inbound_contexts: tuple[str, ...] = ("from-pstn",)
+    outbound_context: str = "outbound"
+    dialer_context: str = "dialer"
+    agent_context: str = "agents"
+    recordings_dir: Path | None = None  # where the CRM reads recordings (mounted from the PBX)
+    pbx_recordings_dir: str = "/var/spool/asterisk/monitor"  # where Asterisk writes them
     ami_username: str = "crm"
     ami_secret: str = field(default="", repr=False)
     login_max_failures: int = 5
@@ -64,6 +72,15 @@ class Settings:
             pbx=reader.choice("PBX", PBX_MODES, "ami" if reader.text("AMI_HOST") else "simulator"),
             simulator_calls_per_minute=reader.number("SIMULATOR_CALLS_PER_MINUTE", 4.0),
             ami_host=reader.text("AMI_HOST") or None,
+            agent_dial=reader.dial_string("AGENT_DIAL", "PJSIP/{extension}"),
+            inbound_contexts=reader.names("INBOUND_CONTEXTS", ("from-pstn",)),
+            outbound_context=reader.text("OUTBOUND_CONTEXT") or "outbound",
+            dialer_context=reader.text("DIALER_CONTEXT") or "dialer",
+            agent_context=reader.text("AGENT_CONTEXT") or "agents",
+            recordings_dir=Path(reader.text("RECORDINGS_DIR"))
+            if reader.text("RECORDINGS_DIR")
+            else None,
+            pbx_recordings_dir=reader.text("PBX_RECORDINGS_DIR") or "/var/spool/asterisk/monitor",
             ami_port=reader.port("AMI_PORT", 5038),
             ami_username=reader.text("AMI_USERNAME") or "crm",
             ami_secret=reader.text("AMI_SECRET"),
@@ -142,6 +159,18 @@ class _Reader:
         if not value.isascii() or not value.isdigit() or int(value) <= 0:
             raise self._fail(name, "a positive whole number", value)
         return int(value)
+
+    def names(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self.text(name)
+        if not value:
+            return default
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+
+    def dial_string(self, name: str, default: str) -> str:
+        value = self.text(name) or default
+        if "{extension}" not in value:
+            raise self._fail(name, "a dial string with {extension}, e.g. PJSIP/{extension}", value)
+        return value
 
     def number(self, name: str, default: float) -> float:
         value = self.text(name)

@@ -50,6 +50,21 @@ class PbxGateway:
         }
 
 
+def tracker_for(settings: Settings) -> CallTracker:
+    """A call tracker that knows the dialplan's contexts (the simulator's are included)."""
+    return CallTracker(
+        region=settings.default_region,
+        inbound_contexts=settings.inbound_contexts,
+        outbound_contexts=(
+            settings.outbound_context,
+            settings.dialer_context,
+            "customers",
+            "campaign",
+        ),
+        agent_contexts=(settings.agent_context,),
+    )
+
+
 def _ami_config(settings: Settings) -> PbxConfig:
     return PbxConfig(
         name="default",
@@ -90,9 +105,7 @@ async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
         simulator, config = await _start_simulator(app)
     else:
         config = _ami_config(settings)
-    listener = PbxListener(
-        config, app[HOT_SESSIONMAKER], tracker=CallTracker(region=settings.default_region)
-    )
+    listener = PbxListener(config, app[HOT_SESSIONMAKER], tracker=tracker_for(settings))
     leadership = Leadership(settings.database_url or "", f"pbx:{config.name}")
     app[PBX] = PbxGateway(
         mode=settings.pbx,

@@ -98,3 +98,20 @@ async def test_first_start_creates_admin_once(settings: Any, clean_db: None) -> 
     password = await ensure_first_admin(settings)
     assert password and len(password) >= 12
     assert await ensure_first_admin(settings) is None
+
+
+def test_dialplan_settings_are_read_and_checked() -> None:
+    settings = Settings.from_env(
+        {
+            "CALLCENTER_AGENT_DIAL": "Local/{extension}@agents",
+            "CALLCENTER_INBOUND_CONTEXTS": "from-pstn, from-trunk",
+        }
+    )
+    assert settings.agent_dial == "Local/{extension}@agents"
+    assert settings.inbound_contexts == ("from-pstn", "from-trunk")
+    assert settings.pbx == "simulator"
+    assert Settings.from_env({"CALLCENTER_AMI_HOST": "pbx.local"}).pbx == "ami"
+    with pytest.raises(SettingsError, match="CALLCENTER_AGENT_DIAL must be a dial string"):
+        Settings.from_env({"CALLCENTER_AGENT_DIAL": "PJSIP/101"})
+    with pytest.raises(SettingsError, match="CALLCENTER_PBX=ami needs CALLCENTER_AMI_HOST"):
+        Settings.from_env({"CALLCENTER_PBX": "ami"})
