@@ -87,4 +87,11 @@ TERMS = (
     N_("busy"),
     N_("failed"),
     N_("abandoned"),
+    # wrap-up results: callcenter.calls.wrapup.RESULTS
+    N_("resolved"),
+    N_("follow_up"),
+    N_("sale"),
+    N_("complaint"),
+    N_("wrong_number"),
+    N_("other"),
 )

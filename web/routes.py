@@ -24,6 +24,7 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
 
     r.add_get("/workspace", workspace.workspace)
     r.add_get("/ws/live", live.live_socket)
+    r.add_post("/calls/{linkedid}/wrapup", workspace.wrapup)
 
     r.add_get("/clients", clients.client_list)
     r.add_get("/clients/new", clients.new_page)

@@ -286,3 +286,8 @@ def remember(memory: StoreMemory, calls: Iterable[Call], ids: dict[str, int]) ->
         if call.linkedid in ids:
             memory.call_ids[call.linkedid] = ids[call.linkedid]
             memory.timeline_stored[call.linkedid] = len(call.timeline)
+
+
+def customer_number_of_row(call: Any) -> str:
+    """The outside party of a stored call (a ``CallRow``)."""
+    return call.caller if call.direction == Direction.INBOUND.value else call.callee

@@ -72,5 +72,19 @@ async def test_operator_sees_the_pop_with_the_right_client(
     await pop.wait_for()
     assert await pop.locator(".pop-client-name").text_content() == "Мария Кузнецова"
     assert "8 (916) 765-43-21" in await pop.locator(".pop-number").text_content()
-    # the pop follows the call: answered, then ended
+    # the pop follows the call: answered, then ended, when it turns into the wrap-up form
     await page.locator(".pop.ended").wait_for(timeout=15_000)
+    form = page.locator(".pop.ended form.wrapup").first
+    await form.wait_for()
+    await form.locator("select[name=result]").select_option("follow_up")
+    await form.locator("textarea[name=note]").fill("Прислать прайс")
+    await form.locator("input[name=follow_up_at]").fill("2099-01-15T10:00")
+    await form.locator("button[type=submit]").click()
+    await form.locator(".wrapup-saved").wait_for()
+
+    from sqlalchemy import select
+
+    from callcenter.tasks.models import Task
+
+    task = await db_session.scalar(select(Task).where(Task.title == "Прислать прайс"))
+    assert task is not None and task.assignee_id == operator.id

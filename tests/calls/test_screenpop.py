@@ -144,3 +144,46 @@ async def test_reconnecting_page_receives_the_call_ringing_now(
     frame = await frame_of(ws, "ringing")
     assert frame["linkedid"] == "1795715043.26"
     await ws.close()
+
+
+async def test_wrapup_records_result_note_and_a_follow_up_task(
+    client: Any, make_user: Any, database_url: str, db_session: Any
+) -> None:
+    from sqlalchemy import select
+
+    from callcenter.calls.models import CallWrapup
+    from callcenter.tasks.models import Task
+
+    await ring(database_url)
+    user = await make_user("operator", extension="101", timezone="Europe/Moscow")
+    csrf = await sign_in(client, user)
+    url = "/calls/1795715043.26/wrapup"
+    bad = await client.post(
+        url,
+        data={"result": "nonsense", "follow_up_at": "2000-01-01T10:00"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert bad.status == 422
+    assert set((await bad.json())["fields"]) == {"result", "follow_up_at"}
+    response = await client.post(
+        url,
+        data={
+            "result": "follow_up",
+            "note": "Перезвонить с ценой",
+            "follow_up_at": "2099-03-02T10:30",
+        },
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status == 200, await response.text()
+    task_id = (await response.json())["follow_up_task_id"]
+    task = await db_session.get(Task, task_id)
+    assert (task.assignee_id, task.phone, task.title) == (
+        user.id,
+        "+79161234567",
+        "Перезвонить с ценой",
+    )
+    assert task.due_at.isoformat() == "2099-03-02T07:30:00+00:00"  # 10:30 in Moscow
+    wrapup = await db_session.scalar(select(CallWrapup))
+    assert wrapup.result == "follow_up" and wrapup.user_id == user.id
+    no_csrf = await client.post(url, data={"result": "resolved"})
+    assert no_csrf.status == 403

@@ -36,6 +36,8 @@
       pop.classList.add(frame.type === "answered" ? "talking" : "ended");
       const label = pop.querySelector(".pop-state");
       if (label) label.textContent = pops.dataset[frame.type === "answered" ? "labelTalking" : "labelEnded"];
+      const wrapup = pop.querySelector("form.wrapup");
+      if (frame.type === "ended" && wrapup) wrapup.hidden = false;
     }
     refreshEmpty();
   }
@@ -54,6 +56,27 @@
       delay = Math.min(delay * 2, 10000);
     };
   }
+  // the wrap-up form is sent by script, so typing it never leaves the page (and its pops)
+  pops.addEventListener("submit", async (event) => {
+    const form = event.target.closest("form.wrapup");
+    if (!form) return;
+    event.preventDefault();
+    const token = document.querySelector("input[name=csrf_token]");
+    const errors = form.querySelector(".wrapup-errors");
+    const response = await fetch(form.action, {
+      method: "POST", body: new FormData(form),
+      headers: { "X-CSRF-Token": token ? token.value : "" },
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) {
+      form.querySelectorAll("select, textarea, input, button").forEach((el) => { el.disabled = true; });
+      form.querySelector(".wrapup-saved").hidden = false;
+      errors.hidden = true;
+    } else {
+      errors.textContent = [body.message, ...Object.values(body.fields || {})].filter(Boolean).join(" ");
+      errors.hidden = false;
+    }
+  });
   refreshEmpty();
   connect();
 })();

@@ -2,15 +2,57 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from web.auth import signed_in
+from callcenter.calls.wrapup import WrapupInvalid, save_wrapup
+from callcenter.i18n import N_
+from callcenter.users.roles import Permission
+from web.auth import current_user, requires, signed_in
+from web.errors import error_body
+from web.keys import SESSIONMAKER
 
 
 @signed_in
 @aiohttp_jinja2.template("workspace/index.html")
 async def workspace(request: web.Request) -> dict[str, Any]:
     return {}
+
+
+def _follow_up(value: str, timezone: str) -> datetime | None:
+    """A ``datetime-local`` value, read in the operator's own time zone."""
+    if not value.strip():
+        return None
+    try:
+        naive = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise WrapupInvalid(
+            N_("Please correct the marked fields"),
+            fields={"follow_up_at": N_("Not a date and time")},
+        ) from None
+    return naive.replace(tzinfo=ZoneInfo(timezone)) if naive.tzinfo is None else naive
+
+
+@requires(Permission.CLIENTS_EDIT)
+async def wrapup(request: web.Request) -> web.Response:
+    """The pop's wrap-up form, sent by the page's script: JSON in, JSON out."""
+    user = current_user(request)
+    form = await request.post()
+    try:
+        follow_up_at = _follow_up(str(form.get("follow_up_at", "")), user.timezone)
+        async with request.app[SESSIONMAKER].begin() as session:
+            saved = await save_wrapup(
+                session,
+                linkedid=request.match_info["linkedid"],
+                actor=user,
+                result=str(form.get("result", "")),
+                note=str(form.get("note", "")),
+                follow_up_at=follow_up_at,
+            )
+    except WrapupInvalid as exc:
+        return web.json_response(error_body(exc.id, exc.message, exc.fields), status=exc.status)
+    return web.json_response({"ok": True, "follow_up_task_id": saved.follow_up_task_id})

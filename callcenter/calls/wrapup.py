@@ -1,0 +1,66 @@
+"""Wrap-up: after a call the operator records its result, a note, and a follow-up reminder."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.calls.models import CallRow, CallWrapup
+from callcenter.calls.store import customer_number_of_row
+from callcenter.db import utcnow
+from callcenter.errors import Invalid, NotFound
+from callcenter.i18n import N_
+from callcenter.tasks.models import Task
+from callcenter.users.models import User
+
+RESULTS = ("resolved", "follow_up", "sale", "complaint", "wrong_number", "other")
+
+
+class WrapupInvalid(Invalid):
+    id = "wrapup_invalid"
+
+
+async def save_wrapup(
+    session: AsyncSession,
+    *,
+    linkedid: str,
+    actor: User,
+    result: str,
+    note: str = "",
+    follow_up_at: datetime | None = None,
+) -> CallWrapup:
+    """Record the operator's wrap-up; a follow-up time makes a call task for them."""
+    errors: dict[str, str] = {}
+    if result not in RESULTS:
+        errors["result"] = N_("Choose the call's result")
+    if follow_up_at is not None and follow_up_at < utcnow() - timedelta(minutes=1):
+        errors["follow_up_at"] = N_("The follow-up must be in the future")
+    if len(note) > 5000:
+        errors["note"] = N_("The note is too long")
+    if errors:
+        raise WrapupInvalid(N_("Please correct the marked fields"), fields=errors)
+    call = await session.scalar(select(CallRow).where(CallRow.linkedid == linkedid))
+    if call is None:
+        raise NotFound(N_("No such call"))
+    wrapup = CallWrapup(call_id=call.id, user_id=actor.id, result=result, note=note.strip())
+    if follow_up_at is not None:
+        number = customer_number_of_row(call)
+        task = Task(
+            kind="call",
+            title=note.strip()[:300] or f"Follow up {number}",
+            notes=note.strip(),
+            due_at=follow_up_at,
+            assignee_id=actor.id,
+            client_id=call.client_id,
+            call_id=call.id,
+            phone=number,
+            created_by_id=actor.id,
+        )
+        session.add(task)
+        await session.flush()
+        wrapup.follow_up_task_id = task.id
+    session.add(wrapup)
+    await session.flush()
+    return wrapup
