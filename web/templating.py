@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from callcenter.db import utcnow
 from callcenter.users.roles import Permission
 from web import i18n
 from web.csrf import csrf_token
@@ -35,4 +36,5 @@ async def context_processor(request: web.Request) -> dict[str, Any]:
         "nav": _nav(user),
         "Permission": Permission,
         "currency": request.app[SETTINGS].currency,
+        "now": utcnow(),
     }

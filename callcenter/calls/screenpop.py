@@ -10,6 +10,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from callcenter.calls.models import CallLegRow, CallRow
 from callcenter.clients.models import Client, ClientPhone
+from callcenter.tasks.models import Task
+from callcenter.tasks.service import open_tasks
 
 
 @dataclass
@@ -20,6 +22,7 @@ class ScreenPop:
     queue: str
     clients: list[Client] = field(default_factory=list)  # several: the operator chooses
     last_calls: list[CallRow] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
 
     @property
     def unknown(self) -> bool:
@@ -57,6 +60,7 @@ async def build_pop(
                 .limit(5)
             )
         )
+        pop.tasks = await open_tasks(session, client_ids=[c.id for c in pop.clients], limit=5)
     return pop
 
 

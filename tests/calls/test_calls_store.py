@@ -153,3 +153,30 @@ async def test_restricted_manager_sees_only_calls_of_own_clients(
     await db_session.commit()
     body = await (await client.get("/api/v1/calls")).json()
     assert [c["linkedid"] for c in body["items"]] == ["mine.1"]
+
+
+async def test_linked_call_and_open_tasks_show_on_the_client_card(
+    signed_in: Any, db_session: Any
+) -> None:
+    from callcenter.clients.models import Client, ClientPhone
+    from callcenter.tasks.callbacks import callback_for_missed_call
+
+    client, _user, _csrf = await signed_in("operator", language="en")
+    known = Client(
+        kind="person", name="Иван", phones=[ClientPhone(number="x", e164="+79161234567")]
+    )
+    db_session.add(known)
+    await db_session.flush()
+    call = finish(inbound_answered("card.1"))
+    call.outcome = Outcome.ABANDONED
+    await save_call(db_session, call)
+    from sqlalchemy import select
+
+    from callcenter.calls.models import CallRow
+
+    row = await db_session.scalar(select(CallRow).where(CallRow.linkedid == "card.1"))
+    await callback_for_missed_call(db_session, row)
+    await db_session.commit()
+    page = await (await client.get(f"/clients/{known.id}")).text()
+    assert 'class="call-row"' in page and "abandoned" in page and "sales" in page
+    assert "Call back +79161234567" in page

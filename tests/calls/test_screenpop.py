@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from callcenter.calls.service import save_call
@@ -66,13 +67,17 @@ async def test_known_caller_pops_with_the_client_card(
     client: Any, app: Any, make_user: Any, db_session: Any, database_url: str
 ) -> None:
     from callcenter.clients.models import Client, ClientPhone
+    from callcenter.tasks.models import Task
 
+    known = Client(
+        kind="person",
+        name="Иван Петров",
+        phones=[ClientPhone(number="8 916 123-45-67", e164="+79161234567")],
+    )
+    db_session.add(known)
+    await db_session.flush()
     db_session.add(
-        Client(
-            kind="person",
-            name="Иван Петров",
-            phones=[ClientPhone(number="8 916 123-45-67", e164="+79161234567")],
-        )
+        Task(kind="call", title="Обещали перезвонить", due_at=datetime.now(UTC), client_id=known.id)
     )
     await db_session.commit()
     ws, _ = await operator_socket(client, make_user)
@@ -81,6 +86,7 @@ async def test_known_caller_pops_with_the_client_card(
     frame = await frame_of(ws, "ringing")
     assert frame["linkedid"] == "1795715043.26"
     assert "Иван Петров" in frame["html"] and "8 (916) 123-45-67" in frame["html"]
+    assert "Обещали перезвонить" in frame["html"]
     await ws.close()
 
 

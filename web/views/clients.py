@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.audit.service import list_history
+from callcenter.calls.service import CallQuery, list_calls, logins_by_user_id
 from callcenter.clients import lists
 from callcenter.clients.exceptions import ClientInvalid, DuplicateClient
 from callcenter.clients.input import ClientInput, PhoneInput
@@ -17,6 +18,7 @@ from callcenter.clients.merge import merge_clients
 from callcenter.clients.models import Client
 from callcenter.clients.search import ClientQuery, search_clients
 from callcenter.clients.service import create_client, get_client, to_input, update_client
+from callcenter.tasks.service import open_tasks
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
 from callcenter.users.service import list_users
@@ -89,7 +91,25 @@ async def card(request: web.Request) -> dict[str, Any]:
             )
         )
         history = await list_history(session, entity="client", entity_ids=[client.id, *merged_ids])
-    return {"client": client, "members": members, "history": history, "merged_ids": merged_ids}
+        calls = []
+        if actor.can(Permission.CALLS_VIEW):
+            calls = await list_calls(
+                session,
+                CallQuery(client_id=client.id, limit=20),
+                actor=actor,
+                region=request.app[SETTINGS].default_region,
+            )
+        agents = await logins_by_user_id(session, calls)
+        tasks = await open_tasks(session, client_ids=[client.id])
+    return {
+        "client": client,
+        "members": members,
+        "history": history,
+        "merged_ids": merged_ids,
+        "calls": calls,
+        "agents": agents,
+        "tasks": tasks,
+    }
 
 
 def _blank_form() -> ClientInput:
