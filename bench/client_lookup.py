@@ -32,90 +32,13 @@ from aiohttp import ClientSession, CookieJar, web  # noqa: E402
 from callcenter.cli import _runtime_dir  # noqa: E402
 from callcenter.clients.search import find_by_phone  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
+from callcenter.demo import COMPANY, FIRST, LAST  # noqa: E402
 from callcenter.migrate import upgrade  # noqa: E402
 from callcenter.settings import Settings  # noqa: E402
 from callcenter.users.passwords import hash_password  # noqa: E402
 from web.app import create_app  # noqa: E402
 
 DATABASE = "cc_bench"
-FIRST = [
-    "Александр",
-    "Мария",
-    "Иван",
-    "Анна",
-    "Дмитрий",
-    "Елена",
-    "Сергей",
-    "Ольга",
-    "Андрей",
-    "Наталья",
-    "Алексей",
-    "Татьяна",
-    "Михаил",
-    "Ирина",
-    "Николай",
-    "Светлана",
-    "Павел",
-    "Юлия",
-    "Артём",
-    "Екатерина",
-    "Владимир",
-    "Ксения",
-    "Максим",
-    "Дарья",
-    "Егор",
-]
-LAST = [
-    "Иванов",
-    "Смирнов",
-    "Кузнецов",
-    "Попов",
-    "Васильев",
-    "Петров",
-    "Соколов",
-    "Михайлов",
-    "Новиков",
-    "Фёдоров",
-    "Морозов",
-    "Волков",
-    "Алексеев",
-    "Лебедев",
-    "Семёнов",
-    "Егоров",
-    "Павлов",
-    "Козлов",
-    "Степанов",
-    "Николаев",
-    "Орлов",
-    "Андреев",
-    "Макаров",
-    "Никитин",
-    "Захаров",
-    "Зайцев",
-    "Соловьёв",
-    "Борисов",
-    "Яковлев",
-    "Григорьев",
-    "Романов",
-    "Воробьёв",
-]
-COMPANY = [
-    "Вектор",
-    "Ромашка",
-    "Альфа",
-    "Гранит",
-    "Север",
-    "Меридиан",
-    "Прогресс",
-    "Орион",
-    "Радуга",
-    "Импульс",
-    "Стройресурс",
-    "Техносфера",
-    "Горизонт",
-    "Восход",
-    "Атлант",
-]
 PASSWORD = "bench password 1"
 
 
