@@ -52,5 +52,6 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
 
     r.add_get("/api/v1/calls", api_calls.calls)
     r.add_get("/api/v1/calls/live", api_calls.live_calls)
+    r.add_get("/calls/{linkedid}/recording", api_calls.recording)
 
     r.add_static("/static/", static_dir, name="static")

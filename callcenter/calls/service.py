@@ -13,7 +13,7 @@ from callcenter.calls.models import CallLegRow, CallRow
 from callcenter.calls.records import Call
 from callcenter.calls.store import match_clients, save_calls
 from callcenter.clients.models import Client
-from callcenter.errors import Forbidden
+from callcenter.errors import Forbidden, NotFound
 from callcenter.i18n import N_
 from callcenter.phones import try_e164
 from callcenter.users.models import User
@@ -115,3 +115,16 @@ async def logins_by_user_id(session: AsyncSession, calls: list[CallRow]) -> dict
     if not ids:
         return {}
     return dict((await session.execute(select(User.id, User.login).where(User.id.in_(ids)))).all())
+
+
+async def get_call(session: AsyncSession, linkedid: str, *, actor: User) -> CallRow:
+    """One call, if ``actor`` may see it (the same rule as the call list)."""
+    if not actor.can(Permission.CALLS_VIEW):
+        raise Forbidden(N_("You may not see calls"))
+    conds = [CallRow.linkedid == linkedid]
+    if (visible := _visible(actor)) is not None:
+        conds.append(visible)
+    call = await session.scalar(select(CallRow).where(*conds))
+    if call is None:
+        raise NotFound(N_("No such call"))
+    return call

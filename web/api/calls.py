@@ -8,7 +8,8 @@ from typing import Any
 from aiohttp import web
 
 from callcenter.calls.models import CallRow
-from callcenter.calls.service import CallQuery, list_calls, logins_by_user_id
+from callcenter.calls.recordings import recording_path
+from callcenter.calls.service import CallQuery, get_call, list_calls, logins_by_user_id
 from callcenter.calls.store import extension_of
 from callcenter.errors import BadRequest
 from callcenter.i18n import N_
@@ -100,3 +101,15 @@ async def calls(request: web.Request) -> web.Response:
 @requires(Permission.CALLS_VIEW)
 async def live_calls(request: web.Request) -> web.Response:
     return await _answer(request, live=True)
+
+
+@requires(Permission.CALLS_VIEW)
+async def recording(request: web.Request) -> web.StreamResponse:
+    """The call's recording, after the same role check as the call; ranges for seeking."""
+    settings = request.app[SETTINGS]
+    async with request.app[SESSIONMAKER]() as session:
+        call = await get_call(session, request.match_info["linkedid"], actor=current_user(request))
+    path = recording_path(
+        call.recording, recordings_dir=settings.recordings_dir, pbx_dir=settings.pbx_recordings_dir
+    )
+    return web.FileResponse(path, headers={"Cache-Control": "private, no-store"})
