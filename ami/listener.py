@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +37,7 @@ from ami.tracker.updates import (
 from callcenter.calls.ghosts import end_ghost_calls
 from callcenter.calls.models import CallRow
 from callcenter.calls.records import Call
+from callcenter.calls.status import write_status
 from callcenter.calls.store import StoreMemory, customer_number, remember, save_calls
 from callcenter.live import notify_many
 from callcenter.tasks.callbacks import callback_for_missed_call
@@ -92,14 +95,37 @@ class PbxListener:
         await self.queue.put(Resync(channels, datetime.now(UTC)))
 
     async def run(self) -> None:
-        """Lead this PBX: connect and consume until cancelled."""
+        """Lead this PBX: connect and consume until cancelled, beating a heartbeat."""
         consumer = asyncio.create_task(self.consume_forever(), name=f"consume-{self.pbx}")
+        heartbeat = asyncio.create_task(self.beat_forever(), name=f"heartbeat-{self.pbx}")
         await self.link.start()
         try:
             await consumer
         finally:
             consumer.cancel()
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
             await self.link.stop()
+
+    async def beat_forever(self, every_s: float = 1.0) -> None:
+        """Write the link's state for every process's /health (a missed beat is only logged)."""
+        leader = f"{socket.gethostname()}:{os.getpid()}"
+        while True:
+            try:
+                async with self.sessionmaker.begin() as session:
+                    await write_status(
+                        session,
+                        pbx=self.pbx,
+                        state=self.link.state.value,
+                        leader=leader,
+                        last_event_at=self.link.last_event_at,
+                        backlog=self.backlog,
+                        events_handled=self.handled,
+                        reconnects=self.link.reconnects,
+                    )
+            except Exception as exc:
+                log.warning("PBX %s: heartbeat not written: %s", self.pbx, exc)
+            await asyncio.sleep(every_s)
 
     async def consume_forever(self) -> None:
         while True:

@@ -215,6 +215,10 @@ async def phase(args: argparse.Namespace, base_url: str, source: Any) -> None:
         CALLCENTER_DATA_DIR=str(ROOT / "var" / "bench-app"),
         CALLCENTER_LOG_LEVEL="WARNING",
     )
+    listener = None
+    if args.split:  # the listener in its own process; the web process only serves and pops
+        listener = await spawn("-m", "ami", env=app_env, log="bench-listener")
+        app_env = dict(app_env, CALLCENTER_PBX="off")
     app = await spawn("-m", "callcenter", "serve", env=app_env, log="bench-app")
     base = f"http://127.0.0.1:{http_port}"
     frames: list[float] = []
@@ -251,7 +255,8 @@ async def phase(args: argparse.Namespace, base_url: str, source: Any) -> None:
         rate = (middle["pbx"]["events_handled"] - start["pbx"]["events_handled"]) / elapsed
         handled = final["pbx"]["events_handled"]
         print(
-            f"{source.label}: {sent:,} events sent to the app, {handled:,} handled "
+            f"{source.label}{' (listener apart)' if args.split else ''}: {sent:,} events sent, "
+            f"{handled:,} handled "
             f"({'all accounted for' if handled == sent else 'MISMATCH'}); sustained "
             f"{rate:,.0f} events/s over {elapsed:.0f} s; backlog drained {drain:.1f} s after "
             "the source stopped"
@@ -265,15 +270,21 @@ async def phase(args: argparse.Namespace, base_url: str, source: Any) -> None:
             )
     finally:
         await source.close()
-        if app.returncode is None:
-            app.terminate()
-            await app.wait()
+        for process in (app, listener):
+            if process is not None and process.returncode is None:
+                process.terminate()
+                await process.wait()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--operators", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="run the PBX listener as its own process (python -m ami)",
+    )
     parser.add_argument(
         "--phase",
         action="append",

@@ -16,12 +16,12 @@ from aiohttp import web
 
 from ami.link import PbxConfig
 from ami.listener import PbxListener
+from ami.setup import ami_config, tracker_for
 from ami.simulator import PbxSimulator
 from ami.simulator.traffic import TrafficConfig
-from ami.tracker import CallTracker
+from callcenter.calls.status import read_status
 from callcenter.demo import SIMULATOR_PBX, demo_numbers
 from callcenter.leadership import Leadership
-from callcenter.settings import Settings
 from web.keys import HOT_SESSIONMAKER, PBX, SESSIONMAKER, SETTINGS
 
 
@@ -32,9 +32,18 @@ class PbxGateway:
     leadership: Leadership | None = None
     simulator_port: int | None = None
 
-    def status(self) -> dict[str, Any]:
-        if self.listener is None or self.leadership is None:
-            return {"mode": self.mode, "state": "off"}
+    async def status(self, sessionmaker: Any) -> dict[str, Any]:
+        """This process's own link when it leads; else the leader's heartbeat, if any."""
+        if self.listener is None or self.leadership is None or not self.leadership.leading:
+            async with sessionmaker() as session:
+                beat = await read_status(session, self.listener.pbx if self.listener else "default")
+            if beat is None:
+                return {"mode": self.mode, "state": "off" if self.listener is None else "standby"}
+            return {"mode": self.mode, **beat}
+        return self.local_status()
+
+    def local_status(self) -> dict[str, Any]:
+        assert self.listener is not None and self.leadership is not None
         link = self.listener.link
         leading = self.leadership.leading
         last = link.last_event_at
@@ -48,31 +57,6 @@ class PbxGateway:
             "events_handled": self.listener.handled,
             "reconnects": link.reconnects,
         }
-
-
-def tracker_for(settings: Settings) -> CallTracker:
-    """A call tracker that knows the dialplan's contexts (the simulator's are included)."""
-    return CallTracker(
-        region=settings.default_region,
-        inbound_contexts=settings.inbound_contexts,
-        outbound_contexts=(
-            settings.outbound_context,
-            settings.dialer_context,
-            "customers",
-            "campaign",
-        ),
-        agent_contexts=(settings.agent_context,),
-    )
-
-
-def _ami_config(settings: Settings) -> PbxConfig:
-    return PbxConfig(
-        name="default",
-        host=settings.ami_host or "",
-        port=settings.ami_port,
-        username=settings.ami_username,
-        secret=settings.ami_secret,
-    )
 
 
 async def _start_simulator(app: web.Application) -> tuple[PbxSimulator, PbxConfig]:
@@ -104,7 +88,7 @@ async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
     if settings.pbx == "simulator":
         simulator, config = await _start_simulator(app)
     else:
-        config = _ami_config(settings)
+        config = ami_config(settings)
     listener = PbxListener(config, app[HOT_SESSIONMAKER], tracker=tracker_for(settings))
     leadership = Leadership(settings.database_url or "", f"pbx:{config.name}")
     app[PBX] = PbxGateway(

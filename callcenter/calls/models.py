@@ -110,3 +110,18 @@ class CallWrapup(Base):
         ForeignKey("tasks.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class PbxStatus(Base):
+    """The leading listener's heartbeat, so every process's /health can tell the PBX link."""
+
+    __tablename__ = "pbx_status"
+
+    pbx: Mapped[str] = mapped_column(String(40), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    leader: Mapped[str] = mapped_column(String(120), default="")  # host:pid
+    last_event_at: Mapped[datetime | None]
+    backlog: Mapped[int] = mapped_column(Integer, default=0)
+    events_handled: Mapped[int] = mapped_column(BigInteger, default=0)
+    reconnects: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]

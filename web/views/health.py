@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from callcenter.migrate import current_revision, head_revision
 from web.auth import public
-from web.keys import ENGINE, LIVE_HUB, PBX
+from web.keys import ENGINE, LIVE_HUB, PBX, SESSIONMAKER
 
 
 @public
@@ -27,7 +27,7 @@ async def health(request: web.Request) -> web.Response:
     body = {
         "status": "ok" if ok else "degraded",
         "database": database,
-        "pbx": request.app[PBX].status(),
+        "pbx": await request.app[PBX].status(request.app[SESSIONMAKER]),
         "live": {"listening": hub.listening, "sockets": len(hub.sockets)},
     }
     return web.json_response(body, status=200 if ok else 503)

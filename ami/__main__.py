@@ -1,0 +1,56 @@
+"""``python -m ami``: the PBX listener as a process of its own (no web server).
+
+For installations that split the work: web processes run with ``CALLCENTER_PBX=off`` and serve
+pages and pops (they hear calls through PostgreSQL NOTIFY), while this process leads the PBX
+link (``CALLCENTER_PBX=ami``). Run it on two hosts and the second stands by. ``make run`` does
+not need it: there the web process leads the link itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+
+from ami.listener import PbxListener
+from ami.setup import ami_config, tracker_for
+from callcenter.cli import StartError, _runtime_dir, configure_logging, migrate, resolve_database
+from callcenter.db import make_engine, make_sessionmaker
+from callcenter.leadership import Leadership
+from callcenter.settings import Settings, SettingsError
+
+log = logging.getLogger("ami")
+
+
+async def listen(settings: Settings) -> None:
+    engine = make_engine(settings.database_url or "", pool_pre_ping=False, pool_size=5)
+    listener = PbxListener(
+        ami_config(settings), make_sessionmaker(engine), tracker=tracker_for(settings)
+    )
+    try:
+        await Leadership(settings.database_url or "", "pbx:default").run(listener.run)
+    finally:
+        await engine.dispose()
+
+
+def main() -> int:
+    _runtime_dir()
+    try:
+        settings = Settings.from_env()
+        configure_logging(settings.log_level)
+        if settings.pbx != "ami":
+            raise StartError("python -m ami listens to a real PBX: set CALLCENTER_AMI_HOST")
+        settings, _server = resolve_database(settings)
+        migrate(settings)
+    except (SettingsError, StartError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    log.info("listening to the PBX at %s:%s", settings.ami_host, settings.ami_port)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(listen(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
