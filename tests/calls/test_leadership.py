@@ -65,3 +65,25 @@ async def test_families_are_independent(database_url: str) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_health_shows_the_leading_listeners_heartbeat_from_another_process(
+    client: Any, db_session: Any
+) -> None:
+    from callcenter.calls.status import write_status
+
+    await write_status(
+        db_session,
+        pbx="default",
+        state="connected",
+        leader="pbx-host:42",
+        last_event_at=time.time(),
+        backlog=3,
+        events_handled=1234,
+        reconnects=1,
+    )
+    await db_session.commit()
+    body = await (await client.get("/health")).json()
+    pbx = body["pbx"]
+    assert (pbx["state"], pbx["role"], pbx["leader"]) == ("connected", "elsewhere", "pbx-host:42")
+    assert pbx["events_handled"] == 1234 and pbx["backlog"] == 3
