@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -229,7 +230,8 @@ class PbxListener:
                     await callback_for_missed_call(session, row)
             for resync in resyncs:
                 await self._end_ghosts(session, resync)
-            await notify_many(session, notes)
+            stored_at = time.time()  # for latency breakdowns: when the batch was stored
+            await notify_many(session, [(k, {**f, "stored_at": stored_at}) for k, f in notes])
         remember(self.memory, latest, ids)
         for linkedid in ended:
             self.memory.forget(linkedid)

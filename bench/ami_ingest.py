@@ -40,6 +40,7 @@ from callcenter.migrate import upgrade  # noqa: E402
 from callcenter.users.passwords import hash_password  # noqa: E402
 
 DATABASE = "cc_ingest"
+STAGES: list[tuple[float, float, float]] = []  # event->stored, stored->heard, heard->arrived
 PASSWORD = "bench password 1"
 CSRF = 'name="csrf_token" value="'
 
@@ -117,6 +118,9 @@ async def operator(
                 event_at = float(frame.get("event_at") or 0)
                 if frame.get("type") == "ringing" and event_at >= since[0]:
                     frames.append(arrived - event_at)
+                    stored, heard = frame.get("stored_at"), frame.get("heard_at")
+                    if stored and heard:
+                        STAGES.append((stored - event_at, heard - stored, arrived - heard))
 
 
 class LiveSource:
@@ -268,6 +272,15 @@ async def phase(args: argparse.Namespace, base_url: str, source: Any) -> None:
                 f"p99 {percentile(frames, 99) * 1000:.1f} ms, "
                 f"max {max(frames) * 1000:.1f} ms, mean {statistics.fmean(frames) * 1000:.1f} ms"
             )
+        if STAGES:
+            names = ("event -> stored", "stored -> hub", "hub -> websocket")
+            parts = [
+                f"{name} {percentile([st[k] for st in STAGES], 50) * 1000:.1f}/"
+                f"{percentile([st[k] for st in STAGES], 99) * 1000:.1f} ms"
+                for k, name in enumerate(names)
+            ]
+            print("  where the time goes, p50/p99: " + "; ".join(parts))
+            STAGES.clear()
     finally:
         await source.close()
         for process in (app, listener):

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -63,7 +64,9 @@ class LiveHub:
 
     def on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         try:
-            self._queue.put_nowait(json.loads(payload))
+            message = json.loads(payload)
+            message["heard_at"] = time.time()
+            self._queue.put_nowait(message)
         except (ValueError, asyncio.QueueFull):
             log.error("live notification dropped: %.200s", payload)
 
@@ -123,7 +126,9 @@ class LiveHub:
         frame = {
             "type": message["kind"],
             "linkedid": message.get("linkedid", ""),
-            "event_at": message.get("event_at"),
+            "event_at": message.get("event_at"),  # the PBX's time of the event
+            "stored_at": message.get("stored_at"),  # when the listener stored the call
+            "heard_at": message.get("heard_at"),  # when this process heard the NOTIFY
         }
         if message["kind"] == "ringing":
             key = (listener.language, listener.timezone)
