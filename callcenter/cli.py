@@ -146,9 +146,9 @@ def cmd_serve(settings: Settings) -> None:
 
 
 async def _seed_demo_once(session: Any) -> Any:
-    from callcenter.demo import is_seeded, seed_demo
+    from callcenter.demo import may_seed, seed_demo
 
-    if await is_seeded(session):
+    if not await may_seed(session):
         return None
     return await seed_demo(session)
 

@@ -127,6 +127,12 @@ async def is_seeded(session: AsyncSession) -> bool:
     return bool(await session.scalar(select(func.count(Client.id)).where(Client.is_demo)))
 
 
+async def may_seed(session: AsyncSession) -> bool:
+    """Only into an empty client base: a real installation without a PBX gets the simulator,
+    never demo clients mixed into its own."""
+    return await session.scalar(select(Client.id).limit(1)) is None
+
+
 async def seed_demo(session: AsyncSession, *, clients: int = 300, seed: int = 7) -> DemoLogins:
     """Staff sharing one generated password, the admin on extension 101, clients with phones."""
     rng = random.Random(seed)  # demo shapes, not security

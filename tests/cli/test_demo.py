@@ -31,3 +31,12 @@ async def test_demo_is_seeded_marked_and_removed_whole(db_session: Any, make_use
     assert names == ["Настоящий клиент"]
     await db_session.refresh(admin)
     assert admin.extension is None
+
+
+async def test_demo_never_goes_into_a_client_base_that_has_clients(db_session: Any) -> None:
+    from callcenter.cli import _seed_demo_once
+
+    db_session.add(Client(kind="person", name="Настоящий клиент"))
+    await db_session.flush()
+    assert await _seed_demo_once(db_session) is None
+    assert not await is_seeded(db_session)
