@@ -10,11 +10,11 @@ nothing is dropped. After every login the live state is resynced in the same ord
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 100_000
 PAUSE_AT, RESUME_AT = 80_000, 20_000
 BATCH = 5_000
+ORIGINATE_RESULTS_KEPT = 10_000
 Timed = list[tuple[TrackerUpdate, float]]  # an update and the time of the event behind it
 
 
@@ -71,7 +72,8 @@ class PbxListener:
         self.paused = False
         self.handled = 0
         self.stored_batches = 0
-        self.originate_results: dict[str, OriginateResult] = {}
+        # recent Originate outcomes by ActionID, bounded: the listener runs for months
+        self.originate_results: OrderedDict[str, OriginateResult] = OrderedDict()
         self.memory = StoreMemory()
 
     @property
@@ -189,8 +191,10 @@ class PbxListener:
             except Exception:
                 log.exception("call %s: cannot be stored, its updates are skipped", linkedid)
         if resyncs:
-            with contextlib.suppress(Exception):
+            try:
                 await self.store([], resyncs)
+            except Exception:
+                log.exception("PBX %s: ending calls lost during a disconnect failed", self.pbx)
 
     async def store(self, updates: Timed, resyncs: list[Resync]) -> None:
         """Store a batch: calls starting to ring first, in a small transaction of their own, so
@@ -206,6 +210,8 @@ class PbxListener:
         for update, _at in updates:
             if isinstance(update, OriginateResult):
                 self.originate_results[update.action_id] = update
+                while len(self.originate_results) > ORIGINATE_RESULTS_KEPT:
+                    self.originate_results.popitem(last=False)
                 continue
             calls.append(update.call)
             if isinstance(update, CallEnded):

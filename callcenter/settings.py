@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -115,13 +115,7 @@ class Settings:
             key = secrets.token_urlsafe(32)
             path.write_text(key)
             path.chmod(0o600)
-        return _replace(self, secret_key=key)
-
-
-def _replace(settings: Settings, **changes: object) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, **changes)  # type: ignore[arg-type]
+        return replace(self, secret_key=key)
 
 
 def _redact(url: str) -> str:
