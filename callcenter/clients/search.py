@@ -12,10 +12,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from callcenter.clients.models import Client, ClientEmail, ClientPhone, client_tags
-from callcenter.clients.service import visible_to
+from callcenter.clients.service import client_loading, visible_to
 from callcenter.errors import Forbidden
 from callcenter.i18n import N_
 from callcenter.phones import try_e164
@@ -159,15 +158,7 @@ async def search_clients(
         .order_by(*order)
         .limit(per_page)
         .offset((page - 1) * per_page)
-        .options(
-            selectinload(Client.phones),
-            selectinload(Client.emails),
-            selectinload(Client.tags),
-            selectinload(Client.owner),
-            selectinload(Client.channel),
-            selectinload(Client.segment),
-            selectinload(Client.company),
-        )
+        .options(*client_loading())
     )
     items = list(rows)
     if page == 1 and len(items) < per_page:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from callcenter.audit.service import diff, record_change
 from callcenter.clients.exceptions import ClientInvalid, Duplicate, DuplicateClient
-from callcenter.clients.input import CleanClient, ClientInput, validate_client
+from callcenter.clients.input import CleanClient, ClientInput, PhoneInput, validate_client
 from callcenter.clients.models import Channel, Client, ClientEmail, ClientPhone, Segment, Tag
 from callcenter.errors import Forbidden, NotFound
 from callcenter.i18n import N_
@@ -44,7 +44,10 @@ def visible_to(actor: User) -> ColumnElement[bool]:
     return Client.owner_id == actor.id
 
 
-def _full() -> list[Any]:
+def client_loading() -> list[Any]:
+    """What a card or a list row shows, each relation in one extra query. (Joining the
+    many-to-one links instead was measured slower: the join changes the plan of a trigram
+    search with LIMIT, 45 -> 83 ms median on 1M clients.)"""
     return [
         selectinload(Client.phones),
         selectinload(Client.emails),
@@ -59,7 +62,9 @@ def _full() -> list[Any]:
 async def get_client(session: AsyncSession, client_id: int, *, actor: User) -> Client:
     if not actor.can(Permission.CLIENTS_VIEW):
         raise Forbidden(N_("You may not see clients"))
-    client = await session.scalar(select(Client).where(Client.id == client_id).options(*_full()))
+    client = await session.scalar(
+        select(Client).where(Client.id == client_id).options(*client_loading())
+    )
     if client is None:
         raise NotFound(N_("No such client"))
     if not actor.sees_every_client and client.owner_id != actor.id:
@@ -226,8 +231,6 @@ async def update_client(
 
 def to_input(client: Client) -> ClientInput:
     """A client's stored values as a form would submit them (for edit pages)."""
-    from callcenter.clients.input import PhoneInput
-
     values = {
         name: getattr(client, name) or ""
         for name in SCALARS
