@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import ctypes
 import json
 import os
 import platform
@@ -73,11 +75,24 @@ async def fresh_database(admin_url: str, url: str, operators: int) -> None:
     await conn.close()
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the bench dies, even killed, so no process outlives it
+    to skew the next measurement (Linux prctl PR_SET_PDEATHSIG; elsewhere nothing)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+
+
 async def spawn(*args: str, env: dict[str, str], log: str) -> asyncio.subprocess.Process:
     """Start a process; its stderr goes to var/<log>.log for a look after the run."""
     errors = (ROOT / "var" / f"{log}.log").open("wb")
     return await asyncio.create_subprocess_exec(
-        sys.executable, *args, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=errors
+        sys.executable,
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=errors,
+        preexec_fn=_die_with_parent,
     )
 
 
