@@ -26,7 +26,10 @@ log = logging.getLogger("ami")
 async def listen(settings: Settings) -> None:
     engine = make_engine(settings.database_url or "", pool_pre_ping=False, pool_size=5)
     listener = PbxListener(
-        ami_config(settings), make_sessionmaker(engine), tracker=tracker_for(settings)
+        ami_config(settings),
+        make_sessionmaker(engine),
+        tracker=tracker_for(settings),
+        timezone=settings.default_timezone,
     )
     try:
         await Leadership(settings.database_url or "", "pbx:default").run(listener.run)

@@ -15,6 +15,7 @@ import os
 import socket
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from ami.commands import CommandRunner
 from ami.events import AmiEvent, CoreShowChannel, to_event
+from ami.floor_sync import FloorBatch, FloorResync, FloorSync, click_to_call_progress
 from ami.link import PbxConfig, PbxLink
 from ami.protocol import Message
 from ami.tracker import CallTracker
@@ -53,6 +56,13 @@ Timed = list[tuple[TrackerUpdate, float]]  # an update and the time of the event
 
 
 @dataclass(frozen=True)
+class Tick:
+    """A second passed: wrap-ups end with no event of their own."""
+
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Resync:
     """The channels Asterisk listed after a login, applied in order with the events."""
 
@@ -60,21 +70,32 @@ class Resync:
     at: datetime
 
 
+Item = tuple[AmiEvent, float] | Resync | FloorResync | Tick
+
+
 class PbxListener:
     def __init__(
-        self, config: PbxConfig, sessionmaker: async_sessionmaker[Any], *, tracker: CallTracker
+        self,
+        config: PbxConfig,
+        sessionmaker: async_sessionmaker[Any],
+        *,
+        tracker: CallTracker,
+        timezone: str = "Europe/Moscow",
     ) -> None:
         self.pbx = config.name
         self.sessionmaker = sessionmaker
         self.tracker = tracker
-        self.queue: asyncio.Queue[tuple[AmiEvent, float] | Resync] = asyncio.Queue(QUEUE_SIZE)
+        self.queue: asyncio.Queue[Item] = asyncio.Queue(QUEUE_SIZE)
         self.link = PbxLink(config, intake=self.intake, on_login=self.resync)
+        self.floor = FloorSync(self.pbx, timezone=timezone)
+        self.commands = CommandRunner(self.link, sessionmaker, self.pbx)
         self.paused = False
         self.handled = 0
         self.stored_batches = 0
         # recent Originate outcomes by ActionID, bounded: the listener runs for months
         self.originate_results: OrderedDict[str, OriginateResult] = OrderedDict()
         self.memory = StoreMemory()
+        self._floor_resyncs: list[FloorResync] = []
 
     @property
     def backlog(self) -> int:
@@ -96,18 +117,24 @@ class PbxListener:
         ]
         log.info("PBX %s: resync with %d live channels", self.pbx, len(channels))
         await self.queue.put(Resync(channels, datetime.now(UTC)))
+        await self.queue.put(await self.floor.fetch(link, self.sessionmaker))
 
     async def run(self) -> None:
         """Lead this PBX: connect and consume until cancelled, beating a heartbeat."""
         consumer = asyncio.create_task(self.consume_forever(), name=f"consume-{self.pbx}")
-        heartbeat = asyncio.create_task(self.beat_forever(), name=f"heartbeat-{self.pbx}")
+        helpers = [
+            asyncio.create_task(self.beat_forever(), name=f"heartbeat-{self.pbx}"),
+            asyncio.create_task(self.commands.run_forever(), name=f"commands-{self.pbx}"),
+            asyncio.create_task(self.tick_forever(), name=f"tick-{self.pbx}"),
+        ]
         await self.link.start()
         try:
             await consumer
         finally:
             consumer.cancel()
-            heartbeat.cancel()
-            await asyncio.gather(heartbeat, return_exceptions=True)
+            for helper in helpers:
+                helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
             await self.link.stop()
 
     async def beat_forever(self, every_s: float = 1.0) -> None:
@@ -130,6 +157,12 @@ class PbxListener:
                 log.warning("PBX %s: heartbeat not written: %s", self.pbx, exc)
             await asyncio.sleep(every_s)
 
+    async def tick_forever(self, every_s: float = 1.0) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            if self.queue.qsize() < PAUSE_AT:
+                await self.queue.put(Tick(datetime.now(UTC)))
+
     async def consume_forever(self) -> None:
         while True:
             batch = [await self.queue.get()]
@@ -138,13 +171,15 @@ class PbxListener:
             if self.paused and self.queue.qsize() <= RESUME_AT:
                 self.paused = False
                 self.link.pause_reading(False)
-            updates, resyncs = self._track(batch)
-            if updates or resyncs:
-                await self._store_until_done(updates, resyncs)
-            self.handled += len(batch) - len(resyncs)
+            floor = FloorBatch()
+            updates, resyncs = self._track(batch, floor)
+            if updates or resyncs or floor:
+                await self._store_until_done(updates, resyncs, floor)
+            self.handled += sum(1 for item in batch if isinstance(item, tuple))
 
-    def _track(self, batch: list[tuple[AmiEvent, float] | Resync]) -> tuple[Timed, list[Resync]]:
-        """Run the batch through the tracker; each update keeps the time of its event."""
+    def _track(self, batch: list[Item], floor: FloorBatch) -> tuple[Timed, list[Resync]]:
+        """Run the batch through the tracker and the floor board, in order; each call
+        update keeps the time of its event."""
         updates: Timed = []
         resyncs: list[Resync] = []
         for item in batch:
@@ -152,30 +187,65 @@ class PbxListener:
                 at = item.at.timestamp()
                 updates += [(u, at) for u in self.tracker.reconcile(item.channels, item.at)]
                 resyncs.append(item)
+            elif isinstance(item, FloorResync):
+                self.floor.rebuild(item, floor)
+                self._floor_resyncs.append(item)
+            elif isinstance(item, Tick):
+                self.floor.tick(item.at, floor)
             else:
-                updates += [(u, item[1]) for u in self.tracker.handle(item[0], item[1])]
+                event, received = item
+                updates += [(u, received) for u in self.tracker.handle(event, received)]
+                self.floor.track(event, datetime.fromtimestamp(received, UTC), floor)
         return updates, resyncs
 
-    async def _store_until_done(self, updates: Timed, resyncs: list[Resync]) -> None:
-        """Store the batch. A lost database is waited for (nothing dropped); any other error
-        is a bug in one call's data: store call by call, so only that call is skipped."""
+    async def _store_until_done(
+        self, updates: Timed, resyncs: list[Resync], floor: FloorBatch
+    ) -> None:
+        """Store the batch: calls, then the floor. A lost database is waited for (nothing
+        dropped); any other error is a bug in one call's data: store call by call, so only
+        that call is skipped."""
+        await self._until_stored(
+            lambda: self.store(updates, resyncs), lambda: self._store_each(updates, resyncs)
+        )
+        self.stored_batches += 1
+        await self._until_stored(lambda: self.store_floor(floor, updates), None)
+
+    async def store_floor(self, floor: FloorBatch, updates: Timed) -> None:
+        """Agents, queue visits and figures, click-to-call progress; then the PBX actions
+        they call for (wrap-up pauses, members re-added after an Asterisk restart)."""
+        resyncs, self._floor_resyncs = self._floor_resyncs, []
+        re_add: list[dict[str, Any]] = []
+        try:
+            async with self.sessionmaker.begin() as session:
+                await self.floor.store(session, floor)
+                await click_to_call_progress(session, [u for u, _ in updates])
+                for resync in resyncs:
+                    re_add += await self.floor.restore_members(session, resync)
+        except Exception:
+            self._floor_resyncs = resyncs + self._floor_resyncs
+            raise
+        self.floor.after_commit(floor)
+        for action in re_add:
+            self.floor.send_later(action)
+
+    async def _until_stored(
+        self, work: Callable[[], Awaitable[None]], fallback: Callable[[], Awaitable[None]] | None
+    ) -> None:
         delay = 0.5
         while True:
             try:
-                await self.store(updates, resyncs)
-                self.stored_batches += 1
+                await work()
                 return
             except Exception as exc:
                 if not _database_unreachable(exc):
+                    if fallback is None:
+                        log.exception("PBX %s: floor updates failed, skipped", self.pbx)
+                        return
                     log.exception("PBX %s: a batch failed; storing call by call", self.pbx)
-                    await self._store_each(updates, resyncs)
+                    await fallback()
                     return
                 log.warning(
-                    "PBX %s: database unreachable (%s); retrying %d updates in %.1f s",
-                    self.pbx,
-                    exc,
-                    len(updates),
-                    delay,
+                    "PBX %s: database unreachable (%s); retrying in %.1f s", self.pbx, exc, delay
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)

@@ -10,10 +10,17 @@ class DomainError(Exception):
     id = "error"
     status = 400
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = message  # a msgid: translated when shown, then filled with ``params``
         self.fields = fields or {}
+        self.params = params or {}
 
 
 class BadRequest(DomainError):

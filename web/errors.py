@@ -50,7 +50,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except DomainError as exc:
-        return await _respond(request, exc.status, exc.id, exc.message, exc.fields)
+        message = gettext(exc.message) % exc.params if exc.params else exc.message
+        return await _respond(request, exc.status, exc.id, message, exc.fields)
     except web.HTTPNotFound:
         return await _respond(request, 404, "not_found", "Page not found")
     except web.HTTPMethodNotAllowed:

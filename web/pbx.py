@@ -89,7 +89,12 @@ async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
         simulator, config = await _start_simulator(app)
     else:
         config = ami_config(settings)
-    listener = PbxListener(config, app[HOT_SESSIONMAKER], tracker=tracker_for(settings))
+    listener = PbxListener(
+        config,
+        app[HOT_SESSIONMAKER],
+        tracker=tracker_for(settings),
+        timezone=settings.default_timezone,
+    )
     leadership = Leadership(settings.database_url or "", f"pbx:{config.name}")
     app[PBX] = PbxGateway(
         mode=settings.pbx,

@@ -125,3 +125,6 @@ class PbxStatus(Base):
     events_handled: Mapped[int] = mapped_column(BigInteger, default=0)
     reconnects: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
+    # when the PBX itself last started ("<date> <time>" from CoreStatus): a change means
+    # Asterisk restarted and dropped its dynamic queue members
+    pbx_started: Mapped[str] = mapped_column(String(40), default="", server_default="")

@@ -20,11 +20,31 @@ class Permission(StrEnum):
     LISTS_MANAGE = "lists.manage"  # acquisition channels, segments
     USERS_MANAGE = "users.manage"
     AUDIT_VIEW = "audit.view"
+    CALLS_DIAL = "calls.dial"  # click-to-call from the user's own extension
+    QUEUES_WORK = "queues.work"  # log oneself into queues, pause, unpause
+    FLOOR_VIEW = "floor.view"  # the wallboard: queues and agents live
+    FLOOR_CONTROL = "floor.control"  # pause, unpause or log out any agent
+    QUEUES_MANAGE = "queues.manage"  # queue settings and pause reasons
+    DNC_MANAGE = "dnc.manage"  # the do-not-call list
 
 
-_OPERATOR = {Permission.CLIENTS_VIEW, Permission.CLIENTS_EDIT, Permission.CALLS_VIEW}
-_MANAGER = _OPERATOR | {Permission.CLIENTS_MERGE}
-_SUPERVISOR = {Permission.CLIENTS_VIEW, Permission.CALLS_VIEW, Permission.AUDIT_VIEW}
+_OPERATOR = {
+    Permission.CLIENTS_VIEW,
+    Permission.CLIENTS_EDIT,
+    Permission.CALLS_VIEW,
+    Permission.CALLS_DIAL,
+    Permission.QUEUES_WORK,
+}
+_MANAGER = _OPERATOR | {Permission.CLIENTS_MERGE, Permission.FLOOR_VIEW, Permission.DNC_MANAGE}
+_SUPERVISOR = {
+    Permission.CLIENTS_VIEW,
+    Permission.CALLS_VIEW,
+    Permission.AUDIT_VIEW,
+    Permission.CALLS_DIAL,
+    Permission.QUEUES_WORK,
+    Permission.FLOOR_VIEW,
+    Permission.FLOOR_CONTROL,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(_OPERATOR),

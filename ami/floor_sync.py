@@ -1,0 +1,262 @@
+"""The listener's floor side: the board fed in event order, its results stored and announced.
+
+Beside the call tracker, the listener feeds every event to a ``FloorBoard``; this module turns
+the board's updates into rows (agents, agent stretches, queue visits), live notifications
+(an agent changed; a queue's figures moved) and the PBX actions the board asks for (the CRM's
+wrap-up pause). After each login it rebuilds the board from ``QueueStatus`` and, when Asterisk
+itself restarted (CoreStatus says so) and forgot its dynamic members, logs agents back in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ami.events import QueueMember, to_event
+from ami.floor import FloorBoard, FloorUpdate, WrapupPause
+from ami.link import PbxLink
+from ami.protocol import Message
+from ami.tracker.updates import CallAnswered, CallEnded, OriginateResult, TrackerUpdate
+from callcenter.calls.models import PbxStatus
+from callcenter.floor.figures import queue_figures
+from callcenter.floor.models import AgentLogin, PbxCommand
+from callcenter.floor.records import WRAPUP_REASON, AgentChange, QueueSeen, Stint
+from callcenter.floor.service import C2C_PREFIX
+from callcenter.floor.store import save_agents, save_queues_seen, save_stints, wrapup_settings
+from callcenter.live import notify_many
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FloorResync:
+    """A QueueStatus answer (and the PBX's start time), applied in order with the events."""
+
+    items: list[Any]
+    at: datetime
+    pbx_started: str = ""
+
+
+@dataclass
+class FloorBatch:
+    changes: list[AgentChange] = field(default_factory=list)
+    stints: list[Stint] = field(default_factory=list)
+    seen: list[QueueSeen] = field(default_factory=list)
+    pauses: list[WrapupPause] = field(default_factory=list)
+
+    def add(self, updates: list[FloorUpdate]) -> None:
+        for u in updates:
+            if isinstance(u, AgentChange):
+                self.changes.append(u)
+            elif isinstance(u, Stint):
+                self.stints.append(u)
+            elif isinstance(u, QueueSeen):
+                self.seen.append(u)
+            else:
+                self.pauses.append(u)
+
+    def __bool__(self) -> bool:
+        return bool(self.changes or self.stints or self.seen or self.pauses)
+
+
+class FloorSync:
+    def __init__(self, pbx: str, *, timezone: str = "Europe/Moscow") -> None:
+        self.pbx = pbx
+        self.timezone = timezone
+        self.board = FloorBoard()
+        self.link: PbxLink | None = None
+
+    # -- login --------------------------------------------------------------------------
+
+    async def fetch(self, link: PbxLink, sessionmaker: Any) -> FloorResync:
+        """After a login: the queue status and the PBX's start time, and the CRM's wrap-ups."""
+        self.link = link
+        answer = await link.send({"Action": "QueueStatus"}, as_list=True, wait_s=30)
+        items = [to_event(Message(dict(m))) for m in answer]
+        started = ""
+        try:
+            core = await link.send({"Action": "CoreStatus"}, wait_s=10)
+            started = f"{core.get('CoreStartupDate', '')} {core.get('CoreStartupTime', '')}"
+        except Exception as exc:
+            log.warning("PBX %s: CoreStatus unanswered: %s", self.pbx, exc)
+        async with sessionmaker() as session:
+            self.board.wrapup_seconds = await wrapup_settings(session, pbx=self.pbx)
+        return FloorResync(items, datetime.now(UTC), started.strip())
+
+    async def restore_members(self, session: AsyncSession, resync: FloorResync) -> list[dict]:
+        """Agents the CRM logged in but the PBX lacks: re-added if Asterisk restarted since,
+        else forgotten (someone removed them on the PBX). Returns the QueueAdd actions."""
+        present = {(m.queue, m.location) for m in resync.items if isinstance(m, QueueMember)}
+        status = await session.scalar(select(PbxStatus).where(PbxStatus.pbx == self.pbx))
+        known = status.pbx_started if status else ""
+        restarted = bool(known and resync.pbx_started and known != resync.pbx_started)
+        if status is not None and resync.pbx_started:
+            status.pbx_started = resync.pbx_started
+        missing = [
+            login
+            for login in await session.scalars(select(AgentLogin).where(AgentLogin.pbx == self.pbx))
+            if (login.queue, login.interface) not in present
+        ]
+        if not restarted:
+            for login in missing:
+                await session.execute(
+                    delete(AgentLogin).where(
+                        AgentLogin.pbx == self.pbx,
+                        AgentLogin.queue == login.queue,
+                        AgentLogin.interface == login.interface,
+                    )
+                )
+            return []
+        log.info(
+            "PBX %s restarted at %s: logging %d members back in",
+            self.pbx,
+            resync.pbx_started,
+            len(missing),
+        )
+        actions = []
+        for login in missing:
+            action = {
+                "Action": "QueueAdd",
+                "Queue": login.queue,
+                "Interface": login.interface,
+                "MemberName": login.member_name,
+                "StateInterface": login.state_interface,
+                "Paused": "true" if login.paused else "false",
+            }
+            if login.paused and login.reason:
+                action["Reason"] = login.reason
+            actions.append(action)
+        return actions
+
+    # -- events -------------------------------------------------------------------------
+
+    def track(self, event: object, at: datetime, batch: FloorBatch) -> None:
+        batch.add(self.board.handle(event, at))
+
+    def tick(self, at: datetime, batch: FloorBatch) -> None:
+        batch.add(self.board.tick(at))
+
+    def rebuild(self, resync: FloorResync, batch: FloorBatch) -> None:
+        batch.add(self.board.rebuild(resync.items, resync.at))
+
+    # -- storing ------------------------------------------------------------------------
+
+    async def store(self, session: AsyncSession, batch: FloorBatch) -> None:
+        await save_queues_seen(session, pbx=self.pbx, seen=batch.seen, at=datetime.now(UTC))
+        await save_agents(session, pbx=self.pbx, changes=batch.changes)
+        await save_stints(session, pbx=self.pbx, stints=batch.stints)
+        notes: list[tuple[str, dict[str, Any]]] = []
+        for change in {c.agent.interface: c for c in batch.changes}.values():
+            a = change.agent
+            notes.append(
+                (
+                    "agent",
+                    {
+                        "pbx": self.pbx,
+                        "interface": a.interface,
+                        "extension": a.extension,
+                        "name": a.name,
+                        "status": a.status.value,
+                        "reason": a.reason,
+                        "since": a.since.isoformat(),
+                        "queues": list(a.queues),
+                        "paused_queues": list(a.paused_queues),
+                        "linkedid": a.linkedid,
+                        "queue": a.queue,
+                    },
+                )
+            )
+        touched = sorted({s.queue for s in batch.stints} | {q.name for q in batch.seen})
+        if touched:
+            figures = await queue_figures(
+                session, now=datetime.now(UTC), timezone=self.timezone, queues=touched
+            )
+            notes += [("queue", {"pbx": self.pbx, **f.as_dict()}) for f in figures]
+        await notify_many(session, notes)
+
+    def after_commit(self, batch: FloorBatch) -> None:
+        """Send the wrap-up pauses the board asked for (the PBX's answer comes as events)."""
+        for pause in batch.pauses:
+            action = {
+                "Action": "QueuePause",
+                "Interface": pause.interface,
+                "Paused": "true" if pause.paused else "false",
+            }
+            if pause.paused:
+                action["Reason"] = WRAPUP_REASON
+            self.send_later(action)
+
+    def send_later(self, action: dict[str, Any]) -> None:
+        link = self.link
+        if link is None or not link.connected:
+            return
+
+        async def send() -> None:
+            try:
+                await link.send(action, wait_s=10)
+            except Exception as exc:
+                log.warning(
+                    "PBX %s: %s for %s failed: %s",
+                    self.pbx,
+                    action["Action"],
+                    action.get("Interface"),
+                    exc,
+                )
+
+        asyncio.get_running_loop().create_task(send())
+
+
+async def click_to_call_progress(session: AsyncSession, updates: list[TrackerUpdate]) -> None:
+    """Move click-to-call commands along as their calls go (ringing you, calling the
+    customer, connected, then ended or failed with the reason) and tell their users' pages."""
+    steps: dict[str, list[tuple[str, str]]] = {}
+    for u in updates:
+        if isinstance(u, OriginateResult):
+            if u.action_id.startswith(C2C_PREFIX) and not u.success:
+                steps.setdefault(u.action_id, []).append(("failed", "agent_no_answer"))
+            continue
+        linkedid = u.call.linkedid
+        if not linkedid.startswith(C2C_PREFIX):
+            continue
+        if isinstance(u, CallAnswered):
+            stage = "calling_customer" if u.agent else "connected"
+            steps.setdefault(linkedid, []).append((stage, ""))
+        elif isinstance(u, CallEnded):
+            outcome = u.call.outcome.value if u.call.outcome else ""
+            steps.setdefault(linkedid, []).append(("end", outcome))
+    notes = []
+    for linkedid, moves in steps.items():
+        command = await session.scalar(select(PbxCommand).where(PbxCommand.linkedid == linkedid))
+        if command is None:
+            continue
+        stage, reason = command.progress, ""
+        for move, why in moves:
+            if stage in ("failed", "ended"):
+                break
+            if move == "end":
+                move = "ended" if stage == "connected" else "failed"
+            stage, reason = move, why
+        if stage == command.progress:
+            continue
+        command.progress = stage
+        notes.append(
+            (
+                "command",
+                {
+                    "id": command.id,
+                    "user_id": command.user_id,
+                    "command": "originate",
+                    "state": command.state,
+                    "progress": stage,
+                    "message": reason,
+                    "linkedid": linkedid,
+                },
+            )
+        )
+    await notify_many(session, notes)

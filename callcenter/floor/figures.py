@@ -1,0 +1,169 @@
+"""Queue figures for the wallboard and the API, computed from stored queue visits.
+
+Definitions follow the metrics note (1.2) and app_queue itself, for the call center's day
+(from local midnight in the default time zone), with T the queue's service-level threshold:
+
+- answered: visits connected to an agent today; abandoned: app_queue's abandons today
+  (hang-ups, timeouts, empty-queue exits), each with Asterisk's own wait in seconds;
+- service level (Asterisk ``ServicelevelPerf``) = 100 x completed calls answered within T /
+  completed calls (a call counts once its agent call ends; abandons are ignored);
+- service level 2 (``ServicelevelPerf2``) = 100 x (completed within T + abandoned within T) /
+  (completed + abandoned);
+- ASA = sum of the waits of answered calls / answered;
+- AHT = (talk + wrap-up) / completed, talk being the whole bridge (hold included, as in
+  queue_log) and wrap-up the queue's wrap-up time;
+- waiting now and the longest wait now: callers in the queue at this moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.floor.models import AgentRow, QueueRow, StintRow
+
+
+@dataclass
+class QueueFigures:
+    queue: str
+    title: str = ""
+    service_level_threshold: int = 20
+    waiting: int = 0
+    longest_wait_seconds: int = 0
+    offered_today: int = 0
+    answered_today: int = 0
+    abandoned_today: int = 0
+    completed_today: int = 0
+    service_level_today: float | None = None
+    service_level2_today: float | None = None
+    asa_seconds: float | None = None
+    aht_seconds: float | None = None
+    callers: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def day_start(now: datetime, timezone: str) -> datetime:
+    """Local midnight of ``now``'s day in ``timezone``, as an aware datetime."""
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    return datetime.combine(local.date(), time(0), zone)
+
+
+_FIGURES = text(
+    """
+    SELECT s.queue,
+      count(*) FILTER (WHERE s.outcome = 'waiting') AS waiting,
+      min(s.entered_at) FILTER (WHERE s.outcome = 'waiting') AS oldest,
+      count(*) FILTER (WHERE s.entered_at >= :day AND s.outcome <> 'lost') AS offered,
+      count(*) FILTER (WHERE s.connected_at >= :day) AS answered,
+      sum(s.wait_seconds) FILTER (WHERE s.connected_at >= :day) AS answered_wait,
+      count(*) FILTER (WHERE s.outcome = 'abandoned' AND s.ended_at >= :day) AS abandoned,
+      count(*) FILTER (WHERE s.outcome = 'abandoned' AND s.ended_at >= :day
+                         AND s.wait_seconds <= coalesce(q.service_level_seconds, 20))
+        AS abandoned_in_sl,
+      count(*) FILTER (WHERE s.outcome = 'completed' AND s.ended_at >= :day) AS completed,
+      count(*) FILTER (WHERE s.outcome = 'completed' AND s.ended_at >= :day
+                         AND s.wait_seconds <= coalesce(q.service_level_seconds, 20))
+        AS completed_in_sl,
+      sum(s.talk_seconds) FILTER (WHERE s.outcome = 'completed' AND s.ended_at >= :day) AS talk
+    FROM queue_stints s
+    LEFT JOIN queues q ON q.pbx = s.pbx AND q.name = s.queue
+    WHERE (s.entered_at >= :since OR s.outcome IN ('waiting', 'connected'))
+      AND (CAST(:queues AS text[]) IS NULL OR s.queue = ANY(CAST(:queues AS text[])))
+    GROUP BY s.queue
+    """
+)
+
+
+async def queue_figures(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    timezone: str,
+    queues: list[str] | None = None,
+    with_callers: bool = True,
+) -> list[QueueFigures]:
+    """Today's figures per queue (every known queue, or those named), by queue name."""
+    day = day_start(now, timezone)
+    settings = {
+        q.name: q
+        for q in await session.scalars(
+            select(QueueRow).where(QueueRow.name.in_(queues) if queues else QueueRow.on_pbx)
+        )
+    }
+    figures = {
+        name: QueueFigures(name, row.title, row.service_level_seconds)
+        for name, row in settings.items()
+    }
+    rows = await session.execute(
+        _FIGURES, {"day": day, "since": day - timedelta(days=1), "queues": queues}
+    )
+    for row in rows.mappings():
+        q = settings.get(row["queue"])
+        f = figures.setdefault(row["queue"], QueueFigures(row["queue"]))
+        _fill(f, row, now, q.wrapup_seconds if q else 0)
+    if with_callers:
+        await _add_callers(session, figures, now)
+    return sorted(figures.values(), key=lambda f: f.queue)
+
+
+def _fill(f: QueueFigures, row: Any, now: datetime, wrapup: int) -> None:
+    f.waiting = row["waiting"]
+    f.longest_wait_seconds = (
+        max(0, round((now - row["oldest"]).total_seconds())) if row["oldest"] else 0
+    )
+    f.offered_today, f.answered_today = row["offered"], row["answered"]
+    f.abandoned_today, f.completed_today = row["abandoned"], row["completed"]
+    done, abandoned = row["completed"], row["abandoned"]
+    if done:
+        f.service_level_today = round(100.0 * row["completed_in_sl"] / done, 1)
+        f.aht_seconds = round((float(row["talk"] or 0) + wrapup * done) / done, 1)
+    if done + abandoned:
+        within = row["completed_in_sl"] + row["abandoned_in_sl"]
+        f.service_level2_today = round(100.0 * within / (done + abandoned), 1)
+    if row["answered"]:
+        f.asa_seconds = round(float(row["answered_wait"] or 0) / row["answered"], 1)
+
+
+async def _add_callers(
+    session: AsyncSession, figures: dict[str, QueueFigures], now: datetime
+) -> None:
+    rows = await session.scalars(
+        select(StintRow)
+        .where(StintRow.outcome == "waiting", StintRow.queue.in_(list(figures)))
+        .order_by(StintRow.entered_at)
+        .limit(500)
+    )
+    for stint in rows:
+        f = figures[stint.queue]
+        if len(f.callers) < 20:
+            wait = max(0, round((now - stint.entered_at).total_seconds()))
+            f.callers.append({"caller": stint.caller, "linkedid": stint.linkedid, "wait": wait})
+
+
+async def live_agents(session: AsyncSession, *, pbx: str | None = None) -> list[AgentRow]:
+    """Every agent known to the floor, logged-in ones first, by extension."""
+    query = select(AgentRow).order_by(AgentRow.status == "logged_out", AgentRow.extension)
+    if pbx:
+        query = query.where(AgentRow.pbx == pbx)
+    return list(await session.scalars(query))
+
+
+async def abandoned_today(
+    session: AsyncSession, *, now: datetime, timezone: str, limit: int = 100
+) -> list[StintRow]:
+    """Today's abandoned callers, newest first (the wallboard offers to call them back)."""
+    rows = await session.scalars(
+        select(StintRow)
+        .where(StintRow.outcome == "abandoned", StintRow.ended_at >= day_start(now, timezone))
+        .order_by(StintRow.ended_at.desc())
+        .limit(limit)
+    )
+    return list(rows)

@@ -1,0 +1,116 @@
+"""Storing what the floor board reports: agents now, their past statuses, queue visits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.floor.models import AgentRow, AgentStateRow, QueueRow, StintRow
+from callcenter.floor.records import AgentChange, AgentSnapshot, QueueSeen, Stint
+
+
+async def save_agents(session: AsyncSession, *, pbx: str, changes: list[AgentChange]) -> None:
+    """Each agent's latest status, and the stretches its changes finished."""
+    if not changes:
+        return
+    finished = [
+        {
+            "pbx": pbx,
+            "interface": c.agent.interface,
+            "extension": c.agent.extension,
+            "status": c.previous.value,
+            "reason": c.previous_reason,
+            "started_at": c.previous_since,
+            "ended_at": c.at,
+        }
+        for c in changes
+        if c.at > c.previous_since
+    ]
+    if finished:
+        await session.execute(insert(AgentStateRow), finished)
+    await upsert_agents(session, pbx=pbx, agents=[c.agent for c in changes])
+
+
+async def upsert_agents(
+    session: AsyncSession, *, pbx: str, agents: Iterable[AgentSnapshot]
+) -> None:
+    latest = {a.interface: a for a in agents}
+    if not latest:
+        return
+    rows = [{**_agent_row(a), "pbx": pbx} for a in latest.values()]
+    statement = insert(AgentRow).values(rows)
+    columns = {k: statement.excluded[k] for k in rows[0] if k not in ("pbx", "interface")}
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=["pbx", "interface"], set_=columns)
+    )
+
+
+def _agent_row(agent: AgentSnapshot) -> dict[str, Any]:
+    row = asdict(agent)
+    row["status"] = agent.status.value
+    row["queues"], row["paused_queues"] = list(agent.queues), list(agent.paused_queues)
+    return row
+
+
+async def save_stints(session: AsyncSession, *, pbx: str, stints: list[Stint]) -> None:
+    latest = {s.key: s for s in stints}
+    if not latest:
+        return
+    rows = [{**asdict(s), "outcome": s.outcome.value, "pbx": pbx} for s in latest.values()]
+    statement = insert(StintRow).values(rows)
+    columns = {k: statement.excluded[k] for k in rows[0] if k not in ("key", "pbx")}
+    await session.execute(statement.on_conflict_do_update(index_elements=["key"], set_=columns))
+
+
+async def save_queues_seen(
+    session: AsyncSession, *, pbx: str, seen: list[QueueSeen], at: datetime
+) -> None:
+    """The PBX's queue list (after a QueueStatus): new ones appear, gone ones are marked."""
+    if not seen:
+        return
+    rows = [
+        {
+            "pbx": pbx,
+            "name": q.name,
+            "title": "",
+            "strategy": q.strategy,
+            "pbx_service_level_seconds": q.service_level_seconds,
+            "service_level_seconds": q.service_level_seconds or 20,
+            "wrapup_seconds": 0,
+            "on_pbx": True,
+            "seen_at": at,
+            "allowed_user_ids": [],
+        }
+        for q in seen
+    ]
+    statement = insert(QueueRow).values(rows)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["pbx", "name"],
+            set_={
+                "strategy": statement.excluded.strategy,
+                "pbx_service_level_seconds": statement.excluded.pbx_service_level_seconds,
+                "on_pbx": True,
+                "seen_at": at,
+            },
+        )
+    )
+    await session.execute(
+        update(QueueRow)
+        .where(QueueRow.pbx == pbx, QueueRow.name.not_in([q.name for q in seen]))
+        .values(on_pbx=False)
+    )
+
+
+async def wrapup_settings(session: AsyncSession, *, pbx: str) -> dict[str, int]:
+    rows = await session.execute(
+        text("SELECT name, wrapup_seconds FROM queues WHERE pbx = :pbx AND wrapup_seconds > 0"),
+        {"pbx": pbx},
+    )
+    return {name: seconds for name, seconds in rows}
