@@ -60,6 +60,7 @@ TERMS = (
     N_("email"),
     # navigation: web.templating._nav
     N_("Clients"),
+    N_("Wallboard"),
     N_("Lists"),
     N_("Users"),
     # list titles: templates/admin/lists.html

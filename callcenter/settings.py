@@ -41,6 +41,8 @@ class Settings:
     outbound_context: str = "outbound"
     dialer_context: str = "dialer"
     agent_context: str = "agents"
+    dial_format: str = "e164"  # how the outbound context wants numbers: e164 | digits | national
+    outbound_caller_id: str = ""  # the company number shown to customers ("" = the dialplan's)
     recordings_dir: Path | None = None  # where the CRM reads recordings (mounted from the PBX)
     pbx_recordings_dir: str = "/var/spool/asterisk/monitor"  # where Asterisk writes them
     ami_username: str = "crm"
@@ -77,6 +79,8 @@ class Settings:
             outbound_context=reader.text("OUTBOUND_CONTEXT") or "outbound",
             dialer_context=reader.text("DIALER_CONTEXT") or "dialer",
             agent_context=reader.text("AGENT_CONTEXT") or "agents",
+            dial_format=reader.choice("DIAL_FORMAT", ("e164", "digits", "national"), "e164"),
+            outbound_caller_id=reader.text("OUTBOUND_CALLERID"),
             recordings_dir=Path(reader.text("RECORDINGS_DIR"))
             if reader.text("RECORDINGS_DIR")
             else None,

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import jinja2
+from markupsafe import Markup
 
 from callcenter import i18n
 from callcenter.phones import display_phone
@@ -40,6 +41,15 @@ def _phone(e164: str, extension: str = "") -> str:
     return display_phone(e164, extension, REGION.get())
 
 
+def _dial(number: str, extension: str = "") -> Markup:
+    """A phone number as a click-to-call link (app.js dials it; ctrl-click keeps tel:)."""
+    if not number or not number.startswith("+"):
+        return Markup.escape(number or "")
+    return Markup('<a href="tel:{0}" class="phone" data-phone="{0}">{1}</a>').format(
+        number, _phone(number, extension)
+    )
+
+
 def _audit_value(value: object) -> str:
     """A value from the audit trail as people read it: lists joined, not Python reprs."""
     if isinstance(value, list):
@@ -53,6 +63,12 @@ def install(env: jinja2.Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(
-        number=_number, money=_money, when=_when, phone=_phone, t=gettext, audit_value=_audit_value
+        number=_number,
+        money=_money,
+        when=_when,
+        phone=_phone,
+        dial=_dial,
+        t=gettext,
+        audit_value=_audit_value,
     )
     env.globals.update(LANGUAGE_NAMES=i18n.LANGUAGE_NAMES)

@@ -24,12 +24,14 @@ from sqlalchemy.exc import DBAPIError
 from callcenter.calls.screenpop import build_pop, ringing_for_extension
 from callcenter.live import CHANNEL
 from callcenter.users.models import User
+from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, signed_in
 from web.keys import HOT_SESSIONMAKER, LIVE_HUB, SESSIONMAKER, SETTINGS
 
 log = logging.getLogger(__name__)
 CALL_KINDS = ("ringing", "answered", "ended")
+FLOOR_KINDS = ("queue", "agent")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Listener:
     extension: str
     language: str
     timezone: str
+    watches_floor: bool = False
 
 
 class LiveHub:
@@ -47,19 +50,34 @@ class LiveHub:
         self.app = app
         self.sockets: dict[web.WebSocketResponse, Listener] = {}
         self.by_extension: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
+        self.by_user: dict[int, set[web.WebSocketResponse]] = defaultdict(set)
+        self.floor_watchers: set[web.WebSocketResponse] = set()
         self.listening = False
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
 
     def register(self, ws: web.WebSocketResponse, user: User) -> Listener:
-        listener = Listener(user.id, user.extension or "", user.language, user.timezone)
+        listener = Listener(
+            user.id,
+            user.extension or "",
+            user.language,
+            user.timezone,
+            watches_floor=user.can(Permission.FLOOR_VIEW),
+        )
         self.sockets[ws] = listener
         if listener.extension:
             self.by_extension[listener.extension].add(ws)
+        self.by_user[listener.user_id].add(ws)
+        if listener.watches_floor:
+            self.floor_watchers.add(ws)
         return listener
 
     def unregister(self, ws: web.WebSocketResponse) -> None:
         listener = self.sockets.pop(ws, None)
-        if listener and listener.extension:
+        self.floor_watchers.discard(ws)
+        if listener is None:
+            return
+        self.by_user[listener.user_id].discard(ws)
+        if listener.extension:
             self.by_extension[listener.extension].discard(ws)
 
     def on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
@@ -108,11 +126,41 @@ class LiveHub:
                 log.exception("live notification %s failed", message.get("kind"))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        if message.get("kind") not in CALL_KINDS:
+        kind = message.get("kind")
+        if kind in FLOOR_KINDS:
+            await self.dispatch_floor(message)
+            return
+        if kind == "command":
+            frame = {**message, "type": "command"}
+            for ws in list(self.by_user.get(message.get("user_id") or 0, ())):
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await ws.send_json(frame)
+            return
+        if kind not in CALL_KINDS:
             return
         rendered: dict[tuple[str, str], str] = {}  # one render per language and time zone
         for ws in list(self.by_extension.get(str(message.get("extension", "")), ())):
             await self.send_call(ws, message, rendered)
+
+    async def dispatch_floor(self, message: dict[str, Any]) -> None:
+        """Queue figures to every wallboard; an agent's change also to that agent's pages.
+        One frame per language (the pause reason is shown translated)."""
+        targets = set(self.floor_watchers)
+        if message["kind"] == "agent":
+            targets |= self.by_extension.get(str(message.get("extension", "")), set())
+        frames: dict[str, str] = {}
+        for ws in list(targets):
+            listener = self.sockets.get(ws)
+            if listener is None or ws.closed:
+                continue
+            if listener.language not in frames:
+                i18n.LANGUAGE.set(listener.language)
+                frame = {**message, "type": message["kind"]}
+                if frame.get("reason"):
+                    frame["reason"] = i18n.gettext(frame["reason"])
+                frames[listener.language] = json.dumps(frame, ensure_ascii=False)
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_str(frames[listener.language])
 
     async def send_call(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -21,16 +21,41 @@ from ami.simulator import PbxSimulator
 from ami.simulator.traffic import TrafficConfig
 from callcenter.calls.status import read_status
 from callcenter.demo import SIMULATOR_PBX, demo_numbers
+from callcenter.floor.dialplan import DialPlan
 from callcenter.leadership import Leadership
+from callcenter.settings import Settings
 from web.keys import HOT_SESSIONMAKER, PBX, SESSIONMAKER, SETTINGS
+
+
+def dial_plan(settings: Settings) -> DialPlan:
+    """How agents and numbers are dialed; the built-in simulator has Local agents and an
+    outbound context that takes national numbers, like the recorded Asterisk."""
+    if settings.pbx == "simulator":
+        return DialPlan(
+            "Local/{extension}@agents", "outbound", "national", settings.outbound_caller_id
+        )
+    return DialPlan(
+        settings.agent_dial,
+        settings.outbound_context,
+        settings.dial_format,
+        settings.outbound_caller_id,
+    )
 
 
 @dataclass
 class PbxGateway:
     mode: str
+    plan: DialPlan = field(default_factory=DialPlan)
     listener: PbxListener | None = None
     leadership: Leadership | None = None
     simulator_port: int | None = None
+
+    @property
+    def connected(self) -> bool | None:
+        """Whether this process's link is up (None: another process leads, or no PBX)."""
+        if self.listener is None or self.leadership is None or not self.leadership.leading:
+            return None
+        return self.listener.link.connected
 
     async def status(self, sessionmaker: Any) -> dict[str, Any]:
         """This process's own link when it leads; else the leader's heartbeat, if any."""
@@ -81,7 +106,7 @@ async def _start_simulator(app: web.Application) -> tuple[PbxSimulator, PbxConfi
 async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     if settings.pbx == "off":
-        app[PBX] = PbxGateway(mode="off")
+        app[PBX] = PbxGateway(mode="off", plan=dial_plan(settings))
         yield
         return
     simulator = None
@@ -98,6 +123,7 @@ async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
     leadership = Leadership(settings.database_url or "", f"pbx:{config.name}")
     app[PBX] = PbxGateway(
         mode=settings.pbx,
+        plan=dial_plan(settings),
         listener=listener,
         leadership=leadership,
         simulator_port=config.port if simulator else None,

@@ -9,7 +9,8 @@ from aiohttp import web
 from web import live
 from web.api import calls as api_calls
 from web.api import clients as api_clients
-from web.views import admin, auth, clients, health, workspace
+from web.api import floor as api_floor
+from web.views import admin, auth, clients, floor, health, workspace
 
 
 def setup(app: web.Application, *, static_dir: Path) -> None:
@@ -53,5 +54,16 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/calls", api_calls.calls)
     r.add_get("/api/v1/calls/live", api_calls.live_calls)
     r.add_get("/calls/{linkedid}/recording", api_calls.recording)
+    r.add_post("/api/v1/calls", api_floor.dial)
+    r.add_get("/api/v1/calls/dial/{id:\\d+}", api_floor.dial_progress)
+    r.add_get("/api/v1/queues", api_floor.queues)
+    r.add_get("/api/v1/agents", api_floor.agents)
+    r.add_post("/api/v1/agents/{login}/pause", api_floor.pause)
+    r.add_post("/api/v1/agents/{login}/unpause", api_floor.unpause)
+    r.add_post("/api/v1/agents/{login}/queues/{queue}", api_floor.queue_login)
+    r.add_delete("/api/v1/agents/{login}/queues/{queue}", api_floor.queue_logout)
+
+    r.add_get("/wallboard", floor.wallboard)
+    r.add_get("/wallboard/abandoned", floor.wallboard_abandoned)
 
     r.add_static("/static/", static_dir, name="static")

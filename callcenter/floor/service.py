@@ -212,7 +212,7 @@ async def click_to_call(
     if banned is not None:
         reason = banned.reason or N_("no reason given")
         raise Forbidden(
-            N_("The number is on the do-not-call list: %(reason)s") % {"reason": reason}
+            N_("The number is on the do-not-call list: %(reason)s"), params={"reason": reason}
         )
     await _refuse_second_call(session, user)
     linkedid = f"{C2C_PREFIX}{uuid.uuid4().hex[:16]}"

@@ -22,6 +22,7 @@
   }
 
   function onFrame(frame) {
+    document.dispatchEvent(new CustomEvent("live-frame", { detail: frame }));
     if (frame.type === "ringing") {
       const old = popFor(frame.linkedid);
       const holder = document.createElement("div");

@@ -15,12 +15,14 @@ from callcenter.users.roles import Permission
 from web.auth import current_user, requires, signed_in
 from web.errors import error_body
 from web.keys import SESSIONMAKER
+from web.views.floor import my_floor
 
 
 @signed_in
 @aiohttp_jinja2.template("workspace/index.html")
 async def workspace(request: web.Request) -> dict[str, Any]:
-    return {}
+    async with request.app[SESSIONMAKER]() as session:
+        return {"floor": await my_floor(session, current_user(request))}
 
 
 def _follow_up(value: str, timezone: str) -> datetime | None:

@@ -1,0 +1,164 @@
+"""JSON API of the floor: click-to-call, queues' live figures, agents, pause and unpause."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from callcenter.errors import BadRequest, DomainError, NotFound
+from callcenter.floor import service
+from callcenter.floor.figures import live_agents, queue_figures
+from callcenter.floor.models import PbxCommand
+from callcenter.i18n import N_
+from callcenter.users.roles import Permission
+from web.auth import current_user, requires
+from web.floor_access import agent_json, agent_user, dial_json, logins_by_extension, queue_json
+from web.keys import PBX, SESSIONMAKER, SETTINGS
+
+
+class PbxUnavailable(DomainError):
+    id = "pbx_unavailable"
+    status = 503
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError:
+        raise BadRequest(N_("The body is not valid JSON")) from None
+    if not isinstance(body, dict):
+        raise BadRequest(N_("The body must be a JSON object"))
+    return body
+
+
+async def require_pbx(request: web.Request) -> None:
+    """Refuse at once when no PBX link is up, rather than dial minutes later."""
+    gateway = request.app[PBX]
+    if gateway.mode == "off":
+        raise PbxUnavailable(N_("No PBX is configured"))
+    status = await gateway.status(request.app[SESSIONMAKER])
+    if status.get("state") != "connected":
+        raise PbxUnavailable(N_("The PBX is not connected: try again in a moment"))
+
+
+async def start_dial(request: web.Request, number: str, key: str | None) -> PbxCommand:
+    await require_pbx(request)
+    settings = request.app[SETTINGS]
+    async with request.app[SESSIONMAKER].begin() as session:
+        return await service.click_to_call(
+            session,
+            user=current_user(request),
+            number=number,
+            plan=request.app[PBX].plan,
+            region=settings.default_region,
+            key=key,
+        )
+
+
+@requires(Permission.CALLS_DIAL)
+async def dial(request: web.Request) -> web.Response:
+    """``POST /api/v1/calls {"to": ...}``; an ``Idempotency-Key`` header makes retries safe."""
+    body = await _json(request)
+    to = body.get("to")
+    if not isinstance(to, str) or not to.strip():
+        raise BadRequest(N_('Give the number to call in "to"'))
+    key = request.headers.get("Idempotency-Key") or body.get("key")
+    command = await start_dial(request, to, str(key)[:120] if key else None)
+    return web.json_response(dial_json(command), status=202)
+
+
+@requires(Permission.CALLS_DIAL)
+async def dial_progress(request: web.Request) -> web.Response:
+    user = current_user(request)
+    async with request.app[SESSIONMAKER]() as session:
+        command = await session.get(PbxCommand, int(request.match_info["id"]))
+    if command is None or command.kind != "originate" or command.user_id != user.id:
+        raise NotFound(N_("No such call request"))
+    return web.json_response(dial_json(command))
+
+
+@requires(Permission.FLOOR_VIEW)
+async def queues(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    async with request.app[SESSIONMAKER]() as session:
+        figures = await queue_figures(
+            session, now=datetime.now(UTC), timezone=settings.default_timezone
+        )
+    return web.json_response({"queues": [queue_json(f) for f in figures]})
+
+
+@requires(Permission.FLOOR_VIEW)
+async def agents(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        rows = await live_agents(session)
+        logins = await logins_by_extension(session)
+    now = datetime.now(UTC)
+    return web.json_response({"agents": [agent_json(a, logins, now) for a in rows]})
+
+
+@requires(Permission.QUEUES_WORK)
+async def pause(request: web.Request) -> web.Response:
+    return await _set_paused(request, paused=True)
+
+
+@requires(Permission.QUEUES_WORK)
+async def unpause(request: web.Request) -> web.Response:
+    return await _set_paused(request, paused=False)
+
+
+async def _set_paused(request: web.Request, *, paused: bool) -> web.Response:
+    body = await _json(request)
+    await require_pbx(request)
+    async with request.app[SESSIONMAKER].begin() as session:
+        agent = await agent_user(session, current_user(request), request.match_info["login"])
+        if not agent.extension:
+            raise NotFound(N_("This user has no extension"))
+        command = await service.set_paused(
+            session,
+            extension=agent.extension,
+            paused=paused,
+            reason=str(body.get("reason", "")),
+            queue=str(body.get("queue", "")),
+            plan=request.app[PBX].plan,
+            by=current_user(request),
+        )
+    return web.json_response({"command_id": command.id, "state": command.state}, status=202)
+
+
+@requires(Permission.QUEUES_WORK)
+async def queue_login(request: web.Request) -> web.Response:
+    await require_pbx(request)
+    async with request.app[SESSIONMAKER].begin() as session:
+        agent = await agent_user(session, current_user(request), request.match_info["login"])
+        body = await _json(request)
+        command = await service.log_in(
+            session,
+            agent=agent,
+            queue=request.match_info["queue"],
+            plan=request.app[PBX].plan,
+            by=current_user(request),
+            paused=bool(body.get("paused", False)),
+        )
+    return web.json_response({"command_id": command.id, "state": command.state}, status=202)
+
+
+@requires(Permission.QUEUES_WORK)
+async def queue_logout(request: web.Request) -> web.Response:
+    await require_pbx(request)
+    async with request.app[SESSIONMAKER].begin() as session:
+        agent = await agent_user(session, current_user(request), request.match_info["login"])
+        if not agent.extension:
+            raise NotFound(N_("This user has no extension"))
+        await service.queue_of(session, request.match_info["queue"])
+        command = await service.log_out(
+            session,
+            extension=agent.extension,
+            queue=request.match_info["queue"],
+            plan=request.app[PBX].plan,
+            by=current_user(request),
+        )
+    return web.json_response({"command_id": command.id, "state": command.state}, status=202)

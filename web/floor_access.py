@@ -1,0 +1,84 @@
+"""Shared pieces of the floor's pages and API: who acts on which agent, and the JSON shapes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.errors import Forbidden, NotFound
+from callcenter.floor.figures import QueueFigures
+from callcenter.floor.models import AgentRow, PbxCommand
+from callcenter.i18n import N_
+from callcenter.users.models import User
+from callcenter.users.roles import Permission, role_can
+
+
+async def agent_user(session: AsyncSession, actor: User, login: str) -> User:
+    """The user ``login`` names, if ``actor`` may act on them: oneself, or anyone for those
+    who control the floor."""
+    if login == actor.login:
+        if not role_can(actor.role, Permission.QUEUES_WORK):
+            raise Forbidden(N_("You may not work queues"))
+        return actor
+    if not role_can(actor.role, Permission.FLOOR_CONTROL):
+        raise Forbidden(N_("Only supervisors may act for another agent"))
+    user = await session.scalar(select(User).where(User.login == login, User.active))
+    if user is None:
+        raise NotFound(N_("No such user"))
+    return user
+
+
+def agent_json(agent: AgentRow, logins: dict[str, str], now: datetime | None = None) -> dict:
+    now = now or datetime.now(UTC)
+    return {
+        "login": logins.get(agent.extension),
+        "extension": agent.extension,
+        "interface": agent.interface,
+        "name": agent.name,
+        "state": agent.status,
+        "reason": agent.reason or None,
+        "since": agent.since.isoformat(),
+        "seconds_in_state": max(0, round((now - agent.since).total_seconds())),
+        "queues": agent.queues,
+        "paused_queues": agent.paused_queues,
+        "linkedid": agent.linkedid or None,
+        "queue": agent.queue or None,
+    }
+
+
+def queue_json(f: QueueFigures) -> dict[str, Any]:
+    return {
+        "queue": f.queue,
+        "title": f.title or f.queue,
+        "waiting": f.waiting,
+        "longest_wait_seconds": f.longest_wait_seconds,
+        "offered_today": f.offered_today,
+        "answered_today": f.answered_today,
+        "abandoned_today": f.abandoned_today,
+        "completed_today": f.completed_today,
+        "service_level_seconds": f.service_level_threshold,
+        "service_level_today": f.service_level_today,
+        "service_level2_today": f.service_level2_today,
+        "asa_seconds": f.asa_seconds,
+        "aht_seconds": f.aht_seconds,
+        "callers": f.callers,
+    }
+
+
+async def logins_by_extension(session: AsyncSession) -> dict[str, str]:
+    rows = await session.execute(select(User.extension, User.login).where(User.extension != ""))
+    return {ext: login for ext, login in rows if ext}
+
+
+def dial_json(command: PbxCommand) -> dict[str, Any]:
+    return {
+        "id": command.id,
+        "linkedid": command.linkedid,
+        "to": command.payload.get("number"),
+        "state": command.state,
+        "progress": command.progress or "queued",
+        "message": command.message or None,
+    }
