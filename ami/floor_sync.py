@@ -85,9 +85,12 @@ class FloorSync:
             started = f"{core.get('CoreStartupDate', '')} {core.get('CoreStartupTime', '')}"
         except Exception as exc:
             log.warning("PBX %s: CoreStatus unanswered: %s", self.pbx, exc)
+        await self.reload_settings(sessionmaker)
+        return FloorResync(items, datetime.now(UTC), started.strip())
+
+    async def reload_settings(self, sessionmaker: Any) -> None:
         async with sessionmaker() as session:
             self.board.wrapup_seconds = await wrapup_settings(session, pbx=self.pbx)
-        return FloorResync(items, datetime.now(UTC), started.strip())
 
     async def restore_members(self, session: AsyncSession, resync: FloorResync) -> list[dict]:
         """Agents the CRM logged in but the PBX lacks: re-added if Asterisk restarted since,

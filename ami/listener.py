@@ -157,11 +157,20 @@ class PbxListener:
                 log.warning("PBX %s: heartbeat not written: %s", self.pbx, exc)
             await asyncio.sleep(every_s)
 
-    async def tick_forever(self, every_s: float = 1.0) -> None:
+    async def tick_forever(self, every_s: float = 1.0, settings_every: int = 10) -> None:
+        """A tick a second (wrap-ups end with no event); the queues' wrap-up settings are
+        read again every few seconds, so an admin's change applies to the next call."""
+        count = 0
         while True:
             await asyncio.sleep(every_s)
             if self.queue.qsize() < PAUSE_AT:
                 await self.queue.put(Tick(datetime.now(UTC)))
+            count += 1
+            if count % settings_every == 0:
+                try:
+                    await self.floor.reload_settings(self.sessionmaker)
+                except Exception as exc:
+                    log.warning("PBX %s: queue settings not read: %s", self.pbx, exc)
 
     async def consume_forever(self) -> None:
         while True:
