@@ -172,6 +172,7 @@ class FloorSync:
                         "paused_queues": list(a.paused_queues),
                         "linkedid": a.linkedid,
                         "queue": a.queue,
+                        "event_at": change.at.timestamp(),  # the PBX's time of the change
                     },
                 )
             )
@@ -180,7 +181,14 @@ class FloorSync:
             figures = await queue_figures(
                 session, now=datetime.now(UTC), timezone=self.timezone, queues=touched
             )
-            notes += [("queue", {"pbx": self.pbx, **f.as_dict()}) for f in figures]
+            latest: dict[str, float] = {}  # per queue, the PBX time of its newest event
+            for stint in batch.stints:
+                moment = (stint.ended_at or stint.connected_at or stint.entered_at).timestamp()
+                latest[stint.queue] = max(latest.get(stint.queue, 0.0), moment)
+            notes += [
+                ("queue", {"pbx": self.pbx, **f.as_dict(), "event_at": latest.get(f.queue)})
+                for f in figures
+            ]
         await notify_many(session, notes)
 
     def after_commit(self, batch: FloorBatch) -> None:
