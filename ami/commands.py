@@ -140,7 +140,9 @@ class CommandRunner:
                 .where(PbxCommand.id == command.id)
                 .values(
                     state=state,
-                    message=message[:500],
+                    message=case(
+                        (PbxCommand.progress == "", message[:500]), else_=PbxCommand.message
+                    ),
                     done_at=datetime.now(UTC),
                     # the call's own events may have moved it on already: keep theirs
                     progress=case((PbxCommand.progress == "", progress), else_=PbxCommand.progress),

@@ -256,6 +256,8 @@ async def click_to_call_progress(session: AsyncSession, updates: list[TrackerUpd
         if stage == command.progress:
             continue
         command.progress = stage
+        if stage == "failed" and reason:
+            command.message = reason  # busy, no_answer, failed, agent_no_answer
         notes.append(
             (
                 "command",

@@ -14,6 +14,7 @@ from callcenter.floor.models import AgentRow, PbxCommand
 from callcenter.i18n import N_
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, role_can
+from web.i18n import gettext
 
 
 async def agent_user(session: AsyncSession, actor: User, login: str) -> User:
@@ -73,12 +74,26 @@ async def logins_by_extension(session: AsyncSession) -> dict[str, str]:
     return {ext: login for ext, login in rows if ext}
 
 
+FAILURES = {
+    "busy": N_("the line is busy"),
+    "no_answer": N_("no answer"),
+    "failed": N_("the call could not be made"),
+    "abandoned": N_("the call could not be made"),
+    "agent_no_answer": N_("your phone did not answer"),
+}
+
+
 def dial_json(command: PbxCommand) -> dict[str, Any]:
+    """A click-to-call's progress; a failure says why, in the user's language."""
+    message = None
+    if command.progress == "failed":
+        reason = FAILURES.get(command.message)
+        message = gettext(reason) if reason else (command.message or gettext(FAILURES["failed"]))
     return {
         "id": command.id,
         "linkedid": command.linkedid,
         "to": command.payload.get("number"),
         "state": command.state,
         "progress": command.progress or "queued",
-        "message": command.message or None,
+        "message": message,
     }

@@ -32,7 +32,11 @@ def dial_plan(settings: Settings) -> DialPlan:
     outbound context that takes national numbers, like the recorded Asterisk."""
     if settings.pbx == "simulator":
         return DialPlan(
-            "Local/{extension}@agents", "outbound", "national", settings.outbound_caller_id
+            "Local/{extension}@agents",
+            "outbound",
+            "national",
+            settings.outbound_caller_id,
+            pbx=SIMULATOR_PBX,
         )
     return DialPlan(
         settings.agent_dial,

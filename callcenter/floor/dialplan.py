@@ -22,6 +22,7 @@ class DialPlan:
     outbound_context: str = "outbound"
     dial_format: str = "e164"
     caller_id: str = ""  # the company's number presented to customers ("" = the dialplan's)
+    pbx: str = "default"  # which PBX (its listener's name) the commands go to
 
     def agent_channel(self, extension: str) -> str:
         return self.agent_dial.format(extension=extension)

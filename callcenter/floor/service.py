@@ -84,7 +84,7 @@ async def log_in(
     paused: bool = False,
 ) -> PbxCommand:
     extension = _extension(agent)
-    row = await queue_of(session, queue)
+    row = await queue_of(session, queue, plan.pbx)
     if row.allowed_user_ids and agent.id not in row.allowed_user_ids:
         raise Forbidden(N_("This agent may not log into this queue"))
     interface = plan.member_interface(extension)
@@ -115,10 +115,16 @@ async def log_out(
 ) -> PbxCommand:
     interface = plan.member_interface(extension)
     await session.execute(
-        delete(AgentLogin).where(AgentLogin.queue == queue, AgentLogin.interface == interface)
+        delete(AgentLogin).where(
+            AgentLogin.pbx == plan.pbx, AgentLogin.queue == queue, AgentLogin.interface == interface
+        )
     )
     return await queue_command(
-        session, kind="queue_remove", payload={"queue": queue, "interface": interface}, user=by
+        session,
+        kind="queue_remove",
+        payload={"queue": queue, "interface": interface},
+        user=by,
+        pbx=plan.pbx,
     )
 
 
@@ -142,11 +148,14 @@ async def set_paused(
                 N_("Choose a pause reason"), fields={"reason": N_("Choose a pause reason")}
             )
     interface = plan.member_interface(extension)
-    where = [AgentLogin.interface == interface] + ([AgentLogin.queue == queue] if queue else [])
+    where = [AgentLogin.pbx == plan.pbx, AgentLogin.interface == interface]
+    where += [AgentLogin.queue == queue] if queue else []
     for login in await session.scalars(select(AgentLogin).where(*where)):
         login.paused, login.reason = paused, reason if paused else ""
     payload = {"interface": interface, "paused": paused, "reason": reason if paused else ""}
-    return await queue_command(session, kind="pause", payload={**payload, "queue": queue}, user=by)
+    return await queue_command(
+        session, kind="pause", payload={**payload, "queue": queue}, user=by, pbx=plan.pbx
+    )
 
 
 async def pause_reasons(session: AsyncSession, *, active_only: bool = True) -> list[PauseReason]:
@@ -225,7 +234,13 @@ async def click_to_call(
         "extension": extension,
     }
     return await queue_command(
-        session, kind="originate", payload=payload, user=user, key=key, linkedid=linkedid
+        session,
+        kind="originate",
+        payload=payload,
+        user=user,
+        key=key,
+        linkedid=linkedid,
+        pbx=plan.pbx,
     )
 
 

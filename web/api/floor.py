@@ -153,7 +153,7 @@ async def queue_logout(request: web.Request) -> web.Response:
         agent = await agent_user(session, current_user(request), request.match_info["login"])
         if not agent.extension:
             raise NotFound(N_("This user has no extension"))
-        await service.queue_of(session, request.match_info["queue"])
+        await service.queue_of(session, request.match_info["queue"], request.app[PBX].plan.pbx)
         command = await service.log_out(
             session,
             extension=agent.extension,
