@@ -95,4 +95,18 @@ TERMS = (
     N_("complaint"),
     N_("wrong_number"),
     N_("other"),
+    # navigation for the floor: web.templating._nav
+    N_("Queues"),
+    N_("Do not call"),
+    # pause reasons seeded by migration 0006 (callcenter.floor.models.PauseReason)
+    N_("Lunch"),
+    N_("Break"),
+    N_("Training"),
+    N_("Meeting"),
+    N_("Technical"),
+    # audited queue settings: callcenter.floor.admin._queue_snapshot
+    N_("title"),
+    N_("service_level_seconds"),
+    N_("wrapup_seconds"),
+    N_("allowed_users"),
 )

@@ -9,8 +9,9 @@ from aiohttp import web
 from web import live
 from web.api import calls as api_calls
 from web.api import clients as api_clients
+from web.api import dnc as api_dnc
 from web.api import floor as api_floor
-from web.views import admin, auth, clients, floor, health, workspace
+from web.views import admin, auth, clients, dnc, floor, floor_admin, health, workspace
 
 
 def setup(app: web.Application, *, static_dir: Path) -> None:
@@ -65,5 +66,21 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
 
     r.add_get("/wallboard", floor.wallboard)
     r.add_get("/wallboard/abandoned", floor.wallboard_abandoned)
+
+    r.add_get("/admin/queues", floor_admin.queue_list)
+    r.add_get("/admin/queues/{id:\\d+}", floor_admin.queue_edit_page)
+    r.add_post("/admin/queues/{id:\\d+}", floor_admin.queue_save)
+    r.add_get("/admin/pause-reasons", floor_admin.reason_list)
+    r.add_post("/admin/pause-reasons", floor_admin.reason_add)
+    r.add_post("/admin/pause-reasons/{id:\\d+}", floor_admin.reason_save)
+    r.add_post("/admin/pause-reasons/{id:\\d+}/move", floor_admin.reason_move)
+    r.add_get("/dnc", dnc.dnc_list)
+    r.add_post("/dnc", dnc.dnc_add)
+    r.add_get("/dnc/{id:\\d+}/remove", dnc.dnc_remove_page)
+    r.add_post("/dnc/{id:\\d+}/remove", dnc.dnc_remove)
+    r.add_get("/api/v1/dnc", api_dnc.list_dnc)
+    r.add_post("/api/v1/dnc", api_dnc.add_dnc)
+    r.add_get("/api/v1/dnc/{id:\\d+}", api_dnc.get_dnc_entry)
+    r.add_delete("/api/v1/dnc/{id:\\d+}", api_dnc.delete_dnc)
 
     r.add_static("/static/", static_dir, name="static")

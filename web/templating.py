@@ -25,6 +25,10 @@ def _nav(user: Any) -> list[tuple[str, str]]:
         items.append(("/admin/lists", "Lists"))
     if user.can(Permission.USERS_MANAGE):
         items.append(("/admin/users", "Users"))
+    if user.can(Permission.QUEUES_MANAGE):
+        items.append(("/admin/queues", "Queues"))
+    if user.can(Permission.DNC_VIEW):
+        items.append(("/dnc", "Do not call"))
     return items
 
 

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     FLOOR_CONTROL = "floor.control"  # pause, unpause or log out any agent
     QUEUES_MANAGE = "queues.manage"  # queue settings and pause reasons
     DNC_MANAGE = "dnc.manage"  # the do-not-call list
+    DNC_VIEW = "dnc.view"  # read the do-not-call list (supervisors see it; operators do not)
 
 
 _OPERATOR = {
@@ -35,7 +36,12 @@ _OPERATOR = {
     Permission.CALLS_DIAL,
     Permission.QUEUES_WORK,
 }
-_MANAGER = _OPERATOR | {Permission.CLIENTS_MERGE, Permission.FLOOR_VIEW, Permission.DNC_MANAGE}
+_MANAGER = _OPERATOR | {
+    Permission.CLIENTS_MERGE,
+    Permission.FLOOR_VIEW,
+    Permission.DNC_MANAGE,
+    Permission.DNC_VIEW,
+}
 _SUPERVISOR = {
     Permission.CLIENTS_VIEW,
     Permission.CALLS_VIEW,
@@ -44,6 +50,7 @@ _SUPERVISOR = {
     Permission.QUEUES_WORK,
     Permission.FLOOR_VIEW,
     Permission.FLOOR_CONTROL,
+    Permission.DNC_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

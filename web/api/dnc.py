@@ -1,0 +1,110 @@
+"""JSON API for the do-not-call list: ``/api/v1/dnc``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from callcenter.errors import BadRequest
+from callcenter.floor.dnc import (
+    AlreadyOnList,
+    add_to_dnc,
+    get_dnc,
+    remove_from_dnc,
+    search_dnc,
+)
+from callcenter.floor.models import DoNotCall
+from callcenter.i18n import N_
+from callcenter.users.models import User
+from callcenter.users.roles import Permission
+from web.auth import current_user, requires
+from web.errors import error_body
+from web.forms import optional_int
+from web.keys import SESSIONMAKER, SETTINGS
+
+MAX_PER_PAGE = 500
+
+
+def dnc_json(entry: DoNotCall, added_by: User | None) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "number": entry.e164,
+        "reason": entry.reason,
+        "added_by": {"id": added_by.id, "login": added_by.login} if added_by else None,
+        "created_at": entry.created_at.isoformat(),
+    }
+
+
+@requires(Permission.DNC_VIEW)
+async def list_dnc(request: web.Request) -> web.Response:
+    """``?q=`` a number in any format (or some of its digits, or words of the reason)."""
+    per_page = min(optional_int(request.query.get("per_page")) or 50, MAX_PER_PAGE)
+    async with request.app[SESSIONMAKER]() as session:
+        page = await search_dnc(
+            session,
+            q=request.query.get("q", ""),
+            region=request.app[SETTINGS].default_region,
+            page=optional_int(request.query.get("page")) or 1,
+            per_page=max(1, per_page),
+        )
+    return web.json_response(
+        {
+            "items": [dnc_json(entry, who) for entry, who in page.entries],
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": page.total,
+        }
+    )
+
+
+@requires(Permission.DNC_VIEW)
+async def get_dnc_entry(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        entry, added_by = await get_dnc(session, int(request.match_info["id"]))
+    return web.json_response(dnc_json(entry, added_by))
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        raise BadRequest(N_("The body must be a JSON object"))
+    if not isinstance(body.get("number"), str) or not isinstance(body.get("reason", ""), str):
+        raise BadRequest(N_("number and reason are strings"))
+    return body
+
+
+@requires(Permission.DNC_MANAGE)
+async def add_dnc(request: web.Request) -> web.Response:
+    """``{number, reason}``: 201 with the entry; 409 with ``existing`` when already listed."""
+    body = await _body(request)
+    actor = current_user(request)
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            entry = await add_to_dnc(
+                session,
+                number=body["number"],
+                reason=body.get("reason", ""),
+                actor=actor,
+                region=request.app[SETTINGS].default_region,
+            )
+    except AlreadyOnList as exc:
+        error = error_body(exc.id, exc.message, exc.fields)
+        error["existing"] = {"id": exc.existing.id, "number": exc.existing.e164}
+        return web.json_response(error, status=exc.status)
+    return web.json_response(
+        dnc_json(entry, actor), status=201, headers={"Location": f"/api/v1/dnc/{entry.id}"}
+    )
+
+
+@requires(Permission.DNC_MANAGE)
+async def delete_dnc(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER].begin() as session:
+        await remove_from_dnc(
+            session, entry_id=int(request.match_info["id"]), actor=current_user(request)
+        )
+    return web.Response(status=204)
