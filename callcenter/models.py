@@ -7,5 +7,8 @@ def load_all() -> None:
     import callcenter.audit.models  # noqa: F401
     import callcenter.calls.models  # noqa: F401
     import callcenter.clients.models  # noqa: F401
+    import callcenter.mail.models  # noqa: F401
+    import callcenter.orders.models  # noqa: F401
+    import callcenter.products.models  # noqa: F401
     import callcenter.tasks.models  # noqa: F401
     import callcenter.users.models  # noqa: F401

@@ -19,10 +19,18 @@ def _nav(user: Any) -> list[tuple[str, str]]:
     items = [("/workspace", "Workspace")]
     if user.can(Permission.CLIENTS_VIEW):
         items.append(("/clients", "Clients"))
+    if user.can(Permission.ORDERS_VIEW):
+        items.append(("/orders", "Orders"))
     if user.can(Permission.LISTS_MANAGE):
         items.append(("/admin/lists", "Lists"))
     if user.can(Permission.USERS_MANAGE):
         items.append(("/admin/users", "Users"))
+    if user.can(Permission.PIPELINE_MANAGE):
+        items.append(("/admin/pipeline", "Pipeline"))
+    if user.can(Permission.PRODUCTS_MANAGE):
+        items.append(("/admin/products", "Products"))
+    if user.can(Permission.MAIL_MANAGE):
+        items.append(("/admin/outbox", "Outbox"))
     return items
 
 

@@ -20,11 +20,26 @@ class Permission(StrEnum):
     LISTS_MANAGE = "lists.manage"  # acquisition channels, segments
     USERS_MANAGE = "users.manage"
     AUDIT_VIEW = "audit.view"
+    ORDERS_VIEW = "orders.view"
+    ORDERS_EDIT = "orders.edit"  # create, edit and move orders (of visible clients)
+    PIPELINE_MANAGE = "pipeline.manage"  # order statuses and their e-mails
+    PRODUCTS_MANAGE = "products.manage"
+    MAIL_MANAGE = "mail.manage"  # the outbox: failed messages, resend
 
 
-_OPERATOR = {Permission.CLIENTS_VIEW, Permission.CLIENTS_EDIT, Permission.CALLS_VIEW}
-_MANAGER = _OPERATOR | {Permission.CLIENTS_MERGE}
-_SUPERVISOR = {Permission.CLIENTS_VIEW, Permission.CALLS_VIEW, Permission.AUDIT_VIEW}
+_OPERATOR = {
+    Permission.CLIENTS_VIEW,
+    Permission.CLIENTS_EDIT,
+    Permission.CALLS_VIEW,
+    Permission.ORDERS_VIEW,
+}
+_MANAGER = _OPERATOR | {Permission.CLIENTS_MERGE, Permission.ORDERS_EDIT}
+_SUPERVISOR = {
+    Permission.CLIENTS_VIEW,
+    Permission.CALLS_VIEW,
+    Permission.AUDIT_VIEW,
+    Permission.ORDERS_VIEW,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(_OPERATOR),
