@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.clients.models import Client, ClientEmail
@@ -94,10 +94,15 @@ def make_order(sessionmaker: Any, settings: Settings, pipeline: Any) -> Any:
     return make
 
 
-async def backdate(session: AsyncSession, order_id: int, times: list[datetime]) -> None:
-    """Rewrite an order's history times (oldest first) and its date, for figures by hand."""
-    from sqlalchemy import select
-
+async def backdate(
+    session: AsyncSession,
+    order_id: int,
+    times: list[datetime],
+    dues: list[datetime | None] | None = None,
+    stage_due_at: datetime | None = None,
+) -> None:
+    """Rewrite an order's history (times and stage deadlines, oldest first), its date and its
+    current deadline, for figures computed by hand."""
     changes = list(
         await session.scalars(
             select(OrderStatusChange)
@@ -106,7 +111,12 @@ async def backdate(session: AsyncSession, order_id: int, times: list[datetime]) 
         )
     )
     assert len(changes) == len(times)
-    for change, at in zip(changes, times, strict=True):
+    for index, (change, at) in enumerate(zip(changes, times, strict=True)):
         change.at = at
-    await session.execute(update(Order).where(Order.id == order_id).values(created_at=times[0]))
+        change.due_at = dues[index] if dues else None
+    await session.execute(
+        update(Order)
+        .where(Order.id == order_id)
+        .values(created_at=times[0], status_changed_at=times[-1], stage_due_at=stage_due_at)
+    )
     await session.flush()
