@@ -8,5 +8,8 @@ def load_all() -> None:
     import callcenter.calls.models  # noqa: F401
     import callcenter.clients.models  # noqa: F401
     import callcenter.floor.models  # noqa: F401
+    import callcenter.mail.models  # noqa: F401
+    import callcenter.orders.models  # noqa: F401
+    import callcenter.products.models  # noqa: F401
     import callcenter.tasks.models  # noqa: F401
     import callcenter.users.models  # noqa: F401

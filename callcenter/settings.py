@@ -52,6 +52,15 @@ class Settings:
     session_max_age_seconds: int = 12 * 3600
     cookie_secure: bool = False
     log_level: str = "INFO"
+    # outgoing e-mail (order status notifications); no host: messages wait in the outbox
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = ""
+    smtp_starttls: bool = True
+    smtp_max_attempts: int = 6
+    smtp_retry_seconds: int = 60  # first retry; each next one waits twice as long
 
     @property
     def pbx_configured(self) -> bool:
@@ -93,7 +102,20 @@ class Settings:
             session_max_age_seconds=reader.positive_int("SESSION_MAX_AGE_SECONDS", 12 * 3600),
             cookie_secure=reader.boolean("COOKIE_SECURE", False),
             log_level=reader.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+            smtp_host=reader.text("SMTP_HOST") or None,
+            smtp_port=reader.port("SMTP_PORT", 587),
+            smtp_user=reader.text("SMTP_USER"),
+            smtp_password=reader.text("SMTP_PASSWORD"),
+            smtp_from=reader.text("SMTP_FROM"),
+            smtp_starttls=reader.boolean("SMTP_STARTTLS", True),
+            smtp_max_attempts=reader.positive_int("SMTP_MAX_ATTEMPTS", 6),
+            smtp_retry_seconds=reader.positive_int("SMTP_RETRY_SECONDS", 60),
         )
+        if settings.smtp_host and "@" not in settings.smtp_from:
+            raise SettingsError(
+                f"{PREFIX}SMTP_FROM must be the sender's e-mail address when "
+                f"{PREFIX}SMTP_HOST is set"
+            )
         if settings.pbx == "ami" and not settings.ami_host:
             raise SettingsError(f"{PREFIX}PBX=ami needs {PREFIX}AMI_HOST (the Asterisk to reach)")
         if settings.database_url and not settings.database_url.startswith(

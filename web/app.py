@@ -20,6 +20,7 @@ from web.csrf import csrf_middleware
 from web.errors import error_middleware
 from web.keys import ENGINE, HOT_SESSIONMAKER, SESSIONMAKER, SETTINGS
 from web.live import live_hub_ctx
+from web.mail import mail_sender_ctx
 from web.pbx import pbx_ctx
 from web.templating import context_processor
 
@@ -73,5 +74,6 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(live_hub_ctx)
     app.cleanup_ctx.append(pbx_ctx)
+    app.cleanup_ctx.append(mail_sender_ctx)
     routes.setup(app, static_dir=ROOT / "web" / "static")
     return app

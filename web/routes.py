@@ -11,7 +11,21 @@ from web.api import calls as api_calls
 from web.api import clients as api_clients
 from web.api import dnc as api_dnc
 from web.api import floor as api_floor
-from web.views import admin, auth, clients, dnc, floor, floor_admin, health, workspace
+from web.api import orders as api_orders
+from web.views import (
+    admin,
+    auth,
+    catalog,
+    clients,
+    dnc,
+    floor,
+    floor_admin,
+    health,
+    order_form,
+    orders,
+    outbox,
+    workspace,
+)
 
 
 def setup(app: web.Application, *, static_dir: Path) -> None:
@@ -46,11 +60,40 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/admin/lists", admin.lists_page)
     r.add_post("/admin/lists/{kind:channel|segment}", admin.list_save)
 
+    r.add_get("/orders", orders.order_list)
+    r.add_get("/orders/analytics", orders.analytics)
+    r.add_get("/orders/new", order_form.new_page)
+    r.add_post("/orders/new", order_form.create)
+    r.add_get("/orders/{id:\\d+}", orders.card)
+    r.add_get("/orders/{id:\\d+}/edit", order_form.edit_page)
+    r.add_post("/orders/{id:\\d+}/edit", order_form.update)
+    r.add_post("/orders/{id:\\d+}/status", orders.move)
+    r.add_get("/admin/pipeline", catalog.pipeline_page)
+    r.add_get("/admin/pipeline/new", catalog.status_page)
+    r.add_post("/admin/pipeline/new", catalog.status_save)
+    r.add_get("/admin/pipeline/{id:\\d+}", catalog.status_page)
+    r.add_post("/admin/pipeline/{id:\\d+}", catalog.status_save)
+    r.add_post("/admin/pipeline/{id:\\d+}/delete", catalog.status_delete)
+    r.add_get("/admin/products", catalog.products_page)
+    r.add_get("/admin/products/new", catalog.product_page)
+    r.add_post("/admin/products/new", catalog.product_save)
+    r.add_get("/admin/products/{id:\\d+}", catalog.product_page)
+    r.add_post("/admin/products/{id:\\d+}", catalog.product_save)
+    r.add_get("/admin/outbox", outbox.outbox_page)
+    r.add_post("/admin/outbox/{id:\\d+}/resend", outbox.resend)
+
     r.add_get("/api/v1/clients", api_clients.list_clients)
     r.add_post("/api/v1/clients", api_clients.create_client)
     r.add_get("/api/v1/clients/{id:\\d+}", api_clients.get_client)
     r.add_patch("/api/v1/clients/{id:\\d+}", api_clients.update_client)
     r.add_put("/api/v1/clients/{id:\\d+}", api_clients.update_client)
+
+    r.add_get("/api/v1/orders", api_orders.list_orders)
+    r.add_post("/api/v1/orders", api_orders.create)
+    r.add_get("/api/v1/orders/{id:\\d+}", api_orders.get_one)
+    r.add_patch("/api/v1/orders/{id:\\d+}", api_orders.update)
+    r.add_put("/api/v1/orders/{id:\\d+}", api_orders.update)
+    r.add_post("/api/v1/orders/{id:\\d+}/status", api_orders.move)
 
     r.add_get("/api/v1/calls", api_calls.calls)
     r.add_get("/api/v1/calls/live", api_calls.live_calls)

@@ -21,6 +21,8 @@ def _nav(user: Any) -> list[tuple[str, str]]:
         items.append(("/clients", "Clients"))
     if user.can(Permission.FLOOR_VIEW):
         items.append(("/wallboard", "Wallboard"))
+    if user.can(Permission.ORDERS_VIEW):
+        items.append(("/orders", "Orders"))
     if user.can(Permission.LISTS_MANAGE):
         items.append(("/admin/lists", "Lists"))
     if user.can(Permission.USERS_MANAGE):
@@ -29,6 +31,12 @@ def _nav(user: Any) -> list[tuple[str, str]]:
         items.append(("/admin/queues", "Queues"))
     if user.can(Permission.DNC_VIEW):
         items.append(("/dnc", "Do not call"))
+    if user.can(Permission.PIPELINE_MANAGE):
+        items.append(("/admin/pipeline", "Pipeline"))
+    if user.can(Permission.PRODUCTS_MANAGE):
+        items.append(("/admin/products", "Products"))
+    if user.can(Permission.MAIL_MANAGE):
+        items.append(("/admin/outbox", "Outbox"))
     return items
 
 

@@ -27,6 +27,11 @@ class Permission(StrEnum):
     QUEUES_MANAGE = "queues.manage"  # queue settings and pause reasons
     DNC_MANAGE = "dnc.manage"  # the do-not-call list
     DNC_VIEW = "dnc.view"  # read the do-not-call list (supervisors see it; operators do not)
+    ORDERS_VIEW = "orders.view"
+    ORDERS_EDIT = "orders.edit"  # create, edit and move orders (of visible clients)
+    PIPELINE_MANAGE = "pipeline.manage"  # order statuses and their e-mails
+    PRODUCTS_MANAGE = "products.manage"
+    MAIL_MANAGE = "mail.manage"  # the outbox: failed messages, resend
 
 
 _OPERATOR = {
@@ -35,12 +40,14 @@ _OPERATOR = {
     Permission.CALLS_VIEW,
     Permission.CALLS_DIAL,
     Permission.QUEUES_WORK,
+    Permission.ORDERS_VIEW,
 }
 _MANAGER = _OPERATOR | {
     Permission.CLIENTS_MERGE,
     Permission.FLOOR_VIEW,
     Permission.DNC_MANAGE,
     Permission.DNC_VIEW,
+    Permission.ORDERS_EDIT,
 }
 _SUPERVISOR = {
     Permission.CLIENTS_VIEW,
@@ -51,6 +58,7 @@ _SUPERVISOR = {
     Permission.FLOOR_VIEW,
     Permission.FLOOR_CONTROL,
     Permission.DNC_VIEW,
+    Permission.ORDERS_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -18,6 +18,8 @@ from callcenter.clients.merge import merge_clients
 from callcenter.clients.models import Client
 from callcenter.clients.search import ClientQuery, search_clients
 from callcenter.clients.service import create_client, get_client, to_input, update_client
+from callcenter.orders.hints import bought_together, client_orders
+from callcenter.orders.search import OrderQuery, search_orders
 from callcenter.tasks.service import open_tasks
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
@@ -25,6 +27,7 @@ from callcenter.users.service import list_users
 from web.auth import current_user, requires
 from web.forms import client_input_from_form, form_bool, optional_int
 from web.keys import SESSIONMAKER, SETTINGS
+from web.views.orders import duration
 
 
 def query_from_request(request: web.Request) -> ClientQuery:
@@ -101,7 +104,9 @@ async def card(request: web.Request) -> dict[str, Any]:
             )
         agents = await logins_by_user_id(session, calls)
         tasks = await open_tasks(session, client_ids=[client.id])
+        orders = await _orders_section(session, client.id, actor)
     return {
+        **orders,
         "client": client,
         "members": members,
         "history": history,
@@ -109,6 +114,19 @@ async def card(request: web.Request) -> dict[str, Any]:
         "calls": calls,
         "agents": agents,
         "tasks": tasks,
+    }
+
+
+async def _orders_section(session: AsyncSession, client_id: int, actor: User) -> dict[str, Any]:
+    """The card's orders: recent ones, lifetime value, the reorder rhythm, what others add."""
+    if not actor.can(Permission.ORDERS_VIEW):
+        return {"orders": None}
+    page = await search_orders(session, OrderQuery(client_id=client_id, per_page=20), actor=actor)
+    return {
+        "orders": page,
+        "order_summary": await client_orders(session, client_id),
+        "bought_together": await bought_together(session, client_id),
+        "duration": duration,
     }
 
 

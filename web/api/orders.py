@@ -1,0 +1,207 @@
+"""JSON API for orders: ``/api/v1/orders``. Money and quantities are decimal strings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from callcenter.db import utcnow
+from callcenter.errors import BadRequest
+from callcenter.i18n import N_
+from callcenter.orders.input import LineInput, OrderInput
+from callcenter.orders.models import Order
+from callcenter.orders.moves import change_status, order_history
+from callcenter.orders.search import search_orders
+from callcenter.orders.service import create_order, get_order, update_order
+from callcenter.orders.statuses import list_statuses
+from callcenter.users.roles import Permission
+from web import i18n
+from web.api.clients import _body
+from web.auth import current_user, requires
+from web.forms import BadJson, _ref
+from web.keys import SESSIONMAKER, SETTINGS
+from web.views.order_form import order_to_input
+from web.views.orders import order_query
+
+LINE_KEYS = ("description", "quantity", "price", "discount_percent", "unit_code", "vat_rate")
+REFS = ("client", "manager", "channel")
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def order_json(order: Order) -> dict[str, Any]:
+    language = i18n.LANGUAGE.get()
+    return {
+        "id": order.id,
+        "number": order.number,
+        "client": {"id": order.client.id, "name": order.client.name},
+        "manager": {"id": order.manager.id, "login": order.manager.login}
+        if order.manager
+        else None,
+        "channel": {"id": order.channel.id, "name": order.channel.name} if order.channel else None,
+        "status": {
+            "id": order.status.id,
+            "code": order.status.code,
+            "name": order.status.name(language),
+            "kind": order.status.kind,
+        },
+        "status_changed_at": _iso(order.status_changed_at),
+        "stage_due_at": _iso(order.stage_due_at),
+        "overdue": order.stage_due_at is not None and order.stage_due_at < utcnow(),
+        "currency": order.currency,
+        "total": f"{order.total:f}",
+        "notes": order.notes,
+        "lines": [
+            {
+                "product_id": line.product_id,
+                "description": line.description,
+                "quantity": f"{line.quantity.normalize():f}",
+                "unit_code": line.unit_code,
+                "price": f"{line.price:f}",
+                "discount_percent": f"{line.discount_percent.normalize():f}",
+                "vat_rate": line.vat_rate,
+                "amount": f"{line.amount:f}",
+            }
+            for line in order.lines
+        ],
+        "created_at": _iso(order.created_at),
+        "updated_at": _iso(order.updated_at),
+    }
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict | list | bool):
+        raise BadJson(N_("Line values are numbers or strings"))
+    return "" if value is None else str(value)
+
+
+def _line(value: Any) -> LineInput:
+    if not isinstance(value, dict):
+        raise BadJson(N_("A line is a JSON object"))
+    line = LineInput(product_id=_ref(value.get("product_id", value.get("product"))))
+    for key in LINE_KEYS:
+        if key in value:
+            setattr(line, key, _text(value[key]))
+    return line
+
+
+def order_input_from_json(body: Any, base: OrderInput | None = None) -> OrderInput:
+    """Absent keys keep ``base``'s values (PATCH); ``lines`` given replaces every line."""
+    if not isinstance(body, dict):
+        raise BadJson(N_("The body must be a JSON object"))
+    data = base or OrderInput()
+    for name in REFS:
+        value = body.get(f"{name}_id", body.get(name, ...))
+        if value is not ...:
+            setattr(data, f"{name}_id", _ref(value))
+    if "notes" in body:
+        data.notes = _text(body["notes"])
+    if "stage_due" in body:
+        data.stage_due = _text(body["stage_due"])
+    if "lines" in body:
+        if not isinstance(body["lines"], list):
+            raise BadJson(N_("lines must be a list"))
+        data.lines = [_line(v) for v in body["lines"]]
+    return data
+
+
+@requires(Permission.ORDERS_VIEW)
+async def list_orders(request: web.Request) -> web.Response:
+    query = order_query(request)
+    raw_status = request.query.get("status", "")
+    async with request.app[SESSIONMAKER]() as session:
+        if raw_status and query.status_id is None:  # a status code
+            codes = {s.code: s.id for s in await list_statuses(session)}
+            if raw_status not in codes:
+                raise BadRequest(N_("No such status"))
+            query.status_id = codes[raw_status]
+        page = await search_orders(session, query, actor=current_user(request))
+    return web.json_response(
+        {
+            "items": [order_json(o) for o in page.items],
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": page.total,
+        }
+    )
+
+
+@requires(Permission.ORDERS_VIEW)
+async def get_one(request: web.Request) -> web.Response:
+    order_id = int(request.match_info["id"])
+    async with request.app[SESSIONMAKER]() as session:
+        order = await get_order(session, order_id, actor=current_user(request))
+        history = await order_history(session, order_id)
+    body = order_json(order)
+    body["history"] = [
+        {
+            "at": _iso(row.at),
+            "from": row.from_status.code if row.from_status else None,
+            "to": row.to_status.code,
+            "user": row.user.login if row.user else None,
+            "reason": row.reason,
+            "due_at": _iso(row.due_at),
+        }
+        for row in history
+    ]
+    return web.json_response(body)
+
+
+@requires(Permission.ORDERS_EDIT)
+async def create(request: web.Request) -> web.Response:
+    body = await _body(request)
+    try:
+        data = order_input_from_json(body)
+    except BadJson as exc:
+        raise BadRequest(str(exc)) from None
+    async with request.app[SESSIONMAKER].begin() as session:
+        order = await create_order(
+            session, data=data, actor=current_user(request), settings=request.app[SETTINGS]
+        )
+    return web.json_response(
+        order_json(order), status=201, headers={"Location": f"/api/v1/orders/{order.id}"}
+    )
+
+
+@requires(Permission.ORDERS_EDIT)
+async def update(request: web.Request) -> web.Response:
+    """PUT replaces the order's editable fields; PATCH changes only the keys given."""
+    order_id = int(request.match_info["id"])
+    body = await _body(request)
+    actor = current_user(request)
+    async with request.app[SESSIONMAKER].begin() as session:
+        current = await get_order(session, order_id, actor=actor)
+        base = order_to_input(current, actor.timezone) if request.method == "PATCH" else None
+        if base is not None:
+            base.stage_due = None  # keep the deadline unless the body gives one
+        try:
+            data = order_input_from_json(body, base)
+        except BadJson as exc:
+            raise BadRequest(str(exc)) from None
+        order = await update_order(session, order_id=order_id, data=data, actor=actor)
+    return web.json_response(order_json(order))
+
+
+@requires(Permission.ORDERS_EDIT)
+async def move(request: web.Request) -> web.Response:
+    """``{"status": "shipped" | <id>, "reason": "..."}``; cancelling needs the reason."""
+    body = await _body(request)
+    status = body.get("status") if isinstance(body, dict) else None
+    if not isinstance(status, str | int) or isinstance(status, bool):
+        raise BadRequest(N_('Give the new status as {"status": code or id}'))
+    reason = body.get("reason") or ""
+    if not isinstance(reason, str):
+        raise BadRequest(N_("The reason is a string"))
+    async with request.app[SESSIONMAKER].begin() as session:
+        order = await change_status(
+            session,
+            order_id=int(request.match_info["id"]),
+            status=status,
+            reason=reason,
+            actor=current_user(request),
+            settings=request.app[SETTINGS],
+        )
+    return web.json_response(order_json(order))
