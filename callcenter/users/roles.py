@@ -20,11 +20,23 @@ class Permission(StrEnum):
     LISTS_MANAGE = "lists.manage"  # acquisition channels, segments
     USERS_MANAGE = "users.manage"
     AUDIT_VIEW = "audit.view"
+    INVOICES_VIEW = "invoices.view"
+    INVOICES_EDIT = "invoices.edit"  # issue, record payments, cancel
+    COMPANY_MANAGE = "company.manage"  # the seller's own requisites
 
 
 _OPERATOR = {Permission.CLIENTS_VIEW, Permission.CLIENTS_EDIT, Permission.CALLS_VIEW}
-_MANAGER = _OPERATOR | {Permission.CLIENTS_MERGE}
-_SUPERVISOR = {Permission.CLIENTS_VIEW, Permission.CALLS_VIEW, Permission.AUDIT_VIEW}
+_MANAGER = _OPERATOR | {
+    Permission.CLIENTS_MERGE,
+    Permission.INVOICES_VIEW,
+    Permission.INVOICES_EDIT,
+}
+_SUPERVISOR = {
+    Permission.CLIENTS_VIEW,
+    Permission.CALLS_VIEW,
+    Permission.AUDIT_VIEW,
+    Permission.INVOICES_VIEW,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(_OPERATOR),
