@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextvars
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import jinja2
+from babel.dates import format_date
 
 from callcenter import i18n
 from callcenter.phones import display_phone
@@ -36,6 +37,13 @@ def _when(value: datetime | None, fmt: str = "short") -> str:
     return i18n.format_when(value, LANGUAGE.get(), TIMEZONE.get(), fmt)
 
 
+def _day(value: date | None, fmt: str = "medium") -> str:
+    """A calendar date (no time, no time zone) in the user's language."""
+    if value is None:
+        return ""
+    return format_date(value, fmt, locale=i18n.babel_locale(LANGUAGE.get()))
+
+
 def _phone(e164: str, extension: str = "") -> str:
     return display_phone(e164, extension, REGION.get())
 
@@ -53,6 +61,12 @@ def install(env: jinja2.Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(
-        number=_number, money=_money, when=_when, phone=_phone, t=gettext, audit_value=_audit_value
+        number=_number,
+        money=_money,
+        when=_when,
+        day=_day,
+        phone=_phone,
+        t=gettext,
+        audit_value=_audit_value,
     )
     env.globals.update(LANGUAGE_NAMES=i18n.LANGUAGE_NAMES)

@@ -9,7 +9,8 @@ from aiohttp import web
 from web import live
 from web.api import calls as api_calls
 from web.api import clients as api_clients
-from web.views import admin, auth, clients, health, workspace
+from web.api import invoices as api_invoices
+from web.views import admin, auth, clients, company, health, invoice_issue, invoices, workspace
 
 
 def setup(app: web.Application, *, static_dir: Path) -> None:
@@ -53,5 +54,22 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/calls", api_calls.calls)
     r.add_get("/api/v1/calls/live", api_calls.live_calls)
     r.add_get("/calls/{linkedid}/recording", api_calls.recording)
+
+    r.add_get("/admin/company", company.company_page)
+    r.add_post("/admin/company", company.company_save)
+    r.add_get("/invoices", invoices.invoice_list)
+    r.add_get("/invoices/{id:\\d+}", invoices.invoice_page)
+    r.add_get("/invoices/{id:\\d+}.pdf", invoices.invoice_pdf_download)
+    r.add_post("/invoices/{id:\\d+}/payments", invoices.payment_add)
+    r.add_post("/invoices/{id:\\d+}/payments/{payment:\\d+}/remove", invoices.payment_remove)
+    r.add_post("/invoices/{id:\\d+}/cancel", invoices.cancel)
+    r.add_get("/clients/{id:\\d+}/invoices/new", invoice_issue.new_page)
+    r.add_post("/clients/{id:\\d+}/invoices/new", invoice_issue.issue)
+    r.add_get("/api/v1/invoices", api_invoices.list_invoices_api)
+    r.add_post("/api/v1/invoices", api_invoices.create_invoice_api)
+    r.add_get("/api/v1/invoices/{id:\\d+}", api_invoices.get_invoice_api)
+    r.add_get("/api/v1/invoices/{id:\\d+}.pdf", api_invoices.invoice_pdf_api)
+    r.add_post("/api/v1/invoices/{id:\\d+}/payments", api_invoices.add_payment_api)
+    r.add_post("/api/v1/invoices/{id:\\d+}/cancel", api_invoices.cancel_invoice_api)
 
     r.add_static("/static/", static_dir, name="static")

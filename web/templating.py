@@ -19,10 +19,14 @@ def _nav(user: Any) -> list[tuple[str, str]]:
     items = [("/workspace", "Workspace")]
     if user.can(Permission.CLIENTS_VIEW):
         items.append(("/clients", "Clients"))
+    if user.can(Permission.INVOICES_VIEW):
+        items.append(("/invoices", "Invoices"))
     if user.can(Permission.LISTS_MANAGE):
         items.append(("/admin/lists", "Lists"))
     if user.can(Permission.USERS_MANAGE):
         items.append(("/admin/users", "Users"))
+    if user.can(Permission.COMPANY_MANAGE):
+        items.append(("/admin/company", "Company requisites"))
     return items
 
 
