@@ -7,7 +7,9 @@ def load_all() -> None:
     import callcenter.audit.models  # noqa: F401
     import callcenter.calls.models  # noqa: F401
     import callcenter.clients.models  # noqa: F401
+    import callcenter.company.models  # noqa: F401
     import callcenter.floor.models  # noqa: F401
+    import callcenter.invoices.models  # noqa: F401
     import callcenter.mail.models  # noqa: F401
     import callcenter.orders.models  # noqa: F401
     import callcenter.products.models  # noqa: F401

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextvars
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import jinja2
+from babel.dates import format_date
 from markupsafe import Markup
 
 from callcenter import i18n
@@ -35,6 +36,13 @@ def _money(value: Decimal, currency: str = "RUB") -> str:
 
 def _when(value: datetime | None, fmt: str = "short") -> str:
     return i18n.format_when(value, LANGUAGE.get(), TIMEZONE.get(), fmt)
+
+
+def _day(value: date | None, fmt: str = "medium") -> str:
+    """A calendar date (no time, no time zone) in the user's language."""
+    if value is None:
+        return ""
+    return format_date(value, fmt, locale=i18n.babel_locale(LANGUAGE.get()))
 
 
 def _phone(e164: str, extension: str = "") -> str:
@@ -68,6 +76,7 @@ def install(env: jinja2.Environment) -> None:
         when=_when,
         phone=_phone,
         dial=_dial,
+        day=_day,
         t=gettext,
         audit_value=_audit_value,
     )

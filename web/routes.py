@@ -11,16 +11,20 @@ from web.api import calls as api_calls
 from web.api import clients as api_clients
 from web.api import dnc as api_dnc
 from web.api import floor as api_floor
+from web.api import invoices as api_invoices
 from web.api import orders as api_orders
 from web.views import (
     admin,
     auth,
     catalog,
     clients,
+    company,
     dnc,
     floor,
     floor_admin,
     health,
+    invoice_issue,
+    invoices,
     order_form,
     orders,
     outbox,
@@ -125,5 +129,22 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/api/v1/dnc", api_dnc.add_dnc)
     r.add_get("/api/v1/dnc/{id:\\d+}", api_dnc.get_dnc_entry)
     r.add_delete("/api/v1/dnc/{id:\\d+}", api_dnc.delete_dnc)
+
+    r.add_get("/admin/company", company.company_page)
+    r.add_post("/admin/company", company.company_save)
+    r.add_get("/invoices", invoices.invoice_list)
+    r.add_get("/invoices/{id:\\d+}", invoices.invoice_page)
+    r.add_get("/invoices/{id:\\d+}.pdf", invoices.invoice_pdf_download)
+    r.add_post("/invoices/{id:\\d+}/payments", invoices.payment_add)
+    r.add_post("/invoices/{id:\\d+}/payments/{payment:\\d+}/remove", invoices.payment_remove)
+    r.add_post("/invoices/{id:\\d+}/cancel", invoices.cancel)
+    r.add_get("/clients/{id:\\d+}/invoices/new", invoice_issue.new_page)
+    r.add_post("/clients/{id:\\d+}/invoices/new", invoice_issue.issue)
+    r.add_get("/api/v1/invoices", api_invoices.list_invoices_api)
+    r.add_post("/api/v1/invoices", api_invoices.create_invoice_api)
+    r.add_get("/api/v1/invoices/{id:\\d+}", api_invoices.get_invoice_api)
+    r.add_get("/api/v1/invoices/{id:\\d+}.pdf", api_invoices.invoice_pdf_api)
+    r.add_post("/api/v1/invoices/{id:\\d+}/payments", api_invoices.add_payment_api)
+    r.add_post("/api/v1/invoices/{id:\\d+}/cancel", api_invoices.cancel_invoice_api)
 
     r.add_static("/static/", static_dir, name="static")

@@ -23,6 +23,8 @@ def _nav(user: Any) -> list[tuple[str, str]]:
         items.append(("/wallboard", "Wallboard"))
     if user.can(Permission.ORDERS_VIEW):
         items.append(("/orders", "Orders"))
+    if user.can(Permission.INVOICES_VIEW):
+        items.append(("/invoices", "Invoices"))
     if user.can(Permission.LISTS_MANAGE):
         items.append(("/admin/lists", "Lists"))
     if user.can(Permission.USERS_MANAGE):
@@ -37,6 +39,8 @@ def _nav(user: Any) -> list[tuple[str, str]]:
         items.append(("/admin/products", "Products"))
     if user.can(Permission.MAIL_MANAGE):
         items.append(("/admin/outbox", "Outbox"))
+    if user.can(Permission.COMPANY_MANAGE):
+        items.append(("/admin/company", "Company requisites"))
     return items
 
 

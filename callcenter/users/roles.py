@@ -32,6 +32,9 @@ class Permission(StrEnum):
     PIPELINE_MANAGE = "pipeline.manage"  # order statuses and their e-mails
     PRODUCTS_MANAGE = "products.manage"
     MAIL_MANAGE = "mail.manage"  # the outbox: failed messages, resend
+    INVOICES_VIEW = "invoices.view"
+    INVOICES_EDIT = "invoices.edit"  # issue, record payments, cancel
+    COMPANY_MANAGE = "company.manage"  # the seller's own requisites
 
 
 _OPERATOR = {
@@ -48,6 +51,8 @@ _MANAGER = _OPERATOR | {
     Permission.DNC_MANAGE,
     Permission.DNC_VIEW,
     Permission.ORDERS_EDIT,
+    Permission.INVOICES_VIEW,
+    Permission.INVOICES_EDIT,
 }
 _SUPERVISOR = {
     Permission.CLIENTS_VIEW,
@@ -59,6 +64,7 @@ _SUPERVISOR = {
     Permission.FLOOR_CONTROL,
     Permission.DNC_VIEW,
     Permission.ORDERS_VIEW,
+    Permission.INVOICES_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

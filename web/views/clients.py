@@ -18,6 +18,7 @@ from callcenter.clients.merge import merge_clients
 from callcenter.clients.models import Client
 from callcenter.clients.search import ClientQuery, search_clients
 from callcenter.clients.service import create_client, get_client, to_input, update_client
+from callcenter.invoices.lists import InvoiceQuery, list_invoices
 from callcenter.orders.hints import bought_together, client_orders
 from callcenter.orders.search import OrderQuery, search_orders
 from callcenter.tasks.service import open_tasks
@@ -105,8 +106,13 @@ async def card(request: web.Request) -> dict[str, Any]:
         agents = await logins_by_user_id(session, calls)
         tasks = await open_tasks(session, client_ids=[client.id])
         orders = await _orders_section(session, client.id, actor)
+        invoices = []
+        if actor.can(Permission.INVOICES_VIEW):
+            query = InvoiceQuery(client_id=client.id, per_page=20)
+            invoices = (await list_invoices(session, query, actor=actor)).items
     return {
         **orders,
+        "invoices": invoices,
         "client": client,
         "members": members,
         "history": history,

@@ -1,0 +1,1 @@
+"""The company's own profile: the seller's requisites printed on every invoice."""

@@ -1,0 +1,1 @@
+"""Invoices for payment (счёт на оплату): numbered per year, VAT, payments, the PDF."""

@@ -1,0 +1,248 @@
+"""Invoices: issue one with a number of its year, read with visibility, record payments, cancel.
+
+Services flush and never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from callcenter.audit.service import record_change
+from callcenter.clients.models import Client
+from callcenter.clients.service import get_client
+from callcenter.company.service import get_company, seller_snapshot
+from callcenter.db import utcnow
+from callcenter.errors import Forbidden, NotFound
+from callcenter.i18n import N_
+from callcenter.invoices.exceptions import CompanyMissing, InvoiceConflict, InvoiceInvalid
+from callcenter.invoices.figures import ZERO, invoice_figures
+from callcenter.invoices.input import LineInput, Terms, validate_lines, validate_payment
+from callcenter.invoices.models import Invoice, InvoiceCounter, InvoiceLine, InvoicePayment
+from callcenter.invoices.parties import buyer_snapshot
+from callcenter.invoices.words import UnsupportedCurrency, amount_in_words
+from callcenter.users.models import User
+from callcenter.users.roles import Permission
+
+
+def payment_status(total: Decimal, paid: Decimal) -> str:
+    if paid <= 0:
+        return "unpaid"
+    return "paid" if paid >= total else "partly_paid"
+
+
+async def next_number(session: AsyncSession, year: int) -> int:
+    """The next number of ``year``. The counter row stays locked until the transaction ends,
+    so concurrent issuers wait in turn and no two invoices of a year share a number; a
+    rolled-back issue gives its number back."""
+    statement = (
+        insert(InvoiceCounter)
+        .values(year=year, last_number=1)
+        .on_conflict_do_update(
+            index_elements=[InvoiceCounter.year],
+            set_={"last_number": InvoiceCounter.last_number + 1},
+        )
+        .returning(InvoiceCounter.last_number)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+def _check_extras(currency: str, issued_on: date, due_on: date | None, basis: str) -> None:
+    errors: dict[str, str] = {}
+    try:
+        amount_in_words(Decimal(1), currency)
+    except UnsupportedCurrency:
+        errors["currency"] = N_("Invoices cannot be written in this currency")
+    if due_on is not None and due_on < issued_on:
+        errors["due_on"] = N_("Payment cannot be due before the invoice is issued")
+    if len(basis) > 300:
+        errors["basis"] = N_("Too long")
+    if errors:
+        raise InvoiceInvalid(N_("Please correct the marked fields"), fields=errors)
+
+
+async def issue_invoice(
+    session: AsyncSession,
+    *,
+    client_id: int,
+    lines: list[LineInput],
+    by: User,
+    order_id: int | None = None,
+    vat_mode: str | None = None,
+    vat_exempt_reason: str | None = None,
+    issued_on: date | None = None,
+    due_on: date | None = None,
+    basis: str = "",
+    currency: str = "RUB",
+) -> Invoice:
+    """Issue an invoice to a client; VAT mode and reason default to the company's."""
+    if not by.can(Permission.INVOICES_EDIT):
+        raise Forbidden(N_("You may not issue invoices"))
+    company = await get_company(session)
+    if company is None:
+        raise CompanyMissing(N_("An admin must fill in the company's requisites first"))
+    client = await get_client(session, client_id, actor=by)
+    if client.merged_into_id:
+        raise InvoiceInvalid(N_("This client was merged into another one"))
+    mode = vat_mode or company.vat_mode
+    reason = vat_exempt_reason if vat_exempt_reason is not None else company.vat_exempt_reason
+    terms = Terms(mode, reason.strip() if mode == "none" else "", issued_on or date.today())
+    clean = validate_lines(lines, terms)
+    basis = " ".join(basis.split())
+    _check_extras(currency, terms.issued_on, due_on, basis)
+    figures = invoice_figures([(line.amount, line.vat_rate) for line in clean], terms.vat_mode)
+    invoice = Invoice(
+        year=terms.issued_on.year,
+        number=await next_number(session, terms.issued_on.year),
+        issued_on=terms.issued_on,
+        due_on=due_on,
+        order_id=order_id,
+        client_id=client.id,
+        seller=seller_snapshot(company),
+        buyer=buyer_snapshot(client),
+        basis=basis,
+        vat_mode=terms.vat_mode,
+        vat_exempt_reason=terms.vat_exempt_reason,
+        currency=currency,
+        lines_total=figures.lines_total,
+        vat_total=figures.vat_total,
+        total=figures.total,
+        paid=ZERO,
+        payment_status="unpaid",
+        created_by_id=by.id,
+        lines=[InvoiceLine(**vars(line)) for line in clean],
+        payments=[],
+    )
+    session.add(invoice)
+    await session.flush()
+    await _audit(session, by, invoice, "issued", {"number": invoice.number, "total": invoice.total})
+    return await get_invoice(session, invoice.id, actor=by)
+
+
+async def _audit(
+    session: AsyncSession, actor: User, invoice: Invoice, action: str, changes: dict
+) -> None:
+    await record_change(
+        session,
+        actor=actor,
+        entity="invoice",
+        entity_id=invoice.id,
+        action=action,
+        changes={key: [None, str(value)] for key, value in changes.items()},
+    )
+
+
+def may_see(actor: User, client: Client) -> bool:
+    return actor.sees_every_client or client.owner_id == actor.id
+
+
+async def get_invoice(
+    session: AsyncSession, invoice_id: int, *, actor: User, for_update: bool = False
+) -> Invoice:
+    if not actor.can(Permission.INVOICES_VIEW):
+        raise Forbidden(N_("You may not see invoices"))
+    query = (
+        select(Invoice)
+        .where(Invoice.id == invoice_id)
+        .options(
+            selectinload(Invoice.lines),
+            selectinload(Invoice.payments),
+            selectinload(Invoice.client),
+        )
+        .execution_options(populate_existing=True)
+    )
+    if for_update:
+        query = query.with_for_update(of=Invoice)
+    invoice = await session.scalar(query)
+    if invoice is None:
+        raise NotFound(N_("No such invoice"))
+    if not may_see(actor, invoice.client):
+        raise Forbidden(N_("This invoice belongs to another manager's client"))
+    return invoice
+
+
+async def _editable(session: AsyncSession, invoice_id: int, by: User) -> Invoice:
+    if not by.can(Permission.INVOICES_EDIT):
+        raise Forbidden(N_("You may not change invoices"))
+    invoice = await get_invoice(session, invoice_id, actor=by, for_update=True)
+    if invoice.cancelled:
+        raise InvoiceConflict(N_("This invoice was cancelled"))
+    return invoice
+
+
+async def _settle(session: AsyncSession, invoice: Invoice) -> None:
+    invoice.paid = sum((p.amount for p in invoice.payments), ZERO)
+    invoice.payment_status = payment_status(invoice.total, invoice.paid)
+    await session.flush()
+
+
+async def record_payment(
+    session: AsyncSession,
+    *,
+    invoice_id: int,
+    amount: object,
+    paid_on: object,
+    by: User,
+    note: str = "",
+) -> Invoice:
+    """Record money received; more than is still owed is refused as a likely typo."""
+    invoice = await _editable(session, invoice_id, by)
+    value, day = validate_payment(amount, paid_on)
+    if value > invoice.outstanding:
+        raise InvoiceInvalid(
+            N_("Please correct the marked fields"),
+            fields={"amount": N_("More than is still owed on this invoice")},
+        )
+    if day < invoice.issued_on:
+        raise InvoiceInvalid(
+            N_("Please correct the marked fields"),
+            fields={"paid_on": N_("Paid before the invoice was issued?")},
+        )
+    note = " ".join(note.split())[:300]
+    invoice.payments.append(
+        InvoicePayment(amount=value, paid_on=day, note=note, recorded_by_id=by.id)
+    )
+    await _settle(session, invoice)
+    await _audit(session, by, invoice, "payment", {"amount": value, "paid_on": day})
+    return await get_invoice(session, invoice.id, actor=by)
+
+
+async def remove_payment(
+    session: AsyncSession, *, invoice_id: int, payment_id: int, by: User
+) -> Invoice:
+    """Take back a payment recorded by mistake."""
+    invoice = await _editable(session, invoice_id, by)
+    payment = next((p for p in invoice.payments if p.id == payment_id), None)
+    if payment is None:
+        raise NotFound(N_("No such payment"))
+    invoice.payments.remove(payment)
+    await _settle(session, invoice)
+    await _audit(
+        session,
+        by,
+        invoice,
+        "payment_removed",
+        {"amount": payment.amount, "paid_on": payment.paid_on},
+    )
+    return await get_invoice(session, invoice.id, actor=by)
+
+
+async def cancel_invoice(
+    session: AsyncSession, *, invoice_id: int, by: User, reason: str = ""
+) -> Invoice:
+    """Cancel an unpaid invoice; its number stays taken so the year's numbering has no reuse."""
+    invoice = await _editable(session, invoice_id, by)
+    if invoice.payments:
+        raise InvoiceConflict(N_("Payments are recorded on this invoice: remove them first"))
+    invoice.cancelled = True
+    invoice.cancel_reason = " ".join(reason.split())[:300]
+    invoice.cancelled_by_id = by.id
+    invoice.cancelled_at = utcnow()
+    await session.flush()
+    await _audit(session, by, invoice, "cancelled", {"reason": invoice.cancel_reason or "—"})
+    return await get_invoice(session, invoice.id, actor=by)

@@ -1,0 +1,146 @@
+"""Issuing an invoice from a client's card, its lines typed by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from callcenter.clients.service import get_client
+from callcenter.company.service import get_company
+from callcenter.errors import DomainError
+from callcenter.i18n import N_
+from callcenter.invoices.figures import VAT_RATES, general_vat_rate
+from callcenter.invoices.input import InvoiceInvalid, LineInput, parse_date
+from callcenter.invoices.service import issue_invoice
+from callcenter.invoices.terms import VAT_MODE_LABELS
+from callcenter.invoices.units import DEFAULT_UNIT, UNITS
+from callcenter.users.roles import Permission
+from web.auth import current_user, requires
+from web.forms import optional_int
+from web.keys import SESSIONMAKER, SETTINGS
+from web.views.invoices import today
+
+LINE_FIELDS = ("name", "quantity", "unit_code", "price", "discount", "vat_rate")
+BLANK_LINES = 3
+
+
+@dataclass
+class IssueForm:
+    """The issue form as typed, so a refused form comes back with everything in it."""
+
+    issued_on: str = ""
+    due_on: str = ""
+    vat_mode: str = ""
+    vat_exempt_reason: str = ""
+    basis: str = ""
+    order_id: str = ""
+    lines: list[LineInput] = field(default_factory=list)
+
+
+def form_from_post(form: Any) -> IssueForm:
+    columns = {name: [str(v) for v in form.getall(f"line_{name}", [])] for name in LINE_FIELDS}
+    count = max((len(values) for values in columns.values()), default=0)
+    lines = [
+        LineInput(
+            **{name: values[i] if i < len(values) else "" for name, values in columns.items()}
+        )
+        for i in range(count)
+    ]
+    texts = ("issued_on", "due_on", "vat_mode", "vat_exempt_reason", "basis", "order_id")
+    return IssueForm(**{name: str(form.get(name, "")) for name in texts}, lines=lines)
+
+
+def _blank_line(rate: int) -> LineInput:
+    return LineInput(quantity="1", unit_code=DEFAULT_UNIT, price="", vat_rate=str(rate))
+
+
+async def _render(
+    request: web.Request,
+    form: IssueForm,
+    *,
+    errors: dict[str, str] | None = None,
+    message: str = "",
+    status: int = 200,
+) -> web.StreamResponse:
+    actor = current_user(request)
+    async with request.app[SESSIONMAKER]() as session:
+        client = await get_client(session, int(request.match_info["id"]), actor=actor)
+        company = await get_company(session)
+    try:
+        rate = general_vat_rate(parse_date(form.issued_on, "issued_on") or today())
+    except InvoiceInvalid:
+        rate = general_vat_rate(today())
+    while len(form.lines) < BLANK_LINES or not any(line.is_blank() for line in form.lines):
+        form.lines.append(_blank_line(rate))
+    context = {
+        "client": client,
+        "company": company,
+        "form": form,
+        "errors": errors or {},
+        "message": message,
+        "units": UNITS,
+        "rates": VAT_RATES,
+        "default_rate": rate,
+        "vat_modes": VAT_MODE_LABELS,
+    }
+    return aiohttp_jinja2.render_template("invoices/form.html", request, context, status=status)
+
+
+@requires(Permission.INVOICES_EDIT)
+async def new_page(request: web.Request) -> web.StreamResponse:
+    async with request.app[SESSIONMAKER]() as session:
+        company = await get_company(session)
+    form = IssueForm(
+        issued_on=today().isoformat(),
+        vat_mode=company.vat_mode if company else "included",
+        vat_exempt_reason=company.vat_exempt_reason if company else "",
+        order_id=request.query.get("order", ""),
+    )
+    return await _render(request, form)
+
+
+async def _issue(request: web.Request, form: IssueForm) -> int:
+    errors: dict[str, str] = {}
+    dates = {}
+    for name in ("issued_on", "due_on"):
+        try:
+            dates[name] = parse_date(getattr(form, name), name)
+        except InvoiceInvalid as exc:
+            errors.update(exc.fields)
+    order_id = optional_int(form.order_id)
+    if form.order_id.strip() and order_id is None:
+        errors["order_id"] = N_("An order is given by its number")
+    if errors:
+        raise InvoiceInvalid(N_("Please correct the marked fields"), fields=errors)
+    async with request.app[SESSIONMAKER].begin() as session:
+        invoice = await issue_invoice(
+            session,
+            client_id=int(request.match_info["id"]),
+            lines=form.lines,
+            by=current_user(request),
+            order_id=order_id,
+            vat_mode=form.vat_mode or None,
+            vat_exempt_reason=form.vat_exempt_reason,
+            issued_on=dates["issued_on"] or today(),
+            due_on=dates["due_on"],
+            basis=form.basis,
+            currency=request.app[SETTINGS].currency,
+        )
+    return invoice.id
+
+
+@requires(Permission.INVOICES_EDIT)
+async def issue(request: web.Request) -> web.StreamResponse:
+    form = form_from_post(await request.post())
+    try:
+        invoice_id = await _issue(request, form)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        return await _render(
+            request, form, errors=exc.fields, message=exc.message, status=exc.status
+        )
+    raise web.HTTPFound(f"/invoices/{invoice_id}")
