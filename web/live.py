@@ -1,7 +1,9 @@
-"""The live hub: PostgreSQL LISTEN in every web process, fanned out to operators' websockets.
+"""The live hub: PostgreSQL LISTEN in every web process, fanned out to users' websockets.
 
 Any process may commit a call event (the PBX listener does); every web process hears it and
 pushes it to the sockets of the users it concerns, so an operator connected to any process pops.
+Calls go to the sockets of an extension that show pops (the workspace); task reminders and due
+counts go to every socket (every open page) of the users they name.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from callcenter.users.models import User
 from web import i18n
 from web.auth import current_user, signed_in
 from web.keys import HOT_SESSIONMAKER, LIVE_HUB, SESSIONMAKER, SETTINGS
+from web.live_tasks import send_task_frames
 
 log = logging.getLogger(__name__)
 CALL_KINDS = ("ringing", "answered", "ended")
+TASK_KINDS = ("task_due", "task_count")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class Listener:
     extension: str
     language: str
     timezone: str
+    pops: bool = True  # this page shows screen-pops (the workspace)
 
 
 class LiveHub:
@@ -47,19 +52,26 @@ class LiveHub:
         self.app = app
         self.sockets: dict[web.WebSocketResponse, Listener] = {}
         self.by_extension: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
+        self.by_user: dict[int, set[web.WebSocketResponse]] = defaultdict(set)
         self.listening = False
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
 
-    def register(self, ws: web.WebSocketResponse, user: User) -> Listener:
-        listener = Listener(user.id, user.extension or "", user.language, user.timezone)
+    def register(self, ws: web.WebSocketResponse, user: User, *, pops: bool = True) -> Listener:
+        listener = Listener(user.id, user.extension or "", user.language, user.timezone, pops)
         self.sockets[ws] = listener
-        if listener.extension:
+        self.by_user[user.id].add(ws)
+        if listener.extension and pops:
             self.by_extension[listener.extension].add(ws)
         return listener
 
     def unregister(self, ws: web.WebSocketResponse) -> None:
         listener = self.sockets.pop(ws, None)
-        if listener and listener.extension:
+        if listener is None:
+            return
+        self.by_user[listener.user_id].discard(ws)
+        if not self.by_user[listener.user_id]:
+            del self.by_user[listener.user_id]
+        if listener.extension:
             self.by_extension[listener.extension].discard(ws)
 
     def on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
@@ -108,6 +120,9 @@ class LiveHub:
                 log.exception("live notification %s failed", message.get("kind"))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
+        if message.get("kind") in TASK_KINDS:
+            await send_task_frames(self, message)
+            return
         if message.get("kind") not in CALL_KINDS:
             return
         rendered: dict[tuple[str, str], str] = {}  # one render per language and time zone
@@ -186,10 +201,10 @@ async def live_socket(request: web.Request) -> web.WebSocketResponse:
     hub = request.app[LIVE_HUB]
     ws = web.WebSocketResponse(heartbeat=20.0, compress=False)
     await ws.prepare(request)
-    listener = hub.register(ws, user)
+    listener = hub.register(ws, user, pops=request.query.get("pops") != "0")
     try:
         await ws.send_json({"type": "hello", "extension": listener.extension})
-        if listener.extension:
+        if listener.extension and listener.pops:
             async with request.app[SESSIONMAKER]() as session:
                 ringing = await ringing_for_extension(session, listener.extension)
             for call in ringing:

@@ -9,7 +9,9 @@ from aiohttp import web
 from web import live
 from web.api import calls as api_calls
 from web.api import clients as api_clients
-from web.views import admin, auth, clients, health, workspace
+from web.api import feedback as api_feedback
+from web.api import tasks as api_tasks
+from web.views import admin, auth, clients, feedback, health, task_supervision, tasks, workspace
 
 
 def setup(app: web.Application, *, static_dir: Path) -> None:
@@ -53,5 +55,38 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/calls", api_calls.calls)
     r.add_get("/api/v1/calls/live", api_calls.live_calls)
     r.add_get("/calls/{linkedid}/recording", api_calls.recording)
+
+    r.add_get("/tasks", tasks.task_list)
+    r.add_get("/tasks/new", tasks.new_page)
+    r.add_post("/tasks/new", tasks.create)
+    r.add_get("/tasks/supervision", task_supervision.supervision)
+    r.add_get("/tasks/{id:\\d+}", tasks.detail)
+    r.add_get("/tasks/{id:\\d+}/edit", tasks.edit_page)
+    r.add_post("/tasks/{id:\\d+}/edit", tasks.update)
+    r.add_post("/tasks/{id:\\d+}/complete", tasks.complete)
+    r.add_post("/tasks/{id:\\d+}/cancel", tasks.cancel)
+    r.add_post("/tasks/{id:\\d+}/claim", tasks.claim)
+
+    r.add_get("/api/v1/tasks", api_tasks.list_all)
+    r.add_post("/api/v1/tasks", api_tasks.create)
+    r.add_get("/api/v1/tasks/supervision", task_supervision.supervision_json)
+    r.add_get("/api/v1/tasks/{id:\\d+}", api_tasks.get_one)
+    r.add_patch("/api/v1/tasks/{id:\\d+}", api_tasks.update)
+    r.add_put("/api/v1/tasks/{id:\\d+}", api_tasks.update)
+    r.add_post("/api/v1/tasks/{id:\\d+}/complete", api_tasks.complete)
+    r.add_post("/api/v1/tasks/{id:\\d+}/cancel", api_tasks.cancel)
+    r.add_post("/api/v1/tasks/{id:\\d+}/claim", api_tasks.claim)
+
+    r.add_get("/feedback", feedback.feedback_list)
+    r.add_get("/feedback/new", feedback.new_page)
+    r.add_post("/feedback/new", feedback.create)
+    r.add_get("/feedback/{id:\\d+}", feedback.detail)
+    r.add_post("/feedback/{id:\\d+}", feedback.update)
+
+    r.add_get("/api/v1/feedback", api_feedback.list_all)
+    r.add_post("/api/v1/feedback", api_feedback.create)
+    r.add_get("/api/v1/feedback/{id:\\d+}", api_feedback.get_one)
+    r.add_patch("/api/v1/feedback/{id:\\d+}", api_feedback.update)
+    r.add_put("/api/v1/feedback/{id:\\d+}", api_feedback.update)
 
     r.add_static("/static/", static_dir, name="static")

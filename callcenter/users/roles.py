@@ -20,11 +20,31 @@ class Permission(StrEnum):
     LISTS_MANAGE = "lists.manage"  # acquisition channels, segments
     USERS_MANAGE = "users.manage"
     AUDIT_VIEW = "audit.view"
+    TASKS_VIEW = "tasks.view"
+    TASKS_EDIT = "tasks.edit"
+    TASKS_SUPERVISE = "tasks.supervise"  # on-time and overdue counts per person
+    FEEDBACK_VIEW = "feedback.view"
+    FEEDBACK_EDIT = "feedback.edit"
 
 
-_OPERATOR = {Permission.CLIENTS_VIEW, Permission.CLIENTS_EDIT, Permission.CALLS_VIEW}
+_OPERATOR = {
+    Permission.CLIENTS_VIEW,
+    Permission.CLIENTS_EDIT,
+    Permission.CALLS_VIEW,
+    Permission.TASKS_VIEW,
+    Permission.TASKS_EDIT,
+    Permission.FEEDBACK_VIEW,
+    Permission.FEEDBACK_EDIT,
+}
 _MANAGER = _OPERATOR | {Permission.CLIENTS_MERGE}
-_SUPERVISOR = {Permission.CLIENTS_VIEW, Permission.CALLS_VIEW, Permission.AUDIT_VIEW}
+_SUPERVISOR = {
+    Permission.CLIENTS_VIEW,
+    Permission.CALLS_VIEW,
+    Permission.AUDIT_VIEW,
+    Permission.TASKS_VIEW,
+    Permission.TASKS_SUPERVISE,
+    Permission.FEEDBACK_VIEW,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(_OPERATOR),

@@ -18,6 +18,7 @@ from callcenter.clients.merge import merge_clients
 from callcenter.clients.models import Client
 from callcenter.clients.search import ClientQuery, search_clients
 from callcenter.clients.service import create_client, get_client, to_input, update_client
+from callcenter.feedback.service import FeedbackQuery, list_feedback, open_complaints
 from callcenter.tasks.service import open_tasks
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
@@ -101,6 +102,13 @@ async def card(request: web.Request) -> dict[str, Any]:
             )
         agents = await logins_by_user_id(session, calls)
         tasks = await open_tasks(session, client_ids=[client.id])
+        feedback, complaints = [], await open_complaints(session, [client.id])
+        if actor.can(Permission.FEEDBACK_VIEW):
+            feedback = (
+                await list_feedback(
+                    session, FeedbackQuery(client_id=client.id, per_page=20), actor=actor
+                )
+            ).items
     return {
         "client": client,
         "members": members,
@@ -109,6 +117,8 @@ async def card(request: web.Request) -> dict[str, Any]:
         "calls": calls,
         "agents": agents,
         "tasks": tasks,
+        "feedback": feedback,
+        "open_complaints": complaints.get(client.id, 0),
     }
 
 
