@@ -51,7 +51,7 @@ class Settings:
     cookie_secure: bool = False
     log_level: str = "INFO"
     reminder_check_seconds: float = 5.0  # how often due reminders are looked for; 0: never here
-    remind_before_minutes: int = 0  # remind this long before a task's due time
+    remind_before_minutes: float = 0.0  # remind this long before a task's due time
 
     @property
     def pbx_configured(self) -> bool:
@@ -92,7 +92,7 @@ class Settings:
             cookie_secure=reader.boolean("COOKIE_SECURE", False),
             log_level=reader.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
             reminder_check_seconds=reader.number("REMINDER_CHECK_SECONDS", 5.0),
-            remind_before_minutes=int(reader.number("REMIND_BEFORE_MINUTES", 0)),
+            remind_before_minutes=reader.number("REMIND_BEFORE_MINUTES", 0.0),
         )
         if settings.pbx == "ami" and not settings.ami_host:
             raise SettingsError(f"{PREFIX}PBX=ami needs {PREFIX}AMI_HOST (the Asterisk to reach)")
