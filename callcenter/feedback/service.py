@@ -149,13 +149,20 @@ async def owners(session: AsyncSession) -> list[User]:
     return list(rows)
 
 
-async def _check_links(session: AsyncSession, clean: CleanFeedback, actor: User) -> Client:
+async def _check_links(
+    session: AsyncSession, clean: CleanFeedback, actor: User, *, kept_client: int | None = None
+) -> Client:
+    """The client, call and owner must exist; a newly linked client must be one the actor
+    sees (feedback they own keeps its client even if they cannot open that card)."""
     errors: dict[str, str] = {}
     client = None
     try:
-        client = await get_client(session, clean.client_id, actor=actor)
-        if client.merged_into_id:
-            errors["client_id"] = N_("This client was merged into another one")
+        if clean.client_id == kept_client:
+            client = await session.get(Client, clean.client_id)
+        else:
+            client = await get_client(session, clean.client_id, actor=actor)
+            if client.merged_into_id:
+                errors["client_id"] = N_("This client was merged into another one")
     except NotFound:
         errors["client_id"] = N_("No such client")
     if clean.call_id is not None and await session.get(CallRow, clean.call_id) is None:
@@ -213,7 +220,7 @@ async def update_feedback(
         raise Forbidden(N_("Your role does not allow handling feedback"))
     item = await get_feedback(session, feedback_id, actor=actor)
     clean = validate_feedback(data)
-    await _check_links(session, clean, actor)
+    await _check_links(session, clean, actor, kept_client=item.client_id)
     before = _snapshot(item)
     _apply(item, clean)
     await session.flush()

@@ -45,8 +45,11 @@ async def assignable_users(session: AsyncSession) -> list[User]:
     return list(rows)
 
 
-async def _check_links(session: AsyncSession, clean: TaskInput, actor: User) -> None:
-    """The assignee, client and call must exist (and the client be one the actor sees)."""
+async def _check_links(
+    session: AsyncSession, clean: TaskInput, actor: User, *, kept_client: int | None = None
+) -> None:
+    """The assignee, client and call must exist, and a newly linked client be one the actor
+    sees (a task keeps its client even when someone who cannot open that card handles it)."""
     errors: dict[str, str] = {}
     if clean.assignee_id is not None:
         assignee = await session.get(User, clean.assignee_id)
@@ -59,7 +62,7 @@ async def _check_links(session: AsyncSession, clean: TaskInput, actor: User) -> 
         else:
             clean.client_id = clean.client_id or call.client_id
             clean.phone = clean.phone or customer_number_of_row(call)
-    if clean.client_id is not None:
+    if clean.client_id is not None and clean.client_id != kept_client:
         try:
             await get_client(session, clean.client_id, actor=actor)
         except NotFound:
@@ -130,7 +133,7 @@ async def update_task(
     """Edit or reassign an open task; a new time or a new assignee reminds again."""
     task = await _open_task(session, task_id, actor)
     clean = validate_task(data, region=region)
-    await _check_links(session, clean, actor)
+    await _check_links(session, clean, actor, kept_client=task.client_id)
     before = _snapshot(task)
     old_assignee = task.assignee_id
     rescheduled = clean.due_at != task.due_at or clean.assignee_id != task.assignee_id

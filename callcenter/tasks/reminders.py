@@ -24,7 +24,7 @@ from callcenter.tasks.service import due_counts
 
 log = logging.getLogger(__name__)
 BATCH = 200  # reminders per transaction; a backlog is worked off batch by batch
-RECIPIENTS_PER_NOTE = 200  # a big queue's pool is told in several notifications (8 kB each)
+RECIPIENTS_PER_NOTE = 100  # a big queue's pool is told in several notifications (< 8 kB each)
 
 CLAIM = text(
     """

@@ -217,3 +217,21 @@ async def test_supervision_counts_done_on_time_late_and_open_per_person(
     with pytest.raises(Forbidden):
         await task_counts(db_session, since=ago(days=1), until=ahead(days=1),
                           actor=await _user(db_session, operator))  # fmt: skip
+
+
+async def test_a_manager_handles_a_task_given_to_them_for_someone_elses_client(
+    db_session: Any, make_user: Any
+) -> None:
+    manager = await _user(db_session, await make_user("manager"))
+    foreign = await add_client(db_session, "Клиент коллеги")
+    task = await add_task(db_session, assignee_id=manager.id, client_id=foreign.id)
+    data = TaskInput(
+        kind="call", title="Перенести", due_at=ahead(days=1), assignee_id=manager.id,
+        client_id=foreign.id,
+    )  # fmt: skip
+    moved = await update_task(db_session, task_id=task.id, data=data, actor=manager, region="RU")
+    assert moved.title == "Перенести" and moved.client_id == foreign.id
+    with pytest.raises(Forbidden):  # but linking another foreign client is refused
+        other = await add_client(db_session, "Ещё один чужой")
+        data.client_id = other.id
+        await update_task(db_session, task_id=task.id, data=data, actor=manager, region="RU")
