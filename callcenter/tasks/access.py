@@ -68,8 +68,10 @@ async def queue_operators(session: AsyncSession, queues: Iterable[str]) -> dict[
 
 
 async def known_queues(session: AsyncSession, user: User) -> list[str]:
-    """Queues to offer for a task's pool: those of existing tasks and the user's own."""
-    rows = await session.scalars(select(Task.queue).where(Task.queue != "").distinct())
+    """Queues to offer for a task's pool: those of open tasks and the user's own."""
+    rows = await session.scalars(
+        select(Task.queue).where(Task.queue != "", Task.status == "open").distinct()
+    )
     return sorted(set(rows) | set(await queues_of(session, user)))
 
 

@@ -81,7 +81,7 @@ async def test_the_screen_pop_shows_the_open_complaint(db_session: Any, app: Any
     assert pop.complaints == {buyer.id: 1}
     i18n.LANGUAGE.set("en")
     html = aiohttp_jinja2.get_env(app).get_template("workspace/_pop.html").render(pop=pop)
-    assert "1 open complaint" in html
+    assert "1 open complaint" in html and f"/feedback/new?client={buyer.id}" in html
 
 
 async def test_a_manager_sees_only_feedback_of_their_clients(
