@@ -109,4 +109,32 @@ TERMS = (
     N_("service_level_seconds"),
     N_("wrapup_seconds"),
     N_("allowed_users"),
+    # navigation: web.templating._nav
+    N_("Tasks"),
+    N_("Feedback"),
+    # task kinds and statuses: callcenter.tasks.models
+    N_("call"),
+    N_("shipment"),
+    N_("open"),
+    N_("done"),
+    N_("cancelled"),
+    # audited task fields and actions: callcenter.tasks.changes
+    N_("title"),
+    N_("due_at"),
+    N_("assignee_id"),
+    N_("queue"),
+    N_("client_id"),
+    N_("call_id"),
+    N_("status"),
+    N_("note"),
+    N_("completed"),
+    N_("claimed"),
+    # feedback kinds, statuses and audited fields: callcenter.feedback
+    N_("review"),
+    N_("suggestion"),
+    N_("new"),
+    N_("in_progress"),
+    N_("text"),
+    N_("resolution"),
+    N_("score"),
 )

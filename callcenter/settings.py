@@ -61,6 +61,8 @@ class Settings:
     smtp_starttls: bool = True
     smtp_max_attempts: int = 6
     smtp_retry_seconds: int = 60  # first retry; each next one waits twice as long
+    reminder_check_seconds: float = 5.0  # how often due reminders are looked for; 0: never here
+    remind_before_minutes: float = 0.0  # remind this long before a task's due time
 
     @property
     def pbx_configured(self) -> bool:
@@ -110,6 +112,8 @@ class Settings:
             smtp_starttls=reader.boolean("SMTP_STARTTLS", True),
             smtp_max_attempts=reader.positive_int("SMTP_MAX_ATTEMPTS", 6),
             smtp_retry_seconds=reader.positive_int("SMTP_RETRY_SECONDS", 60),
+            reminder_check_seconds=reader.number("REMINDER_CHECK_SECONDS", 5.0),
+            remind_before_minutes=reader.number("REMIND_BEFORE_MINUTES", 0.0),
         )
         if settings.smtp_host and "@" not in settings.smtp_from:
             raise SettingsError(

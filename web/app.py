@@ -22,6 +22,7 @@ from web.keys import ENGINE, HOT_SESSIONMAKER, SESSIONMAKER, SETTINGS
 from web.live import live_hub_ctx
 from web.mail import mail_sender_ctx
 from web.pbx import pbx_ctx
+from web.scheduler import scheduler_ctx
 from web.templating import context_processor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,5 +76,6 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(live_hub_ctx)
     app.cleanup_ctx.append(pbx_ctx)
     app.cleanup_ctx.append(mail_sender_ctx)
+    app.cleanup_ctx.append(scheduler_ctx)
     routes.setup(app, static_dir=ROOT / "web" / "static")
     return app

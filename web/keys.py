@@ -12,6 +12,7 @@ from callcenter.settings import Settings
 if TYPE_CHECKING:
     from web.live import LiveHub
     from web.pbx import PbxGateway
+    from web.scheduler import Scheduler
 
 
 USER = web.RequestKey("user", object)  # the signed-in User, or None
@@ -23,3 +24,4 @@ SESSIONMAKER = web.AppKey("sessionmaker", async_sessionmaker)
 HOT_SESSIONMAKER = web.AppKey("hot_sessionmaker", async_sessionmaker)  # listener and hub
 LIVE_HUB: web.AppKey[LiveHub] = web.AppKey("live_hub")
 PBX: web.AppKey[PbxGateway] = web.AppKey("pbx")
+SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler")

@@ -1,7 +1,9 @@
-"""The live hub: PostgreSQL LISTEN in every web process, fanned out to operators' websockets.
+"""The live hub: PostgreSQL LISTEN in every web process, fanned out to users' websockets.
 
 Any process may commit a call event (the PBX listener does); every web process hears it and
 pushes it to the sockets of the users it concerns, so an operator connected to any process pops.
+Calls go to the sockets of an extension that show pops (the workspace); task reminders and due
+counts go to every socket (every open page) of the users they name.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, signed_in
 from web.keys import HOT_SESSIONMAKER, LIVE_HUB, SESSIONMAKER, SETTINGS
+from web.live_tasks import send_task_frames
 
 log = logging.getLogger(__name__)
 CALL_KINDS = ("ringing", "answered", "ended")
 FLOOR_KINDS = ("queue", "agent")
+TASK_KINDS = ("task_due", "task_count")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class Listener:
     language: str
     timezone: str
     watches_floor: bool = False
+    pops: bool = True  # this page shows screen-pops (the workspace)
 
 
 class LiveHub:
@@ -55,18 +60,19 @@ class LiveHub:
         self.listening = False
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
 
-    def register(self, ws: web.WebSocketResponse, user: User) -> Listener:
+    def register(self, ws: web.WebSocketResponse, user: User, *, pops: bool = True) -> Listener:
         listener = Listener(
             user.id,
             user.extension or "",
             user.language,
             user.timezone,
             watches_floor=user.can(Permission.FLOOR_VIEW),
+            pops=pops,
         )
         self.sockets[ws] = listener
-        if listener.extension:
+        self.by_user[user.id].add(ws)
+        if listener.extension and pops:
             self.by_extension[listener.extension].add(ws)
-        self.by_user[listener.user_id].add(ws)
         if listener.watches_floor:
             self.floor_watchers.add(ws)
         return listener
@@ -77,6 +83,8 @@ class LiveHub:
         if listener is None:
             return
         self.by_user[listener.user_id].discard(ws)
+        if not self.by_user[listener.user_id]:
+            del self.by_user[listener.user_id]
         if listener.extension:
             self.by_extension[listener.extension].discard(ws)
 
@@ -129,6 +137,9 @@ class LiveHub:
         kind = message.get("kind")
         if kind in FLOOR_KINDS:
             await self.dispatch_floor(message)
+            return
+        if kind in TASK_KINDS:
+            await send_task_frames(self, message)
             return
         if kind == "command":
             frame = {**message, "type": "command"}
@@ -234,10 +245,10 @@ async def live_socket(request: web.Request) -> web.WebSocketResponse:
     hub = request.app[LIVE_HUB]
     ws = web.WebSocketResponse(heartbeat=20.0, compress=False)
     await ws.prepare(request)
-    listener = hub.register(ws, user)
+    listener = hub.register(ws, user, pops=request.query.get("pops") != "0")
     try:
         await ws.send_json({"type": "hello", "extension": listener.extension})
-        if listener.extension:
+        if listener.extension and listener.pops:
             async with request.app[SESSIONMAKER]() as session:
                 ringing = await ringing_for_extension(session, listener.extension)
             for call in ringing:

@@ -10,9 +10,11 @@ from web import live
 from web.api import calls as api_calls
 from web.api import clients as api_clients
 from web.api import dnc as api_dnc
+from web.api import feedback as api_feedback
 from web.api import floor as api_floor
 from web.api import invoices as api_invoices
 from web.api import orders as api_orders
+from web.api import tasks as api_tasks
 from web.views import (
     admin,
     auth,
@@ -20,6 +22,7 @@ from web.views import (
     clients,
     company,
     dnc,
+    feedback,
     floor,
     floor_admin,
     health,
@@ -28,6 +31,8 @@ from web.views import (
     order_form,
     orders,
     outbox,
+    task_supervision,
+    tasks,
     workspace,
 )
 
@@ -146,5 +151,38 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/invoices/{id:\\d+}.pdf", api_invoices.invoice_pdf_api)
     r.add_post("/api/v1/invoices/{id:\\d+}/payments", api_invoices.add_payment_api)
     r.add_post("/api/v1/invoices/{id:\\d+}/cancel", api_invoices.cancel_invoice_api)
+
+    r.add_get("/tasks", tasks.task_list)
+    r.add_get("/tasks/new", tasks.new_page)
+    r.add_post("/tasks/new", tasks.create)
+    r.add_get("/tasks/supervision", task_supervision.supervision)
+    r.add_get("/tasks/{id:\\d+}", tasks.detail)
+    r.add_get("/tasks/{id:\\d+}/edit", tasks.edit_page)
+    r.add_post("/tasks/{id:\\d+}/edit", tasks.update)
+    r.add_post("/tasks/{id:\\d+}/complete", tasks.complete)
+    r.add_post("/tasks/{id:\\d+}/cancel", tasks.cancel)
+    r.add_post("/tasks/{id:\\d+}/claim", tasks.claim)
+
+    r.add_get("/api/v1/tasks", api_tasks.list_all)
+    r.add_post("/api/v1/tasks", api_tasks.create)
+    r.add_get("/api/v1/tasks/supervision", task_supervision.supervision_json)
+    r.add_get("/api/v1/tasks/{id:\\d+}", api_tasks.get_one)
+    r.add_patch("/api/v1/tasks/{id:\\d+}", api_tasks.update)
+    r.add_put("/api/v1/tasks/{id:\\d+}", api_tasks.update)
+    r.add_post("/api/v1/tasks/{id:\\d+}/complete", api_tasks.complete)
+    r.add_post("/api/v1/tasks/{id:\\d+}/cancel", api_tasks.cancel)
+    r.add_post("/api/v1/tasks/{id:\\d+}/claim", api_tasks.claim)
+
+    r.add_get("/feedback", feedback.feedback_list)
+    r.add_get("/feedback/new", feedback.new_page)
+    r.add_post("/feedback/new", feedback.create)
+    r.add_get("/feedback/{id:\\d+}", feedback.detail)
+    r.add_post("/feedback/{id:\\d+}", feedback.update)
+
+    r.add_get("/api/v1/feedback", api_feedback.list_all)
+    r.add_post("/api/v1/feedback", api_feedback.create)
+    r.add_get("/api/v1/feedback/{id:\\d+}", api_feedback.get_one)
+    r.add_patch("/api/v1/feedback/{id:\\d+}", api_feedback.update)
+    r.add_put("/api/v1/feedback/{id:\\d+}", api_feedback.update)
 
     r.add_static("/static/", static_dir, name="static")

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from callcenter.db import utcnow
+from callcenter.tasks.service import due_counts
 from callcenter.users.roles import Permission
 from web import i18n
 from web.csrf import csrf_token
-from web.keys import SETTINGS, USER
+from web.keys import SESSIONMAKER, SETTINGS, USER
 
 
 def _nav(user: Any) -> list[tuple[str, str]]:
@@ -25,6 +27,10 @@ def _nav(user: Any) -> list[tuple[str, str]]:
         items.append(("/orders", "Orders"))
     if user.can(Permission.INVOICES_VIEW):
         items.append(("/invoices", "Invoices"))
+    if user.can(Permission.TASKS_VIEW):
+        items.append(("/tasks", "Tasks"))
+    if user.can(Permission.FEEDBACK_VIEW):
+        items.append(("/feedback", "Feedback"))
     if user.can(Permission.LISTS_MANAGE):
         items.append(("/admin/lists", "Lists"))
     if user.can(Permission.USERS_MANAGE):
@@ -44,6 +50,17 @@ def _nav(user: Any) -> list[tuple[str, str]]:
     return items
 
 
+async def _due_count(request: web.Request, user: Any) -> int:
+    """The nav badge: the user's open tasks due now. A page never fails for want of it."""
+    if user is None or not user.can(Permission.TASKS_VIEW):
+        return 0
+    try:
+        async with request.app[SESSIONMAKER]() as session:
+            return (await due_counts(session, [user.id])).get(user.id, 0)
+    except (OSError, SQLAlchemyError):
+        return 0
+
+
 async def context_processor(request: web.Request) -> dict[str, Any]:
     user = request.get(USER)
     return {
@@ -52,6 +69,7 @@ async def context_processor(request: web.Request) -> dict[str, Any]:
         "csrf_token": await csrf_token(request),
         "language": i18n.LANGUAGE.get(),
         "nav": _nav(user),
+        "due_count": await _due_count(request, user),
         "Permission": Permission,
         "currency": request.app[SETTINGS].currency,
         "now": utcnow(),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from callcenter.calls.models import CallLegRow, CallRow
 from callcenter.clients.models import Client, ClientPhone
+from callcenter.feedback.service import open_complaints
 from callcenter.tasks.models import Task
 from callcenter.tasks.service import open_tasks
 
@@ -23,6 +24,7 @@ class ScreenPop:
     clients: list[Client] = field(default_factory=list)  # several: the operator chooses
     last_calls: list[CallRow] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
+    complaints: dict[int, int] = field(default_factory=dict)  # client id: open complaints
 
     @property
     def unknown(self) -> bool:
@@ -61,6 +63,7 @@ async def build_pop(
             )
         )
         pop.tasks = await open_tasks(session, client_ids=[c.id for c in pop.clients], limit=5)
+        pop.complaints = await open_complaints(session, [c.id for c in pop.clients])
     return pop
 
 

@@ -35,6 +35,11 @@ class Permission(StrEnum):
     INVOICES_VIEW = "invoices.view"
     INVOICES_EDIT = "invoices.edit"  # issue, record payments, cancel
     COMPANY_MANAGE = "company.manage"  # the seller's own requisites
+    TASKS_VIEW = "tasks.view"
+    TASKS_EDIT = "tasks.edit"
+    TASKS_SUPERVISE = "tasks.supervise"  # on-time and overdue counts per person
+    FEEDBACK_VIEW = "feedback.view"
+    FEEDBACK_EDIT = "feedback.edit"
 
 
 _OPERATOR = {
@@ -44,6 +49,10 @@ _OPERATOR = {
     Permission.CALLS_DIAL,
     Permission.QUEUES_WORK,
     Permission.ORDERS_VIEW,
+    Permission.TASKS_VIEW,
+    Permission.TASKS_EDIT,
+    Permission.FEEDBACK_VIEW,
+    Permission.FEEDBACK_EDIT,
 }
 _MANAGER = _OPERATOR | {
     Permission.CLIENTS_MERGE,
@@ -65,6 +74,9 @@ _SUPERVISOR = {
     Permission.DNC_VIEW,
     Permission.ORDERS_VIEW,
     Permission.INVOICES_VIEW,
+    Permission.TASKS_VIEW,
+    Permission.TASKS_SUPERVISE,
+    Permission.FEEDBACK_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -13,7 +13,7 @@
     if (!box) {
       box = document.createElement("div");
       box.id = "dial-toast";
-      box.className = "toast";
+      box.className = "dial-toast";
       box.setAttribute("role", "status");
       document.body.append(box);
     }

@@ -1,16 +1,36 @@
-// The operator's live socket: screen-pops, call state, and a visible link state.
+// The user's live socket, on every page: task reminders as toasts, the due tasks badge, and on
+// the workspace the screen-pops, call state and a visible link state.
 // Reconnects by itself with back-off; on (re)connect the server sends the calls ringing now.
 "use strict";
 (() => {
   const state = document.getElementById("link-state");
   const pops = document.getElementById("pops");
   const empty = document.getElementById("no-calls");
-  if (!state || !pops) return;
+  const toasts = document.getElementById("toasts");
+  const badge = document.getElementById("due-badge");
+  if (!pops && !toasts) return;
   let delay = 500;
 
   function setState(name) {
+    if (!state) return;
     state.dataset.state = name;
     state.textContent = state.dataset["label" + name[0].toUpperCase() + name.slice(1)] || name;
+  }
+
+  function setBadge(count) {
+    if (!badge || typeof count !== "number") return;
+    badge.textContent = String(count);
+    badge.hidden = count === 0;
+  }
+
+  function showToast(frame) {
+    if (!toasts) return;
+    const holder = document.createElement("div");
+    holder.innerHTML = frame.html;  // rendered and escaped by the server's templates
+    const toast = holder.firstElementChild;
+    const old = toasts.querySelector(`.toast[data-task-id="${CSS.escape(String(frame.task_id))}"]`);
+    if (old) old.remove();
+    toasts.prepend(toast);
   }
 
   function popFor(linkedid) {
@@ -18,11 +38,10 @@
   }
 
   function refreshEmpty() {
-    if (empty) empty.hidden = pops.children.length > 0;
+    if (empty && pops) empty.hidden = pops.children.length > 0;
   }
 
-  function onFrame(frame) {
-    document.dispatchEvent(new CustomEvent("live-frame", { detail: frame }));
+  function onCallFrame(frame) {
     if (frame.type === "ringing") {
       const old = popFor(frame.linkedid);
       const holder = document.createElement("div");
@@ -43,22 +62,41 @@
     refreshEmpty();
   }
 
+  function onFrame(frame) {
+    document.dispatchEvent(new CustomEvent("live-frame", { detail: frame }));
+    if (frame.type === "task_due") {
+      showToast(frame);
+      setBadge(frame.due_count);
+    } else if (frame.type === "task_count") {
+      setBadge(frame.due_count);
+    } else if (pops) {
+      onCallFrame(frame);
+    }
+  }
+
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${scheme}://${location.host}/ws/live`);
+    const ws = new WebSocket(`${scheme}://${location.host}/ws/live${pops ? "" : "?pops=0"}`);
     setState("connecting");
-    ws.onopen = () => { delay = 500; setState("online"); };
+    ws.onopen = () => { delay = 500; setState("online"); document.body.dataset.live = "online"; };
     ws.onmessage = (event) => {
       try { onFrame(JSON.parse(event.data)); } catch (error) { console.error(error); }
     };
     ws.onclose = () => {
       setState("offline");
+      document.body.dataset.live = "offline";
       setTimeout(connect, delay + Math.random() * delay / 2);
       delay = Math.min(delay * 2, 10000);
     };
   }
+  if (toasts) {
+    toasts.addEventListener("click", (event) => {
+      const close = event.target.closest(".toast-close");
+      if (close) close.closest(".toast").remove();
+    });
+  }
   // the wrap-up form is sent by script, so typing it never leaves the page (and its pops)
-  pops.addEventListener("submit", async (event) => {
+  if (pops) pops.addEventListener("submit", async (event) => {
     const form = event.target.closest("form.wrapup");
     if (!form) return;
     event.preventDefault();

@@ -18,6 +18,7 @@ from callcenter.clients.merge import merge_clients
 from callcenter.clients.models import Client
 from callcenter.clients.search import ClientQuery, search_clients
 from callcenter.clients.service import create_client, get_client, to_input, update_client
+from callcenter.feedback.service import FeedbackQuery, list_feedback, open_complaints
 from callcenter.invoices.lists import InvoiceQuery, list_invoices
 from callcenter.orders.hints import bought_together, client_orders
 from callcenter.orders.search import OrderQuery, search_orders
@@ -110,6 +111,13 @@ async def card(request: web.Request) -> dict[str, Any]:
         if actor.can(Permission.INVOICES_VIEW):
             query = InvoiceQuery(client_id=client.id, per_page=20)
             invoices = (await list_invoices(session, query, actor=actor)).items
+        feedback, complaints = [], await open_complaints(session, [client.id])
+        if actor.can(Permission.FEEDBACK_VIEW):
+            feedback = (
+                await list_feedback(
+                    session, FeedbackQuery(client_id=client.id, per_page=20), actor=actor
+                )
+            ).items
     return {
         **orders,
         "invoices": invoices,
@@ -120,6 +128,8 @@ async def card(request: web.Request) -> dict[str, Any]:
         "calls": calls,
         "agents": agents,
         "tasks": tasks,
+        "feedback": feedback,
+        "open_complaints": complaints.get(client.id, 0),
     }
 
 

@@ -1,0 +1,1 @@
+"""Customer feedback: complaints, reviews and suggestions, with their handling and scores."""

@@ -1,0 +1,115 @@
+"""Reminders of due tasks, fired exactly once across restarts and processes.
+
+One job run claims the due tasks nobody was reminded of, marks them and sends their live
+notifications in ONE transaction: ``UPDATE ... SET reminded_at = now() ... FOR UPDATE SKIP
+LOCKED ... RETURNING``, then ``pg_notify``. PostgreSQL delivers a NOTIFY only at commit, so a
+crash before the commit leaves the tasks unmarked (the next run reminds of them) and nothing was
+heard; after the commit they are marked and never fire again. Another process running the job
+at the same moment skips the rows this one holds, so no reminder goes out twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.live import notify_many
+from callcenter.tasks.access import queue_operators
+from callcenter.tasks.service import due_counts
+
+log = logging.getLogger(__name__)
+BATCH = 200  # reminders per transaction; a backlog is worked off batch by batch
+RECIPIENTS_PER_NOTE = 100  # a big queue's pool is told in several notifications (< 8 kB each)
+
+CLAIM = text(
+    """
+    WITH due AS (
+        SELECT id FROM tasks
+        WHERE status = 'open' AND reminded_at IS NULL AND due_at <= now() + :ahead
+        ORDER BY due_at
+        LIMIT :batch
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE tasks SET reminded_at = now()
+    FROM due WHERE tasks.id = due.id
+    RETURNING tasks.id, tasks.kind, tasks.title, tasks.due_at, tasks.assignee_id, tasks.queue,
+              (SELECT name FROM clients WHERE clients.id = tasks.client_id) AS client_name
+    """
+)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    task_id: int
+    kind: str
+    title: str
+    due_at: datetime
+    client_name: str
+    user_ids: tuple[int, ...]  # the assignee, or the operators of the task's queue
+
+
+async def claim_reminders(
+    session: AsyncSession, *, ahead: timedelta = timedelta(0), batch: int = BATCH
+) -> list[Reminder]:
+    """Mark the due tasks as reminded and queue their notifications, in the caller's
+    transaction (which must commit for either to take effect)."""
+    rows = (await session.execute(CLAIM, {"ahead": ahead, "batch": batch})).all()
+    if not rows:
+        return []
+    pools = await queue_operators(session, [r.queue for r in rows if r.assignee_id is None])
+    reminders = [
+        Reminder(
+            task_id=r.id,
+            kind=r.kind,
+            title=r.title,
+            due_at=r.due_at,
+            client_name=r.client_name or "",
+            user_ids=(r.assignee_id,)
+            if r.assignee_id is not None
+            else tuple(sorted(pools.get(r.queue, ()))),
+        )
+        for r in sorted(rows, key=lambda r: (r.due_at, r.id))
+    ]
+    counts = await due_counts(session, {u for r in reminders for u in r.user_ids})
+    await notify_many(session, [note for r in reminders for note in _notes(r, counts)])
+    return reminders
+
+
+def _notes(reminder: Reminder, counts: dict[int, int]) -> list[tuple[str, dict[str, Any]]]:
+    """The reminder's live notifications: what the toast shows, and whom it goes to."""
+    notes: list[tuple[str, dict[str, Any]]] = []
+    ids = reminder.user_ids
+    for start in range(0, len(ids), RECIPIENTS_PER_NOTE):
+        chunk = ids[start : start + RECIPIENTS_PER_NOTE]
+        fields = {
+            "task_id": reminder.task_id,
+            "task_kind": reminder.kind,
+            "title": reminder.title,
+            "due_at": reminder.due_at.isoformat(),
+            "client_name": reminder.client_name,
+            "user_ids": list(chunk),
+            "due_counts": {str(u): counts.get(u, 0) for u in chunk},
+        }
+        notes.append(("task_due", fields))
+    return notes
+
+
+async def fire_due_reminders(
+    sessionmaker: async_sessionmaker[AsyncSession], *, ahead: timedelta = timedelta(0)
+) -> list[Reminder]:
+    """The scheduled job: remind of every due task once, a batch per transaction."""
+    fired: list[Reminder] = []
+    while True:
+        async with sessionmaker.begin() as session:
+            batch = await claim_reminders(session, ahead=ahead)
+        fired += batch
+        if len(batch) < BATCH:
+            break
+    if fired:
+        log.info("reminded of %d due tasks", len(fired))
+    return fired

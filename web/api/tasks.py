@@ -1,0 +1,205 @@
+"""JSON API for tasks: ``/api/v1/tasks`` (list with filters, get, create, update, close, claim)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from callcenter.errors import BadRequest
+from callcenter.i18n import N_
+from callcenter.tasks.changes import claim_task, close_task, create_task, update_task
+from callcenter.tasks.input import TaskInput
+from callcenter.tasks.models import Task
+from callcenter.tasks.service import TaskQuery, get_task, list_tasks
+from callcenter.users.roles import Permission
+from web.auth import current_user, requires
+from web.forms import optional_int
+from web.keys import SESSIONMAKER, SETTINGS
+
+TEXT_FIELDS = ("kind", "title", "notes", "queue", "phone")
+REF_FIELDS = ("assignee_id", "client_id", "call_id")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def when(text: Any, name: str) -> datetime | None:
+    """An ISO 8601 time; one without an offset is read as UTC."""
+    if text in (None, ""):
+        return None
+    try:
+        value = datetime.fromisoformat(str(text))
+    except ValueError:
+        message = N_("Times are ISO 8601, e.g. 2025-03-01T15:30:00+03:00")
+        raise BadRequest(message, fields={name: message}) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def task_json(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "kind": task.kind,
+        "title": task.title,
+        "notes": task.notes,
+        "status": task.status,
+        "due_at": _iso(task.due_at),
+        "overdue": task.is_open and task.due_at < datetime.now(UTC),
+        "assignee": {"id": task.assignee.id, "login": task.assignee.login}
+        if task.assignee
+        else None,
+        "queue": task.queue or None,
+        "client": {"id": task.client.id, "name": task.client.name} if task.client else None,
+        "call_id": task.call_id,
+        "phone": task.phone or None,
+        "repeats": task.repeats,
+        "created_by_id": task.created_by_id,
+        "created_at": _iso(task.created_at),
+        "updated_at": _iso(task.updated_at),
+        "reminded_at": _iso(task.reminded_at),
+        "done_at": _iso(task.done_at),
+        "cancelled_at": _iso(task.cancelled_at),
+    }
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json() if request.can_read_body else {}
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BadRequest(N_("The body must be a JSON object")) from None
+    if not isinstance(body, dict):
+        raise BadRequest(N_("The body must be a JSON object"))
+    return body
+
+
+def ref(value: Any) -> int | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not str(value).isdigit():
+        raise BadRequest(N_("References are given by numeric id"))
+    return int(value)
+
+
+def task_input(body: dict[str, Any], base: TaskInput | None = None) -> TaskInput:
+    """A JSON task into an input; absent keys keep ``base``'s values (PATCH)."""
+    data = base or TaskInput()
+    for name in TEXT_FIELDS:
+        if name in body:
+            setattr(data, name, "" if body[name] is None else str(body[name]))
+    for name in REF_FIELDS:
+        short = name.removesuffix("_id")
+        if name in body or short in body:
+            setattr(data, name, ref(body.get(name, body.get(short))))
+    if "due_at" in body:
+        data.due_at = when(body["due_at"], "due_at")
+    return data
+
+
+def _query(request: web.Request) -> TaskQuery:
+    q = request.query
+    return TaskQuery(
+        assignee=q.get("assignee", ""),
+        kind=q.get("kind", ""),
+        status=q.get("status", ""),
+        overdue=q.get("overdue", "") in ("1", "on", "true", "yes"),
+        due_from=when(q.get("due_from"), "due_from"),
+        due_until=when(q.get("due_until"), "due_until"),
+        client_id=optional_int(q.get("client_id")),
+        page=optional_int(q.get("page")) or 1,
+        per_page=min(optional_int(q.get("per_page")) or 50, 200),
+    )
+
+
+@requires(Permission.TASKS_VIEW)
+async def list_all(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        page = await list_tasks(session, _query(request), actor=current_user(request))
+    return web.json_response(
+        {
+            "items": [task_json(t) for t in page.items],
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": page.total,
+        }
+    )
+
+
+@requires(Permission.TASKS_VIEW)
+async def get_one(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        task = await get_task(session, int(request.match_info["id"]), actor=current_user(request))
+    return web.json_response(task_json(task))
+
+
+@requires(Permission.TASKS_EDIT)
+async def create(request: web.Request) -> web.Response:
+    actor, body = current_user(request), await json_body(request)
+    data = task_input(body, TaskInput(assignee_id=actor.id))
+    async with request.app[SESSIONMAKER].begin() as session:
+        task = await create_task(
+            session, data=data, actor=actor, region=request.app[SETTINGS].default_region
+        )
+    return web.json_response(
+        task_json(task), status=201, headers={"Location": f"/api/v1/tasks/{task.id}"}
+    )
+
+
+@requires(Permission.TASKS_EDIT)
+async def update(request: web.Request) -> web.Response:
+    """PUT replaces the task's fields; PATCH changes only the keys given."""
+    actor, body = current_user(request), await json_body(request)
+    task_id = int(request.match_info["id"])
+    async with request.app[SESSIONMAKER].begin() as session:
+        base = None
+        if request.method == "PATCH":
+            current = await get_task(session, task_id, actor=actor)
+            base = TaskInput(
+                **{name: getattr(current, name) for name in (*TEXT_FIELDS, *REF_FIELDS)},
+                due_at=current.due_at,
+            )
+        task = await update_task(
+            session,
+            task_id=task_id,
+            data=task_input(body, base),
+            actor=actor,
+            region=request.app[SETTINGS].default_region,
+        )
+    return web.json_response(task_json(task))
+
+
+async def _close(request: web.Request, *, done: bool) -> web.Response:
+    body = await json_body(request)
+    async with request.app[SESSIONMAKER].begin() as session:
+        task = await close_task(
+            session,
+            task_id=int(request.match_info["id"]),
+            actor=current_user(request),
+            done=done,
+            note=str(body.get("note") or ""),
+        )
+        task = await get_task(session, task.id, actor=current_user(request))
+    return web.json_response(task_json(task))
+
+
+@requires(Permission.TASKS_EDIT)
+async def complete(request: web.Request) -> web.Response:
+    return await _close(request, done=True)
+
+
+@requires(Permission.TASKS_EDIT)
+async def cancel(request: web.Request) -> web.Response:
+    return await _close(request, done=False)
+
+
+@requires(Permission.TASKS_EDIT)
+async def claim(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER].begin() as session:
+        task = await claim_task(
+            session, task_id=int(request.match_info["id"]), actor=current_user(request)
+        )
+    return web.json_response(task_json(task))

@@ -1,0 +1,66 @@
+"""Task frames on users' sockets: a reminder toast when a task falls due, the due count badge.
+
+Every page a user has open gets them (not only the workspace), in every web process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from web import i18n
+from web.keys import SETTINGS
+
+if TYPE_CHECKING:
+    from web.live import Listener, LiveHub
+
+
+async def _send(ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
+    if ws.closed:
+        return
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await ws.send_json(frame)
+
+
+def render_toast(app: web.Application, listener: Listener, message: dict[str, Any]) -> str:
+    """The reminder as the user reads it: their language, their time zone."""
+    i18n.LANGUAGE.set(listener.language)
+    i18n.TIMEZONE.set(listener.timezone)
+    i18n.REGION.set(app[SETTINGS].default_region)
+    template = aiohttp_jinja2.get_env(app).get_template("tasks/_toast.html")
+    return template.render(
+        task_id=int(message["task_id"]),
+        kind=str(message.get("task_kind", "")),
+        title=str(message.get("title", "")),
+        client_name=str(message.get("client_name", "")),
+        due_at=datetime.fromisoformat(message["due_at"]),
+    )
+
+
+async def send_task_frames(hub: LiveHub, message: dict[str, Any]) -> None:
+    if message.get("kind") == "task_count":
+        frame = {"type": "task_count", "due_count": int(message.get("due_count", 0))}
+        for ws in list(hub.by_user.get(int(message.get("user_id", 0)), ())):
+            await _send(ws, frame)
+        return
+    counts = message.get("due_counts", {})
+    rendered: dict[tuple[str, str], str] = {}  # one render per language and time zone
+    for user_id in message.get("user_ids", []):
+        for ws in list(hub.by_user.get(int(user_id), ())):
+            listener = hub.sockets.get(ws)
+            if listener is None:
+                continue
+            key = (listener.language, listener.timezone)
+            if key not in rendered:
+                rendered[key] = render_toast(hub.app, listener, message)
+            frame = {
+                "type": "task_due",
+                "task_id": int(message["task_id"]),
+                "html": rendered[key],
+                "due_count": counts.get(str(user_id)),
+            }
+            await _send(ws, frame)

@@ -1,0 +1,94 @@
+"""The app's APScheduler: periodic jobs over the database, started and stopped with the app.
+
+Jobs keep their due work as rows and claim it with ``FOR UPDATE SKIP LOCKED``, so every web
+process may run them: a restart loses nothing and two processes never do one piece twice.
+Register another job with ``add_job(app, ...)`` from a cleanup context appended after
+``scheduler_ctx`` (the e-mail outbox sender will be one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from callcenter.tasks.reminders import fire_due_reminders
+from web.keys import SCHEDULER, SESSIONMAKER, SETTINGS
+
+log = logging.getLogger(__name__)
+Job = Callable[[], Awaitable[Any]]
+
+
+class Scheduler:
+    """An AsyncIOScheduler whose runs can be awaited at shutdown."""
+
+    def __init__(self) -> None:
+        self.apscheduler = AsyncIOScheduler(timezone=UTC)
+        self.running: set[asyncio.Task[Any]] = set()
+
+    def add_job(self, name: str, job: Job, *, every_seconds: float) -> None:
+        """Run ``job`` every so often (first at once); a run still going is never doubled."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self.running.add(task)
+            try:
+                await job()
+            except Exception:
+                log.exception(
+                    "scheduled job %s failed; it runs again in %.1f s", name, every_seconds
+                )
+            finally:
+                self.running.discard(task)
+
+        self.apscheduler.add_job(
+            run,
+            "interval",
+            seconds=every_seconds,
+            id=name,
+            name=name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC),
+        )
+
+    def start(self) -> None:
+        self.apscheduler.start()
+
+    async def stop(self) -> None:
+        """Stop scheduling, then cancel runs in progress and wait for them (their
+        transactions roll back, so their work is done by the next run, here or elsewhere)."""
+        if self.apscheduler.running:
+            self.apscheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
+        for task in list(self.running):
+            task.cancel()
+        await asyncio.gather(*self.running, return_exceptions=True)
+
+
+def add_job(app: web.Application, name: str, job: Job, *, every_seconds: float) -> None:
+    app[SCHEDULER].add_job(name, job, every_seconds=every_seconds)
+
+
+async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    scheduler = Scheduler()
+    app[SCHEDULER] = scheduler
+    if settings.reminder_check_seconds > 0:
+        sessionmaker = app[SESSIONMAKER]
+        ahead = timedelta(minutes=settings.remind_before_minutes)
+
+        async def remind() -> None:
+            await fire_due_reminders(sessionmaker, ahead=ahead)
+
+        scheduler.add_job("task-reminders", remind, every_seconds=settings.reminder_check_seconds)
+    scheduler.start()
+    yield
+    await scheduler.stop()

@@ -1,0 +1,158 @@
+"""Feedback pages: the list with filters, recording new feedback, one item handled in place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from callcenter.audit.service import list_history
+from callcenter.calls.models import CallRow
+from callcenter.clients.models import Client
+from callcenter.feedback.input import FeedbackInput, FeedbackInvalid
+from callcenter.feedback.models import FEEDBACK_KINDS, FEEDBACK_STATUSES, Feedback
+from callcenter.feedback.service import (
+    FeedbackQuery,
+    create_feedback,
+    get_feedback,
+    list_feedback,
+    owners,
+    to_input,
+    update_feedback,
+)
+from callcenter.users.roles import Permission
+from web.auth import current_user, requires
+from web.forms import optional_int
+from web.keys import SESSIONMAKER
+
+
+def feedback_query(request: web.Request) -> FeedbackQuery:
+    q = request.query
+    return FeedbackQuery(
+        kind=q.get("kind", ""),
+        status=q.get("status", ""),
+        client_id=optional_int(q.get("client") or q.get("client_id")),
+        owner=q.get("owner", ""),
+        page=optional_int(q.get("page")) or 1,
+        per_page=min(optional_int(q.get("per_page")) or 50, 200),
+    )
+
+
+def feedback_form(form: MultiDictProxy[Any]) -> FeedbackInput:
+    return FeedbackInput(
+        kind=str(form.get("kind", "")),
+        client_id=optional_int(form.get("client_id")),
+        call_id=optional_int(form.get("call_id")),
+        owner_id=optional_int(form.get("owner_id")),
+        text=str(form.get("text", "")),
+        status=str(form.get("status", "new")),
+        resolution=str(form.get("resolution", "")),
+        score_scale=str(form.get("score_scale", "")),
+        score=str(form.get("score", "")),
+    )
+
+
+@requires(Permission.FEEDBACK_VIEW)
+@aiohttp_jinja2.template("feedback/list.html")
+async def feedback_list(request: web.Request) -> dict[str, Any]:
+    actor = current_user(request)
+    query = feedback_query(request)
+    async with request.app[SESSIONMAKER]() as session:
+        page = await list_feedback(session, query, actor=actor)
+        people = await owners(session)
+        client = await session.get(Client, query.client_id) if query.client_id else None
+    return {
+        "page": page,
+        "query": query,
+        "args": {k: v for k, v in request.query.items() if k != "page"},
+        "people": people,
+        "kinds": FEEDBACK_KINDS,
+        "statuses": FEEDBACK_STATUSES,
+        "filter_client": client,
+    }
+
+
+async def _context(
+    request: web.Request,
+    form: FeedbackInput,
+    *,
+    item: Feedback | None,
+    errors: dict[str, str] | None = None,
+    message: str = "",
+) -> dict[str, Any]:
+    async with request.app[SESSIONMAKER]() as session:
+        client = await session.get(Client, form.client_id) if form.client_id else None
+        call = await session.get(CallRow, form.call_id) if form.call_id else None
+        history = (
+            await list_history(session, entity="feedback", entity_ids=[item.id]) if item else []
+        )
+        people = await owners(session)
+    return {
+        "form": form,
+        "item": item,
+        "errors": errors or {},
+        "message": message,
+        "form_client": client,
+        "form_call": call,
+        "history": history,
+        "people": people,
+        "kinds": FEEDBACK_KINDS,
+        "statuses": FEEDBACK_STATUSES,
+        "may_edit": current_user(request).can(Permission.FEEDBACK_EDIT),
+    }
+
+
+def _render(request: web.Request, context: dict[str, Any], status: int = 200) -> web.Response:
+    return aiohttp_jinja2.render_template("feedback/form.html", request, context, status=status)
+
+
+@requires(Permission.FEEDBACK_EDIT)
+async def new_page(request: web.Request) -> web.StreamResponse:
+    q = request.query
+    form = FeedbackInput(
+        kind=q.get("kind", "complaint"),
+        client_id=optional_int(q.get("client")),
+        call_id=optional_int(q.get("call")),
+    )
+    return _render(request, await _context(request, form, item=None))
+
+
+@requires(Permission.FEEDBACK_EDIT)
+async def create(request: web.Request) -> web.StreamResponse:
+    form = feedback_form(await request.post())
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            item = await create_feedback(session, data=form, actor=current_user(request))
+    except FeedbackInvalid as exc:
+        context = await _context(request, form, item=None, errors=exc.fields, message=exc.message)
+        return _render(request, context, status=422)
+    raise web.HTTPFound(f"/feedback/{item.id}")
+
+
+@requires(Permission.FEEDBACK_VIEW)
+async def detail(request: web.Request) -> web.StreamResponse:
+    async with request.app[SESSIONMAKER]() as session:
+        item = await get_feedback(
+            session, int(request.match_info["id"]), actor=current_user(request)
+        )
+    context = await _context(request, to_input(item), item=item)
+    context["saved"] = request.query.get("saved") == "1"
+    return _render(request, context)
+
+
+@requires(Permission.FEEDBACK_EDIT)
+async def update(request: web.Request) -> web.StreamResponse:
+    actor = current_user(request)
+    feedback_id = int(request.match_info["id"])
+    form = feedback_form(await request.post())
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            await update_feedback(session, feedback_id=feedback_id, data=form, actor=actor)
+    except FeedbackInvalid as exc:
+        async with request.app[SESSIONMAKER]() as session:
+            item = await get_feedback(session, feedback_id, actor=actor)
+        context = await _context(request, form, item=item, errors=exc.fields, message=exc.message)
+        return _render(request, context, status=422)
+    raise web.HTTPFound(f"/feedback/{feedback_id}?saved=1")
