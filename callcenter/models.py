@@ -7,5 +7,6 @@ def load_all() -> None:
     import callcenter.audit.models  # noqa: F401
     import callcenter.calls.models  # noqa: F401
     import callcenter.clients.models  # noqa: F401
+    import callcenter.imports.models  # noqa: F401
     import callcenter.tasks.models  # noqa: F401
     import callcenter.users.models  # noqa: F401

@@ -50,6 +50,7 @@ class Settings:
     session_max_age_seconds: int = 12 * 3600
     cookie_secure: bool = False
     log_level: str = "INFO"
+    import_max_mb: int = 50  # the largest file an import accepts
 
     @property
     def pbx_configured(self) -> bool:
@@ -89,6 +90,7 @@ class Settings:
             session_max_age_seconds=reader.positive_int("SESSION_MAX_AGE_SECONDS", 12 * 3600),
             cookie_secure=reader.boolean("COOKIE_SECURE", False),
             log_level=reader.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+            import_max_mb=reader.positive_int("IMPORT_MAX_MB", 50),
         )
         if settings.pbx == "ami" and not settings.ami_host:
             raise SettingsError(f"{PREFIX}PBX=ami needs {PREFIX}AMI_HOST (the Asterisk to reach)")

@@ -9,7 +9,9 @@ from aiohttp import web
 from web import live
 from web.api import calls as api_calls
 from web.api import clients as api_clients
-from web.views import admin, auth, clients, health, workspace
+from web.api import exports as api_exports
+from web.api import imports as api_imports
+from web.views import admin, auth, clients, health, imports, workspace
 
 
 def setup(app: web.Application, *, static_dir: Path) -> None:
@@ -53,5 +55,17 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/calls", api_calls.calls)
     r.add_get("/api/v1/calls/live", api_calls.live_calls)
     r.add_get("/calls/{linkedid}/recording", api_calls.recording)
+
+    r.add_get("/imports", imports.import_list)
+    r.add_get("/imports/new", imports.new_page)
+    r.add_post("/imports/new", imports.upload)
+    r.add_get("/imports/{id:\\d+}", imports.show)
+    r.add_post("/imports/{id:\\d+}", imports.configure)
+    r.add_get("/imports/{id:\\d+}/bad-rows.xlsx", imports.bad_rows_report)
+    r.add_get("/api/v1/imports", api_imports.index)
+    r.add_post("/api/v1/imports", api_imports.create)
+    r.add_get("/api/v1/imports/{id:\\d+}", api_imports.show)
+    r.add_get("/api/v1/clients/export", api_exports.clients)
+    r.add_get("/api/v1/calls/export", api_exports.calls)
 
     r.add_static("/static/", static_dir, name="static")

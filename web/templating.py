@@ -19,6 +19,8 @@ def _nav(user: Any) -> list[tuple[str, str]]:
     items = [("/workspace", "Workspace")]
     if user.can(Permission.CLIENTS_VIEW):
         items.append(("/clients", "Clients"))
+    if user.can(Permission.CLIENTS_IMPORT):
+        items.append(("/imports", "Imports"))
     if user.can(Permission.LISTS_MANAGE):
         items.append(("/admin/lists", "Lists"))
     if user.can(Permission.USERS_MANAGE):

@@ -20,11 +20,18 @@ class Permission(StrEnum):
     LISTS_MANAGE = "lists.manage"  # acquisition channels, segments
     USERS_MANAGE = "users.manage"
     AUDIT_VIEW = "audit.view"
+    CLIENTS_IMPORT = "clients.import"  # upload files of clients
+    DATA_EXPORT = "data.export"  # download whole lists as XLSX or CSV
 
 
 _OPERATOR = {Permission.CLIENTS_VIEW, Permission.CLIENTS_EDIT, Permission.CALLS_VIEW}
-_MANAGER = _OPERATOR | {Permission.CLIENTS_MERGE}
-_SUPERVISOR = {Permission.CLIENTS_VIEW, Permission.CALLS_VIEW, Permission.AUDIT_VIEW}
+_MANAGER = _OPERATOR | {Permission.CLIENTS_MERGE, Permission.CLIENTS_IMPORT, Permission.DATA_EXPORT}
+_SUPERVISOR = {
+    Permission.CLIENTS_VIEW,
+    Permission.CALLS_VIEW,
+    Permission.AUDIT_VIEW,
+    Permission.DATA_EXPORT,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(_OPERATOR),

@@ -1,0 +1,42 @@
+"""Sending a file as it is made: exports of lists and the bad-rows report."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from urllib.parse import quote
+
+from aiohttp import web
+
+from callcenter.exports.stream import FORMATS
+
+
+def _disposition(filename: str) -> str:
+    plain = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
+
+
+async def stream_file(
+    request: web.Request, chunks: AsyncIterator[bytes], *, filename: str, file_format: str
+) -> web.StreamResponse:
+    """The first piece is made before the headers go out, so a refusal is still an error page."""
+    first = await anext(chunks, b"")
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": FORMATS[file_format],
+            "Content-Disposition": _disposition(filename),
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        }
+    )
+    await response.prepare(request)
+    await response.write(first)
+    async for chunk in chunks:
+        if chunk:
+            await response.write(chunk)
+    await response.write_eof()
+    return response
+
+
+async def pieces(parts: Iterable[bytes]) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
