@@ -17,13 +17,11 @@ from callcenter.clients.exceptions import ClientInvalid
 from callcenter.clients.input import CleanClient, ClientInput, PhoneInput, validate_client
 from callcenter.clients.models import Channel, Segment
 from callcenter.i18n import N_
-from callcenter.imports.client_writer import write_clients
+from callcenter.imports.client_writer import ClientWriter
 from callcenter.imports.targets import (
     Cells,
     Field,
-    Progress,
     RowInvalid,
-    WriteResult,
     norm_header,
     register,
 )
@@ -235,24 +233,10 @@ class ClientsTarget:
         company_name = company if kind == "person" else ""
         return ClientRecord(line, clean, company_name, owner is not None and not ctx.owner_fixed)
 
-    async def write(
-        self,
-        session: AsyncSession,
-        records: list[Any],
-        *,
-        policy: dict[str, str],
-        actor: User,
-        import_id: int,
-        progress: Progress,
-    ) -> WriteResult:
-        return await write_clients(
-            session,
-            records,
-            policy=policy,
-            actor=actor,
-            import_id=import_id,
-            progress=progress,
-        )
+    def writer(
+        self, session: AsyncSession, *, policy: dict[str, str], actor: User, import_id: int
+    ) -> ClientWriter:
+        return ClientWriter(session, policy=policy, actor=actor, import_id=import_id)
 
 
 def _by_column(errors: dict[str, str], cells: Cells, phone_headers: list[str]) -> dict[str, str]:

@@ -9,17 +9,15 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
 import charset_normalizer
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from callcenter.i18n import N_
 from callcenter.imports.exceptions import ImportInvalid
+from callcenter.imports.xlsx_reader import xlsx_rows
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
@@ -114,8 +112,11 @@ def cell_text(value: object) -> str:
 
 def read_rows(content: bytes, shape: FileShape) -> Generator[Row, None, None]:
     """Every non-empty row, the header first."""
-    rows = _xlsx_rows(content) if shape.file_format == "xlsx" else _csv_rows(content, shape)
-    for line, cells in enumerate(rows, start=1):
+    if shape.file_format == "xlsx":
+        rows: Iterator[Row] = xlsx_rows(content)
+    else:
+        rows = enumerate(_csv_rows(content, shape), start=1)
+    for line, cells in rows:
         if any(cells):
             yield line, cells
 
@@ -130,19 +131,6 @@ def _csv_rows(content: bytes, shape: FileShape) -> Iterator[list[str]]:
     text = text.removeprefix("\ufeff")
     for row in csv.reader(io.StringIO(text, newline=""), delimiter=shape.delimiter or ","):
         yield [cell.strip() for cell in row]
-
-
-def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ImportInvalid(N_("This file is not a readable XLSX workbook")) from None
-    try:
-        sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield [cell_text(v) for v in values]
-    finally:
-        workbook.close()
 
 
 def read_head(content: bytes, shape: FileShape, rows: int) -> tuple[list[str], list[Row]]:

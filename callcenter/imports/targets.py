@@ -8,7 +8,6 @@ clean records in the caller's transaction, resolving duplicates by the user's po
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,7 +17,6 @@ from callcenter.users.models import User
 from callcenter.users.roles import Permission
 
 DUPLICATE_ACTIONS = ("update", "skip", "create")
-Progress = Callable[[int], Awaitable[None]]  # rows written so far
 
 
 def norm_header(text: str) -> str:
@@ -78,17 +76,18 @@ class Target(Protocol):
     def clean_row(self, line: int, cells: Cells, context: Any) -> Any:
         """One row's clean record, or RowInvalid. Pure: it runs in a worker thread."""
 
-    async def write(
-        self,
-        session: AsyncSession,
-        records: list[Any],
-        *,
-        policy: dict[str, str],
-        actor: User,
-        import_id: int,
-        progress: Progress,
-    ) -> WriteResult:
-        """Store the records in the caller's transaction; duplicates go by ``policy``."""
+    def writer(
+        self, session: AsyncSession, *, policy: dict[str, str], actor: User, import_id: int
+    ) -> TargetWriter:
+        """What stores the records, chunk by chunk, in the caller's transaction."""
+
+
+class TargetWriter(Protocol):
+    async def write(self, records: list[Any]) -> None:
+        """Store a chunk of clean records; duplicates go by the policy."""
+
+    async def finish(self) -> WriteResult:
+        """Finish what needs every chunk (updates gathered across them); the counts."""
 
 
 _TARGETS: dict[str, Target] = {}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import io
 
 import pytest
 
 from callcenter.imports.exceptions import ImportInvalid
-from callcenter.imports.reading import cell_text, detect_shape, read_head, read_rows
+from callcenter.imports.reading import FileShape, cell_text, detect_shape, read_head, read_rows
 from tests.imports.support import csv_bytes, xlsx_bytes
 
 ROWS = [
@@ -65,6 +66,27 @@ def test_xlsx_cells_come_out_as_typed_numbers_without_a_trailing_zero() -> None:
     headers, sample = read_head(content, shape, rows=5)
     assert headers == ["Имя", "Телефон", "ИНН"]
     assert sample == [(2, ["Иванов", "79161234567", "7736207543"])]
+
+
+def test_xlsx_dates_gaps_booleans_and_sheet_line_numbers() -> None:
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet["A1"], sheet["D1"] = "Имя", "Дата"
+    sheet["A2"], sheet["D2"] = "Иванов", datetime(2024, 3, 1)
+    sheet["A5"], sheet["B5"], sheet["D5"] = "Петров", True, datetime(2024, 3, 1, 9, 30)
+    sheet["C5"] = "=1+1"  # a formula without a cached value reads as empty
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    rows = list(read_rows(buffer.getvalue(), FileShape("xlsx")))
+    assert rows == [
+        (1, ["Имя", "", "", "Дата"]),
+        (2, ["Иванов", "", "", "2024-03-01"]),
+        (5, ["Петров", "1", "", "2024-03-01 09:30:00"]),
+    ]
 
 
 def test_cell_texts() -> None:
