@@ -253,7 +253,7 @@ async def bench_export(url: str, rows: int, file_format: str, folder: Path) -> N
     else:
         with target.open("rb") as csv_file:
             lines = sum(1 for _line in csv_file)
-        assert lines == rows + 1, lines
+        assert lines == rows + 1, (lines, rows)
     target.unlink()
     print(
         f"export of {rows:,} clients to {file_format.upper()}: {took:.1f} s "

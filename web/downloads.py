@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterable
 from urllib.parse import quote
 
@@ -11,7 +12,9 @@ from callcenter.exports.stream import FORMATS
 
 
 def _disposition(filename: str) -> str:
-    plain = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
+    """An uploaded file's name comes back in this header: no quotes, no control characters."""
+    filename = re.sub(r"[\x00-\x1f\x7f]", "", filename)
+    plain = re.sub(r'[^\x20-\x7e]|["\\]', "_", filename)
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
 
 

@@ -20,7 +20,7 @@ from callcenter.imports.service import (
     list_imports,
     preview_import,
 )
-from callcenter.imports.targets import DUPLICATE_ACTIONS, get_target
+from callcenter.imports.targets import DUPLICATE_ACTIONS, get_target, target_names
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires
@@ -57,11 +57,14 @@ async def upload(request: web.Request) -> web.StreamResponse:
     try:
         if not isinstance(upload, web.FileField):
             raise ImportInvalid(N_("Choose a file to import"))
+        target = str(form.get("target") or "clients")
+        if target not in target_names():
+            raise ImportInvalid(N_("Unknown import target"))
         async with request.app[SESSIONMAKER].begin() as session:
             job = await create_import(
                 session,
                 actor=current_user(request),
-                target="clients",
+                target=target,
                 file_name=upload.filename,
                 content=read_upload(upload),
             )
