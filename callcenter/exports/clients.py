@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import Select, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -60,46 +60,45 @@ class ClientsExport:
     ) -> Rows:
         if not all(actor.can(p) for p in self.permissions):
             raise Forbidden(N_("You may not export this list"))
-        company = aliased(Client)
-        phone = ClientPhone.e164 + func.coalesce(
-            func.nullif(" x" + ClientPhone.extension, " x"), ""
-        )
-        stmt = (
-            select(
-                Client.id,
-                Client.kind,
-                Client.name,
-                company.name,
-                _joined(phone, ClientPhone.client_id == Client.id, ClientPhone.position),
-                _joined(
-                    ClientEmail.email, ClientEmail.client_id == Client.id, ClientEmail.position
-                ),
-                Client.inn,
-                Client.kpp,
-                Client.ogrn,
-                Client.legal_address,
-                Client.postal_address,
-                Client.bank_name,
-                Client.bik,
-                Client.corr_account,
-                Client.settlement_account,
-                User.login,
-                Channel.name,
-                Segment.name,
-                _joined(
-                    Tag.name, (ct.c.client_id == Client.id) & (ct.c.tag_id == Tag.id), Tag.name
-                ),
-                Client.notes,
-                Client.created_at,
-                Client.updated_at,
-            )
-            .outerjoin(company, company.id == Client.company_id)
-            .outerjoin(User, User.id == Client.owner_id)
-            .outerjoin(Channel, Channel.id == Client.channel_id)
-            .outerjoin(Segment, Segment.id == Client.segment_id)
-            .where(*list_conditions(query, actor, region))
-            .order_by(*SORTS.get(query.sort, SORTS["name"]))
-        )
+        stmt = _statement(query, actor, region)
         result = await session.stream(stmt.execution_options(yield_per=BATCH))
         async for batch in result.partitions(BATCH):
             yield [tuple(row) for row in batch]
+
+
+def _statement(query: ClientQuery, actor: User, region: str) -> Select:
+    """The list's own conditions and order; one row per client with its links resolved."""
+    company = aliased(Client)
+    phone = ClientPhone.e164 + func.coalesce(func.nullif(" x" + ClientPhone.extension, " x"), "")
+    return (
+        select(
+            Client.id,
+            Client.kind,
+            Client.name,
+            company.name,
+            _joined(phone, ClientPhone.client_id == Client.id, ClientPhone.position),
+            _joined(ClientEmail.email, ClientEmail.client_id == Client.id, ClientEmail.position),
+            Client.inn,
+            Client.kpp,
+            Client.ogrn,
+            Client.legal_address,
+            Client.postal_address,
+            Client.bank_name,
+            Client.bik,
+            Client.corr_account,
+            Client.settlement_account,
+            User.login,
+            Channel.name,
+            Segment.name,
+            _joined(Tag.name, (ct.c.client_id == Client.id) & (ct.c.tag_id == Tag.id), Tag.name),
+            Client.notes,
+            Client.created_at,
+            Client.updated_at,
+        )
+        .outerjoin(company, company.id == Client.company_id)
+        .outerjoin(User, User.id == Client.owner_id)
+        .outerjoin(Channel, Channel.id == Client.channel_id)
+        .outerjoin(Segment, Segment.id == Client.segment_id)
+        .where(*list_conditions(query, actor, region))
+        .order_by(*SORTS.get(query.sort, SORTS["name"]))
+    )

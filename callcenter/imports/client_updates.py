@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from callcenter.audit.service import diff
@@ -84,6 +86,47 @@ async def load_clients(conn: asyncpg.Connection, ids: list[int]) -> dict[int, Cl
     return found
 
 
+@dataclass
+class _Changes:
+    """What the updates add up to, ready to store in one statement per table."""
+
+    clients: list[tuple[int, CleanClient]] = field(default_factory=list)
+    phones: list[tuple[Any, ...]] = field(default_factory=list)
+    emails: list[tuple[Any, ...]] = field(default_factory=list)
+    tags: list[tuple[int, int]] = field(default_factory=list)
+    audit: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+def _merge(
+    client_id: int,
+    client: CleanClient,
+    records: list[ClientRecord],
+    into: _Changes,
+    tag_ids: dict[str, int],
+    audit_of: Callable[[int, dict[str, Any]], tuple[Any, ...]],
+) -> None:
+    before = client_snapshot(client)
+    had_phones, had_emails, had_tags = len(client.phones), len(client.emails), set(client.tags)
+    for record in records:
+        merge_into(client, record.client, owner_given=record.owner_given)
+        if record.company_record is not None:
+            client.company_id = record.company_record.client_id
+        elif record.client.company_id is not None:
+            client.company_id = record.client.company_id
+    changes = diff(before, client_snapshot(client))
+    if not changes:
+        return
+    into.clients.append((client_id, client))
+    into.phones += [
+        (client_id, p.number[:64], p.e164, p.extension, p.kind, i)
+        for i, p in enumerate(client.phones)
+        if i >= had_phones
+    ]
+    into.emails += [(client_id, e, i) for i, e in enumerate(client.emails) if i >= had_emails]
+    into.tags += [(client_id, tag_ids[t]) for t in client.tags if t not in had_tags]
+    into.audit.append(audit_of(client_id, changes))
+
+
 async def apply_updates(
     conn: asyncpg.Connection,
     updates: dict[int, list[ClientRecord]],
@@ -95,43 +138,30 @@ async def apply_updates(
     """Merge each client's rows into it; store what changed. Returns the clients matched."""
     if not updates:
         return 0
-    stored = await load_clients(conn, list(updates))
-    changed: list[tuple[int, CleanClient]] = []
-    phones, emails, tags, audit = [], [], [], []
-    for client_id, records in updates.items():
-        client = stored[client_id]
-        before = client_snapshot(client)
-        had_phones, had_emails, had_tags = len(client.phones), len(client.emails), set(client.tags)
-        for record in records:
-            merge_into(client, record.client, owner_given=record.owner_given)
-            if record.company_record is not None:
-                client.company_id = record.company_record.client_id
-            elif record.client.company_id is not None:
-                client.company_id = record.client.company_id
-        changes = diff(before, client_snapshot(client))
-        if not changes:
-            continue
-        changed.append((client_id, client))
-        phones += [
-            (client_id, p.number[:64], p.e164, p.extension, p.kind, i)
-            for i, p in enumerate(client.phones)
-            if i >= had_phones
-        ]
-        emails += [(client_id, e, i) for i, e in enumerate(client.emails) if i >= had_emails]
-        tags += [(client_id, tag_ids[t]) for t in client.tags if t not in had_tags]
+
+    def audit_of(client_id: int, changes: dict[str, Any]) -> tuple[Any, ...]:
         changes = {"import": [None, import_id], **changes}
-        audit.append((actor.id, "client", client_id, "updated", json.dumps(changes, default=str)))
-    if changed:
-        columns: list[list[Any]] = [[client_id for client_id, _c in changed]]
-        columns += [[getattr(c, name) for _id, c in changed] for name, _type in UPDATED]
+        return (actor.id, "client", client_id, "updated", json.dumps(changes, default=str))
+
+    stored = await load_clients(conn, list(updates))
+    found = _Changes()
+    for client_id, records in updates.items():
+        _merge(client_id, stored[client_id], records, found, tag_ids, audit_of)
+    if found.clients:
+        columns: list[list[Any]] = [[client_id for client_id, _c in found.clients]]
+        columns += [[getattr(c, name) for _id, c in found.clients] for name, _type in UPDATED]
         await conn.execute(UPDATE_SQL, *columns)
     phone_columns = ("client_id", "number", "e164", "extension", "kind", "position")
-    await conn.copy_records_to_table("client_phones", records=phones, columns=phone_columns)
+    await conn.copy_records_to_table("client_phones", records=found.phones, columns=phone_columns)
     await conn.copy_records_to_table(
-        "client_emails", records=emails, columns=("client_id", "email", "position")
+        "client_emails", records=found.emails, columns=("client_id", "email", "position")
     )
-    await conn.copy_records_to_table("client_tags", records=tags, columns=("client_id", "tag_id"))
     await conn.copy_records_to_table(
-        "audit_log", records=audit, columns=("user_id", "entity", "entity_id", "action", "changes")
+        "client_tags", records=found.tags, columns=("client_id", "tag_id")
+    )
+    await conn.copy_records_to_table(
+        "audit_log",
+        records=found.audit,
+        columns=("user_id", "entity", "entity_id", "action", "changes"),
     )
     return len(updates)

@@ -8,13 +8,12 @@ nothing more: its trigram indexes are expression indexes PostgreSQL keeps itself
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.clients.input import CleanClient
-from callcenter.clients.service import SCALARS
+from callcenter.imports.client_copy import CHUNK, allocate_ids, copy_new
 from callcenter.imports.client_plan import Existing, Plan, keys_of, plan_rows
 from callcenter.imports.client_updates import apply_updates
 from callcenter.imports.targets import WriteResult
@@ -26,28 +25,6 @@ if TYPE_CHECKING:
 
     from callcenter.imports.clients import ClientRecord
 
-CHUNK = 5_000
-CLIENT_COLUMNS = (
-    "id",
-    "kind",
-    "name",
-    "company_id",
-    "inn",
-    "kpp",
-    "ogrn",
-    "legal_address",
-    "postal_address",
-    "bank_name",
-    "bik",
-    "corr_account",
-    "settlement_account",
-    "owner_id",
-    "channel_id",
-    "segment_id",
-    "notes",
-    "is_demo",
-    "created_by_id",
-)
 EXISTING_SQL = """
 SELECT 'inn', c.inn, c.id, c.owner_id FROM clients c
   JOIN unnest($1::text[]) AS k(v) ON c.inn = k.v WHERE c.merged_into_id IS NULL
@@ -62,43 +39,6 @@ SELECT 'email', e.email, c.id, c.owner_id FROM client_emails e
 """
 
 
-def _created_audit_sql() -> str:
-    """Each new client's audit entry, built by PostgreSQL from the rows just copied: every
-    filled field as ``[null, value]``, like ``create_client`` records (spares Python the JSON)."""
-    fields = ["'import', jsonb_build_array(NULL, $2::int)"]
-    for name in SCALARS:
-        value = f"c.{name}" if name.endswith("_id") or name == "kind" else f"NULLIF(c.{name}, '')"
-        fields.append(
-            f"'{name}', CASE WHEN {value} IS NOT NULL THEN jsonb_build_array(NULL, {value}) END"
-        )
-    lists = {
-        "phones": (
-            "client_phones",
-            "x.e164 || CASE WHEN x.extension <> '' THEN ' x' || x.extension"
-            " ELSE '' END || ' (' || x.kind || ')'",
-            "x.position",
-        ),
-        "emails": ("client_emails", "x.email", "x.position"),
-    }
-    for name, (table, value, order) in lists.items():
-        fields.append(
-            f"'{name}', (SELECT jsonb_build_array(NULL, jsonb_agg({value} ORDER BY {order}))"
-            f" FROM {table} x WHERE x.client_id = c.id HAVING count(*) > 0)"
-        )
-    fields.append(
-        "'tags', (SELECT jsonb_build_array(NULL, jsonb_agg(t.name ORDER BY t.name))"
-        " FROM client_tags x JOIN tags t ON t.id = x.tag_id"
-        " WHERE x.client_id = c.id HAVING count(*) > 0)"
-    )
-    return (
-        "INSERT INTO audit_log (user_id, entity, entity_id, action, changes)"
-        " SELECT $1, 'client', c.id, 'created', jsonb_strip_nulls(jsonb_build_object("
-        + ", ".join(fields)
-        + ")) FROM clients c WHERE c.id = ANY($3::int[])"
-    )
-
-
-CREATED_AUDIT_SQL = _created_audit_sql()
 COMPANIES_SQL = """
 SELECT DISTINCT ON (cc_norm(name)) cc_norm(name), id FROM clients
 WHERE kind = 'company' AND merged_into_id IS NULL AND cc_norm(name) = ANY($1::text[])
@@ -163,12 +103,12 @@ class ClientWriter:
         self._fill_made_companies(plan)
         made = await _link_companies(conn, plan, self.actor)
         await self._add_tags(conn, plan)
-        ids = await _allocate_ids(conn, len(plan.new))
+        ids = await allocate_ids(conn, len(plan.new))
         for start in range(0, len(plan.new), CHUNK):
             chunk = list(
                 zip(ids[start : start + CHUNK], plan.new[start : start + CHUNK], strict=True)
             )
-            await _copy_new(conn, chunk, self.tag_ids, self.actor, self.import_id)
+            await copy_new(conn, chunk, self.tag_ids, self.actor, self.import_id)
         for record in made:
             self.made_companies[_norm(record.client.name)] = record.client_id or 0
         for client_id, rows in plan.updates.items():
@@ -258,59 +198,3 @@ async def _tag_ids(conn: asyncpg.Connection, names: set[str]) -> dict[str, int]:
         list(names),
     )
     return dict(await conn.fetch("SELECT name, id FROM tags WHERE name = ANY($1)", list(names)))
-
-
-async def _allocate_ids(conn: asyncpg.Connection, count: int) -> list[int]:
-    if not count:
-        return []
-    rows = await conn.fetch(
-        "SELECT nextval(pg_get_serial_sequence('clients', 'id')) FROM generate_series(1, $1)",
-        count,
-    )
-    return [row[0] for row in rows]
-
-
-def _client_row(client_id: int, record: ClientRecord, actor: User) -> tuple[Any, ...]:
-    c = record.client
-    if record.company_record is not None:
-        c.company_id = record.company_record.client_id
-    values = [getattr(c, name) for name in CLIENT_COLUMNS[1:-2]]
-    return (client_id, *values, False, actor.id)
-
-
-async def _copy_new(
-    conn: asyncpg.Connection,
-    chunk: list[tuple[int, ClientRecord]],
-    tag_ids: dict[str, int],
-    actor: User,
-    import_id: int,
-) -> None:
-    for client_id, record in chunk:
-        record.client_id = client_id
-    await conn.copy_records_to_table(
-        "clients",
-        records=[_client_row(cid, r, actor) for cid, r in chunk],
-        columns=CLIENT_COLUMNS,
-    )
-    await conn.copy_records_to_table(
-        "client_phones",
-        records=_phones(chunk),
-        columns=("client_id", "number", "e164", "extension", "kind", "position"),
-    )
-    await conn.copy_records_to_table(
-        "client_emails",
-        records=[(cid, e, i) for cid, r in chunk for i, e in enumerate(r.client.emails)],
-        columns=("client_id", "email", "position"),
-    )
-    await conn.copy_records_to_table(
-        "client_tags",
-        records=[(cid, tag_ids[t]) for cid, r in chunk for t in r.client.tags],
-        columns=("client_id", "tag_id"),
-    )
-    await conn.execute(CREATED_AUDIT_SQL, actor.id, import_id, [cid for cid, _r in chunk])
-
-
-def _phones(chunk: list[tuple[int, ClientRecord]]) -> Iterator[tuple[Any, ...]]:
-    for client_id, record in chunk:
-        for i, p in enumerate(record.client.phones):
-            yield (client_id, p.number[:64], p.e164, p.extension, p.kind, i)

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
+from callcenter.db import utcnow
 from callcenter.errors import Forbidden, NotFound
 from callcenter.i18n import N_
 from callcenter.imports.exceptions import ImportInvalid
@@ -99,7 +101,8 @@ async def configure_import(
     job.state, job.stage, job.progress, job.error = "queued" if start else "draft", "", 0, ""
     job.rows_done = job.created_count = job.updated_count = job.skipped_count = 0
     job.bad_count, job.bad_rows = 0, []
-    job.heartbeat_at = None
+    # a queued import counts as alive from now: the runner claims it within a moment
+    job.heartbeat_at = utcnow() if start else None
     await session.flush()
     return job
 
@@ -118,7 +121,8 @@ async def get_import(
 
 
 async def list_imports(session: AsyncSession, *, actor: User, limit: int = 50) -> list[Import]:
-    stmt = select(Import).order_by(Import.id.desc()).limit(limit)
+    """The latest imports, without their bad rows (``bad_rows`` is not loaded)."""
+    stmt = select(Import).options(defer(Import.bad_rows)).order_by(Import.id.desc()).limit(limit)
     if actor.role != Role.ADMIN:
         stmt = stmt.where(Import.user_id == actor.id)
     return list(await session.scalars(stmt))

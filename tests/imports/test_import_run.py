@@ -249,39 +249,28 @@ async def test_an_interrupted_import_fails_with_nothing_written(
     assert job.state == "failed" and "interrupted" in job.error
 
 
-async def test_across_chunks_a_late_bad_row_still_writes_nothing(
-    make_user: Any, database_url: str, db_session: Any, monkeypatch: Any
+async def test_a_draft_queued_long_after_upload_is_not_taken_for_interrupted(
+    make_user: Any, database_url: str, db_session: Any
 ) -> None:
-    """Chunks written before a bad row is found are rolled back with the rest."""
-    from callcenter.imports import pipeline
+    """Minutes on the mapping page must not make the freshly queued import look dead."""
+    from callcenter.imports.models import Import
+    from callcenter.imports.service import configure_import, create_import, expire_stale_imports
 
-    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 2)
-    admin = await make_user("admin")
-    rows = [HEAD] + [_row(f"Клиент {i}", f"+7 916 000-00-{i:02d}") for i in range(1, 8)]
-    rows.append(_row("Плохой", "12"))
-    job = await run_file(database_url, admin, csv_bytes(rows))
-    assert job.state == "failed" and [b["line"] for b in job.bad_rows] == [9]
-    assert await _clients(db_session) == []
-
-
-async def test_across_chunks_duplicates_update_and_a_late_company_row_fills_its_company(
-    make_user: Any, database_url: str, db_session: Any, monkeypatch: Any
-) -> None:
-    from callcenter.imports import pipeline
-
-    monkeypatch.setattr(pipeline, "CHUNK_ROWS", 2)
-    admin = await make_user("admin")
-    rows = [
-        HEAD,
-        _row("Петров", "+7 916 000-00-01", company="ООО Альфа"),
-        _row("Сидоров", "+7 916 000-00-02", company="ООО Альфа"),
-        _row("Петров Пётр", "+7 916 000-00-01", email="petrov@example.ru"),  # chunk 2
-        _row("ООО Альфа", "+7 495 000-00-01", INN_A),  # after the people naming it
-    ]
-    job = await run_file(database_url, admin, csv_bytes(rows), policy={"phone": "update"})
-    assert (job.state, job.created_count, job.updated_count) == ("done", 3, 2)
-    clients = {c.name: c for c in await _clients(db_session)}
-    assert set(clients) == {"Петров Пётр", "Сидоров", "ООО Альфа"}
-    alpha = clients["ООО Альфа"]
-    assert alpha.inn == INN_A and alpha.kind == "company"
-    assert clients["Петров Пётр"].company_id == alpha.id == clients["Сидоров"].company_id
+    manager = await make_user("manager")
+    actor = await db_session.get(type(manager), manager.id)
+    job = await create_import(
+        db_session, actor=actor, target="clients", file_name="a.csv", content=csv_bytes([HEAD])
+    )
+    await db_session.commit()
+    await db_session.execute(text("UPDATE imports SET created_at = now() - interval '1 hour'"))
+    await configure_import(
+        db_session,
+        import_id=job.id,
+        actor=actor,
+        mapping={"0": "name"},
+        policy={},
+        skip_bad_rows=False,
+    )
+    assert await expire_stale_imports(db_session) == 0
+    await db_session.commit()
+    assert (await db_session.get(Import, job.id)).state == "queued"

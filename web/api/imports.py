@@ -33,8 +33,8 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def import_json(job: Import) -> dict[str, Any]:
-    return {
+def import_json(job: Import, *, bad_rows: bool = True) -> dict[str, Any]:
+    body = {
         "id": job.id,
         "target": job.target,
         "state": job.state,
@@ -54,19 +54,21 @@ def import_json(job: Import) -> dict[str, Any]:
         "updated": job.updated_count,
         "skipped": job.skipped_count,
         "bad_count": job.bad_count,
-        "bad_rows": [
+        "error": gettext(job.error) if job.error else None,
+        "created_at": _iso(job.created_at),
+        "started_at": _iso(job.started_at),
+        "finished_at": _iso(job.finished_at),
+    }
+    if bad_rows:
+        body["bad_rows"] = [
             {
                 "line": row["line"],
                 "errors": {gettext(col): gettext(msg) for col, msg in row["errors"].items()},
             }
             for row in job.bad_rows
-        ],
-        "error": gettext(job.error) if job.error else None,
-        "created_at": _iso(job.created_at),
-        "started_at": _iso(job.started_at),
-        "finished_at": _iso(job.finished_at),
-        "bad_rows_report": f"/imports/{job.id}/bad-rows.xlsx" if job.bad_rows else None,
-    }
+        ]
+        body["bad_rows_report"] = f"/imports/{job.id}/bad-rows.xlsx" if job.bad_rows else None
+    return body
 
 
 def _json_field(form: MultiDictProxy[Any], name: str) -> dict[str, str] | None:
@@ -143,9 +145,4 @@ async def show(request: web.Request) -> web.Response:
 async def index(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         jobs = await list_imports(session, actor=current_user(request))
-    items = []
-    for job in jobs:
-        item = import_json(job)
-        del item["bad_rows"]
-        items.append(item)
-    return web.json_response({"items": items})
+    return web.json_response({"items": [import_json(job, bad_rows=False) for job in jobs]})
