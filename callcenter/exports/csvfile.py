@@ -15,8 +15,12 @@ from zoneinfo import ZoneInfo
 _FORMULA = re.compile(r"^[=@\t\r]|^[+-](?![\d\s().-]*$)")
 
 
-def delimiter_for(language: str) -> str:
-    return ";" if language == "ru" else ","
+DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t"}
+
+
+def delimiter_for(language: str, asked: str = "") -> str:
+    """The asked one (comma, semicolon, tab), else what Excel expects in the language."""
+    return DELIMITERS.get(asked) or (";" if language == "ru" else ",")
 
 
 def _text(value: Any, tz: ZoneInfo) -> Any:

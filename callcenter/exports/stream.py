@@ -48,6 +48,7 @@ async def export_rows(
     language: str,
     timezone: str,
     gettext: Callable[[str], str],
+    delimiter: str = "",
 ) -> AsyncIterator[bytes]:
     """The file's bytes, piece by piece; terms (directions, outcomes...) in the language."""
     headers = [gettext(c.label) for c in listing.columns]
@@ -56,7 +57,7 @@ async def export_rows(
         widths = [c.width for c in listing.columns]
         writer = XlsxWriter(headers, widths, sheet=gettext(listing.name), timezone=timezone)
     else:
-        writer = CsvWriter(headers, delimiter=delimiter_for(language), timezone=timezone)
+        writer = CsvWriter(headers, delimiter=delimiter_for(language, delimiter), timezone=timezone)
     terms = [i for i, c in enumerate(listing.columns) if c.kind == "term"]
     rows = listing.rows(session, query, actor=actor, region=region)
     first = await anext(rows, None)  # a refusal (Forbidden) comes before any byte is sent

@@ -47,10 +47,19 @@ ORDER BY cc_norm(name), id
 
 
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection under the session's transaction (for COPY)."""
+    """The asyncpg connection under the session's transaction (for COPY).
+
+    SQLAlchemy opens the database transaction lazily, at its first statement: until then the
+    raw connection would run each COPY in autocommit, beyond the reach of a rollback. One
+    statement through SQLAlchemy first, and a check, keep every write inside the transaction.
+    """
     connection = await session.connection()
+    await connection.exec_driver_sql("SELECT 1")
     raw = await connection.get_raw_connection()
-    return raw.driver_connection  # type: ignore[return-value]
+    driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+    if not driver.is_in_transaction():
+        raise RuntimeError("the import's writes must run inside the session's transaction")
+    return driver
 
 
 def _norm(name: str) -> str:

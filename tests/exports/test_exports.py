@@ -74,6 +74,8 @@ async def test_clients_csv_is_utf8_with_bom_semicolons_for_russian_and_no_formul
     assert [r[2] for r in rows[1:]] == ["Щукина Алёна", "ООО «Вектор»"]
     assert rows[1][rows[0].index("Примечания")] == '\'=HYPERLINK("http://evil")'
     assert rows[1][rows[0].index("Телефон")] == "+79161234567"  # a number stays as it is
+    asked = await client.get("/api/v1/clients/export", params={"format": "csv", "delimiter": "tab"})
+    assert (await asked.read()).decode("utf-8-sig").startswith("№ клиента\tТип\t")
 
 
 async def test_a_manager_exports_only_own_clients(

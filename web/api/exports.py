@@ -1,5 +1,6 @@
 """Lists as files: ``GET /api/v1/clients/export`` and ``/api/v1/calls/export``
-with ``format=xlsx|csv`` and the same filters as the lists themselves."""
+with ``format=xlsx|csv`` (and for CSV ``delimiter=comma|semicolon|tab``, else ``;`` for
+Russian and ``,`` for English) and the same filters as the lists themselves."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ async def _export(request: web.Request, name: str, query: Any) -> web.StreamResp
             language=i18n.LANGUAGE.get(),
             timezone=i18n.TIMEZONE.get(),
             gettext=i18n.gettext,
+            delimiter=request.query.get("delimiter", ""),
         )
         filename = f"{i18n.gettext(name)}-{utcnow():%Y-%m-%d}.{file_format}"
         return await stream_file(request, chunks, filename=filename, file_format=file_format)
