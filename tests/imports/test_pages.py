@@ -183,3 +183,22 @@ async def test_upload_over_the_size_limit_is_refused_clearly(
     response = await small.post("/imports/new", data=_upload(big, csrf))
     assert response.status == 422
     assert "too large" in await response.text()
+
+
+async def test_a_failed_import_can_run_again_with_another_choice(signed_in: Any) -> None:
+    client, _user, csrf = await signed_in("manager")
+    rows = ROWS + [["Сидоров", "123", "", "", ""]]
+    response = await client.post(
+        "/imports/new", data=_upload(csv_bytes(rows), csrf), allow_redirects=False
+    )
+    url = response.headers["Location"]
+    start = {"csrf_token": csrf, "column_0": "name", "column_1": "phone", "action": "start"}
+    await client.post(url, data=start, allow_redirects=False)
+    job = await _wait_done(client, int(url.rsplit("/", 1)[1]))
+    assert job["state"] == "failed"
+    page = await (await client.get(url)).text()
+    assert f"{url}?change=1" in page
+    assert 'name="column_0"' in await (await client.get(f"{url}?change=1")).text()
+    await client.post(url, data={**start, "skip_bad_rows": "1"}, allow_redirects=False)
+    job = await _wait_done(client, int(url.rsplit("/", 1)[1]))
+    assert (job["state"], job["created"], job["bad_count"]) == ("done", 2, 1)

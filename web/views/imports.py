@@ -103,7 +103,8 @@ async def show(request: web.Request) -> web.StreamResponse:
     async with request.app[SESSIONMAKER].begin() as session:
         await expire_stale_imports(session)
         job = await get_import(session, int(request.match_info["id"]), actor=current_user(request))
-    if job.state == "draft":
+    retry = job.state == "failed" and request.query.get("change") == "1"
+    if job.state == "draft" or retry:
         context = await _mapping_context(request, job)
         return aiohttp_jinja2.render_template("imports/mapping.html", request, context)
     return aiohttp_jinja2.render_template("imports/show.html", request, {"job": job})
