@@ -10,6 +10,7 @@ def load_all() -> None:
     import callcenter.company.models  # noqa: F401
     import callcenter.feedback.models  # noqa: F401
     import callcenter.floor.models  # noqa: F401
+    import callcenter.imports.models  # noqa: F401
     import callcenter.invoices.models  # noqa: F401
     import callcenter.mail.models  # noqa: F401
     import callcenter.orders.models  # noqa: F401

@@ -63,6 +63,7 @@ class Settings:
     smtp_retry_seconds: int = 60  # first retry; each next one waits twice as long
     reminder_check_seconds: float = 5.0  # how often due reminders are looked for; 0: never here
     remind_before_minutes: float = 0.0  # remind this long before a task's due time
+    import_max_mb: int = 50  # the largest file an import accepts
 
     @property
     def pbx_configured(self) -> bool:
@@ -114,6 +115,7 @@ class Settings:
             smtp_retry_seconds=reader.positive_int("SMTP_RETRY_SECONDS", 60),
             reminder_check_seconds=reader.number("REMINDER_CHECK_SECONDS", 5.0),
             remind_before_minutes=reader.number("REMIND_BEFORE_MINUTES", 0.0),
+            import_max_mb=reader.positive_int("IMPORT_MAX_MB", 50),
         )
         if settings.smtp_host and "@" not in settings.smtp_from:
             raise SettingsError(

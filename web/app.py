@@ -18,6 +18,7 @@ from web import i18n, routes
 from web.auth import auth_middleware
 from web.csrf import csrf_middleware
 from web.errors import error_middleware
+from web.imports import imports_ctx, upload_limit_middleware
 from web.keys import ENGINE, HOT_SESSIONMAKER, SESSIONMAKER, SETTINGS
 from web.live import live_hub_ctx
 from web.mail import mail_sender_ctx
@@ -70,12 +71,14 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[error_middleware])
     app[SETTINGS] = settings
     setup_session(app, _session_storage(settings))
-    app.middlewares.extend([auth_middleware, csrf_middleware])
+    # after the session's middleware, so the larger-body clone of a request keeps its session
+    app.middlewares.extend([upload_limit_middleware, auth_middleware, csrf_middleware])
     _templates(app)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(live_hub_ctx)
     app.cleanup_ctx.append(pbx_ctx)
     app.cleanup_ctx.append(mail_sender_ctx)
     app.cleanup_ctx.append(scheduler_ctx)
+    app.cleanup_ctx.append(imports_ctx)
     routes.setup(app, static_dir=ROOT / "web" / "static")
     return app

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from callcenter.settings import Settings
 
 if TYPE_CHECKING:
+    from web.imports import ImportRunner
     from web.live import LiveHub
     from web.pbx import PbxGateway
     from web.scheduler import Scheduler
@@ -25,3 +26,4 @@ HOT_SESSIONMAKER = web.AppKey("hot_sessionmaker", async_sessionmaker)  # listene
 LIVE_HUB: web.AppKey[LiveHub] = web.AppKey("live_hub")
 PBX: web.AppKey[PbxGateway] = web.AppKey("pbx")
 SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler")
+IMPORT_RUNNER: web.AppKey[ImportRunner] = web.AppKey("import_runner")  # imports running here

@@ -10,8 +10,10 @@ from web import live
 from web.api import calls as api_calls
 from web.api import clients as api_clients
 from web.api import dnc as api_dnc
+from web.api import exports as api_exports
 from web.api import feedback as api_feedback
 from web.api import floor as api_floor
+from web.api import imports as api_imports
 from web.api import invoices as api_invoices
 from web.api import orders as api_orders
 from web.api import tasks as api_tasks
@@ -26,6 +28,7 @@ from web.views import (
     floor,
     floor_admin,
     health,
+    imports,
     invoice_issue,
     invoices,
     order_form,
@@ -184,5 +187,17 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/feedback/{id:\\d+}", api_feedback.get_one)
     r.add_patch("/api/v1/feedback/{id:\\d+}", api_feedback.update)
     r.add_put("/api/v1/feedback/{id:\\d+}", api_feedback.update)
+
+    r.add_get("/imports", imports.import_list)
+    r.add_get("/imports/new", imports.new_page)
+    r.add_post("/imports/new", imports.upload)
+    r.add_get("/imports/{id:\\d+}", imports.show)
+    r.add_post("/imports/{id:\\d+}", imports.configure)
+    r.add_get("/imports/{id:\\d+}/bad-rows.xlsx", imports.bad_rows_report)
+    r.add_get("/api/v1/imports", api_imports.index)
+    r.add_post("/api/v1/imports", api_imports.create)
+    r.add_get("/api/v1/imports/{id:\\d+}", api_imports.show)
+    r.add_get("/api/v1/clients/export", api_exports.clients)
+    r.add_get("/api/v1/calls/export", api_exports.calls)
 
     r.add_static("/static/", static_dir, name="static")

@@ -40,6 +40,8 @@ class Permission(StrEnum):
     TASKS_SUPERVISE = "tasks.supervise"  # on-time and overdue counts per person
     FEEDBACK_VIEW = "feedback.view"
     FEEDBACK_EDIT = "feedback.edit"
+    CLIENTS_IMPORT = "clients.import"  # upload files of clients
+    DATA_EXPORT = "data.export"  # download whole lists as XLSX or CSV
 
 
 _OPERATOR = {
@@ -62,6 +64,8 @@ _MANAGER = _OPERATOR | {
     Permission.ORDERS_EDIT,
     Permission.INVOICES_VIEW,
     Permission.INVOICES_EDIT,
+    Permission.CLIENTS_IMPORT,
+    Permission.DATA_EXPORT,
 }
 _SUPERVISOR = {
     Permission.CLIENTS_VIEW,
@@ -77,6 +81,7 @@ _SUPERVISOR = {
     Permission.TASKS_VIEW,
     Permission.TASKS_SUPERVISE,
     Permission.FEEDBACK_VIEW,
+    Permission.DATA_EXPORT,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

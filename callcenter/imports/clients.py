@@ -1,0 +1,258 @@
+"""Importing clients: their fields as headers name them, and one row into a clean client.
+
+Rows are checked by the clients' own ``validate_client``: an imported client obeys exactly
+the rules of one typed in a form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.clients.exceptions import ClientInvalid
+from callcenter.clients.input import CleanClient, ClientInput, PhoneInput, validate_client
+from callcenter.clients.models import Channel, Segment
+from callcenter.i18n import N_
+from callcenter.imports.client_writer import ClientWriter
+from callcenter.imports.targets import (
+    Cells,
+    Field,
+    RowInvalid,
+    norm_header,
+    register,
+)
+from callcenter.users.models import User
+from callcenter.users.roles import Permission, Role
+
+PHONE_FIELDS = {"phone": "mobile", "work_phone": "work", "home_phone": "home", "fax": "fax"}
+FIELDS = (
+    Field("kind", N_("Person or company"), ("Тип", "Вид", "Тип клиента", "type", "client type")),
+    Field(
+        "name",
+        N_("Name"),
+        ("ФИО", "Имя", "Наименование", "Название", "Клиент", "Контакт", "Контактное лицо")
+        + ("Full name", "Client", "Contact", "Customer"),
+    ),
+    Field("company", N_("Company"), ("Компания", "Организация", "Фирма", "Organization")),
+    Field(
+        "phone",
+        N_("Phone"),
+        ("Телефон", "Тел", "Моб", "Мобильный", "Моб. телефон", "Мобильный телефон", "Сотовый")
+        + ("Phone number", "Mobile", "Telephone", "Tel", "Cell"),
+        multiple=True,
+    ),
+    Field("work_phone", N_("Work phone"), ("Рабочий телефон", "Раб. телефон"), multiple=True),
+    Field("home_phone", N_("Home phone"), ("Домашний телефон", "Дом. телефон"), multiple=True),
+    Field("fax", N_("Fax"), ("Факс",), multiple=True),
+    Field(
+        "email",
+        N_("E-mail"),
+        ("Email", "Эл. почта", "Электронная почта", "Почта", "Емейл", "Mail"),
+        multiple=True,
+    ),
+    Field("inn", N_("INN"), ("ИНН", "TIN")),
+    Field("kpp", N_("KPP"), ("КПП",)),
+    Field("ogrn", N_("OGRN"), ("ОГРН", "ОГРНИП", "OGRNIP")),
+    Field(
+        "legal_address", N_("Legal address"), ("Адрес", "Юридический адрес", "Юр. адрес", "Address")
+    ),
+    Field(
+        "postal_address",
+        N_("Postal address"),
+        ("Почтовый адрес", "Фактический адрес", "Адрес доставки", "Mailing address"),
+    ),
+    Field("bank_name", N_("Bank"), ("Банк", "Bank name")),
+    Field("bik", N_("BIK"), ("БИК", "BIC")),
+    Field("corr_account", N_("Correspondent account"), ("Корр. счёт", "Кор. счёт", "к/с", "кс")),
+    Field("settlement_account", N_("Settlement account"), ("Расчётный счёт", "р/с", "рс")),
+    Field("owner", N_("Owner"), ("Ответственный", "Менеджер", "Владелец", "Manager")),
+    Field(
+        "channel",
+        N_("Channel"),
+        ("Канал", "Канал привлечения", "Источник", "Source", "Acquisition channel"),
+    ),
+    Field("segment", N_("Segment"), ("Сегмент",)),
+    Field("tags", N_("Tags"), ("Теги", "Метки", "Тег", "Tag", "Labels"), multiple=True),
+    Field(
+        "notes",
+        N_("Notes"),
+        ("Примечание", "Примечания", "Комментарий", "Заметки", "Описание", "Comment", "Note"),
+        multiple=True,
+    ),
+)
+KEYS = (
+    Field("inn", N_("INN")),
+    Field("phone", N_("Phone")),
+    Field("email", N_("E-mail")),
+)
+PERSON_WORDS = {"person", "физ", "физлицо", "физ лицо", "физическое лицо", "фл", "частное лицо"}
+COMPANY_WORDS = {"company", "юр", "юрлицо", "юр лицо", "юридическое лицо", "юл", "организация"}
+COMPANY_WORDS |= {"компания", "ип", "business", "organization", "organisation"}
+LEGAL_FORMS = re.compile(r"^(ооо|оао|зао|пао|ао|ип|нко|ано|гуп|муп|фгуп|llc|ltd|inc)\b", re.I)
+# Excel drops leading zeros of numbers: a requisite one digit short gets its zero back
+PADDED = {"inn": (9, 11), "kpp": (8,), "bik": (8,), "corr_account": (19,)}
+PADDED["settlement_account"] = (19,)
+REQUISITES = ("inn", "kpp", "ogrn", "bik", "corr_account", "settlement_account")
+ADDRESSES = ("legal_address", "postal_address", "bank_name")
+
+
+@dataclass
+class ClientContext:
+    region: str
+    actor_id: int
+    owner_fixed: bool  # a manager who sees only their own clients imports only for themselves
+    owners: dict[str, int]  # login or full name, lower case -> user id
+    channels: dict[str, int]
+    segments: dict[str, int]
+
+
+@dataclass
+class ClientRecord:
+    line: int
+    client: CleanClient
+    company_name: str  # a person's company, linked (or made) by name
+    owner_given: bool  # the file names the owner (an update then changes it)
+    client_id: int | None = None  # once written
+    company_record: ClientRecord | None = None  # the company this file makes for a person
+
+
+def _text(cells: Cells, key: str, sep: str = " ") -> str:
+    return sep.join(t for _header, t in cells.get(key, []) if t).strip()
+
+
+def _header(cells: Cells, key: str, fallback: str) -> str:
+    found = cells.get(key)
+    return found[0][0] if found else fallback
+
+
+def _padded(key: str, value: str) -> str:
+    digits = value.strip()
+    if digits.isascii() and digits.isdigit() and len(digits) in PADDED.get(key, ()):
+        return "0" + digits
+    return value
+
+
+def _kind(cells: Cells, name: str, company: str, inn: str, kpp: str) -> str | None:
+    given = norm_header(_text(cells, "kind"))
+    if given:
+        return "person" if given in PERSON_WORDS else "company" if given in COMPANY_WORDS else None
+    if (company and not name) or kpp or len(re.sub(r"\D", "", inn)) == 10:
+        return "company"
+    return "company" if LEGAL_FORMS.match(name) else "person"
+
+
+def _phones(cells: Cells) -> tuple[list[PhoneInput], list[str]]:
+    phones, headers = [], []
+    for key, kind in PHONE_FIELDS.items():
+        for header, text in cells.get(key, []):
+            for number in re.split(r"[;,]\s*(?=[+\d(])", text):
+                phones.append(PhoneInput(number, kind))
+                headers.append(header)
+    return phones, headers
+
+
+def _lookup(found: dict[str, int], text: str, errors: dict[str, str], where: str, msg: str):  # type: ignore[no-untyped-def]
+    if not text:
+        return None
+    ref = found.get(" ".join(text.lower().split()))
+    if ref is None:
+        errors[where] = msg
+    return ref
+
+
+class ClientsTarget:
+    name: str = "clients"
+    label: str = N_("Clients")
+    permission: Permission = Permission.CLIENTS_IMPORT
+    fields: tuple[Field, ...] = FIELDS
+    duplicate_keys: tuple[Field, ...] = KEYS
+    needs_one_of: tuple[str, ...] = ("name", "company")
+
+    async def load_context(self, session: AsyncSession, *, actor: User, region: str) -> Any:
+        users = await session.scalars(
+            select(User).where(User.active.is_(True), User.role.in_([Role.MANAGER, Role.ADMIN]))
+        )
+        owners: dict[str, int] = {}
+        for user in users:
+            owners[user.login.lower()] = user.id
+            if user.full_name:
+                owners.setdefault(" ".join(user.full_name.lower().split()), user.id)
+        lists = {}
+        for model in (Channel, Segment):
+            rows = await session.execute(select(model.name, model.id).where(model.active))
+            lists[model] = {" ".join(name.lower().split()): ref for name, ref in rows}
+        return ClientContext(
+            region=region,
+            actor_id=actor.id,
+            owner_fixed=actor.role == Role.MANAGER and not actor.sees_all_clients,
+            owners=owners,
+            channels=lists[Channel],
+            segments=lists[Segment],
+        )
+
+    def clean_row(self, line: int, cells: Cells, context: Any) -> ClientRecord:
+        ctx: ClientContext = context
+        errors: dict[str, str] = {}
+        name, company = _text(cells, "name"), _text(cells, "company")
+        values: dict[str, Any] = {key: _padded(key, _text(cells, key)) for key in REQUISITES}
+        values.update({key: _text(cells, key) for key in ADDRESSES})
+        kind = _kind(cells, name, company, values["inn"], values["kpp"])
+        if kind is None:
+            errors["kind"] = N_("A client is a person or a company")
+        if kind == "company" and not name:
+            name, company = company, ""
+        phones, phone_headers = _phones(cells)
+        emails = [e for _h, t in cells.get("email", []) for e in re.split(r"[,;\s]+", t) if e]
+        owner = _lookup(ctx.owners, _text(cells, "owner"), errors, "owner", N_("No such user"))
+        data = ClientInput(
+            kind=kind or "person",
+            name=name,
+            **values,
+            phones=phones,
+            emails=emails,
+            owner_id=ctx.actor_id if ctx.owner_fixed or owner is None else owner,
+            channel_id=_lookup(
+                ctx.channels, _text(cells, "channel"), errors, "channel", N_("No such channel")
+            ),
+            segment_id=_lookup(
+                ctx.segments, _text(cells, "segment"), errors, "segment", N_("No such segment")
+            ),
+            tags=[t for t in re.split(r"[,;]", _text(cells, "tags", ",")) if t.strip()],
+            notes=_text(cells, "notes", "\n"),
+        )
+        try:
+            clean = validate_client(data, region=ctx.region)
+        except ClientInvalid as exc:
+            errors.update(exc.fields)
+        if errors:
+            raise RowInvalid(_by_column(errors, cells, phone_headers))
+        company_name = company if kind == "person" else ""
+        return ClientRecord(line, clean, company_name, owner is not None and not ctx.owner_fixed)
+
+    def writer(
+        self, session: AsyncSession, *, policy: dict[str, str], actor: User, import_id: int
+    ) -> ClientWriter:
+        return ClientWriter(session, policy=policy, actor=actor, import_id=import_id)
+
+
+def _by_column(errors: dict[str, str], cells: Cells, phone_headers: list[str]) -> dict[str, str]:
+    """``phones.1`` and ``inn`` as the user's own column headers."""
+    labels = {f.key: f.label for f in FIELDS}
+    found: dict[str, str] = {}
+    for key, message in errors.items():
+        base, _, index = key.partition(".")
+        if base == "phones" and index.isdigit() and int(index) < len(phone_headers):
+            column = phone_headers[int(index)]
+        elif base == "emails":
+            column = _header(cells, "email", labels["email"])
+        else:
+            column = _header(cells, base, labels.get(base, base))
+        found.setdefault(column, message)
+    return found
+
+
+register(ClientsTarget())

@@ -1,0 +1,72 @@
+"""Imports run in this process after their upload returns; big uploads are let in here only.
+
+The runner keeps each running import as a task; on shutdown it cancels them (each then
+fails with nothing written). On start, imports a dead process left running are failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from callcenter.i18n import N_
+from callcenter.imports.exceptions import ImportInvalid
+from callcenter.imports.run import run_import
+from callcenter.imports.service import expire_stale_imports
+from web.auth import Handler
+from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS
+
+log = logging.getLogger(__name__)
+UPLOAD_PATHS = frozenset({"/imports/new", "/api/v1/imports"})
+
+
+class ImportRunner:
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, import_id: int) -> None:
+        task = asyncio.create_task(
+            run_import(self.app[SESSIONMAKER], import_id, region=self.app[SETTINGS].default_region),
+            name=f"import-{import_id}",
+        )
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+async def imports_ctx(app: web.Application) -> AsyncIterator[None]:
+    async with app[SESSIONMAKER].begin() as session:
+        if expired := await expire_stale_imports(session):
+            log.warning("%d interrupted import(s) marked failed", expired)
+    runner = ImportRunner(app)
+    app[IMPORT_RUNNER] = runner
+    yield
+    await runner.close()
+
+
+@web.middleware
+async def upload_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Only an import's upload may be larger than aiohttp's default 1 MB body."""
+    if request.method == "POST" and request.path in UPLOAD_PATHS:
+        limit = request.app[SETTINGS].import_max_mb * 1024 * 1024
+        try:
+            return await handler(request.clone(client_max_size=limit))
+        except web.HTTPRequestEntityTooLarge:
+            raise ImportInvalid(N_("The file is too large to import")) from None
+    return await handler(request)
+
+
+def read_upload(upload: web.FileField) -> bytes:
+    """The uploaded bytes; the temporary file aiohttp spooled them to is closed."""
+    try:
+        return upload.file.read()
+    finally:
+        upload.file.close()

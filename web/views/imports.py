@@ -1,0 +1,172 @@
+"""Import pages: upload, the mapping with a preview and the duplicate policy, progress, report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from callcenter.errors import NotFound
+from callcenter.exports.xlsx import xlsx_bytes
+from callcenter.i18n import N_
+from callcenter.imports.exceptions import ImportInvalid
+from callcenter.imports.models import Import
+from callcenter.imports.service import (
+    configure_import,
+    create_import,
+    expire_stale_imports,
+    get_import,
+    list_imports,
+    preview_import,
+)
+from callcenter.imports.targets import DUPLICATE_ACTIONS, get_target, target_names
+from callcenter.users.roles import Permission
+from web import i18n
+from web.auth import current_user, requires
+from web.downloads import pieces, stream_file
+from web.forms import form_bool
+from web.imports import read_upload
+from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS
+
+ACTION_LABELS = {
+    "update": N_("update the client"),
+    "skip": N_("skip the row"),
+    "create": N_("create another client"),
+}
+
+
+@requires(Permission.CLIENTS_IMPORT)
+@aiohttp_jinja2.template("imports/list.html")
+async def import_list(request: web.Request) -> dict[str, Any]:
+    async with request.app[SESSIONMAKER].begin() as session:
+        await expire_stale_imports(session)
+        jobs = await list_imports(session, actor=current_user(request))
+    return {"jobs": jobs}
+
+
+@requires(Permission.CLIENTS_IMPORT)
+async def new_page(request: web.Request) -> web.StreamResponse:
+    return aiohttp_jinja2.render_template("imports/new.html", request, {"error": None})
+
+
+@requires(Permission.CLIENTS_IMPORT)
+async def upload(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    upload = form.get("file")
+    try:
+        if not isinstance(upload, web.FileField):
+            raise ImportInvalid(N_("Choose a file to import"))
+        target = str(form.get("target") or "clients")
+        if target not in target_names():
+            raise ImportInvalid(N_("Unknown import target"))
+        async with request.app[SESSIONMAKER].begin() as session:
+            job = await create_import(
+                session,
+                actor=current_user(request),
+                target=target,
+                file_name=upload.filename,
+                content=read_upload(upload),
+            )
+    except ImportInvalid as exc:
+        context = {"error": exc.message}
+        return aiohttp_jinja2.render_template("imports/new.html", request, context, status=422)
+    raise web.HTTPFound(f"/imports/{job.id}")
+
+
+async def _mapping_context(
+    request: web.Request, job: Import, errors: dict[str, str] | None = None, message: str = ""
+) -> dict[str, Any]:
+    actor = current_user(request)
+    target = get_target(job.target)
+    preview = []
+    async with request.app[SESSIONMAKER]() as session:
+        if job.mapping:
+            preview = await preview_import(
+                session, job, actor=actor, region=request.app[SETTINGS].default_region
+            )
+    mapped = {key for key in job.mapping.values()}
+    return {
+        "job": job,
+        "fields": target.fields,
+        "keys": target.duplicate_keys,
+        "actions": [(a, ACTION_LABELS[a]) for a in DUPLICATE_ACTIONS],
+        "preview": preview,
+        "preview_fields": [f for f in target.fields if f.key in mapped],
+        "errors": errors or {},
+        "message": message,
+    }
+
+
+@requires(Permission.CLIENTS_IMPORT)
+async def show(request: web.Request) -> web.StreamResponse:
+    async with request.app[SESSIONMAKER].begin() as session:
+        await expire_stale_imports(session)
+        job = await get_import(session, int(request.match_info["id"]), actor=current_user(request))
+    retry = job.state == "failed" and request.query.get("change") == "1"
+    if job.state == "draft" or retry:
+        context = await _mapping_context(request, job)
+        return aiohttp_jinja2.render_template("imports/mapping.html", request, context)
+    return aiohttp_jinja2.render_template("imports/show.html", request, {"job": job})
+
+
+@requires(Permission.CLIENTS_IMPORT)
+async def configure(request: web.Request) -> web.StreamResponse:
+    """Save the mapping and the policy: ``action=preview`` shows the rows again, ``start`` runs."""
+    form = await request.post()
+    import_id = int(request.match_info["id"])
+    start = form.get("action") == "start"
+    mapping = {
+        name.removeprefix("column_"): str(value)
+        for name, value in form.items()
+        if name.startswith("column_") and value
+    }
+    policy = {
+        name.removeprefix("policy_"): str(value)
+        for name, value in form.items()
+        if name.startswith("policy_")
+    }
+    actor = current_user(request)
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            await configure_import(
+                session,
+                import_id=import_id,
+                actor=actor,
+                mapping=mapping,
+                policy=policy,
+                skip_bad_rows=form_bool(form, "skip_bad_rows"),
+                start=start,
+            )
+    except ImportInvalid as exc:
+        async with request.app[SESSIONMAKER]() as session:
+            job = await get_import(session, import_id, actor=actor)
+        job.mapping, job.policy = mapping, {**job.policy, **policy}  # as typed, not saved
+        job.skip_bad_rows = form_bool(form, "skip_bad_rows")
+        context = await _mapping_context(request, job, exc.fields, exc.message)
+        return aiohttp_jinja2.render_template("imports/mapping.html", request, context, status=422)
+    if start:
+        request.app[IMPORT_RUNNER].start(import_id)
+    raise web.HTTPFound(f"/imports/{import_id}")
+
+
+@requires(Permission.CLIENTS_IMPORT)
+async def bad_rows_report(request: web.Request) -> web.StreamResponse:
+    """Every bad row with its line and reasons, beside the row as the file had it (XLSX)."""
+    async with request.app[SESSIONMAKER]() as session:
+        job = await get_import(session, int(request.match_info["id"]), actor=current_user(request))
+    if not job.bad_rows:
+        raise NotFound(N_("This import has no bad rows"))
+    _ = i18n.gettext
+    headers = [_("Line"), _("Reason"), *job.headers]
+    rows = (
+        (
+            row["line"],
+            "; ".join(f"{_(col)}: {_(msg)}" for col, msg in row["errors"].items()),
+            *row.get("values", []),
+        )
+        for row in job.bad_rows
+    )
+    parts = xlsx_bytes(headers, rows, sheet=_("Bad rows"), timezone=i18n.TIMEZONE.get())
+    name = f"{job.file_name.rsplit('.', 1)[0]}-{_('bad rows')}.xlsx"
+    return await stream_file(request, pieces(parts), filename=name, file_format="xlsx")
