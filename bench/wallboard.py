@@ -54,24 +54,26 @@ from callcenter.users.passwords import hash_password  # noqa: E402
 
 DATABASE = "cc_wallboard"
 KINDS = ("agent", "queue")
+GRACE_S = 5.0  # after the window, frames of its events are still counted this long
 
 
 class Frames:
-    """The floor frames the supervisors' sockets received, for events inside the window."""
+    """The floor frames the supervisors' sockets received for PBX events inside the window
+    (from ``since`` to ``until``, whenever their frames arrive)."""
 
     def __init__(self) -> None:
-        self.since = math.inf  # PBX time the window opened; events before it are warm-up
+        self.since = math.inf  # events before it are the warm-up's
         self.until = math.inf
         self.delays: dict[str, list[float]] = {kind: [] for kind in KINDS}
         self.hub: dict[str, list[float]] = {kind: [] for kind in KINDS}  # heard -> arrived
         self.connected = 0
 
     def note(self, text: str, arrived: float) -> None:
-        if arrived < self.since or arrived > self.until:
+        if arrived < self.since:
             return
         frame = json.loads(text)
         kind, event_at = frame.get("type"), frame.get("event_at")
-        if kind not in KINDS or not event_at or event_at < self.since:
+        if kind not in KINDS or not event_at or not self.since <= event_at <= self.until:
             return
         self.delays[kind].append(arrived - event_at)
         if frame.get("heard_at"):
@@ -174,9 +176,10 @@ async def measure(
         samples.append(sum(await in_progress(http, base)))
     shares = cpu.stop()
     frames.until = time.time()
-    await asyncio.sleep(2)  # frames of events inside the window still on their way
     handled = (await health(http, base))["pbx"]["events_handled"] - before
-    return samples, shares, handled / (time.monotonic() - opened - 2)
+    rate = handled / (time.monotonic() - opened)
+    await asyncio.sleep(GRACE_S)  # frames of the window's last events still on their way
+    return samples, shares, rate
 
 
 async def http_timings(http: aiohttp.ClientSession, base: str, path: str, n: int = 20) -> str:
