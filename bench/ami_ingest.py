@@ -58,12 +58,20 @@ def percentile(samples: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-async def fresh_database(admin_url: str, url: str, operators: int) -> None:
-    conn = await asyncpg.connect(admin_url)
-    await conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    await conn.execute(f'CREATE DATABASE "{DATABASE}"')
+async def empty_database(server_url: str, name: str) -> str:
+    """Database ``name`` on the server, dropped and migrated afresh; returns its URL."""
+    conn = await asyncpg.connect(server_url)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
+    url = urlunsplit(urlsplit(server_url)._replace(path="/" + name))
     await asyncio.to_thread(upgrade, url)
+    return url
+
+
+async def fresh_database(server_url: str, operators: int, name: str = DATABASE) -> str:
+    """A new database with operators op1000.. at extensions 1000..; returns its URL."""
+    url = await empty_database(server_url, name)
     conn = await asyncpg.connect(url)
     digest = hash_password(PASSWORD)
     await conn.executemany(
@@ -73,6 +81,7 @@ async def fresh_database(admin_url: str, url: str, operators: int) -> None:
         [(f"op{1000 + i}", digest, str(1000 + i)) for i in range(operators)],
     )
     await conn.close()
+    return url
 
 
 def _die_with_parent() -> None:
@@ -113,6 +122,18 @@ async def wait_for(http: aiohttp.ClientSession, base: str, check: Any, within: f
             await asyncio.sleep(0.2)
 
 
+async def sign_in(http: aiohttp.ClientSession, base: str, login: str) -> None:
+    """Sign in through the login form, as a browser does (the session cookie stays in
+    ``http``'s jar, which must be ``CookieJar(unsafe=True)`` for 127.0.0.1)."""
+    page = await (await http.get(base + "/login")).text()
+    token = page.split(CSRF)[1].split('"')[0]
+    async with http.post(
+        base + "/login", data={"login": login, "password": PASSWORD, "csrf_token": token}
+    ) as response:
+        if "/login" in str(response.url):
+            raise RuntimeError(f"{login} could not sign in")
+
+
 async def operator(
     base: str, login: str, frames: list[float], since: list[float], connected: list[int]
 ) -> None:
@@ -120,11 +141,7 @@ async def operator(
     operator is connected (``since[0]``), for calls whose event came after that."""
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
-        page = await (await http.get(base + "/login")).text()
-        token = page.split(CSRF)[1].split('"')[0]
-        await http.post(
-            base + "/login", data={"login": login, "password": PASSWORD, "csrf_token": token}
-        )
+        await sign_in(http, base, login)
         async with http.ws_connect(base + "/ws/live", autoping=True, max_msg_size=0) as ws:
             connected.append(1)
             async for message in ws:
@@ -139,10 +156,11 @@ async def operator(
 
 
 class LiveSource:
-    """The simulator as its own process, making calls from SIGUSR1 on."""
+    """The simulator as its own process, making calls from SIGUSR1 on; ``options`` say who
+    works there (``--agents N``, or ``--queues N --agents-per-queue M``) and the talk times."""
 
-    def __init__(self, cpm: float, speed: float, agents: int) -> None:
-        self.cpm, self.speed, self.agents = cpm, speed, agents
+    def __init__(self, cpm: float, speed: float, options: tuple[str, ...]) -> None:
+        self.cpm, self.speed, self.options = cpm, speed, options
         self.label = f"live simulator cpm={cpm:g} speed={speed:g}"
         self.process: asyncio.subprocess.Process | None = None
 
@@ -153,8 +171,7 @@ class LiveSource:
             "ami.simulator",
             "--port",
             str(port),
-            "--agents",
-            str(self.agents),
+            *self.options,
             "--timestamps",
             "--wait-for-signal",
             "--seed",
@@ -207,8 +224,8 @@ class ReplaySource:
 
 
 async def recorded_traffic(agents: int, seconds: float) -> list[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
-    source = LiveSource(cpm=420, speed=0.05, agents=agents)
+    env = clean_environment()
+    source = LiveSource(cpm=420, speed=0.05, options=("--agents", str(agents)))
     port = await source.start(env)
     await asyncio.sleep(1.0)
     try:
@@ -217,14 +234,20 @@ async def recorded_traffic(agents: int, seconds: float) -> list[bytes]:
         await source.close()
 
 
-async def phase(args: argparse.Namespace, base_url: str, source: Any) -> None:
-    url = urlunsplit(urlsplit(base_url)._replace(path="/" + DATABASE))
-    await fresh_database(base_url, url, args.operators)
+def clean_environment() -> dict[str, str]:
+    """This process's environment without any CALLCENTER_ setting of the user's."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+
+
+async def start_app(
+    url: str, ami_port: int, *, split: bool
+) -> tuple[str, asyncio.subprocess.Process, asyncio.subprocess.Process | None]:
+    """The app on its own database, leading the listener of the PBX at ``ami_port`` (or, with
+    ``split``, beside a listener process of its own); returns its URL, the web process and
+    the listener process (None when the web process leads the PBX itself)."""
     http_port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
-    ami_port = await source.start(env)
     app_env = dict(
-        env,
+        clean_environment(),
         CALLCENTER_DATABASE_URL=url,
         CALLCENTER_PBX="ami",
         CALLCENTER_AMI_HOST="127.0.0.1",
@@ -235,11 +258,24 @@ async def phase(args: argparse.Namespace, base_url: str, source: Any) -> None:
         CALLCENTER_LOG_LEVEL="WARNING",
     )
     listener = None
-    if args.split:  # the listener in its own process; the web process only serves and pops
+    if split:  # the listener in its own process; the web process only serves and pops
         listener = await spawn("-m", "ami", env=app_env, log="bench-listener")
         app_env = dict(app_env, CALLCENTER_PBX="off")
     app = await spawn("-m", "callcenter", "serve", env=app_env, log="bench-app")
-    base = f"http://127.0.0.1:{http_port}"
+    return f"http://127.0.0.1:{http_port}", app, listener
+
+
+async def stop_processes(*processes: asyncio.subprocess.Process | None) -> None:
+    for process in processes:
+        if process is not None and process.returncode is None:
+            process.terminate()
+            await process.wait()
+
+
+async def phase(args: argparse.Namespace, server_url: str, source: Any) -> None:
+    url = await fresh_database(server_url, args.operators)
+    ami_port = await source.start(clean_environment())
+    base, app, listener = await start_app(url, ami_port, split=args.split)
     frames: list[float] = []
     since, connected = [float("inf")], []
     try:
@@ -298,10 +334,27 @@ async def phase(args: argparse.Namespace, base_url: str, source: Any) -> None:
             STAGES.clear()
     finally:
         await source.close()
-        for process in (app, listener):
-            if process is not None and process.returncode is None:
-                process.terminate()
-                await process.wait()
+        await stop_processes(app, listener)
+
+
+def print_machine() -> None:
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def database_server() -> tuple[str, Any]:
+    """The PostgreSQL server to make the bench's databases on: CALLCENTER_DATABASE_URL's, or
+    an embedded one under var/bench-pg (returned too: it stops when that is dropped)."""
+    given = os.environ.get("CALLCENTER_DATABASE_URL")
+    if given:
+        return given.replace("postgresql+asyncpg://", "postgresql://"), None
+    import pgserver
+
+    (ROOT / "var").mkdir(exist_ok=True)
+    server = pgserver.get_server(ROOT / "var" / "bench-pg", cleanup_mode="stop")
+    return server.get_uri("postgres"), server
 
 
 def main() -> None:
@@ -331,22 +384,11 @@ def main() -> None:
     if not phases and not args.replay:
         phases = [(72, 0.05)]
     _runtime_dir()
-    print(
-        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}"
-    )
-    given = os.environ.get("CALLCENTER_DATABASE_URL")
-    server = None
-    if given:
-        base_url = given.replace("postgresql+asyncpg://", "postgresql://")
-    else:
-        import pgserver
-
-        (ROOT / "var").mkdir(exist_ok=True)
-        server = pgserver.get_server(ROOT / "var" / "bench-pg", cleanup_mode="stop")
-        base_url = server.get_uri("postgres")
+    print_machine()
+    base_url, server = database_server()
     for cpm, speed in phases:
-        asyncio.run(phase(args, base_url, LiveSource(cpm, speed, args.operators)))
+        agents = ("--agents", str(args.operators))
+        asyncio.run(phase(args, base_url, LiveSource(cpm, speed, agents)))
     if args.replay:
         needed = max(args.replay) * (args.seconds + 2)
         events = asyncio.run(recorded_traffic(args.operators, needed / 12_000 + 2))

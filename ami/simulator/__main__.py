@@ -9,6 +9,7 @@ import dataclasses
 import json
 import logging
 import signal
+from types import MappingProxyType
 
 from ami.simulator.config import QueueConfig, SimulatorConfig
 from ami.simulator.simulator import PbxSimulator
@@ -17,7 +18,7 @@ from ami.simulator.traffic import TrafficConfig
 log = logging.getLogger("ami.simulator")
 
 
-def _arguments(argv: list[str] | None) -> argparse.Namespace:
+def arguments_of(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m ami.simulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5038)
@@ -45,8 +46,37 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=0,
         help="N agents 1000..1000+N-1 in every queue instead of 101 and 102",
     )
+    parser.add_argument(
+        "--queues",
+        type=int,
+        default=0,
+        help="N queues queue01.. instead of support and sales, each with its own agents "
+        "and DID (load tests; see --agents-per-queue)",
+    )
+    parser.add_argument("--agents-per-queue", type=int, default=10, metavar="M")
+    parser.add_argument(
+        "--talk-seconds",
+        type=_span,
+        default=TrafficConfig().talk_s,
+        metavar="MIN:MAX",
+        help="how long answered calls talk (default 15:90)",
+    )
     parser.add_argument("--verbose", "-v", action="store_true")
-    return parser.parse_args(argv)
+    arguments = parser.parse_args(argv)
+    if arguments.queues and arguments.agents:
+        parser.error("give either --agents or --queues")
+    return arguments
+
+
+def _span(value: str) -> tuple[float, float]:
+    low, _, high = value.partition(":")
+    try:
+        span = (float(low), float(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not MIN:MAX seconds: {value!r}") from None
+    if not 0 <= span[0] <= span[1]:
+        raise argparse.ArgumentTypeError(f"not 0 <= MIN <= MAX: {value!r}")
+    return span
 
 
 def many_agents(count: int) -> tuple[QueueConfig, ...]:
@@ -58,7 +88,22 @@ def many_agents(count: int) -> tuple[QueueConfig, ...]:
     )
 
 
-async def _serve(arguments: argparse.Namespace) -> None:
+def many_queues(count: int, per_queue: int) -> tuple[tuple[QueueConfig, ...], dict[str, str]]:
+    """``count`` queues queue01.. of ``per_queue`` agents each (extensions 1000 and up, no
+    agent in two queues), and their DIDs 74952000001.. (for load tests)."""
+    queues, dids = [], {}
+    for q in range(count):
+        first = 1000 + q * per_queue
+        members = tuple(
+            (f"Local/{ext}@agents/n", f"Agent {ext}") for ext in range(first, first + per_queue)
+        )
+        name = f"queue{q + 1:02d}"
+        queues.append(QueueConfig(name, strategy="rrmemory", members=members))
+        dids[f"7495{2000001 + q:07d}"] = name
+    return tuple(queues), dids
+
+
+def simulator_config(arguments: argparse.Namespace) -> SimulatorConfig:
     config = SimulatorConfig(
         username=arguments.username,
         secret=arguments.secret,
@@ -68,12 +113,20 @@ async def _serve(arguments: argparse.Namespace) -> None:
     )
     if arguments.agents:
         config = dataclasses.replace(config, queues=many_agents(arguments.agents))
-    simulator = PbxSimulator(config)
+    if arguments.queues:
+        queues, dids = many_queues(arguments.queues, arguments.agents_per_queue)
+        config = dataclasses.replace(config, queues=queues, dids=MappingProxyType(dids))
+    return config
+
+
+async def _serve(arguments: argparse.Namespace) -> None:
+    simulator = PbxSimulator(simulator_config(arguments))
     port = await simulator.start(arguments.host, arguments.port)
     traffic = TrafficConfig(
         calls_per_minute=arguments.calls_per_minute,
         answer_rate=arguments.answer_rate,
         abandon_rate=arguments.abandon_rate,
+        talk_s=arguments.talk_seconds,
         seed=arguments.seed,
     )
     if arguments.wait_for_signal:
@@ -101,7 +154,7 @@ async def _serve(arguments: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    arguments = _arguments(argv)
+    arguments = arguments_of(argv)
     level = logging.DEBUG if arguments.verbose else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with contextlib.suppress(KeyboardInterrupt):

@@ -31,7 +31,8 @@ class TrafficConfig:
 
     ``answer_rate``: share of calls whose agents answer when rung (the others ring out
     until the caller gives up). ``abandon_rate``: share of callers with little patience
-    (they hang up after ``short_patience_s`` even if an agent would answer later).
+    (they hang up after ``short_patience_s`` even if an agent would answer later); the
+    others wait up to ``patience_s`` in the queue and stay on for the whole talk.
     """
 
     calls_per_minute: float = 6
@@ -73,8 +74,11 @@ class TrafficGenerator:
         else:
             caller = "+7916" + "".join(pick.choice("0123456789") for _ in range(7))
         abandons = pick.random() < config.abandon_rate
-        patience = pick.uniform(*config.short_patience_s) if abandons else config.patience_s
+        short_patience = pick.uniform(*config.short_patience_s) if abandons else None
         talk = pick.uniform(*config.talk_s)
+        # the caller's Wait(): an impatient caller's few seconds, else long enough to wait
+        # ``patience_s`` in the queue and then talk (a long talk is never cut by it)
+        patience = short_patience if short_patience is not None else config.patience_s + talk
         caller_hangs_up = pick.random() < config.caller_hangs_up_share
         linkedid = await self.simulator.inbound_call(
             caller,
