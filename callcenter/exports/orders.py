@@ -50,7 +50,7 @@ class OrdersExport:
         Column(N_("Quantity"), "number", 9),
         Column(N_("Unit"), "term", 7),
         Column(N_("Price"), "money", 12),
-        Column(N_("Discount, %"), "number", 9),
+        Column(N_("Discount, %%"), "number", 9),
         Column(N_("VAT"), "term", 8),
         Column(N_("Amount"), "money", 12),
         Column(N_("Order total"), "money", 13),
@@ -66,7 +66,7 @@ class OrdersExport:
         stmt = _statement(query, actor)
         result = await session.stream(stmt.execution_options(yield_per=BATCH))
         at = {c.label: i for i, c in enumerate(self.columns)}
-        quantity, discount = at[N_("Quantity")], at[N_("Discount, %")]
+        quantity, discount = at[N_("Quantity")], at[N_("Discount, %%")]
         unit, vat = at[N_("Unit")], at[N_("VAT")]
         async for batch in result.partitions(BATCH):
             rows = [list(row) for row in batch]

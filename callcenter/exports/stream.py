@@ -58,7 +58,8 @@ async def export_rows(
     delimiter: str = "",
 ) -> AsyncIterator[bytes]:
     """The file's bytes, piece by piece; terms (directions, outcomes...) in the language."""
-    headers = [gettext(c.label) for c in listing.columns]
+    # a label may double its % for the templates' gettext: a file shows it once
+    headers = [gettext(c.label).replace("%%", "%") for c in listing.columns]
     writer: XlsxWriter | CsvWriter
     if file_format == "xlsx":
         widths, kinds = [c.width for c in listing.columns], [c.kind for c in listing.columns]

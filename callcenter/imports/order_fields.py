@@ -75,7 +75,7 @@ FIELDS = (
     Field("price", N_("Price"), ("Цена", "Цена за единицу", "Цена за ед", "Unit price")),
     Field(
         "discount",
-        N_("Discount, %"),
+        N_("Discount, %%"),
         ("Скидка", "Скидка %", "Скидка, %", "Discount", "Discount %"),
     ),
     Field("vat", N_("VAT"), ("НДС", "Ставка НДС", "VAT rate")),
