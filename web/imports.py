@@ -20,7 +20,9 @@ from web.auth import Handler
 from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS
 
 log = logging.getLogger(__name__)
-UPLOAD_PATHS = frozenset({"/imports/new", "/api/v1/imports"})
+UPLOAD_PATHS = frozenset(
+    {"/imports/new", "/api/v1/imports", "/orders/import", "/api/v1/orders/import"}
+)
 
 
 class ImportRunner:
@@ -29,8 +31,14 @@ class ImportRunner:
         self.tasks: set[asyncio.Task[None]] = set()
 
     def start(self, import_id: int) -> None:
+        settings = self.app[SETTINGS]
         task = asyncio.create_task(
-            run_import(self.app[SESSIONMAKER], import_id, region=self.app[SETTINGS].default_region),
+            run_import(
+                self.app[SESSIONMAKER],
+                import_id,
+                region=settings.default_region,
+                currency=settings.currency,
+            ),
             name=f"import-{import_id}",
         )
         self.tasks.add(task)

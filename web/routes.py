@@ -197,6 +197,11 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/imports", api_imports.index)
     r.add_post("/api/v1/imports", api_imports.create)
     r.add_get("/api/v1/imports/{id:\\d+}", api_imports.show)
+    r.add_get("/orders/import", imports.orders_page)
+    r.add_post("/orders/import", imports.orders_upload)
+    r.add_post("/api/v1/orders/import", api_imports.create_orders)
+    r.add_get("/api/v1/orders/export", api_exports.orders)
+    r.add_get("/api/v1/tasks/export", api_exports.tasks)
     r.add_get("/api/v1/clients/export", api_exports.clients)
     r.add_get("/api/v1/calls/export", api_exports.calls)
 

@@ -17,7 +17,7 @@ BATCH = 2_000  # rows fetched from the server-side cursor at a time
 @dataclass(frozen=True)
 class Column:
     label: str  # N_-marked; the header is its translation
-    kind: str = "text"  # text | number | datetime | term (a word translated as shown)
+    kind: str = "text"  # text | number | money | datetime | term (a word translated as shown)
     width: int = 16  # characters, for XLSX
 
 
@@ -25,7 +25,7 @@ Rows = AsyncIterator[list[tuple[Any, ...]]]  # batches of rows, one value per co
 
 
 class ExportList(Protocol):
-    """One list that can be exported (clients, calls; orders and tasks plug in the same way)."""
+    """One list that can be exported: clients, calls, orders, tasks."""
 
     name: str
     permissions: tuple[Permission, ...]

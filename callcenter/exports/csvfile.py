@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,9 +24,11 @@ def delimiter_for(language: str, asked: str = "") -> str:
     return DELIMITERS.get(asked) or (";" if language == "ru" else ",")
 
 
-def _text(value: Any, tz: ZoneInfo) -> Any:
+def _text(value: Any, tz: ZoneInfo, comma: bool) -> Any:
     if value is None:
         return ""
+    if isinstance(value, Decimal):
+        return f"{value:f}".replace(".", ",") if comma else f"{value:f}"
     if isinstance(value, datetime):
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if value.tzinfo else value
     if isinstance(value, str) and _FORMULA.match(value):
@@ -34,8 +37,11 @@ def _text(value: Any, tz: ZoneInfo) -> Any:
 
 
 class CsvWriter:
-    def __init__(self, headers: list[str], *, delimiter: str, timezone: str) -> None:
-        self.headers = headers
+    def __init__(
+        self, headers: list[str], *, delimiter: str, timezone: str, decimal_comma: bool = False
+    ) -> None:
+        """``decimal_comma``: 3900,10 as Russian Excel reads a number (3900.10 otherwise)."""
+        self.headers, self.comma = headers, decimal_comma
         self.tz = ZoneInfo(timezone)
         self._buffer = io.StringIO()
         self._csv = csv.writer(self._buffer, delimiter=delimiter, lineterminator="\r\n")
@@ -45,8 +51,8 @@ class CsvWriter:
         return "\ufeff".encode() + self._take()
 
     def rows(self, batch: Iterable[tuple[Any, ...]]) -> bytes:
-        tz = self.tz
-        self._csv.writerows([_text(v, tz) for v in row] for row in batch)
+        tz, comma = self.tz, self.comma
+        self._csv.writerows([_text(v, tz, comma) for v in row] for row in batch)
         return self._take()
 
     def finish(self) -> bytes:

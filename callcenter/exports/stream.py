@@ -13,7 +13,7 @@ from callcenter.exports.csvfile import CsvWriter, delimiter_for
 from callcenter.exports.xlsx import XlsxWriter
 from callcenter.i18n import N_
 
-LIST_NAMES = (N_("clients"), N_("calls"))  # file and sheet names, translated
+LIST_NAMES = (N_("clients"), N_("calls"), N_("orders"), N_("tasks"))  # file and sheet names
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -23,8 +23,15 @@ FORMATS = {
 def _lists() -> dict[str, ExportList]:
     from callcenter.exports.calls import CallsExport
     from callcenter.exports.clients import ClientsExport
+    from callcenter.exports.orders import OrdersExport
+    from callcenter.exports.tasks import TasksExport
 
-    return {"clients": ClientsExport(), "calls": CallsExport()}
+    return {
+        "clients": ClientsExport(),
+        "calls": CallsExport(),
+        "orders": OrdersExport(),
+        "tasks": TasksExport(),
+    }
 
 
 def export_list(name: str) -> ExportList:
@@ -51,13 +58,21 @@ async def export_rows(
     delimiter: str = "",
 ) -> AsyncIterator[bytes]:
     """The file's bytes, piece by piece; terms (directions, outcomes...) in the language."""
-    headers = [gettext(c.label) for c in listing.columns]
+    # a label may double its % for the templates' gettext: a file shows it once
+    headers = [gettext(c.label).replace("%%", "%") for c in listing.columns]
     writer: XlsxWriter | CsvWriter
     if file_format == "xlsx":
-        widths = [c.width for c in listing.columns]
-        writer = XlsxWriter(headers, widths, sheet=gettext(listing.name), timezone=timezone)
+        widths, kinds = [c.width for c in listing.columns], [c.kind for c in listing.columns]
+        writer = XlsxWriter(
+            headers, widths, sheet=gettext(listing.name), timezone=timezone, kinds=kinds
+        )
     else:
-        writer = CsvWriter(headers, delimiter=delimiter_for(language, delimiter), timezone=timezone)
+        writer = CsvWriter(
+            headers,
+            delimiter=delimiter_for(language, delimiter),
+            timezone=timezone,
+            decimal_comma=language == "ru",
+        )
     terms = [i for i, c in enumerate(listing.columns) if c.kind == "term"]
     rows = listing.rows(session, query, actor=actor, region=region)
     first = await anext(rows, None)  # a refusal (Forbidden) comes before any byte is sent

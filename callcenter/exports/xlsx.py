@@ -47,9 +47,11 @@ _PARTS = {
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>",
 }
@@ -82,13 +84,18 @@ class _Sink(io.RawIOBase):
         return data
 
 
-def _cell(value: Any, tz: ZoneInfo) -> str:
+_MONEY = ' s="3"'  # #,##0.00
+
+
+def _cell(value: Any, tz: ZoneInfo, style: str = "") -> str:
     if value is None or value == "":
         return "<c/>"
     if isinstance(value, bool):
         return f'<c t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int | float | Decimal):
-        return f"<c><v>{value}</v></c>"
+    if isinstance(value, Decimal):
+        return f"<c{style}><v>{value:f}</v></c>"
+    if isinstance(value, int | float):
+        return f"<c{style}><v>{value}</v></c>"
     if isinstance(value, datetime):
         local = value.astimezone(tz).replace(tzinfo=None) if value.tzinfo else value
         return f'<c s="1"><v>{(local - _EPOCH).total_seconds() / 86400:.8f}</v></c>'
@@ -96,11 +103,27 @@ def _cell(value: Any, tz: ZoneInfo) -> str:
     return f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
+def _row(row: tuple[Any, ...], tz: ZoneInfo, styles: list[str] | None) -> str:
+    if styles is None:
+        return "<row>" + "".join(_cell(v, tz) for v in row) + "</row>"
+    return "<row>" + "".join(_cell(v, tz, s) for v, s in zip(row, styles, strict=True)) + "</row>"
+
+
 class XlsxWriter:
     """``start()``, then ``rows(batch)`` for each batch, then ``finish()``: each gives bytes."""
 
-    def __init__(self, headers: list[str], widths: list[int], *, sheet: str, timezone: str) -> None:
+    def __init__(
+        self,
+        headers: list[str],
+        widths: list[int],
+        *,
+        sheet: str,
+        timezone: str,
+        kinds: list[str] | None = None,
+    ) -> None:
+        """``kinds``: each column's kind (see ``Column``); money is shown as 1,234.50."""
         self.headers, self.widths, self.sheet = headers, widths, sheet
+        self.styles = [_MONEY if kind == "money" else "" for kind in kinds or []]
         self.tz = ZoneInfo(timezone)
         self._sink = _Sink()
         self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED)
@@ -127,10 +150,8 @@ class XlsxWriter:
         return self._sink.take()
 
     def rows(self, batch: Iterable[tuple[Any, ...]]) -> bytes:
-        tz = self.tz
-        self._write(
-            "".join("<row>" + "".join(_cell(v, tz) for v in row) + "</row>" for row in batch)
-        )
+        tz, styles = self.tz, self.styles or None
+        self._write("".join(_row(row, tz, styles) for row in batch))
         return self._sink.take()
 
     def finish(self) -> bytes:

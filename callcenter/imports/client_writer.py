@@ -16,7 +16,7 @@ from callcenter.clients.input import CleanClient
 from callcenter.imports.client_copy import CHUNK, allocate_ids, copy_new
 from callcenter.imports.client_plan import Existing, Plan, keys_of, plan_rows
 from callcenter.imports.client_updates import apply_updates
-from callcenter.imports.targets import WriteResult
+from callcenter.imports.targets import BadRow, WriteResult
 from callcenter.users.models import User
 from callcenter.users.roles import Role
 
@@ -94,6 +94,8 @@ class ClientWriter:
     earlier chunks count as existing clients; updates are gathered and applied at the end.
     """
 
+    gathers = False
+
     def __init__(
         self, session: AsyncSession, *, policy: dict[str, str], actor: User, import_id: int
     ) -> None:
@@ -125,6 +127,9 @@ class ClientWriter:
         self.result.created += len(plan.new)
         self.result.skipped += plan.skipped
         self.result.bad += plan.bad
+
+    async def review(self) -> list[BadRow]:
+        return list(self.result.bad)  # of the chunks written before the first bad row
 
     async def finish(self) -> WriteResult:
         conn = await driver_connection(self.session)

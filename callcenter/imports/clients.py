@@ -20,8 +20,10 @@ from callcenter.i18n import N_
 from callcenter.imports.client_writer import ClientWriter
 from callcenter.imports.targets import (
     Cells,
+    Choice,
     Field,
     RowInvalid,
+    duplicate_choice,
     norm_header,
     register,
 )
@@ -88,6 +90,16 @@ KEYS = (
     Field("inn", N_("INN")),
     Field("phone", N_("Phone")),
     Field("email", N_("E-mail")),
+)
+ACTION_LABELS = {
+    "update": N_("update the client"),
+    "skip": N_("skip the row"),
+    "create": N_("create another client"),
+}
+CHOICES = (
+    duplicate_choice(KEYS[0], N_("Same INN"), ACTION_LABELS),
+    duplicate_choice(KEYS[1], N_("Same phone"), ACTION_LABELS),
+    duplicate_choice(KEYS[2], N_("Same e-mail"), ACTION_LABELS),
 )
 PERSON_WORDS = {"person", "физ", "физлицо", "физ лицо", "физическое лицо", "фл", "частное лицо"}
 COMPANY_WORDS = {"company", "юр", "юрлицо", "юр лицо", "юридическое лицо", "юл", "организация"}
@@ -169,10 +181,20 @@ class ClientsTarget:
     label: str = N_("Clients")
     permission: Permission = Permission.CLIENTS_IMPORT
     fields: tuple[Field, ...] = FIELDS
-    duplicate_keys: tuple[Field, ...] = KEYS
+    choices: tuple[Choice, ...] = CHOICES
+    choices_hint: str = N_(
+        "When a row has the INN, a phone or an e-mail of a client already in the base (or of"
+        " an earlier row of the file), what should happen? Checked in this order: INN, phone,"
+        " e-mail."
+    )
     needs_one_of: tuple[str, ...] = ("name", "company")
+    created_label: str = N_("Clients created")
+    updated_label: str = N_("Clients updated")
+    list_url: str = "/clients?sort=-created"
 
-    async def load_context(self, session: AsyncSession, *, actor: User, region: str) -> Any:
+    async def load_context(
+        self, session: AsyncSession, *, actor: User, region: str, currency: str = "RUB"
+    ) -> Any:
         users = await session.scalars(
             select(User).where(User.active.is_(True), User.role.in_([Role.MANAGER, Role.ADMIN]))
         )

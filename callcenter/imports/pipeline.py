@@ -130,16 +130,18 @@ async def check_and_write(
     checker = _Checker(job, content, target, context, tracker)
     checking = asyncio.ensure_future(asyncio.to_thread(checker.run))
     writer = target.writer(session, policy=job.policy, actor=actor, import_id=job.id)
-    write_bad: list[BadRow] = []
     try:
         while (chunk := await asyncio.to_thread(checker.next_chunk)) is not None:
-            if checker.bad and not job.skip_bad_rows:
+            if checker.bad and not job.skip_bad_rows and not writer.gathers:
                 continue  # the import will fail: only the checking goes on
             tracker.stage = "writing"
             await writer.write(chunk)
             tracker.written += len(chunk)
         await checking  # a file that cannot be read raises here
-        result = WriteResult() if checker.bad and not job.skip_bad_rows else await writer.finish()
+        if checker.bad and not job.skip_bad_rows:
+            result = WriteResult(bad=await writer.review())
+        else:
+            result = await writer.finish()
     except BaseException:
         checker.stop.set()
         await asyncio.gather(checking, return_exceptions=True)

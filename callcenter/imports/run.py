@@ -35,8 +35,12 @@ class BadRowsFound(Exception):
         self.bad = bad
 
 
-async def run_import(sessionmaker: async_sessionmaker, import_id: int, *, region: str) -> None:
-    """Run one queued import to its end: done, or failed with the reason and bad rows."""
+async def run_import(
+    sessionmaker: async_sessionmaker, import_id: int, *, region: str, currency: str = "RUB"
+) -> None:
+    """Run one queued import to its end: done, or failed with the reason and bad rows.
+
+    ``region`` reads phone numbers without a country code; ``currency`` is new orders'."""
     tracker = Tracker()
     async with sessionmaker.begin() as session:
         claimed = await _claim(session, import_id)
@@ -44,7 +48,7 @@ async def run_import(sessionmaker: async_sessionmaker, import_id: int, *, region
         return
     ticker = asyncio.create_task(_tick(sessionmaker, import_id, tracker))
     try:
-        await _run(sessionmaker, claimed, tracker, region)
+        await _run(sessionmaker, claimed, tracker, region=region, currency=currency)
     except asyncio.CancelledError:
         await _fail(sessionmaker, import_id, INTERRUPTED, [])
         raise
@@ -90,7 +94,7 @@ async def _tick(sessionmaker: async_sessionmaker, import_id: int, tracker: Track
 
 
 async def _run(
-    sessionmaker: async_sessionmaker, job: Import, tracker: Tracker, region: str
+    sessionmaker: async_sessionmaker, job: Import, tracker: Tracker, *, region: str, currency: str
 ) -> None:
     target = get_target(job.target)
     async with sessionmaker() as session:
@@ -98,7 +102,7 @@ async def _run(
         actor = await session.get(User, job.user_id) if job.user_id else None
         if stored is None or actor is None or not actor.can(target.permission):
             raise RuntimeError("the file or its importer is gone")
-        context = await target.load_context(session, actor=actor, region=region)
+        context = await target.load_context(session, actor=actor, region=region, currency=currency)
         content = stored.content
     started = time.perf_counter()
     async with sessionmaker.begin() as session:

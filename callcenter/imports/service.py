@@ -15,7 +15,7 @@ from callcenter.imports.exceptions import ImportInvalid
 from callcenter.imports.matching import Mapping, cells_of, check_mapping, match_headers
 from callcenter.imports.models import Import, ImportFile
 from callcenter.imports.reading import FileShape, detect_shape, read_head
-from callcenter.imports.targets import DUPLICATE_ACTIONS, RowInvalid, Target, get_target
+from callcenter.imports.targets import RowInvalid, Target, get_target
 from callcenter.users.models import User
 from callcenter.users.roles import Role
 
@@ -29,7 +29,7 @@ def _may_import(actor: User, target: Target) -> None:
 
 
 def default_policy(target: Target) -> dict[str, str]:
-    return {key.key: "skip" for key in target.duplicate_keys}
+    return {choice.key: choice.default for choice in target.choices}
 
 
 async def create_import(
@@ -61,11 +61,12 @@ async def create_import(
 
 def check_policy(policy: dict[str, str], target: Target) -> dict[str, str]:
     clean = default_policy(target)
+    choices = {choice.key: choice for choice in target.choices}
     for key, action in policy.items():
-        if key not in clean or action not in DUPLICATE_ACTIONS:
+        if key not in choices or not choices[key].allows(action):
             raise ImportInvalid(
                 N_("Please correct the marked fields"),
-                fields={f"policy.{key}": N_("Choose update, skip or create")},
+                fields={f"policy.{key}": N_("Choose one of the listed answers")},
             )
         clean[key] = action
     return clean
@@ -117,6 +118,7 @@ async def get_import(
         raise NotFound(N_("No such import"))
     if job.user_id != actor.id and actor.role != Role.ADMIN:
         raise Forbidden(N_("This import is another user's"))
+    _may_import(actor, get_target(job.target))
     return job
 
 

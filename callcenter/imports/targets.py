@@ -1,4 +1,4 @@
-"""What an import can fill: each target (clients; orders next) is one small module.
+"""What an import can fill: each target (clients, orders) is one small module.
 
 A target names its fields with the headers people give them in Russian and English, turns
 one row's texts into a clean record (or says what is wrong, by field), and writes a batch of
@@ -35,6 +35,24 @@ class Field:
         return {norm_header(s) for s in (self.key, self.label, *self.synonyms)}
 
 
+@dataclass(frozen=True)
+class Choice:
+    """What the user decides for the whole file, e.g. what a row with a known INN does."""
+
+    key: str
+    question: str  # N_-marked: "Same INN"
+    actions: tuple[tuple[str, str], ...]  # (action, its N_-marked label)
+    default: str
+
+    def allows(self, action: str) -> bool:
+        return any(action == name for name, _label in self.actions)
+
+
+def duplicate_choice(key: Field, question: str, labels: dict[str, str]) -> Choice:
+    """A duplicate by ``key``: update, skip or create, skipped unless the user says."""
+    return Choice(key.key, question, tuple((a, labels[a]) for a in DUPLICATE_ACTIONS), "skip")
+
+
 @dataclass
 class BadRow:
     line: int
@@ -67,10 +85,16 @@ class Target(Protocol):
     label: str
     permission: Permission
     fields: tuple[Field, ...]
-    duplicate_keys: tuple[Field, ...]  # in the order they are checked
+    choices: tuple[Choice, ...]  # duplicates and the like, in the order they are checked
+    choices_hint: str  # N_-marked: what the choices are about
     needs_one_of: tuple[str, ...]  # a mapping must give at least one of these fields
+    created_label: str  # N_-marked counts on the import's page: "Clients created"
+    updated_label: str
+    list_url: str  # where the imported records are listed, newest first
 
-    async def load_context(self, session: AsyncSession, *, actor: User, region: str) -> Any:
+    async def load_context(
+        self, session: AsyncSession, *, actor: User, region: str, currency: str = "RUB"
+    ) -> Any:
         """What cleaning needs from the database (lists, users), loaded once per import."""
 
     def clean_row(self, line: int, cells: Cells, context: Any) -> Any:
@@ -83,8 +107,15 @@ class Target(Protocol):
 
 
 class TargetWriter(Protocol):
+    # True: ``write`` only gathers and ``finish`` does the work, so even an import that
+    # fails gets every chunk, for ``review`` to find the bad rows only the whole file shows
+    gathers: bool
+
     async def write(self, records: list[Any]) -> None:
         """Store a chunk of clean records; duplicates go by the policy."""
+
+    async def review(self) -> list[BadRow]:
+        """When the import fails anyway: the bad rows found beyond checking, writing nothing."""
 
     async def finish(self) -> WriteResult:
         """Finish what needs every chunk (updates gathered across them); the counts."""
@@ -100,7 +131,8 @@ def register(target: Target) -> Target:
 
 def get_target(name: str) -> Target:
     if not _TARGETS:
-        import callcenter.imports.clients  # noqa: F401  (registers itself)
+        import callcenter.imports.clients
+        import callcenter.imports.orders  # noqa: F401  (each registers itself)
     return _TARGETS[name]
 
 

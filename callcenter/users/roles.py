@@ -42,6 +42,7 @@ class Permission(StrEnum):
     FEEDBACK_EDIT = "feedback.edit"
     CLIENTS_IMPORT = "clients.import"  # upload files of clients
     DATA_EXPORT = "data.export"  # download whole lists as XLSX or CSV
+    ORDERS_IMPORT = "orders.import"  # upload files of orders (their lines)
 
 
 _OPERATOR = {
@@ -66,6 +67,7 @@ _MANAGER = _OPERATOR | {
     Permission.INVOICES_EDIT,
     Permission.CLIENTS_IMPORT,
     Permission.DATA_EXPORT,
+    Permission.ORDERS_IMPORT,
 }
 _SUPERVISOR = {
     Permission.CLIENTS_VIEW,

@@ -43,6 +43,7 @@ async def run_file(
     policy: dict[str, str] | None = None,
     skip_bad_rows: bool = False,
     mapping: dict[str, str] | None = None,
+    target: str = "clients",
 ) -> Import:
     """Upload, confirm the guessed (or given) mapping, run; the import as it ended."""
     engine = make_engine(database_url)
@@ -51,7 +52,7 @@ async def run_file(
         async with sessionmaker.begin() as session:
             actor = await session.get(User, actor.id)
             job = await create_import(
-                session, actor=actor, target="clients", file_name=name, content=content
+                session, actor=actor, target=target, file_name=name, content=content
             )
             await configure_import(
                 session,
@@ -61,7 +62,7 @@ async def run_file(
                 policy=policy or {},
                 skip_bad_rows=skip_bad_rows,
             )
-        await run_import(sessionmaker, job.id, region="RU")
+        await run_import(sessionmaker, job.id, region="RU", currency="RUB")
         async with sessionmaker() as session:
             found = await session.get(Import, job.id)
             assert found is not None

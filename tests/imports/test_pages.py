@@ -202,3 +202,20 @@ async def test_a_failed_import_can_run_again_with_another_choice(signed_in: Any)
     await client.post(url, data={**start, "skip_bad_rows": "1"}, allow_redirects=False)
     job = await _wait_done(client, int(url.rsplit("/", 1)[1]))
     assert (job["state"], job["created"], job["bad_count"]) == ("done", 2, 1)
+
+
+async def test_orders_upload_page_shows_headers_with_a_percent_sign_in_the_preview(
+    signed_in: Any,
+) -> None:
+    client, _user, csrf = await signed_in("manager", language="ru")
+    rows = [["Номер", "Клиент", "Товар", "Цена", "Скидка, %"], ["1", "Кто-то", "Стол", "10", "x"]]
+    response = await client.post(
+        "/orders/import", data=_upload(csv_bytes(rows), csrf), allow_redirects=False
+    )
+    assert response.status == 302
+    page = await client.get(response.headers["Location"])
+    text = await page.text()
+    assert page.status == 200
+    assert "Скидка, %: Это не число" in text and "Импорт · Заказы" in text
+    new = await (await client.get("/imports/new")).text()
+    assert 'name="target" value="orders"' in new

@@ -1,6 +1,7 @@
-"""Lists as files: ``GET /api/v1/clients/export`` and ``/api/v1/calls/export``
-with ``format=xlsx|csv`` (and for CSV ``delimiter=comma|semicolon|tab``, else ``;`` for
-Russian and ``,`` for English) and the same filters as the lists themselves."""
+"""Lists as files: ``GET /api/v1/clients/export``, ``/api/v1/calls/export``,
+``/api/v1/orders/export`` and ``/api/v1/tasks/export`` with ``format=xlsx|csv`` (and for
+CSV ``delimiter=comma|semicolon|tab``, else ``;`` for Russian and ``,`` for English) and
+the same filters as the lists themselves."""
 
 from __future__ import annotations
 
@@ -9,14 +10,21 @@ from typing import Any
 from aiohttp import web
 
 from callcenter.db import utcnow
+from callcenter.errors import BadRequest
 from callcenter.exports.stream import check_format, export_list, export_rows
+from callcenter.i18n import N_
+from callcenter.orders.statuses import list_statuses
 from callcenter.users.roles import Permission
 from web import i18n
 from web.api.calls import _query as calls_query
+from web.api.tasks import _query as tasks_api_query
 from web.auth import current_user, requires
 from web.downloads import stream_file
+from web.forms import optional_int
 from web.keys import SESSIONMAKER, SETTINGS
 from web.views.clients import query_from_request
+from web.views.orders import order_query
+from web.views.task_forms import task_query
 
 
 async def _export(request: web.Request, name: str, query: Any) -> web.StreamResponse:
@@ -47,3 +55,30 @@ async def clients(request: web.Request) -> web.StreamResponse:
 @requires(Permission.CALLS_VIEW, Permission.DATA_EXPORT)
 async def calls(request: web.Request) -> web.StreamResponse:
     return await _export(request, "calls", calls_query(request, live=False))
+
+
+@requires(Permission.ORDERS_VIEW, Permission.DATA_EXPORT)
+async def orders(request: web.Request) -> web.StreamResponse:
+    """The order list's filters (``status`` as an id or, as in the API, a code)."""
+    query = order_query(request)
+    query.page, query.per_page = 1, 1
+    raw_status = request.query.get("status", "")
+    if raw_status and query.status_id is None:
+        async with request.app[SESSIONMAKER]() as session:
+            codes = {s.code: s.id for s in await list_statuses(session)}
+        if raw_status not in codes:
+            raise BadRequest(N_("No such status"))
+        query.status_id = codes[raw_status]
+    return await _export(request, "orders", query)
+
+
+@requires(Permission.TASKS_VIEW, Permission.DATA_EXPORT)
+async def tasks(request: web.Request) -> web.StreamResponse:
+    """The task API's filters; the task page's ``from``/``to`` days are read as it reads them."""
+    query = tasks_api_query(request)
+    if query.client_id is None:  # the page names it ``client``
+        query.client_id = optional_int(request.query.get("client"))
+    if "from" in request.query or "to" in request.query:
+        days = task_query(request, current_user(request))
+        query.due_from, query.due_until = days.due_from, days.due_until
+    return await _export(request, "tasks", query)

@@ -98,13 +98,24 @@ def mapping_by_column(given: dict[str, str], headers: list[str]) -> Mapping:
 
 @requires(Permission.CLIENTS_IMPORT)
 async def create(request: web.Request) -> web.Response:
+    """A file of clients, or of the ``target`` the form names (its permission is checked)."""
+    return await _create(request, target=None)
+
+
+@requires(Permission.ORDERS_IMPORT)
+async def create_orders(request: web.Request) -> web.Response:
+    """``POST /api/v1/orders/import``: a file of order lines."""
+    return await _create(request, target="orders")
+
+
+async def _create(request: web.Request, *, target: str | None) -> web.Response:
     if not request.content_type.startswith("multipart/"):
         raise BadRequest(N_("Send the file as multipart/form-data"))
     form = await request.post()
     upload = form.get("file")
     if not isinstance(upload, web.FileField):
         raise BadRequest(N_("Send the file in the field named file"))
-    target = str(form.get("target") or "clients")
+    target = target or str(form.get("target") or "clients")
     if target not in target_names():
         raise BadRequest(N_("Unknown import target"))
     actor = current_user(request)

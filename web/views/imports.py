@@ -6,6 +6,7 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from callcenter.errors import NotFound
 from callcenter.exports.xlsx import xlsx_bytes
@@ -20,7 +21,7 @@ from callcenter.imports.service import (
     list_imports,
     preview_import,
 )
-from callcenter.imports.targets import DUPLICATE_ACTIONS, get_target, target_names
+from callcenter.imports.targets import Target, get_target, target_names
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires
@@ -29,11 +30,20 @@ from web.forms import form_bool
 from web.imports import read_upload
 from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS
 
-ACTION_LABELS = {
-    "update": N_("update the client"),
-    "skip": N_("skip the row"),
-    "create": N_("create another client"),
-}
+
+def _targets(request: web.Request) -> list[Target]:
+    """What the user may import."""
+    actor = current_user(request)
+    return [t for t in map(get_target, target_names()) if actor.can(t.permission)]
+
+
+def _upload_page(
+    request: web.Request, *, target: str, action: str, error: str | None = None
+) -> web.Response:
+    context = {"error": error, "targets": _targets(request), "target": target, "action": action}
+    return aiohttp_jinja2.render_template(
+        "imports/new.html", request, context, status=422 if error else 200
+    )
 
 
 @requires(Permission.CLIENTS_IMPORT)
@@ -47,17 +57,34 @@ async def import_list(request: web.Request) -> dict[str, Any]:
 
 @requires(Permission.CLIENTS_IMPORT)
 async def new_page(request: web.Request) -> web.StreamResponse:
-    return aiohttp_jinja2.render_template("imports/new.html", request, {"error": None})
+    target = request.query.get("target", "clients")
+    return _upload_page(request, target=target, action="/imports/new")
 
 
 @requires(Permission.CLIENTS_IMPORT)
 async def upload(request: web.Request) -> web.StreamResponse:
+    """A file of clients, or of whatever target the form names (its permission is checked)."""
     form = await request.post()
+    return await _upload(request, form, str(form.get("target") or "clients"), "/imports/new")
+
+
+@requires(Permission.ORDERS_IMPORT)
+async def orders_page(request: web.Request) -> web.StreamResponse:
+    return _upload_page(request, target="orders", action="/orders/import")
+
+
+@requires(Permission.ORDERS_IMPORT)
+async def orders_upload(request: web.Request) -> web.StreamResponse:
+    return await _upload(request, await request.post(), "orders", "/orders/import")
+
+
+async def _upload(
+    request: web.Request, form: MultiDictProxy[Any], target: str, action: str
+) -> web.StreamResponse:
     upload = form.get("file")
     try:
         if not isinstance(upload, web.FileField):
             raise ImportInvalid(N_("Choose a file to import"))
-        target = str(form.get("target") or "clients")
         if target not in target_names():
             raise ImportInvalid(N_("Unknown import target"))
         async with request.app[SESSIONMAKER].begin() as session:
@@ -69,8 +96,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
                 content=read_upload(upload),
             )
     except ImportInvalid as exc:
-        context = {"error": exc.message}
-        return aiohttp_jinja2.render_template("imports/new.html", request, context, status=422)
+        return _upload_page(request, target=target, action=action, error=exc.message)
     raise web.HTTPFound(f"/imports/{job.id}")
 
 
@@ -88,9 +114,8 @@ async def _mapping_context(
     mapped = {key for key in job.mapping.values()}
     return {
         "job": job,
+        "target": target,
         "fields": target.fields,
-        "keys": target.duplicate_keys,
-        "actions": [(a, ACTION_LABELS[a]) for a in DUPLICATE_ACTIONS],
         "preview": preview,
         "preview_fields": [f for f in target.fields if f.key in mapped],
         "errors": errors or {},
@@ -107,7 +132,8 @@ async def show(request: web.Request) -> web.StreamResponse:
     if job.state == "draft" or retry:
         context = await _mapping_context(request, job)
         return aiohttp_jinja2.render_template("imports/mapping.html", request, context)
-    return aiohttp_jinja2.render_template("imports/show.html", request, {"job": job})
+    context = {"job": job, "target": get_target(job.target)}
+    return aiohttp_jinja2.render_template("imports/show.html", request, context)
 
 
 @requires(Permission.CLIENTS_IMPORT)
