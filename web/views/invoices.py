@@ -21,6 +21,8 @@ from callcenter.invoices.pdf import invoice_filename, invoice_pdf
 from callcenter.invoices.service import cancel_invoice, get_invoice, record_payment, remove_payment
 from callcenter.invoices.terms import HISTORY_LABELS, STATUS_LABELS, VAT_MODE_LABELS
 from callcenter.invoices.words import amount_in_words
+from callcenter.mail.service import messages_about
+from callcenter.orders.models import Order
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires
@@ -81,6 +83,8 @@ async def _page_context(session: AsyncSession, invoice: Invoice) -> dict[str, An
         "seller_line": party_line(invoice.seller),
         "buyer_line": party_line(invoice.buyer),
         "history": await list_history(session, entity="invoice", entity_ids=[invoice.id]),
+        "messages": await messages_about(session, "invoice", invoice.id),
+        "order": await session.get(Order, invoice.order_id) if invoice.order_id else None,
         "payment": {"amount": invoice.outstanding, "paid_on": today().isoformat(), "note": ""},
         "errors": {},
         "message": "",
