@@ -90,11 +90,24 @@ def order_conditions(query: OrderQuery, actor: User) -> list[ColumnElement[bool]
 
 
 def payment_condition(payment: str) -> ColumnElement[bool]:
-    """Orders whose invoices (cancelled ones aside) are ``payment``; "none": not billed."""
+    """Orders whose invoices (cancelled ones aside) are ``payment``; "none": not billed.
+
+    The same verdict as ``order_payment_status``, asked per order with EXISTS on the
+    invoices' order index instead of summing every invoice: an invoice's total is above zero
+    and what is paid on it never exceeds it, so the sums are all paid in full exactly when
+    no invoice still owes, and nothing is paid exactly when no invoice has a payment.
+    """
+    live = (Invoice.order_id == Order.id, Invoice.cancelled.is_(False))
+    billed = exists().where(*live)
     if payment == "none":
-        return ~exists().where(Invoice.order_id == Order.id, Invoice.cancelled.is_(False))
-    billed = order_payment_status().subquery()
-    return Order.id.in_(select(billed.c.order_id).where(billed.c.payment_status == payment))
+        return ~billed
+    some_paid = exists().where(*live, Invoice.paid > 0)
+    some_owed = exists().where(*live, Invoice.paid < Invoice.total)
+    if payment == "unpaid":
+        return billed & ~some_paid
+    if payment == "paid":
+        return billed & ~some_owed
+    return some_paid & some_owed
 
 
 async def payments_of(session: AsyncSession, order_ids: list[int]) -> dict[int, str]:

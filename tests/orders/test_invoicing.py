@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from callcenter.invoices.exceptions import InvoiceInvalid
-from callcenter.invoices.service import issue_invoice, record_payment
+from callcenter.invoices.service import cancel_invoice, issue_invoice, record_payment
 from callcenter.orders.moves import change_status
+from callcenter.orders.search import ORDER_PAYMENTS, OrderQuery, search_orders
 from tests.conftest import sign_in
 from tests.invoices.support import set_up_company
 
@@ -209,3 +210,37 @@ async def test_a_manager_bills_only_own_clients_orders_and_operators_see_no_paym
     assert "payment_status" not in listed["items"][0]
     assert (await api.get("/api/v1/orders?payment=unpaid")).status == 403
     assert (await api.post("/api/v1/invoices", json={"order_id": order.id})).status == 403
+
+
+async def test_the_payment_filter_agrees_with_the_payment_column(
+    sessionmaker: Any, company: Any, make_user: Any, make_client: Any, make_order: Any
+) -> None:
+    """Every mix of invoices an order may have: none, only a cancelled one, unpaid, partly
+    paid, paid, one paid and one unpaid, two paid."""
+    manager = await make_user("manager")
+    person = await make_client("Смирнова Анна", owner_id=manager.id)
+    mixes: list[list[str]] = [[], ["cancelled"], ["0"], ["100"], ["11500"], ["11500", "0"]]
+    mixes.append(["11500", "11500"])
+    async with sessionmaker.begin() as session:
+        for mix in mixes:
+            order = await make_order(manager, person, lines=LINES)
+            for paid in mix:
+                invoice = await issue_invoice(
+                    session, client_id=None, lines=None, order_id=order.id, by=manager
+                )
+                if paid == "cancelled":
+                    await cancel_invoice(session, invoice_id=invoice.id, by=manager)
+                elif paid != "0":
+                    await record_payment(
+                        session, invoice_id=invoice.id, amount=paid, paid_on=invoice.issued_on,
+                        by=manager,
+                    )  # fmt: skip
+    async with sessionmaker() as session:
+        page = await search_orders(session, OrderQuery(), actor=manager)
+        assert sorted(page.payments.values()) == sorted(
+            ["none", "none", "unpaid", "partly_paid", "paid", "partly_paid", "paid"]
+        )
+        for payment in ORDER_PAYMENTS:
+            found = await search_orders(session, OrderQuery(payment=payment), actor=manager)
+            expected = {i for i, status in page.payments.items() if status == payment}
+            assert {o.id for o in found.items} == expected and found.total == len(expected)
