@@ -55,11 +55,8 @@ def default_letter(invoice: Invoice, addresses: list[str], manager: str = "") ->
     seller = invoice.seller.get("short_name") or invoice.seller.get("name") or ""
     title = f"Счёт на оплату № {invoice.number} от {russian_date(invoice.issued_on)}"
     amount = f"{format_amount(invoice.total)} {currency_short(invoice.currency)}"
-    lines = [
-        f"Здравствуйте, {invoice.client.name}!",
-        "",
-        f"Направляем {title[:1].lower()}{title[1:]} на сумму {amount}. Счёт — во вложении.",
-    ]
+    sent = f"Направляем {title[:1].lower()}{title[1:]} на сумму {amount}".removesuffix(".")
+    lines = [f"Здравствуйте, {invoice.client.name}!", "", f"{sent}. Счёт — во вложении."]
     if invoice.due_on:
         lines.append(f"Просим оплатить его до {russian_date(invoice.due_on)}.")
     lines += ["", "С уважением,", *(name for name in (manager, seller) if name)]

@@ -53,6 +53,7 @@ async def test_the_invoice_goes_with_its_pdf_to_the_chosen_address(
     form = await (await client.get(f"{url}/email")).text()
     subject = f"Счёт на оплату № {invoice.number} от "
     assert subject in form and "Здравствуйте, Смирнова Анна!" in form
+    assert "на сумму 12\xa0200,00 руб. Счёт — во вложении." in form
     assert '<option value="anna@example.ru" selected>' in form and "buh@example.ru" in form
     sent = await client.post(
         f"{url}/email",

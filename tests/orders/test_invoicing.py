@@ -12,7 +12,7 @@ from callcenter.invoices.exceptions import InvoiceInvalid
 from callcenter.invoices.service import cancel_invoice, issue_invoice, record_payment
 from callcenter.orders.moves import change_status
 from callcenter.orders.search import ORDER_PAYMENTS, OrderQuery, search_orders
-from tests.conftest import sign_in
+from tests.conftest import csrf_of, sign_in
 from tests.invoices.support import set_up_company
 
 LINES = [("Монтаж системы", "1", "10000"), ("Кабель UTP", "10", "150")]
@@ -244,3 +244,19 @@ async def test_the_payment_filter_agrees_with_the_payment_column(
             found = await search_orders(session, OrderQuery(payment=payment), actor=manager)
             expected = {i for i, status in page.payments.items() if status == payment}
             assert {o.id for o in found.items} == expected and found.total == len(expected)
+
+
+async def test_the_order_page_offers_billing_only_to_those_who_bill(
+    client: Any, company: Any, make_user: Any, make_client: Any, make_order: Any
+) -> None:
+    manager = await make_user("manager")
+    _person, order = await _billed_order(make_client, make_order, manager)
+    for role, invoices_shown in (("operator", False), ("supervisor", True)):
+        await sign_in(client, await make_user(role))
+        page = await (await client.get(f"/orders/{order.id}")).text()
+        assert "issue-invoice" not in page
+        assert ("order-invoices" in page) is invoices_shown, role
+        assert ("new-order-task" in page) is (role == "operator"), role  # supervisors only read
+        await client.post("/logout", data={"csrf_token": await csrf_of(client, "/profile")})
+    await sign_in(client, await make_user("manager"))
+    assert (await client.get(f"/orders/{order.id}")).status == 403  # another manager's client
