@@ -46,3 +46,11 @@ async def check_order_link(
     if client_id is not None and client_id != order_client:
         return OrderLink(client_id, N_("This order is another client's"))
     return OrderLink(order_client)
+
+
+async def linkable_order(session: AsyncSession, order_id: int | None, actor: User) -> Order | None:
+    """The order a new task or feedback may be prefilled with: one the actor may link."""
+    if order_id is None:
+        return None
+    link = await check_order_link(session, order_id=order_id, client_id=None, actor=actor)
+    return None if link.error else await session.get(Order, order_id)

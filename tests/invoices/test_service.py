@@ -19,13 +19,7 @@ from callcenter.invoices.service import (
     record_payment,
     remove_payment,
 )
-from tests.invoices.support import (
-    add_client,
-    add_order,
-    company_input,
-    set_up_company,
-    three_lines,
-)
+from tests.invoices.support import add_client, add_order, company_input, set_up_company, three_lines
 
 DAY = date(2026, 3, 5)
 

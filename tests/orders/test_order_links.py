@@ -167,6 +167,9 @@ async def test_a_manager_links_only_orders_of_own_clients(
             "This order's client belongs to another manager"
         )
     assert (await api.get(f"/api/v1/orders/{order.id}")).status == 403
+    for form in (f"/tasks/new?order={order.id}", f"/feedback/new?order={order.id}"):
+        page = await api.get(form)
+        assert page.status == 200 and order.number not in await page.text()  # not offered
     api, _operator = await api_as("operator")  # an operator sees every caller's orders
     made = await api.post(
         "/api/v1/tasks",

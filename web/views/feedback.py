@@ -24,6 +24,7 @@ from callcenter.feedback.service import (
     update_feedback,
 )
 from callcenter.i18n import N_
+from callcenter.orders.links import linkable_order
 from callcenter.orders.models import Order
 from callcenter.orders.search import find_order_id
 from callcenter.users.roles import Permission
@@ -135,11 +136,13 @@ def _render(request: web.Request, context: dict[str, Any], status: int = 200) ->
 @requires(Permission.FEEDBACK_EDIT)
 async def new_page(request: web.Request) -> web.StreamResponse:
     q = request.query
+    async with request.app[SESSIONMAKER]() as session:
+        order = await linkable_order(session, optional_int(q.get("order")), current_user(request))
     form = FeedbackInput(
         kind=q.get("kind", "complaint"),
-        client_id=optional_int(q.get("client")),
+        client_id=optional_int(q.get("client")) or (order.client_id if order else None),
         call_id=optional_int(q.get("call")),
-        order_id=optional_int(q.get("order")),
+        order_id=order.id if order else None,
     )
     return _render(request, await _context(request, form, item=None))
 

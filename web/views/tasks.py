@@ -14,6 +14,7 @@ from callcenter.calls.models import CallRow
 from callcenter.clients.models import Client
 from callcenter.errors import Conflict
 from callcenter.i18n import N_
+from callcenter.orders.links import linkable_order
 from callcenter.orders.models import Order
 from callcenter.tasks.access import known_queues, queues_of
 from callcenter.tasks.changes import (
@@ -115,11 +116,10 @@ async def new_page(request: web.Request) -> web.StreamResponse:
         if data.call_id is not None:
             call = await session.get(CallRow, data.call_id)
             data.client_id = data.client_id or (call.client_id if call else None)
-        if (order_id := optional_int(q.get("order"))) is not None:
-            order = await session.get(Order, order_id)
-            if order is not None:
-                data.order_id, order_text = order.id, order.number
-                data.client_id = data.client_id or order.client_id
+        order = await linkable_order(session, optional_int(q.get("order")), actor)
+        if order is not None:
+            data.order_id, order_text = order.id, order.number
+            data.client_id = data.client_id or order.client_id
     form = TaskForm(data, default_due(actor.timezone), order_text)
     return _render_form(request, await _form_context(request, form, task=None))
 
