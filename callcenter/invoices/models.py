@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callcenter.clients.models import Client
 from callcenter.db import Base
+from callcenter.orders.models import Order
 
 PAYMENT_STATUSES = ("unpaid", "partly_paid", "paid")
 Money = Numeric(14, 2)
@@ -87,6 +88,7 @@ class Invoice(Base):
         order_by="[InvoicePayment.paid_on, InvoicePayment.id]",
     )
     client: Mapped[Client] = relationship(lazy="raise")
+    order: Mapped[Order | None] = relationship(lazy="raise")
 
     @property
     def outstanding(self) -> Decimal:

@@ -178,6 +178,7 @@ async def get_invoice(
             selectinload(Invoice.lines),
             selectinload(Invoice.payments),
             selectinload(Invoice.client),
+            selectinload(Invoice.order),
         )
         .execution_options(populate_existing=True)
     )

@@ -115,6 +115,8 @@ async def test_issue_from_the_order_page_then_the_order_shows_it_paid(
     assert issued.status == 302, await issued.text()
     invoice_page = await (await client.get(issued.headers["Location"])).text()
     assert f'href="/orders/{order.id}" class="invoice-order">{order.number}<' in invoice_page
+    listing = await (await client.get("/invoices")).text()
+    assert f'href="/orders/{order.id}" class="invoice-order">{order.number}<' in listing
     page = await (await client.get(f"/orders/{order.id}")).text()
     assert "order-invoices" in page and 'data-payment="unpaid"' in page
     invoice_id = int(issued.headers["Location"].rsplit("/", 1)[1])
@@ -183,7 +185,8 @@ async def test_the_api_bills_an_order_and_filters_orders_by_payment(
     response = await api.post("/api/v1/invoices", json={"order_id": billed.id})
     assert response.status == 201, await response.text()
     invoice = await response.json()
-    assert invoice["order_id"] == billed.id and invoice["client"]["id"] == person.id
+    assert invoice["order"] == {"id": billed.id, "number": billed.number}
+    assert invoice["client"]["id"] == person.id
     assert [line["name"] for line in invoice["lines"]] == ["Монтаж системы", "Кабель UTP"]
     for payment, expected in (("unpaid", [billed.id]), ("none", [unbilled.id]), ("paid", [])):
         listed = await (await api.get("/api/v1/orders", params={"payment": payment})).json()

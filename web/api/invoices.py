@@ -31,6 +31,10 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+def _order_json(invoice: Invoice) -> dict[str, Any] | None:
+    return {"id": invoice.order.id, "number": invoice.order.number} if invoice.order else None
+
+
 def invoice_json(invoice: Invoice) -> dict[str, Any]:
     figures = invoice_figures([(li.amount, li.vat_rate) for li in invoice.lines], invoice.vat_mode)
     return {
@@ -40,6 +44,7 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
         "issued_on": invoice.issued_on.isoformat(),
         "due_on": invoice.due_on.isoformat() if invoice.due_on else None,
         "order_id": invoice.order_id,
+        "order": _order_json(invoice),
         "client": {"id": invoice.client_id, "name": invoice.client.name},
         "seller": invoice.seller,
         "buyer": invoice.buyer,
@@ -96,6 +101,7 @@ def _row_json(invoice: Invoice) -> dict[str, Any]:
         "issued_on": invoice.issued_on.isoformat(),
         "due_on": invoice.due_on.isoformat() if invoice.due_on else None,
         "order_id": invoice.order_id,
+        "order": _order_json(invoice),
         "client": {"id": invoice.client_id, "name": invoice.client.name},
         "currency": invoice.currency,
         "total": _money(invoice.total),

@@ -22,7 +22,6 @@ from callcenter.invoices.service import cancel_invoice, get_invoice, record_paym
 from callcenter.invoices.terms import HISTORY_LABELS, STATUS_LABELS, VAT_MODE_LABELS
 from callcenter.invoices.words import amount_in_words
 from callcenter.mail.service import messages_about
-from callcenter.orders.models import Order
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires
@@ -84,7 +83,7 @@ async def _page_context(session: AsyncSession, invoice: Invoice) -> dict[str, An
         "buyer_line": party_line(invoice.buyer),
         "history": await list_history(session, entity="invoice", entity_ids=[invoice.id]),
         "messages": await messages_about(session, "invoice", invoice.id),
-        "order": await session.get(Order, invoice.order_id) if invoice.order_id else None,
+        "order": invoice.order,
         "payment": {"amount": invoice.outstanding, "paid_on": today().isoformat(), "note": ""},
         "errors": {},
         "message": "",
