@@ -80,4 +80,4 @@ def install(env: jinja2.Environment) -> None:
         t=gettext,
         audit_value=_audit_value,
     )
-    env.globals.update(LANGUAGE_NAMES=i18n.LANGUAGE_NAMES)
+    env.globals.update(LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, current_language=LANGUAGE.get)

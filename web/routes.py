@@ -14,6 +14,7 @@ from web.api import exports as api_exports
 from web.api import feedback as api_feedback
 from web.api import floor as api_floor
 from web.api import imports as api_imports
+from web.api import invoice_mail as api_invoice_mail
 from web.api import invoices as api_invoices
 from web.api import orders as api_orders
 from web.api import tasks as api_tasks
@@ -30,6 +31,7 @@ from web.views import (
     health,
     imports,
     invoice_issue,
+    invoice_mail,
     invoices,
     order_form,
     orders,
@@ -146,6 +148,8 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/invoices/{id:\\d+}/payments", invoices.payment_add)
     r.add_post("/invoices/{id:\\d+}/payments/{payment:\\d+}/remove", invoices.payment_remove)
     r.add_post("/invoices/{id:\\d+}/cancel", invoices.cancel)
+    r.add_get("/invoices/{id:\\d+}/email", invoice_mail.email_page)
+    r.add_post("/invoices/{id:\\d+}/email", invoice_mail.email_send)
     r.add_get("/clients/{id:\\d+}/invoices/new", invoice_issue.new_page)
     r.add_post("/clients/{id:\\d+}/invoices/new", invoice_issue.issue)
     r.add_get("/api/v1/invoices", api_invoices.list_invoices_api)
@@ -154,6 +158,8 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/invoices/{id:\\d+}.pdf", api_invoices.invoice_pdf_api)
     r.add_post("/api/v1/invoices/{id:\\d+}/payments", api_invoices.add_payment_api)
     r.add_post("/api/v1/invoices/{id:\\d+}/cancel", api_invoices.cancel_invoice_api)
+    r.add_get("/api/v1/invoices/{id:\\d+}/emails", api_invoice_mail.list_emails)
+    r.add_post("/api/v1/invoices/{id:\\d+}/email", api_invoice_mail.send_email)
 
     r.add_get("/tasks", tasks.task_list)
     r.add_get("/tasks/new", tasks.new_page)

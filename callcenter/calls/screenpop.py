@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,9 +12,28 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from callcenter.calls.models import CallLegRow, CallRow
 from callcenter.clients.models import Client, ClientPhone
+from callcenter.db import utcnow
 from callcenter.feedback.service import open_complaints
+from callcenter.orders.models import Order, OrderStatus
 from callcenter.tasks.models import Task
 from callcenter.tasks.service import open_tasks
+
+
+@dataclass(frozen=True)
+class PopOrder:
+    """An open order of the caller, as the pop lists it."""
+
+    id: int
+    number: str
+    client_id: int
+    status_ru: str
+    status_en: str
+    total: Decimal
+    currency: str
+    overdue: bool  # its stage's deadline has passed
+
+    def status(self, language: str) -> str:
+        return self.status_ru if language == "ru" else self.status_en
 
 
 @dataclass
@@ -25,6 +46,7 @@ class ScreenPop:
     last_calls: list[CallRow] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     complaints: dict[int, int] = field(default_factory=dict)  # client id: open complaints
+    orders: list[PopOrder] = field(default_factory=list)  # open ones, newest first
 
     @property
     def unknown(self) -> bool:
@@ -64,7 +86,38 @@ async def build_pop(
         )
         pop.tasks = await open_tasks(session, client_ids=[c.id for c in pop.clients], limit=5)
         pop.complaints = await open_complaints(session, [c.id for c in pop.clients])
+        pop.orders = await open_orders(session, [c.id for c in pop.clients])
     return pop
+
+
+async def open_orders(
+    session: AsyncSession, client_ids: list[int], *, limit: int = 5, now: datetime | None = None
+) -> list[PopOrder]:
+    """The clients' orders still in an open stage, newest first: one query, columns only
+    (``ix_orders_client_created`` finds them)."""
+    if not client_ids:
+        return []
+    rows = await session.execute(
+        select(
+            Order.id,
+            Order.number,
+            Order.client_id,
+            OrderStatus.name_ru,
+            OrderStatus.name_en,
+            Order.total,
+            Order.currency,
+            Order.stage_due_at,
+        )
+        .join(OrderStatus, OrderStatus.id == Order.status_id)
+        .where(Order.client_id.in_(client_ids), OrderStatus.kind == "open")
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(limit)
+    )
+    now = now or utcnow()
+    return [
+        PopOrder(*row[:7], overdue=row.stage_due_at is not None and row.stage_due_at < now)
+        for row in rows.all()
+    ]
 
 
 async def ringing_for_extension(session: AsyncSession, extension: str) -> list[CallRow]:

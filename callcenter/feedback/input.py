@@ -20,6 +20,7 @@ class FeedbackInput:
     kind: str = "complaint"
     client_id: int | None = None
     call_id: int | None = None
+    order_id: int | None = None
     owner_id: int | None = None
     text: str = ""
     status: str = "new"
@@ -31,8 +32,9 @@ class FeedbackInput:
 @dataclass
 class CleanFeedback:
     kind: str
-    client_id: int
+    client_id: int | None  # None only while the order names it
     call_id: int | None
+    order_id: int | None
     owner_id: int | None
     text: str
     status: str
@@ -74,16 +76,16 @@ def validate_feedback(data: FeedbackInput) -> CleanFeedback:
         errors["resolution"] = N_("Say how it was resolved")
     elif len(resolution) > MAX_TEXT:
         errors["resolution"] = N_("The text is too long")
-    if data.client_id is None:
+    if data.client_id is None and data.order_id is None:
         errors["client_id"] = N_("Choose the client")
     scale, score = _score(data, errors)
     if errors:
         raise FeedbackInvalid(N_("Please correct the marked fields"), fields=errors)
-    assert data.client_id is not None
     return CleanFeedback(
         kind=data.kind,
         client_id=data.client_id,
         call_id=data.call_id,
+        order_id=data.order_id,
         owner_id=data.owner_id,
         text=text,
         status=data.status,

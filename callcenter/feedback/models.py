@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callcenter.clients.models import Client
 from callcenter.db import Base
+from callcenter.orders.models import Order
 from callcenter.users.models import User
 
 FEEDBACK_KINDS = ("complaint", "review", "suggestion")
@@ -54,6 +55,9 @@ class Feedback(Base):
     status: Mapped[str] = mapped_column(String(12), default="new")
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="SET NULL"), index=True
+    )
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -67,6 +71,7 @@ class Feedback(Base):
     resolved_at: Mapped[datetime | None]
 
     client: Mapped[Client] = relationship(lazy="raise")
+    order: Mapped[Order | None] = relationship(lazy="raise")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="raise")
 
     @property

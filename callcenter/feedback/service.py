@@ -28,10 +28,11 @@ from callcenter.feedback.input import (
 )
 from callcenter.feedback.models import Feedback
 from callcenter.i18n import N_
+from callcenter.orders.links import check_order_link
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
 
-FIELDS = ("kind", "client_id", "call_id", "owner_id", "text", "status", "resolution")
+FIELDS = ("kind", "client_id", "call_id", "order_id", "owner_id", "text", "status", "resolution")
 OWNER_ROLES = (Role.OPERATOR.value, Role.MANAGER.value, Role.ADMIN.value)
 
 
@@ -40,6 +41,7 @@ class FeedbackQuery:
     kind: str = ""
     status: str = ""  # "", "open" (not resolved), or one status
     client_id: int | None = None
+    order_id: int | None = None
     owner: str = ""  # "", "me" or a user id
     page: int = 1
     per_page: int = 50
@@ -65,7 +67,11 @@ def visible_feedback(actor: User) -> ColumnElement[bool]:
 
 
 def _loading() -> list[Any]:
-    return [selectinload(Feedback.client), selectinload(Feedback.owner)]
+    return [
+        selectinload(Feedback.client),
+        selectinload(Feedback.owner),
+        selectinload(Feedback.order),
+    ]
 
 
 async def get_feedback(session: AsyncSession, feedback_id: int, *, actor: User) -> Feedback:
@@ -95,6 +101,8 @@ def _conditions(query: FeedbackQuery, actor: User) -> list[ColumnElement[bool]]:
         conds.append(Feedback.status == query.status)
     if query.client_id is not None:
         conds.append(Feedback.client_id == query.client_id)
+    if query.order_id is not None:
+        conds.append(Feedback.order_id == query.order_id)
     if query.owner == "me":
         conds.append(Feedback.owner_id == actor.id)
     elif query.owner.isdigit():
@@ -149,22 +157,44 @@ async def owners(session: AsyncSession) -> list[User]:
     return list(rows)
 
 
-async def _check_links(
-    session: AsyncSession, clean: CleanFeedback, actor: User, *, kept_client: int | None = None
-) -> Client:
-    """The client, call and owner must exist; a newly linked client must be one the actor
-    sees (feedback they own keeps its client even if they cannot open that card)."""
-    errors: dict[str, str] = {}
-    client = None
+async def _client_of(
+    session: AsyncSession, client_id: int | None, actor: User, kept_client: int | None
+) -> tuple[Client | None, str]:
+    """The feedback's client, or why it cannot be linked."""
+    if client_id is None:
+        return None, N_("Choose the client")
+    if client_id == kept_client:
+        return await session.get(Client, client_id), ""
     try:
-        if clean.client_id == kept_client:
-            client = await session.get(Client, clean.client_id)
-        else:
-            client = await get_client(session, clean.client_id, actor=actor)
-            if client.merged_into_id:
-                errors["client_id"] = N_("This client was merged into another one")
+        client = await get_client(session, client_id, actor=actor)
     except NotFound:
-        errors["client_id"] = N_("No such client")
+        return None, N_("No such client")
+    if client.merged_into_id:
+        return client, N_("This client was merged into another one")
+    return client, ""
+
+
+async def _check_links(
+    session: AsyncSession,
+    clean: CleanFeedback,
+    actor: User,
+    *,
+    kept_client: int | None = None,
+    kept_order: int | None = None,
+) -> Client:
+    """The client, call, order and owner must exist; a newly linked client must be one the
+    actor sees (feedback they own keeps its client even if they cannot open that card)."""
+    errors: dict[str, str] = {}
+    link = await check_order_link(
+        session, order_id=clean.order_id, client_id=clean.client_id, actor=actor,
+        kept_order=kept_order,
+    )  # fmt: skip
+    if link.error:
+        errors["order_id"] = link.error
+    clean.client_id = link.client_id
+    client, error = await _client_of(session, clean.client_id, actor, kept_client)
+    if error:
+        errors["client_id"] = error
     if clean.call_id is not None and await session.get(CallRow, clean.call_id) is None:
         errors["call_id"] = N_("No such call")
     if clean.owner_id is not None:
@@ -220,7 +250,7 @@ async def update_feedback(
         raise Forbidden(N_("Your role does not allow handling feedback"))
     item = await get_feedback(session, feedback_id, actor=actor)
     clean = validate_feedback(data)
-    await _check_links(session, clean, actor, kept_client=item.client_id)
+    await _check_links(session, clean, actor, kept_client=item.client_id, kept_order=item.order_id)
     before = _snapshot(item)
     _apply(item, clean)
     await session.flush()
@@ -237,6 +267,7 @@ def to_input(item: Feedback) -> FeedbackInput:
         kind=item.kind,
         client_id=item.client_id,
         call_id=item.call_id,
+        order_id=item.order_id,
         owner_id=item.owner_id,
         text=item.text,
         status=item.status,

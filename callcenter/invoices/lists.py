@@ -86,7 +86,7 @@ async def list_invoices(session: AsyncSession, query: InvoiceQuery, *, actor: Us
     items = await session.scalars(
         select(Invoice)
         .where(*where)
-        .options(selectinload(Invoice.client))
+        .options(selectinload(Invoice.client), selectinload(Invoice.order))
         .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
         .limit(query.per_page)
         .offset((page - 1) * query.per_page)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callcenter.clients.models import Client
 from callcenter.db import Base
+from callcenter.orders.models import Order
 
 PAYMENT_STATUSES = ("unpaid", "partly_paid", "paid")
 Money = Numeric(14, 2)
@@ -55,8 +56,10 @@ class Invoice(Base):
     number: Mapped[int] = mapped_column(Integer)
     issued_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date | None] = mapped_column(Date)
-    # the order it was issued for; the foreign key comes with the orders table
-    order_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # the order it was issued for (its lines came from there); kept if the order goes
+    order_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("orders.id", ondelete="SET NULL"), index=True
+    )
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="RESTRICT"))
     seller: Mapped[dict[str, Any]] = mapped_column(JSONB)
     buyer: Mapped[dict[str, Any]] = mapped_column(JSONB)
@@ -85,6 +88,7 @@ class Invoice(Base):
         order_by="[InvoicePayment.paid_on, InvoicePayment.id]",
     )
     client: Mapped[Client] = relationship(lazy="raise")
+    order: Mapped[Order | None] = relationship(lazy="raise")
 
     @property
     def outstanding(self) -> Decimal:

@@ -22,6 +22,7 @@ from callcenter.errors import Forbidden, NotFound
 from callcenter.i18n import N_
 from callcenter.invoices.exceptions import CompanyMissing, InvoiceConflict, InvoiceInvalid
 from callcenter.invoices.figures import ZERO, invoice_figures
+from callcenter.invoices.for_orders import invoice_lines_of, order_to_bill
 from callcenter.invoices.input import LineInput, Terms, validate_lines, validate_payment
 from callcenter.invoices.models import Invoice, InvoiceCounter, InvoiceLine, InvoicePayment
 from callcenter.invoices.parties import buyer_snapshot
@@ -66,11 +67,33 @@ def _check_extras(currency: str, issued_on: date, due_on: date | None, basis: st
         raise InvoiceInvalid(N_("Please correct the marked fields"), fields=errors)
 
 
+async def _buyer_and_lines(
+    session: AsyncSession,
+    client_id: int | None,
+    order_id: int | None,
+    lines: list[LineInput] | None,
+    by: User,
+) -> tuple[Client, list[LineInput]]:
+    """Who is billed and for what: the lines given, or the order's when none are."""
+    if order_id is not None:
+        order = await order_to_bill(session, order_id, client_id=client_id, actor=by)
+        client_id = order.client_id
+        lines = lines or invoice_lines_of(order)
+    if client_id is None:
+        raise InvoiceInvalid(
+            N_("Please correct the marked fields"), fields={"client_id": N_("Choose a client")}
+        )
+    client = await get_client(session, client_id, actor=by)
+    if client.merged_into_id:
+        raise InvoiceInvalid(N_("This client was merged into another one"))
+    return client, lines or []
+
+
 async def issue_invoice(
     session: AsyncSession,
     *,
-    client_id: int,
-    lines: list[LineInput],
+    client_id: int | None,
+    lines: list[LineInput] | None,
     by: User,
     order_id: int | None = None,
     vat_mode: str | None = None,
@@ -80,15 +103,17 @@ async def issue_invoice(
     basis: str = "",
     currency: str = "RUB",
 ) -> Invoice:
-    """Issue an invoice to a client; VAT mode and reason default to the company's."""
+    """Issue an invoice to a client; VAT mode and reason default to the company's.
+
+    With ``order_id`` the invoice is for that order (of that client: with no ``client_id``,
+    the order's client); with no lines it takes the order's lines.
+    """
     if not by.can(Permission.INVOICES_EDIT):
         raise Forbidden(N_("You may not issue invoices"))
     company = await get_company(session)
     if company is None:
         raise CompanyMissing(N_("An admin must fill in the company's requisites first"))
-    client = await get_client(session, client_id, actor=by)
-    if client.merged_into_id:
-        raise InvoiceInvalid(N_("This client was merged into another one"))
+    client, lines = await _buyer_and_lines(session, client_id, order_id, lines, by)
     mode = vat_mode or company.vat_mode
     reason = vat_exempt_reason if vat_exempt_reason is not None else company.vat_exempt_reason
     terms = Terms(mode, reason.strip() if mode == "none" else "", issued_on or date.today())
@@ -153,6 +178,7 @@ async def get_invoice(
             selectinload(Invoice.lines),
             selectinload(Invoice.payments),
             selectinload(Invoice.client),
+            selectinload(Invoice.order),
         )
         .execution_options(populate_existing=True)
     )

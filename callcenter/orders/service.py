@@ -16,6 +16,7 @@ from callcenter.clients.service import get_client
 from callcenter.db import utcnow
 from callcenter.errors import Conflict, Forbidden, NotFound
 from callcenter.i18n import N_
+from callcenter.orders.deadlines import follow_deadline, stage_entered
 from callcenter.orders.input import (
     CleanLine,
     OrderInput,
@@ -160,7 +161,8 @@ async def enter_status(
     at: datetime,
     due: datetime | None = None,
 ) -> None:
-    """Put the order in ``status`` and write the history row (with that stage's deadline)."""
+    """Put the order in ``status``, write the history row (with that stage's deadline) and
+    bring the deadline's task along."""
     if due is None and status.is_open and status.deadline_days is not None:
         due = at + timedelta(days=status.deadline_days)
     order.status_id, order.status_changed_at = status.id, at
@@ -176,6 +178,7 @@ async def enter_status(
             due_at=order.stage_due_at,
         )
     )
+    await stage_entered(session, order, status, previous)
 
 
 async def create_order(
@@ -240,6 +243,7 @@ async def update_order(
     keep_due = data.stage_due is None
     lines, due = await _clean(session, data, actor)
     before = snapshot(order)
+    followed = (order.stage_due_at, order.manager_id)
     order.manager_id = data.manager_id
     order.channel_id = data.channel_id
     order.notes = data.notes.strip()
@@ -248,6 +252,8 @@ async def update_order(
     order.updated_at = utcnow()
     _apply_lines(order, lines)
     await session.flush()
+    if (order.stage_due_at, order.manager_id) != followed:
+        await follow_deadline(session, order, order.status)
     if changes := diff(before, snapshot(order)):
         await record_change(
             session,

@@ -19,6 +19,7 @@ from callcenter.db import utcnow
 from callcenter.errors import Conflict, Forbidden, NotFound
 from callcenter.i18n import N_
 from callcenter.live import notify_many
+from callcenter.orders.links import check_order_link
 from callcenter.tasks.access import queues_of
 from callcenter.tasks.input import TaskInput, TaskInvalid, validate_task
 from callcenter.tasks.models import Task
@@ -27,7 +28,17 @@ from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
 
 ASSIGNABLE_ROLES = (Role.OPERATOR.value, Role.MANAGER.value, Role.ADMIN.value)
-FIELDS = ("kind", "title", "notes", "due_at", "assignee_id", "queue", "client_id", "call_id")
+FIELDS = (
+    "kind",
+    "title",
+    "notes",
+    "due_at",
+    "assignee_id",
+    "queue",
+    "client_id",
+    "call_id",
+    "order_id",
+)
 
 
 def _may_change(actor: User) -> None:
@@ -46,10 +57,16 @@ async def assignable_users(session: AsyncSession) -> list[User]:
 
 
 async def _check_links(
-    session: AsyncSession, clean: TaskInput, actor: User, *, kept_client: int | None = None
+    session: AsyncSession,
+    clean: TaskInput,
+    actor: User,
+    *,
+    kept_client: int | None = None,
+    kept_order: int | None = None,
 ) -> None:
-    """The assignee, client and call must exist, and a newly linked client be one the actor
-    sees (a task keeps its client even when someone who cannot open that card handles it)."""
+    """The assignee, client, call and order must exist, and a newly linked client be one the
+    actor sees (a task keeps its client even when someone who cannot open that card handles
+    it)."""
     errors: dict[str, str] = {}
     if clean.assignee_id is not None:
         assignee = await session.get(User, clean.assignee_id)
@@ -62,6 +79,13 @@ async def _check_links(
         else:
             clean.client_id = clean.client_id or call.client_id
             clean.phone = clean.phone or customer_number_of_row(call)
+    link = await check_order_link(
+        session, order_id=clean.order_id, client_id=clean.client_id, actor=actor,
+        kept_order=kept_order,
+    )  # fmt: skip
+    clean.client_id = link.client_id
+    if link.error:
+        errors["order_id"] = link.error
     if clean.client_id is not None and clean.client_id != kept_client:
         try:
             await get_client(session, clean.client_id, actor=actor)
@@ -133,7 +157,7 @@ async def update_task(
     """Edit or reassign an open task; a new time or a new assignee reminds again."""
     task = await _open_task(session, task_id, actor)
     clean = validate_task(data, region=region)
-    await _check_links(session, clean, actor, kept_client=task.client_id)
+    await _check_links(session, clean, actor, kept_client=task.client_id, kept_order=task.order_id)
     before = _snapshot(task)
     old_assignee = task.assignee_id
     rescheduled = clean.due_at != task.due_at or clean.assignee_id != task.assignee_id

@@ -27,6 +27,7 @@ class TaskInput:
     queue: str = ""  # a queue's pool, when nobody is assigned
     client_id: int | None = None
     call_id: int | None = None
+    order_id: int | None = None
     phone: str = ""
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callcenter.clients.models import Client
 from callcenter.db import Base
+from callcenter.orders.models import Order
 from callcenter.users.models import User
 
 TASK_KINDS = ("call", "email", "shipment", "other")
@@ -56,6 +57,9 @@ class Task(Base):
         ForeignKey("clients.id", ondelete="CASCADE"), index=True
     )
     call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="SET NULL"), index=True
+    )
     phone: Mapped[str] = mapped_column(String(64), default="")
     dedupe_key: Mapped[str | None] = mapped_column(String(120))
     repeats: Mapped[int] = mapped_column(Integer, default=1)
@@ -69,6 +73,7 @@ class Task(Base):
 
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="raise")
     client: Mapped[Client | None] = relationship(lazy="raise")
+    order: Mapped[Order | None] = relationship(lazy="raise")
 
     @property
     def is_open(self) -> bool:

@@ -28,6 +28,7 @@ class TaskQuery:
     due_from: datetime | None = None
     due_until: datetime | None = None
     client_id: int | None = None
+    order_id: int | None = None
     page: int = 1
     per_page: int = 50
 
@@ -45,7 +46,7 @@ class TaskPage:
 
 
 def task_loading() -> list[Any]:
-    return [selectinload(Task.assignee), selectinload(Task.client)]
+    return [selectinload(Task.assignee), selectinload(Task.client), selectinload(Task.order)]
 
 
 async def get_task(session: AsyncSession, task_id: int, *, actor: User) -> Task:
@@ -80,6 +81,8 @@ def _conditions(query: TaskQuery, actor: User) -> list[ColumnElement[bool]]:
         conds.append(Task.due_at < query.due_until)
     if query.client_id is not None:
         conds.append(Task.client_id == query.client_id)
+    if query.order_id is not None:
+        conds.append(Task.order_id == query.order_id)
     return conds
 
 

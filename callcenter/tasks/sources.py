@@ -1,6 +1,6 @@
 """Tasks the system keeps for its own sources: one open task per source, following it.
 
-A source is named by a key such as ``order-deadline:42``. ``keep_task`` makes its task or brings
+A source is named by a key such as ``order:42:deadline``. ``keep_task`` makes its task or brings
 the open one up to date (a moved deadline moves the task and lets it remind again);
 ``finish_task`` closes it when the source no longer needs it (the order shipped).
 """
@@ -28,6 +28,7 @@ async def keep_task(
     assignee_id: int | None,
     queue: str = "",
     client_id: int | None = None,
+    order_id: int | None = None,
     notes: str = "",
 ) -> int:
     """Make or update the open task of the source ``key``; returns its id."""
@@ -39,6 +40,7 @@ async def keep_task(
         "assignee_id": assignee_id,
         "queue": "" if assignee_id else queue,
         "client_id": client_id,
+        "order_id": order_id,
         "dedupe_key": key,
     }
     stmt = insert(Task).values(**values)
@@ -54,6 +56,7 @@ async def keep_task(
             "assignee_id": stmt.excluded.assignee_id,
             "queue": stmt.excluded.queue,
             "client_id": stmt.excluded.client_id,
+            "order_id": stmt.excluded.order_id,
             "reminded_at": case((moved, None), else_=Task.reminded_at),
             "updated_at": func.now(),
         },

@@ -10,6 +10,12 @@ from callcenter.clients.models import Client, ClientEmail, ClientPhone
 from callcenter.company.input import CompanyInput
 from callcenter.company.service import save_company
 from callcenter.invoices.input import LineInput
+from callcenter.orders.input import LineInput as OrderLineInput
+from callcenter.orders.input import OrderInput
+from callcenter.orders.models import Order
+from callcenter.orders.service import create_order
+from callcenter.orders.statuses import seed_default_pipeline
+from callcenter.settings import Settings
 from callcenter.users.models import User
 
 
@@ -84,3 +90,20 @@ def three_lines() -> list[LineInput]:
         LineInput(name="Кабель UTP", quantity="10", unit_code="006", price="150"),
         LineInput(name="Коннектор RJ-45", quantity="7", unit_code="796", price="100.00"),
     ]
+
+
+async def add_order(
+    session: AsyncSession,
+    actor: User,
+    client: Client,
+    settings: Settings,
+    lines: list[OrderLineInput] | None = None,
+) -> Order:
+    """An order through the service, the default pipeline seeded if the table is empty."""
+    await seed_default_pipeline(session)
+    rows = lines or [OrderLineInput(description="Монтаж системы", quantity="1", price="12200")]
+    order = await create_order(
+        session, data=OrderInput(client_id=client.id, lines=rows), actor=actor, settings=settings
+    )
+    await session.commit()
+    return order

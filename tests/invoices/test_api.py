@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from tests.invoices.support import add_client, set_up_company
+from tests.invoices.support import add_client, add_order, set_up_company
 from tests.invoices.test_pdf import pdf_text
 
 LINES = [
@@ -20,17 +20,23 @@ async def _ready(api_as: Any, db_session: Any, make_user: Any, role: str = "mana
 
 
 async def test_issue_read_pay_and_list_by_status(
-    api_as: Any, db_session: Any, make_user: Any
+    api_as: Any, db_session: Any, make_user: Any, settings: Any
 ) -> None:
     client, buyer = await _ready(api_as, db_session, make_user)
+    order = await add_order(db_session, await make_user("admin"), buyer, settings)
     response = await client.post(
         "/api/v1/invoices",
-        json={"client_id": buyer.id, "lines": LINES, "issued_on": "2026-03-05", "order_id": 41},
+        json={
+            "client_id": buyer.id,
+            "lines": LINES,
+            "issued_on": "2026-03-05",
+            "order_id": order.id,
+        },
     )
     assert response.status == 201, await response.text()
     invoice = await response.json()
     assert response.headers["Location"] == f"/api/v1/invoices/{invoice['id']}"
-    assert (invoice["number"], invoice["year"], invoice["order_id"]) == (1, 2026, 41)
+    assert (invoice["number"], invoice["year"], invoice["order_id"]) == (1, 2026, order.id)
     assert [line["amount"] for line in invoice["lines"]] == ["10000.00", "1500.00", "700.00"]
     assert invoice["vat_rows"] == [{"rate": 22, "base": "12200.00", "vat": "2200.00"}]
     assert (invoice["total"], invoice["payment_status"]) == ("12200.00", "unpaid")

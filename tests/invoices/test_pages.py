@@ -23,7 +23,7 @@ def _issue_form(csrf: str, **extra: Any) -> list[tuple[str, str]]:
         ("vat_mode", "included"),
         ("vat_exempt_reason", ""),
         ("basis", "Договор № 5 от 01.02.2026"),
-        ("order_id", ""),
+        ("order", ""),
     ]
     lines = [
         ("Монтаж системы", "1", "876", "10 000,00", "", "22"),

@@ -19,7 +19,7 @@ from callcenter.invoices.service import (
     record_payment,
     remove_payment,
 )
-from tests.invoices.support import add_client, company_input, set_up_company, three_lines
+from tests.invoices.support import add_client, add_order, company_input, set_up_company, three_lines
 
 DAY = date(2026, 3, 5)
 
@@ -246,11 +246,15 @@ async def test_a_cancelled_invoice_takes_no_payment_and_keeps_its_number(
 
 
 async def test_the_list_filters_by_payment_status_client_and_year(
-    db_session: Any, world: dict[str, Any]
+    db_session: Any, world: dict[str, Any], settings: Any
 ) -> None:
+    first, second = [
+        (await add_order(db_session, world["manager"], world["buyer"], settings)).id
+        for _ in range(2)
+    ]
     unpaid = await _issue(db_session, world)
-    partly = await _issue(db_session, world, order_id=77)
-    paid = await _issue(db_session, world, order_id=78, issued_on=date(2027, 2, 1))
+    partly = await _issue(db_session, world, order_id=first)
+    paid = await _issue(db_session, world, order_id=second, issued_on=date(2027, 2, 1))
     cancelled = await _issue(db_session, world)
     other = await add_client(db_session, world["manager"], name="ООО «Другой»", inn=None)
     other_invoice = await _issue(db_session, {**world, "buyer_id": other.id})
@@ -272,12 +276,12 @@ async def test_the_list_filters_by_payment_status_client_and_year(
     assert await ids(status="cancelled") == [cancelled.id]
     assert await ids(client_id=other.id) == [other_invoice.id]
     assert await ids(year=2027) == [paid.id]
-    assert await ids(order_id=77) == [partly.id]
+    assert await ids(order_id=first) == [partly.id]
     page = await list_invoices(db_session, InvoiceQuery(), actor=admin)
     assert page.total == 5 and page.amount == D("48800.00")  # the cancelled one not counted
     assert page.outstanding == D("12200.00") * 2 + D("12100.00")
     statuses = dict((await db_session.execute(order_payment_status())).all())
-    assert statuses == {77: "partly_paid", 78: "paid"}
+    assert statuses == {first: "partly_paid", second: "paid"}
 
 
 async def test_a_manager_sees_only_invoices_of_own_clients(

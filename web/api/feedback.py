@@ -25,7 +25,7 @@ from web.keys import SESSIONMAKER
 from web.views.feedback import feedback_query
 
 TEXT_FIELDS = ("kind", "text", "status", "resolution", "score_scale")
-REF_FIELDS = ("client_id", "call_id", "owner_id")
+REF_FIELDS = ("client_id", "call_id", "order_id", "owner_id")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -39,6 +39,7 @@ def feedback_json(item: Feedback) -> dict[str, Any]:
         "status": item.status,
         "client": {"id": item.client.id, "name": item.client.name},
         "call_id": item.call_id,
+        "order": {"id": item.order.id, "number": item.order.number} if item.order else None,
         "owner": {"id": item.owner.id, "login": item.owner.login} if item.owner else None,
         "text": item.text,
         "resolution": item.resolution,

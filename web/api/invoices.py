@@ -31,6 +31,10 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+def _order_json(invoice: Invoice) -> dict[str, Any] | None:
+    return {"id": invoice.order.id, "number": invoice.order.number} if invoice.order else None
+
+
 def invoice_json(invoice: Invoice) -> dict[str, Any]:
     figures = invoice_figures([(li.amount, li.vat_rate) for li in invoice.lines], invoice.vat_mode)
     return {
@@ -40,6 +44,7 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
         "issued_on": invoice.issued_on.isoformat(),
         "due_on": invoice.due_on.isoformat() if invoice.due_on else None,
         "order_id": invoice.order_id,
+        "order": _order_json(invoice),
         "client": {"id": invoice.client_id, "name": invoice.client.name},
         "seller": invoice.seller,
         "buyer": invoice.buyer,
@@ -96,6 +101,7 @@ def _row_json(invoice: Invoice) -> dict[str, Any]:
         "issued_on": invoice.issued_on.isoformat(),
         "due_on": invoice.due_on.isoformat() if invoice.due_on else None,
         "order_id": invoice.order_id,
+        "order": _order_json(invoice),
         "client": {"id": invoice.client_id, "name": invoice.client.name},
         "currency": invoice.currency,
         "total": _money(invoice.total),
@@ -179,18 +185,20 @@ async def invoice_pdf_api(request: web.Request) -> web.Response:
 
 @requires(Permission.INVOICES_EDIT)
 async def create_invoice_api(request: web.Request) -> web.Response:
+    """With ``order_id`` and no ``lines``, the invoice takes the order's lines (and client)."""
     body = await _body(request)
-    client_id = _int_or_none(body.get("client_id"))
-    if client_id is None:
-        raise BadRequest(N_("client_id is required"))
+    client_id, order_id = _int_or_none(body.get("client_id")), _int_or_none(body.get("order_id"))
+    if client_id is None and order_id is None:
+        raise BadRequest(N_("client_id or order_id is required"))
+    lines = None if body.get("lines") is None and order_id else _lines(body.get("lines"))
     reason = body.get("vat_exempt_reason")
     async with request.app[SESSIONMAKER].begin() as session:
         invoice = await issue_invoice(
             session,
             client_id=client_id,
-            lines=_lines(body.get("lines")),
+            lines=lines,
             by=current_user(request),
-            order_id=_int_or_none(body.get("order_id")),
+            order_id=order_id,
             vat_mode=str(body.get("vat_mode") or "") or None,
             vat_exempt_reason=None if reason is None else str(reason),
             issued_on=parse_date(body.get("issued_on"), "issued_on") or today(),

@@ -12,7 +12,7 @@ from callcenter.i18n import N_
 from callcenter.orders.input import LineInput, OrderInput
 from callcenter.orders.models import Order
 from callcenter.orders.moves import change_status, order_history
-from callcenter.orders.search import search_orders
+from callcenter.orders.search import ORDER_PAYMENTS, payments_of, search_orders
 from callcenter.orders.service import create_order, get_order, update_order
 from callcenter.orders.statuses import list_statuses
 from callcenter.users.roles import Permission
@@ -32,9 +32,10 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def order_json(order: Order) -> dict[str, Any]:
+def order_json(order: Order, payment: str | None = None) -> dict[str, Any]:
+    """``payment``: how its invoices are paid, for those who see invoices (else left out)."""
     language = i18n.LANGUAGE.get()
-    return {
+    body = {
         "id": order.id,
         "number": order.number,
         "client": {"id": order.client.id, "name": order.client.name},
@@ -70,6 +71,9 @@ def order_json(order: Order) -> dict[str, Any]:
         "created_at": _iso(order.created_at),
         "updated_at": _iso(order.updated_at),
     }
+    if payment is not None:
+        body["payment_status"] = payment
+    return body
 
 
 def _text(value: Any) -> str:
@@ -112,6 +116,8 @@ def order_input_from_json(body: Any, base: OrderInput | None = None) -> OrderInp
 async def list_orders(request: web.Request) -> web.Response:
     query = order_query(request)
     raw_status = request.query.get("status", "")
+    if request.query.get("payment", "") not in ("", *ORDER_PAYMENTS):
+        raise BadRequest(N_("payment is one of unpaid, partly_paid, paid or none"))
     async with request.app[SESSIONMAKER]() as session:
         if raw_status and query.status_id is None:  # a status code
             codes = {s.code: s.id for s in await list_statuses(session)}
@@ -121,7 +127,7 @@ async def list_orders(request: web.Request) -> web.Response:
         page = await search_orders(session, query, actor=current_user(request))
     return web.json_response(
         {
-            "items": [order_json(o) for o in page.items],
+            "items": [order_json(o, page.payments.get(o.id)) for o in page.items],
             "page": page.page,
             "per_page": page.per_page,
             "total": page.total,
@@ -133,9 +139,12 @@ async def list_orders(request: web.Request) -> web.Response:
 async def get_one(request: web.Request) -> web.Response:
     order_id = int(request.match_info["id"])
     async with request.app[SESSIONMAKER]() as session:
-        order = await get_order(session, order_id, actor=current_user(request))
+        actor = current_user(request)
+        order = await get_order(session, order_id, actor=actor)
         history = await order_history(session, order_id)
-    body = order_json(order)
+        sees_invoices = actor.can(Permission.INVOICES_VIEW)
+        payments = await payments_of(session, [order_id]) if sees_invoices else {}
+    body = order_json(order, payments.get(order_id))
     body["history"] = [
         {
             "at": _iso(row.at),

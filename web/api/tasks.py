@@ -20,7 +20,7 @@ from web.forms import optional_int
 from web.keys import SESSIONMAKER, SETTINGS
 
 TEXT_FIELDS = ("kind", "title", "notes", "queue", "phone")
-REF_FIELDS = ("assignee_id", "client_id", "call_id")
+REF_FIELDS = ("assignee_id", "client_id", "call_id", "order_id")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -54,6 +54,7 @@ def task_json(task: Task) -> dict[str, Any]:
         "queue": task.queue or None,
         "client": {"id": task.client.id, "name": task.client.name} if task.client else None,
         "call_id": task.call_id,
+        "order": {"id": task.order.id, "number": task.order.number} if task.order else None,
         "phone": task.phone or None,
         "repeats": task.repeats,
         "created_by_id": task.created_by_id,
@@ -110,6 +111,7 @@ def _query(request: web.Request) -> TaskQuery:
         due_from=when(q.get("due_from"), "due_from"),
         due_until=when(q.get("due_until"), "due_until"),
         client_id=optional_int(q.get("client_id")),
+        order_id=optional_int(q.get("order_id")),
         page=optional_int(q.get("page")) or 1,
         per_page=min(optional_int(q.get("per_page")) or 50, 200),
     )

@@ -20,6 +20,7 @@ from callcenter.clients.search import ClientQuery, search_clients
 from callcenter.clients.service import create_client, get_client, to_input, update_client
 from callcenter.feedback.service import FeedbackQuery, list_feedback, open_complaints
 from callcenter.invoices.lists import InvoiceQuery, list_invoices
+from callcenter.invoices.terms import ORDER_PAYMENT_LABELS
 from callcenter.orders.hints import bought_together, client_orders
 from callcenter.orders.search import OrderQuery, search_orders
 from callcenter.tasks.service import open_tasks
@@ -143,6 +144,7 @@ async def _orders_section(session: AsyncSession, client_id: int, actor: User) ->
         "order_summary": await client_orders(session, client_id),
         "bought_together": await bought_together(session, client_id),
         "duration": duration,
+        "payment_labels": ORDER_PAYMENT_LABELS,
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.audit.service import list_history
 from callcenter.calls.models import CallRow
@@ -22,6 +23,10 @@ from callcenter.feedback.service import (
     to_input,
     update_feedback,
 )
+from callcenter.i18n import N_
+from callcenter.orders.links import linkable_order
+from callcenter.orders.models import Order
+from callcenter.orders.search import find_order_id
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.forms import optional_int
@@ -34,6 +39,7 @@ def feedback_query(request: web.Request) -> FeedbackQuery:
         kind=q.get("kind", ""),
         status=q.get("status", ""),
         client_id=optional_int(q.get("client") or q.get("client_id")),
+        order_id=optional_int(q.get("order") or q.get("order_id")),
         owner=q.get("owner", ""),
         page=optional_int(q.get("page")) or 1,
         per_page=min(optional_int(q.get("per_page")) or 50, 200),
@@ -54,6 +60,17 @@ def feedback_form(form: MultiDictProxy[Any]) -> FeedbackInput:
     )
 
 
+async def order_of_form(session: AsyncSession, number: str) -> int | None:
+    """The order a form names by its number; FeedbackInvalid when no order has it."""
+    order_id = await find_order_id(session, number)
+    if number and order_id is None:
+        raise FeedbackInvalid(
+            N_("Please correct the marked fields"),
+            fields={"order_id": N_("No order has this number")},
+        )
+    return order_id
+
+
 @requires(Permission.FEEDBACK_VIEW)
 @aiohttp_jinja2.template("feedback/list.html")
 async def feedback_list(request: web.Request) -> dict[str, Any]:
@@ -63,6 +80,7 @@ async def feedback_list(request: web.Request) -> dict[str, Any]:
         page = await list_feedback(session, query, actor=actor)
         people = await owners(session)
         client = await session.get(Client, query.client_id) if query.client_id else None
+        order = await session.get(Order, query.order_id) if query.order_id else None
     return {
         "page": page,
         "query": query,
@@ -71,6 +89,7 @@ async def feedback_list(request: web.Request) -> dict[str, Any]:
         "kinds": FEEDBACK_KINDS,
         "statuses": FEEDBACK_STATUSES,
         "filter_client": client,
+        "filter_order": order,
     }
 
 
@@ -81,10 +100,15 @@ async def _context(
     item: Feedback | None,
     errors: dict[str, str] | None = None,
     message: str = "",
+    order_text: str | None = None,
 ) -> dict[str, Any]:
+    """``order_text``: the order number as typed (None: the linked order's)."""
     async with request.app[SESSIONMAKER]() as session:
         client = await session.get(Client, form.client_id) if form.client_id else None
         call = await session.get(CallRow, form.call_id) if form.call_id else None
+        if order_text is None:
+            order = await session.get(Order, form.order_id) if form.order_id else None
+            order_text = order.number if order else ""
         history = (
             await list_history(session, entity="feedback", entity_ids=[item.id]) if item else []
         )
@@ -96,6 +120,7 @@ async def _context(
         "message": message,
         "form_client": client,
         "form_call": call,
+        "order_text": order_text,
         "history": history,
         "people": people,
         "kinds": FEEDBACK_KINDS,
@@ -111,22 +136,29 @@ def _render(request: web.Request, context: dict[str, Any], status: int = 200) ->
 @requires(Permission.FEEDBACK_EDIT)
 async def new_page(request: web.Request) -> web.StreamResponse:
     q = request.query
+    async with request.app[SESSIONMAKER]() as session:
+        order = await linkable_order(session, optional_int(q.get("order")), current_user(request))
     form = FeedbackInput(
         kind=q.get("kind", "complaint"),
-        client_id=optional_int(q.get("client")),
+        client_id=optional_int(q.get("client")) or (order.client_id if order else None),
         call_id=optional_int(q.get("call")),
+        order_id=order.id if order else None,
     )
     return _render(request, await _context(request, form, item=None))
 
 
 @requires(Permission.FEEDBACK_EDIT)
 async def create(request: web.Request) -> web.StreamResponse:
-    form = feedback_form(await request.post())
+    post = await request.post()
+    form, order_text = feedback_form(post), str(post.get("order", "")).strip()
     try:
         async with request.app[SESSIONMAKER].begin() as session:
+            form.order_id = await order_of_form(session, order_text)
             item = await create_feedback(session, data=form, actor=current_user(request))
     except FeedbackInvalid as exc:
-        context = await _context(request, form, item=None, errors=exc.fields, message=exc.message)
+        context = await _context(
+            request, form, item=None, errors=exc.fields, message=exc.message, order_text=order_text
+        )
         return _render(request, context, status=422)
     raise web.HTTPFound(f"/feedback/{item.id}")
 
@@ -146,13 +178,17 @@ async def detail(request: web.Request) -> web.StreamResponse:
 async def update(request: web.Request) -> web.StreamResponse:
     actor = current_user(request)
     feedback_id = int(request.match_info["id"])
-    form = feedback_form(await request.post())
+    post = await request.post()
+    form, order_text = feedback_form(post), str(post.get("order", "")).strip()
     try:
         async with request.app[SESSIONMAKER].begin() as session:
+            form.order_id = await order_of_form(session, order_text)
             await update_feedback(session, feedback_id=feedback_id, data=form, actor=actor)
     except FeedbackInvalid as exc:
         async with request.app[SESSIONMAKER]() as session:
             item = await get_feedback(session, feedback_id, actor=actor)
-        context = await _context(request, form, item=item, errors=exc.fields, message=exc.message)
+        context = await _context(
+            request, form, item=item, errors=exc.fields, message=exc.message, order_text=order_text
+        )
         return _render(request, context, status=422)
     raise web.HTTPFound(f"/feedback/{feedback_id}?saved=1")

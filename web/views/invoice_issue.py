@@ -1,4 +1,5 @@
-"""Issuing an invoice from a client's card, its lines typed by hand."""
+"""Issuing an invoice from a client's card, its lines typed by hand, or from an order, its
+lines taken from the order (and still editable before issuing)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from callcenter.company.service import get_company
 from callcenter.errors import DomainError
 from callcenter.i18n import N_
 from callcenter.invoices.figures import VAT_RATES, general_vat_rate
+from callcenter.invoices.for_orders import invoice_lines_of, order_to_bill
 from callcenter.invoices.input import InvoiceInvalid, LineInput, parse_date
 from callcenter.invoices.service import issue_invoice
 from callcenter.invoices.terms import VAT_MODE_LABELS
 from callcenter.invoices.units import DEFAULT_UNIT, UNITS
+from callcenter.orders.search import find_order_id
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.forms import optional_int
@@ -36,7 +39,7 @@ class IssueForm:
     vat_mode: str = ""
     vat_exempt_reason: str = ""
     basis: str = ""
-    order_id: str = ""
+    order: str = ""  # the order's number, «2026-00042», as people know it
     lines: list[LineInput] = field(default_factory=list)
 
 
@@ -49,7 +52,7 @@ def form_from_post(form: Any) -> IssueForm:
         )
         for i in range(count)
     ]
-    texts = ("issued_on", "due_on", "vat_mode", "vat_exempt_reason", "basis", "order_id")
+    texts = ("issued_on", "due_on", "vat_mode", "vat_exempt_reason", "basis", "order")
     return IssueForm(**{name: str(form.get(name, "")) for name in texts}, lines=lines)
 
 
@@ -91,14 +94,26 @@ async def _render(
 
 @requires(Permission.INVOICES_EDIT)
 async def new_page(request: web.Request) -> web.StreamResponse:
+    """A blank invoice, or with ``?order=<id>`` one filled in from that order."""
+    order_id = optional_int(request.query.get("order"))
     async with request.app[SESSIONMAKER]() as session:
         company = await get_company(session)
-    form = IssueForm(
-        issued_on=today().isoformat(),
-        vat_mode=company.vat_mode if company else "included",
-        vat_exempt_reason=company.vat_exempt_reason if company else "",
-        order_id=request.query.get("order", ""),
-    )
+        form = IssueForm(
+            issued_on=today().isoformat(),
+            vat_mode=company.vat_mode if company else "included",
+            vat_exempt_reason=company.vat_exempt_reason if company else "",
+        )
+        if order_id is not None:
+            try:
+                order = await order_to_bill(
+                    session,
+                    order_id,
+                    client_id=int(request.match_info["id"]),
+                    actor=current_user(request),
+                )
+            except InvoiceInvalid as exc:
+                return await _render(request, form, errors=exc.fields, message=exc.message)
+            form.order, form.lines = order.number, invoice_lines_of(order)
     return await _render(request, form)
 
 
@@ -110,12 +125,12 @@ async def _issue(request: web.Request, form: IssueForm) -> int:
             dates[name] = parse_date(getattr(form, name), name)
         except InvoiceInvalid as exc:
             errors.update(exc.fields)
-    order_id = optional_int(form.order_id)
-    if form.order_id.strip() and order_id is None:
-        errors["order_id"] = N_("An order is given by its number")
-    if errors:
-        raise InvoiceInvalid(N_("Please correct the marked fields"), fields=errors)
     async with request.app[SESSIONMAKER].begin() as session:
+        order_id = await find_order_id(session, form.order)
+        if form.order.strip() and order_id is None:
+            errors["order_id"] = N_("No order has this number")
+        if errors:
+            raise InvoiceInvalid(N_("Please correct the marked fields"), fields=errors)
         invoice = await issue_invoice(
             session,
             client_id=int(request.match_info["id"]),

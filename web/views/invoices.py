@@ -21,6 +21,7 @@ from callcenter.invoices.pdf import invoice_filename, invoice_pdf
 from callcenter.invoices.service import cancel_invoice, get_invoice, record_payment, remove_payment
 from callcenter.invoices.terms import HISTORY_LABELS, STATUS_LABELS, VAT_MODE_LABELS
 from callcenter.invoices.words import amount_in_words
+from callcenter.mail.service import messages_about
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires
@@ -81,6 +82,8 @@ async def _page_context(session: AsyncSession, invoice: Invoice) -> dict[str, An
         "seller_line": party_line(invoice.seller),
         "buyer_line": party_line(invoice.buyer),
         "history": await list_history(session, entity="invoice", entity_ids=[invoice.id]),
+        "messages": await messages_about(session, "invoice", invoice.id),
+        "order": invoice.order,
         "payment": {"amount": invoice.outstanding, "paid_on": today().isoformat(), "note": ""},
         "errors": {},
         "message": "",

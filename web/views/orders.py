@@ -13,13 +13,14 @@ from babel.dates import format_timedelta
 from callcenter.clients import lists
 from callcenter.errors import DomainError
 from callcenter.i18n import babel_locale
+from callcenter.invoices.terms import ORDER_PAYMENT_LABELS
 from callcenter.mail.service import messages_about
 from callcenter.orders.analytics import order_stages, stage_figures
 from callcenter.orders.hints import clients_due_for_reorder
 from callcenter.orders.models import Order
 from callcenter.orders.moves import change_status, moves_for, order_history
 from callcenter.orders.pipeline import MoveRefused, ReasonRequired
-from callcenter.orders.search import OrderQuery, search_orders
+from callcenter.orders.search import ORDER_PAYMENTS, OrderQuery, search_orders
 from callcenter.orders.service import get_order
 from callcenter.orders.statuses import list_statuses
 from callcenter.products.units import UNITS, VAT_LABELS
@@ -29,6 +30,7 @@ from web import i18n
 from web.auth import current_user, requires
 from web.forms import optional_int
 from web.keys import SESSIONMAKER, SETTINGS
+from web.views.order_links import order_links
 
 
 def _date(text: str | None) -> date | None:
@@ -49,6 +51,7 @@ def order_query(request: web.Request) -> OrderQuery:
         created_from=_date(q.get("from")),
         created_to=_date(q.get("to")),
         overdue=q.get("overdue", "").lower() in ("1", "on", "true", "yes"),
+        payment=q.get("payment", "") if q.get("payment") in ORDER_PAYMENTS else "",
         page=optional_int(q.get("page")) or 1,
         per_page=min(optional_int(q.get("per_page")) or 50, 200),
     )
@@ -88,6 +91,7 @@ async def order_list(request: web.Request) -> dict[str, Any]:
         "args": args,
         "due_clients": due,
         "duration": duration,
+        "payment_labels": ORDER_PAYMENT_LABELS,
         **await _filter_choices(request),
     }
 
@@ -98,7 +102,9 @@ async def _card_context(request: web.Request, order: Order) -> dict[str, Any]:
         moves = await moves_for(session, order)
         messages = await messages_about(session, "order", order.id)
         stages = await order_stages(session, [order])
+        linked = await order_links(session, order, current_user(request))
     return {
+        **linked,
         "order": order,
         "history": history,
         "moves": moves,

@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from multidict import MultiDictProxy
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.db import utcnow
 from callcenter.errors import BadRequest
 from callcenter.i18n import N_
+from callcenter.orders.search import find_order_id
 from callcenter.tasks.input import TaskInput, TaskInvalid
 from callcenter.tasks.service import TaskQuery
 from callcenter.users.models import User
@@ -70,6 +72,7 @@ def task_query(request: web.Request, actor: User) -> TaskQuery:
         due_from=local_day(q.get("from", ""), actor.timezone, name="from"),
         due_until=until + timedelta(days=1) if until else None,
         client_id=optional_int(q.get("client")),
+        order_id=optional_int(q.get("order")),
         page=optional_int(q.get("page")) or 1,
         per_page=min(optional_int(q.get("per_page")) or 50, 200),
     )
@@ -77,10 +80,12 @@ def task_query(request: web.Request, actor: User) -> TaskQuery:
 
 @dataclass
 class TaskForm:
-    """A task form as typed: the input, and the due time's text to show back."""
+    """A task form as typed: the input, the due time's and the order number's text to show
+    back."""
 
     data: TaskInput
     due_text: str
+    order_text: str = ""
 
 
 def task_form(form: MultiDictProxy[Any]) -> TaskForm:
@@ -95,10 +100,21 @@ def task_form(form: MultiDictProxy[Any]) -> TaskForm:
         call_id=optional_int(form.get("call_id")),
         phone=str(form.get("phone", "")),
     )
-    return TaskForm(data, due_text)
+    return TaskForm(data, due_text, str(form.get("order", "")).strip())
 
 
 def with_due(form: TaskForm, timezone: str) -> TaskInput:
     """The input with its due time read; TaskInvalid names the field when it is no time."""
     form.data.due_at = local_time(form.due_text, timezone)
     return form.data
+
+
+async def order_of_form(session: AsyncSession, number: str) -> int | None:
+    """The order a form names by its number; TaskInvalid when no order has it."""
+    order_id = await find_order_id(session, number)
+    if number and order_id is None:
+        raise TaskInvalid(
+            N_("Please correct the marked fields"),
+            fields={"order_id": N_("No order has this number")},
+        )
+    return order_id

@@ -14,6 +14,8 @@ from callcenter.calls.models import CallRow
 from callcenter.clients.models import Client
 from callcenter.errors import Conflict
 from callcenter.i18n import N_
+from callcenter.orders.links import linkable_order
+from callcenter.orders.models import Order
 from callcenter.tasks.access import known_queues, queues_of
 from callcenter.tasks.changes import (
     assignable_users,
@@ -30,7 +32,15 @@ from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.forms import optional_int
 from web.keys import SESSIONMAKER, SETTINGS
-from web.views.task_forms import TaskForm, as_local, default_due, task_form, task_query, with_due
+from web.views.task_forms import (
+    TaskForm,
+    as_local,
+    default_due,
+    order_of_form,
+    task_form,
+    task_query,
+    with_due,
+)
 
 
 @requires(Permission.TASKS_VIEW)
@@ -42,6 +52,7 @@ async def task_list(request: web.Request) -> dict[str, Any]:
         page = await list_tasks(session, query, actor=actor)
         people = await assignable_users(session)
         client = await session.get(Client, query.client_id) if query.client_id else None
+        order = await session.get(Order, query.order_id) if query.order_id else None
     args = {k: v for k, v in request.query.items() if k != "page"}
     return {
         "page": page,
@@ -51,6 +62,7 @@ async def task_list(request: web.Request) -> dict[str, Any]:
         "kinds": TASK_KINDS,
         "statuses": TASK_STATUSES,
         "filter_client": client,
+        "filter_order": order,
         "filters": request.query,
     }
 
@@ -72,6 +84,7 @@ async def _form_context(
     return {
         "form": data,
         "due_text": form.due_text,
+        "order_text": form.order_text,
         "task": task,
         "errors": errors or {},
         "message": message,
@@ -98,11 +111,16 @@ async def new_page(request: web.Request) -> web.StreamResponse:
         call_id=optional_int(q.get("call")),
         phone=q.get("phone", ""),
     )
-    if data.call_id is not None:
-        async with request.app[SESSIONMAKER]() as session:
+    order_text = ""
+    async with request.app[SESSIONMAKER]() as session:
+        if data.call_id is not None:
             call = await session.get(CallRow, data.call_id)
             data.client_id = data.client_id or (call.client_id if call else None)
-    form = TaskForm(data, default_due(actor.timezone))
+        order = await linkable_order(session, optional_int(q.get("order")), actor)
+        if order is not None:
+            data.order_id, order_text = order.id, order.number
+            data.client_id = data.client_id or order.client_id
+    form = TaskForm(data, default_due(actor.timezone), order_text)
     return _render_form(request, await _form_context(request, form, task=None))
 
 
@@ -113,6 +131,7 @@ async def _save(request: web.Request, task_id: int | None) -> web.StreamResponse
     try:
         data = with_due(form, actor.timezone)
         async with request.app[SESSIONMAKER].begin() as session:
+            data.order_id = await order_of_form(session, form.order_text)
             if task_id is None:
                 task = await create_task(session, data=data, actor=actor, region=region)
             else:
@@ -191,9 +210,11 @@ async def edit_page(request: web.Request) -> web.StreamResponse:
         queue=task.queue,
         client_id=task.client_id,
         call_id=task.call_id,
+        order_id=task.order_id,
         phone=task.phone,
     )
-    form = TaskForm(data, as_local(task.due_at, actor.timezone))
+    order_text = task.order.number if task.order else ""
+    form = TaskForm(data, as_local(task.due_at, actor.timezone), order_text)
     return _render_form(request, await _form_context(request, form, task=task))
 
 
