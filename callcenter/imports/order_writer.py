@@ -35,6 +35,7 @@ from callcenter.imports.order_plan import (
 )
 from callcenter.imports.order_updates import update_from_file
 from callcenter.imports.targets import BadRow, WriteResult
+from callcenter.orders.deadlines import follow_deadline
 from callcenter.orders.models import Order, OrderLine, OrderStatus
 from callcenter.orders.pipeline import first_stage
 from callcenter.orders.service import snapshot
@@ -180,6 +181,10 @@ class OrderWriter:
             status = by_id.get(group.given("status_id") or 0) or start
             orders.append(self._order(order_id, number, group, status, now))  # type: ignore[arg-type]
         await _copy(conn, orders, self.actor, self.import_id)
+        for order in orders:  # an open stage's deadline is the manager's task, as in the form
+            stage = by_id[order.status_id]
+            if stage.is_open and order.stage_due_at is not None:
+                await follow_deadline(self.session, order, stage)
         return len(orders)
 
     def _order(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from callcenter.audit.models import AuditEntry
 from callcenter.clients.models import Channel, Client, ClientEmail, ClientPhone
 from callcenter.orders.models import Order, OrderStatusChange
+from callcenter.tasks.models import Task
 from tests.imports.support import INN_A, csv_bytes, run_file, xlsx_bytes
 
 HEAD = ["№ заказа", "Дата", "Клиент", "ИНН", "Телефон", "Статус", "Менеджер"]
@@ -103,6 +104,10 @@ async def test_lines_anywhere_in_the_file_make_one_order_with_its_client_product
         )
     assert history == 2
     assert audit["import"] == [None, job.id] and audit["total"] == [None, "6001.50"]
+    async with sessionmaker() as session:  # an open stage's deadline is its manager's task
+        task = await session.scalar(select(Task).where(Task.order_id == second.id))
+    assert task is not None and task.status == "open" and task.due_at == second.stage_due_at
+    assert task.dedupe_key == f"order:{second.id}:deadline"
 
 
 async def test_one_bad_row_writes_nothing_and_every_bad_row_is_reported_by_column(
