@@ -43,6 +43,7 @@ from callcenter.calls.models import CallRow
 from callcenter.calls.records import Call
 from callcenter.calls.status import write_status
 from callcenter.calls.store import StoreMemory, customer_number, remember, save_calls
+from callcenter.floor.service import C2C_PREFIX
 from callcenter.live import notify_many
 from callcenter.tasks.callbacks import callback_for_missed_call
 
@@ -217,7 +218,8 @@ class PbxListener:
             lambda: self.store(updates, resyncs), lambda: self._store_each(updates, resyncs)
         )
         self.stored_batches += 1
-        await self._until_stored(lambda: self.store_floor(floor, updates), None)
+        if floor or self._floor_resyncs or _dials(updates):
+            await self._until_stored(lambda: self.store_floor(floor, updates), None)
 
     async def store_floor(self, floor: FloorBatch, updates: Timed) -> None:
         """Agents, queue visits and figures, click-to-call progress; then the PBX actions
@@ -331,6 +333,15 @@ class PbxListener:
                 len(gone),
                 ", ".join(gone[:20]),
             )
+
+
+def _dials(updates: Timed) -> bool:
+    """Whether a batch moves a click-to-call along (its calls carry the CRM's prefix)."""
+    for update, _ in updates:
+        key = update.action_id if isinstance(update, OriginateResult) else update.call.linkedid
+        if key.startswith(C2C_PREFIX):
+            return True
+    return False
 
 
 def _notes(updates: Timed) -> list[tuple[str, dict[str, Any]]]:
