@@ -8,6 +8,7 @@ def load_all() -> None:
     import callcenter.calls.models  # noqa: F401
     import callcenter.clients.models  # noqa: F401
     import callcenter.company.models  # noqa: F401
+    import callcenter.dialer.models  # noqa: F401
     import callcenter.feedback.models  # noqa: F401
     import callcenter.floor.models  # noqa: F401
     import callcenter.imports.models  # noqa: F401
