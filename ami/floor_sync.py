@@ -61,6 +61,12 @@ class FloorBatch:
             else:
                 self.pauses.append(u)
 
+    def extend(self, other: FloorBatch) -> None:
+        self.changes += other.changes
+        self.stints += other.stints
+        self.seen += other.seen
+        self.pauses += other.pauses
+
     def __bool__(self) -> bool:
         return bool(self.changes or self.stints or self.seen or self.pauses)
 

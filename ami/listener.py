@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -97,6 +98,12 @@ class PbxListener:
         self.originate_results: OrderedDict[str, OriginateResult] = OrderedDict()
         self.memory = StoreMemory()
         self._floor_resyncs: list[FloorResync] = []
+        # the floor is stored by its own writer, so a pop never waits behind it: batches
+        # that arrive while it writes are merged and stored together
+        self._floor_pending = FloorBatch()
+        self._floor_dials: Timed = []
+        self._floor_wake = asyncio.Event()
+        self.floor_writes = 0
 
     @property
     def backlog(self) -> int:
@@ -127,6 +134,7 @@ class PbxListener:
             asyncio.create_task(self.beat_forever(), name=f"heartbeat-{self.pbx}"),
             asyncio.create_task(self.commands.run_forever(), name=f"commands-{self.pbx}"),
             asyncio.create_task(self.tick_forever(), name=f"tick-{self.pbx}"),
+            asyncio.create_task(self.floor_forever(), name=f"floor-{self.pbx}"),
         ]
         await self.link.start()
         try:
@@ -218,8 +226,24 @@ class PbxListener:
             lambda: self.store(updates, resyncs), lambda: self._store_each(updates, resyncs)
         )
         self.stored_batches += 1
-        if floor or self._floor_resyncs or _dials(updates):
-            await self._until_stored(lambda: self.store_floor(floor, updates), None)
+        dials = _dials(updates)
+        if floor or self._floor_resyncs or dials:
+            self._floor_pending.extend(floor)
+            self._floor_dials += dials
+            self._floor_wake.set()
+
+    async def floor_forever(self, gap_s: float = 0.1) -> None:
+        """Store the floor (agents, queue visits and figures, click-to-call progress) apart
+        from the calls, at most every ``gap_s``: under load many batches share one write and
+        one figures query, and the calls' path (the screen-pop) never waits for them."""
+        while True:
+            await self._floor_wake.wait()
+            self._floor_wake.clear()
+            floor, self._floor_pending = self._floor_pending, FloorBatch()
+            dials, self._floor_dials = self._floor_dials, []
+            await self._until_stored(partial(self.store_floor, floor, dials), None)
+            self.floor_writes += 1
+            await asyncio.sleep(gap_s)
 
     async def store_floor(self, floor: FloorBatch, updates: Timed) -> None:
         """Agents, queue visits and figures, click-to-call progress; then the PBX actions
@@ -335,13 +359,15 @@ class PbxListener:
             )
 
 
-def _dials(updates: Timed) -> bool:
-    """Whether a batch moves a click-to-call along (its calls carry the CRM's prefix)."""
-    for update, _ in updates:
-        key = update.action_id if isinstance(update, OriginateResult) else update.call.linkedid
-        if key.startswith(C2C_PREFIX):
-            return True
-    return False
+def _dials(updates: Timed) -> Timed:
+    """The updates that move a click-to-call along (their calls carry the CRM's prefix)."""
+    return [
+        (update, at)
+        for update, at in updates
+        if (
+            update.action_id if isinstance(update, OriginateResult) else update.call.linkedid
+        ).startswith(C2C_PREFIX)
+    ]
 
 
 def _notes(updates: Timed) -> list[tuple[str, dict[str, Any]]]:
