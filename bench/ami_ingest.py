@@ -45,6 +45,7 @@ DATABASE = "cc_ingest"
 STAGES: list[tuple[float, float, float]] = []  # event->stored, stored->heard, heard->arrived
 PASSWORD = "bench password 1"
 CSRF = 'name="csrf_token" value="'
+SIGNING_IN = asyncio.Semaphore(8)
 
 
 def free_port() -> int:
@@ -141,7 +142,8 @@ async def operator(
     operator is connected (``since[0]``), for calls whose event came after that."""
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
-        await sign_in(http, base, login)
+        async with SIGNING_IN:  # a shift signs in over a minute, not all in one second
+            await sign_in(http, base, login)
         async with http.ws_connect(base + "/ws/live", autoping=True, max_msg_size=0) as ws:
             connected.append(1)
             async for message in ws:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -42,3 +44,24 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def unnest_insert(
+    table: str, spec: Sequence[tuple[str, str]], tail: str, select_list: str | None = None
+) -> TextClause:
+    """INSERT ... SELECT FROM unnest(one array per column): one statement whatever the row
+    count, so it is compiled and prepared once (a multi-row VALUES is a new statement for
+    every batch size, and compiling those cost half the listener's time)."""
+    names = ", ".join(name for name, _ in spec)
+    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in spec)
+    return text(
+        f"INSERT INTO {table} ({names}) SELECT {select_list or names} "
+        f"FROM unnest({arrays}) AS t({names}) {tail}"
+    )
+
+
+def unnest_params(
+    rows: list[dict[str, Any]], spec: Sequence[tuple[str, str]]
+) -> dict[str, list[Any]]:
+    """The parameters of an ``unnest_insert`` statement: one list per column."""
+    return {name: [row[name] for row in rows] for name, _ in spec}

@@ -7,15 +7,16 @@ events a second that is hundreds of calls, so each table gets one multi-row stat
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import TextClause, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.calls.records import Call, Direction
 from callcenter.clients.models import Client, ClientPhone
+from callcenter.db import unnest_insert, unnest_params
 from callcenter.users.models import User
 
 CALL_COLUMNS = (
@@ -104,20 +105,6 @@ async def _resolve_users(session: AsyncSession, calls: list[Call], memory: Store
         memory.users.update({ext: found.get(ext) for ext in extensions})
 
 
-def _unnest_insert(
-    table: str, spec: Sequence[tuple[str, str]], tail: str, select_list: str | None = None
-) -> TextClause:
-    """INSERT ... SELECT FROM unnest(one array per column): one statement whatever the row
-    count, so it is compiled and prepared once (a multi-row VALUES is a new statement for
-    every batch size, and compiling those cost half the listener's time)."""
-    names = ", ".join(name for name, _ in spec)
-    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in spec)
-    return text(
-        f"INSERT INTO {table} ({names}) SELECT {select_list or names} "
-        f"FROM unnest({arrays}) AS t({names}) {tail}"
-    )
-
-
 CALL_SPEC = (
     ("linkedid", "text"),
     ("pbx", "text"),
@@ -138,7 +125,7 @@ CALL_SPEC = (
     ("recording", "text"),
     ("agents", "text"),
 )
-UPSERT_CALLS = _unnest_insert(
+UPSERT_CALLS = unnest_insert(
     "calls",
     CALL_SPEC,
     # the client is linked once, at the first store; agents travel as 'a,b' (no 2-D unnest)
@@ -161,7 +148,7 @@ LEG_SPEC = (
     ("talk_seconds", "float8"),
     ("hold_seconds", "float8"),
 )
-UPSERT_LEGS = _unnest_insert(
+UPSERT_LEGS = unnest_insert(
     "call_legs",
     LEG_SPEC,
     "ON CONFLICT (uniqueid) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in LEG_COLUMNS),
@@ -174,16 +161,12 @@ EVENT_SPEC = (
     ("uniqueid", "text"),
     ("detail", "text"),
 )
-INSERT_EVENTS = _unnest_insert(
+INSERT_EVENTS = unnest_insert(
     "call_events",
     EVENT_SPEC,
     "ON CONFLICT (call_id, seq) DO NOTHING",
     select_list="call_id, seq, at, kind, uniqueid, CAST(detail AS jsonb)",
 )
-
-
-def _columns(rows: list[dict[str, Any]], spec: Sequence[tuple[str, str]]) -> dict[str, list[Any]]:
-    return {name: [row[name] for row in rows] for name, _ in spec}
 
 
 async def _upsert_calls(
@@ -205,7 +188,7 @@ async def _upsert_calls(
         }
         for c in calls
     ]
-    result = await session.execute(UPSERT_CALLS, _columns(rows, CALL_SPEC))
+    result = await session.execute(UPSERT_CALLS, unnest_params(rows, CALL_SPEC))
     return {linkedid: call_id for linkedid, call_id in result.all()}
 
 
@@ -230,7 +213,7 @@ async def _upsert_legs(
         for leg in call.legs.values()
     ]
     if rows:
-        await session.execute(UPSERT_LEGS, _columns(rows, LEG_SPEC))
+        await session.execute(UPSERT_LEGS, unnest_params(rows, LEG_SPEC))
 
 
 async def _insert_timeline(
@@ -252,7 +235,7 @@ async def _insert_timeline(
             if seq >= done
         ]
     if rows:
-        await session.execute(INSERT_EVENTS, _columns(rows, EVENT_SPEC))
+        await session.execute(INSERT_EVENTS, unnest_params(rows, EVENT_SPEC))
 
 
 async def save_calls(

@@ -11,8 +11,67 @@ from sqlalchemy import text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.floor.models import AgentRow, AgentStateRow, QueueRow, StintRow
+from callcenter.db import unnest_insert, unnest_params
+from callcenter.floor.models import QueueRow
 from callcenter.floor.records import AgentChange, AgentSnapshot, QueueSeen, Stint
+
+AGENT_STATE_SPEC = (
+    ("pbx", "text"),
+    ("interface", "text"),
+    ("extension", "text"),
+    ("status", "text"),
+    ("reason", "text"),
+    ("started_at", "timestamptz"),
+    ("ended_at", "timestamptz"),
+)
+INSERT_AGENT_STATES = unnest_insert("agent_states", AGENT_STATE_SPEC, "")
+AGENT_SPEC = (
+    ("pbx", "text"),
+    ("interface", "text"),
+    ("extension", "text"),
+    ("name", "text"),
+    ("status", "text"),
+    ("reason", "text"),
+    ("since", "timestamptz"),
+    ("queues", "text"),
+    ("paused_queues", "text"),
+    ("linkedid", "text"),
+    ("queue", "text"),
+    ("wrapup_until", "timestamptz"),
+)
+_SPLIT = "string_to_array({0}, E'\\x1f')"  # queue names travel joined (no 2-D unnest)
+UPSERT_AGENTS = unnest_insert(
+    "agents",
+    AGENT_SPEC,
+    "ON CONFLICT (pbx, interface) DO UPDATE SET "
+    + ", ".join(f"{n} = EXCLUDED.{n}" for n, _ in AGENT_SPEC[2:]),
+    select_list=", ".join(
+        _SPLIT.format(n) if n in ("queues", "paused_queues") else n for n, _ in AGENT_SPEC
+    ),
+)
+STINT_SPEC = (
+    ("key", "text"),
+    ("pbx", "text"),
+    ("queue", "text"),
+    ("linkedid", "text"),
+    ("uniqueid", "text"),
+    ("caller", "text"),
+    ("entered_at", "timestamptz"),
+    ("outcome", "text"),
+    ("position", "int"),
+    ("connected_at", "timestamptz"),
+    ("ended_at", "timestamptz"),
+    ("wait_seconds", "int"),
+    ("talk_seconds", "int"),
+    ("agent", "text"),
+    ("ended_by", "text"),
+)
+UPSERT_STINTS = unnest_insert(
+    "queue_stints",
+    STINT_SPEC,
+    "ON CONFLICT (key) DO UPDATE SET "
+    + ", ".join(f"{n} = EXCLUDED.{n}" for n, _ in STINT_SPEC[2:]),
+)
 
 
 async def save_agents(session: AsyncSession, *, pbx: str, changes: list[AgentChange]) -> None:
@@ -33,7 +92,7 @@ async def save_agents(session: AsyncSession, *, pbx: str, changes: list[AgentCha
         if c.at > c.previous_since
     ]
     if finished:
-        await session.execute(insert(AgentStateRow), finished)
+        await session.execute(INSERT_AGENT_STATES, unnest_params(finished, AGENT_STATE_SPEC))
     await upsert_agents(session, pbx=pbx, agents=[c.agent for c in changes])
 
 
@@ -44,17 +103,14 @@ async def upsert_agents(
     if not latest:
         return
     rows = [{**_agent_row(a), "pbx": pbx} for a in latest.values()]
-    statement = insert(AgentRow).values(rows)
-    columns = {k: statement.excluded[k] for k in rows[0] if k not in ("pbx", "interface")}
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=["pbx", "interface"], set_=columns)
-    )
+    await session.execute(UPSERT_AGENTS, unnest_params(rows, AGENT_SPEC))
 
 
 def _agent_row(agent: AgentSnapshot) -> dict[str, Any]:
     row = asdict(agent)
     row["status"] = agent.status.value
-    row["queues"], row["paused_queues"] = list(agent.queues), list(agent.paused_queues)
+    row["queues"] = "\x1f".join(agent.queues)
+    row["paused_queues"] = "\x1f".join(agent.paused_queues)
     return row
 
 
@@ -63,9 +119,7 @@ async def save_stints(session: AsyncSession, *, pbx: str, stints: list[Stint]) -
     if not latest:
         return
     rows = [{**asdict(s), "outcome": s.outcome.value, "pbx": pbx} for s in latest.values()]
-    statement = insert(StintRow).values(rows)
-    columns = {k: statement.excluded[k] for k in rows[0] if k not in ("key", "pbx")}
-    await session.execute(statement.on_conflict_do_update(index_elements=["key"], set_=columns))
+    await session.execute(UPSERT_STINTS, unnest_params(rows, STINT_SPEC))
 
 
 async def save_queues_seen(
