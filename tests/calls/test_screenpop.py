@@ -193,3 +193,47 @@ async def test_wrapup_records_result_note_and_a_follow_up_task(
     assert wrapup.result == "follow_up" and wrapup.user_id == user.id
     no_csrf = await client.post(url, data={"result": "resolved"})
     assert no_csrf.status == 403
+
+
+async def test_a_slow_pop_holds_back_only_its_own_calls_frames(
+    client: Any, app: Any, make_user: Any, monkeypatch: Any
+) -> None:
+    """Pops render beside each other: one waiting on the database does not delay another
+    operator's frames, and its own call's 'ended' still arrives after the pop."""
+    hub = app[LIVE_HUB]
+    slow_pop_may_finish = asyncio.Event()
+    render = hub.render_pop
+
+    async def render_pop(listener: Any, message: dict[str, Any]) -> str:
+        if message["linkedid"] == "slow":
+            await slow_pop_may_finish.wait()
+        return await render(listener, message)
+
+    monkeypatch.setattr(hub, "render_pop", render_pop)
+    anna, _ = await operator_socket(client, make_user, login="anna", extension="101")
+    # a second operator signs in on the same test client; Anna's socket stays hers
+    boris, _ = await operator_socket(client, make_user, login="boris", extension="102")
+
+    def put(kind: str, linkedid: str, extension: str) -> None:
+        hub._queue.put_nowait(
+            {
+                "kind": kind,
+                "linkedid": linkedid,
+                "extension": extension,
+                "number": "+79161234567",
+                "direction": "inbound",
+                "queue": "sales",
+                "outcome": "answered",
+            }
+        )
+
+    put("ringing", "slow", "101")
+    put("ended", "slow", "101")
+    put("ringing", "quick", "102")
+    put("ended", "quick", "102")
+    assert (await frame_of(boris, "ringing"))["linkedid"] == "quick"
+    assert (await frame_of(boris, "ended"))["linkedid"] == "quick"
+    slow_pop_may_finish.set()
+    first = await anna.receive_json()
+    assert (first["type"], first["linkedid"]) == ("ringing", "slow")
+    assert (await anna.receive_json())["type"] == "ended"
