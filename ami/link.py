@@ -82,13 +82,14 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
             self._route(message, received)
 
     def _route(self, message: Message, received: float) -> None:
-        action_id = message.first("ActionID")
-        if message.kind == "Response" or (action_id and action_id in self.responses):
+        kind = message.kind  # read once: this runs for every message
+        action_id = message.first("ActionID") if "ActionID" in message else ""
+        if kind == "Response" or (action_id and action_id in self.responses):
             self.handle_message(PanoramiskMessage(dict(message)))
             return
-        if message.kind != "Event":
+        if kind != "Event":
             return
-        if message.name == "Shutdown":
+        if message.get("Event") == "Shutdown":
             log.warning("the PBX is shutting down")
         self.factory.link.intake_message(message, received)
 
