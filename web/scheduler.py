@@ -12,11 +12,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from callcenter.imports.service import drop_stale_files
 from callcenter.tasks.reminders import fire_due_reminders
 from web.keys import SCHEDULER, SESSIONMAKER, SETTINGS
 
@@ -73,6 +75,13 @@ class Scheduler:
         await asyncio.gather(*self.running, return_exceptions=True)
 
 
+async def _drop_import_files(app: web.Application) -> None:
+    async with app[SESSIONMAKER].begin() as session:
+        dropped = await drop_stale_files(session, now=datetime.now(UTC))
+    if dropped:
+        log.info("dropped the files of %d stale imports", dropped)
+
+
 def add_job(app: web.Application, name: str, job: Job, *, every_seconds: float) -> None:
     app[SCHEDULER].add_job(name, job, every_seconds=every_seconds)
 
@@ -89,6 +98,7 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
             await fire_due_reminders(sessionmaker, ahead=ahead)
 
         scheduler.add_job("task-reminders", remind, every_seconds=settings.reminder_check_seconds)
+    scheduler.add_job("import-files", partial(_drop_import_files, app), every_seconds=3600)
     scheduler.start()
     yield
     await scheduler.stop()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -21,6 +22,7 @@ from callcenter.users.roles import Role
 
 INTERRUPTED = N_("The import was interrupted (the server stopped): nothing was written")
 STALE_AFTER_SECONDS = 120  # a running import writes its heartbeat every second
+FILES_KEPT_DAYS = 7  # the file of a draft never confirmed, or of a failed import
 
 
 def _may_import(actor: User, target: Target) -> None:
@@ -179,3 +181,15 @@ async def preview_import(
 
 def shape_of(job: Import) -> FileShape:
     return FileShape(job.file_format, job.encoding, job.delimiter)
+
+
+async def drop_stale_files(session: AsyncSession, *, now: datetime) -> int:
+    """Forget the uploaded files of drafts nobody confirmed and of failed imports after a
+    week (a done import's file is dropped when it ends). The import itself stays listed; a
+    later confirm asks for the file again. Returns how many files were dropped."""
+    stale = select(Import.id).where(
+        Import.state.in_(("draft", "failed")),
+        Import.created_at < now - timedelta(days=FILES_KEPT_DAYS),
+    )
+    result = await session.execute(delete(ImportFile).where(ImportFile.import_id.in_(stale)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
