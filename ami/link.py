@@ -162,6 +162,7 @@ class PbxLink:
         self.last_event_at: float | None = None
         self.connected_since: float | None = None
         self.reconnects = 0
+        self.reading_paused = False  # backpressure: the consumer asked us to stop reading
         self._manager: _Manager | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -200,6 +201,7 @@ class PbxLink:
 
     def pause_reading(self, paused: bool) -> None:
         """Backpressure: stop reading the socket while the consumer catches up."""
+        self.reading_paused = paused
         protocol = self._manager.protocol if self._manager else None
         transport = getattr(protocol, "transport", None)
         if transport is not None and not transport.is_closing():
@@ -266,9 +268,13 @@ class PbxLink:
                 raise ConnectionError("connection lost")
             except TimeoutError:
                 pass
+            if self.reading_paused:
+                continue  # we stopped reading ourselves: a Pong could not be read
             try:
                 await self.send({"Action": "Ping"}, wait_s=self.config.ping_timeout)
             except TimeoutError:
+                if self.reading_paused:
+                    continue  # paused while waiting: the PBX is flooding us, not dead
                 raise ConnectionError("ping unanswered: the link is dead") from None
 
     def _close(self) -> None:

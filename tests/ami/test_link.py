@@ -224,3 +224,21 @@ def test_event_time_is_asterisks_own_when_it_sends_one() -> None:
     link.intake_message(stamped, received=1795715044.0)
     link.intake_message(Message({"Event": "Hangup", "Uniqueid": "1.2"}), received=1795715045.0)
     assert times == [1795715043.5, 1795715045.0]
+
+
+async def test_a_link_we_stopped_reading_is_not_declared_dead(
+    pbx: PbxSimulator, running: list[PbxLink]
+) -> None:
+    """Backpressure pauses reading while the consumer catches up; the Pong waits unread in
+    the socket, and that is no reason to drop a PBX that is flooding us with events."""
+    rec = Recorder()
+    link = PbxLink(config(pbx.port), intake=rec.intake, on_login=rec.on_login)
+    running.append(link)
+    await link.start()
+    await until(lambda: rec.logins == 1)
+    link.pause_reading(True)
+    await asyncio.sleep(1.5)  # several ping intervals and timeouts
+    assert (link.state, rec.logins, link.reconnects) == (LinkState.CONNECTED, 1, 0)
+    link.pause_reading(False)
+    await asyncio.sleep(0.6)
+    assert (link.state, link.reconnects) == (LinkState.CONNECTED, 0)
