@@ -318,6 +318,8 @@ async def phase(args: argparse.Namespace, server_url: str, source: Any) -> None:
             f"{rate:,.0f} events/s over {elapsed:.0f} s; backlog drained {drain:.1f} s after "
             "the source stopped"
         )
+        if final["pbx"].get("reconnects"):  # a replay starts again on a new login
+            print(f"  the link reconnected {final['pbx']['reconnects']} times: figures void")
         if frames:
             print(
                 f"  screen-pop latency, {len(frames):,} pops to {args.operators} operators: "
