@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 UPLOAD_PATHS = frozenset(
     {"/imports/new", "/api/v1/imports", "/orders/import", "/api/v1/orders/import"}
 )
+CAMPAIGN_UPLOADS = re.compile(r"/campaigns/(new|\d+/contacts)")  # a file of numbers to call
 
 
 class ImportRunner:
@@ -63,7 +65,9 @@ async def imports_ctx(app: web.Application) -> AsyncIterator[None]:
 @web.middleware
 async def upload_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Only an import's upload may be larger than aiohttp's default 1 MB body."""
-    if request.method == "POST" and request.path in UPLOAD_PATHS:
+    if request.method == "POST" and (
+        request.path in UPLOAD_PATHS or CAMPAIGN_UPLOADS.fullmatch(request.path)
+    ):
         limit = request.app[SETTINGS].import_max_mb * 1024 * 1024
         try:
             return await handler(request.clone(client_max_size=limit))

@@ -58,6 +58,7 @@ class LiveHub:
         self.by_extension: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
         self.by_user: dict[int, set[web.WebSocketResponse]] = defaultdict(set)
         self.floor_watchers: set[web.WebSocketResponse] = set()
+        self.campaign_watchers: set[web.WebSocketResponse] = set()
         self.listening = False
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
 
@@ -76,11 +77,14 @@ class LiveHub:
             self.by_extension[listener.extension].add(ws)
         if listener.watches_floor:
             self.floor_watchers.add(ws)
+        if user.can(Permission.CAMPAIGNS_VIEW):
+            self.campaign_watchers.add(ws)
         return listener
 
     def unregister(self, ws: web.WebSocketResponse) -> None:
         listener = self.sockets.pop(ws, None)
         self.floor_watchers.discard(ws)
+        self.campaign_watchers.discard(ws)
         if listener is None:
             return
         self.by_user[listener.user_id].discard(ws)
@@ -162,6 +166,13 @@ class LiveHub:
             return
         if kind in TASK_KINDS:
             await send_task_frames(self, message)
+            return
+        if kind == "campaign":  # only the id: pages allowed to see it fetch the figures
+            text = json.dumps({"type": "campaign", "id": message.get("id"),
+                               "event_at": message.get("event_at")})  # fmt: skip
+            for ws in list(self.campaign_watchers):
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await ws.send_str(text)
             return
         if kind == "command":
             frame = {**message, "type": "command"}

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from web import live
 from web.api import calls as api_calls
+from web.api import campaigns as api_campaigns
 from web.api import clients as api_clients
 from web.api import dnc as api_dnc
 from web.api import exports as api_exports
@@ -21,9 +22,12 @@ from web.api import tasks as api_tasks
 from web.views import (
     admin,
     auth,
+    campaign_contacts,
+    campaigns,
     catalog,
     clients,
     company,
+    consents,
     dnc,
     feedback,
     floor,
@@ -210,5 +214,29 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/tasks/export", api_exports.tasks)
     r.add_get("/api/v1/clients/export", api_exports.clients)
     r.add_get("/api/v1/calls/export", api_exports.calls)
+
+    r.add_get("/campaigns", campaigns.campaign_list)
+    r.add_get("/campaigns/new", campaigns.new_page)
+    r.add_post("/campaigns/new", campaigns.create)
+    r.add_get("/campaigns/{id:\\d+}", campaigns.show)
+    r.add_get("/campaigns/{id:\\d+}/figures", campaigns.figures_fragment)
+    r.add_get("/campaigns/{id:\\d+}/edit", campaigns.edit_page)
+    r.add_post("/campaigns/{id:\\d+}/edit", campaigns.update)
+    r.add_post("/campaigns/{id:\\d+}/{action:start|pause|resume|stop}", campaigns.move)
+    r.add_post("/campaigns/{id:\\d+}/contacts", campaign_contacts.add)
+    r.add_post("/campaigns/{id:\\d+}/dnc", campaign_contacts.dnc_add)
+    r.add_post("/campaigns/{id:\\d+}/dnc/{entry:\\d+}/remove", campaign_contacts.dnc_remove)
+    r.add_get("/campaigns/{id:\\d+}/export", campaign_contacts.export)
+    r.add_get("/clients/{id:\\d+}/consents/new", consents.new_page)
+    r.add_post("/clients/{id:\\d+}/consents", consents.create)
+    r.add_post("/consents/{id:\\d+}/withdraw", consents.withdraw)
+    r.add_get("/api/v1/campaigns", api_campaigns.list_all)
+    r.add_post("/api/v1/campaigns", api_campaigns.create)
+    r.add_get("/api/v1/campaigns/{id:\\d+}", api_campaigns.get_one)
+    r.add_put("/api/v1/campaigns/{id:\\d+}", api_campaigns.update)
+    r.add_patch("/api/v1/campaigns/{id:\\d+}", api_campaigns.update)
+    r.add_post("/api/v1/campaigns/{id:\\d+}/{action:start|pause|resume|stop}", api_campaigns.move)
+    r.add_post("/api/v1/campaigns/{id:\\d+}/contacts", api_campaigns.add)
+    r.add_get("/api/v1/campaigns/{id:\\d+}/attempts", api_campaigns.attempts)
 
     r.add_static("/static/", static_dir, name="static")

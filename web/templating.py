@@ -29,6 +29,8 @@ def _nav(user: Any) -> list[tuple[str, str]]:
         items.append(("/invoices", "Invoices"))
     if user.can(Permission.TASKS_VIEW):
         items.append(("/tasks", "Tasks"))
+    if user.can(Permission.CAMPAIGNS_VIEW):
+        items.append(("/campaigns", "Campaigns"))
     if user.can(Permission.FEEDBACK_VIEW):
         items.append(("/feedback", "Feedback"))
     if user.can(Permission.CLIENTS_IMPORT):

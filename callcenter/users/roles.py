@@ -43,6 +43,8 @@ class Permission(StrEnum):
     CLIENTS_IMPORT = "clients.import"  # upload files of clients
     DATA_EXPORT = "data.export"  # download whole lists as XLSX or CSV
     ORDERS_IMPORT = "orders.import"  # upload files of orders (their lines)
+    CAMPAIGNS_VIEW = "campaigns.view"  # outbound campaigns: their progress and results
+    CAMPAIGNS_MANAGE = "campaigns.manage"  # create, edit, start, pause and stop campaigns
 
 
 _OPERATOR = {
@@ -68,6 +70,8 @@ _MANAGER = _OPERATOR | {
     Permission.CLIENTS_IMPORT,
     Permission.DATA_EXPORT,
     Permission.ORDERS_IMPORT,
+    Permission.CAMPAIGNS_VIEW,
+    Permission.CAMPAIGNS_MANAGE,
 }
 _SUPERVISOR = {
     Permission.CLIENTS_VIEW,
@@ -84,6 +88,7 @@ _SUPERVISOR = {
     Permission.TASKS_SUPERVISE,
     Permission.FEEDBACK_VIEW,
     Permission.DATA_EXPORT,
+    Permission.CAMPAIGNS_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -18,6 +18,8 @@ from callcenter.clients.merge import merge_clients
 from callcenter.clients.models import Client
 from callcenter.clients.search import ClientQuery, search_clients
 from callcenter.clients.service import create_client, get_client, to_input, update_client
+from callcenter.dialer.consents import consents_of_client
+from callcenter.dialer.terms import CONSENT_METHOD_LABELS
 from callcenter.feedback.service import FeedbackQuery, list_feedback, open_complaints
 from callcenter.invoices.lists import InvoiceQuery, list_invoices
 from callcenter.invoices.terms import ORDER_PAYMENT_LABELS
@@ -112,6 +114,7 @@ async def card(request: web.Request) -> dict[str, Any]:
         if actor.can(Permission.INVOICES_VIEW):
             query = InvoiceQuery(client_id=client.id, per_page=20)
             invoices = (await list_invoices(session, query, actor=actor)).items
+        consents = await consents_of_client(session, client)
         feedback, complaints = [], await open_complaints(session, [client.id])
         if actor.can(Permission.FEEDBACK_VIEW):
             feedback = (
@@ -130,6 +133,8 @@ async def card(request: web.Request) -> dict[str, Any]:
         "agents": agents,
         "tasks": tasks,
         "feedback": feedback,
+        "consents": consents,
+        "consent_methods": CONSENT_METHOD_LABELS,
         "open_complaints": complaints.get(client.id, 0),
     }
 

@@ -1,0 +1,220 @@
+"""JSON API for campaigns: ``/api/v1/campaigns`` (list, create), ``/{id}`` (with its live
+figures; PUT/PATCH edits), ``/{id}/start|pause|resume|stop``, ``/{id}/contacts`` (add) and
+``/{id}/attempts`` (every attempt, paged)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.clients.search import ClientQuery
+from callcenter.dialer.campaigns import (
+    change_state,
+    create_campaign,
+    get_campaign,
+    list_campaigns,
+    to_input,
+    update_campaign,
+)
+from callcenter.dialer.contacts import (
+    BadEntry,
+    Candidate,
+    ContactReport,
+    ContactsInvalid,
+    add_contacts,
+    from_client_ids,
+    from_client_query,
+    from_numbers,
+)
+from callcenter.dialer.figures import campaign_figures, progress_of
+from callcenter.dialer.models import Campaign
+from callcenter.dialer.results import list_attempts
+from callcenter.errors import BadRequest
+from callcenter.i18n import N_
+from callcenter.users.models import User
+from callcenter.users.roles import Permission
+from web.api.campaign_json import (
+    attempt_json,
+    campaign_input,
+    campaign_json,
+    figures_json,
+    report_json,
+)
+from web.api.tasks import json_body, ref
+from web.auth import current_user, requires
+from web.errors import error_body
+from web.forms import optional_int
+from web.keys import SESSIONMAKER, SETTINGS
+
+CONTACT_KEYS = ("client_ids", "numbers", "segment_id")
+
+
+def _numbers_text(value: Any) -> str:
+    """``["+7916...", {"number": "+7916...", "name": "Анна"}]`` as lines ``number;name``."""
+    if not isinstance(value, list):
+        raise BadRequest(N_("numbers is a list of numbers or {number, name}"))
+    lines = []
+    for item in value:
+        if isinstance(item, dict):
+            lines.append(f"{item.get('number') or ''};{item.get('name') or ''}")
+        elif isinstance(item, str | int) and not isinstance(item, bool):
+            lines.append(str(item) or "-")
+        else:
+            raise BadRequest(N_("numbers is a list of numbers or {number, name}"))
+    return "\n".join(line.replace("\n", " ") for line in lines)
+
+
+async def contacts_of_body(
+    session: AsyncSession, body: dict[str, Any], *, actor: User, region: str
+) -> tuple[list[Candidate], list[BadEntry]]:
+    """Contacts by ``client_ids``, ``numbers`` and a ``segment_id``, all of them together."""
+    found: list[Candidate] = []
+    bad: list[BadEntry] = []
+    if body.get("client_ids"):
+        ids = body["client_ids"]
+        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+            raise BadRequest(N_("client_ids is a list of client ids"))
+        more, worse = await from_client_ids(session, ids, actor=actor)
+        found, bad = found + more, bad + worse
+    if body.get("numbers"):
+        more, worse = from_numbers(_numbers_text(body["numbers"]), region)
+        found, bad = found + more, bad + worse
+    if body.get("segment_id") is not None:
+        query = ClientQuery(segment_id=ref(body["segment_id"]))
+        more, worse = await from_client_query(session, query, actor=actor, region=region)
+        found, bad = found + more, bad + worse
+    return found, bad
+
+
+def _refused(exc: ContactsInvalid) -> web.Response:
+    body = error_body(exc.id, exc.message, exc.fields)
+    body["bad"] = report_json(exc.report)["bad"]
+    return web.json_response(body, status=exc.status)
+
+
+async def _with_figures(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:
+    return {**campaign_json(campaign), **figures_json(await campaign_figures(session, campaign))}
+
+
+@requires(Permission.CAMPAIGNS_VIEW)
+async def list_all(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        campaigns = await list_campaigns(
+            session, actor=current_user(request), state=request.query.get("state", "")
+        )
+        progress = await progress_of(session, [c.id for c in campaigns])
+    items = [{**campaign_json(c), **progress[c.id].__dict__} for c in campaigns]
+    return web.json_response({"items": items})
+
+
+@requires(Permission.CAMPAIGNS_VIEW)
+async def get_one(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        campaign = await get_campaign(
+            session, int(request.match_info["id"]), actor=current_user(request)
+        )
+        return web.json_response(await _with_figures(session, campaign))
+
+
+@requires(Permission.CAMPAIGNS_MANAGE)
+async def create(request: web.Request) -> web.Response:
+    """The campaign's fields and, optionally, its contacts; all or nothing."""
+    actor, body = current_user(request), await json_body(request)
+    region = request.app[SETTINGS].default_region
+    report = ContactReport()
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            campaign = await create_campaign(
+                session, data=campaign_input(body), actor=actor, region=region
+            )
+            if any(body.get(key) for key in CONTACT_KEYS):
+                found, bad = await contacts_of_body(session, body, actor=actor, region=region)
+                report = await add_contacts(
+                    session, campaign=campaign, found=found, bad=bad, actor=actor,
+                    skip_bad=body.get("skip_bad") is True,
+                )  # fmt: skip
+            answer = await _with_figures(session, campaign)
+    except ContactsInvalid as exc:
+        return _refused(exc)
+    answer["contacts_report"] = report_json(report)
+    return web.json_response(
+        answer, status=201, headers={"Location": f"/api/v1/campaigns/{campaign.id}"}
+    )
+
+
+@requires(Permission.CAMPAIGNS_MANAGE)
+async def update(request: web.Request) -> web.Response:
+    """PUT replaces the campaign's settings; PATCH changes only the keys given."""
+    actor, body = current_user(request), await json_body(request)
+    campaign_id = int(request.match_info["id"])
+    async with request.app[SESSIONMAKER].begin() as session:
+        base = None
+        if request.method == "PATCH":
+            base = to_input(await get_campaign(session, campaign_id, actor=actor))
+        campaign = await update_campaign(
+            session,
+            campaign_id=campaign_id,
+            data=campaign_input(body, base),
+            actor=actor,
+            region=request.app[SETTINGS].default_region,
+        )
+        return web.json_response(await _with_figures(session, campaign))
+
+
+@requires(Permission.CAMPAIGNS_MANAGE)
+async def add(request: web.Request) -> web.Response:
+    actor, body = current_user(request), await json_body(request)
+    region = request.app[SETTINGS].default_region
+    if not any(body.get(key) for key in CONTACT_KEYS):
+        raise BadRequest(N_("Give client_ids, numbers or a segment_id"))
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            campaign = await get_campaign(
+                session, int(request.match_info["id"]), actor=actor, for_update=True
+            )
+            found, bad = await contacts_of_body(session, body, actor=actor, region=region)
+            report = await add_contacts(
+                session, campaign=campaign, found=found, bad=bad, actor=actor,
+                skip_bad=body.get("skip_bad") is True,
+            )  # fmt: skip
+    except ContactsInvalid as exc:
+        return _refused(exc)
+    return web.json_response(report_json(report))
+
+
+@requires(Permission.CAMPAIGNS_MANAGE)
+async def move(request: web.Request) -> web.Response:
+    """``POST /api/v1/campaigns/{id}/start|pause|resume|stop``: 409 for a move refused."""
+    async with request.app[SESSIONMAKER].begin() as session:
+        campaign = await change_state(
+            session,
+            campaign_id=int(request.match_info["id"]),
+            action=request.match_info["action"],
+            actor=current_user(request),
+        )
+        return web.json_response(await _with_figures(session, campaign))
+
+
+@requires(Permission.CAMPAIGNS_VIEW)
+async def attempts(request: web.Request) -> web.Response:
+    q = request.query
+    async with request.app[SESSIONMAKER]() as session:
+        campaign = await get_campaign(
+            session, int(request.match_info["id"]), actor=current_user(request)
+        )
+        page = await list_attempts(
+            session,
+            campaign.id,
+            page=optional_int(q.get("page")) or 1,
+            per_page=optional_int(q.get("per_page")) or 100,
+        )
+    return web.json_response(
+        {
+            "items": [attempt_json(a, c, u) for a, c, u in page.rows],
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": page.total,
+        }
+    )
