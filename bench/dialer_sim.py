@@ -11,8 +11,8 @@ takes within 2 s is abandoned (abandoned / live answers, the issue's rule).
 
 Prints, per mode: agent occupancy (talk + wrap-up over the shift), the abandon rate,
 contacts (live answers an agent spoke to) per agent-hour, attempts, live answers and the
-mean dial ratio (lines in flight per free agent, over the shift). Targets: predictive abandons ≤ 3 % with occupancy ≥ 80 % and more contacts per
-agent-hour than progressive.
+mean dial ratio (lines in flight per free agent, over the shift). Targets: predictive
+abandons ≤ 3 % with occupancy ≥ 80 % and more contacts per agent-hour than progressive.
 
     .venv/bin/python bench/dialer_sim.py [--agents 20] [--contacts 20000] [--hours 8]
         [--answer-rate 0.25] [--seed 1]
