@@ -13,14 +13,25 @@ import contextlib
 import logging
 import sys
 
+from ami.dialer import DialerPlan
 from ami.listener import PbxListener
 from ami.setup import ami_config, tracker_for
 from callcenter.cli import StartError, _runtime_dir, configure_logging, migrate, resolve_database
 from callcenter.db import make_engine, make_sessionmaker
+from callcenter.floor.dialplan import DialPlan
 from callcenter.leadership import Leadership
 from callcenter.settings import Settings, SettingsError
 
 log = logging.getLogger("ami")
+
+
+def dial_plan(settings: Settings) -> DialPlan:
+    return DialPlan(
+        settings.agent_dial,
+        settings.outbound_context,
+        settings.dial_format,
+        settings.outbound_caller_id,
+    )
 
 
 async def listen(settings: Settings) -> None:
@@ -30,6 +41,7 @@ async def listen(settings: Settings) -> None:
         make_sessionmaker(engine),
         tracker=tracker_for(settings),
         timezone=settings.default_timezone,
+        dialer=DialerPlan(dial_plan(settings), settings.dialer_context, settings.default_timezone),
     )
     try:
         await Leadership(settings.database_url or "", "pbx:default").run(listener.run)

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ami.commands import CommandRunner
+from ami.dialer import DialerPlan, DialerRunner
 from ami.events import AmiEvent, CoreShowChannel, to_event
 from ami.floor_sync import FloorBatch, FloorResync, FloorSync, click_to_call_progress
 from ami.link import PbxConfig, PbxLink
@@ -83,6 +84,7 @@ class PbxListener:
         *,
         tracker: CallTracker,
         timezone: str = "Europe/Moscow",
+        dialer: DialerPlan | None = None,
     ) -> None:
         self.pbx = config.name
         self.sessionmaker = sessionmaker
@@ -92,6 +94,7 @@ class PbxListener:
         self.floor = FloorSync(self.pbx, timezone=timezone)
         self.commands = CommandRunner(self.link, sessionmaker, self.pbx)
         self.paused = False
+        self.dialer_every_s = 1.0
         self.handled = 0
         self.stored_batches = 0
         # recent Originate outcomes by ActionID, bounded: the listener runs for months
@@ -104,6 +107,18 @@ class PbxListener:
         self._floor_dials: Timed = []
         self._floor_wake = asyncio.Event()
         self.floor_writes = 0
+        self.dialer = (
+            DialerRunner(
+                pbx=self.pbx,
+                link=self.link,
+                sessionmaker=sessionmaker,
+                agents=lambda: list(self.floor.board.agents.values()),
+                live_calls=tracker.snapshot_live,
+                where=dialer,
+            )
+            if dialer is not None
+            else None
+        )
 
     @property
     def backlog(self) -> int:
@@ -136,6 +151,9 @@ class PbxListener:
             asyncio.create_task(self.tick_forever(), name=f"tick-{self.pbx}"),
             asyncio.create_task(self.floor_forever(), name=f"floor-{self.pbx}"),
         ]
+        if self.dialer is not None:
+            dialer = self.dialer.run_forever(self.dialer_every_s)
+            helpers.append(asyncio.create_task(dialer, name=f"dialer-{self.pbx}"))
         await self.link.start()
         try:
             await consumer
@@ -214,6 +232,10 @@ class PbxListener:
                 event, received = item
                 updates += [(u, received) for u in self.tracker.handle(event, received)]
                 self.floor.track(event, datetime.fromtimestamp(received, UTC), floor)
+        if self.dialer is not None:
+            self.dialer.hear(updates)
+            if resyncs:
+                self.dialer.resynced()
         return updates, resyncs
 
     async def _store_until_done(

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ami.dialer import DialerPlan
 from ami.link import PbxConfig
 from ami.listener import PbxListener
 from ami.setup import ami_config, tracker_for
@@ -123,6 +124,7 @@ async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
         app[HOT_SESSIONMAKER],
         tracker=tracker_for(settings),
         timezone=settings.default_timezone,
+        dialer=DialerPlan(dial_plan(settings), settings.dialer_context, settings.default_timezone),
     )
     leadership = Leadership(settings.database_url or "", f"pbx:{config.name}")
     app[PBX] = PbxGateway(

@@ -57,3 +57,8 @@ class SimulatorConfig:
     auth_failure_delay_s: float = 1.0
     max_client_buffer: int = 4 * 1024 * 1024
     timestamp_events: bool = False  # add ``Timestamp:`` to events, as timestampevents = yes
+    # the CRM's dialer (ami/simulator/dialer.py): its context, what customers do, as
+    # (outcome, weight) pairs (empty: by the number's last digit), how long they wait
+    dialer_context: str = "dialer"
+    dialer_mix: tuple[tuple[str, float], ...] = ()
+    dialer_patience_s: float = 10.0

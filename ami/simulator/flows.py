@@ -6,6 +6,7 @@ import logging
 
 from ami.simulator.call import Call
 from ami.simulator.customer import CustomerLeg
+from ami.simulator.dialer import DialerCall
 from ami.simulator.inbound import InboundCall
 from ami.simulator.origination import (
     REASON_FAILED,
@@ -46,8 +47,8 @@ class FailedOriginate(Call):
 
 
 def call_for(pbx: Pbx, request: OriginateRequest) -> Call:
-    """The flow for ``request``: inbound (from-pstn), campaign (customers),
-    click-to-call (agents), or a failure."""
+    """The flow for ``request``: inbound (from-pstn), campaign (customers), the CRM's
+    dialer (dialer), click-to-call (agents), or a failure."""
     target = request.local_target()
     if target is None:
         return FailedOriginate(pbx, request)
@@ -56,6 +57,8 @@ def call_for(pbx: Pbx, request: OriginateRequest) -> Call:
         return InboundCall(pbx, request, exten, pbx.config.dids[exten])
     if context == "customers":
         return CampaignCall(pbx, request, exten, context)
+    if context == pbx.config.dialer_context:
+        return DialerCall(pbx, request, exten, context)
     if context == "agents" and exten.isdigit() and exten.startswith("1") and len(exten) == 3:
         return ClickToCall(pbx, request, exten, context)
     return InvalidOriginate(pbx, request, exten, context)

@@ -18,6 +18,7 @@ from ami.simulator.model import Channel, LocalPair, Member, Queue, QueueCaller
 from ami.simulator.queue_talk import QueueTalk
 
 if TYPE_CHECKING:
+    from ami.simulator.dialer import DialerCall
     from ami.simulator.inbound import InboundCall
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,9 @@ TIMEOUT = Interrupt(kind="timeout", channel=Channel("", "", "", "", "", 0.0))
 class QueueVisit:
     """One stay of one caller in one queue."""
 
-    def __init__(self, call: InboundCall, queue: Queue, pair: LocalPair, deadline: float | None):
+    def __init__(
+        self, call: InboundCall | DialerCall, queue: Queue, pair: LocalPair, deadline: float | None
+    ):
         self.call = call
         self.queue = queue
         self.pair = pair

@@ -21,6 +21,7 @@ from ami.tracker.updates import CallUpdated, OriginateResult, TrackerUpdate
 log = logging.getLogger(__name__)
 
 RECORDING_VARIABLE = "MIXMONITOR_FILENAME"
+AMD_VARIABLE = "AMDSTATUS"
 
 
 def on_hold(book: CallBook, event: Hold, at: datetime) -> list[TrackerUpdate]:
@@ -81,8 +82,11 @@ def on_mixmonitor_start(
 
 
 def on_varset(book: CallBook, event: VarSet, at: datetime) -> list[TrackerUpdate]:
-    """Only the recording's file name matters; every other variable returns at once."""
+    """Only the recording's file name and an answering machine detected by the dialplan
+    (AMDSTATUS=MACHINE) matter; every other variable returns at once."""
     if event.name != RECORDING_VARIABLE:
+        if event.name == AMD_VARIABLE and event.value == "MACHINE":
+            return _machine(book, event)
         return []
     state = book.calls.get(event.linkedid)
     if state is None or not event.value or event.value == state.call.recording:
@@ -90,6 +94,14 @@ def on_varset(book: CallBook, event: VarSet, at: datetime) -> list[TrackerUpdate
     state.call.recording = event.value
     log.debug("call %s: recording to %s", state.linkedid, event.value)
     return [CallUpdated(snapshot(state.call), "recording")]
+
+
+def _machine(book: CallBook, event: VarSet) -> list[TrackerUpdate]:
+    state = book.calls.get(event.linkedid)
+    if state is None:
+        return []
+    log.debug("call %s: answering machine", state.linkedid)
+    return [CallUpdated(snapshot(state.call), "machine")]
 
 
 def on_originate_response(

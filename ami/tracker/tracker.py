@@ -73,7 +73,7 @@ class CallTracker:
         *,
         region: str = "RU",
         inbound_contexts: Iterable[str] = ("from-pstn",),
-        outbound_contexts: Iterable[str] = ("customers", "outbound", "campaign"),
+        outbound_contexts: Iterable[str] = ("customers", "outbound", "campaign", "dialer"),
         agent_contexts: Iterable[str] = ("agents",),
         clock: Callable[[], datetime] | None = None,
         max_live_calls: int = 50_000,

@@ -39,8 +39,9 @@ class CallAnswered:
 @dataclass(frozen=True, slots=True)
 class CallUpdated:
     """Something else changed; ``change`` names it: a timeline kind (``queued``,
-    ``left_queue``, ``abandoned``, ``hold``, ``unhold``, ``transfer``, ``recording``) or a
-    field (``caller``, ``direction``, ``legs``)."""
+    ``left_queue``, ``abandoned``, ``hold``, ``unhold``, ``transfer``, ``recording``), a
+    field (``caller``, ``direction``, ``legs``), or ``machine``: the dialplan's answering
+    machine detection found one (AMDSTATUS=MACHINE)."""
 
     call: Call
     change: str
