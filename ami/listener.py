@@ -43,6 +43,7 @@ from callcenter.calls.models import CallRow
 from callcenter.calls.records import Call
 from callcenter.calls.status import write_status
 from callcenter.calls.store import StoreMemory, customer_number, remember, save_calls
+from callcenter.dialer.agent import PREVIEW_PREFIX
 from callcenter.floor.service import C2C_PREFIX
 from callcenter.live import notify_many
 from callcenter.tasks.callbacks import callback_for_missed_call
@@ -339,7 +340,7 @@ def _dials(updates: Timed) -> bool:
     """Whether a batch moves a click-to-call along (its calls carry the CRM's prefix)."""
     for update, _ in updates:
         key = update.action_id if isinstance(update, OriginateResult) else update.call.linkedid
-        if key.startswith(C2C_PREFIX):
+        if key.startswith((C2C_PREFIX, PREVIEW_PREFIX)):
             return True
     return False
 

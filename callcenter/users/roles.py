@@ -43,6 +43,7 @@ class Permission(StrEnum):
     CLIENTS_IMPORT = "clients.import"  # upload files of clients
     DATA_EXPORT = "data.export"  # download whole lists as XLSX or CSV
     ORDERS_IMPORT = "orders.import"  # upload files of orders (their lines)
+    CAMPAIGNS_WORK = "campaigns.work"  # take a campaign's contacts and calls, set dispositions
 
 
 _OPERATOR = {
@@ -56,6 +57,7 @@ _OPERATOR = {
     Permission.TASKS_EDIT,
     Permission.FEEDBACK_VIEW,
     Permission.FEEDBACK_EDIT,
+    Permission.CAMPAIGNS_WORK,
 }
 _MANAGER = _OPERATOR | {
     Permission.CLIENTS_MERGE,
