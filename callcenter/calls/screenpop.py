@@ -58,8 +58,11 @@ class ScreenPop:
 async def build_pop(
     session: AsyncSession, *, linkedid: str, number: str, direction: str, queue: str = ""
 ) -> ScreenPop:
+    campaign = await campaign_pop(session, linkedid)
+    if campaign is not None and not number.startswith("+"):
+        number = campaign.contact.e164  # a preview dial rings the agent before the customer
     pop = ScreenPop(linkedid=linkedid, number=number, direction=direction, queue=queue)
-    pop.campaign = await campaign_pop(session, linkedid)
+    pop.campaign = campaign
     if number.startswith("+"):
         pop.clients = list(
             await session.scalars(

@@ -58,6 +58,7 @@ async def test_operator_previews_dials_and_records_the_disposition(
     assert await card.locator(".preview-name").text_content() == "Мария Кузнецова"
     assert await card.locator(".preview-client-link").text_content() == "Мария Кузнецова"
     assert "«Ромашки»" in (await card.locator(".preview-script").text_content() or "")
+    assert not await card.locator(".preview-company").is_visible()  # no company: no row
 
     await card.get_by_role("button", name="Dial").click()
     pop = page.locator(".pop", has=page.locator(".pop-campaign")).first
@@ -66,6 +67,9 @@ async def test_operator_previews_dials_and_records_the_disposition(
     assert "«Ромашки»" in (await pop.locator(".script").text_content() or "")
     await page.locator(".pop.ended form.campaign-wrapup").wait_for(timeout=15_000)
     form = page.locator(".pop.ended form.campaign-wrapup").first
+    assert "8 (916) 123-45-61" in (await pop.locator(".pop-number").text_content() or "")
+    assert await pop.locator(".pop-client-name").text_content() == "Мария Кузнецова"
+    assert not await form.locator("select[name=refusal_reason]").is_visible()
     await form.locator("select[name=disposition]").select_option("refused")
     reason = form.locator("select[name=refusal_reason]")
     await reason.wait_for()  # shown for a refusal only

@@ -120,6 +120,10 @@ async def test_the_pop_of_a_campaign_call_shows_campaign_contact_script_and_disp
         plain = await build_pop(
             session, linkedid="1700000000.1", number="+79167654321", direction="inbound"
         )
+        early = await build_pop(  # the agent's phone rings before the customer is dialed
+            session, linkedid=attempt.action_id, number="", direction="outbound"
+        )
+    assert early.number == "+79167654321"
     assert pop.campaign is not None and plain.campaign is None
     assert pop.campaign.attempt.id == attempt.id and pop.campaign.contact.name == "Контакт 1"
     html = aiohttp_jinja2.get_env(app).get_template("workspace/_pop.html").render(pop=pop)

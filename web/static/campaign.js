@@ -37,7 +37,11 @@
     return response.ok ? answer : null;
   }
 
-  function fill(selector, text) { $(selector).textContent = text || ""; }
+  function fill(selector, text) {
+    $(selector).textContent = text || "";
+    const term = $(`dt[data-for="${selector.slice(1)}"]`);  // a card row shows only when filled
+    if (term) term.hidden = $(selector).hidden = !text;
+  }
 
   function progressLabel(attempt) {
     if (attempt.disposition) return wrapup.querySelector(".preview-saved").textContent;
