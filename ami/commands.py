@@ -67,6 +67,8 @@ def action_for(command: PbxCommand) -> dict[str, Any]:
         }
         if p.get("caller_id"):
             action["Variable"].append(f"CRM_CALLERID={p['caller_id']}")
+        # a campaign's preview dial names its campaign, contact and attempt to the dialplan
+        action["Variable"] += [f"{name}={value}" for name, value in p.get("variables", {}).items()]
         return action
     raise ValueError(f"unknown PBX command {command.kind!r}")
 

@@ -24,6 +24,7 @@ from ami.link import PbxLink
 from ami.protocol import Message
 from ami.tracker.updates import CallAnswered, CallEnded, OriginateResult, TrackerUpdate
 from callcenter.calls.models import PbxStatus
+from callcenter.dialer.agent import PREVIEW_PREFIX
 from callcenter.floor.figures import queue_figures
 from callcenter.floor.models import AgentLogin, PbxCommand
 from callcenter.floor.records import WRAPUP_REASON, AgentChange, QueueSeen, Stint
@@ -230,16 +231,17 @@ class FloorSync:
 
 
 async def click_to_call_progress(session: AsyncSession, updates: list[TrackerUpdate]) -> None:
-    """Move click-to-call commands along as their calls go (ringing you, calling the
-    customer, connected, then ended or failed with the reason) and tell their users' pages."""
+    """Move click-to-call commands (a campaign's preview dial is one) along as their calls go
+    (ringing you, calling the customer, connected, then ended or failed with the reason) and
+    tell their users' pages."""
     steps: dict[str, list[tuple[str, str]]] = {}
     for u in updates:
         if isinstance(u, OriginateResult):
-            if u.action_id.startswith(C2C_PREFIX) and not u.success:
+            if u.action_id.startswith((C2C_PREFIX, PREVIEW_PREFIX)) and not u.success:
                 steps.setdefault(u.action_id, []).append(("failed", "agent_no_answer"))
             continue
         linkedid = u.call.linkedid
-        if not linkedid.startswith(C2C_PREFIX):
+        if not linkedid.startswith((C2C_PREFIX, PREVIEW_PREFIX)):
             continue
         if isinstance(u, CallAnswered):
             stage = "calling_customer" if u.agent else "connected"

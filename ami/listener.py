@@ -45,6 +45,7 @@ from callcenter.calls.models import CallRow
 from callcenter.calls.records import Call
 from callcenter.calls.status import write_status
 from callcenter.calls.store import StoreMemory, customer_number, remember, save_calls
+from callcenter.dialer.agent import PREVIEW_PREFIX
 from callcenter.floor.service import C2C_PREFIX
 from callcenter.live import notify_many
 from callcenter.tasks.callbacks import callback_for_missed_call
@@ -388,7 +389,7 @@ def _dials(updates: Timed) -> Timed:
         for update, at in updates
         if (
             update.action_id if isinstance(update, OriginateResult) else update.call.linkedid
-        ).startswith(C2C_PREFIX)
+        ).startswith((C2C_PREFIX, PREVIEW_PREFIX))
     ]
 
 

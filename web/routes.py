@@ -10,6 +10,7 @@ from web import live
 from web.api import calls as api_calls
 from web.api import campaigns as api_campaigns
 from web.api import clients as api_clients
+from web.api import dialer as api_dialer
 from web.api import dnc as api_dnc
 from web.api import exports as api_exports
 from web.api import feedback as api_feedback
@@ -238,5 +239,11 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/api/v1/campaigns/{id:\\d+}/{action:start|pause|resume|stop}", api_campaigns.move)
     r.add_post("/api/v1/campaigns/{id:\\d+}/contacts", api_campaigns.add)
     r.add_get("/api/v1/campaigns/{id:\\d+}/attempts", api_campaigns.attempts)
+    r.add_get("/api/v1/dialer/campaigns", api_dialer.my_campaigns)
+    r.add_post("/api/v1/dialer/campaigns/{id:\\d+}/next", api_dialer.next_contact)
+    r.add_post("/api/v1/dialer/contacts/{id:\\d+}/dial", api_dialer.dial)
+    r.add_post("/api/v1/dialer/contacts/{id:\\d+}/skip", api_dialer.skip)
+    r.add_get("/api/v1/dialer/attempts/{id:\\d+}", api_dialer.attempt_progress)
+    r.add_post("/api/v1/dialer/attempts/{id:\\d+}/disposition", api_dialer.disposition)
 
     r.add_static("/static/", static_dir, name="static")

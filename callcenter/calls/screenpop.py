@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from callcenter.calls.models import CallLegRow, CallRow
 from callcenter.clients.models import Client, ClientPhone
 from callcenter.db import utcnow
+from callcenter.dialer.pop import CampaignPop, campaign_pop
 from callcenter.feedback.service import open_complaints
 from callcenter.orders.models import Order, OrderStatus
 from callcenter.tasks.models import Task
@@ -47,6 +48,7 @@ class ScreenPop:
     tasks: list[Task] = field(default_factory=list)
     complaints: dict[int, int] = field(default_factory=dict)  # client id: open complaints
     orders: list[PopOrder] = field(default_factory=list)  # open ones, newest first
+    campaign: CampaignPop | None = None  # a campaign's call: its contact, script, dispositions
 
     @property
     def unknown(self) -> bool:
@@ -56,7 +58,11 @@ class ScreenPop:
 async def build_pop(
     session: AsyncSession, *, linkedid: str, number: str, direction: str, queue: str = ""
 ) -> ScreenPop:
+    campaign = await campaign_pop(session, linkedid)
+    if campaign is not None and not number.startswith("+"):
+        number = campaign.contact.e164  # a preview dial rings the agent before the customer
     pop = ScreenPop(linkedid=linkedid, number=number, direction=direction, queue=queue)
+    pop.campaign = campaign
     if number.startswith("+"):
         pop.clients = list(
             await session.scalars(

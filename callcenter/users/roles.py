@@ -45,6 +45,7 @@ class Permission(StrEnum):
     ORDERS_IMPORT = "orders.import"  # upload files of orders (their lines)
     CAMPAIGNS_VIEW = "campaigns.view"  # outbound campaigns: their progress and results
     CAMPAIGNS_MANAGE = "campaigns.manage"  # create, edit, start, pause and stop campaigns
+    CAMPAIGNS_WORK = "campaigns.work"  # take a campaign's contacts and calls, set dispositions
 
 
 _OPERATOR = {
@@ -58,6 +59,7 @@ _OPERATOR = {
     Permission.TASKS_EDIT,
     Permission.FEEDBACK_VIEW,
     Permission.FEEDBACK_EDIT,
+    Permission.CAMPAIGNS_WORK,
 }
 _MANAGER = _OPERATOR | {
     Permission.CLIENTS_MERGE,

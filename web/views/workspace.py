@@ -10,6 +10,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from callcenter.calls.wrapup import WrapupInvalid, save_wrapup
+from callcenter.dialer.agent import worked_campaigns
 from callcenter.i18n import N_
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires, signed_in
@@ -21,8 +22,12 @@ from web.views.floor import my_floor
 @signed_in
 @aiohttp_jinja2.template("workspace/index.html")
 async def workspace(request: web.Request) -> dict[str, Any]:
+    user = current_user(request)
     async with request.app[SESSIONMAKER]() as session:
-        return {"floor": await my_floor(session, current_user(request))}
+        campaigns = []
+        if user.can(Permission.CAMPAIGNS_WORK):  # preview ones: the others dial by themselves
+            campaigns = await worked_campaigns(session, user=user, mode="preview")
+        return {"floor": await my_floor(session, user), "campaigns": campaigns}
 
 
 def _follow_up(value: str, timezone: str) -> datetime | None:
