@@ -25,12 +25,18 @@ from callcenter.db import utcnow
 from callcenter.dialer.card import Preview, preview_of
 from callcenter.dialer.membership import worked_campaign, worked_campaigns, works_on
 from callcenter.dialer.models import Campaign, CampaignAttempt, CampaignContact
-from callcenter.dialer.preview_rules import REASONS, dial_refusal, window_open
+from callcenter.dialer.preview_rules import (
+    REASONS,
+    dial_refusal,
+    hold_time_zone,
+    window_open,
+    zones_of_contacts,
+)
 from callcenter.dialer.wrapup import set_disposition
 from callcenter.errors import Conflict, Invalid, NotFound
 from callcenter.floor.dialplan import DialPlan
 from callcenter.floor.models import PbxCommand
-from callcenter.floor.service import _refuse_second_call, queue_command
+from callcenter.floor.service import queue_command, refuse_second_call
 from callcenter.i18n import N_
 from callcenter.users.models import User
 
@@ -69,7 +75,12 @@ class PreviewDial:
 
 
 async def next_preview(
-    session: AsyncSession, *, campaign_id: int, user: User, now: datetime | None = None
+    session: AsyncSession,
+    *,
+    campaign_id: int,
+    user: User,
+    now: datetime | None = None,
+    default_zone: str = "Europe/Moscow",
 ) -> Preview | None:
     """The contact the agent holds in this campaign, or the next due one, now held for them.
     None when no contact may be called now."""
@@ -82,7 +93,7 @@ async def next_preview(
         if campaign.state != "running":
             raise Conflict(N_("The campaign is not running"))
         await _release_stale_holds(session, campaign.id, now)
-        held = await _reserve(session, campaign, user, now)
+        held = await _reserve(session, campaign, user, now, default_zone)
     return await preview_of(session, campaign, held) if held else None
 
 
@@ -121,7 +132,7 @@ async def _release_stale_holds(session: AsyncSession, campaign_id: int, now: dat
 
 
 async def _reserve(
-    session: AsyncSession, campaign: Campaign, user: User, now: datetime
+    session: AsyncSession, campaign: Campaign, user: User, now: datetime, default_zone: str
 ) -> CampaignContact | None:
     """Hold the first due contact whose window is open: the agent's own callbacks first,
     then retries by their time, then contacts never dialed, in list order. Candidates are
@@ -133,19 +144,24 @@ async def _reserve(
         CampaignContact.next_at.is_(None) | (CampaignContact.next_at <= now),
     )
     mine = case((CampaignContact.agent_id == user.id, 0), else_=1)
-    candidates = await session.execute(
-        select(CampaignContact.id, CampaignContact.e164, CampaignContact.timezone)
-        .where(*due)
-        .order_by(mine, CampaignContact.next_at.asc().nulls_last(), CampaignContact.id)
-        .limit(CANDIDATES)
+    candidates = list(
+        await session.scalars(
+            select(CampaignContact)
+            .where(*due)
+            .order_by(mine, CampaignContact.next_at.asc().nulls_last(), CampaignContact.id)
+            .limit(CANDIDATES)
+        )
     )
-    for contact_id, e164, zone in candidates.all():
-        if not window_open(campaign, now, e164=e164, timezone=zone):
+    zones = await zones_of_contacts(session, candidates, default_zone)
+    for candidate in candidates:
+        if not window_open(campaign, now, zones[candidate.id]):
             continue
+        contact_id = candidate.id
         contact = await session.scalar(
             select(CampaignContact)
             .where(CampaignContact.id == contact_id, *due)
             .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
         )
         if contact is None:  # another agent took it meanwhile
             continue
@@ -153,6 +169,7 @@ async def _reserve(
         if refusal:
             contact.state, contact.last_outcome, contact.updated_at = "excluded", refusal, now
             continue
+        await hold_time_zone(session, contact, default_zone)
         contact.state, contact.agent_id, contact.updated_at = "dialing", user.id, now
         await session.flush()
         return contact
@@ -201,6 +218,7 @@ async def dial_preview(
     plan: DialPlan,
     key: str | None = None,
     now: datetime | None = None,
+    default_zone: str = "Europe/Moscow",
 ) -> PreviewDial:
     """Dial the held contact: the agent's phone rings, then the customer's. Idempotent by
     ``key``; a number that may not be dialed excludes the contact instead (no call)."""
@@ -213,7 +231,9 @@ async def dial_preview(
     campaign = await worked_campaign(session, campaign_id=contact.campaign_id, user=user)
     if campaign.state != "running":
         raise Conflict(N_("The campaign is not running"))
-    if not window_open(campaign, now, e164=contact.e164, timezone=contact.timezone):
+    await hold_time_zone(session, contact, default_zone)
+    zones = await zones_of_contacts(session, [contact], default_zone)
+    if not window_open(campaign, now, zones[contact.id]):
         raise Conflict(N_("It is outside the call window in the contact's time zone"))
     refusal = await dial_refusal(session, campaign, contact.e164)
     if refusal:
@@ -221,7 +241,7 @@ async def dial_preview(
         contact.agent_id = None
         await session.flush()
         return PreviewDial(excluded=refusal)
-    await _refuse_second_call(session, user)
+    await refuse_second_call(session, user)
     action_id = f"{PREVIEW_PREFIX}{uuid.uuid4().hex}"
     attempt = CampaignAttempt(
         campaign_id=campaign.id,

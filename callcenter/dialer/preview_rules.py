@@ -1,29 +1,28 @@
-"""What a preview contact is checked against before an agent sees or dials it.
+"""What a preview contact is checked against before an agent sees or dials it: the engine's
+own rules (``eligibility`` and ``windows``), so a dial the agent starts obeys exactly what
+an automatic one does.
 
 The law's checks, right before every dial: the global do-not-call list, the campaign's own,
 and for advertising campaigns the contact's recorded, not withdrawn consent. And the call
-window: the campaign's dates, weekdays and hours in the CONTACT's local time (its known time
-zone, else every zone its number may be in: all of them must be inside the window).
+window: the campaign's dates, weekdays and hours in the CONTACT's local time (from the
+client's address, else every zone its number may be in: all of them must be in the window).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
-from phonenumbers import timezone as number_zones
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.dialer.models import Campaign, CampaignDoNotCall, Consent
-from callcenter.floor.models import DoNotCall
+from callcenter.clients.models import Client
+from callcenter.dialer import eligibility, windows
+from callcenter.dialer.claims import fill_time_zones
+from callcenter.dialer.eligibility import CAMPAIGN_DNC, DNC, NO_CONSENT
+from callcenter.dialer.models import Campaign, CampaignContact
 from callcenter.i18n import N_
 
 # the reasons an excluded contact carries in ``last_outcome`` (short codes, shown translated)
-DNC = "dnc"
-CAMPAIGN_DNC = "campaign_dnc"
-NO_CONSENT = "no_consent"
 REASONS = {
     DNC: N_("the number is on the do-not-call list"),
     CAMPAIGN_DNC: N_("the number is on this campaign's do-not-call list"),
@@ -33,54 +32,45 @@ REASONS = {
 
 async def dial_refusal(session: AsyncSession, campaign: Campaign, e164: str) -> str:
     """Why this number must not be dialed for this campaign ("" when it may be)."""
-    if await session.scalar(select(DoNotCall.id).where(DoNotCall.e164 == e164)):
-        return DNC
-    own = select(CampaignDoNotCall.id).where(
-        CampaignDoNotCall.campaign_id == campaign.id, CampaignDoNotCall.e164 == e164
+    found = await eligibility.refusal(
+        session, campaign_id=campaign.id, advertising=campaign.advertising, e164=e164
     )
-    if await session.scalar(own):
-        return CAMPAIGN_DNC
-    if campaign.advertising:
-        consent = select(Consent.id).where(Consent.e164 == e164, Consent.withdrawn_at.is_(None))
-        if await session.scalar(consent.limit(1)) is None:
-            return NO_CONSENT
-    return ""
+    return found or ""
 
 
-def contact_zones(e164: str, timezone: str = "") -> list[ZoneInfo]:
-    """The contact's time zone if known, else every zone its number may be in."""
-    names = [timezone] if timezone else []
-    if not names:
-        try:
-            number = phonenumbers.parse(e164, None)
-        except phonenumbers.NumberParseException:
-            return []
-        names = [z for z in number_zones.time_zones_for_number(number) if z != "Etc/Unknown"]
-    zones = []
-    for name in names:
-        try:
-            zones.append(ZoneInfo(name))
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
+async def zones_of_contacts(
+    session: AsyncSession, contacts: list[CampaignContact], default_zone: str
+) -> dict[int, tuple[str, ...]]:
+    """Every zone each contact may be in, without writing (the rows are not locked yet):
+    the stored zone, else the client's address, else the number, else the default."""
+    missing = {
+        c.client_id for c in contacts if not (c.timezone_source or c.timezone) and c.client_id
+    }
+    addresses: dict[int, str] = {}
+    if missing:
+        rows = await session.execute(
+            select(Client.id, Client.postal_address, Client.legal_address).where(
+                Client.id.in_(missing)
+            )
+        )
+        addresses = {i: postal or legal for i, postal, legal in rows}
+    zones = {}
+    for c in contacts:
+        if c.timezone_source or c.timezone:
+            zones[c.id] = windows.zones_of(c.timezone, c.timezone_source, c.e164, default_zone)
+        else:
+            address = addresses.get(c.client_id, "") if c.client_id else ""
+            zones[c.id] = windows.contact_zones(address, c.e164, default_zone)[0]
     return zones
 
 
-def window_open(campaign: Campaign, now: datetime, *, e164: str, timezone: str = "") -> bool:
-    """Whether the campaign may call this contact now, in every zone the contact may be in
-    (``timezone`` when known). A number with no zone at all is judged in UTC."""
-    zones = contact_zones(e164, timezone) or [ZoneInfo("UTC")]
-    return all(_open_in(campaign, now.astimezone(zone)) for zone in zones)
+def window_open(campaign: Campaign, now: datetime, zones: tuple[str, ...]) -> bool:
+    """Whether the campaign may call now in every zone the contact may be in."""
+    return windows.open_now(windows.Schedule.of(campaign), zones, now)
 
 
-def _open_in(campaign: Campaign, local: datetime) -> bool:
-    day = local.date()
-    if campaign.starts_on and day < campaign.starts_on:
-        return False
-    if campaign.ends_on and day > campaign.ends_on:
-        return False
-    if campaign.weekdays and local.isoweekday() not in campaign.weekdays:
-        return False
-    start, end, clock = campaign.window_from, campaign.window_to, local.time()
-    if start <= end:
-        return start <= clock < end
-    return clock >= start or clock < end  # a window across midnight
+async def hold_time_zone(
+    session: AsyncSession, contact: CampaignContact, default_zone: str
+) -> None:
+    """Store the zone on a contact this transaction holds, as the engine does."""
+    await fill_time_zones(session, [contact], default_zone)

@@ -223,7 +223,7 @@ async def click_to_call(
         raise Forbidden(
             N_("The number is on the do-not-call list: %(reason)s"), params={"reason": reason}
         )
-    await _refuse_second_call(session, user)
+    await refuse_second_call(session, user)
     linkedid = f"{C2C_PREFIX}{uuid.uuid4().hex[:16]}"
     payload = {
         "channel": plan.agent_channel(extension),
@@ -244,7 +244,7 @@ async def click_to_call(
     )
 
 
-async def _refuse_second_call(session: AsyncSession, user: User) -> None:
+async def refuse_second_call(session: AsyncSession, user: User) -> None:
     since = datetime.now(UTC) - C2C_BUSY_FOR
     busy = await session.scalar(
         select(PbxCommand.id).where(

@@ -137,7 +137,10 @@ async def next_contact(request: web.Request) -> web.Response:
     region = request.app[SETTINGS].default_region
     async with request.app[SESSIONMAKER].begin() as session:
         preview = await agent.next_preview(
-            session, campaign_id=int(request.match_info["id"]), user=current_user(request)
+            session,
+            campaign_id=int(request.match_info["id"]),
+            user=current_user(request),
+            default_zone=request.app[SETTINGS].default_timezone,
         )
         if preview is None:
             return web.json_response(
@@ -160,6 +163,7 @@ async def dial(request: web.Request) -> web.Response:
             user=current_user(request),
             plan=request.app[PBX].plan,
             key=str(key)[:120] if key else None,
+            default_zone=request.app[SETTINGS].default_timezone,
         )
     if placed.excluded:  # committed: the contact is excluded, and nothing was dialed
         body = error_body("excluded", placed.excluded_message) | {"reason": placed.excluded}
