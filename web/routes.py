@@ -17,6 +17,7 @@ from web.api import imports as api_imports
 from web.api import invoice_mail as api_invoice_mail
 from web.api import invoices as api_invoices
 from web.api import orders as api_orders
+from web.api import reports as api_reports
 from web.api import tasks as api_tasks
 from web.views import (
     admin,
@@ -36,6 +37,7 @@ from web.views import (
     order_form,
     orders,
     outbox,
+    reports,
     task_supervision,
     tasks,
     workspace,
@@ -210,5 +212,11 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/tasks/export", api_exports.tasks)
     r.add_get("/api/v1/clients/export", api_exports.clients)
     r.add_get("/api/v1/calls/export", api_exports.calls)
+
+    r.add_get("/reports", reports.report_index)
+    r.add_get("/reports/{name:[a-z_]+}", reports.report_page)
+    r.add_get("/api/v1/reports", api_reports.report_list)
+    r.add_get("/api/v1/reports/{name:[a-z_]+}", api_reports.report_json)
+    r.add_get("/api/v1/reports/{name:[a-z_]+}/export", api_reports.report_export)
 
     r.add_static("/static/", static_dir, name="static")

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from callcenter.reports.rollups import refresh_rollups
 from callcenter.tasks.reminders import fire_due_reminders
 from web.keys import SCHEDULER, SESSIONMAKER, SETTINGS
 
@@ -89,6 +90,15 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
             await fire_due_reminders(sessionmaker, ahead=ahead)
 
         scheduler.add_job("task-reminders", remind, every_seconds=settings.reminder_check_seconds)
+    if settings.report_refresh_seconds > 0:
+        sessionmaker = app[SESSIONMAKER]
+
+        async def refresh_reports() -> None:
+            await refresh_rollups(sessionmaker)  # one process at a time: the others skip
+
+        scheduler.add_job(
+            "report-rollups", refresh_reports, every_seconds=settings.report_refresh_seconds
+        )
     scheduler.start()
     yield
     await scheduler.stop()

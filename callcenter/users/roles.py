@@ -43,6 +43,7 @@ class Permission(StrEnum):
     CLIENTS_IMPORT = "clients.import"  # upload files of clients
     DATA_EXPORT = "data.export"  # download whole lists as XLSX or CSV
     ORDERS_IMPORT = "orders.import"  # upload files of orders (their lines)
+    REPORTS_VIEW = "reports.view"  # reports (a manager kept to own clients: own figures)
 
 
 _OPERATOR = {
@@ -68,6 +69,7 @@ _MANAGER = _OPERATOR | {
     Permission.CLIENTS_IMPORT,
     Permission.DATA_EXPORT,
     Permission.ORDERS_IMPORT,
+    Permission.REPORTS_VIEW,
 }
 _SUPERVISOR = {
     Permission.CLIENTS_VIEW,
@@ -84,6 +86,7 @@ _SUPERVISOR = {
     Permission.TASKS_SUPERVISE,
     Permission.FEEDBACK_VIEW,
     Permission.DATA_EXPORT,
+    Permission.REPORTS_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
