@@ -64,6 +64,7 @@ class Settings:
     reminder_check_seconds: float = 5.0  # how often due reminders are looked for; 0: never here
     remind_before_minutes: float = 0.0  # remind this long before a task's due time
     import_max_mb: int = 50  # the largest file an import accepts
+    report_refresh_seconds: float = 5.0  # how often report rollups catch up; 0: never here
 
     @property
     def pbx_configured(self) -> bool:
@@ -116,6 +117,7 @@ class Settings:
             reminder_check_seconds=reader.number("REMINDER_CHECK_SECONDS", 5.0),
             remind_before_minutes=reader.number("REMIND_BEFORE_MINUTES", 0.0),
             import_max_mb=reader.positive_int("IMPORT_MAX_MB", 50),
+            report_refresh_seconds=reader.number("REPORT_REFRESH_SECONDS", 5.0),
         )
         if settings.smtp_host and "@" not in settings.smtp_from:
             raise SettingsError(

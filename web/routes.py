@@ -19,6 +19,7 @@ from web.api import imports as api_imports
 from web.api import invoice_mail as api_invoice_mail
 from web.api import invoices as api_invoices
 from web.api import orders as api_orders
+from web.api import reports as api_reports
 from web.api import tasks as api_tasks
 from web.views import (
     admin,
@@ -41,6 +42,7 @@ from web.views import (
     order_form,
     orders,
     outbox,
+    reports,
     task_supervision,
     tasks,
     workspace,
@@ -245,5 +247,10 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/api/v1/dialer/contacts/{id:\\d+}/skip", api_dialer.skip)
     r.add_get("/api/v1/dialer/attempts/{id:\\d+}", api_dialer.attempt_progress)
     r.add_post("/api/v1/dialer/attempts/{id:\\d+}/disposition", api_dialer.disposition)
+    r.add_get("/reports", reports.report_index)
+    r.add_get("/reports/{name:[a-z_]+}", reports.report_page)
+    r.add_get("/api/v1/reports", api_reports.report_list)
+    r.add_get("/api/v1/reports/{name:[a-z_]+}", api_reports.report_json)
+    r.add_get("/api/v1/reports/{name:[a-z_]+}/export", api_reports.report_export)
 
     r.add_static("/static/", static_dir, name="static")

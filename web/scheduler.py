@@ -19,6 +19,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from callcenter.imports.service import drop_stale_files
+from callcenter.reports.rollups import refresh_rollups
 from callcenter.tasks.reminders import fire_due_reminders
 from web.keys import SCHEDULER, SESSIONMAKER, SETTINGS
 
@@ -99,6 +100,15 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
 
         scheduler.add_job("task-reminders", remind, every_seconds=settings.reminder_check_seconds)
     scheduler.add_job("import-files", partial(_drop_import_files, app), every_seconds=3600)
+    if settings.report_refresh_seconds > 0:
+        sessionmaker = app[SESSIONMAKER]
+
+        async def refresh_reports() -> None:
+            await refresh_rollups(sessionmaker)  # one process at a time: the others skip
+
+        scheduler.add_job(
+            "report-rollups", refresh_reports, every_seconds=settings.report_refresh_seconds
+        )
     scheduler.start()
     yield
     await scheduler.stop()

@@ -33,6 +33,8 @@ def _nav(user: Any) -> list[tuple[str, str]]:
         items.append(("/campaigns", "Campaigns"))
     if user.can(Permission.FEEDBACK_VIEW):
         items.append(("/feedback", "Feedback"))
+    if user.can(Permission.REPORTS_VIEW):
+        items.append(("/reports", "Reports"))
     if user.can(Permission.CLIENTS_IMPORT):
         items.append(("/imports", "Imports"))
     if user.can(Permission.LISTS_MANAGE):

@@ -46,6 +46,7 @@ class Permission(StrEnum):
     CAMPAIGNS_VIEW = "campaigns.view"  # outbound campaigns: their progress and results
     CAMPAIGNS_MANAGE = "campaigns.manage"  # create, edit, start, pause and stop campaigns
     CAMPAIGNS_WORK = "campaigns.work"  # take a campaign's contacts and calls, set dispositions
+    REPORTS_VIEW = "reports.view"  # reports (a manager kept to own clients: own figures)
 
 
 _OPERATOR = {
@@ -74,6 +75,7 @@ _MANAGER = _OPERATOR | {
     Permission.ORDERS_IMPORT,
     Permission.CAMPAIGNS_VIEW,
     Permission.CAMPAIGNS_MANAGE,
+    Permission.REPORTS_VIEW,
 }
 _SUPERVISOR = {
     Permission.CLIENTS_VIEW,
@@ -91,6 +93,7 @@ _SUPERVISOR = {
     Permission.FEEDBACK_VIEW,
     Permission.DATA_EXPORT,
     Permission.CAMPAIGNS_VIEW,
+    Permission.REPORTS_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -1,0 +1,1 @@
+"""Reports: filters, a registry of reports, rollups kept fresh, tables to show and export."""

@@ -1,0 +1,89 @@
+"""Rollup tables of the calls report: additive counts and sums per UTC hour.
+
+Rebuilt per touched hour from ``calls``, ``call_legs``, ``queue_stints`` and
+``agent_states`` by ``call_rollups.py``; the report only sums them over its period.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callcenter.db import Base
+
+
+class CallHour(Base):
+    """Ended calls by the hour they started, direction and queue ("" outside queues)."""
+
+    __tablename__ = "report_call_hours"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(10), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(80), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    missed: Mapped[int] = mapped_column(Integer, default=0)  # inbound: abandoned or no answer
+    abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    answered_wait: Mapped[float] = mapped_column(Float, default=0.0)
+    talk: Mapped[float] = mapped_column(Float, default=0.0)
+    hold: Mapped[float] = mapped_column(Float, default=0.0)
+    callback_due: Mapped[int] = mapped_column(Integer, default=0)  # missed, number known
+    called_back: Mapped[int] = mapped_column(Integer, default=0)  # within 7 days
+    called_back_1h: Mapped[int] = mapped_column(Integer, default=0)
+    callback_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class QueueHour(Base):
+    """Queue visits (queue_log's stints) by the hour they entered, with the threshold T used."""
+
+    __tablename__ = "report_queue_hours"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    queue: Mapped[str] = mapped_column(String(80), primary_key=True)
+    threshold: Mapped[int] = mapped_column(Integer)
+    offered: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    answered_in_sl: Mapped[int] = mapped_column(Integer, default=0)
+    answered_wait: Mapped[float] = mapped_column(Float, default=0.0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    completed_in_sl: Mapped[int] = mapped_column(Integer, default=0)
+    completed_talk: Mapped[float] = mapped_column(Float, default=0.0)
+    abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned_in_sl: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned_short: Mapped[int] = mapped_column(Integer, default=0)
+    abandoned_wait: Mapped[float] = mapped_column(Float, default=0.0)
+    abandoned_10: Mapped[int] = mapped_column(Integer, default=0)  # waited up to 10 s
+    abandoned_30: Mapped[int] = mapped_column(Integer, default=0)  # 11-30 s
+    abandoned_60: Mapped[int] = mapped_column(Integer, default=0)  # 31-60 s
+    abandoned_120: Mapped[int] = mapped_column(Integer, default=0)  # 61-120 s
+    exited: Mapped[int] = mapped_column(Integer, default=0)
+    max_wait: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AgentHour(Base):
+    """Each agent's calls: queue visits they took (by queue) and calls outside queues."""
+
+    __tablename__ = "report_agent_hours"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    agent: Mapped[str] = mapped_column(String(80), primary_key=True)  # the extension
+    queue: Mapped[str] = mapped_column(String(80), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(10), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    talk: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class AgentStateHour(Base):
+    """Seconds each agent spent in each status (and pause reason) within the hour."""
+
+    __tablename__ = "report_agent_state_hours"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    agent: Mapped[str] = mapped_column(String(80), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)

@@ -1,0 +1,198 @@
+"""Keeping the calls report's rollups fresh: which hours changed, and rebuilding an hour.
+
+Calls are stamped (``updated_at``) on every save and their queue visits are saved with them,
+so the hours touched since a moment are those of the calls saved since, and of their
+visits; a callback (an outbound call) touches the hours of the missed calls it answers; a
+queue's changed service-level threshold touches every hour of that queue. Agent stretches
+are stored as they end (``ended_at``) and touch every hour they cover. Only ended calls and
+finished stretches are counted; a live call counts once it ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.reports.rollups import Rollup
+
+SHORT_ABANDON_SECONDS = 5  # an abandon this quick is a short abandon (metrics note 1.2)
+CALLBACK_DAYS = 7  # a missed call is called back by an outbound call within this
+EXTENSION = r"regexp_replace({}, '^(?:[^/]+/)?([^@;/]+).*$', '\1')"  # PJSIP/101, Local/101@..
+
+_CALL_HOURS = text(
+    """
+    SELECT date_trunc('hour', c.started_at) FROM calls c
+    WHERE c.updated_at > :since
+    UNION
+    SELECT date_trunc('hour', s.entered_at) FROM calls c
+    JOIN queue_stints s ON s.linkedid = c.linkedid WHERE c.updated_at > :since
+    UNION
+    SELECT date_trunc('hour', m.started_at) FROM calls o
+    JOIN calls m ON m.caller = o.callee AND m.direction = 'inbound'
+      AND m.started_at > o.started_at - make_interval(days => :days)
+      AND m.started_at <= o.started_at
+    WHERE o.updated_at > :since AND o.direction = 'outbound' AND o.callee LIKE '+%'
+    UNION
+    SELECT r.hour FROM report_queue_hours r
+    LEFT JOIN queues q ON q.name = r.queue AND q.pbx = 'default'
+    WHERE r.threshold <> coalesce(q.service_level_seconds, 20)
+    """
+)
+_ALL_CALL_HOURS = text(
+    "SELECT DISTINCT date_trunc('hour', started_at) FROM calls "
+    "UNION SELECT DISTINCT date_trunc('hour', entered_at) FROM queue_stints"
+)
+
+
+async def touched_call_hours(session: AsyncSession, since: datetime | None) -> Iterable[datetime]:
+    if since is None:
+        return list(await session.scalars(_ALL_CALL_HOURS))
+    return list(await session.scalars(_CALL_HOURS, {"since": since, "days": CALLBACK_DAYS}))
+
+
+# :hours is the chunk; :first/:last bound it for the indexes on started_at / entered_at
+_IN_HOURS = "{t} >= :first AND {t} < :last AND date_trunc('hour', {t}) = ANY(:hours)"
+
+_REBUILD_CALLS = text(
+    f"""
+    INSERT INTO report_call_hours (hour, direction, queue, calls, answered, missed, abandoned,
+      answered_wait, talk, hold, callback_due, called_back, called_back_1h, callback_seconds)
+    SELECT date_trunc('hour', c.started_at), c.direction, c.queue, count(*),
+      count(*) FILTER (WHERE c.outcome = 'answered'),
+      count(*) FILTER (WHERE c.direction = 'inbound' AND c.outcome IN ('abandoned', 'no_answer')),
+      count(*) FILTER (WHERE c.outcome = 'abandoned'),
+      coalesce(sum(c.wait_seconds) FILTER (WHERE c.outcome = 'answered'), 0),
+      coalesce(sum(c.talk_seconds), 0), coalesce(sum(c.hold_seconds), 0),
+      count(*) FILTER (WHERE due.missed),
+      count(cb.at),
+      count(*) FILTER (WHERE cb.at - c.ended_at <= interval '1 hour'),
+      coalesce(sum(extract(epoch FROM cb.at - c.ended_at)), 0)
+    FROM calls c
+    CROSS JOIN LATERAL (SELECT c.direction = 'inbound' AND c.outcome IN ('abandoned', 'no_answer')
+                          AND c.caller LIKE '+%' AS missed) due
+    LEFT JOIN LATERAL (
+      SELECT min(o.started_at) AS at FROM calls o
+      WHERE due.missed AND o.callee = c.caller AND o.direction = 'outbound'
+        AND o.started_at >= c.ended_at
+        AND o.started_at < c.ended_at + make_interval(days => :days)) cb ON true
+    WHERE {_IN_HOURS.format(t="c.started_at")} AND c.ended_at IS NOT NULL
+    GROUP BY 1, 2, 3
+    """
+)
+_REBUILD_QUEUES = text(
+    f"""
+    INSERT INTO report_queue_hours (hour, queue, threshold, offered, answered, answered_in_sl,
+      answered_wait, completed, completed_in_sl, completed_talk, abandoned, abandoned_in_sl,
+      abandoned_short, abandoned_wait, abandoned_10, abandoned_30, abandoned_60, abandoned_120,
+      exited, max_wait)
+    SELECT date_trunc('hour', s.entered_at), s.queue, t.sl,
+      count(*) FILTER (WHERE s.outcome <> 'lost'),
+      count(*) FILTER (WHERE s.connected_at IS NOT NULL),
+      count(*) FILTER (WHERE s.connected_at IS NOT NULL AND s.wait_seconds <= t.sl),
+      coalesce(sum(s.wait_seconds) FILTER (WHERE s.connected_at IS NOT NULL), 0),
+      count(*) FILTER (WHERE s.outcome = 'completed'),
+      count(*) FILTER (WHERE s.outcome = 'completed' AND s.wait_seconds <= t.sl),
+      coalesce(sum(s.talk_seconds) FILTER (WHERE s.outcome = 'completed'), 0),
+      count(*) FILTER (WHERE s.outcome = 'abandoned'),
+      count(*) FILTER (WHERE s.outcome = 'abandoned' AND s.wait_seconds <= t.sl),
+      count(*) FILTER (WHERE s.outcome = 'abandoned' AND s.wait_seconds < :short),
+      coalesce(sum(s.wait_seconds) FILTER (WHERE s.outcome = 'abandoned'), 0),
+      count(*) FILTER (WHERE s.outcome = 'abandoned' AND s.wait_seconds <= 10),
+      count(*) FILTER (WHERE s.outcome = 'abandoned' AND s.wait_seconds BETWEEN 11 AND 30),
+      count(*) FILTER (WHERE s.outcome = 'abandoned' AND s.wait_seconds BETWEEN 31 AND 60),
+      count(*) FILTER (WHERE s.outcome = 'abandoned' AND s.wait_seconds BETWEEN 61 AND 120),
+      count(*) FILTER (WHERE s.outcome = 'exited'),
+      coalesce(max(s.wait_seconds) FILTER (WHERE s.outcome <> 'lost'), 0)
+    FROM queue_stints s
+    LEFT JOIN queues q ON q.pbx = s.pbx AND q.name = s.queue
+    CROSS JOIN LATERAL (SELECT coalesce(q.service_level_seconds, 20) AS sl) t
+    WHERE {_IN_HOURS.format(t="s.entered_at")}
+    GROUP BY 1, 2, 3
+    """
+)
+_REBUILD_AGENTS = text(
+    f"""
+    INSERT INTO report_agent_hours (hour, agent, queue, direction, calls, answered, completed,
+      talk)
+    SELECT hour, agent, queue, direction, sum(calls), sum(answered), sum(completed), sum(talk)
+    FROM (
+      SELECT date_trunc('hour', s.entered_at) AS hour, {EXTENSION.format("s.agent")} AS agent,
+        s.queue, 'inbound' AS direction, count(*) AS calls,
+        count(*) FILTER (WHERE s.connected_at IS NOT NULL) AS answered,
+        count(*) FILTER (WHERE s.outcome = 'completed') AS completed,
+        coalesce(sum(s.talk_seconds) FILTER (WHERE s.outcome = 'completed'), 0) AS talk
+      FROM queue_stints s
+      WHERE s.agent <> '' AND {_IN_HOURS.format(t="s.entered_at")}
+      GROUP BY 1, 2, 3
+      UNION ALL
+      SELECT date_trunc('hour', c.started_at), {EXTENSION.format("l.agent")}, '', c.direction,
+        count(*), count(*) FILTER (WHERE l.answered_at IS NOT NULL),
+        count(*) FILTER (WHERE l.answered_at IS NOT NULL AND l.ended_at IS NOT NULL),
+        coalesce(sum(l.talk_seconds), 0)
+      FROM calls c JOIN call_legs l ON l.call_id = c.id
+      WHERE c.queue = '' AND l.agent <> '' AND c.ended_at IS NOT NULL
+        AND {_IN_HOURS.format(t="c.started_at")}
+      GROUP BY 1, 2, 3, 4
+    ) taken
+    GROUP BY 1, 2, 3, 4
+    """
+)
+
+
+def _bounds(hours: list[datetime]) -> dict[str, object]:
+    return {"hours": hours, "first": min(hours), "last": max(hours) + timedelta(hours=1)}
+
+
+async def rebuild_call_hours(session: AsyncSession, hours: list[datetime]) -> None:
+    bounds = _bounds(hours)
+    for table in ("report_call_hours", "report_queue_hours", "report_agent_hours"):
+        await session.execute(text(f"DELETE FROM {table} WHERE hour = ANY(:hours)"), bounds)
+    await session.execute(_REBUILD_CALLS, {**bounds, "days": CALLBACK_DAYS})
+    await session.execute(_REBUILD_QUEUES, {**bounds, "short": SHORT_ABANDON_SECONDS})
+    await session.execute(_REBUILD_AGENTS, bounds)
+
+
+_STATE_HOURS = """
+    SELECT DISTINCT generate_series(date_trunc('hour', started_at),
+                                    ended_at - interval '1 microsecond', interval '1 hour')
+    FROM agent_states WHERE status <> 'logged_out' AND ended_at > started_at
+"""
+
+
+async def touched_state_hours(session: AsyncSession, since: datetime | None) -> Iterable[datetime]:
+    if since is None:
+        return list(await session.scalars(text(_STATE_HOURS)))
+    return list(
+        await session.scalars(text(_STATE_HOURS + " AND ended_at > :since"), {"since": since})
+    )
+
+
+_REBUILD_STATES = text(
+    """
+    INSERT INTO report_agent_state_hours (hour, agent, status, reason, seconds)
+    SELECT h.hour, a.extension, a.status, a.reason,
+      sum(extract(epoch FROM least(a.ended_at, h.hour + interval '1 hour')
+                           - greatest(a.started_at, h.hour)))
+    FROM unnest(CAST(:hours AS timestamptz[])) AS h(hour)
+    JOIN agent_states a ON a.started_at < h.hour + interval '1 hour' AND a.ended_at > h.hour
+    WHERE a.status <> 'logged_out' AND a.ended_at > :first AND a.started_at < :last
+    GROUP BY 1, 2, 3, 4
+    """
+)
+
+
+async def rebuild_state_hours(session: AsyncSession, hours: list[datetime]) -> None:
+    bounds = _bounds(hours)
+    await session.execute(
+        text("DELETE FROM report_agent_state_hours WHERE hour = ANY(:hours)"), bounds
+    )
+    await session.execute(_REBUILD_STATES, bounds)
+
+
+ROLLUPS = (
+    Rollup("call_hours", touched_call_hours, rebuild_call_hours),
+    Rollup("agent_state_hours", touched_state_hours, rebuild_state_hours),
+)
