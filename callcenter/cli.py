@@ -192,7 +192,8 @@ def _runtime_dir() -> None:
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("pgserver", "alembic", "aiohttp.access"):
+    # apscheduler says "Running job ..." at INFO every few seconds, per job
+    for noisy in ("pgserver", "alembic", "aiohttp.access", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
