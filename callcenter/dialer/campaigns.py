@@ -92,9 +92,10 @@ def snapshot(campaign: Campaign) -> dict[str, Any]:
 async def _check_links(session: AsyncSession, clean: CleanCampaign, pbx: str) -> None:
     errors: dict[str, str] = {}
     if clean.queue:
-        found = await session.scalar(
-            select(QueueRow.id).where(QueueRow.name == clean.queue, QueueRow.pbx == pbx)
-        )
+        query = select(QueueRow.id).where(QueueRow.name == clean.queue).limit(1)
+        if pbx != "default":  # "default": the installation's one PBX, whatever its name
+            query = query.where(QueueRow.pbx == pbx)
+        found = await session.scalar(query)
         if found is None:
             errors["queue"] = N_("The PBX has no such queue")
     if clean.agent_ids:

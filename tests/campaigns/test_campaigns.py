@@ -102,6 +102,21 @@ async def test_the_queue_must_exist_and_agents_need_an_extension(
     assert set(caught.value.fields) == {"queue", "agent_ids"}
 
 
+async def test_a_queue_is_found_whatever_the_one_pbx_is_called(
+    db_session: Any, make_user: Any
+) -> None:
+    """The floor stores queues under the listener's PBX name (the simulator's is
+    "simulator"); a campaign made for the installation's PBX ("default") finds them."""
+    manager = await make_user("manager")
+    queue = await add_queue(db_session, "support")
+    queue.pbx = "simulator"
+    await db_session.commit()
+    campaign = await create_campaign(
+        db_session, data=campaign_input(queue="support"), actor=manager, region="RU"
+    )
+    assert (campaign.pbx, campaign.queue) == ("default", "support")
+
+
 async def test_a_campaign_starts_only_with_contacts_then_pauses_resumes_and_stops(
     db_session: Any, make_user: Any, database_url: str
 ) -> None:
