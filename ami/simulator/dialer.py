@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 
 from ami.simulator.customer import (
     ANSWERS,
@@ -30,9 +31,11 @@ from ami.simulator.customer import (
 from ami.simulator.model import LocalPair
 from ami.simulator.origination import REASON_ANSWERED, originate_response, start_pair
 from ami.simulator.outbound import CampaignCall, hang_up_pair
+from ami.simulator.pbx import AgentBehaviour
 from ami.simulator.queue_visit import QueueVisit
 
 MACHINE = "machine"
+AUTO_ANSWER_S = 0.5  # an auto-answering phone: the headset clicks on
 _BY_NAME = {
     "answer": ANSWERS,
     "busy": IS_BUSY,
@@ -66,6 +69,15 @@ class DialerCall(CampaignCall):
 
     did = ""
     caller_talk_s: float | None = None
+
+    def agent_behaviour(self, extension: str) -> AgentBehaviour:
+        """Campaign calls reach agents with auto-answer (asterisk-config's [agents] sends
+        answer-after=0 when the call carries CRM_ATTEMPT): the phone picks up at once, since
+        the customer is already on the line. A test's own ring time still wins."""
+        behaviour = super().agent_behaviour(extension)
+        if "ring_s" in self.agent_overrides:
+            return behaviour
+        return replace(behaviour, ring_s=min(behaviour.ring_s, AUTO_ANSWER_S))
 
     def customer_kind(self, number: str) -> str:
         mix = self.pbx.config.dialer_mix
