@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.calls.models import CallRow
 from callcenter.clients.models import Channel, Client, ClientEmail, ClientPhone, Segment, Tag
+from callcenter.dialer.models import Campaign, CampaignContact
 from callcenter.tasks.models import Task
 from callcenter.users.models import User
 from callcenter.users.passwords import generate_password
@@ -179,7 +180,47 @@ async def seed_demo(session: AsyncSession, *, clients: int = 300, seed: int = 7)
             )
         )
     await session.flush()
+    await _demo_campaign(session, manager_id)
     return DemoLogins(password=password, logins=logins)
+
+
+async def _demo_campaign(session: AsyncSession, manager_id: int | None) -> None:
+    """A progressive campaign to start: the sales queue calls 50 demo clients back."""
+    if manager_id is None:
+        return
+    campaign = Campaign(
+        name="Весеннее предложение (демо)",
+        mode="progressive",
+        queue="sales",
+        script="Здравствуйте! Звоню из компании с весенним предложением: скидка 10 % на "
+        "повторный заказ до конца месяца. Вам удобно говорить?",
+        dispositions=[
+            {"code": "sale", "label": "Заказ оформлен", "kind": "success"},
+            {"code": "callback", "label": "Перезвонить", "kind": "callback"},
+            {"code": "refusal", "label": "Отказ", "kind": "refusal"},
+        ],
+        refusal_reasons=["Дорого", "Нет потребности", "Уже купили у других"],
+        weekdays=[1, 2, 3, 4, 5, 6, 7],
+        retry_rules={
+            "busy": {"after_minutes": 15, "max": 3},
+            "no_answer": {"after_minutes": 60, "max": 3},
+        },
+        created_by_id=manager_id,
+    )
+    session.add(campaign)
+    await session.flush()
+    rows = await session.execute(
+        select(Client.id, Client.name, ClientPhone.e164)
+        .join(ClientPhone)
+        .where(Client.is_demo, Client.kind == "person")
+        .order_by(Client.id)
+        .limit(50)
+    )
+    for client_id, name, e164 in rows:
+        session.add(
+            CampaignContact(campaign_id=campaign.id, client_id=client_id, e164=e164, name=name)
+        )
+    await session.flush()
 
 
 async def _entry(
@@ -206,7 +247,11 @@ async def demo_numbers(session: AsyncSession, limit: int = 500) -> list[str]:
 async def remove_demo(session: AsyncSession) -> dict[str, int]:
     """Delete the demo: its clients, staff, the simulator's calls and their callback tasks."""
     calls = select(CallRow.id).where(CallRow.pbx == SIMULATOR_PBX)
+    demo_staff = select(User.id).where(User.is_demo)
     counts = {
+        "campaigns": await _delete(
+            session, delete(Campaign).where(Campaign.created_by_id.in_(demo_staff))
+        ),
         "tasks": await _delete(session, delete(Task).where(Task.call_id.in_(calls))),
         "calls": await _delete(session, delete(CallRow).where(CallRow.pbx == SIMULATOR_PBX)),
         "clients": await _delete(session, delete(Client).where(Client.is_demo)),

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from callcenter.calls.models import CallRow
 from callcenter.clients.models import Client
 from callcenter.demo import SIMULATOR_PBX, demo_numbers, is_seeded, remove_demo, seed_demo
+from callcenter.dialer.models import Campaign, CampaignContact
 from callcenter.users.models import User
 
 
@@ -21,12 +22,17 @@ async def test_demo_is_seeded_marked_and_removed_whole(db_session: Any, make_use
     admin = await db_session.scalar(select(User).where(User.login == "admin"))
     assert admin.extension == "101"
     assert len(await demo_numbers(db_session)) == 40
+    campaign = await db_session.scalar(select(Campaign))
+    assert (campaign.state, campaign.mode, campaign.queue) == ("draft", "progressive", "sales")
+    contacts = await db_session.scalar(select(func.count(CampaignContact.id)))
+    assert contacts == 35  # every demo person (every eighth client is a company)
     db_session.add(
         CallRow(linkedid="sim.1", direction="inbound", pbx=SIMULATOR_PBX, started_at=func.now())
     )
     await db_session.flush()
     counts = await remove_demo(db_session)
-    assert counts == {"tasks": 0, "calls": 1, "clients": 40, "users": 4}
+    assert counts == {"campaigns": 1, "tasks": 0, "calls": 1, "clients": 40, "users": 4}
+    assert await db_session.scalar(select(func.count(CampaignContact.id))) == 0
     names = list(await db_session.scalars(select(Client.name)))
     assert names == ["Настоящий клиент"]
     await db_session.refresh(admin)
