@@ -227,7 +227,7 @@ class PbxLink:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("PBX %s link: %s", self.config.name, exc or type(exc).__name__)
+                log.warning("PBX %s link: %s", self.config.name, str(exc) or type(exc).__name__)
             self._close()
             self.state = LinkState.DISCONNECTED
             self.connected_since = None

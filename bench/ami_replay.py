@@ -113,6 +113,32 @@ class ReplayPbx:
                     ("ListItems", "0"),
                 ]
             )
+        if action == "queuestatus":  # the floor's resync after a login: no queues here
+            return encode_message(
+                [
+                    ("Response", "Success"),
+                    ("ActionID", action_id),
+                    ("EventList", "start"),
+                    ("Message", "Queue status will follow"),
+                ]
+            ) + encode_message(
+                [
+                    ("Event", "QueueStatusComplete"),
+                    ("ActionID", action_id),
+                    ("EventList", "Complete"),
+                    ("ListItems", "0"),
+                ]
+            )
+        if action == "corestatus":
+            return encode_message(
+                [
+                    ("Response", "Success"),
+                    ("ActionID", action_id),
+                    ("CoreStartupDate", "2026-11-26"),
+                    ("CoreStartupTime", "09:00:00"),
+                    ("CoreCurrentCalls", "0"),
+                ]
+            )
         if action == "ping":
             return encode_message(
                 [
