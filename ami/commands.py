@@ -121,7 +121,7 @@ class CommandRunner:
             answer = await self.link.send(action_for(command), wait_s=10)
         except Exception as exc:  # link lost (never resent), timeout, a bad command
             log.warning("PBX %s: command %s %s failed: %s", self.pbx, command.id, command.kind, exc)
-            await self._finish(command, "failed", f"not sent: {exc or type(exc).__name__}")
+            await self._finish(command, "failed", f"not sent: {str(exc) or type(exc).__name__}")
             return
         self.sent += 1
         ok = getattr(answer, "success", None)
