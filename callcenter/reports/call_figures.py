@@ -32,7 +32,9 @@ _BY_QUEUE = text(
       sum(abandoned_10) AS abandoned_10, sum(abandoned_30) AS abandoned_30,
       sum(abandoned_60) AS abandoned_60, sum(abandoned_120) AS abandoned_120,
       sum(exited) AS exited, max(max_wait) AS max_wait
-    FROM report_queue_hours r LEFT JOIN queues q ON q.name = r.queue AND q.pbx = 'default'
+    FROM report_queue_hours r
+    LEFT JOIN LATERAL (SELECT title, service_level_seconds, wrapup_seconds FROM queues
+      WHERE name = r.queue ORDER BY pbx = 'default' DESC, id LIMIT 1) q ON true
     WHERE r.hour >= :since AND r.hour < :until
       AND (CAST(:queue AS text) = '' OR r.queue = :queue)
     GROUP BY r.queue ORDER BY r.queue

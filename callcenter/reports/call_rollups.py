@@ -37,7 +37,8 @@ _CALL_HOURS = text(
     WHERE o.updated_at > :since AND o.direction = 'outbound' AND o.callee LIKE '+%'
     UNION
     SELECT r.hour FROM report_queue_hours r
-    LEFT JOIN queues q ON q.name = r.queue AND q.pbx = 'default'
+    LEFT JOIN LATERAL (SELECT title, service_level_seconds, wrapup_seconds FROM queues
+      WHERE name = r.queue ORDER BY pbx = 'default' DESC, id LIMIT 1) q ON true
     WHERE r.threshold <> coalesce(q.service_level_seconds, 20)
     """
 )

@@ -98,3 +98,27 @@ async def test_another_process_holding_the_lock_means_this_one_skips(
     finally:
         await other.close()
         await engine.dispose()
+
+
+async def test_a_queue_on_a_named_pbx_is_not_rebuilt_for_ever(database_url: str, clean_db: None):
+    """The simulator's queues are stored under its PBX name: their hours, once built with the
+    queue's own threshold (support: 30 s), are not taken for changed on every run."""
+    from callcenter.reports.call_rollups import touched_call_hours
+    from tests.reports.calls_data import add_day
+
+    engine = make_engine(database_url)
+    sessionmaker = make_sessionmaker(engine)
+    async with sessionmaker.begin() as session:
+        await add_day(session)
+        for table in ("queues", "calls", "queue_stints", "agent_states"):
+            await session.execute(text(f"UPDATE {table} SET pbx = 'simulator'"))
+        await session.execute(text("UPDATE calls SET updated_at = now() - interval '1 day'"))
+    await refresh_rollups(sessionmaker)
+    async with sessionmaker() as session:
+        since = datetime.now(UTC) - timedelta(hours=1)
+        assert list(await touched_call_hours(session, since)) == []
+        thresholds = await session.execute(
+            text("SELECT DISTINCT queue, threshold FROM report_queue_hours ORDER BY queue")
+        )
+        assert thresholds.all() == [("sales", 20), ("support", 30)]
+    await engine.dispose()
