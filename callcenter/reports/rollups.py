@@ -31,7 +31,11 @@ from callcenter.reports.models import RollupMark
 
 log = logging.getLogger(__name__)
 
-ROLLUP_MODULES: tuple[str, ...] = ()
+ROLLUP_MODULES: tuple[str, ...] = (
+    "callcenter.reports.order_rollups",
+    "callcenter.reports.client_rollups",
+    "callcenter.reports.disposition_rollups",
+)
 LOCK_FAMILY = "report-rollups"
 MARGIN = timedelta(minutes=2)  # longer than any transaction that writes calls or orders
 
