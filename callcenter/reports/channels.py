@@ -101,21 +101,21 @@ async def _by_channel(session: AsyncSession, filters: ReportFilters) -> dict[int
     figures: dict[int, dict[str, Any]] = defaultdict(
         lambda: {"leads": 0, "ordered": 0, "calls": 0, "answered": 0, "orders": 0, "revenue": ZERO}
     )
-    leads = rows_in(CLIENT_DAYS, filters, manager="owner_id")
+    leads = await rows_in(session, CLIENT_DAYS, filters, manager="owner_id", wanted={"channel_id"})
     for channel, n, ordered in await session.execute(
         select(leads.c.channel_id, func.sum(leads.c.leads), func.sum(leads.c.ordered)).group_by(
             leads.c.channel_id
         )
     ):
         figures[channel].update(leads=int(n), ordered=int(ordered))
-    calls = rows_in(CALL_DAYS, filters, manager="owner_id")
+    calls = await rows_in(session, CALL_DAYS, filters, manager="owner_id", wanted={"channel_id"})
     for channel, n, answered in await session.execute(
         select(calls.c.channel_id, func.sum(calls.c.calls), func.sum(calls.c.answered)).group_by(
             calls.c.channel_id
         )
     ):
         figures[channel].update(calls=int(n), answered=int(answered))
-    orders = _sold(filters)
+    orders = await _sold(session, filters)
     for channel, n, revenue in await session.execute(
         select(orders.c.channel_id, func.sum(orders.c.orders), func.sum(orders.c.revenue)).group_by(
             orders.c.channel_id
@@ -125,9 +125,9 @@ async def _by_channel(session: AsyncSession, filters: ReportFilters) -> dict[int
     return figures
 
 
-def _sold(filters: ReportFilters) -> Any:
+async def _sold(session: AsyncSession, filters: ReportFilters) -> Any:
     """The period's order rows, cancelled ones left out."""
-    rows = rows_in(ORDER_DAYS, filters)
+    rows = await rows_in(session, ORDER_DAYS, filters, wanted={"channel_id", "status_id"})
     cancelled = select(OrderStatus.id).where(OrderStatus.kind == "cancel")
     return select(rows).where(rows.c.status_id.not_in(cancelled)).subquery()
 
@@ -149,8 +149,8 @@ def _row(name: str, f: dict[str, Any]) -> tuple[Any, ...]:
 async def _trend(
     session: AsyncSession, filters: ReportFilters, named: dict[int, str], step: str
 ) -> tuple[list[date], dict[str, dict[str, list[float]]]]:
-    leads = rows_in(CLIENT_DAYS, filters, manager="owner_id")
-    orders = _sold(filters)
+    leads = await rows_in(session, CLIENT_DAYS, filters, manager="owner_id", wanted={"channel_id"})
+    orders = await _sold(session, filters)
     lead_rows = await session.execute(
         select(leads.c.day, leads.c.channel_id, func.sum(leads.c.leads)).group_by(
             leads.c.day, leads.c.channel_id

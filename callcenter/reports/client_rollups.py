@@ -29,7 +29,7 @@ from callcenter.calls.models import CallRow
 from callcenter.clients.models import Client
 from callcenter.reports.days import DayRollup, day_of
 from callcenter.reports.rollups import Rollup
-from callcenter.reports.sales_models import call_days, client_days, client_milestones
+from callcenter.reports.sales_models import SLICES, call_days, client_days, client_milestones
 
 CHANGED_CLIENTS = """
     SELECT id FROM clients WHERE updated_at > :since
@@ -168,8 +168,10 @@ def changed_call_days(since: datetime | None) -> Any:
     )
 
 
-CLIENT_DAYS = DayRollup(client_days, client_facts, _no_select, chunk=92)
-CALL_DAYS = DayRollup(call_days, call_facts, changed_call_days)
+CLIENT_DAYS = DayRollup(
+    client_days, client_facts, _no_select, chunk=92, slices=SLICES[client_days.name]
+)
+CALL_DAYS = DayRollup(call_days, call_facts, changed_call_days, slices=SLICES[call_days.name])
 
 ROLLUPS = (
     Rollup(client_days.name, refresh_milestones, CLIENT_DAYS.rebuild, chunk=92),

@@ -15,13 +15,16 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
+    MetaData,
     Subquery,
     Table,
     delete,
     func,
     literal_column,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,6 +73,7 @@ class DayRollup:
     facts: Facts  # the table's columns in its order, from the raw rows
     changed: Changed
     chunk: int = 31
+    slices: tuple[Table, ...] = ()  # narrower copies, rebuilt with it (sales_models.slice_of)
 
     async def touched(self, session: AsyncSession, since: datetime | None) -> list[datetime]:
         return [day for (day,) in await session.execute(self.changed(since)) if day is not None]
@@ -79,21 +83,68 @@ class DayRollup:
         columns = [c.name for c in self.table.columns]
         for lo, hi in day_ranges(days):
             await session.execute(self.table.insert().from_select(columns, self.facts(lo, hi)))
+        for narrow in self.slices:
+            await session.execute(delete(narrow).where(narrow.c.day.in_(days)))
+            dims = [self.table.c[c.name] for c in narrow.columns if c.primary_key]
+            sums = [func.sum(self.table.c[c.name]) for c in narrow.columns if not c.primary_key]
+            rows = select(*dims, *sums).where(self.table.c.day.in_(days)).group_by(*dims)
+            await session.execute(
+                narrow.insert().from_select([c.name for c in narrow.columns], rows)
+            )
 
     def rollup(self) -> Rollup:
         return Rollup(self.table.name, self.touched, self.rebuild, chunk=self.chunk)
 
-    def period(self, since: datetime, until: datetime) -> Subquery:
-        """The table's rows for [since, until): whole days from the rollup, the ends raw."""
+    def narrowest(self, wanted: set[str]) -> Table:
+        """The first slice holding every ``wanted`` column, else the whole table."""
+        return next((t for t in self.slices if wanted <= set(t.c.keys())), self.table)
+
+    async def period(
+        self, session: AsyncSession, since: datetime, until: datetime, wanted: set[str]
+    ) -> Subquery:
+        """Rows for [since, until): whole days from the rollup (its narrowest slice holding
+        the ``wanted`` columns), the hours at either end from the raw rows."""
+        table = self.narrowest(wanted)
         first, last = whole_days(since, until)
         parts: list[Any] = []
         if first < last:
-            day = self.table.c.day
-            parts.append(select(self.table).where(day >= first, day < last))
-            if since < first:
-                parts.append(self.facts(since, first))
-            if last < until:
-                parts.append(self.facts(last, until))
+            day = table.c.day
+            parts.append(select(table).where(day >= first, day < last))
+            ends = [(since, first), (last, until)]
         else:
-            parts.append(self.facts(since, until))
+            ends = [(since, until)]
+        raw = await self.raw(session, [(lo, hi) for lo, hi in ends if lo < hi])
+        if raw is not None:
+            parts.append(select(*(raw.c[c.name] for c in table.columns)))
         return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+
+    async def raw(
+        self, session: AsyncSession, ranges: list[tuple[datetime, datetime]]
+    ) -> Table | None:
+        """The raw rows of these ranges summed as the rollup's, in a temporary table made
+        once per transaction (a report reads them several times)."""
+        if not ranges:
+            return None
+        transaction = session.sync_session.get_transaction()
+        cached = session.info.get("report_raw_rows")
+        if transaction is None or cached is None or cached[0] is not transaction:
+            cached = session.info["report_raw_rows"] = (transaction, {})  # new transaction
+        made: dict[Any, Table] = cached[1]
+        key = (self.table.name, tuple(ranges))
+        if key not in made:
+            name = f"report_raw_{len(made)}"
+            await session.execute(
+                text(f"CREATE TEMPORARY TABLE {name} (LIKE {self.table.name}) ON COMMIT DROP")
+            )
+            if cached[0] is None:  # the statement above began the transaction
+                session.info["report_raw_rows"] = cached = (
+                    session.sync_session.get_transaction(),
+                    made,
+                )
+            columns: list[Any] = [Column(c.name, c.type) for c in self.table.columns]
+            made[key] = Table(name, MetaData(), *columns)
+            facts: list[Any] = [self.facts(lo, hi) for lo, hi in ranges]
+            rows: Any = union_all(*facts) if len(facts) > 1 else facts[0]
+            names = [c.name for c in self.table.columns]
+            await session.execute(made[key].insert().from_select(names, rows))
+        return made[key]

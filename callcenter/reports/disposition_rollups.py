@@ -26,7 +26,7 @@ from callcenter.dialer.models import Campaign, CampaignAttempt, CampaignContact
 from callcenter.feedback.models import Feedback
 from callcenter.orders.models import Order, OrderStatus
 from callcenter.reports.days import DayRollup, day_of
-from callcenter.reports.sales_models import disposition_days
+from callcenter.reports.sales_models import SLICES, disposition_days
 
 WRAPUP_KINDS = {"sale": "success", "follow_up": "callback"}
 
@@ -53,12 +53,12 @@ def _outcomes(client_id: Any, at: Any) -> list[Any]:
     ]
 
 
-def campaign_kind() -> Any:
+def campaign_kind(disposition: Any = CampaignAttempt.disposition) -> Any:
     """The kind the attempt's campaign gives its disposition code ("other" if none)."""
     entry = func.jsonb_array_elements(Campaign.dispositions).table_valued("value").alias("d")
     kind = (
         select(entry.c.value.op("->>")("kind"))
-        .where(entry.c.value.op("->>")("code") == CampaignAttempt.disposition)
+        .where(entry.c.value.op("->>")("code") == disposition)
         .limit(1)
         .scalar_subquery()
     )
@@ -163,6 +163,11 @@ def changed_disposition_days(since: datetime | None) -> Any:
     )
 
 
-DISPOSITION_DAYS = DayRollup(disposition_days, disposition_facts, changed_disposition_days)
+DISPOSITION_DAYS = DayRollup(
+    disposition_days,
+    disposition_facts,
+    changed_disposition_days,
+    slices=SLICES[disposition_days.name],
+)
 
 ROLLUPS = (DISPOSITION_DAYS.rollup(),)

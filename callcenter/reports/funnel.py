@@ -109,7 +109,7 @@ class FunnelReport:
 
 
 async def _stage_counts(session: AsyncSession, filters: ReportFilters) -> list[tuple[Any, ...]]:
-    rows = rows_in(CLIENT_DAYS, filters, manager="owner_id")
+    rows = await rows_in(session, CLIENT_DAYS, filters, manager="owner_id", wanted={"owner_id"})
     sums = [func.coalesce(func.sum(rows.c[s]), 0) for s in STAGES]
     query = select(rows.c.owner_id, *sums).group_by(rows.c.owner_id)
     return [tuple(r) for r in await session.execute(query)]
@@ -142,7 +142,7 @@ async def _managers(
 async def _unfinished(
     session: AsyncSession, filters: ReportFilters, language: str
 ) -> list[tuple[Any, ...]]:
-    rows = rows_in(ORDER_DAYS, filters)
+    rows = await rows_in(session, ORDER_DAYS, filters, wanted={"status_id"})
     query = (
         select(rows.c.status_id, func.sum(rows.c.orders), func.sum(rows.c.revenue))
         .join(OrderStatus, OrderStatus.id == rows.c.status_id)

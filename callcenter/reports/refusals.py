@@ -223,19 +223,25 @@ async def refusals_report(
 ) -> RefusalsReport:
     filters = own_figures(filters, user)
     language = user.language
-    rows = rows_in(DISPOSITION_DAYS, filters, manager="agent_id")
+
+    async def rows(*wanted: str) -> Any:
+        return await rows_in(
+            session, DISPOSITION_DAYS, filters, manager="agent_id", wanted={"kind", *wanted}
+        )
+
     report = RefusalsReport(filters, language=language)
-    found = list(await session.execute(select(*_sums(rows))))
+    found = list(await session.execute(select(*_sums(await rows()))))
     report.total = Counts(*(int(v or 0) for v in found[0]))
     labels = await campaign_labels(session)
-    report.results = await _results(session, rows, report.total.results, language, labels)
-    report.reasons = await _reasons(session, rows, report.total.refusals, language)
+    by_code = await rows("source", "code")
+    report.results = await _results(session, by_code, report.total.results, language, labels)
+    report.reasons = await _reasons(session, await rows("reason"), report.total.refusals, language)
     for name, _, _, column, kind in BREAKDOWNS:
-        counts = await _counts_by(session, rows, column)
+        counts = await _counts_by(session, await rows(column), column)
         named = await names(session, kind, counts, language)
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1].refusals, -kv[1].results, kv[0]))
         report.breakdowns[name] = [c.row(named.get(k, str(k))) for k, c in ranked]
-    await _trend(session, rows, report)
+    await _trend(session, await rows(), report)
     report.not_bought = await interested_not_bought(session, filters, language, labels)
     report.complained = await after_complaint(session, filters, language, labels)
     return report

@@ -29,11 +29,18 @@ NONE_LABEL = {
 }
 
 
-def rows_in(rollup: DayRollup, filters: ReportFilters, *, manager: str = "manager_id") -> Subquery:
+async def rows_in(
+    session: AsyncSession,
+    rollup: DayRollup,
+    filters: ReportFilters,
+    *,
+    manager: str = "manager_id",
+    wanted: Iterable[str] = (),
+) -> Subquery:
     """The rollup's rows of the period, kept to the filters (``manager`` names the column
-    the manager filter applies to: the order's manager, the client's owner, the agent)."""
-    rows = rollup.period(filters.since, filters.until)
-    query = select(rows)
+    the manager filter applies to: the order's manager, the client's owner, the agent).
+    Read from the narrowest slice that holds the ``wanted`` columns and the filtered ones."""
+    kept = {}
     for name, column in (
         ("manager", manager),
         ("channel", "channel_id"),
@@ -41,8 +48,12 @@ def rows_in(rollup: DayRollup, filters: ReportFilters, *, manager: str = "manage
         ("campaign", "campaign_id"),
     ):
         value = getattr(filters, name)
-        if value is not None and column in rows.c:
-            query = query.where(rows.c[column] == value)
+        if value is not None and column in rollup.table.c:
+            kept[column] = value
+    rows = await rollup.period(session, filters.since, filters.until, {"day", *wanted, *kept})
+    query = select(rows)
+    for column, value in kept.items():
+        query = query.where(rows.c[column] == value)
     return query.subquery()
 
 

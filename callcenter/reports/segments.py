@@ -116,8 +116,12 @@ class SegmentsReport:
         return {"filters": self.filters.as_dict(), **tables, "totals": totals}
 
 
-def _sold(rollup: DayRollup, filters: ReportFilters) -> Any:
-    rows = rows_in(rollup, filters)
+async def _sold(
+    session: AsyncSession, rollup: DayRollup, filters: ReportFilters, column: str
+) -> Any:
+    rows = await rows_in(
+        session, rollup, filters, wanted={column, "status_id"} & set(rollup.table.c.keys())
+    )
     if "status_id" not in rows.c:
         return rows  # the region and tag rollups hold no cancelled order
     cancelled = select(OrderStatus.id).where(OrderStatus.kind == "cancel")
@@ -127,7 +131,7 @@ def _sold(rollup: DayRollup, filters: ReportFilters) -> Any:
 async def _figures(
     session: AsyncSession, rollup: DayRollup, column: str, filters: ReportFilters
 ) -> dict[Any, Figures]:
-    rows = _sold(rollup, filters)
+    rows = await _sold(session, rollup, filters, column)
     key = rows.c[column]
     sums = [func.sum(rows.c[c]) for c in ("orders", "revenue", "costed_revenue", "cost")]
     found = await session.execute(select(key, *sums).group_by(key))
@@ -136,7 +140,7 @@ async def _figures(
 
 async def _breakdown(
     session: AsyncSession, spec: tuple[Any, ...], filters: ReportFilters, language: str
-) -> tuple[list[tuple[Any, ...]], list[tuple[str, Figures]]]:
+) -> tuple[list[tuple[Any, ...]], list[tuple[str, Figures]], Decimal]:
     _, _, _, rollup, column, kind = spec
     now = await _figures(session, rollup, column, filters)
     before = await _figures(session, rollup, column, previous(filters))
@@ -149,7 +153,8 @@ async def _breakdown(
         now.items(), key=lambda kv: (-(kv[1].margin or ZERO), -kv[1].revenue, str(kv[0]))
     )
     rows = [f.row(named.get(k, str(k)), before.get(k, Figures()).revenue) for k, f in ranked]
-    return rows, [(named.get(k, str(k)), f) for k, f in ranked]
+    before_total = sum((f.revenue for f in before.values()), ZERO)
+    return rows, [(named.get(k, str(k)), f) for k, f in ranked], before_total
 
 
 async def segments_report(
@@ -157,20 +162,21 @@ async def segments_report(
 ) -> SegmentsReport:
     filters = own_figures(filters, user)
     report = SegmentsReport(filters, language=user.language)
+    before_total, now = ZERO, []
     for spec in BREAKDOWNS:
-        rows, figures = await _breakdown(session, spec, filters, user.language)
+        rows, figures, before = await _breakdown(session, spec, filters, user.language)
         report.breakdowns[spec[0]], report.figures[spec[0]] = rows, figures
-    now = await _figures(session, ORDER_DAYS, "manager_id", filters)
-    before = await _figures(session, ORDER_DAYS, "manager_id", previous(filters))
+        if spec[0] == "segments":  # every order has one segment (0: none): the totals
+            now = [f for _, f in figures]
+            before_total = before
     if now:
         total = Figures(
-            sum(f.orders for f in now.values()),
-            sum((f.revenue for f in now.values()), ZERO),
-            sum((f.costed_revenue for f in now.values()), ZERO),
-            sum((f.cost for f in now.values()), ZERO),
+            sum(f.orders for f in now),
+            sum((f.revenue for f in now), ZERO),
+            sum((f.costed_revenue for f in now), ZERO),
+            sum((f.cost for f in now), ZERO),
         )
-        total_before = sum((f.revenue for f in before.values()), ZERO)
-        report.totals = total.row(translations(user.language).gettext(N_("Total")), total_before)
+        report.totals = total.row(translations(user.language).gettext(N_("Total")), before_total)
     return report
 
 
