@@ -18,5 +18,6 @@ def load_all() -> None:
     import callcenter.products.models  # noqa: F401
     import callcenter.reports.call_models  # noqa: F401
     import callcenter.reports.models  # noqa: F401
+    import callcenter.reports.sales_models  # noqa: F401
     import callcenter.tasks.models  # noqa: F401
     import callcenter.users.models  # noqa: F401

@@ -20,6 +20,7 @@ class Product(Base):
     __table_args__ = (
         CheckConstraint("vat_rate IN ('22', '10', '0', '5', '7', 'none')", name="vat_rate"),
         CheckConstraint("price >= 0", name="price"),
+        CheckConstraint("cost >= 0", name="cost"),
         Index("uq_products_sku", "sku", unique=True, postgresql_where="sku <> ''"),
     )
 
@@ -28,6 +29,8 @@ class Product(Base):
     sku: Mapped[str] = mapped_column(String(64), default="")
     unit_code: Mapped[str] = mapped_column(String(3), default="796")
     price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    # what a unit costs the company (purchase or production), if known: gives the margin
+    cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     vat_rate: Mapped[str] = mapped_column(String(4), default="22")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -30,6 +30,7 @@ class ProductInput:
     price: str = ""
     vat_rate: str = "22"
     active: bool = True
+    cost: str = ""  # what a unit costs the company; empty: not known
 
 
 def _like(text: str) -> str:
@@ -55,7 +56,21 @@ async def get_product(session: AsyncSession, product_id: int) -> Product:
     return product
 
 
-def _validate(data: ProductInput) -> tuple[str, str, Decimal]:
+def _cost(raw: str, errors: dict[str, str]) -> Decimal | None:
+    """The unit cost, or None when left empty (the margin is then not known)."""
+    if not raw.strip():
+        return None
+    try:
+        cost = money(parse_decimal(raw))
+    except NotANumber:
+        errors["cost"] = N_("Not a number")
+        return None
+    if cost < 0 or cost > MAX_AMOUNT:
+        errors["cost"] = N_("A cost is zero or more")
+    return cost
+
+
+def _validate(data: ProductInput) -> tuple[str, str, Decimal, Decimal | None]:
     errors: dict[str, str] = {}
     name = " ".join(data.name.split())
     if not name:
@@ -76,9 +91,10 @@ def _validate(data: ProductInput) -> tuple[str, str, Decimal]:
             errors["price"] = N_("A price is zero or more")
     except NotANumber:
         errors["price"] = N_("Not a number")
+    cost = _cost(data.cost, errors)
     if errors:
         raise ProductInvalid(N_("Please correct the marked fields"), fields=errors)
-    return name, sku, price
+    return name, sku, price, cost
 
 
 async def save_product(
@@ -86,7 +102,7 @@ async def save_product(
 ) -> Product:
     if not actor.can(Permission.PRODUCTS_MANAGE):
         raise Forbidden(N_("Only an admin keeps the catalog"))
-    name, sku, price = _validate(data)
+    name, sku, price, cost = _validate(data)
     if sku:
         clash = await session.scalar(select(Product.id).where(Product.sku == sku))
         if clash is not None and clash != product_id:
@@ -98,8 +114,13 @@ async def save_product(
         session.add(product)
     else:
         product = await get_product(session, product_id)
-    before = {"name": product.name, "sku": product.sku, "price": str(product.price or "")}
-    product.name, product.sku, product.price = name, sku, price
+    before = {
+        "name": product.name,
+        "sku": product.sku,
+        "price": str(product.price or ""),
+        "cost": "" if product.cost is None else str(product.cost),
+    }
+    product.name, product.sku, product.price, product.cost = name, sku, price, cost
     product.unit_code, product.vat_rate, product.active = data.unit_code, data.vat_rate, data.active
     await session.flush()
     await record_change(
@@ -112,6 +133,7 @@ async def save_product(
             "name": [before["name"], name],
             "sku": [before["sku"], sku],
             "price": [before["price"], str(price)],
+            "cost": [before["cost"], "" if cost is None else str(cost)],
         },
     )
     return product

@@ -31,7 +31,12 @@ from callcenter.reports.models import RollupMark
 
 log = logging.getLogger(__name__)
 
-ROLLUP_MODULES: tuple[str, ...] = ("callcenter.reports.call_rollups",)
+ROLLUP_MODULES: tuple[str, ...] = (
+    "callcenter.reports.call_rollups",
+    "callcenter.reports.order_rollups",
+    "callcenter.reports.client_rollups",
+    "callcenter.reports.disposition_rollups",
+)
 LOCK_FAMILY = "report-rollups"
 MARGIN = timedelta(minutes=2)  # longer than any transaction that writes calls or orders
 

@@ -41,7 +41,7 @@ STATUS_TEXT = (
     "email_subject",
     "email_body",
 )
-PRODUCT_TEXT = ("name", "sku", "unit_code", "price", "vat_rate")
+PRODUCT_TEXT = ("name", "sku", "unit_code", "price", "vat_rate", "cost")
 
 
 def _status_id(request: web.Request) -> int | None:
@@ -164,6 +164,7 @@ async def product_page(request: web.Request) -> web.StreamResponse:
             price=f"{product.price:f}",
             vat_rate=product.vat_rate,
             active=product.active,
+            cost="" if product.cost is None else f"{product.cost:f}",
         )
     return aiohttp_jinja2.render_template(
         "admin/product_form.html", request, _product_context(form, product_id, {})

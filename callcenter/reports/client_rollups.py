@@ -1,0 +1,179 @@
+"""The clients' rollups: leads and how far they got (the funnel), and calls by the client's
+channel, segment and owner.
+
+Funnel stages of a client (each implies the ones before it, so the funnel never widens):
+- lead: the client, counted on the day they were created (merged duplicates left out);
+- contacted: a call with them was answered, a campaign call reached an agent, or they
+  reached a later stage;
+- interested: a campaign call with them ended in a disposition of kind "success" or
+  "callback", or a call's wrap-up said "sale" or "follow up", or they ordered;
+- ordered: they have an order (even one cancelled later);
+- delivered: one of their orders reached a final stage.
+
+``report_client_milestones`` keeps when each client reached each stage. Finding the days to
+rebuild refreshes the milestones of the clients whose row, calls, orders, campaign
+dispositions or wrap-ups changed since the mark (a campaign call counts once its disposition
+is recorded); the days are those the clients came on.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, text, union
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.functions import coalesce
+
+from callcenter.calls.models import CallRow
+from callcenter.clients.models import Client
+from callcenter.reports.days import DayRollup, day_of
+from callcenter.reports.rollups import Rollup
+from callcenter.reports.sales_models import SLICES, call_days, client_days, client_milestones
+
+CHANGED_CLIENTS = """
+    SELECT id FROM clients WHERE updated_at > :since
+    UNION SELECT client_id FROM calls WHERE updated_at > :since AND client_id IS NOT NULL
+    UNION SELECT client_id FROM orders WHERE updated_at > :since
+    UNION SELECT cc.client_id FROM campaign_attempts a
+          JOIN campaign_contacts cc ON cc.id = a.contact_id
+          WHERE a.dispositioned_at > :since AND cc.client_id IS NOT NULL
+    UNION SELECT k.client_id FROM call_wrapups w JOIN calls k ON k.id = w.call_id
+          WHERE w.created_at > :since AND k.client_id IS NOT NULL
+"""
+
+MILESTONES = """
+INSERT INTO report_client_milestones AS m (client_id, created_at, owner_id, channel_id,
+    segment_id, contacted_at, interested_at, ordered_at, delivered_at)
+SELECT c.id, c.created_at, coalesce(c.owner_id, 0), coalesce(c.channel_id, 0),
+       coalesce(c.segment_id, 0),
+       least(answered.at, reached.at, interest.campaign_at, interest.call_at, ord.first_at),
+       least(interest.campaign_at, interest.call_at, ord.first_at),
+       ord.first_at, ord.delivered_at
+FROM clients c
+LEFT JOIN LATERAL (
+    SELECT min(answered_at) AS at FROM calls
+    WHERE client_id = c.id AND answered_at IS NOT NULL) answered ON true
+LEFT JOIN LATERAL (
+    SELECT min(a.connected_at) AS at
+      FROM campaign_contacts cc JOIN campaign_attempts a ON a.contact_id = cc.id
+     WHERE cc.client_id = c.id AND a.connected_at IS NOT NULL) reached ON true
+LEFT JOIN LATERAL (
+    SELECT (SELECT min(a.dispositioned_at)
+              FROM campaign_contacts cc
+              JOIN campaign_attempts a ON a.contact_id = cc.id
+              JOIN campaigns k ON k.id = a.campaign_id
+             WHERE cc.client_id = c.id AND a.disposition <> ''
+               AND a.dispositioned_at IS NOT NULL
+               AND EXISTS (SELECT 1 FROM jsonb_array_elements(k.dispositions) d
+                            WHERE d->>'code' = a.disposition
+                              AND d->>'kind' IN ('success', 'callback'))) AS campaign_at,
+           (SELECT min(w.created_at) FROM calls k JOIN call_wrapups w ON w.call_id = k.id
+             WHERE k.client_id = c.id AND w.result IN ('sale', 'follow_up')) AS call_at
+) interest ON true
+LEFT JOIN LATERAL (
+    SELECT min(o.created_at) AS first_at,
+           min(o.status_changed_at) FILTER (WHERE s.kind = 'final') AS delivered_at
+      FROM orders o JOIN order_statuses s ON s.id = o.status_id
+     WHERE o.client_id = c.id) ord ON true
+WHERE c.merged_into_id IS NULL {which}
+ON CONFLICT (client_id) DO UPDATE SET
+    created_at = excluded.created_at, owner_id = excluded.owner_id,
+    channel_id = excluded.channel_id, segment_id = excluded.segment_id,
+    contacted_at = excluded.contacted_at, interested_at = excluded.interested_at,
+    ordered_at = excluded.ordered_at, delivered_at = excluded.delivered_at
+"""
+
+
+async def refresh_milestones(session: AsyncSession, since: datetime | None) -> list[datetime]:
+    """Recompute the milestones of the clients changed since ``since`` (all when None);
+    the UTC days those clients came on."""
+    if since is None:
+        await session.execute(text("DELETE FROM report_client_milestones"))
+        await session.execute(text(MILESTONES.format(which="")))
+        rows = await session.execute(select(day_of(Client.created_at)).distinct())
+        return [day for (day,) in rows]
+    changed = f"AND c.id IN ({CHANGED_CLIENTS})"
+    await session.execute(text(MILESTONES.format(which=changed)), {"since": since})
+    await session.execute(  # merged into another client since: no longer a lead of its own
+        text(
+            "DELETE FROM report_client_milestones m USING clients c "
+            "WHERE c.id = m.client_id AND c.merged_into_id IS NOT NULL "
+            f"AND c.id IN ({CHANGED_CLIENTS})"
+        ),
+        {"since": since},
+    )
+    rows = await session.execute(
+        text(
+            "SELECT DISTINCT date_trunc('day', created_at, 'UTC') FROM clients "
+            f"WHERE id IN ({CHANGED_CLIENTS})"
+        ),
+        {"since": since},
+    )
+    return [day for (day,) in rows]
+
+
+def client_facts(lo: datetime, hi: datetime) -> Any:
+    m = client_milestones.c
+    dims = [day_of(m.created_at).label("day"), m.owner_id, m.channel_id, m.segment_id]
+    return (
+        select(
+            *dims,
+            func.count().label("leads"),
+            func.count(m.contacted_at).label("contacted"),
+            func.count(m.interested_at).label("interested"),
+            func.count(m.ordered_at).label("ordered"),
+            func.count(m.delivered_at).label("delivered"),
+        )
+        .where(m.created_at >= lo, m.created_at < hi)
+        .group_by(*dims)
+    )
+
+
+def _no_select(since: datetime | None) -> Any:
+    raise AssertionError("client days are found by refresh_milestones")
+
+
+def call_facts(lo: datetime, hi: datetime) -> Any:
+    dims: list[Any] = [
+        day_of(CallRow.started_at).label("day"),
+        coalesce(Client.owner_id, 0).label("owner_id"),
+        coalesce(Client.channel_id, 0).label("channel_id"),
+        coalesce(Client.segment_id, 0).label("segment_id"),
+    ]
+    return (
+        select(
+            *dims,
+            func.count().label("calls"),
+            func.count(CallRow.answered_at).label("answered"),
+            coalesce(func.sum(CallRow.talk_seconds), 0.0).label("talk_seconds"),
+        )
+        .join(Client, Client.id == CallRow.client_id)
+        .where(CallRow.started_at >= lo, CallRow.started_at < hi)
+        .group_by(*dims)
+    )
+
+
+def changed_call_days(since: datetime | None) -> Any:
+    day = day_of(CallRow.started_at)
+    if since is None:
+        return select(day).where(CallRow.client_id.isnot(None)).distinct()
+    return select(
+        union(
+            select(day).where(CallRow.updated_at > since, CallRow.client_id.isnot(None)),
+            select(day)
+            .join(Client, Client.id == CallRow.client_id)
+            .where(Client.updated_at > since),
+        ).subquery()
+    )
+
+
+CLIENT_DAYS = DayRollup(
+    client_days, client_facts, _no_select, chunk=92, slices=SLICES[client_days.name]
+)
+CALL_DAYS = DayRollup(call_days, call_facts, changed_call_days, slices=SLICES[call_days.name])
+
+ROLLUPS = (
+    Rollup(client_days.name, refresh_milestones, CLIENT_DAYS.rebuild, chunk=92),
+    CALL_DAYS.rollup(),
+)

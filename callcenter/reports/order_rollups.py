@@ -1,0 +1,134 @@
+"""The orders' rollups: by day taken x manager x channel x segment x stage, by region, by tag.
+
+An order counts on the UTC day it was taken (``created_at``), in its stage now, under its
+manager, its channel (the order's, else its client's) and its client's segment. Money: the
+order's total; the lines whose product has a cost give the "costed" part of it and that cost
+(quantity x the product's cost now), so the margin is shown where it is known.
+
+A day is rebuilt when an order taken that day is saved (``orders.updated_at``: a new order, a
+move to another stage, an edit), when its client is saved (segment, channel, address) or when
+a product on it is saved (its cost).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Numeric, Subquery, Table, cast, func, literal_column, select, union
+from sqlalchemy.sql.functions import coalesce
+
+from callcenter.clients.models import Client, client_tags
+from callcenter.orders.models import Order, OrderLine, OrderStatus
+from callcenter.products.models import Product
+from callcenter.reports.days import DayRollup, day_of
+from callcenter.reports.regions import region_of
+from callcenter.reports.sales_models import SLICES, order_days, order_region_days, order_tag_days
+
+
+def order_rows(lo: datetime, hi: datetime, *, region: bool = False) -> Subquery:
+    """One row per order taken in [lo, hi) with its dimensions and money (and its client's
+    region, read from the address only when asked: it is the slow part)."""
+    line_sums = (
+        select(
+            coalesce(func.sum(OrderLine.amount).filter(Product.cost.isnot(None)), 0).label(
+                "costed_revenue"
+            ),
+            coalesce(func.round(func.sum(OrderLine.quantity * Product.cost), 2), 0).label("cost"),
+        )
+        .select_from(OrderLine)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(OrderLine.order_id == Order.id)
+        .lateral("line_sums")
+    )
+    return (
+        select(
+            day_of(Order.created_at).label("day"),
+            coalesce(Order.manager_id, 0).label("manager_id"),
+            coalesce(Order.channel_id, Client.channel_id, 0).label("channel_id"),
+            coalesce(Client.segment_id, 0).label("segment_id"),
+            Order.status_id,
+            OrderStatus.kind,
+            Order.client_id,
+            Order.total,
+            line_sums.c.costed_revenue,
+            line_sums.c.cost,
+            (
+                region_of(Client.postal_address, Client.legal_address)
+                if region
+                else literal_column("''")
+            ).label("region"),
+        )
+        .join(Client, Client.id == Order.client_id)
+        .join(OrderStatus, OrderStatus.id == Order.status_id)
+        .join(line_sums, literal_column("true"))
+        .where(Order.created_at >= lo, Order.created_at < hi)
+        .subquery("order_rows")
+    )
+
+
+def _sums(rows: Subquery) -> list[Any]:
+    return [
+        func.count().label("orders"),
+        cast(func.sum(rows.c.total), Numeric(16, 2)).label("revenue"),
+        cast(func.sum(rows.c.costed_revenue), Numeric(16, 2)).label("costed_revenue"),
+        cast(func.sum(rows.c.cost), Numeric(16, 2)).label("cost"),
+    ]
+
+
+def _dims(rows: Subquery) -> list[Any]:
+    return [rows.c.day, rows.c.manager_id, rows.c.channel_id, rows.c.segment_id]
+
+
+def order_facts(lo: datetime, hi: datetime) -> Any:
+    rows = order_rows(lo, hi)
+    dims = [*_dims(rows), rows.c.status_id]
+    return select(*dims, *_sums(rows)).group_by(*dims)
+
+
+def region_facts(lo: datetime, hi: datetime) -> Any:
+    rows = order_rows(lo, hi, region=True)
+    dims = [*_dims(rows), rows.c.region]
+    return select(*dims, *_sums(rows)).where(rows.c.kind != "cancel").group_by(*dims)
+
+
+def tag_facts(lo: datetime, hi: datetime) -> Any:
+    rows = order_rows(lo, hi)
+    tag = client_tags.c.tag_id
+    dims = [*_dims(rows), tag]
+    return (
+        select(*dims, *_sums(rows))
+        .join(client_tags, client_tags.c.client_id == rows.c.client_id)
+        .where(rows.c.kind != "cancel")
+        .group_by(*dims)
+    )
+
+
+def changed_order_days(since: datetime | None) -> Any:
+    day = day_of(Order.created_at)
+    if since is None:
+        return select(day).distinct()
+    by_client = select(day).join(Client, Client.id == Order.client_id)
+    by_product = (
+        select(day)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .join(Product, Product.id == OrderLine.product_id)
+    )
+    return select(
+        union(
+            select(day).where(Order.updated_at > since),
+            by_client.where(Client.updated_at > since),
+            by_product.where(Product.updated_at > since),
+        ).subquery()
+    )
+
+
+def _rollup(table: Table, facts: Any) -> DayRollup:
+    return DayRollup(table, facts, changed_order_days, slices=SLICES[table.name])
+
+
+ORDER_DAYS = _rollup(order_days, order_facts)
+ORDER_REGION_DAYS = _rollup(order_region_days, region_facts)
+ORDER_TAG_DAYS = _rollup(order_tag_days, tag_facts)
+
+ROLLUPS = (ORDER_DAYS.rollup(), ORDER_REGION_DAYS.rollup(), ORDER_TAG_DAYS.rollup())

@@ -1,0 +1,164 @@
+"""The sales rollups: built from the raw rows, kept fresh by what changed, exact at the
+period's ends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+
+from callcenter.db import make_engine, make_sessionmaker
+from callcenter.reports.channels import channels_report
+from callcenter.reports.days import day_ranges, whole_days
+from callcenter.reports.funnel import funnel_report
+from callcenter.reports.order_rollups import ORDER_DAYS
+from callcenter.reports.refusals import refusals_report
+from callcenter.reports.rollups import all_rollups, refresh_rollups
+from callcenter.reports.sales_models import SLICES
+from tests.reports.sales_data import load_sales_data, report_of
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def test_whole_utc_days_inside_a_local_period():
+    # January in Moscow: Dec 31 21:00 UTC .. Jan 31 21:00 UTC
+    assert whole_days(utc(2025, 12, 31, 21), utc(2026, 1, 31, 21)) == (
+        utc(2026, 1, 1),
+        utc(2026, 1, 31),
+    )
+    assert whole_days(utc(2026, 1, 1), utc(2026, 1, 2)) == (utc(2026, 1, 1), utc(2026, 1, 2))
+    # a Moscow day holds no whole UTC day: all of it is read raw
+    first, last = whole_days(utc(2026, 1, 4, 21), utc(2026, 1, 5, 21))
+    assert first == last
+
+
+def test_consecutive_days_are_rebuilt_as_one_range():
+    days = [utc(2026, 1, 3), utc(2026, 1, 1), utc(2026, 1, 2), utc(2026, 1, 9)]
+    assert day_ranges(days) == [
+        (utc(2026, 1, 1), utc(2026, 1, 4)),
+        (utc(2026, 1, 9), utc(2026, 1, 10)),
+    ]
+
+
+@pytest.fixture
+async def data(database_url: str, make_user: Any) -> Any:
+    return await load_sales_data(database_url, make_user)
+
+
+async def _execute(database_url: str, sql: str, **params: Any) -> None:
+    engine = make_engine(database_url)
+    async with make_sessionmaker(engine).begin() as session:
+        await session.execute(text(sql), params)
+    await engine.dispose()
+
+
+async def _refresh(database_url: str) -> dict[str, int] | None:
+    engine = make_engine(database_url)
+    done = await refresh_rollups(make_sessionmaker(engine))
+    await engine.dispose()
+    return done
+
+
+async def _contents(sessionmaker: Any, tables: list[str]) -> dict[str, list[tuple[Any, ...]]]:
+    async with sessionmaker() as session:
+        return {
+            t: sorted(map(tuple, await session.execute(text(f"SELECT * FROM {t}")))) for t in tables
+        }
+
+
+async def test_a_rollup_holds_what_its_raw_rows_give_and_rebuilding_changes_nothing(
+    database_url: str, data: Any
+):
+    engine = make_engine(database_url)
+    sessionmaker = make_sessionmaker(engine)
+    for rollup in all_rollups():
+        tables = [rollup.name, *(t.name for t in SLICES[rollup.name])]
+        before = await _contents(sessionmaker, tables)
+        async with sessionmaker.begin() as session:
+            days = await session.execute(text(f"SELECT DISTINCT day FROM {rollup.name}"))
+            await rollup.rebuild(session, [d for (d,) in days])
+        assert all(before.values()) and await _contents(sessionmaker, tables) == before
+    async with sessionmaker() as session:  # rollup and raw rows agree (o3, cancelled, too)
+        rows = await ORDER_DAYS.period(session, utc(2026, 1, 1), utc(2026, 2, 1), {"day"})
+        raw = ORDER_DAYS.facts(utc(2026, 1, 1), utc(2026, 2, 1)).subquery()
+        assert await session.scalar(select(func.sum(rows.c.revenue))) == Decimal("4200.00")
+        assert await session.scalar(select(func.sum(raw.c.revenue))) == Decimal("4200.00")
+    await engine.dispose()
+
+
+async def test_a_delivered_order_moves_the_funnel_on_the_next_refresh(database_url: str, data: Any):
+    await _refresh(database_url)  # nothing changed: nothing rebuilt
+    await _execute(
+        database_url,
+        "UPDATE orders SET status_id = (SELECT id FROM order_statuses WHERE code = 'delivered'), "
+        "status_changed_at = now(), updated_at = now() WHERE id = 6",
+    )
+    done = await _refresh(database_url)
+    assert done is not None and done["report_order_days"] >= 1
+    funnel = await report_of(database_url, funnel_report, data.boss)
+    assert [s[1] for s in funnel.stages] == [5, 5, 4, 4, 2]
+    assert [u[0] for u in funnel.unfinished] == ["New", "Shipped"]
+
+
+async def test_a_client_moved_to_another_channel_moves_their_figures(database_url: str, data: Any):
+    await _execute(
+        database_url, "UPDATE clients SET channel_id = 2, updated_at = now() WHERE id = 2"
+    )
+    await _refresh(database_url)
+    report = await report_of(database_url, channels_report, data.boss)
+    radio = next(r for r in report.channels if r[0] == "Radio")
+    assert radio[1:3] == (3, 3)  # Beta came from the radio now, and ordered
+    assert radio[7] == Decimal("2900.00")  # with her order o2
+
+
+async def test_an_order_after_a_refusal_and_a_new_disposition_are_counted(
+    database_url: str, data: Any
+):
+    # Gamma's cancelled order is replaced by a new one: she bought after her "sale"
+    await _execute(
+        database_url,
+        "INSERT INTO orders (id, number, client_id, manager_id, status_id, status_changed_at, "
+        "currency, total, notes, created_at, updated_at) VALUES (8, 'N8', 3, :m, "
+        "(SELECT id FROM order_statuses WHERE code = 'new'), now(), 'RUB', 50, '', "
+        ":at, now())",
+        m=data.m2.id,
+        at=utc(2026, 1, 27, 9),
+    )
+    await _execute(
+        database_url,
+        "INSERT INTO campaign_attempts (campaign_id, contact_id, action_id, number, started_at, "
+        "outcome, linkedid, agent_id, agent_interface, disposition, refusal_reason, note, "
+        "dispositioned_at) VALUES (1, 1, 'A9', '', :at, 'answered', '', :agent, '', 'no', "
+        "'expensive', '', now())",
+        at=utc(2026, 1, 29, 9),
+        agent=data.op.id,
+    )
+    await _refresh(database_url)
+    report = await report_of(database_url, refusals_report, data.boss)
+    assert report.total.row("")[1:] == (8, 3, 37.5, 4, 0, 1)  # the new one is not January's
+    assert report.not_bought == []
+    today = datetime.now(UTC).date().isoformat()  # recorded now: seen by its stamp
+    now = await report_of(database_url, refusals_report, data.boss, since=today, until=today)
+    assert now.total.refusals == 1
+
+
+async def test_reports_share_a_session_across_transactions(database_url: str, data: Any):
+    """The raw ends of a period live in temporary tables of one transaction."""
+    from callcenter.reports.filters import parse_filters
+    from tests.reports.sales_data import JANUARY, NOW
+
+    filters = parse_filters(JANUARY, timezone="Europe/Moscow", now=NOW)
+    engine = make_engine(database_url)
+    async with make_sessionmaker(engine)() as session:
+        first = await channels_report(session, filters=filters, user=data.boss)
+        again = await channels_report(session, filters=filters, user=data.boss)
+        await session.commit()  # the temporary tables go with the transaction
+        after = await channels_report(session, filters=filters, user=data.boss)
+    await engine.dispose()
+    assert first.channels == again.channels == after.channels
+    assert first.totals is not None and first.totals[7] == Decimal("3900.00")
