@@ -19,7 +19,11 @@ from callcenter.reports.filters import FILTER_NAMES, ReportFilters
 from callcenter.reports.tables import Report
 from callcenter.users.roles import Permission
 
-REPORT_MODULES: tuple[str, ...] = ("callcenter.reports.calls",)
+REPORT_MODULES: tuple[str, ...] = (
+    "callcenter.reports.calls",
+    "callcenter.reports.loyalty",
+    "callcenter.reports.bonuses",
+)
 
 Builder = Callable[..., Awaitable[Report]]  # (session, *, filters, user) -> Report
 

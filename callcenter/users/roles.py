@@ -44,6 +44,8 @@ class Permission(StrEnum):
     DATA_EXPORT = "data.export"  # download whole lists as XLSX or CSV
     ORDERS_IMPORT = "orders.import"  # upload files of orders (their lines)
     REPORTS_VIEW = "reports.view"  # reports (a manager kept to own clients: own figures)
+    BONUSES_APPROVE = "bonuses.approve"  # enter a bonus pool and approve its split
+    BONUS_WEIGHTS = "bonuses.weights"  # what each measure weighs in the bonus split
 
 
 _OPERATOR = {
@@ -87,6 +89,7 @@ _SUPERVISOR = {
     Permission.FEEDBACK_VIEW,
     Permission.DATA_EXPORT,
     Permission.REPORTS_VIEW,
+    Permission.BONUSES_APPROVE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
