@@ -16,9 +16,7 @@ from callcenter.reports.filters import ReportFilters
 from callcenter.reports.loyalty_models import ClientLoyalty
 from callcenter.reports.loyalty_rules import (
     LoyaltyScore,
-    frequency_sql,
     loyalty_score,
-    monetary_sql,
     recency_sql,
     segment_of,
 )
@@ -79,22 +77,19 @@ def _where(query: Any, filters: ReportFilters) -> Any:
 async def base_figures(session: AsyncSession, filters: ReportFilters, now: datetime) -> BaseFigures:
     c = ClientLoyalty
     bought = c.orders > 0
-    days = func.extract("epoch", now - c.last_order_at) / 86400
-    r = case((bought, recency_sql(days)), else_=0)
-    f = case((bought, frequency_sql(c.orders)), else_=0)
-    m = case((bought, monetary_sql(c.revenue)), else_=0)
+    r = case((bought, recency_sql(c.last_order_at, now)), else_=0)
     churned = bought & (c.churn_at <= now)
     query = select(
         r,
-        f,
-        m,
+        c.frequency,
+        c.monetary,
         func.count(),
         func.sum(c.revenue),
         func.count().filter(churned),
         func.sum(c.revenue).filter(churned),
         func.count().filter(c.calls > 0),
         func.count().filter(c.calls >= 2),
-    ).group_by(r, f, m)
+    ).group_by(r, c.frequency, c.monetary)
     figures = BaseFigures()
     for rs, fs, ms, n, revenue, lost, lost_revenue, callers, repeat in await session.execute(
         _where(query, filters)

@@ -32,6 +32,7 @@ class ClientLoyalty(Base):
     __table_args__ = (
         Index("ix_client_loyalty_churn_at", "churn_at"),
         Index("ix_client_loyalty_owner", "owner_id"),
+        Index("ix_client_loyalty_revenue", "revenue"),
     )
 
     client_id: Mapped[int] = mapped_column(
@@ -43,6 +44,8 @@ class ClientLoyalty(Base):
     orders: Mapped[int] = mapped_column(Integer)  # not cancelled
     fulfilled: Mapped[int] = mapped_column(Integer)  # in a final status
     revenue: Mapped[Decimal] = mapped_column(Numeric(16, 2))  # of the fulfilled ones
+    frequency: Mapped[int] = mapped_column(SmallInteger)  # F and M scores (loyalty_rules)
+    monetary: Mapped[int] = mapped_column(SmallInteger)  # 0 before the first order
     first_order_at: Mapped[datetime | None]
     last_order_at: Mapped[datetime | None]
     rhythm_seconds: Mapped[float | None] = mapped_column(Float)  # median gap, fulfilled

@@ -10,8 +10,7 @@ Nothing here runs on the PBX listener's path: it reads what the listener stored.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,8 +20,29 @@ from callcenter.reports.loyalty_rules import (
     CHURN_FACTOR,
     CHURN_FLOOR_DAYS,
     REPEAT_CALL_DAYS,
+    frequency_sql_text,
+    monetary_sql_text,
 )
 from callcenter.reports.rollups import Rollup
+
+# The hours being rebuilt are rebuilt a run of consecutive hours at a time, each found by a
+# plain range of its stamp, planned with the range's own values (a generic plan would guess
+# the range's size and scan whole tables).
+WITHIN = "{0} >= :first AND {0} < :end"
+HOUR_OF = "date_trunc('hour', {0}, 'UTC')"
+CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
+
+
+def runs(hours: list[datetime]) -> list[dict[str, datetime]]:
+    """Consecutive hours as ranges: [{first, end}, ...]."""
+    found: list[dict[str, datetime]] = []
+    for hour in sorted(hours):
+        if found and found[-1]["end"] == hour:
+            found[-1]["end"] = hour + timedelta(hours=1)
+        else:
+            found.append({"first": hour, "end": hour + timedelta(hours=1)})
+    return found
+
 
 _TOUCHED_CLIENTS = """
     SELECT id FROM clients WHERE updated_at > :since
@@ -41,10 +61,13 @@ async def touched_clients(session: AsyncSession, since: datetime | None) -> Iter
 
 _CLIENT_ROWS = f"""
 INSERT INTO client_loyalty (client_id, owner_id, channel_id, segment_id, orders, fulfilled,
-    revenue, first_order_at, last_order_at, rhythm_seconds, calls, last_call_at, nps_last,
-    complaints, open_complaints, churn_at)
+    revenue, frequency, monetary, first_order_at, last_order_at, rhythm_seconds, calls,
+    last_call_at, nps_last, complaints, open_complaints, churn_at)
 SELECT c.id, c.owner_id, c.channel_id, c.segment_id, coalesce(o.orders, 0),
-    coalesce(o.fulfilled, 0), coalesce(o.revenue, 0), o.first_at, o.last_at, r.rhythm,
+    coalesce(o.fulfilled, 0), coalesce(o.revenue, 0),
+    CASE WHEN o.orders > 0 THEN {frequency_sql_text("o.orders")} ELSE 0 END,
+    CASE WHEN o.orders > 0 THEN {monetary_sql_text("coalesce(o.revenue, 0)")} ELSE 0 END,
+    o.first_at, o.last_at, r.rhythm,
     coalesce(k.calls, 0), k.last_at, f.nps_last, coalesce(f.complaints, 0),
     coalesce(f.open_complaints, 0),
     CASE WHEN coalesce(o.orders, 0) > 0 THEN
@@ -94,20 +117,25 @@ async def rebuild_clients(session: AsyncSession, client_ids: list[int]) -> None:
 
 
 _ALL_HOURS = """
-    SELECT date_trunc('hour', created_at) FROM orders
-    UNION SELECT date_trunc('hour', started_at) FROM calls
+    SELECT date_trunc('hour', created_at, 'UTC') FROM orders
+    UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls
         WHERE client_id IS NOT NULL AND direction = 'inbound'
-    UNION SELECT date_trunc('hour', created_at) FROM feedback
+    UNION SELECT date_trunc('hour', created_at, 'UTC') FROM feedback
 """
-_TOUCHED_HOURS = f"""
-WITH touched AS ({_TOUCHED_CLIENTS})
-SELECT date_trunc('hour', created_at) FROM orders WHERE client_id IN (SELECT * FROM touched)
-UNION SELECT date_trunc('hour', created_at) FROM orders WHERE updated_at > :since
-UNION SELECT date_trunc('hour', started_at) FROM calls WHERE client_id IN (SELECT * FROM touched)
-UNION SELECT date_trunc('hour', started_at) FROM calls WHERE updated_at > :since
-UNION SELECT date_trunc('hour', created_at) FROM feedback
-    WHERE client_id IN (SELECT * FROM touched)
-UNION SELECT date_trunc('hour', created_at) FROM feedback WHERE updated_at > :since
+# A changed order can make another of the client's orders first or repeat: every hour with
+# one of the client's orders. A client whose own row changed (owner, channel, segment) moves
+# everything of theirs. A call or a feedback changes only its own hour.
+_TOUCHED_HOURS = """
+WITH moved AS (SELECT id FROM clients WHERE updated_at > :since),
+ordering AS (SELECT client_id FROM orders WHERE updated_at > :since UNION SELECT id FROM moved)
+SELECT date_trunc('hour', created_at, 'UTC') FROM orders
+    WHERE client_id IN (SELECT client_id FROM ordering)
+UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls
+    WHERE client_id IN (SELECT id FROM moved)
+UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls WHERE updated_at > :since
+UNION SELECT date_trunc('hour', created_at, 'UTC') FROM feedback
+    WHERE client_id IN (SELECT id FROM moved)
+UNION SELECT date_trunc('hour', created_at, 'UTC') FROM feedback WHERE updated_at > :since
 """
 
 
@@ -120,19 +148,18 @@ async def touched_hours(session: AsyncSession, since: datetime | None) -> Iterab
 # One row per fact (an order, an inbound call of a known client, a feedback) in the hours,
 # with the client's owner, channel and segment; summed once for all and once per dimension.
 _FACTS = f"""
-WITH hours AS (SELECT unnest(CAST(:hours AS timestamptz[])) AS hour),
-live AS (SELECT id FROM order_statuses WHERE kind <> 'cancel'),
+WITH live AS (SELECT id FROM order_statuses WHERE kind <> 'cancel'),
 orders_in AS (
-    SELECT h.hour, o.client_id, o.created_at, o.total, s.kind = 'final' AS fulfilled,
-        prev.at AS prev_at
-    FROM hours h
-    JOIN orders o ON o.created_at >= h.hour AND o.created_at < h.hour + interval '1 hour'
+    SELECT {HOUR_OF.format("o.created_at")} AS hour, o.client_id, o.created_at, o.total,
+        s.kind = 'final' AS fulfilled, prev.at AS prev_at
+    FROM orders o
     JOIN order_statuses s ON s.id = o.status_id AND s.kind <> 'cancel'
     LEFT JOIN LATERAL (
         SELECT max(p.created_at) AS at FROM orders p
         WHERE p.client_id = o.client_id AND p.status_id IN (SELECT id FROM live)
           AND (p.created_at, p.id) < (o.created_at, o.id)
     ) prev ON true
+    WHERE {WITHIN.format("o.created_at")}
 ),
 facts AS (
     SELECT hour, client_id, 1 AS orders, (prev_at IS NULL)::int AS first_orders,
@@ -143,19 +170,18 @@ facts AS (
         0 AS feedback, 0 AS complaints, NULL::text AS scale, NULL::int AS score
     FROM orders_in
     UNION ALL
-    SELECT h.hour, c.client_id, 0, 0, 0, 0, 0, NULL, 1,
+    SELECT {HOUR_OF.format("c.started_at")}, c.client_id, 0, 0, 0, 0, 0, NULL, 1,
         EXISTS (SELECT 1 FROM calls p WHERE p.client_id = c.client_id
             AND p.direction = 'inbound' AND p.started_at < c.started_at
             AND p.started_at >= c.started_at - interval '{REPEAT_CALL_DAYS} days')::int,
         0, 0, NULL, NULL
-    FROM hours h JOIN calls c ON c.started_at >= h.hour
-        AND c.started_at < h.hour + interval '1 hour'
-    WHERE c.client_id IS NOT NULL AND c.direction = 'inbound'
+    FROM calls c
+    WHERE {WITHIN.format("c.started_at")} AND c.client_id IS NOT NULL
+        AND c.direction = 'inbound'
     UNION ALL
-    SELECT h.hour, f.client_id, 0, 0, 0, 0, 0, NULL, 0, 0, 1,
+    SELECT {HOUR_OF.format("f.created_at")}, f.client_id, 0, 0, 0, 0, 0, NULL, 0, 0, 1,
         (f.kind = 'complaint')::int, f.score_scale, f.score
-    FROM hours h JOIN feedback f ON f.created_at >= h.hour
-        AND f.created_at < h.hour + interval '1 hour'
+    FROM feedback f WHERE {WITHIN.format("f.created_at")}
 )
 INSERT INTO loyalty_hours (hour, dimension, member, orders, first_orders, repeat_orders,
     revenue, repeat_revenue, gap_seconds, gaps_30, gaps_90, gaps_180, gaps_365, gaps_longer,
@@ -187,9 +213,12 @@ GROUP BY GROUPING SETS ((hour), (hour, owner), (hour, channel), (hour, segment))
 
 
 async def rebuild_hours(session: AsyncSession, hours: list[datetime]) -> None:
-    values: dict[str, Any] = {"hours": hours}
-    await session.execute(text("DELETE FROM loyalty_hours WHERE hour = ANY(:hours)"), values)
-    await session.execute(text(_FACTS), values)
+    await session.execute(text(CUSTOM_PLANS))
+    await session.execute(
+        text("DELETE FROM loyalty_hours WHERE hour = ANY(:hours)"), {"hours": hours}
+    )
+    for run in runs(hours):
+        await session.execute(text(_FACTS), run)
 
 
 ROLLUPS = (

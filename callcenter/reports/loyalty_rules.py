@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, literal
+from sqlalchemy import ColumnElement, case
 
 from callcenter.i18n import N_
 
@@ -83,24 +83,28 @@ def segment_of(r: int, f: int) -> str:
     return SEGMENTS[-1][0]
 
 
-def _at_most(value: Any, limits: Sequence[Any]) -> ColumnElement[int]:
-    return case(*((value <= x, s) for s, x in zip((5, 4, 3, 2), limits, strict=True)), else_=1)
+def recency_sql(last_order_at: Any, now: datetime) -> ColumnElement[int]:
+    """R from the last order's time (compared as instants: cheap over a million rows)."""
+    limits = [now - timedelta(days=d) for d in RECENCY_DAYS]
+    return case(
+        *((last_order_at >= x, s) for s, x in zip((5, 4, 3, 2), limits, strict=True)), else_=1
+    )
 
 
-def _at_least(value: Any, limits: Sequence[Any]) -> ColumnElement[int]:
-    return case(*((value >= x, s) for s, x in zip((5, 4, 3, 2), limits, strict=True)), else_=1)
+def _at_least_text(expression: str, limits: Sequence[Any]) -> str:
+    branches = " ".join(
+        f"WHEN {expression} >= {x} THEN {s}" for s, x in zip((5, 4, 3, 2), limits, strict=True)
+    )
+    return f"CASE {branches} ELSE 1 END"
 
 
-def recency_sql(days: Any) -> ColumnElement[int]:
-    return _at_most(days, RECENCY_DAYS)
+def frequency_sql_text(orders: str) -> str:
+    """F in SQL text, for the rollup that stores it."""
+    return _at_least_text(orders, FREQUENCY_ORDERS)
 
 
-def frequency_sql(orders: Any) -> ColumnElement[int]:
-    return _at_least(orders, FREQUENCY_ORDERS)
-
-
-def monetary_sql(revenue: Any) -> ColumnElement[int]:
-    return _at_least(revenue, [literal(m) for m in MONETARY])
+def monetary_sql_text(revenue: str) -> str:
+    return _at_least_text(revenue, MONETARY)
 
 
 def churn_window(rhythm_seconds: float | None) -> timedelta:

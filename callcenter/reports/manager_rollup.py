@@ -20,22 +20,23 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.reports.loyalty_rollups import CUSTOM_PLANS, HOUR_OF, WITHIN, runs
 from callcenter.reports.rollups import Rollup
 
 _ALL_HOURS = """
-    SELECT date_trunc('hour', o.status_changed_at) FROM orders o
+    SELECT date_trunc('hour', o.status_changed_at, 'UTC') FROM orders o
         JOIN order_statuses s ON s.id = o.status_id AND s.kind = 'final'
-    UNION SELECT date_trunc('hour', started_at) FROM calls
-    UNION SELECT date_trunc('hour', due_at) FROM tasks WHERE assignee_id IS NOT NULL
+    UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls
+    UNION SELECT date_trunc('hour', due_at, 'UTC') FROM tasks WHERE assignee_id IS NOT NULL
 """
 _TOUCHED_HOURS = """
 WITH orders_changed AS (SELECT id, status_changed_at FROM orders WHERE updated_at > :since),
 tasks_changed AS (SELECT id, due_at FROM tasks WHERE updated_at > :since)
-SELECT date_trunc('hour', started_at) FROM calls WHERE updated_at > :since
-UNION SELECT date_trunc('hour', status_changed_at) FROM orders_changed
-UNION SELECT date_trunc('hour', h.at) FROM order_status_changes h
+SELECT date_trunc('hour', started_at, 'UTC') FROM calls WHERE updated_at > :since
+UNION SELECT date_trunc('hour', status_changed_at, 'UTC') FROM orders_changed
+UNION SELECT date_trunc('hour', h.at, 'UTC') FROM order_status_changes h
     WHERE h.order_id IN (SELECT id FROM orders_changed)
-UNION SELECT date_trunc('hour', due_at) FROM tasks_changed
+UNION SELECT date_trunc('hour', due_at, 'UTC') FROM tasks_changed
 UNION SELECT hour FROM report_task_hours WHERE task_id IN (SELECT id FROM tasks_changed)
 """
 
@@ -46,47 +47,44 @@ async def touched_hours(session: AsyncSession, since: datetime | None) -> Iterab
     return await session.scalars(text(_TOUCHED_HOURS), {"since": since})
 
 
-_FACTS = """
-WITH hours AS (SELECT unnest(CAST(:hours AS timestamptz[])) AS hour),
-facts AS (
-    SELECT h.hour, o.manager_id AS user_id, 1 AS orders, o.total AS revenue, 0 AS calls,
-        0.0::float AS talk, 0 AS due, 0 AS on_time
-    FROM hours h
-    JOIN orders o ON o.status_changed_at >= h.hour
-        AND o.status_changed_at < h.hour + interval '1 hour'
-    JOIN order_statuses s ON s.id = o.status_id AND s.kind = 'final'
-    WHERE o.manager_id IS NOT NULL
+_FACTS = f"""
+WITH facts AS (
+    SELECT {HOUR_OF.format("o.status_changed_at")} AS hour, o.manager_id AS user_id,
+        1 AS orders, o.total AS revenue, 0 AS calls, 0.0::float AS talk, 0 AS due, 0 AS on_time
+    FROM orders o JOIN order_statuses s ON s.id = o.status_id AND s.kind = 'final'
+    WHERE {WITHIN.format("o.status_changed_at")} AND o.manager_id IS NOT NULL
     UNION ALL
-    SELECT h.hour, l.user_id, 0, 0, 1, l.talk_seconds, 0, 0
-    FROM hours h
-    JOIN calls c ON c.started_at >= h.hour AND c.started_at < h.hour + interval '1 hour'
-    JOIN call_legs l ON l.call_id = c.id
-    WHERE l.user_id IS NOT NULL AND l.answered_at IS NOT NULL
+    SELECT {HOUR_OF.format("c.started_at")}, l.user_id, 0, 0, 1, l.talk_seconds, 0, 0
+    FROM calls c JOIN call_legs l ON l.call_id = c.id
+    WHERE {WITHIN.format("c.started_at")} AND l.user_id IS NOT NULL
+        AND l.answered_at IS NOT NULL
     UNION ALL
-    SELECT h.hour, t.assignee_id, 0, 0, 0, 0, 1,
+    SELECT {HOUR_OF.format("t.due_at")}, t.assignee_id, 0, 0, 0, 0, 1,
         (t.status = 'done' AND t.done_at <= t.due_at)::int
-    FROM hours h
-    JOIN tasks t ON t.due_at >= h.hour AND t.due_at < h.hour + interval '1 hour'
-    WHERE t.assignee_id IS NOT NULL AND t.status <> 'cancelled'
+    FROM tasks t
+    WHERE {WITHIN.format("t.due_at")} AND t.assignee_id IS NOT NULL
+        AND t.status <> 'cancelled'
 )
 INSERT INTO manager_hours (hour, user_id, orders, revenue, calls, talk_seconds, tasks_due,
     tasks_on_time)
 SELECT hour, user_id, sum(orders), sum(revenue), sum(calls), sum(talk), sum(due), sum(on_time)
 FROM facts GROUP BY hour, user_id
 """
-_TASK_HOURS = """
+_TASK_HOURS = f"""
 INSERT INTO report_task_hours (task_id, hour)
-SELECT t.id, h.hour FROM unnest(CAST(:hours AS timestamptz[])) AS h(hour)
-JOIN tasks t ON t.due_at >= h.hour AND t.due_at < h.hour + interval '1 hour'
+SELECT t.id, {HOUR_OF.format("t.due_at")} FROM tasks t WHERE {WITHIN.format("t.due_at")}
 ON CONFLICT (task_id) DO UPDATE SET hour = excluded.hour
 """
 
 
 async def rebuild_hours(session: AsyncSession, hours: list[datetime]) -> None:
-    values = {"hours": hours}
-    await session.execute(text("DELETE FROM manager_hours WHERE hour = ANY(:hours)"), values)
-    await session.execute(text(_FACTS), values)
-    await session.execute(text(_TASK_HOURS), values)
+    await session.execute(text(CUSTOM_PLANS))
+    await session.execute(
+        text("DELETE FROM manager_hours WHERE hour = ANY(:hours)"), {"hours": hours}
+    )
+    for run in runs(hours):
+        await session.execute(text(_FACTS), run)
+        await session.execute(text(_TASK_HOURS), run)
 
 
 ROLLUPS = (Rollup("manager_hours", touched_hours, rebuild_hours, chunk=24 * 7),)

@@ -164,6 +164,8 @@ def upgrade() -> None:
         sa.Column("orders", sa.Integer(), nullable=False),
         sa.Column("fulfilled", sa.Integer(), nullable=False),
         sa.Column("revenue", sa.Numeric(precision=16, scale=2), nullable=False),
+        sa.Column("frequency", sa.SmallInteger(), nullable=False),
+        sa.Column("monetary", sa.SmallInteger(), nullable=False),
         sa.Column("first_order_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_order_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("rhythm_seconds", sa.Float(), nullable=True),
@@ -183,6 +185,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_client_loyalty_churn_at", "client_loyalty", ["churn_at"], unique=False)
     op.create_index("ix_client_loyalty_owner", "client_loyalty", ["owner_id"], unique=False)
+    op.create_index("ix_client_loyalty_revenue", "client_loyalty", ["revenue"], unique=False)
     op.create_index("ix_clients_updated_at", "clients", ["updated_at"], unique=False)
     op.create_index("ix_feedback_updated_at", "feedback", ["updated_at"], unique=False)
     op.create_index("ix_orders_status_changed_at", "orders", ["status_changed_at"], unique=False)
@@ -196,6 +199,7 @@ def downgrade() -> None:
     op.drop_index("ix_orders_status_changed_at", table_name="orders")
     op.drop_index("ix_feedback_updated_at", table_name="feedback")
     op.drop_index("ix_clients_updated_at", table_name="clients")
+    op.drop_index("ix_client_loyalty_revenue", table_name="client_loyalty")
     op.drop_index("ix_client_loyalty_owner", table_name="client_loyalty")
     op.drop_index("ix_client_loyalty_churn_at", table_name="client_loyalty")
     op.drop_table("client_loyalty")

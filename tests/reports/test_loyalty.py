@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,8 +15,9 @@ from callcenter.errors import Forbidden, Invalid
 from callcenter.reports.filters import parse_filters
 from callcenter.reports.loyalty import loyalty_report
 from callcenter.reports.loyalty_base import client_score
+from callcenter.reports.loyalty_rollups import runs
 from callcenter.reports.rollups import refresh_rollups
-from tests.reports.loyalty_data import NOW, Clients, add_loyalty_data
+from tests.reports.loyalty_data import NOW, Clients, add_loyalty_data, utc
 
 
 @pytest.fixture
@@ -158,3 +160,25 @@ async def test_a_cancelled_first_order_makes_the_next_one_first(
     got = await report(sessionmaker, world["boss"])
     assert (got.period.orders, got.period.first_orders, got.period.repeat_orders) == (4, 2, 2)
     assert got.base.grid[(3, 2, 1)][0] == 2  # A now has two orders (5000)
+
+
+async def test_a_new_owner_takes_the_clients_figures(sessionmaker: Any, world: dict[str, Any]):
+    m1, m2 = world["m1"], world["m2"]
+    async with sessionmaker.begin() as session:
+        await session.execute(
+            text("UPDATE clients SET owner_id = :m2, updated_at = now() WHERE name = 'Beta'"),
+            {"m2": m2.id},
+        )
+    await refresh_rollups(sessionmaker)
+    mine = (await report(sessionmaker, world["boss"], manager=str(m1.id))).period
+    theirs = (await report(sessionmaker, world["boss"], manager=str(m2.id))).period
+    assert (mine.orders, mine.client_calls, theirs.orders, theirs.client_calls) == (3, 3, 2, 2)
+
+
+def test_hours_are_rebuilt_in_runs_of_consecutive_hours():
+    h = utc(2026, 3, 1, 10)
+    hour = timedelta(hours=1)
+    assert runs([h + 5 * hour, h, h + hour, h + 2 * hour]) == [
+        {"first": h, "end": h + 3 * hour},
+        {"first": h + 5 * hour, "end": h + 6 * hour},
+    ]
