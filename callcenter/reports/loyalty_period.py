@@ -76,6 +76,14 @@ class PeriodSums:
         return round(100.0 * (self.promoters - self.detractors) / self.nps_answers, 1)
 
     @property
+    def promoter_share(self) -> float | None:
+        return share(self.promoters, self.nps_answers)
+
+    @property
+    def detractor_share(self) -> float | None:
+        return share(self.detractors, self.nps_answers)
+
+    @property
     def average_rating(self) -> float | None:
         return mean(self.rating_total, self.ratings)
 

@@ -46,7 +46,8 @@ async def test_loyalty_page_draws_charts_and_formulas(signed_in: Any, data: Clie
     page = await client.get(f"/reports/loyalty?{HALF_YEAR}")
     html = await page.text()
     assert page.status == 200, html
-    assert html.count("<svg") >= 4
+    assert html.count("<svg") >= 5  # orders, NPS shares, gaps, R x F, segments
+    assert "Promoters and detractors" in html
     assert "How it is counted" in html and "fixed thresholds" in html
     assert 'id="table-trend"' in html and 'id="table-churned"' in html
     assert f'href="/clients/{data.c.id}"' in html  # a churned client to win back
