@@ -24,6 +24,7 @@ from web.api import tasks as api_tasks
 from web.views import (
     admin,
     auth,
+    bonuses,
     campaign_contacts,
     campaigns,
     catalog,
@@ -252,5 +253,13 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/reports", api_reports.report_list)
     r.add_get("/api/v1/reports/{name:[a-z_]+}", api_reports.report_json)
     r.add_get("/api/v1/reports/{name:[a-z_]+}/export", api_reports.report_export)
+    r.add_post("/reports/bonuses/pool", bonuses.pool_save)
+    r.add_post("/reports/bonuses/pools/{id:\\d+}/approve", bonuses.pool_approve)
+    r.add_get("/admin/bonus-weights", bonuses.weights_page)
+    r.add_post("/admin/bonus-weights", bonuses.weights_save)
+    r.add_post("/api/v1/bonuses/pools", bonuses.api_pool_save)
+    r.add_post("/api/v1/bonuses/pools/{id:\\d+}/approve", bonuses.api_pool_approve)
+    r.add_get("/api/v1/bonuses/weights", bonuses.api_weights)
+    r.add_put("/api/v1/bonuses/weights", bonuses.api_weights_save)
 
     r.add_static("/static/", static_dir, name="static")

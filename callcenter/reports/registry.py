@@ -25,6 +25,8 @@ REPORT_MODULES: tuple[str, ...] = (
     "callcenter.reports.funnel",
     "callcenter.reports.channels",
     "callcenter.reports.segments",
+    "callcenter.reports.loyalty",
+    "callcenter.reports.bonuses",
 )
 
 Builder = Callable[..., Awaitable[Report]]  # (session, *, filters, user) -> Report

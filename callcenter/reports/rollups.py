@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -36,12 +37,16 @@ ROLLUP_MODULES: tuple[str, ...] = (
     "callcenter.reports.order_rollups",
     "callcenter.reports.client_rollups",
     "callcenter.reports.disposition_rollups",
+    "callcenter.reports.loyalty_rollups",
+    "callcenter.reports.manager_rollup",
 )
 LOCK_FAMILY = "report-rollups"
 MARGIN = timedelta(minutes=2)  # longer than any transaction that writes calls or orders
 
-Touched = Callable[[AsyncSession, datetime | None], Awaitable[Iterable[datetime]]]
-Rebuild = Callable[[AsyncSession, list[datetime]], Awaitable[None]]
+# a bucket is an hour or a day (an aware datetime), or a key such as a client's id for a
+# rollup kept per client
+Touched = Callable[[AsyncSession, datetime | None], Awaitable[Iterable[Any]]]
+Rebuild = Callable[[AsyncSession, list[Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,8 @@ class Permission(StrEnum):
     CAMPAIGNS_MANAGE = "campaigns.manage"  # create, edit, start, pause and stop campaigns
     CAMPAIGNS_WORK = "campaigns.work"  # take a campaign's contacts and calls, set dispositions
     REPORTS_VIEW = "reports.view"  # reports (a manager kept to own clients: own figures)
+    BONUSES_APPROVE = "bonuses.approve"  # enter a bonus pool and approve its split
+    BONUS_WEIGHTS = "bonuses.weights"  # what each measure weighs in the bonus split
 
 
 _OPERATOR = {
@@ -94,6 +96,7 @@ _SUPERVISOR = {
     Permission.DATA_EXPORT,
     Permission.CAMPAIGNS_VIEW,
     Permission.REPORTS_VIEW,
+    Permission.BONUSES_APPROVE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -138,16 +138,22 @@ async def test_queue_filter_keeps_to_that_queue(day: Any):
     assert [a["agent"] for a in report.agents] == ["102"]
 
 
+def calls_part(rebuilt: dict[str, int] | None) -> dict[str, int]:
+    """The calls' rollups of a refresh (the orders' and clients' run beside them)."""
+    assert rebuilt is not None
+    return {k: v for k, v in rebuilt.items() if k in ("call_hours", "agent_state_hours")}
+
+
 async def test_a_later_save_or_a_new_threshold_refreshes_only_what_it_touched(day: Any):
     async with day.begin() as session:  # saved long before the mark: nothing to do
         await session.execute(text("UPDATE calls SET updated_at = now() - interval '1 day'"))
-    assert await refresh_rollups(day) == {"call_hours": 0, "agent_state_hours": 0}
+    assert calls_part(await refresh_rollups(day)) == {"call_hours": 0, "agent_state_hours": 0}
     async with day.begin() as session:
         await session.execute(
             text("UPDATE queue_stints SET wait_seconds = 2 WHERE linkedid = 'c2'")
         )
         await session.execute(text("UPDATE calls SET updated_at = now() WHERE linkedid = 'c2'"))
-    assert await refresh_rollups(day) == {"call_hours": 1, "agent_state_hours": 0}
+    assert calls_part(await refresh_rollups(day)) == {"call_hours": 1, "agent_state_hours": 0}
     report = await report_for(day)
     assert report.queues[0].short_abandons == 2
     async with day.begin() as session:

@@ -18,6 +18,7 @@ from callcenter.clients.merge import merge_clients
 from callcenter.clients.models import Client
 from callcenter.clients.search import ClientQuery, search_clients
 from callcenter.clients.service import create_client, get_client, to_input, update_client
+from callcenter.db import utcnow
 from callcenter.dialer.consents import consents_of_client
 from callcenter.dialer.terms import CONSENT_METHOD_LABELS
 from callcenter.feedback.service import FeedbackQuery, list_feedback, open_complaints
@@ -25,6 +26,7 @@ from callcenter.invoices.lists import InvoiceQuery, list_invoices
 from callcenter.invoices.terms import ORDER_PAYMENT_LABELS
 from callcenter.orders.hints import bought_together, client_orders
 from callcenter.orders.search import OrderQuery, search_orders
+from callcenter.reports.loyalty_base import client_score
 from callcenter.tasks.service import open_tasks
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
@@ -110,6 +112,7 @@ async def card(request: web.Request) -> dict[str, Any]:
         agents = await logins_by_user_id(session, calls)
         tasks = await open_tasks(session, client_ids=[client.id])
         orders = await _orders_section(session, client.id, actor)
+        loyalty = await client_score(session, client.id, utcnow())
         invoices = []
         if actor.can(Permission.INVOICES_VIEW):
             query = InvoiceQuery(client_id=client.id, per_page=20)
@@ -136,6 +139,7 @@ async def card(request: web.Request) -> dict[str, Any]:
         "consents": consents,
         "consent_methods": CONSENT_METHOD_LABELS,
         "open_complaints": complaints.get(client.id, 0),
+        "loyalty": loyalty,
     }
 
 

@@ -1,0 +1,117 @@
+"""Rollup tables of the loyalty and bonus reports (rebuilt by the rollup job, never by hand).
+
+- ``client_loyalty``: one row per client with what loyalty needs (orders, revenue, first and
+  last order, rhythm, calls, last NPS answer, complaints, when silence becomes churn).
+- ``loyalty_hours``: additive figures per UTC hour, once for everyone (dimension "all") and
+  once per manager (the client's owner), channel and segment of the client.
+- ``manager_hours``: per UTC hour and user: fulfilled orders and their revenue, calls
+  handled and talk time, tasks due and those done on time.
+- ``report_task_hours``: the hour each task was last counted in, so moving a task's due time
+  rebuilds the hour it left as well as the one it entered.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, Numeric, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callcenter.db import Base
+from callcenter.feedback.models import Feedback
+from callcenter.orders.models import Order
+from callcenter.tasks.models import Task
+
+DIMENSIONS = ("all", "manager", "channel", "segment")
+
+
+class ClientLoyalty(Base):
+    __tablename__ = "client_loyalty"
+    __table_args__ = (
+        Index("ix_client_loyalty_churn_at", "churn_at"),
+        Index("ix_client_loyalty_owner", "owner_id"),
+        Index("ix_client_loyalty_revenue", "revenue"),
+    )
+
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
+    )
+    owner_id: Mapped[int | None]
+    channel_id: Mapped[int | None]
+    segment_id: Mapped[int | None]
+    orders: Mapped[int] = mapped_column(Integer)  # not cancelled
+    fulfilled: Mapped[int] = mapped_column(Integer)  # in a final status
+    revenue: Mapped[Decimal] = mapped_column(Numeric(16, 2))  # of the fulfilled ones
+    frequency: Mapped[int] = mapped_column(SmallInteger)  # F and M scores (loyalty_rules)
+    monetary: Mapped[int] = mapped_column(SmallInteger)  # 0 before the first order
+    first_order_at: Mapped[datetime | None]
+    last_order_at: Mapped[datetime | None]
+    rhythm_seconds: Mapped[float | None] = mapped_column(Float)  # median gap, fulfilled
+    calls: Mapped[int] = mapped_column(Integer)
+    last_call_at: Mapped[datetime | None]
+    nps_last: Mapped[int | None] = mapped_column(SmallInteger)
+    complaints: Mapped[int] = mapped_column(Integer)
+    open_complaints: Mapped[int] = mapped_column(Integer)
+    churn_at: Mapped[datetime | None]  # silent past this moment: churned (only buyers)
+
+
+class LoyaltyHour(Base):
+    __tablename__ = "loyalty_hours"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(10), primary_key=True)  # DIMENSIONS
+    member: Mapped[int] = mapped_column(Integer, primary_key=True)  # the id; 0: none / all
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    first_orders: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_orders: Mapped[int] = mapped_column(Integer, default=0)
+    revenue: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=0)
+    repeat_revenue: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=0)
+    gap_seconds: Mapped[float] = mapped_column(Float, default=0.0)  # summed over repeat orders
+    gaps_30: Mapped[int] = mapped_column(Integer, default=0)  # repeat orders by their gap
+    gaps_90: Mapped[int] = mapped_column(Integer, default=0)
+    gaps_180: Mapped[int] = mapped_column(Integer, default=0)
+    gaps_365: Mapped[int] = mapped_column(Integer, default=0)
+    gaps_longer: Mapped[int] = mapped_column(Integer, default=0)
+    client_calls: Mapped[int] = mapped_column(Integer, default=0)  # inbound, known client
+    repeat_calls: Mapped[int] = mapped_column(Integer, default=0)
+    feedback: Mapped[int] = mapped_column(Integer, default=0)
+    complaints: Mapped[int] = mapped_column(Integer, default=0)
+    nps_answers: Mapped[int] = mapped_column(Integer, default=0)
+    promoters: Mapped[int] = mapped_column(Integer, default=0)
+    detractors: Mapped[int] = mapped_column(Integer, default=0)
+    ratings: Mapped[int] = mapped_column(Integer, default=0)
+    rating_total: Mapped[int] = mapped_column(Integer, default=0)
+
+
+Index("ix_loyalty_hours_member", LoyaltyHour.dimension, LoyaltyHour.member, LoyaltyHour.hour)
+
+
+class ManagerHour(Base):
+    __tablename__ = "manager_hours"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, default=0)  # fulfilled in the hour
+    revenue: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=0)
+    calls: Mapped[int] = mapped_column(Integer, default=0)  # answered legs of the user
+    talk_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    tasks_due: Mapped[int] = mapped_column(Integer, default=0)
+    tasks_on_time: Mapped[int] = mapped_column(Integer, default=0)
+
+
+Index("ix_manager_hours_user", ManagerHour.user_id, ManagerHour.hour)
+
+
+class TaskHour(Base):
+    __tablename__ = "report_task_hours"
+
+    task_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(index=True)
+
+
+# The rollups find changed rows by these stamps (see loyalty_rollups.py); the ones on
+# orders.updated_at and clients.updated_at are declared with the sales rollups.
+Index("ix_orders_status_changed_at", Order.__table__.c.status_changed_at)
+Index("ix_tasks_updated_at", Task.__table__.c.updated_at)
+Index("ix_feedback_updated_at", Feedback.__table__.c.updated_at)

@@ -1,0 +1,227 @@
+"""The loyalty rollups: ``client_loyalty`` (per client) and ``loyalty_hours`` (per hour).
+
+Both find what changed by indexed stamps: ``clients.updated_at`` (owner, channel, segment,
+merges), ``orders.updated_at``, ``calls.updated_at`` and ``feedback.updated_at``. A change
+to one of a client's rows rebuilds the client's row and every hour holding one of the
+client's orders, calls or feedback (a cancelled first order makes the next one the first).
+Nothing here runs on the PBX listener's path: it reads what the listener stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.reports.loyalty_rules import (
+    CHURN_DAYS,
+    CHURN_FACTOR,
+    CHURN_FLOOR_DAYS,
+    REPEAT_CALL_DAYS,
+    frequency_sql_text,
+    monetary_sql_text,
+)
+from callcenter.reports.rollups import Rollup
+
+# The hours being rebuilt are rebuilt a run of consecutive hours at a time, each found by a
+# plain range of its stamp, planned with the range's own values (a generic plan would guess
+# the range's size and scan whole tables).
+WITHIN = "{0} >= :first AND {0} < :end"
+HOUR_OF = "date_trunc('hour', {0}, 'UTC')"
+CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
+
+
+def runs(hours: list[datetime]) -> list[dict[str, datetime]]:
+    """Consecutive hours as ranges: [{first, end}, ...]."""
+    found: list[dict[str, datetime]] = []
+    for hour in sorted(hours):
+        if found and found[-1]["end"] == hour:
+            found[-1]["end"] = hour + timedelta(hours=1)
+        else:
+            found.append({"first": hour, "end": hour + timedelta(hours=1)})
+    return found
+
+
+_TOUCHED_CLIENTS = """
+    SELECT id FROM clients WHERE updated_at > :since
+    UNION SELECT client_id FROM orders WHERE updated_at > :since
+    UNION SELECT client_id FROM calls WHERE updated_at > :since AND client_id IS NOT NULL
+    UNION SELECT client_id FROM feedback WHERE updated_at > :since
+"""
+
+
+async def touched_clients(session: AsyncSession, since: datetime | None) -> Iterable[int]:
+    """Clients whose own row, orders, calls or feedback changed after ``since``."""
+    if since is None:
+        return await session.scalars(text("SELECT id FROM clients WHERE merged_into_id IS NULL"))
+    return await session.scalars(text(_TOUCHED_CLIENTS), {"since": since})
+
+
+_CLIENT_ROWS = f"""
+INSERT INTO client_loyalty (client_id, owner_id, channel_id, segment_id, orders, fulfilled,
+    revenue, frequency, monetary, first_order_at, last_order_at, rhythm_seconds, calls,
+    last_call_at, nps_last, complaints, open_complaints, churn_at)
+SELECT c.id, c.owner_id, c.channel_id, c.segment_id, coalesce(o.orders, 0),
+    coalesce(o.fulfilled, 0), coalesce(o.revenue, 0),
+    CASE WHEN o.orders > 0 THEN {frequency_sql_text("o.orders")} ELSE 0 END,
+    CASE WHEN o.orders > 0 THEN {monetary_sql_text("coalesce(o.revenue, 0)")} ELSE 0 END,
+    o.first_at, o.last_at, r.rhythm,
+    coalesce(k.calls, 0), k.last_at, f.nps_last, coalesce(f.complaints, 0),
+    coalesce(f.open_complaints, 0),
+    CASE WHEN coalesce(o.orders, 0) > 0 THEN
+        greatest(o.last_at, k.last_at) + CASE WHEN r.rhythm IS NULL
+            THEN interval '{CHURN_DAYS} days'
+            ELSE greatest(make_interval(secs => {CHURN_FACTOR} * r.rhythm),
+                          interval '{CHURN_FLOOR_DAYS} days') END
+    END
+FROM clients c
+LEFT JOIN (
+    SELECT o.client_id, count(*) FILTER (WHERE s.kind <> 'cancel') AS orders,
+        count(*) FILTER (WHERE s.kind = 'final') AS fulfilled,
+        sum(o.total) FILTER (WHERE s.kind = 'final') AS revenue,
+        min(o.created_at) FILTER (WHERE s.kind <> 'cancel') AS first_at,
+        max(o.created_at) FILTER (WHERE s.kind <> 'cancel') AS last_at
+    FROM orders o JOIN order_statuses s ON s.id = o.status_id
+    WHERE o.client_id = ANY(:ids) GROUP BY o.client_id
+) o ON o.client_id = c.id
+LEFT JOIN (
+    SELECT client_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS rhythm
+    FROM (
+        SELECT o.client_id, extract(epoch FROM o.created_at - lag(o.created_at)
+            OVER (PARTITION BY o.client_id ORDER BY o.created_at, o.id)) AS gap
+        FROM orders o JOIN order_statuses s ON s.id = o.status_id
+        WHERE o.client_id = ANY(:ids) AND s.kind = 'final'
+    ) gaps WHERE gap IS NOT NULL GROUP BY client_id
+) r ON r.client_id = c.id
+LEFT JOIN (
+    SELECT client_id, count(*) AS calls, max(started_at) AS last_at
+    FROM calls WHERE client_id = ANY(:ids) GROUP BY client_id
+) k ON k.client_id = c.id
+LEFT JOIN (
+    SELECT client_id, count(*) FILTER (WHERE kind = 'complaint') AS complaints,
+        count(*) FILTER (WHERE kind = 'complaint' AND status <> 'resolved') AS open_complaints,
+        (array_agg(score ORDER BY created_at DESC, id DESC)
+            FILTER (WHERE score_scale = 'nps'))[1] AS nps_last
+    FROM feedback WHERE client_id = ANY(:ids) GROUP BY client_id
+) f ON f.client_id = c.id
+WHERE c.id = ANY(:ids) AND c.merged_into_id IS NULL
+"""
+
+
+async def rebuild_clients(session: AsyncSession, client_ids: list[int]) -> None:
+    ids = {"ids": client_ids}
+    await session.execute(text("DELETE FROM client_loyalty WHERE client_id = ANY(:ids)"), ids)
+    await session.execute(text(_CLIENT_ROWS), ids)
+
+
+_ALL_HOURS = """
+    SELECT date_trunc('hour', created_at, 'UTC') FROM orders
+    UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls
+        WHERE client_id IS NOT NULL AND direction = 'inbound'
+    UNION SELECT date_trunc('hour', created_at, 'UTC') FROM feedback
+"""
+# A changed order can make another of the client's orders first or repeat: every hour with
+# one of the client's orders. A client whose own row changed (owner, channel, segment) moves
+# everything of theirs. A call or a feedback changes only its own hour.
+_TOUCHED_HOURS = """
+WITH moved AS (SELECT id FROM clients WHERE updated_at > :since),
+ordering AS (SELECT client_id FROM orders WHERE updated_at > :since UNION SELECT id FROM moved)
+SELECT date_trunc('hour', created_at, 'UTC') FROM orders
+    WHERE client_id IN (SELECT client_id FROM ordering)
+UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls
+    WHERE client_id IN (SELECT id FROM moved)
+UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls WHERE updated_at > :since
+UNION SELECT date_trunc('hour', created_at, 'UTC') FROM feedback
+    WHERE client_id IN (SELECT id FROM moved)
+UNION SELECT date_trunc('hour', created_at, 'UTC') FROM feedback WHERE updated_at > :since
+"""
+
+
+async def touched_hours(session: AsyncSession, since: datetime | None) -> Iterable[datetime]:
+    if since is None:
+        return await session.scalars(text(_ALL_HOURS))
+    return await session.scalars(text(_TOUCHED_HOURS), {"since": since})
+
+
+# One row per fact (an order, an inbound call of a known client, a feedback) in the hours,
+# with the client's owner, channel and segment; summed once for all and once per dimension.
+_FACTS = f"""
+WITH live AS (SELECT id FROM order_statuses WHERE kind <> 'cancel'),
+orders_in AS (
+    SELECT {HOUR_OF.format("o.created_at")} AS hour, o.client_id, o.created_at, o.total,
+        s.kind = 'final' AS fulfilled, prev.at AS prev_at
+    FROM orders o
+    JOIN order_statuses s ON s.id = o.status_id AND s.kind <> 'cancel'
+    LEFT JOIN LATERAL (
+        SELECT max(p.created_at) AS at FROM orders p
+        WHERE p.client_id = o.client_id AND p.status_id IN (SELECT id FROM live)
+          AND (p.created_at, p.id) < (o.created_at, o.id)
+    ) prev ON true
+    WHERE {WITHIN.format("o.created_at")}
+),
+facts AS (
+    SELECT hour, client_id, 1 AS orders, (prev_at IS NULL)::int AS first_orders,
+        (prev_at IS NOT NULL)::int AS repeat_orders,
+        CASE WHEN fulfilled THEN total ELSE 0 END AS revenue,
+        CASE WHEN fulfilled AND prev_at IS NOT NULL THEN total ELSE 0 END AS repeat_revenue,
+        extract(epoch FROM created_at - prev_at) AS gap, 0 AS client_calls, 0 AS repeat_calls,
+        0 AS feedback, 0 AS complaints, NULL::text AS scale, NULL::int AS score
+    FROM orders_in
+    UNION ALL
+    SELECT {HOUR_OF.format("c.started_at")}, c.client_id, 0, 0, 0, 0, 0, NULL, 1,
+        EXISTS (SELECT 1 FROM calls p WHERE p.client_id = c.client_id
+            AND p.direction = 'inbound' AND p.started_at < c.started_at
+            AND p.started_at >= c.started_at - interval '{REPEAT_CALL_DAYS} days')::int,
+        0, 0, NULL, NULL
+    FROM calls c
+    WHERE {WITHIN.format("c.started_at")} AND c.client_id IS NOT NULL
+        AND c.direction = 'inbound'
+    UNION ALL
+    SELECT {HOUR_OF.format("f.created_at")}, f.client_id, 0, 0, 0, 0, 0, NULL, 0, 0, 1,
+        (f.kind = 'complaint')::int, f.score_scale, f.score
+    FROM feedback f WHERE {WITHIN.format("f.created_at")}
+)
+INSERT INTO loyalty_hours (hour, dimension, member, orders, first_orders, repeat_orders,
+    revenue, repeat_revenue, gap_seconds, gaps_30, gaps_90, gaps_180, gaps_365, gaps_longer,
+    client_calls, repeat_calls, feedback, complaints, nps_answers, promoters, detractors,
+    ratings, rating_total)
+SELECT hour,
+    CASE grouping(owner, channel, segment) WHEN 7 THEN 'all' WHEN 3 THEN 'manager'
+        WHEN 5 THEN 'channel' ELSE 'segment' END,
+    coalesce(owner, channel, segment, 0),
+    sum(orders), sum(first_orders), sum(repeat_orders), sum(revenue), sum(repeat_revenue),
+    coalesce(sum(gap), 0),
+    count(*) FILTER (WHERE gap <= 30 * 86400),
+    count(*) FILTER (WHERE gap > 30 * 86400 AND gap <= 90 * 86400),
+    count(*) FILTER (WHERE gap > 90 * 86400 AND gap <= 180 * 86400),
+    count(*) FILTER (WHERE gap > 180 * 86400 AND gap <= 365 * 86400),
+    count(*) FILTER (WHERE gap > 365 * 86400),
+    sum(client_calls), sum(repeat_calls), sum(feedback), sum(complaints),
+    count(*) FILTER (WHERE scale = 'nps'), count(*) FILTER (WHERE scale = 'nps' AND score >= 9),
+    count(*) FILTER (WHERE scale = 'nps' AND score <= 6),
+    count(*) FILTER (WHERE scale = 'rating'),
+    coalesce(sum(score) FILTER (WHERE scale = 'rating'), 0)
+FROM (
+    SELECT facts.*, coalesce(c.owner_id, 0) AS owner, coalesce(c.channel_id, 0) AS channel,
+        coalesce(c.segment_id, 0) AS segment
+    FROM facts JOIN clients c ON c.id = facts.client_id
+) f
+GROUP BY GROUPING SETS ((hour), (hour, owner), (hour, channel), (hour, segment))
+"""
+
+
+async def rebuild_hours(session: AsyncSession, hours: list[datetime]) -> None:
+    await session.execute(text(CUSTOM_PLANS))
+    await session.execute(
+        text("DELETE FROM loyalty_hours WHERE hour = ANY(:hours)"), {"hours": hours}
+    )
+    for run in runs(hours):
+        await session.execute(text(_FACTS), run)
+
+
+ROLLUPS = (
+    Rollup("client_loyalty", touched_clients, rebuild_clients, chunk=5000),
+    Rollup("loyalty_hours", touched_hours, rebuild_hours, chunk=24 * 7),
+)

@@ -1,0 +1,172 @@
+"""Manager bonuses: a period's pool entered and approved from the bonus report's page, the
+admin's weights page, and the same in the JSON API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from callcenter.db import utcnow
+from callcenter.errors import Invalid
+from callcenter.reports.bonus_models import BonusPool
+from callcenter.reports.bonus_service import (
+    approve_pool,
+    bonus_weights,
+    set_bonus_weights,
+    set_pool,
+)
+from callcenter.reports.bonuses import MEASURE_LABELS
+from callcenter.reports.filters import PRESETS, ReportFilters, parse_filters
+from callcenter.reports.options import filter_options
+from callcenter.reports.registry import report_spec
+from callcenter.reports.rollups import rollup_marks
+from callcenter.users.roles import Permission
+from web import charts, i18n
+from web.api.tasks import json_body
+from web.auth import current_user, requires
+from web.keys import SESSIONMAKER, SETTINGS
+
+
+def _period(values: Mapping[str, Any]) -> ReportFilters:
+    query = {k: str(values.get(k, "")) for k in ("period", "since", "until")}
+    return parse_filters(query, timezone=i18n.TIMEZONE.get(), now=utcnow(), supported=())
+
+
+def _back(pool: BonusPool) -> str:
+    return f"/reports/bonuses?since={pool.first_day}&until={pool.last_day}"
+
+
+@requires(Permission.BONUSES_APPROVE)
+async def pool_save(request: web.Request) -> web.StreamResponse:
+    """Enter or change the pool of the period the page shows; errors shown by the field."""
+    form = await request.post()
+    filters = _period(form)
+    typed = {"amount": str(form.get("amount", "")), "note": str(form.get("note", ""))}
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            pool = await set_pool(
+                session,
+                filters=filters,
+                amount=typed["amount"],
+                note=typed["note"],
+                currency=request.app[SETTINGS].currency,
+                actor=current_user(request),
+            )
+    except Invalid as exc:
+        return await _page_with_errors(request, filters, typed, exc.fields)
+    raise web.HTTPFound(_back(pool))
+
+
+async def _page_with_errors(
+    request: web.Request, filters: ReportFilters, typed: dict[str, str], errors: dict[str, str]
+) -> web.StreamResponse:
+    spec, user = report_spec("bonuses"), current_user(request)
+    async with request.app[SESSIONMAKER]() as session:
+        report = await spec.run(session, filters=filters, user=user)
+        options = await filter_options(session, user=user, wanted=spec.filters)
+        fresh = await rollup_marks(session)
+    context = {
+        "spec": spec,
+        "report": report,
+        "filters": filters,
+        "typed": filters.values(),
+        "errors": {},
+        "pool_typed": typed,
+        "pool_errors": errors,
+        "options": options,
+        "presets": PRESETS,
+        "charts": charts,
+        "refreshed_at": min(fresh.values()) if fresh else None,
+    }
+    return aiohttp_jinja2.render_template(spec.template, request, context, status=422)
+
+
+@requires(Permission.BONUSES_APPROVE)
+async def pool_approve(request: web.Request) -> web.StreamResponse:
+    async with request.app[SESSIONMAKER].begin() as session:
+        pool = await approve_pool(
+            session, pool_id=int(request.match_info["id"]), actor=current_user(request)
+        )
+    raise web.HTTPFound(_back(pool))
+
+
+@requires(Permission.BONUS_WEIGHTS)
+@aiohttp_jinja2.template("admin/bonus_weights.html")
+async def weights_page(request: web.Request) -> dict[str, Any]:
+    async with request.app[SESSIONMAKER]() as session:
+        weights = await bonus_weights(session)
+    saved = request.query.get("saved") == "1"
+    return {"form": weights, "errors": {}, "labels": MEASURE_LABELS, "saved": saved}
+
+
+@requires(Permission.BONUS_WEIGHTS)
+async def weights_save(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            await set_bonus_weights(
+                session, form={k: str(v) for k, v in form.items()}, actor=current_user(request)
+            )
+    except Invalid as exc:
+        context = {"form": dict(form), "errors": exc.fields, "labels": MEASURE_LABELS}
+        return aiohttp_jinja2.render_template(
+            "admin/bonus_weights.html", request, context, status=422
+        )
+    raise web.HTTPFound("/admin/bonus-weights?saved=1")
+
+
+def _pool_json(pool: BonusPool) -> dict[str, Any]:
+    return {
+        "id": pool.id,
+        "first_day": pool.first_day.isoformat(),
+        "last_day": pool.last_day.isoformat(),
+        "amount": f"{pool.amount:f}",
+        "currency": pool.currency,
+        "note": pool.note,
+        "approved_at": pool.approved_at.isoformat() if pool.approved_at else None,
+        "approved_by": pool.approved_by_name or None,
+        "report": f"/api/v1/reports/bonuses?since={pool.first_day}&until={pool.last_day}",
+    }
+
+
+@requires(Permission.BONUSES_APPROVE)
+async def api_pool_save(request: web.Request) -> web.Response:
+    """``{"since": "2026-03-01", "until": "2026-03-31", "amount": "100000"}`` (or ``period``)."""
+    body = await json_body(request)
+    async with request.app[SESSIONMAKER].begin() as session:
+        pool = await set_pool(
+            session,
+            filters=_period(body),
+            amount=str(body.get("amount", "")),
+            note=str(body.get("note", "")),
+            currency=request.app[SETTINGS].currency,
+            actor=current_user(request),
+        )
+    return web.json_response(_pool_json(pool))
+
+
+@requires(Permission.BONUSES_APPROVE)
+async def api_pool_approve(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER].begin() as session:
+        pool = await approve_pool(
+            session, pool_id=int(request.match_info["id"]), actor=current_user(request)
+        )
+    return web.json_response(_pool_json(pool))
+
+
+@requires(Permission.REPORTS_VIEW)
+async def api_weights(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        return web.json_response({"weights": await bonus_weights(session)})
+
+
+@requires(Permission.BONUS_WEIGHTS)
+async def api_weights_save(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    async with request.app[SESSIONMAKER].begin() as session:
+        form = {k: str(v) for k, v in body.items()}
+        weights = await set_bonus_weights(session, form=form, actor=current_user(request))
+    return web.json_response({"weights": weights})
