@@ -37,6 +37,7 @@ from callcenter.db import make_engine, make_sessionmaker
 from callcenter.orders.statuses import seed_default_pipeline
 from callcenter.reports.filters import parse_filters
 from callcenter.reports.rollups import refresh_rollups
+from tests.reports.support import rolled_up
 
 DISPOSITIONS = [
     {"code": "sale", "label": "Sale", "kind": "success"},
@@ -338,5 +339,5 @@ async def add_late_order(database_url: str, d: SalesData) -> None:
             ),
             {"m": d.m1.id, "at": datetime(2026, 1, 31, 22, 30, tzinfo=UTC)},
         )
-    await refresh_rollups(sessionmaker)
+    await rolled_up(sessionmaker)
     await engine.dispose()

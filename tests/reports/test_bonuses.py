@@ -21,8 +21,8 @@ from callcenter.reports.bonus_service import (
 from callcenter.reports.bonus_split import Contribution, split_pool
 from callcenter.reports.bonuses import bonuses_report
 from callcenter.reports.filters import parse_filters
-from callcenter.reports.rollups import refresh_rollups
 from tests.reports.loyalty_data import NOW, add_loyalty_data, add_order, utc
+from tests.reports.support import rolled_up
 
 MARCH = {"since": "2026-03-01", "until": "2026-03-31"}
 
@@ -43,7 +43,7 @@ async def world(sessionmaker: Any, make_user: Any) -> dict[str, Any]:
     admin = await make_user("admin")
     async with sessionmaker.begin() as session:
         clients = await add_loyalty_data(session, m1.id, m2.id)
-    await refresh_rollups(sessionmaker)
+    await rolled_up(sessionmaker)
     return {"m1": m1, "m2": m2, "op": operator, "boss": boss, "admin": admin, "clients": clients}
 
 
@@ -117,7 +117,7 @@ async def test_approval_freezes_the_split(sessionmaker: Any, world: dict[str, An
         await add_order(
             session, world["clients"].c, "delivered", utc(2026, 3, 20), "90000", world["m2"].id
         )
-    await refresh_rollups(sessionmaker)
+    await rolled_up(sessionmaker)
     assert (await measures(sessionmaker))["Manager Two"][0] == Decimal("90000.00")
     async with sessionmaker() as session:
         got = await bonuses_report(session, filters=march(), user=boss)
@@ -181,5 +181,5 @@ async def test_moves_out_of_a_period_leave_it(sessionmaker: Any, world: dict[str
             OrderStatusChange(order_id=order.id, to_status_id=refused.id, at=utc(2026, 3, 20))
         )
         order.status_id, order.status_changed_at = refused.id, utc(2026, 3, 20)
-    await refresh_rollups(sessionmaker)
+    await rolled_up(sessionmaker)
     assert (await measures(sessionmaker))["Manager One"] == (Decimal("0"), 0, 2, 90.0, 0)

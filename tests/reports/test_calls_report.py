@@ -12,6 +12,7 @@ from callcenter.reports.calls import calls_report
 from callcenter.reports.filters import parse_filters
 from callcenter.reports.rollups import refresh_rollups
 from tests.reports.calls_data import DAY, add_day
+from tests.reports.support import rolled_up
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ async def day(database_url: str, clean_db: None, make_user: Any) -> Any:
     sessionmaker = make_sessionmaker(engine)
     async with sessionmaker.begin() as session:
         await add_day(session)
-    await refresh_rollups(sessionmaker)
+    await rolled_up(sessionmaker)
     yield sessionmaker
     await engine.dispose()
 

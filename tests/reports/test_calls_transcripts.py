@@ -16,8 +16,8 @@ from callcenter.floor.records import Stint
 from callcenter.floor.store import save_stints
 from callcenter.reports.calls import calls_report
 from callcenter.reports.filters import parse_filters
-from callcenter.reports.rollups import refresh_rollups
 from tests.ami.ami_support import CONNECTED_AT, received_at, timed_events, transcript
+from tests.reports.support import rolled_up
 
 SCENARIOS = (
     "01_inbound_answered",
@@ -73,7 +73,7 @@ async def test_calls_report_agrees_with_queue_log_and_cdr(database_url: str, cle
     engine = make_engine(database_url)
     sessionmaker = make_sessionmaker(engine)
     await store(sessionmaker)
-    await refresh_rollups(sessionmaker)
+    await rolled_up(sessionmaker)
     day = CONNECTED_AT.date().isoformat()
     filters = parse_filters({"since": day, "until": day}, timezone="UTC", now=CONNECTED_AT)
     async with sessionmaker() as session:

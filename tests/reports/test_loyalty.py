@@ -16,8 +16,8 @@ from callcenter.reports.filters import parse_filters
 from callcenter.reports.loyalty import loyalty_report
 from callcenter.reports.loyalty_base import client_score
 from callcenter.reports.loyalty_rollups import runs
-from callcenter.reports.rollups import refresh_rollups
 from tests.reports.loyalty_data import NOW, Clients, add_loyalty_data, utc
+from tests.reports.support import rolled_up
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ async def world(sessionmaker: Any, make_user: Any) -> dict[str, Any]:
     boss = await make_user("supervisor")
     async with sessionmaker.begin() as session:
         clients = await add_loyalty_data(session, m1.id, m2.id)
-    await refresh_rollups(sessionmaker)
+    await rolled_up(sessionmaker)
     return {"m1": m1, "m2": m2, "boss": boss, "clients": clients}
 
 
@@ -156,7 +156,7 @@ async def test_a_cancelled_first_order_makes_the_next_one_first(
                 "WHERE code = 'refused'), updated_at = now() WHERE total = 1000"
             )
         )
-    await refresh_rollups(sessionmaker)
+    await rolled_up(sessionmaker)
     got = await report(sessionmaker, world["boss"])
     assert (got.period.orders, got.period.first_orders, got.period.repeat_orders) == (4, 2, 2)
     assert got.base.grid[(3, 2, 1)][0] == 2  # A now has two orders (5000)
@@ -169,7 +169,7 @@ async def test_a_new_owner_takes_the_clients_figures(sessionmaker: Any, world: d
             text("UPDATE clients SET owner_id = :m2, updated_at = now() WHERE name = 'Beta'"),
             {"m2": m2.id},
         )
-    await refresh_rollups(sessionmaker)
+    await rolled_up(sessionmaker)
     mine = (await report(sessionmaker, world["boss"], manager=str(m1.id))).period
     theirs = (await report(sessionmaker, world["boss"], manager=str(m2.id))).period
     assert (mine.orders, mine.client_calls, theirs.orders, theirs.client_calls) == (3, 3, 2, 2)

@@ -12,8 +12,8 @@ import pytest
 from callcenter.db import make_engine, make_sessionmaker, utcnow
 from callcenter.reports import registry
 from callcenter.reports.loyalty_base import client_score
-from callcenter.reports.rollups import refresh_rollups
 from tests.reports.loyalty_data import Clients, add_loyalty_data
+from tests.reports.support import rolled_up
 
 HALF_YEAR = "since=2026-01-01&until=2026-06-30"
 MARCH = "since=2026-03-01&until=2026-03-31"
@@ -36,7 +36,7 @@ async def data(database_url: str, make_user: Any) -> AsyncIterator[Clients]:
     sessionmaker = make_sessionmaker(engine)
     async with sessionmaker.begin() as session:
         clients = await add_loyalty_data(session, m1.id, m2.id)
-    await refresh_rollups(sessionmaker)
+    await rolled_up(sessionmaker)
     yield clients
     await engine.dispose()
 

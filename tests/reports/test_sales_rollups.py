@@ -76,7 +76,7 @@ async def test_a_rollup_holds_what_its_raw_rows_give_and_rebuilding_changes_noth
 ):
     engine = make_engine(database_url)
     sessionmaker = make_sessionmaker(engine)
-    for rollup in all_rollups():
+    for rollup in [r for r in all_rollups() if r.name in SLICES]:  # the sales day rollups
         tables = [rollup.name, *(t.name for t in SLICES[rollup.name])]
         before = await _contents(sessionmaker, tables)
         async with sessionmaker.begin() as session:
