@@ -45,7 +45,7 @@ DATABASE = "cc_ingest"
 STAGES: list[tuple[float, float, float]] = []  # event->stored, stored->heard, heard->arrived
 PASSWORD = "bench password 1"
 CSRF = 'name="csrf_token" value="'
-SIGNING_IN = asyncio.Semaphore(8)
+SIGNING_IN_AT_ONCE = 8  # a shift signs in over a minute, not all in one second
 
 
 def free_port() -> int:
@@ -136,13 +136,18 @@ async def sign_in(http: aiohttp.ClientSession, base: str, login: str) -> None:
 
 
 async def operator(
-    base: str, login: str, frames: list[float], since: list[float], connected: list[int]
+    base: str,
+    login: str,
+    frames: list[float],
+    since: list[float],
+    connected: list[int],
+    signing_in: asyncio.Semaphore,
 ) -> None:
     """One operator's page: signs in, holds the socket, notes each pop's latency once every
     operator is connected (``since[0]``), for calls whose event came after that."""
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
-        async with SIGNING_IN:  # a shift signs in over a minute, not all in one second
+        async with signing_in:
             await sign_in(http, base, login)
         async with http.ws_connect(base + "/ws/live", autoping=True, max_msg_size=0) as ws:
             connected.append(1)
@@ -287,8 +292,11 @@ async def phase(args: argparse.Namespace, server_url: str, source: Any) -> None:
     try:
         async with aiohttp.ClientSession() as http:
             await wait_for(http, base, lambda b: b["pbx"].get("state") == "connected", 60)
+            signing_in = asyncio.Semaphore(SIGNING_IN_AT_ONCE)
             clients = [
-                asyncio.create_task(operator(base, f"op{1000 + i}", frames, since, connected))
+                asyncio.create_task(
+                    operator(base, f"op{1000 + i}", frames, since, connected, signing_in)
+                )
                 for i in range(args.operators)
             ]
             async with asyncio.timeout(120):
