@@ -135,17 +135,18 @@ def _fill(f: QueueFigures, row: Any, now: datetime, wrapup: int) -> None:
 async def _add_callers(
     session: AsyncSession, figures: dict[str, QueueFigures], now: datetime
 ) -> None:
-    rows = await session.scalars(
-        select(StintRow)
+    # plain rows, not ORM objects: the listener runs this several times a second
+    rows = await session.execute(
+        select(StintRow.queue, StintRow.caller, StintRow.linkedid, StintRow.entered_at)
         .where(StintRow.outcome == "waiting", StintRow.queue.in_(list(figures)))
         .order_by(StintRow.entered_at)
         .limit(500)
     )
-    for stint in rows:
-        f = figures[stint.queue]
+    for queue, caller, linkedid, entered_at in rows:
+        f = figures[queue]
         if len(f.callers) < 20:
-            wait = max(0, round((now - stint.entered_at).total_seconds()))
-            f.callers.append({"caller": stint.caller, "linkedid": stint.linkedid, "wait": wait})
+            wait = max(0, round((now - entered_at).total_seconds()))
+            f.callers.append({"caller": caller, "linkedid": linkedid, "wait": wait})
 
 
 async def live_agents(session: AsyncSession, *, pbx: str | None = None) -> list[AgentRow]:
