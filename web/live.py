@@ -16,7 +16,6 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import aiohttp_jinja2
@@ -131,33 +130,12 @@ class LiveHub:
                 await conn.execute("SELECT 1")  # notice a dead socket, not only a close
 
     async def dispatch_forever(self) -> None:
-        """Hand notifications on in order, except that a pop (a query and a template) is
-        rendered beside the rest: a burst of pops does not queue behind each other, and a
-        call's later frames (answered, ended) still wait for its pop."""
-        pending: dict[str, asyncio.Task[None]] = {}
         while True:
             message = await self._queue.get()
-            call = str(message.get("linkedid", "")) if message.get("kind") in CALL_KINDS else ""
-            before = pending.get(call) if call else None
-            if call and (message["kind"] == "ringing" or before is not None):
-                task = asyncio.create_task(self._dispatch_after(before, message))
-                pending[call] = task
-                task.add_done_callback(partial(_forget, pending, call))
-            else:
-                await self._dispatch_logged(message)
-
-    async def _dispatch_after(
-        self, before: asyncio.Task[None] | None, message: dict[str, Any]
-    ) -> None:
-        if before is not None:
-            await asyncio.wait([before])
-        await self._dispatch_logged(message)
-
-    async def _dispatch_logged(self, message: dict[str, Any]) -> None:
-        try:
-            await self.dispatch(message)
-        except Exception:
-            log.exception("live notification %s failed", message.get("kind"))
+            try:
+                await self.dispatch(message)
+            except Exception:
+                log.exception("live notification %s failed", message.get("kind"))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         kind = message.get("kind")
@@ -254,11 +232,6 @@ class LiveHub:
         i18n.REGION.set(self.app[SETTINGS].default_region)
         template = aiohttp_jinja2.get_env(self.app).get_template("workspace/_pop.html")
         return template.render(pop=pop)
-
-
-def _forget(pending: dict[str, asyncio.Task[None]], call: str, task: asyncio.Task[None]) -> None:
-    if pending.get(call) is task:
-        del pending[call]
 
 
 async def live_hub_ctx(app: web.Application) -> AsyncIterator[None]:
