@@ -255,7 +255,7 @@ class PbxListener:
             self._floor_dials += dials
             self._floor_wake.set()
 
-    async def floor_forever(self, gap_s: float = 0.1) -> None:
+    async def floor_forever(self, gap_s: float = 0.5) -> None:
         """Store the floor (agents, queue visits and figures, click-to-call progress) apart
         from the calls, at most every ``gap_s``: under load many batches share one write and
         one figures query, and the calls' path (the screen-pop) never waits for them."""
