@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,15 +60,18 @@ def _labels(campaign: Campaign) -> dict[str, str]:
     return {d.get("code", ""): d.get("label", "") for d in campaign.dispositions or []}
 
 
-class _CampaignList:
+class _CampaignList(ABC):
+    """A campaign's export: the subclass names its columns and the query giving them."""
+
     name: str = ""
     columns: tuple[Column, ...] = ()
     permissions: tuple[Permission, ...] = (Permission.CAMPAIGNS_VIEW, Permission.DATA_EXPORT)
     disposition_column = 0
     words: dict[int, dict[str, str]] = {}  # columns whose codes are shown as words
 
+    @abstractmethod
     def statement(self, campaign: Campaign) -> Select:
-        raise NotImplementedError
+        """The rows of this export, in column order."""
 
     async def rows(self, session: AsyncSession, query: Any, *, actor: User, region: str) -> Rows:
         """``query`` is the campaign, its access already checked by the caller."""
