@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 CALL_KINDS = ("ringing", "answered", "ended")
 FLOOR_KINDS = ("queue", "agent")
 TASK_KINDS = ("task_due", "task_count")
+HUB_NAME = "callcenter-live-hub"  # its LISTEN connection, as pg_stat_activity shows it
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,48 @@ class LiveHub:
         self.by_user: dict[int, set[web.WebSocketResponse]] = defaultdict(set)
         self.floor_watchers: set[web.WebSocketResponse] = set()
         self.campaign_watchers: set[web.WebSocketResponse] = set()
-        self.listening = False
+        self._listening = False
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
+
+    @property
+    def listening(self) -> bool:
+        """Whether this process hears the database's notifications (pops can reach pages)."""
+        return self._listening
+
+    async def set_listening(self, listening: bool) -> None:
+        """Tell every page whether pops can reach it; once hearing again, send each workspace
+        the calls ringing now, as notifications sent while deaf were lost."""
+        if listening == self._listening:
+            return
+        self._listening = listening
+        frame = json.dumps({"type": "link", "listening": listening})
+        for ws in list(self.sockets):
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_str(frame)
+        if listening:
+            for extension, sockets in list(self.by_extension.items()):
+                await self.send_ringing_now(list(sockets), extension)
+
+    async def send_ringing_now(self, sockets: list[web.WebSocketResponse], extension: str) -> None:
+        """The calls ringing at this extension now, as ringing frames (a pop each)."""
+        try:
+            async with self.app[SESSIONMAKER]() as session:
+                ringing = await ringing_for_extension(session, extension)
+        except (OSError, DBAPIError) as exc:
+            log.warning("calls ringing at %s not read: %s", extension, exc)
+            return
+        for call in ringing:
+            number = call.caller if call.direction == "inbound" else call.callee
+            message = {
+                "kind": "ringing",
+                "linkedid": call.linkedid,
+                "number": number,
+                "direction": call.direction,
+                "queue": call.queue,
+            }
+            rendered: dict[tuple[str, str], str] = {}
+            for ws in sockets:
+                await self.send_call(ws, message, rendered)
 
     def register(self, ws: web.WebSocketResponse, user: User, *, pops: bool = True) -> Listener:
         listener = Listener(
@@ -108,17 +149,18 @@ class LiveHub:
         while True:
             lost = asyncio.Event()
             try:
-                conn = await asyncpg.connect(url)
+                conn = await asyncpg.connect(url, server_settings={"application_name": HUB_NAME})
                 try:
                     conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                     await conn.add_listener(CHANNEL, self.on_notify)
-                    self.listening, delay = True, 0.5
+                    delay = 0.5
+                    await self.set_listening(True)
                     await self._hold(conn, lost)
                 finally:
                     conn.terminate()  # synchronous: closes even while being cancelled
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("live hub lost the database: %s", exc)
-            self.listening = False
+            await self.set_listening(False)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
 
@@ -258,22 +300,10 @@ async def live_socket(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     listener = hub.register(ws, user, pops=request.query.get("pops") != "0")
     try:
-        await ws.send_json({"type": "hello", "extension": listener.extension})
+        hello = {"type": "hello", "extension": listener.extension, "listening": hub.listening}
+        await ws.send_json(hello)
         if listener.extension and listener.pops:
-            async with request.app[SESSIONMAKER]() as session:
-                ringing = await ringing_for_extension(session, listener.extension)
-            for call in ringing:
-                number = call.caller if call.direction == "inbound" else call.callee
-                await hub.send_call(
-                    ws,
-                    {
-                        "kind": "ringing",
-                        "linkedid": call.linkedid,
-                        "number": number,
-                        "direction": call.direction,
-                        "queue": call.queue,
-                    },
-                )
+            await hub.send_ringing_now([ws], listener.extension)
         async for msg in ws:
             if msg.type == WSMsgType.TEXT and msg.data == "ping":
                 await ws.send_str("pong")

@@ -60,7 +60,10 @@ async def test_operator_previews_dials_and_records_the_disposition(
     assert "«Ромашки»" in (await card.locator(".preview-script").text_content() or "")
     assert not await card.locator(".preview-company").is_visible()  # no company: no row
 
-    await card.get_by_role("button", name="Dial").click()
+    async with page.expect_response("**/api/v1/dialer/contacts/*/dial") as dialed:
+        await card.get_by_role("button", name="Dial").click()
+    answer = await dialed.value
+    assert answer.status == 202, await answer.text()
     pop = page.locator(".pop", has=page.locator(".pop-campaign")).first
     await pop.wait_for()
     assert "Весенний прайс" in (await pop.locator(".pop-campaign-name").text_content() or "")

@@ -6,6 +6,8 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
+
 from callcenter.calls.service import save_call
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.live import notify
@@ -13,6 +15,7 @@ from tests.calls.test_calls_store import inbound_answered
 from tests.conftest import sign_in
 from web.app import create_app
 from web.keys import LIVE_HUB
+from web.live import HUB_NAME
 
 
 async def ring(
@@ -149,6 +152,28 @@ async def test_reconnecting_page_receives_the_call_ringing_now(
     ws = await client.ws_connect("/ws/live")
     frame = await frame_of(ws, "ringing")
     assert frame["linkedid"] == "1795715043.26"
+    await ws.close()
+
+
+async def test_page_hears_the_hub_go_deaf_and_gets_the_call_that_rang_meanwhile(
+    client: Any, app: Any, make_user: Any, database_url: str
+) -> None:
+    ws, _ = await operator_socket(client, make_user)
+    await until_listening(app)
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = $1 AND datname = current_database()",
+            HUB_NAME,
+        )
+    finally:
+        await conn.close()
+    assert (await frame_of(ws, "link"))["listening"] is False  # the page stops saying online
+    await ring(database_url)  # while the hub is deaf: its NOTIFY is lost
+    assert (await frame_of(ws, "link"))["listening"] is True
+    frame = await frame_of(ws, "ringing")
+    assert frame["linkedid"] == "1795715043.26" and "html" in frame
     await ws.close()
 
 

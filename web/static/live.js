@@ -1,6 +1,7 @@
 // The user's live socket, on every page: task reminders as toasts, the due tasks badge, and on
 // the workspace the screen-pops, call state and a visible link state.
 // Reconnects by itself with back-off; on (re)connect the server sends the calls ringing now.
+// The link shows online only while the server also hears calls (its hello and link frames).
 "use strict";
 (() => {
   const state = document.getElementById("link-state");
@@ -64,7 +65,12 @@
 
   function onFrame(frame) {
     document.dispatchEvent(new CustomEvent("live-frame", { detail: frame }));
-    if (frame.type === "task_due") {
+    if (frame.type === "hello" || frame.type === "link") {
+      // online only while the server hears the calls too: a pop is never lost silently
+      const hearing = frame.listening !== false;
+      setState(hearing ? "online" : "connecting");
+      document.body.dataset.live = hearing ? "online" : "connecting";
+    } else if (frame.type === "task_due") {
       showToast(frame);
       setBadge(frame.due_count);
     } else if (frame.type === "task_count") {
@@ -78,7 +84,7 @@
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${scheme}://${location.host}/ws/live${pops ? "" : "?pops=0"}`);
     setState("connecting");
-    ws.onopen = () => { delay = 500; setState("online"); document.body.dataset.live = "online"; };
+    ws.onopen = () => { delay = 500; };  // "online" once the server's hello says it hears calls
     ws.onmessage = (event) => {
       try { onFrame(JSON.parse(event.data)); } catch (error) { console.error(error); }
     };

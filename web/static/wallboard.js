@@ -94,10 +94,14 @@
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${scheme}://${location.host}/ws/live`);
-    ws.onopen = () => { delay = 500; setState("online"); refreshAll().catch(() => {}); };
+    ws.onopen = () => { delay = 500; };
     ws.onmessage = (event) => {
       const frame = JSON.parse(event.data);
-      if (frame.type === "queue") applyQueue(frame);
+      if (frame.type === "hello" || frame.type === "link") {
+        // live only while the server hears the floor; figures missed meanwhile are fetched
+        setState(frame.listening === false ? "connecting" : "online");
+        if (frame.listening !== false) refreshAll().catch(() => {});
+      } else if (frame.type === "queue") applyQueue(frame);
       else if (frame.type === "agent") applyAgent(frame);
     };
     ws.onclose = () => {
