@@ -193,3 +193,20 @@ async def test_a_change_sends_a_campaign_frame_to_those_who_see_campaigns(
     frame = await frame_of(ws, "campaign")
     assert frame["id"] == campaign_id and set(frame) == {"type", "id", "event_at"}
     await ws.close()
+
+
+async def test_the_contact_table_names_each_disposition_by_its_label(
+    signed_in: Any, db_session: Any
+) -> None:
+    client, _me, csrf = await signed_in("manager")
+    await add_queue(db_session)
+    data = _post(csrf, source="numbers", numbers="+79161112233; Анна")
+    made = await client.post("/campaigns/new", data=data, allow_redirects=False)
+    campaign = await db_session.scalar(select(Campaign))
+    code = next(d["code"] for d in campaign.dispositions if d["label"] == "Отказ")
+    contact = await db_session.scalar(select(CampaignContact))
+    contact.state, contact.disposition, contact.refusal_reason = "done", code, "Дорого"
+    await db_session.commit()
+    page = await (await client.get(made.headers["Location"])).text()
+    row = page.split("Анна", 1)[1].split("</tr>", 1)[0]
+    assert "Отказ · Дорого" in row and code not in row  # the label, not the code

@@ -38,6 +38,7 @@ from callcenter.dialer.terms import (
     DISPOSITION_KIND_LABELS,
     OUTCOME_LABELS,
 )
+from callcenter.dialer.wrapup import dispositions_of
 from callcenter.errors import Conflict, DomainError
 from callcenter.floor.models import QueueRow
 from callcenter.i18n import N_
@@ -258,6 +259,7 @@ async def render_page(
         "campaign": campaign,
         "figures": figures,
         "contacts": contacts,
+        "disposition_labels": {d.code: d.label for d in dispositions_of(campaign)},
         "dnc": dnc,
         "history": history,
         "campaign_agents": list(agents),
