@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import ctypes
+import itertools
 import json
 import os
 import platform
@@ -43,6 +44,7 @@ from callcenter.users.passwords import hash_password  # noqa: E402
 
 DATABASE = "cc_ingest"
 STAGES: list[tuple[float, float, float]] = []  # event->stored, stored->heard, heard->arrived
+ARRIVALS: list[tuple[float, float]] = []  # (arrived at, latency) of every pop measured
 PASSWORD = "bench password 1"
 CSRF = 'name="csrf_token" value="'
 SIGNING_IN_AT_ONCE = 8  # a shift signs in over a minute, not all in one second
@@ -157,6 +159,7 @@ async def operator(
                 event_at = float(frame.get("event_at") or 0)
                 if frame.get("type") == "ringing" and event_at >= since[0]:
                     frames.append(arrived - event_at)
+                    ARRIVALS.append((arrived, arrived - event_at))
                     stored, heard = frame.get("stored_at"), frame.get("heard_at")
                     if stored and heard:
                         STAGES.append((stored - event_at, heard - stored, arrived - heard))
@@ -339,6 +342,9 @@ async def phase(args: argparse.Namespace, server_url: str, source: Any) -> None:
                 f"p99 {percentile(frames, 99) * 1000:.1f} ms, "
                 f"max {max(frames) * 1000:.1f} ms, mean {statistics.fmean(frames) * 1000:.1f} ms"
             )
+        if ARRIVALS:
+            print_stalls(since[0], 0.05)
+            ARRIVALS.clear()
         if STAGES:
             names = ("event -> stored", "stored -> hub", "hub -> websocket")
             parts = [
@@ -351,6 +357,31 @@ async def phase(args: argparse.Namespace, server_url: str, source: Any) -> None:
     finally:
         await source.close()
         await stop_processes(app, listener)
+
+
+def print_stalls(since: float, slow_s: float) -> None:
+    """Pops slower than ``slow_s`` grouped into stalls (slow pops less than 0.3 s apart): how
+    many, when (seconds into the phase) and how far apart, so a periodic cause shows its period."""
+    slow = sorted((at, latency) for at, latency in ARRIVALS if latency > slow_s)
+    stalls: list[list[tuple[float, float]]] = []
+    for at, latency in slow:
+        if stalls and at - stalls[-1][-1][0] < 0.3:
+            stalls[-1].append((at, latency))
+        else:
+            stalls.append([(at, latency)])
+    if not stalls:
+        print(f"  no pop slower than {slow_s * 1000:.0f} ms")
+        return
+    starts = [stall[0][0] - stall[0][1] for stall in stalls]  # when the first slow event left
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    print(
+        f"  {len(slow):,} pops slower than {slow_s * 1000:.0f} ms in {len(stalls)} stalls; "
+        f"gap between stalls p50 {statistics.median(gaps) if gaps else 0:.2f} s; first at "
+        + ", ".join(
+            f"{start - since:.2f}s (worst {max(x for _, x in stall) * 1000:.0f} ms)"
+            for start, stall in zip(starts[:12], stalls, strict=False)
+        )
+    )
 
 
 def print_machine() -> None:

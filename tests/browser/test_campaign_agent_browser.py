@@ -65,7 +65,11 @@ async def test_operator_previews_dials_and_records_the_disposition(
     answer = await dialed.value
     assert answer.status == 202, await answer.text()
     pop = page.locator(".pop", has=page.locator(".pop-campaign")).first
-    await pop.wait_for()
+    try:
+        await pop.wait_for()
+    except Exception as exc:  # say what the page did show, for a failure seen only in CI
+        shown = await page.locator("main").inner_html()
+        raise AssertionError(f"no campaign pop; the page shows: {shown[-3000:]}") from exc
     assert "Весенний прайс" in (await pop.locator(".pop-campaign-name").text_content() or "")
     assert "«Ромашки»" in (await pop.locator(".script").text_content() or "")
     await page.locator(".pop.ended form.campaign-wrapup").wait_for(timeout=15_000)
