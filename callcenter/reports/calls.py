@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.i18n import N_
+from callcenter.i18n import N_, translations
 from callcenter.reports.call_figures import agent_names, call_sums
 from callcenter.reports.call_tables import WEEKDAYS, calls_tables
 from callcenter.reports.filters import FILTER_NAMES, ReportFilters, own_figures
@@ -132,7 +132,7 @@ _QUEUE_SUMS = [
 ]
 
 
-def _queues(report: CallsReport, rows: list[Any]) -> None:
+def _queues(report: CallsReport, rows: list[Any], total_title: str) -> None:
     total: dict[str, Any] = dict.fromkeys(_QUEUE_SUMS, 0) | {"max_wait": 0}
     total_handle = 0.0
     for row in rows:
@@ -142,7 +142,7 @@ def _queues(report: CallsReport, rows: list[Any]) -> None:
             total[name] += row[name]
         total["max_wait"] = max(total["max_wait"], row["max_wait"] or 0)
         total_handle += handle
-    report.total = queue_line("", N_("All queues"), total, total_handle)
+    report.total = queue_line("", total_title, total, total_handle)
     bands = [total[f"abandoned_{n}"] for n in (10, 30, 60, 120)]
     counts = [*bands, total["abandoned"] - sum(bands)]
     report.abandon_waits = list(zip(ABANDON_BANDS, counts, strict=True))
@@ -235,7 +235,7 @@ async def calls_report(session: AsyncSession, *, filters: ReportFilters, user: A
         and not (name == "manager" and own_agent is not None)
     )
     _directions(report, sums["directions"])
-    _queues(report, sums["queues"])
+    _queues(report, sums["queues"], translations(user.language or "en").gettext(N_("All queues")))
     for row in sums["heat"]:
         report.heat[row["weekday"] - 1][row["local_hour"]] = int(row["calls"])
     _days(report, sums["days"])

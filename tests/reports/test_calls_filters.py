@@ -174,7 +174,9 @@ async def test_page_and_api_say_what_agents_time_is_not_kept_to(
     assert body["agent_time_not_filtered_by"] == ["channel"]
     assert body["filters"]["channel"] == YANDEX
     html = await (await client.get(f"/reports/calls?{query}")).text()
-    assert 'id="agent-time-unfiltered"' in html and "are not kept to the channel filter" in html
+    assert (
+        'id="agent-time-unfiltered"' in html and "are not kept to these filters: channel." in html
+    )
     assert '<option value="1" selected>Yandex</option>' in html
 
 
