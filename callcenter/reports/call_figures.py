@@ -83,14 +83,15 @@ QUERIES = {
     "agents": _BY_AGENT,
     "missed": _MISSED,
 }
-_AGENT_TIME = text(
-    """
+# two statements, not "(:agent IS NULL OR agent = :agent)": once PostgreSQL plans that one
+# generically (from its sixth run) it reads every agent's hours even for one agent
+_AGENT_TIME = """
     SELECT agent, status, reason, sum(seconds) AS seconds
-    FROM report_agent_state_hours WHERE hour >= :since AND hour < :until
-      AND (CAST(:agent AS text) IS NULL OR agent = :agent)
+    FROM report_agent_state_hours WHERE hour >= :since AND hour < :until{agent}
     GROUP BY agent, status, reason ORDER BY agent, status, reason
-    """
-)
+"""
+_EVERY_AGENTS_TIME = text(_AGENT_TIME.format(agent=""))
+_ONE_AGENTS_TIME = text(_AGENT_TIME.format(agent=" AND agent = :agent"))
 _NAMES = text(
     """
     SELECT extension, coalesce(nullif(full_name, ''), login) FROM users
@@ -134,7 +135,10 @@ async def call_sums(
     for name, query in QUERIES.items():
         statement = text(query.format(period=period, **tables))
         found[name] = list((await session.execute(statement, params)).mappings())
-    times = await session.execute(_AGENT_TIME, {**params, "agent": own_agent})
+    if own_agent is None:
+        times = await session.execute(_EVERY_AGENTS_TIME, params)
+    else:
+        times = await session.execute(_ONE_AGENTS_TIME, {**params, "agent": own_agent})
     found["agent_time"] = list(times.mappings())
     return found
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from callcenter.db import make_engine, make_sessionmaker
-from callcenter.errors import Forbidden
+from callcenter.errors import Forbidden, Invalid
 from callcenter.reports.call_figures import client_filters, table_for
 from callcenter.reports.calls import calls_report
 from callcenter.reports.filters import parse_filters
@@ -113,7 +113,15 @@ async def test_campaign_keeps_to_the_calls_it_placed(world: Any):
     assert report.summary["inbound"] == 0 and report.summary["outbound"] == 1
 
 
-async def test_two_filters_at_once_read_the_cube(world: Any):
+async def test_two_of_campaign_channel_and_segment_at_once_are_refused(world: Any):
+    with pytest.raises(Invalid) as refused:
+        await report_for(world, channel=YANDEX, segment=RETAIL)
+    assert set(refused.value.fields) == {"channel", "segment"}
+    with pytest.raises(Invalid):
+        await report_for(world, user=world[1], campaign=SPRING, channel=RADIO)
+
+
+async def test_a_manager_and_a_channel_read_the_cube(world: Any):
     both = {"manager": world[1].id, "channel": RADIO}
     assert table_for("report_call_hours", client_filters(_filters(**both))).name == (
         "report_call_client_hours"
@@ -178,6 +186,9 @@ async def test_page_and_api_say_what_agents_time_is_not_kept_to(
         'id="agent-time-unfiltered"' in html and "are not kept to these filters: channel." in html
     )
     assert '<option value="1" selected>Yandex</option>' in html
+    both = await client.get(f"/reports/calls?{query}&segment={RETAIL}")
+    assert both.status == 422
+    assert "filtered by one of campaign, channel and segment at a time" in await both.text()
 
 
 def _filters(**query: Any) -> Any:
