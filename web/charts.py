@@ -207,10 +207,12 @@ def heat_map(
     top = max((v for row in values for v in row), default=0)
     if not rows or not columns or top <= 0:
         return _empty(title)
-    cell_w, cell_h, left = (WIDTH - 50) / len(columns), 22, 50
+    left = max(50, 10 + 7 * max(len(r) for r in rows))  # the longest row label fits
+    cell_w, cell_h = (WIDTH - left) / len(columns), 22
     desc = "; ".join(
         f"{r}: " + ", ".join(f"{c} {fmt(v)}" for c, v in zip(columns, vals, strict=True) if v)
         for r, vals in zip(rows, values, strict=True)
+        if any(vals)
     )
     parts = [_open(title, desc, WIDTH, cell_h * len(rows) + 24)]
     for j, column in enumerate(columns):

@@ -29,6 +29,8 @@ def _text(value: Any, tz: ZoneInfo, comma: bool) -> Any:
         return ""
     if isinstance(value, Decimal):
         return f"{value:f}".replace(".", ",") if comma else f"{value:f}"
+    if isinstance(value, float):  # a report's percent or seconds
+        return str(value).replace(".", ",") if comma else str(value)
     if isinstance(value, datetime):
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if value.tzinfo else value
     if isinstance(value, str) and _FORMULA.match(value):

@@ -1,27 +1,32 @@
-"""The calls report's sums over its period, read from the hourly rollups (never raw rows)."""
+"""The calls report's sums over its period, read from the hourly rollups (never raw rows).
+
+Unfiltered, each query reads the plain hourly table; kept to one of the client's owner,
+channel, segment or the placing campaign, it reads that dimension's slice; kept to two or
+more, the cube that has them all (``call_models``). Agents' time has no client: only the
+period (and, for a manager kept to own clients, their own extension) applies to it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.db import Base
+from callcenter.reports.call_models import CUBES, DIMENSIONS, SLICES
 from callcenter.reports.filters import ReportFilters
+from callcenter.reports.sales_common import kept_columns
 
-_PERIOD = "hour >= :since AND hour < :until"
-_QUEUE = " AND (CAST(:queue AS text) = '' OR queue = :queue)"
+_PERIOD = "hour >= :since AND hour < :until AND (CAST(:queue AS text) = '' OR queue = :queue)"
 
-_BY_DIRECTION = text(
-    f"""
+_BY_DIRECTION = """
     SELECT direction, sum(calls) AS calls, sum(answered) AS answered, sum(missed) AS missed,
       sum(abandoned) AS abandoned, sum(talk) AS talk, sum(hold) AS hold
-    FROM report_call_hours WHERE {_PERIOD}{_QUEUE}
+    FROM {calls} WHERE {period}
     GROUP BY direction ORDER BY direction
-    """
-)
-_BY_QUEUE = text(
-    """
+"""
+_BY_QUEUE = """
     SELECT r.queue, max(coalesce(nullif(q.title, ''), r.queue)) AS title,
       max(coalesce(q.wrapup_seconds, 0)) AS wrapup, max(r.threshold) AS threshold,
       sum(offered) AS offered, sum(answered) AS answered, sum(answered_in_sl) AS answered_in_sl,
@@ -32,33 +37,25 @@ _BY_QUEUE = text(
       sum(abandoned_10) AS abandoned_10, sum(abandoned_30) AS abandoned_30,
       sum(abandoned_60) AS abandoned_60, sum(abandoned_120) AS abandoned_120,
       sum(exited) AS exited, max(max_wait) AS max_wait
-    FROM report_queue_hours r
+    FROM (SELECT * FROM {queues} WHERE {period}) r
     LEFT JOIN LATERAL (SELECT title, service_level_seconds, wrapup_seconds FROM queues
       WHERE name = r.queue ORDER BY pbx = 'default' DESC, id LIMIT 1) q ON true
-    WHERE r.hour >= :since AND r.hour < :until
-      AND (CAST(:queue AS text) = '' OR r.queue = :queue)
     GROUP BY r.queue ORDER BY r.queue
-    """
-)
-_HEAT = text(
-    f"""
+"""
+_HEAT = """
     SELECT extract(isodow FROM hour AT TIME ZONE :tz)::int AS weekday,
       extract(hour FROM hour AT TIME ZONE :tz)::int AS local_hour, sum(calls) AS calls
-    FROM report_call_hours WHERE direction = 'inbound' AND {_PERIOD}{_QUEUE}
+    FROM {calls} WHERE direction = 'inbound' AND {period}
     GROUP BY 1, 2
-    """
-)
-_BY_DAY = text(
-    f"""
+"""
+_BY_DAY = """
     SELECT (hour AT TIME ZONE :tz)::date AS day, sum(offered) AS offered,
       sum(answered) AS answered, sum(abandoned) AS abandoned, sum(completed) AS completed,
       sum(completed_in_sl) AS completed_in_sl
-    FROM report_queue_hours WHERE {_PERIOD}{_QUEUE}
+    FROM {queues} WHERE {period}
     GROUP BY 1 ORDER BY 1
-    """
-)
-_BY_AGENT = text(
-    f"""
+"""
+_BY_AGENT = """
     SELECT agent,
       sum(answered) FILTER (WHERE queue <> '') AS queue_answered,
       sum(completed) FILTER (WHERE queue <> '') AS queue_completed,
@@ -68,26 +65,33 @@ _BY_AGENT = text(
       sum(talk) FILTER (WHERE queue = '' AND direction = 'outbound') AS outbound_talk,
       sum(answered) FILTER (WHERE queue = '' AND direction <> 'outbound') AS other_answered,
       sum(talk) FILTER (WHERE queue = '' AND direction <> 'outbound') AS other_talk
-    FROM report_agent_hours WHERE {_PERIOD}{_QUEUE}
+    FROM {agents} WHERE {period}
     GROUP BY agent ORDER BY agent
-    """
-)
-_AGENT_TIME = text(
-    f"""
-    SELECT agent, status, reason, sum(seconds) AS seconds
-    FROM report_agent_state_hours WHERE {_PERIOD}
-    GROUP BY agent, status, reason ORDER BY agent, status, reason
-    """
-)
-_MISSED = text(
-    f"""
+"""
+_MISSED = """
     SELECT queue, sum(missed) AS missed, sum(callback_due) AS due,
       sum(called_back) AS called_back, sum(called_back_1h) AS called_back_1h,
       sum(callback_seconds) AS callback_seconds
-    FROM report_call_hours WHERE direction = 'inbound' AND {_PERIOD}{_QUEUE}
+    FROM {calls} WHERE direction = 'inbound' AND {period}
     GROUP BY queue HAVING sum(missed) > 0 ORDER BY queue
-    """
-)
+"""
+QUERIES = {
+    "directions": _BY_DIRECTION,
+    "queues": _BY_QUEUE,
+    "heat": _HEAT,
+    "days": _BY_DAY,
+    "agents": _BY_AGENT,
+    "missed": _MISSED,
+}
+# two statements, not "(:agent IS NULL OR agent = :agent)": once PostgreSQL plans that one
+# generically (from its sixth run) it reads every agent's hours even for one agent
+_AGENT_TIME = """
+    SELECT agent, status, reason, sum(seconds) AS seconds
+    FROM report_agent_state_hours WHERE hour >= :since AND hour < :until{agent}
+    GROUP BY agent, status, reason ORDER BY agent, status, reason
+"""
+_EVERY_AGENTS_TIME = text(_AGENT_TIME.format(agent=""))
+_ONE_AGENTS_TIME = text(_AGENT_TIME.format(agent=" AND agent = :agent"))
 _NAMES = text(
     """
     SELECT extension, coalesce(nullif(full_name, ''), login) FROM users
@@ -96,28 +100,46 @@ _NAMES = text(
     SELECT extension, name FROM agents WHERE extension = ANY(:agents) AND name <> ''
     """
 )
-QUERIES = {
-    "directions": _BY_DIRECTION,
-    "queues": _BY_QUEUE,
-    "heat": _HEAT,
-    "days": _BY_DAY,
-    "agents": _BY_AGENT,
-    "agent_time": _AGENT_TIME,
-    "missed": _MISSED,
-}
 
 
-async def call_sums(session: AsyncSession, filters: ReportFilters) -> dict[str, list[Any]]:
-    """Each query's rows (as mappings) for the filters' period, queue and time zone."""
+def client_filters(filters: ReportFilters) -> dict[str, int]:
+    """The dimensions the filters keep the calls to: {column: id}."""
+    return kept_columns(filters, DIMENSIONS, manager="owner_id")
+
+
+def table_for(base: str, kept: dict[str, int]) -> Table:
+    """The narrowest of the plain table, its slices and its cube that has the kept columns."""
+    narrow = (Base.metadata.tables[base], *SLICES[base])
+    return next((t for t in narrow if set(kept) <= set(t.c.keys())), CUBES[base])
+
+
+async def call_sums(
+    session: AsyncSession, filters: ReportFilters, *, own_agent: str | None = None
+) -> dict[str, list[Any]]:
+    """Each query's rows (as mappings) for the filters' period, queue, dimensions and time
+    zone; agents' time of ``own_agent`` only when given (a manager kept to own figures)."""
+    kept = client_filters(filters)
+    period = _PERIOD + "".join(f" AND {column} = :{column}" for column in kept)
+    tables = {
+        name: table_for(f"report_{name[:-1]}_hours", kept).name
+        for name in ("calls", "queues", "agents")
+    }
     params = {
         "since": filters.since,
         "until": filters.until,
         "queue": filters.queue,
         "tz": filters.timezone,
+        **kept,
     }
     found: dict[str, list[Any]] = {}
     for name, query in QUERIES.items():
-        found[name] = list((await session.execute(query, params)).mappings())
+        statement = text(query.format(period=period, **tables))
+        found[name] = list((await session.execute(statement, params)).mappings())
+    if own_agent is None:
+        times = await session.execute(_EVERY_AGENTS_TIME, params)
+    else:
+        times = await session.execute(_ONE_AGENTS_TIME, {**params, "agent": own_agent})
+    found["agent_time"] = list(times.mappings())
     return found
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, String
+from sqlalchemy import Column, Float, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db import Base
+from callcenter.reports.sales_models import slice_of
 
 
 class CallHour(Base):
@@ -87,3 +88,45 @@ class AgentStateHour(Base):
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     reason: Mapped[str] = mapped_column(String(80), primary_key=True)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+# The figures by the call's client and campaign. Each cube is its table with the call's
+# client's owner, channel and segment and the campaign that placed it (0: none) in front, so
+# a manager's own figures read a range of its primary key; a slice keeps one of them (the
+# report reads the slice when filtered by that one alone, the cube for two or more).
+DIMENSIONS = ("owner_id", "channel_id", "segment_id", "campaign_id")
+
+
+def _with_dimensions(base: Table) -> Table:
+    dims = [Column(d, Integer, primary_key=True, server_default="0") for d in DIMENSIONS]
+    copies = [
+        Column(
+            c.name,
+            c.type,
+            primary_key=c.primary_key,
+            nullable=c.nullable,
+            server_default=None if c.primary_key else "0",
+        )
+        for c in base.columns
+    ]
+    name = base.name.removeprefix("report_").removesuffix("_hours")
+    cube = Table(f"report_{name}_client_hours", Base.metadata, *dims, *copies)
+    for dim in DIMENSIONS[1:]:
+        Index(f"ix_{cube.name}_{dim}_hour", cube.c[dim], cube.c.hour)
+    return cube
+
+
+HOURLY = ("report_call_hours", "report_queue_hours", "report_agent_hours")
+CUBES: dict[str, Table] = {name: _with_dimensions(Base.metadata.tables[name]) for name in HOURLY}
+SLICES: dict[str, tuple[Table, ...]] = {
+    name: tuple(
+        slice_of(
+            cube,
+            dim.removesuffix("_id"),
+            dim,
+            *Base.metadata.tables[name].primary_key.columns.keys(),
+        )
+        for dim in DIMENSIONS
+    )
+    for name, cube in CUBES.items()
+}

@@ -3,7 +3,12 @@
 Calls are stamped (``updated_at``) on every save and their queue visits are saved with them,
 so the hours touched since a moment are those of the calls saved since, and of their
 visits; a callback (an outbound call) touches the hours of the missed calls it answers; a
-queue's changed service-level threshold touches every hour of that queue. Agent stretches
+queue's changed service-level threshold touches every hour of that queue; a client saved
+(another owner, channel or segment) touches the hours of their calls.
+
+An hour is built from the raw rows once, into the cubes that keep each call's client's owner,
+channel and segment and the campaign that placed the call (``call_models.CUBES``); the
+report's plain tables and the cubes' slices are then summed from the cubes. Agent stretches
 are stored as they end (``ended_at``) and touch every hour they cover. Only ended calls and
 finished stretches are counted; a live call counts once it ends.
 """
@@ -12,10 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.db import Base
+from callcenter.reports.call_models import CUBES, SLICES
 from callcenter.reports.rollups import Rollup
 
 SHORT_ABANDON_SECONDS = 5  # an abandon this quick is a short abandon (metrics note 1.2)
@@ -35,6 +43,13 @@ _CALL_HOURS = text(
       AND m.started_at > o.started_at - make_interval(days => :days)
       AND m.started_at <= o.started_at
     WHERE o.updated_at > :since AND o.direction = 'outbound' AND o.callee LIKE '+%'
+    UNION
+    SELECT date_trunc('hour', c.started_at) FROM clients k
+    JOIN calls c ON c.client_id = k.id WHERE k.updated_at > :since
+    UNION
+    SELECT date_trunc('hour', s.entered_at) FROM clients k
+    JOIN calls c ON c.client_id = k.id
+    JOIN queue_stints s ON s.linkedid = c.linkedid WHERE k.updated_at > :since
     UNION
     SELECT r.hour FROM report_queue_hours r
     LEFT JOIN LATERAL (SELECT title, service_level_seconds, wrapup_seconds FROM queues
@@ -56,12 +71,26 @@ async def touched_call_hours(session: AsyncSession, since: datetime | None) -> I
 
 # :hours is the chunk; :first/:last bound it for the indexes on started_at / entered_at
 _IN_HOURS = "{t} >= :first AND {t} < :last AND date_trunc('hour', {t}) = ANY(:hours)"
+# the call's client's owner, channel and segment (as the sales reports take them) and the
+# campaign whose attempt placed it (by linkedid); 0 for none
+_DIMENSIONS = """
+    LEFT JOIN clients k ON k.id = c.client_id
+    LEFT JOIN LATERAL (SELECT min(a.campaign_id) AS id FROM campaign_attempts a
+                       WHERE a.linkedid = c.linkedid) camp ON true
+"""
+_DIMENSION_VALUES = (
+    "coalesce(k.owner_id, 0) AS owner_id, coalesce(k.channel_id, 0) AS channel_id, "
+    "coalesce(k.segment_id, 0) AS segment_id, coalesce(camp.id, 0) AS campaign_id"
+)
+_DIMENSION_NAMES = "owner_id, channel_id, segment_id, campaign_id"
 
 _REBUILD_CALLS = text(
     f"""
-    INSERT INTO report_call_hours (hour, direction, queue, calls, answered, missed, abandoned,
-      answered_wait, talk, hold, callback_due, called_back, called_back_1h, callback_seconds)
-    SELECT date_trunc('hour', c.started_at), c.direction, c.queue, count(*),
+    INSERT INTO report_call_client_hours ({_DIMENSION_NAMES}, hour, direction, queue, calls,
+      answered, missed, abandoned, answered_wait, talk, hold, callback_due, called_back,
+      called_back_1h, callback_seconds)
+    SELECT {_DIMENSION_VALUES}, date_trunc('hour', c.started_at), c.direction, c.queue,
+      count(*),
       count(*) FILTER (WHERE c.outcome = 'answered'),
       count(*) FILTER (WHERE c.direction = 'inbound' AND c.outcome IN ('abandoned', 'no_answer')),
       count(*) FILTER (WHERE c.outcome = 'abandoned'),
@@ -71,7 +100,7 @@ _REBUILD_CALLS = text(
       count(cb.at),
       count(*) FILTER (WHERE cb.at - c.ended_at <= interval '1 hour'),
       coalesce(sum(extract(epoch FROM cb.at - c.ended_at)), 0)
-    FROM calls c
+    FROM calls c {_DIMENSIONS}
     CROSS JOIN LATERAL (SELECT c.direction = 'inbound' AND c.outcome IN ('abandoned', 'no_answer')
                           AND c.caller LIKE '+%' AS missed) due
     LEFT JOIN LATERAL (
@@ -80,16 +109,16 @@ _REBUILD_CALLS = text(
         AND o.started_at >= c.ended_at
         AND o.started_at < c.ended_at + make_interval(days => :days)) cb ON true
     WHERE {_IN_HOURS.format(t="c.started_at")} AND c.ended_at IS NOT NULL
-    GROUP BY 1, 2, 3
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
     """
 )
 _REBUILD_QUEUES = text(
     f"""
-    INSERT INTO report_queue_hours (hour, queue, threshold, offered, answered, answered_in_sl,
-      answered_wait, completed, completed_in_sl, completed_talk, abandoned, abandoned_in_sl,
-      abandoned_short, abandoned_wait, abandoned_10, abandoned_30, abandoned_60, abandoned_120,
-      exited, max_wait)
-    SELECT date_trunc('hour', s.entered_at), s.queue, t.sl,
+    INSERT INTO report_queue_client_hours ({_DIMENSION_NAMES}, hour, queue, threshold, offered,
+      answered, answered_in_sl, answered_wait, completed, completed_in_sl, completed_talk,
+      abandoned, abandoned_in_sl, abandoned_short, abandoned_wait, abandoned_10, abandoned_30,
+      abandoned_60, abandoned_120, exited, max_wait)
+    SELECT {_DIMENSION_VALUES}, date_trunc('hour', s.entered_at), s.queue, max(t.sl),
       count(*) FILTER (WHERE s.outcome <> 'lost'),
       count(*) FILTER (WHERE s.connected_at IS NOT NULL),
       count(*) FILTER (WHERE s.connected_at IS NOT NULL AND s.wait_seconds <= t.sl),
@@ -108,52 +137,74 @@ _REBUILD_QUEUES = text(
       count(*) FILTER (WHERE s.outcome = 'exited'),
       coalesce(max(s.wait_seconds) FILTER (WHERE s.outcome <> 'lost'), 0)
     FROM queue_stints s
+    LEFT JOIN calls c ON c.linkedid = s.linkedid {_DIMENSIONS}
     LEFT JOIN queues q ON q.pbx = s.pbx AND q.name = s.queue
     CROSS JOIN LATERAL (SELECT coalesce(q.service_level_seconds, 20) AS sl) t
     WHERE {_IN_HOURS.format(t="s.entered_at")}
-    GROUP BY 1, 2, 3
+    GROUP BY 1, 2, 3, 4, 5, 6
     """
 )
 _REBUILD_AGENTS = text(
     f"""
-    INSERT INTO report_agent_hours (hour, agent, queue, direction, calls, answered, completed,
-      talk)
-    SELECT hour, agent, queue, direction, sum(calls), sum(answered), sum(completed), sum(talk)
+    INSERT INTO report_agent_client_hours ({_DIMENSION_NAMES}, hour, agent, queue, direction,
+      calls, answered, completed, talk)
+    SELECT {_DIMENSION_NAMES}, hour, agent, queue, direction, sum(calls), sum(answered),
+      sum(completed), sum(talk)
     FROM (
-      SELECT date_trunc('hour', s.entered_at) AS hour, {EXTENSION.format("s.agent")} AS agent,
-        s.queue, 'inbound' AS direction, count(*) AS calls,
+      SELECT {_DIMENSION_VALUES}, date_trunc('hour', s.entered_at) AS hour,
+        {EXTENSION.format("s.agent")} AS agent, s.queue, 'inbound' AS direction,
+        count(*) AS calls,
         count(*) FILTER (WHERE s.connected_at IS NOT NULL) AS answered,
         count(*) FILTER (WHERE s.outcome = 'completed') AS completed,
         coalesce(sum(s.talk_seconds) FILTER (WHERE s.outcome = 'completed'), 0) AS talk
       FROM queue_stints s
+      LEFT JOIN calls c ON c.linkedid = s.linkedid {_DIMENSIONS}
       WHERE s.agent <> '' AND {_IN_HOURS.format(t="s.entered_at")}
-      GROUP BY 1, 2, 3
+      GROUP BY 1, 2, 3, 4, 5, 6, 7
       UNION ALL
-      SELECT date_trunc('hour', c.started_at), {EXTENSION.format("l.agent")}, '', c.direction,
+      SELECT {_DIMENSION_VALUES}, date_trunc('hour', c.started_at),
+        {EXTENSION.format("l.agent")}, '', c.direction,
         count(*), count(*) FILTER (WHERE l.answered_at IS NOT NULL),
         count(*) FILTER (WHERE l.answered_at IS NOT NULL AND l.ended_at IS NOT NULL),
         coalesce(sum(l.talk_seconds), 0)
-      FROM calls c JOIN call_legs l ON l.call_id = c.id
+      FROM calls c JOIN call_legs l ON l.call_id = c.id {_DIMENSIONS}
       WHERE c.queue = '' AND l.agent <> '' AND c.ended_at IS NOT NULL
         AND {_IN_HOURS.format(t="c.started_at")}
-      GROUP BY 1, 2, 3, 4
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
     ) taken
-    GROUP BY 1, 2, 3, 4
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
     """
 )
+_LARGEST = ("threshold", "max_wait")  # summed from the cube by max(), every other by sum()
 
 
 def _bounds(hours: list[datetime]) -> dict[str, object]:
     return {"hours": hours, "first": min(hours), "last": max(hours) + timedelta(hours=1)}
 
 
+def _summed(cube: Table, narrow: Table, hours: list[datetime]) -> Any:
+    """INSERT the narrower table's rows of these hours, summed from the cube."""
+    dims = [cube.c[c.name] for c in narrow.columns if c.primary_key]
+    sums = [
+        (func.max if c.name in _LARGEST else func.sum)(cube.c[c.name])
+        for c in narrow.columns
+        if not c.primary_key
+    ]
+    rows = select(*dims, *sums).where(cube.c.hour.in_(hours)).group_by(*dims)
+    return narrow.insert().from_select([c.name for c in narrow.columns], rows)
+
+
 async def rebuild_call_hours(session: AsyncSession, hours: list[datetime]) -> None:
     bounds = _bounds(hours)
-    for table in ("report_call_hours", "report_queue_hours", "report_agent_hours"):
-        await session.execute(text(f"DELETE FROM {table} WHERE hour = ANY(:hours)"), bounds)
+    for base, cube in CUBES.items():
+        for table in (base, cube.name, *(t.name for t in SLICES[base])):
+            await session.execute(text(f"DELETE FROM {table} WHERE hour = ANY(:hours)"), bounds)
     await session.execute(_REBUILD_CALLS, {**bounds, "days": CALLBACK_DAYS})
     await session.execute(_REBUILD_QUEUES, {**bounds, "short": SHORT_ABANDON_SECONDS})
     await session.execute(_REBUILD_AGENTS, bounds)
+    for base, cube in CUBES.items():
+        for narrow in (Base.metadata.tables[base], *SLICES[base]):
+            await session.execute(_summed(cube, narrow, hours))
 
 
 _STATE_HOURS = """

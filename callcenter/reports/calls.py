@@ -4,6 +4,12 @@ the hour-of-day x weekday heat map, agents' calls and time, missed calls and cal
 Figures follow the metrics note (1.2) and agree with the wallboard (``floor/figures.py``):
 queue figures are sums over queue visits as Asterisk's queue_log counts them, each visit in
 the hour it entered the queue; calls are counted in the hour they started, once ended.
+
+Filters: the queue; the campaign that placed the call; the manager who owns the call's
+client, the channel the client came from, the client's segment (one of campaign, channel and
+segment at a time, with a manager or not). Agents' time (statuses and
+pauses) has neither a queue nor a client: it says which filters it is not kept to, and a
+manager kept to own clients sees only their own time there.
 """
 
 from __future__ import annotations
@@ -13,10 +19,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.i18n import N_
+from callcenter.errors import Invalid
+from callcenter.i18n import N_, translations
 from callcenter.reports.call_figures import agent_names, call_sums
 from callcenter.reports.call_tables import WEEKDAYS, calls_tables
-from callcenter.reports.filters import ReportFilters
+from callcenter.reports.filters import FILTER_NAMES, ReportFilters, own_figures
 from callcenter.reports.registry import ReportSpec
 from callcenter.reports.tables import Table, mean, share
 
@@ -59,6 +66,8 @@ class CallsReport:
     agent_time: list[dict[str, Any]] = field(default_factory=list)
     pauses: list[dict[str, Any]] = field(default_factory=list)
     missed: list[dict[str, Any]] = field(default_factory=list)
+    time_not_filtered_by: tuple[str, ...] = ()  # filters agents' time is not kept to
+    own_time: bool = False  # agents' time is the user's own (a manager kept to own clients)
 
     weekdays: tuple[str, ...] = WEEKDAYS  # the heat map's rows (N_-marked)
     hour_labels: tuple[str, ...] = tuple(f"{h:02d}" for h in range(24))
@@ -80,6 +89,8 @@ class CallsReport:
                 "calls": self.heat,
             },
             **{t.name: t.as_dict() for t in self.tables()},
+            "agent_time_not_filtered_by": list(self.time_not_filtered_by),
+            "agent_time_own_only": self.own_time,
         }
 
 
@@ -123,7 +134,7 @@ _QUEUE_SUMS = [
 ]
 
 
-def _queues(report: CallsReport, rows: list[Any]) -> None:
+def _queues(report: CallsReport, rows: list[Any], total_title: str) -> None:
     total: dict[str, Any] = dict.fromkeys(_QUEUE_SUMS, 0) | {"max_wait": 0}
     total_handle = 0.0
     for row in rows:
@@ -133,7 +144,7 @@ def _queues(report: CallsReport, rows: list[Any]) -> None:
             total[name] += row[name]
         total["max_wait"] = max(total["max_wait"], row["max_wait"] or 0)
         total_handle += handle
-    report.total = queue_line("", N_("All queues"), total, total_handle)
+    report.total = queue_line("", total_title, total, total_handle)
     bands = [total[f"abandoned_{n}"] for n in (10, 30, 60, 120)]
     counts = [*bands, total["abandoned"] - sum(bands)]
     report.abandon_waits = list(zip(ABANDON_BANDS, counts, strict=True))
@@ -214,11 +225,30 @@ def _summary(report: CallsReport) -> dict[str, Any]:
     }
 
 
+def one_client_dimension(filters: ReportFilters) -> None:
+    """Refuses two of campaign, channel and segment at once: the hourly cube then has about a
+    row per call, too many to sum per view at scale. A manager goes with any one of them (the
+    cube is ordered by the owner first)."""
+    chosen = [name for name in ("campaign", "channel", "segment") if getattr(filters, name)]
+    if len(chosen) > 1:
+        message = N_("Calls are filtered by one of campaign, channel and segment at a time")
+        raise Invalid(message, fields=dict.fromkeys(chosen, message))
+
+
 async def calls_report(session: AsyncSession, *, filters: ReportFilters, user: Any) -> CallsReport:
-    sums = await call_sums(session, filters)
-    report = CallsReport(filters)
+    filters = own_figures(filters, user)
+    one_client_dimension(filters)
+    own_agent = None if user.sees_every_client else user.extension or ""
+    sums = await call_sums(session, filters, own_agent=own_agent)
+    report = CallsReport(filters, own_time=own_agent is not None)
+    report.time_not_filtered_by = tuple(
+        name
+        for name in FILTER_NAMES
+        if getattr(filters, name) not in ("", None)
+        and not (name == "manager" and own_agent is not None)
+    )
     _directions(report, sums["directions"])
-    _queues(report, sums["queues"])
+    _queues(report, sums["queues"], translations(user.language or "en").gettext(N_("All queues")))
     for row in sums["heat"]:
         report.heat[row["weekday"] - 1][row["local_hour"]] = int(row["calls"])
     _days(report, sums["days"])
@@ -285,5 +315,5 @@ REPORT = ReportSpec(
         "calls by hour and weekday; agents' calls and time; missed calls and callbacks"
     ),
     build=calls_report,
-    filters=("queue",),
+    filters=("queue", "campaign", "manager", "channel", "segment"),
 )

@@ -3,7 +3,7 @@ dimensions, the previous period, and trend buckets in the user's time zone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -40,6 +40,20 @@ async def rows_in(
     """The rollup's rows of the period, kept to the filters (``manager`` names the column
     the manager filter applies to: the order's manager, the client's owner, the agent).
     Read from the narrowest slice that holds the ``wanted`` columns and the filtered ones."""
+    kept = kept_columns(filters, rollup.table.c.keys(), manager=manager)
+    rows = await rollup.period(session, filters.since, filters.until, {"day", *wanted, *kept})
+    query = select(rows)
+    for column, value in kept.items():
+        query = query.where(rows.c[column] == value)
+    return query.subquery()
+
+
+def kept_columns(
+    filters: ReportFilters, columns: Collection[str], *, manager: str = "manager_id"
+) -> dict[str, int]:
+    """The rollup's columns the filters keep to, with the id each must equal (``manager``
+    names the column the manager filter applies to); a filter whose column the rollup lacks
+    is left out."""
     kept = {}
     for name, column in (
         ("manager", manager),
@@ -48,13 +62,9 @@ async def rows_in(
         ("campaign", "campaign_id"),
     ):
         value = getattr(filters, name)
-        if value is not None and column in rollup.table.c:
+        if value is not None and column in columns:
             kept[column] = value
-    rows = await rollup.period(session, filters.since, filters.until, {"day", *wanted, *kept})
-    query = select(rows)
-    for column, value in kept.items():
-        query = query.where(rows.c[column] == value)
-    return query.subquery()
+    return kept
 
 
 def previous(filters: ReportFilters) -> ReportFilters:

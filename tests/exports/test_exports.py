@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -159,3 +160,11 @@ def test_csv_writer_uses_the_delimiter_and_local_time() -> None:
     writer = CsvWriter(["when", "n"], delimiter=";", timezone="Europe/Moscow")
     data = writer.start() + writer.rows([(datetime(2026, 1, 1, 21, 0, tzinfo=UTC), -5)])
     assert data.decode("utf-8-sig") == "when;n\r\n2026-01-02 00:00:00;-5\r\n"
+
+
+def test_csv_writer_gives_russian_excel_decimal_commas_in_fractions_too() -> None:
+    writer = CsvWriter(["share", "money"], delimiter=";", timezone="UTC", decimal_comma=True)
+    data = writer.start() + writer.rows([(33.3, Decimal("10.50")), (None, Decimal("1"))])
+    assert data.decode("utf-8-sig") == "share;money\r\n33,3;10,50\r\n;1\r\n"
+    english = CsvWriter(["share"], delimiter=",", timezone="UTC")
+    assert (english.start() + english.rows([(33.3,)])).decode("utf-8-sig") == "share\r\n33.3\r\n"

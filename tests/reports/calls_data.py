@@ -8,7 +8,10 @@ from typing import Any
 
 from sqlalchemy import text
 
+from callcenter.users.models import User
+
 DAY = datetime(2026, 3, 2, tzinfo=UTC)
+SUPERVISOR = User(id=0, login="boss", role="supervisor", active=True)  # sees every figure
 
 
 def at(clock: str) -> datetime:
@@ -196,4 +199,73 @@ async def add_day(session: Any) -> None:
                 "s": at(start),
                 "e": at(end),
             },
+        )
+
+
+# Who the callers are, for the filters (hand-computed in tests/reports/test_calls_filters.py):
+# client (id), number            owner channel  segment     calls
+#   Alpha (1)  +79160000001      m1    Yandex   Retail      c1
+#   Beta (2)   +79160000002      m1    Radio    -           c2, c6 (the callback)
+#   Delta (3)  +79160000004      m2    Yandex   Wholesale   c4
+#   Eps (4)    +79160000005      -     -        Retail      c5, c7
+# c3 (an unknown number) and c8 (internal) have no client. Campaign Spring (1) placed c7.
+CLIENTS = [
+    (1, "Alpha", "m1", 1, 1, ("c1",)),
+    (2, "Beta", "m1", 2, None, ("c2", "c6")),
+    (3, "Delta", "m2", 1, 2, ("c4",)),
+    (4, "Eps", None, None, 1, ("c5", "c7")),
+]
+
+
+async def add_clients(session: Any, managers: dict[str, int]) -> None:
+    """The callers above as clients of ``managers`` ({"m1": id, "m2": id}), and Spring."""
+    for table, names in (("channels", ("Yandex", "Radio")), ("segments", ("Retail", "Wholesale"))):
+        for i, name in enumerate(names, 1):
+            await session.execute(
+                text(f"INSERT INTO {table} (id, name, active) VALUES (:i, :n, true)"),
+                {"i": i, "n": name},
+            )
+    for client, name, owner, channel, segment, linkedids in CLIENTS:
+        await session.execute(
+            text(
+                "INSERT INTO clients (id, kind, name, owner_id, channel_id, segment_id, "
+                "postal_address, legal_address, notes, bank_name, is_demo, updated_at) VALUES "
+                "(:i, 'person', :n, :o, :c, :s, '', '', '', '', false, now() - interval '1 day')"
+            ),
+            {"i": client, "n": name, "o": managers.get(owner or ""), "c": channel, "s": segment},
+        )
+        await session.execute(
+            text("UPDATE calls SET client_id = :i WHERE linkedid = ANY(:l)"),
+            {"i": client, "l": list(linkedids)},
+        )
+    await session.execute(
+        text(
+            "INSERT INTO campaigns (id, name, mode, state, pbx, queue, agent_ids, caller_id, "
+            "script, dispositions, refusal_reasons, advertising, weekdays, window_from, "
+            "window_to, retry_rules, max_attempts, ring_seconds, max_dial_ratio, "
+            "abandon_cap_percent, abandon_grace_seconds, dial_ratio, created_at) VALUES "
+            "(1, 'Spring', 'progressive', 'running', 'default', '', '{}', '', '', '[]', '[]', "
+            "false, '{}', '09:00', '21:00', '{}', 5, 25, 3, 3, 2, 1, now())"
+        )
+    )
+    await session.execute(
+        text(
+            "INSERT INTO campaign_contacts (id, campaign_id, client_id, e164, name, timezone, "
+            "timezone_source, state, attempts, last_outcome, disposition, refusal_reason, "
+            "updated_at) VALUES (1, 1, 4, '+79160000005', '', '', '', 'done', 1, 'no_answer', "
+            "'', '', now())"
+        )
+    )
+    await session.execute(
+        text(
+            "INSERT INTO campaign_attempts (campaign_id, contact_id, action_id, number, "
+            "started_at, ended_at, outcome, linkedid, agent_interface, disposition, "
+            "refusal_reason, note) VALUES (1, 1, 'crm-dial-1', '+79160000005', :s, :e, "
+            "'no_answer', 'c7', 'PJSIP/101', '', '', '')"
+        ),
+        {"s": at("14:00"), "e": at("14:00:20")},
+    )
+    for table in ("channels", "segments", "clients", "campaigns", "campaign_contacts"):
+        await session.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")
         )

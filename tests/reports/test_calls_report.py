@@ -11,7 +11,7 @@ from callcenter.db import make_engine, make_sessionmaker
 from callcenter.reports.calls import calls_report
 from callcenter.reports.filters import parse_filters
 from callcenter.reports.rollups import refresh_rollups
-from tests.reports.calls_data import DAY, add_day
+from tests.reports.calls_data import DAY, SUPERVISOR, add_day
 from tests.reports.support import rolled_up
 
 
@@ -29,9 +29,9 @@ async def day(database_url: str, clean_db: None, make_user: Any) -> Any:
 
 async def report_for(sessionmaker: Any, **query: str) -> Any:
     query = {"since": "2026-03-02", "until": "2026-03-02", **query}
-    filters = parse_filters(query, timezone="UTC", now=DAY, supported=("queue",))
+    filters = parse_filters(query, timezone="UTC", now=DAY)
     async with sessionmaker() as session:
-        return await calls_report(session, filters=filters, user=None)
+        return await calls_report(session, filters=filters, user=SUPERVISOR)
 
 
 async def test_calls_by_direction(day: Any):
@@ -82,7 +82,7 @@ async def test_heat_map_by_weekday_and_hour_in_the_users_zone(day: Any):
         {"since": "2026-03-02", "until": "2026-03-02"}, timezone="Europe/Moscow", now=DAY
     )
     async with day() as session:
-        moscow = await calls_report(session, filters=filters, user=None)
+        moscow = await calls_report(session, filters=filters, user=SUPERVISOR)
     assert moscow.heat[0][13] == 2  # 10:00 UTC is 13:00 in Moscow
 
 
@@ -199,7 +199,7 @@ async def test_page_over_several_days_draws_the_trend(signed_in: Any, day: Any):
             )
         )
     await refresh_rollups(day)
-    client, _, _ = await signed_in("manager", language="ru")
+    client, _, _ = await signed_in("supervisor", language="ru")
     page = await client.get("/reports/calls?since=2026-03-01&until=2026-03-05")
     html = await page.text()
     assert page.status == 200

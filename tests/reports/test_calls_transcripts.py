@@ -17,6 +17,7 @@ from callcenter.floor.store import save_stints
 from callcenter.reports.calls import calls_report
 from callcenter.reports.filters import parse_filters
 from tests.ami.ami_support import CONNECTED_AT, received_at, timed_events, transcript
+from tests.reports.calls_data import SUPERVISOR
 from tests.reports.support import rolled_up
 
 SCENARIOS = (
@@ -77,7 +78,7 @@ async def test_calls_report_agrees_with_queue_log_and_cdr(database_url: str, cle
     day = CONNECTED_AT.date().isoformat()
     filters = parse_filters({"since": day, "until": day}, timezone="UTC", now=CONNECTED_AT)
     async with sessionmaker() as session:
-        report = await calls_report(session, filters=filters, user=None)
+        report = await calls_report(session, filters=filters, user=SUPERVISOR)
     await engine.dispose()
     said = asterisk_says()
     total = report.total

@@ -84,3 +84,12 @@ def test_heat_map_has_a_cell_per_hour_and_day_shaded_by_value():
     assert shades["Tue, 10: 8"] == 1.0
     assert 0 < shades["Mon, 9: 2"] < 0.5
     assert shades["Mon, 0: 0"] == 0
+    assert svg.find(f"{SVG}desc").text == "Mon: 9 2; Tue: 10 8"  # type: ignore[union-attr]
+
+
+def test_heat_map_leaves_room_for_long_row_labels():
+    svg = parsed(charts.heat_map("Calls", ["Wednesday", "Sun"], ["0", "1"], [[1, 0], [0, 2]]))
+    first_cell = next(svg.iter(f"{SVG}rect"))
+    assert float(first_cell.get("x")) >= 7 * len("Wednesday")  # type: ignore[arg-type]
+    desc = svg.find(f"{SVG}desc").text  # type: ignore[union-attr]
+    assert desc == "Wednesday: 0 1; Sun: 1 2"
