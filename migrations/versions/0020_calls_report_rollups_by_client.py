@@ -3,8 +3,8 @@ client's owner, channel and segment and the placing campaign (cubes), and a slic
 
 The call hours' mark is dropped so the next refresh builds every hour into the new tables.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-05 05:47:23.237346
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
