@@ -20,6 +20,7 @@ from callcenter.cli import StartError, _runtime_dir, configure_logging, migrate,
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.floor.dialplan import DialPlan
 from callcenter.leadership import Leadership
+from callcenter.runtime import tune_gc
 from callcenter.settings import Settings, SettingsError
 
 log = logging.getLogger("ami")
@@ -43,6 +44,7 @@ async def listen(settings: Settings) -> None:
         timezone=settings.default_timezone,
         dialer=DialerPlan(dial_plan(settings), settings.dialer_context, settings.default_timezone),
     )
+    tune_gc()  # the collector's full passes stalled every pop at once (callcenter.runtime)
     try:
         await Leadership(settings.database_url or "", "pbx:default").run(listener.run)
     finally:

@@ -40,6 +40,7 @@ import asyncpg  # noqa: E402
 from bench.ami_replay import ReplayPbx, record  # noqa: E402
 from callcenter.cli import _runtime_dir  # noqa: E402
 from callcenter.migrate import upgrade  # noqa: E402
+from callcenter.runtime import tune_gc  # noqa: E402
 from callcenter.users.passwords import hash_password  # noqa: E402
 
 DATABASE = "cc_ingest"
@@ -431,6 +432,7 @@ def main() -> None:
     if not phases and not args.replay:
         phases = [(72, 0.05)]
     _runtime_dir()
+    tune_gc()  # this process stands for 200 browsers: its own collector must not stall them
     print_machine()
     base_url, server = database_server()
     for cpm, speed in phases:

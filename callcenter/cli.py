@@ -136,13 +136,21 @@ def cmd_serve(settings: Settings) -> None:
                 flush=True,
             )
     print(f"CallCenter CRM on http://{settings.http_host}:{settings.http_port}", flush=True)
+    app = create_app(settings)
+    app.on_startup.append(_tune_gc)  # after every resource has started
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.http_host,
         port=settings.http_port,
         print=None,
         access_log=None,
     )
+
+
+async def _tune_gc(_app: Any) -> None:
+    from callcenter.runtime import tune_gc
+
+    tune_gc()
 
 
 async def _seed_demo_once(session: Any) -> Any:
