@@ -12,6 +12,7 @@ from callcenter.errors import Forbidden, NotFound
 from callcenter.floor.figures import QueueFigures
 from callcenter.floor.models import AgentRow, PbxCommand
 from callcenter.i18n import N_
+from callcenter.phones import display_phone
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, role_can
 from web.i18n import gettext
@@ -32,13 +33,19 @@ async def agent_user(session: AsyncSession, actor: User, login: str) -> User:
     return user
 
 
-def agent_json(agent: AgentRow, logins: dict[str, str], now: datetime | None = None) -> dict:
+def agent_json(
+    agent: AgentRow, logins: dict[str, tuple[str, str]], now: datetime | None = None
+) -> dict:
+    """An agent as the floor shows it: ``name`` is the CRM user's name when a user has this
+    extension, else the member name the PBX gave (``pbx_name``)."""
     now = now or datetime.now(UTC)
+    login, user_name = logins.get(agent.extension, (None, ""))
     return {
-        "login": logins.get(agent.extension),
+        "login": login,
         "extension": agent.extension,
         "interface": agent.interface,
-        "name": agent.name,
+        "name": user_name or agent.name,
+        "pbx_name": agent.name,
         "state": agent.status,
         "reason": agent.reason or None,
         "since": agent.since.isoformat(),
@@ -50,7 +57,12 @@ def agent_json(agent: AgentRow, logins: dict[str, str], now: datetime | None = N
     }
 
 
-def queue_json(f: QueueFigures) -> dict[str, Any]:
+def with_display(callers: list[dict[str, Any]], region: str) -> list[dict[str, Any]]:
+    """Waiting callers with their number as people read it (``display``)."""
+    return [{**c, "display": display_phone(c.get("caller") or "", region=region)} for c in callers]
+
+
+def queue_json(f: QueueFigures, region: str = "RU") -> dict[str, Any]:
     return {
         "queue": f.queue,
         "title": f.title or f.queue,
@@ -65,13 +77,16 @@ def queue_json(f: QueueFigures) -> dict[str, Any]:
         "service_level2_today": f.service_level2_today,
         "asa_seconds": f.asa_seconds,
         "aht_seconds": f.aht_seconds,
-        "callers": f.callers,
+        "callers": with_display(f.callers, region),
     }
 
 
-async def logins_by_extension(session: AsyncSession) -> dict[str, str]:
-    rows = await session.execute(select(User.extension, User.login).where(User.extension != ""))
-    return {ext: login for ext, login in rows if ext}
+async def logins_by_extension(session: AsyncSession) -> dict[str, tuple[str, str]]:
+    """Each extension's user: (login, name shown)."""
+    rows = await session.execute(
+        select(User.extension, User.login, User.full_name).where(User.extension != "")
+    )
+    return {ext: (login, name or login) for ext, login, name in rows if ext}
 
 
 FAILURES = {

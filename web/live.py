@@ -29,6 +29,7 @@ from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, signed_in
+from web.floor_access import with_display
 from web.keys import HOT_SESSIONMAKER, LIVE_HUB, SESSIONMAKER, SETTINGS
 from web.live_tasks import send_task_frames
 
@@ -61,6 +62,7 @@ class LiveHub:
         self.campaign_watchers: set[web.WebSocketResponse] = set()
         self._listening = False
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
+        self.region = app[SETTINGS].default_region
 
     @property
     def listening(self) -> bool:
@@ -220,6 +222,8 @@ class LiveHub:
             if listener.language not in frames:
                 i18n.LANGUAGE.set(listener.language)
                 frame = {**message, "type": message["kind"]}
+                if frame.get("callers"):
+                    frame["callers"] = with_display(frame["callers"], self.region)
                 if frame.get("reason"):
                     frame["reason"] = i18n.gettext(frame["reason"])
                 frames[listener.language] = json.dumps(frame, ensure_ascii=False)

@@ -73,6 +73,8 @@ async def test_queue_figures_follow_the_published_formulas(api_as: Any, db_sessi
     assert q["service_level2_today"] == 66.7  # (1 + 1 abandoned within 20 s) / (2 + 1)
     assert q["asa_seconds"] == 17.5  # (5 + 30) / 2
     assert q["aht_seconds"] == 90.0  # (60 + 120 + 0 wrap-up) / 2
+    [caller] = q["callers"]
+    assert (caller["caller"], caller["display"]) == ("+79161234567", "8 (916) 123-45-67")
 
 
 async def test_agents_give_state_reason_and_seconds_in_state(api_as: Any, db_session: Any) -> None:
@@ -81,6 +83,20 @@ async def test_agents_give_state_reason_and_seconds_in_state(api_as: Any, db_ses
     [agent] = (await (await client.get("/api/v1/agents")).json())["agents"]
     assert (agent["state"], agent["reason"], agent["extension"]) == ("paused", "Lunch", "101")
     assert 89 <= agent["seconds_in_state"] <= 95
+    assert (agent["name"], agent["pbx_name"], agent["login"]) == ("Anna", "Anna", None)
+
+
+async def test_an_agent_with_a_user_is_named_as_the_crm_knows_them(
+    api_as: Any, db_session: Any, make_user: Any
+) -> None:
+    await seed(db_session)
+    anna = await make_user("operator", extension="101", full_name="Анна Смирнова")
+    client, _ = await api_as("supervisor")
+    [agent] = (await (await client.get("/api/v1/agents")).json())["agents"]
+    named = (agent["name"], agent["pbx_name"], agent["login"])
+    assert named == ("Анна Смирнова", "Anna", anna.login)
+    page = await (await client.get("/wallboard")).text()
+    assert "Анна Смирнова" in page and "8 (916) 123-45-67" in page
 
 
 async def test_operators_do_not_see_the_floor_or_act_for_others(

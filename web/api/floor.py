@@ -88,7 +88,8 @@ async def queues(request: web.Request) -> web.Response:
         figures = await queue_figures(
             session, now=datetime.now(UTC), timezone=settings.default_timezone
         )
-    return web.json_response({"queues": [queue_json(f) for f in figures]})
+    region = request.app[SETTINGS].default_region
+    return web.json_response({"queues": [queue_json(f, region) for f in figures]})
 
 
 @requires(Permission.FLOOR_VIEW)

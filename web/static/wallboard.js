@@ -9,6 +9,7 @@
   const lang = document.documentElement.lang || "en";
   const fmt = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
   const csrf = document.querySelector("input[name=csrf_token]");
+  const SHOWN_CALLERS = 5;
   let delay = 500;
   let abandonedSeen = null;
 
@@ -38,12 +39,19 @@
     longest.dataset.waiting = String(q.waiting);
     longest.textContent = number(q.longest_wait_seconds);
     const callers = cell(row, "callers");
-    callers.replaceChildren(...(q.callers || []).map((c) => {
+    const shown = (q.callers || []).slice(0, SHOWN_CALLERS).map((c) => {
       const span = document.createElement("span");
       span.className = "caller";
-      span.textContent = `${c.caller} (${fmt.format(c.wait)})`;
+      span.textContent = `${c.display || c.caller} · ${fmt.format(c.wait)} ${queues.dataset.secondsLabel || "s"}`;
       return span;
-    }));
+    });
+    if (q.waiting > SHOWN_CALLERS) {  // the longest waits first; the rest as a count
+      const more = document.createElement("span");
+      more.className = "callers-more muted";
+      more.textContent = (queues.dataset.moreLabel || "+{count}").replace("{count}", fmt.format(q.waiting - SHOWN_CALLERS));
+      shown.push(more);
+    }
+    callers.replaceChildren(...shown);
     if (abandonedSeen !== null && q.abandoned_today !== abandonedSeen[q.queue]) refreshAbandoned();
     abandonedSeen = abandonedSeen || {};
     abandonedSeen[q.queue] = q.abandoned_today;
@@ -61,6 +69,11 @@
     cell(row, "reason").textContent = a.reason || "";
     cell(row, "since").dataset.since = a.since;
     cell(row, "queues").textContent = (a.queues || []).join(", ");
+    const paused = status === "paused";
+    const pause = row.querySelector('.agent-action[data-action="pause"]');
+    const unpause = row.querySelector('.agent-action[data-action="unpause"]');
+    if (pause) pause.hidden = paused;
+    if (unpause) unpause.hidden = !paused;
   }
 
   function tick() {

@@ -32,7 +32,7 @@ async def wallboard_data(request: web.Request) -> dict[str, Any]:
         abandoned = await abandoned_today(session, now=now, timezone=settings.default_timezone)
         reasons = await pause_reasons(session)
     return {
-        "queues": [queue_json(f) for f in figures],
+        "queues": [queue_json(f, settings.default_region) for f in figures],
         "agents": [agent_json(a, logins, now) for a in agents],
         "abandoned": abandoned,
         "reasons": reasons,
