@@ -16,6 +16,8 @@ from web.keys import SESSIONMAKER, SETTINGS, USER
 
 
 def _nav(user: Any) -> list[tuple[str, str]]:
+    """The user's menu: their daily pages, then the settings pages (``/admin/...``), which the
+    page folds under one "Settings" entry."""
     if user is None:
         return []
     items = [("/workspace", "Workspace")]
@@ -74,7 +76,8 @@ async def context_processor(request: web.Request) -> dict[str, Any]:
         "user": user,
         "csrf_token": await csrf_token(request),
         "language": i18n.LANGUAGE.get(),
-        "nav": _nav(user),
+        "nav": [item for item in _nav(user) if not item[0].startswith("/admin/")],
+        "nav_settings": [item for item in _nav(user) if item[0].startswith("/admin/")],
         "due_count": await _due_count(request, user),
         "Permission": Permission,
         "currency": request.app[SETTINGS].currency,

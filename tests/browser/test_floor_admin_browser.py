@@ -24,7 +24,8 @@ async def test_admin_sets_a_queue_and_orders_pause_reasons(
     admin = await make_user("admin", language="en")
     await sign_in_page(page, admin.login, PASSWORD)
 
-    await page.click("nav >> text=Queues")
+    await page.click("nav summary:has-text('Settings')")  # the settings pages fold under one entry
+    await page.click("nav .nav-menu >> text=Queues")
     await page.click("table.queues >> text=sales")
     await page.fill("input[name=title]", "Продажи")
     await page.fill("input[name=wrapup_seconds]", "700")
