@@ -10,6 +10,7 @@ from web import live
 from web.api import calls as api_calls
 from web.api import campaigns as api_campaigns
 from web.api import clients as api_clients
+from web.api import consents as api_consents
 from web.api import dialer as api_dialer
 from web.api import dnc as api_dnc
 from web.api import exports as api_exports
@@ -143,6 +144,9 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/dnc", dnc.dnc_add)
     r.add_get("/dnc/{id:\\d+}/remove", dnc.dnc_remove_page)
     r.add_post("/dnc/{id:\\d+}/remove", dnc.dnc_remove)
+    r.add_get("/api/v1/clients/{id:\\d+}/consents", api_consents.list_consents)
+    r.add_post("/api/v1/clients/{id:\\d+}/consents", api_consents.create_consent)
+    r.add_post("/api/v1/consents/{id:\\d+}/withdraw", api_consents.withdraw)
     r.add_get("/api/v1/dnc", api_dnc.list_dnc)
     r.add_post("/api/v1/dnc", api_dnc.add_dnc)
     r.add_get("/api/v1/dnc/{id:\\d+}", api_dnc.get_dnc_entry)
