@@ -154,10 +154,13 @@ class PbxLink:
         *,
         intake: Intake,
         on_login: Callable[[PbxLink], Awaitable[None]] | None = None,
+        wants: Callable[[Message], bool] | None = None,
     ) -> None:
         self.config = config
         self.intake = intake
         self.on_login = on_login
+        self.wants = wants  # None: every event; else those it says yes to (the rest counted)
+        self.skipped = 0
         self.state = LinkState.STOPPED
         self.last_event_at: float | None = None
         self.connected_since: float | None = None
@@ -187,6 +190,9 @@ class PbxLink:
         """Hand an event on with its time: Asterisk's own (``timestampevents = yes``) when it
         sends one, so call times agree with its CDR and queue_log; else when we received it."""
         self.last_event_at = received
+        if self.wants is not None and not self.wants(message):
+            self.skipped += 1  # nobody handles it: not worth a typed event
+            return
         event = to_event(message)
         if isinstance(event, Response):
             return

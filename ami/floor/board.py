@@ -65,6 +65,11 @@ class FloorBoard:
 
     # -- the event loop's entry points -------------------------------------------------
 
+    @property
+    def event_types(self) -> frozenset[type]:
+        """The events the board reads; any other is dropped."""
+        return frozenset(self._handlers)
+
     def handle(self, event: object, at: datetime) -> list[FloorUpdate]:
         handler = self._handlers.get(type(event))
         if handler is None:

@@ -88,6 +88,11 @@ class CallTracker:
         self._clock = clock or _utc_now
         self._handlers = HANDLERS
 
+    @property
+    def event_types(self) -> frozenset[type]:
+        """The events this tracker reads; any other is dropped."""
+        return frozenset(self._handlers)
+
     def handle(self, event: object, at: datetime | float | None = None) -> list[TrackerUpdate]:
         """Apply one event received at ``at`` (a datetime, a unix time, or now by the clock);
         what changed. Never raises: an event that cannot be applied is logged and skipped."""
