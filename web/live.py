@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +38,7 @@ CALL_KINDS = ("ringing", "answered", "ended")
 FLOOR_KINDS = ("queue", "agent")
 TASK_KINDS = ("task_due", "task_count")
 HUB_NAME = "callcenter-live-hub"  # its LISTEN connection, as pg_stat_activity shows it
+MAX_WAITING = 10_000  # notifications heard and not yet sent out
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,11 @@ class LiveHub:
         self.floor_watchers: set[web.WebSocketResponse] = set()
         self.campaign_watchers: set[web.WebSocketResponse] = set()
         self._listening = False
-        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
+        # calls first: a pop never waits behind a burst of reminders or floor figures; each
+        # queue keeps its own order (a call's ringing, answered, ended)
+        self._calls: deque[dict[str, Any]] = deque()
+        self._rest: deque[dict[str, Any]] = deque()
+        self._heard = asyncio.Event()
         self.region = app[SETTINGS].default_region
 
     @property
@@ -138,10 +143,15 @@ class LiveHub:
     def on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         try:
             message = json.loads(payload)
-            message["heard_at"] = time.time()
-            self._queue.put_nowait(message)
-        except (ValueError, asyncio.QueueFull):
+        except ValueError:
             log.error("live notification dropped: %.200s", payload)
+            return
+        if len(self._calls) + len(self._rest) >= MAX_WAITING:
+            log.error("live notification dropped, %d waiting: %.200s", MAX_WAITING, payload)
+            return
+        message["heard_at"] = time.time()
+        (self._calls if message.get("kind") in CALL_KINDS else self._rest).append(message)
+        self._heard.set()
 
     async def listen_forever(self) -> None:
         """Hold a LISTEN connection, reconnecting with back-off when the database drops."""
@@ -175,7 +185,10 @@ class LiveHub:
 
     async def dispatch_forever(self) -> None:
         while True:
-            message = await self._queue.get()
+            if not self._calls and not self._rest:
+                self._heard.clear()
+                await self._heard.wait()
+            message = self._calls.popleft() if self._calls else self._rest.popleft()
             try:
                 await self.dispatch(message)
             except Exception:

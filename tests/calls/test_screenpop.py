@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from tests.calls.test_calls_store import inbound_answered
 from tests.conftest import sign_in
 from web.app import create_app
 from web.keys import LIVE_HUB
-from web.live import HUB_NAME
+from web.live import HUB_NAME, LiveHub
 
 
 async def ring(
@@ -218,3 +219,24 @@ async def test_wrapup_records_result_note_and_a_follow_up_task(
     assert wrapup.result == "follow_up" and wrapup.user_id == user.id
     no_csrf = await client.post(url, data={"result": "resolved"})
     assert no_csrf.status == 403
+
+
+async def test_a_pop_goes_out_before_a_burst_of_reminders_heard_first(app: Any) -> None:
+    hub = LiveHub(app)
+    sent: list[str] = []
+
+    async def dispatch(message: dict[str, Any]) -> None:
+        sent.append(f"{message['kind']}:{message.get('linkedid', message.get('task_id'))}")
+
+    hub.dispatch = dispatch  # type: ignore[method-assign]
+    for n in range(50):
+        hub.on_notify(None, 0, "", json.dumps({"kind": "task_due", "task_id": n}))
+    hub.on_notify(None, 0, "", json.dumps({"kind": "ringing", "linkedid": "a"}))
+    hub.on_notify(None, 0, "", json.dumps({"kind": "answered", "linkedid": "a"}))
+    runner = asyncio.create_task(hub.dispatch_forever())
+    async with asyncio.timeout(2):
+        while len(sent) < 52:  # noqa: ASYNC110 - the recorder is filled by the task
+            await asyncio.sleep(0.01)
+    runner.cancel()
+    assert sent[:3] == ["ringing:a", "answered:a", "task_due:0"]  # calls first, each in order
+    assert sent[2:] == [f"task_due:{n}" for n in range(50)]
