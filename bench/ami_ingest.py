@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import ctypes
+import gc
 import itertools
 import json
 import os
@@ -37,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
 
-from bench.ami_replay import ReplayPbx, record  # noqa: E402
+from bench.ami_replay import record, save  # noqa: E402
 from callcenter.cli import _runtime_dir  # noqa: E402
 from callcenter.migrate import upgrade  # noqa: E402
 from callcenter.runtime import tune_gc  # noqa: E402
@@ -214,24 +215,35 @@ class LiveSource:
 
 
 class ReplaySource:
-    """Recorded simulator traffic replayed at a fixed rate from this process."""
+    """Recorded simulator traffic replayed at a fixed rate by a process of its own
+    (``bench/ami_replay.py``), as a PBX is: never in the loop that times the pops."""
 
-    def __init__(self, events: list[bytes], rate: float) -> None:
-        self.replay = ReplayPbx(events, rate)
+    def __init__(self, events_file: str, rate: float) -> None:
+        self.events_file, self.rate = events_file, rate
         self.label = f"replay at {rate:,.0f} events/s"
+        self.process: asyncio.subprocess.Process | None = None
 
     async def start(self, env: dict[str, str]) -> int:
-        return await self.replay.start()
+        self.process = await spawn(
+            "-m", "bench.ami_replay", self.events_file, str(self.rate), env=env, log="bench-replay"
+        )
+        assert self.process.stdout is not None
+        return int((await self.process.stdout.readline()).decode())
 
     def go(self) -> None:
-        self.replay.go.set()
+        assert self.process is not None
+        self.process.send_signal(signal.SIGUSR1)
 
     async def stop(self) -> int:
-        await self.replay.stop()
-        return self.replay.sent
+        """Stop streaming (the link stays up) and return how many events were sent."""
+        assert self.process is not None and self.process.stdout is not None
+        self.process.send_signal(signal.SIGUSR2)
+        return int((await self.process.stdout.readline()).decode())
 
     async def close(self) -> None:
-        await self.replay.stop()
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
 
 
 async def recorded_traffic(agents: int, seconds: float) -> list[bytes]:
@@ -433,6 +445,7 @@ def main() -> None:
         phases = [(72, 0.05)]
     _runtime_dir()
     tune_gc()  # this process stands for 200 browsers: its own collector must not stall them
+    gc.disable()  # nor any full pass over what it records (a short run: memory is no concern)
     print_machine()
     base_url, server = database_server()
     for cpm, speed in phases:
@@ -442,8 +455,11 @@ def main() -> None:
         needed = max(args.replay) * (args.seconds + 2)
         events = asyncio.run(recorded_traffic(args.operators, needed / 12_000 + 2))
         print(f"recorded {len(events):,} events of live simulator traffic for the replays")
+        events_file = str(ROOT / "var" / "bench-replay.ami")
+        save(events, events_file)
+        del events
         for rate in args.replay:
-            asyncio.run(phase(args, base_url, ReplaySource(events, rate)))
+            asyncio.run(phase(args, base_url, ReplaySource(events_file, rate)))
     del server
 
 

@@ -174,3 +174,50 @@ class ReplayPbx:
             started += tick
             await asyncio.sleep(max(0.0, started - time.monotonic()))
         self.finished.set()
+
+
+def main() -> None:
+    """``python -m bench.ami_replay EVENTS_FILE RATE``: serve the recorded events (written by
+    ``save``) on a free port, printed first; stream from SIGUSR1; at SIGUSR2 stop streaming
+    and print how many were sent, the connection staying up (a PBX gone quiet, not gone)
+    until SIGTERM. A process of its own, so the source never shares an event loop with the
+    operators' sockets that measure the pops."""
+    import signal
+    import sys
+
+    path, rate = sys.argv[1], float(sys.argv[2])
+
+    async def serve() -> None:
+        replay = ReplayPbx(load(path), rate)
+        print(await replay.start(), flush=True)
+        loop, quiet, done = asyncio.get_running_loop(), asyncio.Event(), asyncio.Event()
+        loop.add_signal_handler(signal.SIGUSR1, replay.go.set)
+        loop.add_signal_handler(signal.SIGUSR2, quiet.set)
+        loop.add_signal_handler(signal.SIGTERM, done.set)
+        await quiet.wait()
+        for task in list(replay.streams):
+            task.cancel()
+        await asyncio.gather(*replay.streams, return_exceptions=True)
+        print(replay.sent, flush=True)
+        await done.wait()
+        await replay.stop()
+
+    asyncio.run(serve())
+
+
+SEPARATOR = b"\r\n\r\n"
+
+
+def save(events: list[bytes], path: str) -> None:
+    with open(path, "wb") as file:
+        file.write(b"".join(events))
+
+
+def load(path: str) -> list[bytes]:
+    with open(path, "rb") as file:
+        blocks = file.read().split(SEPARATOR)
+    return [block + SEPARATOR for block in blocks if block]
+
+
+if __name__ == "__main__":
+    main()
