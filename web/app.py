@@ -19,7 +19,7 @@ from web.auth import auth_middleware
 from web.csrf import csrf_middleware
 from web.errors import error_middleware
 from web.imports import imports_ctx, upload_limit_middleware
-from web.keys import ENGINE, HOT_SESSIONMAKER, SESSIONMAKER, SETTINGS
+from web.keys import ENGINE, HOT_SESSIONMAKER, POP_READER, SESSIONMAKER, SETTINGS
 from web.live import live_hub_ctx
 from web.mail import mail_sender_ctx
 from web.pbx import pbx_ctx
@@ -39,6 +39,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[ENGINE] = engine
     app[SESSIONMAKER] = make_sessionmaker(engine)
     app[HOT_SESSIONMAKER] = make_sessionmaker(hot)
+    app[POP_READER] = make_sessionmaker(hot.execution_options(isolation_level="AUTOCOMMIT"))
     yield
     await engine.dispose()
     await hot.dispose()

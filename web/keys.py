@@ -23,6 +23,8 @@ SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONMAKER = web.AppKey("sessionmaker", async_sessionmaker)
 HOT_SESSIONMAKER = web.AppKey("hot_sessionmaker", async_sessionmaker)  # listener and hub
+# the hub's screen-pop reads: the hot pool with no transaction (no BEGIN/ROLLBACK round trips)
+POP_READER = web.AppKey("pop_reader", async_sessionmaker)
 LIVE_HUB: web.AppKey[LiveHub] = web.AppKey("live_hub")
 PBX: web.AppKey[PbxGateway] = web.AppKey("pbx")
 SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler")

@@ -30,7 +30,7 @@ from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, signed_in
 from web.floor_access import with_display
-from web.keys import HOT_SESSIONMAKER, LIVE_HUB, SESSIONMAKER, SETTINGS
+from web.keys import LIVE_HUB, POP_READER, SESSIONMAKER, SETTINGS
 from web.live_tasks import send_task_frames
 
 log = logging.getLogger(__name__)
@@ -274,7 +274,7 @@ class LiveHub:
         pop = None
         for attempt in (1, 2):  # a pooled connection may have died with the database: retry
             try:
-                async with self.app[HOT_SESSIONMAKER]() as session:
+                async with self.app[POP_READER]() as session:  # reads only: no transaction
                     pop = await build_pop(
                         session,
                         linkedid=message.get("linkedid", ""),
