@@ -87,7 +87,7 @@ FILL: list[str] = [
                     + (s.position / 10 + coalesce(s.deadline_days, 0)) * interval '1 day' END,
                'RUB', l.total, '', t.at, now() - interval '1 day'
         FROM generate_series(1, {{orders}}) g
-        CROSS JOIN LATERAL (SELECT 1 + (g * 7919) % {{clients}} AS c) k
+        CROSS JOIN LATERAL (SELECT (1 + (g::bigint * 7919) % {{clients}})::int AS c) k
         CROSS JOIN LATERAL (SELECT {{start}}::timestamptz + ((greatest(c % 547 - 182, 0)
                 + g % 40) % 365) * interval '1 day' + (8 + g % 11) * interval '1 hour' AS at) t
         CROSS JOIN LATERAL (SELECT id, position, kind, deadline_days FROM order_statuses

@@ -13,7 +13,7 @@ Funnel stages of a client (each implies the ones before it, so the funnel never 
 ``report_client_milestones`` keeps when each client reached each stage. Finding the days to
 rebuild refreshes the milestones of the clients whose row, calls, orders, campaign
 dispositions or wrap-ups changed since the mark (a campaign call counts once its disposition
-is recorded); the days are those the clients came on.
+is recorded) or who were deleted (``deletions.py``); the days are those the clients came on.
 """
 
 from __future__ import annotations
@@ -28,10 +28,12 @@ from sqlalchemy.sql.functions import coalesce
 from callcenter.calls.models import CallRow
 from callcenter.clients.models import Client
 from callcenter.reports.days import DayRollup, day_of
+from callcenter.reports.deletions import DELETED_CLIENTS, deleted_buckets
+from callcenter.reports.models import ReportDeletion
 from callcenter.reports.rollups import Rollup
 from callcenter.reports.sales_models import SLICES, call_days, client_days, client_milestones
 
-CHANGED_CLIENTS = """
+CHANGED_CLIENTS = f"""
     SELECT id FROM clients WHERE updated_at > :since
     UNION SELECT client_id FROM calls WHERE updated_at > :since AND client_id IS NOT NULL
     UNION SELECT client_id FROM orders WHERE updated_at > :since
@@ -40,6 +42,7 @@ CHANGED_CLIENTS = """
           WHERE a.dispositioned_at > :since AND cc.client_id IS NOT NULL
     UNION SELECT k.client_id FROM call_wrapups w JOIN calls k ON k.id = w.call_id
           WHERE w.created_at > :since AND k.client_id IS NOT NULL
+    UNION {DELETED_CLIENTS}
 """
 
 MILESTONES = """
@@ -95,18 +98,18 @@ async def refresh_milestones(session: AsyncSession, since: datetime | None) -> l
         return [day for (day,) in rows]
     changed = f"AND c.id IN ({CHANGED_CLIENTS})"
     await session.execute(text(MILESTONES.format(which=changed)), {"since": since})
-    await session.execute(  # merged into another client since: no longer a lead of its own
+    await session.execute(  # merged into another client or deleted: no longer a lead
         text(
-            "DELETE FROM report_client_milestones m USING clients c "
-            "WHERE c.id = m.client_id AND c.merged_into_id IS NOT NULL "
-            f"AND c.id IN ({CHANGED_CLIENTS})"
+            f"DELETE FROM report_client_milestones m WHERE m.client_id IN ({CHANGED_CLIENTS}) "
+            "AND NOT EXISTS (SELECT FROM clients c WHERE c.id = m.client_id "
+            "AND c.merged_into_id IS NULL)"
         ),
         {"since": since},
     )
     rows = await session.execute(
         text(
-            "SELECT DISTINCT date_trunc('day', created_at, 'UTC') FROM clients "
-            f"WHERE id IN ({CHANGED_CLIENTS})"
+            "SELECT date_trunc('day', created_at, 'UTC') FROM clients "
+            f"WHERE id IN ({CHANGED_CLIENTS}) UNION {deleted_buckets('day')}"
         ),
         {"since": since},
     )
@@ -164,6 +167,7 @@ def changed_call_days(since: datetime | None) -> Any:
             select(day)
             .join(Client, Client.id == CallRow.client_id)
             .where(Client.updated_at > since),
+            select(day_of(ReportDeletion.at)).where(ReportDeletion.deleted_at > since),
         ).subquery()
     )
 

@@ -9,7 +9,7 @@ sale, "callback" for a follow-up, "other" for the rest. ``ordered_after``: the c
 order at or after the result; ``after_complaint``: the client had complained before it.
 
 A day is rebuilt when a result is recorded on it, or when its client is saved, takes or
-changes an order, or complains.
+changes an order, or complains, and when a row it counted is deleted (``deletions.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from callcenter.dialer.models import Campaign, CampaignAttempt, CampaignContact
 from callcenter.feedback.models import Feedback
 from callcenter.orders.models import Order, OrderStatus
 from callcenter.reports.days import DayRollup, day_of
+from callcenter.reports.models import ReportDeletion
 from callcenter.reports.sales_models import SLICES, disposition_days
 
 WRAPUP_KINDS = {"sale": "success", "follow_up": "callback"}
@@ -138,6 +139,7 @@ def _clients_changed(since: datetime) -> Any:
         select(Client.id).where(Client.updated_at > since),
         select(Order.client_id).where(Order.updated_at > since),
         select(Feedback.client_id).where(Feedback.created_at > since),
+        select(ReportDeletion.client_id).where(ReportDeletion.deleted_at > since),
     )
 
 
@@ -159,6 +161,7 @@ def changed_disposition_days(since: datetime | None) -> Any:
             wrapups.join(CallRow, CallRow.id == CallWrapup.call_id).where(
                 CallRow.client_id.in_(select(clients))
             ),
+            select(day_of(ReportDeletion.at)).where(ReportDeletion.deleted_at > since),
         ).subquery()
     )
 

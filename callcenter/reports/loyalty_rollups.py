@@ -4,6 +4,7 @@ Both find what changed by indexed stamps: ``clients.updated_at`` (owner, channel
 merges), ``orders.updated_at``, ``calls.updated_at`` and ``feedback.updated_at``. A change
 to one of a client's rows rebuilds the client's row and every hour holding one of the
 client's orders, calls or feedback (a cancelled first order makes the next one the first).
+Deleted rows are found in ``report_deletions`` (``deletions.py``) by their client and moments.
 Nothing here runs on the PBX listener's path: it reads what the listener stored.
 """
 
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.reports.deletions import DELETED_CLIENTS, deleted_buckets
 from callcenter.reports.loyalty_rules import (
     CHURN_DAYS,
     CHURN_FACTOR,
@@ -44,11 +46,12 @@ def runs(hours: list[datetime]) -> list[dict[str, datetime]]:
     return found
 
 
-_TOUCHED_CLIENTS = """
+_TOUCHED_CLIENTS = f"""
     SELECT id FROM clients WHERE updated_at > :since
     UNION SELECT client_id FROM orders WHERE updated_at > :since
     UNION SELECT client_id FROM calls WHERE updated_at > :since AND client_id IS NOT NULL
     UNION SELECT client_id FROM feedback WHERE updated_at > :since
+    UNION {DELETED_CLIENTS}
 """
 
 
@@ -125,9 +128,10 @@ _ALL_HOURS = """
 # A changed order can make another of the client's orders first or repeat: every hour with
 # one of the client's orders. A client whose own row changed (owner, channel, segment) moves
 # everything of theirs. A call or a feedback changes only its own hour.
-_TOUCHED_HOURS = """
+_TOUCHED_HOURS = f"""
 WITH moved AS (SELECT id FROM clients WHERE updated_at > :since),
-ordering AS (SELECT client_id FROM orders WHERE updated_at > :since UNION SELECT id FROM moved)
+ordering AS (SELECT client_id FROM orders WHERE updated_at > :since UNION SELECT id FROM moved
+    UNION {DELETED_CLIENTS})
 SELECT date_trunc('hour', created_at, 'UTC') FROM orders
     WHERE client_id IN (SELECT client_id FROM ordering)
 UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls
@@ -136,6 +140,7 @@ UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls WHERE updated_at >
 UNION SELECT date_trunc('hour', created_at, 'UTC') FROM feedback
     WHERE client_id IN (SELECT id FROM moved)
 UNION SELECT date_trunc('hour', created_at, 'UTC') FROM feedback WHERE updated_at > :since
+UNION {deleted_buckets("hour")}
 """
 
 

@@ -7,7 +7,7 @@ order's total; the lines whose product has a cost give the "costed" part of it a
 
 A day is rebuilt when an order taken that day is saved (``orders.updated_at``: a new order, a
 move to another stage, an edit), when its client is saved (segment, channel, address) or when
-a product on it is saved (its cost).
+a product on it is saved (its cost); and the days of deleted orders (``deletions.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from callcenter.clients.models import Client, client_tags
 from callcenter.orders.models import Order, OrderLine, OrderStatus
 from callcenter.products.models import Product
 from callcenter.reports.days import DayRollup, day_of
+from callcenter.reports.models import ReportDeletion
 from callcenter.reports.regions import region_of
 from callcenter.reports.sales_models import SLICES, order_days, order_region_days, order_tag_days
 
@@ -119,6 +120,7 @@ def changed_order_days(since: datetime | None) -> Any:
             select(day).where(Order.updated_at > since),
             by_client.where(Client.updated_at > since),
             by_product.where(Product.updated_at > since),
+            select(day_of(ReportDeletion.at)).where(ReportDeletion.deleted_at > since),
         ).subquery()
     )
 
