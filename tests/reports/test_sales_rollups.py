@@ -162,3 +162,43 @@ async def test_reports_share_a_session_across_transactions(database_url: str, da
     await engine.dispose()
     assert first.channels == again.channels == after.channels
     assert first.totals is not None and first.totals[7] == Decimal("3900.00")
+
+
+async def test_leads_kept_fresh_by_differences_equal_leads_built_afresh(
+    database_url: str, data: Any
+):
+    """A refresh adds what changed to the lead days (no day is rebuilt): the result is what
+    building them from scratch gives."""
+    from callcenter.reports.deletions import note_deletions
+    from tests.reports.sales_data import rebuild_all
+
+    engine = make_engine(database_url)
+    sessionmaker = make_sessionmaker(engine)
+    tables = ["report_client_days", *(t.name for t in SLICES["report_client_days"])]
+    async with sessionmaker.begin() as session:
+        # Eps moves to the radio and orders; Delta's order is delivered; Gamma is deleted
+        await session.execute(
+            text("UPDATE clients SET channel_id = 2, updated_at = now() WHERE id = 5")
+        )
+        await session.execute(
+            text(
+                "INSERT INTO orders (number, client_id, status_id, status_changed_at, currency, "
+                "total, notes, created_at, updated_at) VALUES ('N9', 5, (SELECT id FROM "
+                "order_statuses WHERE code = 'new'), now(), 'RUB', 10, '', now(), now())"
+            )
+        )
+        await session.execute(
+            text(
+                "UPDATE orders SET status_id = (SELECT id FROM order_statuses WHERE code = "
+                "'delivered'), status_changed_at = now(), updated_at = now() WHERE id = 6"
+            )
+        )
+        await note_deletions(session, clients=[3])
+        await session.execute(text("DELETE FROM clients WHERE id = 3"))
+    await _refresh(database_url)
+    kept = await _contents(sessionmaker, tables)
+    await rebuild_all(sessionmaker)
+    assert kept == await _contents(sessionmaker, tables)
+    radio = [r for r in kept["report_client_days_by_channel"] if r[1] == 2]
+    assert [r[2:] for r in radio] == [(1, 1, 1, 1, 1), (1, 1, 1, 1, 0)]  # Delta; Eps moved
+    await engine.dispose()
