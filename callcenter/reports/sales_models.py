@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from callcenter.db import Base
 
@@ -79,6 +81,27 @@ order_tag_days = Table(
     _dim("segment_id"),
     _dim("tag_id"),
     *_order_sums(),
+)
+
+# each order as the order rollups last counted it (order_ledger.py)
+order_facts = Table(
+    "report_order_facts",
+    Base.metadata,
+    Column("order_id", Integer, primary_key=True, autoincrement=False),
+    Column("client_id", Integer, nullable=False),
+    Column("day", DateTime(timezone=True), nullable=False),
+    Column("manager_id", Integer, nullable=False),
+    Column("channel_id", Integer, nullable=False),
+    Column("segment_id", Integer, nullable=False),
+    Column("status_id", Integer, nullable=False),
+    Column("cancelled", Boolean, nullable=False),
+    Column("region", String(100), nullable=False),
+    Column("tag_ids", ARRAY(Integer), nullable=False),
+    Column("total", Numeric(16, 2), nullable=False),
+    Column("costed_revenue", Numeric(16, 2), nullable=False),
+    Column("cost", Numeric(16, 2), nullable=False),
+    Index("ix_report_order_facts_client_id", "client_id"),
+    Index("ix_report_order_facts_day", "day"),
 )
 
 # calls by the day they started and their client's owner, channel and segment
