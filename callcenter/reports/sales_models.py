@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -164,6 +165,28 @@ disposition_days = Table(
     _count("results"),
     _count("ordered_after"),  # the client took an order at or after the result
     _count("after_complaint"),  # the client had complained before the result
+)
+
+
+# each call result as report_disposition_days last counted it (result_ledger.py)
+result_facts = Table(
+    "report_result_facts",
+    Base.metadata,
+    Column("source", String(8), primary_key=True),
+    Column("result_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("client_id", Integer),
+    Column("day", DateTime(timezone=True), nullable=False),
+    Column("campaign_id", Integer, nullable=False),
+    Column("agent_id", Integer, nullable=False),
+    Column("segment_id", Integer, nullable=False),
+    Column("channel_id", Integer, nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("ordered", Boolean, nullable=False),
+    Column("complained", Boolean, nullable=False),
+    Index("ix_report_result_facts_client_id", "client_id"),
+    Index("ix_report_result_facts_day", "day"),
 )
 
 

@@ -174,8 +174,9 @@ async def test_rollups_kept_fresh_by_differences_equal_rollups_built_afresh(
     engine = make_engine(database_url)
     sessionmaker = make_sessionmaker(engine)
     cubes = ["report_client_days", "report_order_days", "report_order_region_days"]
-    cubes.append("report_order_tag_days")
-    tables = ["report_order_facts", *cubes, *(t.name for c in cubes for t in SLICES[c])]
+    cubes += ["report_order_tag_days", "report_disposition_days"]
+    ledgers = ["report_order_facts", "report_result_facts"]
+    tables = [*ledgers, *cubes, *(t.name for c in cubes for t in SLICES[c])]
     async with sessionmaker.begin() as session:
         # Eps moves to the radio and orders; Delta's order is delivered; Gamma is deleted
         await session.execute(
@@ -209,8 +210,22 @@ async def test_rollups_kept_fresh_by_differences_equal_rollups_built_afresh(
         )
         await note_deletions(session, orders=[1])
         await session.execute(text("DELETE FROM orders WHERE id = 1"))
+        # Eps complains again (before nothing new); a wrap-up on Delta's call is recorded
+        await session.execute(
+            text(
+                "INSERT INTO feedback (kind, status, client_id, text, resolution, created_at, "
+                "updated_at) VALUES ('complaint', 'new', 5, 'again', '', now(), now())"
+            )
+        )
+        await session.execute(
+            text(
+                "INSERT INTO call_wrapups (call_id, result, note, created_at) "
+                "VALUES (4, 'sale', '', now())"
+            )
+        )
     await _refresh(database_url)
     kept = await _contents(sessionmaker, tables)
+    assert all(kept.values())
     await rebuild_all(sessionmaker)
     assert kept == await _contents(sessionmaker, tables)
     radio = [r for r in kept["report_client_days_by_channel"] if r[1] == 2]
