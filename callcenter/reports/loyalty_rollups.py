@@ -125,15 +125,22 @@ _ALL_HOURS = """
         WHERE client_id IS NOT NULL AND direction = 'inbound'
     UNION SELECT date_trunc('hour', created_at, 'UTC') FROM feedback
 """
-# A changed order can make another of the client's orders first or repeat: every hour with
-# one of the client's orders. A client whose own row changed (owner, channel, segment) moves
-# everything of theirs. A call or a feedback changes only its own hour.
+# A changed order can make a later order of the client first or repeat (and change its gap):
+# its hour and the hours of the client's later orders (an order's time of taking does not
+# change; a deleted one is logged with it). A client whose own row changed (owner, channel,
+# segment) moves everything of theirs. A call or a feedback changes only its own hour.
 _TOUCHED_HOURS = f"""
 WITH moved AS (SELECT id FROM clients WHERE updated_at > :since),
-ordering AS (SELECT client_id FROM orders WHERE updated_at > :since UNION SELECT id FROM moved
-    UNION {DELETED_CLIENTS})
-SELECT date_trunc('hour', created_at, 'UTC') FROM orders
-    WHERE client_id IN (SELECT client_id FROM ordering)
+ordering AS (
+    SELECT client_id, min(created_at) AS first_at FROM orders WHERE updated_at > :since
+        GROUP BY client_id
+    UNION ALL SELECT client_id, min(at) FROM report_deletions
+        WHERE deleted_at > :since AND client_id IS NOT NULL GROUP BY client_id
+)
+SELECT date_trunc('hour', o.created_at, 'UTC') FROM ordering c
+    JOIN orders o ON o.client_id = c.client_id AND o.created_at >= c.first_at
+UNION SELECT date_trunc('hour', created_at, 'UTC') FROM orders
+    WHERE client_id IN (SELECT id FROM moved)
 UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls
     WHERE client_id IN (SELECT id FROM moved)
 UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls WHERE updated_at > :since
