@@ -32,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg  # noqa: E402
 
-from bench.report_data import NEW_TODAY, statements  # noqa: E402
+from bench.report_changes import AGENT_STATE_HOURS, NEW_TODAY
+from bench.report_data import statements  # noqa: E402
 from callcenter.cli import _runtime_dir  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
 from callcenter.migrate import upgrade  # noqa: E402
@@ -111,6 +112,17 @@ async def run_report(sessionmaker: Any, spec: Any, query: dict[str, str], user: 
     return statistics.median(samples) * 1000, max(samples) * 1000
 
 
+async def agent_states_by_bench(url: str) -> None:
+    """The calls report's agent-status hours, by one set-based statement that gives what
+    its rollup gives (that rollup joins every stretch to every hour of a week: minutes per
+    week at this scale), so the reports are timed over real figures."""
+    conn = await asyncpg.connect(url)
+    started = clock.perf_counter()
+    status = await conn.execute(AGENT_STATE_HOURS)
+    print(f"agent status hours by the bench: {status} in {clock.perf_counter() - started:.0f} s")
+    await conn.close()
+
+
 async def bench(url: str, runs: int) -> None:
     engine = make_engine(url)
     sessionmaker = make_sessionmaker(engine)
@@ -144,6 +156,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
         "--reuse", action="store_true", help="keep the filled database; rebuild the rollups"
+    )
+    parser.add_argument(
+        "--agent-states-by-bench",
+        action="store_true",
+        help="fill the agent-status hours by one statement instead of their rollup",
     )
     args = parser.parse_args()
     _runtime_dir()
@@ -180,6 +197,8 @@ def main() -> None:
     else:
         print("filling:")
         asyncio.run(fill(url, args.scale))
+    if args.agent_states_by_bench:
+        asyncio.run(agent_states_by_bench(url))
     asyncio.run(bench(url, args.runs))
     del server
 
