@@ -80,6 +80,25 @@ _SIGNED = (
 """
 )
 _DIMS = "day, manager_id, channel_id, segment_id"
+# (the rollup's dimensions from a ledger row, which rows it counts)
+_CUBES = (
+    (f"{_DIMS}, status_id", ""),
+    (f"{_DIMS}, region", "WHERE NOT cancelled"),
+    (f"{_DIMS}, unnest(tag_ids)", "WHERE NOT cancelled"),
+)
+
+
+async def rebuild_from_ledger(
+    session: AsyncSession, days: list[datetime], rollups: tuple[DayRollup, ...]
+) -> None:
+    """The three order rollups' days afresh from the ledger's rows of those days (the
+    address is read once, by ``fill_days``)."""
+    for rollup, (columns, more) in zip(rollups, _CUBES, strict=True):
+        for table in (rollup.table, *rollup.slices):
+            await session.execute(delete(table).where(table.c.day.in_(days)))
+        rows = f"""SELECT {columns}, 1, total, costed_revenue, cost FROM (SELECT * FROM
+            report_order_facts WHERE day = ANY(:days)) rows {more}"""
+        await add_delta(session, rollup, rows, {"days": days})
 
 
 async def add_changed_orders(
@@ -108,12 +127,7 @@ async def add_changed_orders(
     rows = order_rows(None, None, region=True, ids=changed)
     columns = [c.name for c in order_facts.columns]
     await session.execute(order_facts.insert().from_select(columns, _ledger_rows(rows)))
-    by_stage, by_region, by_tag = rollups
-    for rollup, columns, more in (
-        (by_stage, f"{_DIMS}, status_id", ""),
-        (by_region, f"{_DIMS}, region", "WHERE NOT cancelled"),
-        (by_tag, f"{_DIMS}, unnest(tag_ids)", "WHERE NOT cancelled"),
-    ):
+    for rollup, (columns, more) in zip(rollups, _CUBES, strict=True):
         await add_delta(session, rollup, _SIGNED.format(columns=columns, more=more), {})
     for name in ("report_changed_orders", "report_old_order_facts"):
         await session.execute(text(f"DROP TABLE {name}"))

@@ -25,7 +25,7 @@ from callcenter.clients.models import Client, client_tags
 from callcenter.orders.models import Order, OrderLine, OrderStatus
 from callcenter.products.models import Product
 from callcenter.reports.days import DayRollup, day_of
-from callcenter.reports.order_ledger import add_changed_orders, fill_days
+from callcenter.reports.order_ledger import add_changed_orders, fill_days, rebuild_from_ledger
 from callcenter.reports.regions import region_of
 from callcenter.reports.rollups import Rollup
 from callcenter.reports.sales_models import SLICES, order_days, order_region_days, order_tag_days
@@ -131,8 +131,7 @@ async def touched_orders(session: AsyncSession, since: datetime | None) -> list[
 
 async def rebuild_orders(session: AsyncSession, days: list[datetime]) -> None:
     await fill_days(session, days)
-    for rollup in (ORDER_DAYS, ORDER_REGION_DAYS, ORDER_TAG_DAYS):
-        await rollup.rebuild(session, days)
+    await rebuild_from_ledger(session, days, (ORDER_DAYS, ORDER_REGION_DAYS, ORDER_TAG_DAYS))
 
 
 def _rollup(table: Table, facts: Any) -> DayRollup:
