@@ -128,7 +128,7 @@ async def bench(url: str, runs: int) -> None:
     sessionmaker = make_sessionmaker(engine)
     started = clock.perf_counter()
     built = await refresh_rollups(sessionmaker)
-    print(f"rollups built from scratch: {built} in {clock.perf_counter() - started:.1f} s")
+    print(f"rollups brought up to date: {built} in {clock.perf_counter() - started:.1f} s")
     await bench_refresh(url, sessionmaker)
     worst = 0.0
     for spec in all_reports():
@@ -156,6 +156,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
         "--reuse", action="store_true", help="keep the filled database; rebuild the rollups"
+    )
+    parser.add_argument(
+        "--keep-rollups", action="store_true", help="with --reuse: refresh, do not rebuild"
     )
     parser.add_argument(
         "--agent-states-by-bench",
@@ -192,7 +195,7 @@ def main() -> None:
     if not args.reuse:
         asyncio.run(fresh_db())
     upgrade(url)
-    if args.reuse:
+    if args.reuse and not args.keep_rollups:
         asyncio.run(forget_marks())
     else:
         print("filling:")

@@ -39,7 +39,8 @@ CHANGED_RESULTS = f"""
           WHERE k.client_id IN (SELECT id FROM clients)
     UNION SELECT source, result_id FROM report_result_facts
           WHERE client_id IN (SELECT id FROM clients)
-             OR day IN ({deleted_buckets("day")})
+    UNION SELECT source, result_id FROM report_result_facts
+          WHERE day IN ({deleted_buckets("day")})
 """
 NAMES = [c.name for c in result_facts.columns]
 _SIGNED = """
