@@ -195,11 +195,11 @@ def main() -> None:
     if not args.reuse:
         asyncio.run(fresh_db())
     upgrade(url)
-    if args.reuse and not args.keep_rollups:
-        asyncio.run(forget_marks())
-    else:
+    if not args.reuse:
         print("filling:")
         asyncio.run(fill(url, args.scale))
+    elif not args.keep_rollups:
+        asyncio.run(forget_marks())
     if args.agent_states_by_bench:
         asyncio.run(agent_states_by_bench(url))
     asyncio.run(bench(url, args.runs))
