@@ -17,15 +17,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Numeric, Subquery, Table, cast, func, literal_column, select
+from sqlalchemy import Subquery, Table, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.functions import coalesce
 
-from callcenter.clients.models import Client, client_tags
+from callcenter.clients.models import Client
 from callcenter.orders.models import Order, OrderLine, OrderStatus
 from callcenter.products.models import Product
 from callcenter.reports.days import DayRollup, day_of
-from callcenter.reports.order_ledger import add_changed_orders, fill_days, rebuild_from_ledger
+from callcenter.reports.order_ledger import (
+    add_changed_orders,
+    fill_days,
+    ledger_facts,
+    rebuild_from_ledger,
+)
 from callcenter.reports.regions import region_of
 from callcenter.reports.rollups import Rollup
 from callcenter.reports.sales_models import SLICES, order_days, order_region_days, order_tag_days
@@ -55,6 +60,7 @@ def order_rows(
     return (
         select(
             Order.id.label("order_id"),
+            Order.created_at.label("taken_at"),
             day_of(Order.created_at).label("day"),
             coalesce(Order.manager_id, 0).label("manager_id"),
             coalesce(Order.channel_id, Client.channel_id, 0).label("channel_id"),
@@ -76,43 +82,6 @@ def order_rows(
         .join(line_sums, literal_column("true"))
         .where(*kept)
         .subquery("order_rows")
-    )
-
-
-def _sums(rows: Subquery) -> list[Any]:
-    return [
-        func.count().label("orders"),
-        cast(func.sum(rows.c.total), Numeric(16, 2)).label("revenue"),
-        cast(func.sum(rows.c.costed_revenue), Numeric(16, 2)).label("costed_revenue"),
-        cast(func.sum(rows.c.cost), Numeric(16, 2)).label("cost"),
-    ]
-
-
-def _dims(rows: Subquery) -> list[Any]:
-    return [rows.c.day, rows.c.manager_id, rows.c.channel_id, rows.c.segment_id]
-
-
-def order_facts(lo: datetime, hi: datetime) -> Any:
-    rows = order_rows(lo, hi)
-    dims = [*_dims(rows), rows.c.status_id]
-    return select(*dims, *_sums(rows)).group_by(*dims)
-
-
-def region_facts(lo: datetime, hi: datetime) -> Any:
-    rows = order_rows(lo, hi, region=True)
-    dims = [*_dims(rows), rows.c.region]
-    return select(*dims, *_sums(rows)).where(rows.c.kind != "cancel").group_by(*dims)
-
-
-def tag_facts(lo: datetime, hi: datetime) -> Any:
-    rows = order_rows(lo, hi)
-    tag = client_tags.c.tag_id
-    dims = [*_dims(rows), tag]
-    return (
-        select(*dims, *_sums(rows))
-        .join(client_tags, client_tags.c.client_id == rows.c.client_id)
-        .where(rows.c.kind != "cancel")
-        .group_by(*dims)
     )
 
 
@@ -138,9 +107,9 @@ def _rollup(table: Table, facts: Any) -> DayRollup:
     return DayRollup(table, facts, _no_select, slices=SLICES[table.name])
 
 
-ORDER_DAYS = _rollup(order_days, order_facts)
-ORDER_REGION_DAYS = _rollup(order_region_days, region_facts)
-ORDER_TAG_DAYS = _rollup(order_tag_days, tag_facts)
+ORDER_DAYS = _rollup(order_days, ledger_facts("status_id"))
+ORDER_REGION_DAYS = _rollup(order_region_days, ledger_facts("region"))
+ORDER_TAG_DAYS = _rollup(order_tag_days, ledger_facts("tag_id"))
 
 # one rollup keeps the three (and the ledger) fresh together
 ROLLUPS = (Rollup(order_days.name, touched_orders, rebuild_orders, chunk=31),)

@@ -101,7 +101,9 @@ order_facts = Table(
     Column("total", Numeric(16, 2), nullable=False),
     Column("costed_revenue", Numeric(16, 2), nullable=False),
     Column("cost", Numeric(16, 2), nullable=False),
+    Column("taken_at", DateTime(timezone=True), nullable=False),
     Index("ix_report_order_facts_client_id", "client_id"),
+    Index("ix_report_order_facts_taken_at", "taken_at"),
     Index("ix_report_order_facts_day", "day"),
 )
 
