@@ -22,139 +22,131 @@ import os
 import platform
 import statistics
 import sys
-import time
-from datetime import UTC, datetime
+import time as clock
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg  # noqa: E402
 
+from bench.report_changes import AGENT_STATE_HOURS, NEW_TODAY
+from bench.report_data import statements  # noqa: E402
 from callcenter.cli import _runtime_dir  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
 from callcenter.migrate import upgrade  # noqa: E402
 from callcenter.reports.filters import parse_filters  # noqa: E402
 from callcenter.reports.registry import all_reports  # noqa: E402
-from callcenter.reports.rollups import refresh_rollups  # noqa: E402
+from callcenter.reports.rollups import all_rollups, refresh_one, refresh_rollups  # noqa: E402
 from callcenter.users.models import User  # noqa: E402
 
 DATABASE = "cc_bench_reports"
-YEAR_START = datetime(2026, 1, 1, tzinfo=UTC)
-AGENTS, QUEUES = 200, 10
-
-# $1 clients, $2 orders, $3 calls; calls spread over the year's working hours (8-20 UTC)
-FILL = [
-    """INSERT INTO clients (id, kind, name, legal_address, postal_address, bank_name, notes,
-           is_demo)
-       SELECT g, 'person', 'Клиент ' || g, '', '', '', '', false FROM generate_series(1, $1) g""",
-    """INSERT INTO orders (number, client_id, status_id, status_changed_at, currency, total,
-           notes, created_at, updated_at)
-       SELECT 'B-' || g, 1 + g % $1,
-              (SELECT array_agg(id ORDER BY position) FROM order_statuses)[1 + g % 8],
-              now(), 'RUB', 1000 + g % 9000, '',
-              $4::timestamptz + (g % 365) * interval '1 day', now()
-       FROM generate_series(1, $2) g""",
-    """INSERT INTO queues (pbx, name, title, service_level_seconds, wrapup_seconds, strategy,
-           pbx_service_level_seconds, on_pbx, allowed_user_ids)
-       SELECT 'default', 'q' || g, 'Queue ' || g, 20, 5, '', 20, true, '{}'
-       FROM generate_series(1, 10) g""",
-    """INSERT INTO calls (linkedid, pbx, direction, caller, callee, queue, client_id,
-           started_at, answered_at, ended_at, outcome, wait_seconds, talk_seconds,
-           hold_seconds, recording, agents, updated_at)
-       SELECT 'b' || g, 'default', d.direction,
-              CASE WHEN d.direction = 'inbound' THEN '+79' || lpad((g % $1)::text, 9, '0')
-                   ELSE '1' || (g % 200) END,
-              CASE WHEN d.direction = 'outbound' THEN '+79' || lpad((g % $1)::text, 9, '0')
-                   ELSE '2' || (g % 200) END,
-              CASE WHEN d.direction = 'inbound' AND g % 10 < 8 THEN 'q' || (1 + g % 10) ELSE '' END,
-              1 + g % $1, t.at, CASE WHEN o.outcome = 'answered' THEN t.at + interval '20 s' END,
-              t.at + ((g % 600) + 30) * interval '1 s', o.outcome, g % 90, (g % 600), g % 7, '',
-              '{}', now() - interval '1 day'
-       FROM generate_series(1, $3) g
-       CROSS JOIN LATERAL (SELECT $4::timestamptz + (g % 365) * interval '1 day'
-                           + (8 + g % 12) * interval '1 hour' + (g % 3599) * interval '1 s'
-                           AS at) t
-       CROSS JOIN LATERAL (SELECT (ARRAY['inbound', 'inbound', 'inbound', 'outbound',
-                                         'internal'])[1 + g % 5] AS direction) d
-       CROSS JOIN LATERAL (SELECT CASE WHEN g % 13 = 0 THEN 'abandoned'
-                                       WHEN g % 17 = 0 THEN 'no_answer'
-                                       ELSE 'answered' END AS outcome) o""",
-    """INSERT INTO queue_stints (pbx, key, queue, linkedid, uniqueid, caller, entered_at,
-           outcome, position, connected_at, ended_at, wait_seconds, talk_seconds, agent,
-           ended_by)
-       SELECT 'default', c.linkedid || '/' || c.queue, c.queue, c.linkedid, c.linkedid,
-              c.caller, c.started_at,
-              CASE c.outcome WHEN 'answered' THEN 'completed' ELSE 'abandoned' END, 1,
-              c.answered_at, c.ended_at, c.wait_seconds::int,
-              CASE WHEN c.outcome = 'answered' THEN c.talk_seconds::int END,
-              CASE WHEN c.outcome = 'answered' THEN 'PJSIP/' || (100 + c.id % 200) ELSE '' END,
-              'caller'
-       FROM calls c WHERE c.queue <> ''""",
-    """INSERT INTO call_legs (call_id, uniqueid, channel, agent, started_at, answered_at,
-           ended_at, talk_seconds, hold_seconds)
-       SELECT c.id, c.linkedid || '.a', 'PJSIP/' || (100 + c.id % 200),
-              'PJSIP/' || (100 + c.id % 200), c.started_at, c.answered_at, c.ended_at,
-              c.talk_seconds, 0
-       FROM calls c WHERE c.outcome = 'answered'""",
-    """INSERT INTO agent_states (pbx, interface, extension, status, reason, started_at,
-           ended_at)
-       SELECT 'default', 'PJSIP/' || (100 + a), (100 + a)::text,
-              (ARRAY['available', 'ringing', 'on_call', 'wrap_up', 'paused', 'available'])
-                [1 + s % 6],
-              CASE WHEN s % 6 = 4 THEN (ARRAY['Lunch', 'Training', 'Break'])[1 + s % 3]
-                   ELSE '' END,
-              $4::timestamptz + d * interval '1 day' + interval '8 hours'
-                + s * interval '6 minutes',
-              $4::timestamptz + d * interval '1 day' + interval '8 hours'
-                + (s + 1) * interval '6 minutes'
-       FROM generate_series(0, 199) a, generate_series(0, 364) d, generate_series(0, 119) s
-       WHERE (a + d) % 7 < 5 AND random() < $5""",
-]
+NOW = datetime.now(UTC)
+YEAR_END = datetime.combine(NOW.date(), time(0), UTC)  # the data's year ends today
+YEAR_START = YEAR_END - timedelta(days=365)
+BUSY_DAY = (YEAR_START + timedelta(days=160)).date().isoformat()
+PERIODS = {  # days in Moscow
+    "year": {
+        "since": YEAR_START.date().isoformat(),
+        "until": (YEAR_END - timedelta(days=1)).date().isoformat(),
+    },
+    "day": {"since": BUSY_DAY, "until": BUSY_DAY},
+}
+# who looks, and the filters tried on each report that takes them
+VIEWERS = {
+    "supervisor": User(id=0, login="boss", role="supervisor", active=True, language="en"),
+    "manager": User(
+        id=7, login="bench7", role="manager", active=True, language="en", sees_all_clients=False
+    ),
+}
+FILTERS = {"queue": "q3", "campaign": "5", "channel": "3", "segment": "2"}
 
 
 async def fill(url: str, scale: float) -> None:
-    clients, orders, calls = int(1_000_000 * scale), int(2_000_000 * scale), int(10_000_000 * scale)
+    sizes = {"clients": 1_000_000, "orders": 2_000_000, "calls": 10_000_000}
+    counts = {name: max(int(n * scale), 10) for name, n in sizes.items()}
     conn = await asyncpg.connect(url)
     await conn.execute("SET synchronous_commit = off")
-    for statement in FILL:
-        started = time.perf_counter()
-        values = [clients, orders, calls, f"'{YEAR_START.isoformat()}'", scale]
-        for i, value in enumerate(values, 1):  # our own numbers: written into the SQL
-            statement = statement.replace(f"${i}", str(value))
+    began = clock.perf_counter()
+    for statement in statements(
+        **counts, start=YEAR_START.isoformat(), end=YEAR_END.isoformat(), scale=scale
+    ):
+        started = clock.perf_counter()
         status = await conn.execute(statement)
-        print(f"  {status}: {time.perf_counter() - started:.1f} s")
-    await conn.execute("ANALYZE")
+        print(f"  {status.splitlines()[0][:40]}: {clock.perf_counter() - started:.1f} s")
+    await conn.execute("VACUUM ANALYZE")
+    print(f"generated in {clock.perf_counter() - began:.0f} s")
+    await conn.close()
+
+
+async def timed_refresh(sessionmaker: Any, label: str) -> None:
+    """One refresh, rollup by rollup (as ``refresh_rollups`` runs them), with their times."""
+    parts, began = [], clock.perf_counter()
+    for rollup in all_rollups():
+        started = clock.perf_counter()
+        n = await refresh_one(sessionmaker, rollup)
+        parts.append(f"{rollup.name} {n} in {(clock.perf_counter() - started) * 1000:.0f} ms")
+    print(f"refresh, {label}: {(clock.perf_counter() - began) * 1000:.0f} ms ({'; '.join(parts)})")
+
+
+async def bench_refresh(url: str, sessionmaker: Any) -> None:
+    await timed_refresh(sessionmaker, "nothing new")
+    conn = await asyncpg.connect(url)
+    await conn.execute(NEW_TODAY)
+    await conn.close()
+    await timed_refresh(sessionmaker, "after 1,000 new calls and 200 new or changed orders")
+    await timed_refresh(sessionmaker, "nothing new again")
+
+
+async def run_report(sessionmaker: Any, spec: Any, query: dict[str, str], user: User, runs: int):
+    filters = parse_filters(query, timezone="Europe/Moscow", now=NOW, supported=spec.filters)
+    samples = []
+    for _ in range(runs + 1):
+        async with sessionmaker() as session:
+            began = clock.perf_counter()
+            await spec.run(session, filters=filters, user=user)
+            samples.append(clock.perf_counter() - began)
+    samples = samples[1:]  # the first warms the caches
+    return statistics.median(samples) * 1000, max(samples) * 1000
+
+
+async def agent_states_by_bench(url: str) -> None:
+    """The calls report's agent-status hours, by one set-based statement that gives what
+    its rollup gives (that rollup joins every stretch to every hour of a week: minutes per
+    week at this scale), so the reports are timed over real figures."""
+    conn = await asyncpg.connect(url)
+    started = clock.perf_counter()
+    status = await conn.execute(AGENT_STATE_HOURS)
+    print(f"agent status hours by the bench: {status} in {clock.perf_counter() - started:.0f} s")
     await conn.close()
 
 
 async def bench(url: str, runs: int) -> None:
     engine = make_engine(url)
     sessionmaker = make_sessionmaker(engine)
-    started = time.perf_counter()
+    started = clock.perf_counter()
     built = await refresh_rollups(sessionmaker)
-    print(f"rollups built from scratch: {built} in {time.perf_counter() - started:.1f} s")
-    started = time.perf_counter()
-    await refresh_rollups(sessionmaker)
-    print(f"a refresh with nothing new: {(time.perf_counter() - started) * 1000:.0f} ms")
-    supervisor = User(id=0, login="bench", role="supervisor", active=True)
-    now = datetime(2026, 12, 31, 12, tzinfo=UTC)
-    periods = {
-        "year": {"since": "2026-01-01", "until": "2026-12-31"},
-        "day": {"since": "2026-06-10", "until": "2026-06-10"},
-    }
+    print(f"rollups brought up to date: {built} in {clock.perf_counter() - started:.1f} s")
+    await bench_refresh(url, sessionmaker)
+    worst = 0.0
     for spec in all_reports():
-        for label, query in periods.items():
-            filters = parse_filters(query, timezone="Europe/Moscow", now=now)
-            samples = []
-            for _ in range(runs + 1):
-                async with sessionmaker() as session:
-                    began = time.perf_counter()
-                    await spec.run(session, filters=filters, user=supervisor)
-                    samples.append(time.perf_counter() - began)
-            samples = samples[1:]  # the first warms the caches
-            p50, top = statistics.median(samples) * 1000, max(samples) * 1000
-            print(f"report {spec.name} over a {label}: p50 {p50:.0f} ms, max {top:.0f} ms")
+        for label, period in PERIODS.items():
+            for who, user in VIEWERS.items():
+                tries = {"": {}} | {
+                    f" {k}={v}": {k: v}
+                    for k, v in FILTERS.items()
+                    if k in spec.filters and who == "supervisor"
+                }
+                for shown, extra in tries.items():
+                    p50, top = await run_report(sessionmaker, spec, period | extra, user, runs)
+                    worst = max(worst, top)
+                    print(
+                        f"report {spec.name} over a {label}, {who}{shown}: "
+                        f"p50 {p50:.0f} ms, max {top:.0f} ms"
+                    )
+    print(f"slowest single run: {worst:.0f} ms")
     await engine.dispose()
 
 
@@ -162,6 +154,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the filled database; rebuild the rollups"
+    )
+    parser.add_argument(
+        "--keep-rollups", action="store_true", help="with --reuse: refresh, do not rebuild"
+    )
+    parser.add_argument(
+        "--agent-states-by-bench",
+        action="store_true",
+        help="fill the agent-status hours by one statement instead of their rollup",
+    )
     args = parser.parse_args()
     _runtime_dir()
     print(
@@ -184,10 +187,21 @@ def main() -> None:
         await conn.execute(f'CREATE DATABASE "{DATABASE}"')
         await conn.close()
 
-    asyncio.run(fresh_db())
+    async def forget_marks() -> None:  # the first refresh builds every rollup again
+        conn = await asyncpg.connect(url)
+        await conn.execute("DELETE FROM report_rollup_marks")
+        await conn.close()
+
+    if not args.reuse:
+        asyncio.run(fresh_db())
     upgrade(url)
-    print("filling:")
-    asyncio.run(fill(url, args.scale))
+    if not args.reuse:
+        print("filling:")
+        asyncio.run(fill(url, args.scale))
+    elif not args.keep_rollups:
+        asyncio.run(forget_marks())
+    if args.agent_states_by_bench:
+        asyncio.run(agent_states_by_bench(url))
     asyncio.run(bench(url, args.runs))
     del server
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from callcenter.calls.models import CallRow
 from callcenter.clients.models import Channel, Client, ClientEmail, ClientPhone, Segment, Tag
 from callcenter.dialer.models import Campaign, CampaignContact
+from callcenter.reports.deletions import note_deletions
 from callcenter.tasks.models import Task
 from callcenter.users.models import User
 from callcenter.users.passwords import generate_password
@@ -248,6 +249,13 @@ async def remove_demo(session: AsyncSession) -> dict[str, int]:
     """Delete the demo: its clients, staff, the simulator's calls and their callback tasks."""
     calls = select(CallRow.id).where(CallRow.pbx == SIMULATOR_PBX)
     demo_staff = select(User.id).where(User.is_demo)
+    await note_deletions(  # the report rollups take what goes out of their figures
+        session,
+        campaigns=select(Campaign.id).where(Campaign.created_by_id.in_(demo_staff)),
+        tasks=select(Task.id).where(Task.call_id.in_(calls)),
+        calls=calls,
+        clients=select(Client.id).where(Client.is_demo),
+    )
     counts = {
         "campaigns": await _delete(
             session, delete(Campaign).where(Campaign.created_by_id.in_(demo_staff))

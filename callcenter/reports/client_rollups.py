@@ -10,10 +10,11 @@ Funnel stages of a client (each implies the ones before it, so the funnel never 
 - ordered: they have an order (even one cancelled later);
 - delivered: one of their orders reached a final stage.
 
-``report_client_milestones`` keeps when each client reached each stage. Finding the days to
-rebuild refreshes the milestones of the clients whose row, calls, orders, campaign
-dispositions or wrap-ups changed since the mark (a campaign call counts once its disposition
-is recorded); the days are those the clients came on.
+``report_client_milestones`` keeps when each client reached each stage. A refresh recomputes
+the milestones of the clients whose row, calls, orders, campaign dispositions (once recorded)
+or wrap-ups changed since the mark, or who were deleted (``deletions.py``), and adds the
+difference to the lead days: no day is rebuilt, so it costs what changed, not the days
+those clients came on.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from sqlalchemy.sql.functions import coalesce
 
 from callcenter.calls.models import CallRow
 from callcenter.clients.models import Client
-from callcenter.reports.days import DayRollup, day_of
+from callcenter.reports.days import DayRollup, add_delta, day_of
+from callcenter.reports.deletions import DELETED_CLIENTS
+from callcenter.reports.models import ReportDeletion
 from callcenter.reports.rollups import Rollup
 from callcenter.reports.sales_models import SLICES, call_days, client_days, client_milestones
 
-CHANGED_CLIENTS = """
+CHANGED_CLIENTS = f"""
     SELECT id FROM clients WHERE updated_at > :since
     UNION SELECT client_id FROM calls WHERE updated_at > :since AND client_id IS NOT NULL
     UNION SELECT client_id FROM orders WHERE updated_at > :since
@@ -40,6 +43,7 @@ CHANGED_CLIENTS = """
           WHERE a.dispositioned_at > :since AND cc.client_id IS NOT NULL
     UNION SELECT k.client_id FROM call_wrapups w JOIN calls k ON k.id = w.call_id
           WHERE w.created_at > :since AND k.client_id IS NOT NULL
+    UNION {DELETED_CLIENTS}
 """
 
 MILESTONES = """
@@ -85,32 +89,53 @@ ON CONFLICT (client_id) DO UPDATE SET
 """
 
 
+_SIGNED_DAYS = """
+    SELECT date_trunc('day', created_at, 'UTC'), owner_id, channel_id, segment_id, sign,
+        sign * (contacted_at IS NOT NULL)::int, sign * (interested_at IS NOT NULL)::int,
+        sign * (ordered_at IS NOT NULL)::int, sign * (delivered_at IS NOT NULL)::int
+    FROM (SELECT m.*, 1 AS sign FROM report_client_milestones m
+          WHERE client_id IN (SELECT id FROM report_changed_clients)
+          UNION ALL SELECT *, -1 FROM report_old_milestones) rows
+"""
+
+
 async def refresh_milestones(session: AsyncSession, since: datetime | None) -> list[datetime]:
-    """Recompute the milestones of the clients changed since ``since`` (all when None);
-    the UTC days those clients came on."""
+    """Recompute the milestones of the clients changed since ``since``: when None, all of
+    them, and the UTC days to build; else only theirs, and the difference is added to the
+    days the clients came on (no day is rebuilt: a refresh costs what changed)."""
     if since is None:
         await session.execute(text("DELETE FROM report_client_milestones"))
         await session.execute(text(MILESTONES.format(which="")))
         rows = await session.execute(select(day_of(Client.created_at)).distinct())
         return [day for (day,) in rows]
-    changed = f"AND c.id IN ({CHANGED_CLIENTS})"
-    await session.execute(text(MILESTONES.format(which=changed)), {"since": since})
-    await session.execute(  # merged into another client since: no longer a lead of its own
+    await session.execute(
         text(
-            "DELETE FROM report_client_milestones m USING clients c "
-            "WHERE c.id = m.client_id AND c.merged_into_id IS NOT NULL "
-            f"AND c.id IN ({CHANGED_CLIENTS})"
+            "CREATE TEMPORARY TABLE report_changed_clients ON COMMIT DROP AS "
+            f"SELECT id FROM ({CHANGED_CLIENTS}) changed(id)"
         ),
         {"since": since},
     )
-    rows = await session.execute(
+    await session.execute(
         text(
-            "SELECT DISTINCT date_trunc('day', created_at, 'UTC') FROM clients "
-            f"WHERE id IN ({CHANGED_CLIENTS})"
-        ),
-        {"since": since},
+            "CREATE TEMPORARY TABLE report_old_milestones ON COMMIT DROP AS "
+            "SELECT * FROM report_client_milestones "
+            "WHERE client_id IN (SELECT id FROM report_changed_clients)"
+        )
     )
-    return [day for (day,) in rows]
+    changed = "AND c.id IN (SELECT id FROM report_changed_clients)"
+    await session.execute(text(MILESTONES.format(which=changed)))
+    await session.execute(  # merged into another client or deleted: no longer a lead
+        text(
+            "DELETE FROM report_client_milestones m "
+            "WHERE m.client_id IN (SELECT id FROM report_changed_clients) "
+            "AND NOT EXISTS (SELECT FROM clients c WHERE c.id = m.client_id "
+            "AND c.merged_into_id IS NULL)"
+        )
+    )
+    await add_delta(session, CLIENT_DAYS, _SIGNED_DAYS, {})
+    for name in ("report_changed_clients", "report_old_milestones"):
+        await session.execute(text(f"DROP TABLE {name}"))
+    return []
 
 
 def client_facts(lo: datetime, hi: datetime) -> Any:
@@ -164,6 +189,7 @@ def changed_call_days(since: datetime | None) -> Any:
             select(day)
             .join(Client, Client.id == CallRow.client_id)
             .where(Client.updated_at > since),
+            select(day_of(ReportDeletion.at)).where(ReportDeletion.deleted_at > since),
         ).subquery()
     )
 

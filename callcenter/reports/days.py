@@ -148,3 +148,34 @@ class DayRollup:
             names = [c.name for c in self.table.columns]
             await session.execute(made[key].insert().from_select(names, rows))
         return made[key]
+
+
+async def add_delta(session: AsyncSession, rollup: DayRollup, signed: str, params: Any) -> None:
+    """Add signed rows to the rollup and its slices: ``signed`` is SQL giving rows of the
+    rollup's columns, +1 x the new facts and -1 x the old ones (so a refresh costs what
+    changed, not whole days). Rows summed to nothing are dropped."""
+    cube = rollup.table
+    await session.execute(
+        text(f"CREATE TEMPORARY TABLE report_delta (LIKE {cube.name}) ON COMMIT DROP")
+    )
+    await session.execute(text(f"INSERT INTO report_delta {signed}"), params)
+    for table in (cube, *rollup.slices):
+        dims = [c.name for c in table.columns if c.primary_key]
+        sums = [c.name for c in table.columns if not c.primary_key]
+        added = ", ".join(f"{s} = {table.name}.{s} + excluded.{s}" for s in sums)
+        await session.execute(
+            text(
+                f"INSERT INTO {table.name} ({', '.join(dims + sums)}) "
+                f"SELECT {', '.join(dims)}, {', '.join(f'sum({s})' for s in sums)} "
+                f"FROM report_delta GROUP BY {', '.join(dims)} "
+                f"HAVING {' OR '.join(f'sum({s}) <> 0' for s in sums)} "
+                f"ON CONFLICT ({', '.join(dims)}) DO UPDATE SET {added}"
+            )
+        )
+        await session.execute(
+            text(
+                f"DELETE FROM {table.name} WHERE day IN (SELECT DISTINCT day FROM report_delta) "
+                f"AND {' AND '.join(f'{s} = 0' for s in sums)}"
+            )
+        )
+    await session.execute(text("DROP TABLE report_delta"))

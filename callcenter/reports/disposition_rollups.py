@@ -8,8 +8,9 @@ campaign gives its code (success, refusal, callback, other); a wrap-up's is "suc
 sale, "callback" for a follow-up, "other" for the rest. ``ordered_after``: the client took an
 order at or after the result; ``after_complaint``: the client had complained before it.
 
-A day is rebuilt when a result is recorded on it, or when its client is saved, takes or
-changes an order, or complains.
+The first build fills the days (and the results' ledger, ``result_ledger.py``); afterwards a
+refresh adds the difference of the results recorded since, those of clients saved, taking or
+changing an order or complaining since, and those gone with a deletion (``deletions.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, case, exists, func, literal, select, union, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.functions import coalesce
 
 from callcenter.calls.models import CallRow, CallWrapup
@@ -26,6 +28,8 @@ from callcenter.dialer.models import Campaign, CampaignAttempt, CampaignContact
 from callcenter.feedback.models import Feedback
 from callcenter.orders.models import Order, OrderStatus
 from callcenter.reports.days import DayRollup, day_of
+from callcenter.reports.result_ledger import add_changed_results, fill_result_days
+from callcenter.reports.rollups import Rollup
 from callcenter.reports.sales_models import SLICES, disposition_days
 
 WRAPUP_KINDS = {"sale": "success", "follow_up": "callback"}
@@ -69,8 +73,13 @@ def wrapup_kind() -> Any:
     return case(*((CallWrapup.result == r, k) for r, k in WRAPUP_KINDS.items()), else_="other")
 
 
-def _campaign_results(lo: datetime, hi: datetime) -> Any:
+def _campaign_results(lo: datetime | None, hi: datetime | None, ids: Any = None) -> Any:
+    """The campaign results recorded in [lo, hi), or those whose id is among ``ids``."""
     attempt = CampaignAttempt
+    if ids is not None:
+        kept = [attempt.id.in_(ids), attempt.dispositioned_at.isnot(None)]
+    else:
+        kept = [attempt.dispositioned_at >= lo, attempt.dispositioned_at < hi]
     return (
         select(
             day_of(attempt.dispositioned_at).label("day"),
@@ -83,16 +92,22 @@ def _campaign_results(lo: datetime, hi: datetime) -> Any:
             attempt.disposition.label("code"),
             attempt.refusal_reason.label("reason"),
             *_outcomes(CampaignContact.client_id, attempt.dispositioned_at),
+            attempt.id.label("result_id"),
+            CampaignContact.client_id,
         )
         .join(Campaign, Campaign.id == attempt.campaign_id)
         .join(CampaignContact, CampaignContact.id == attempt.contact_id)
         .outerjoin(Client, Client.id == CampaignContact.client_id)
-        .where(attempt.dispositioned_at >= lo, attempt.dispositioned_at < hi)
+        .where(*kept)
         .where(attempt.disposition != "")
     )
 
 
-def _wrapup_results(lo: datetime, hi: datetime) -> Any:
+def _wrapup_results(lo: datetime | None, hi: datetime | None, ids: Any = None) -> Any:
+    if ids is not None:
+        kept = [CallWrapup.id.in_(ids)]
+    else:
+        kept = [CallWrapup.created_at >= lo, CallWrapup.created_at < hi]
     return (
         select(
             day_of(CallWrapup.created_at).label("day"),
@@ -105,10 +120,12 @@ def _wrapup_results(lo: datetime, hi: datetime) -> Any:
             CallWrapup.result.label("code"),
             literal("", String).label("reason"),
             *_outcomes(CallRow.client_id, CallWrapup.created_at),
+            CallWrapup.id.label("result_id"),
+            CallRow.client_id,
         )
         .join(CallRow, CallRow.id == CallWrapup.call_id)
         .outerjoin(Client, Client.id == CallRow.client_id)
-        .where(CallWrapup.created_at >= lo, CallWrapup.created_at < hi)
+        .where(*kept)
     )
 
 
@@ -133,41 +150,30 @@ def disposition_facts(lo: datetime, hi: datetime) -> Any:
     ).group_by(*dims)
 
 
-def _clients_changed(since: datetime) -> Any:
-    return union(
-        select(Client.id).where(Client.updated_at > since),
-        select(Order.client_id).where(Order.updated_at > since),
-        select(Feedback.client_id).where(Feedback.created_at > since),
-    )
+def _no_select(since: datetime | None) -> Any:
+    raise AssertionError("result days are found by touched_results")
 
 
-def changed_disposition_days(since: datetime | None) -> Any:
-    attempt_day = day_of(CampaignAttempt.dispositioned_at)
-    wrapup_day = day_of(CallWrapup.created_at)
-    attempts = select(attempt_day).where(CampaignAttempt.dispositioned_at.isnot(None))
-    wrapups = select(wrapup_day)
+async def touched_results(session: AsyncSession, since: datetime | None) -> list[datetime]:
+    """Every day with a result (the first build); afterwards the results changed since
+    ``since`` are added as differences (``result_ledger``): no day to rebuild."""
     if since is None:
-        return select(union(attempts, wrapups).subquery())
-    clients = _clients_changed(since).subquery()
-    return select(
-        union(
-            attempts.where(CampaignAttempt.dispositioned_at > since),
-            wrapups.where(CallWrapup.created_at > since),
-            attempts.join(CampaignContact, CampaignContact.id == CampaignAttempt.contact_id).where(
-                CampaignContact.client_id.in_(select(clients))
-            ),
-            wrapups.join(CallRow, CallRow.id == CallWrapup.call_id).where(
-                CallRow.client_id.in_(select(clients))
-            ),
-        ).subquery()
-    )
+        attempts = select(day_of(CampaignAttempt.dispositioned_at)).where(
+            CampaignAttempt.dispositioned_at.isnot(None)
+        )
+        days = union(attempts, select(day_of(CallWrapup.created_at))).subquery()
+        return [d for (d,) in await session.execute(select(days))]
+    await add_changed_results(session, since, DISPOSITION_DAYS)
+    return []
+
+
+async def rebuild_results(session: AsyncSession, days: list[datetime]) -> None:
+    await fill_result_days(session, days)
+    await DISPOSITION_DAYS.rebuild(session, days)
 
 
 DISPOSITION_DAYS = DayRollup(
-    disposition_days,
-    disposition_facts,
-    changed_disposition_days,
-    slices=SLICES[disposition_days.name],
+    disposition_days, disposition_facts, _no_select, slices=SLICES[disposition_days.name]
 )
 
-ROLLUPS = (DISPOSITION_DAYS.rollup(),)
+ROLLUPS = (Rollup(disposition_days.name, touched_results, rebuild_results, chunk=31),)

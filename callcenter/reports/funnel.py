@@ -162,12 +162,13 @@ async def _overdue_now(session: AsyncSession, filters: ReportFilters) -> int:
     query = (
         select(func.count())
         .select_from(Order)
-        .join(Client, Client.id == Order.client_id)
         .where(Order.status_id.in_(open_stages), Order.stage_due_at < utcnow())
         .where(Order.created_at >= filters.since, Order.created_at < filters.until)
     )
     if filters.manager is not None:
         query = query.where(Order.manager_id == filters.manager)
+    if filters.channel is not None or filters.segment is not None:  # the client's, then
+        query = query.join(Client, Client.id == Order.client_id)
     if filters.channel is not None:
         query = query.where(func.coalesce(Order.channel_id, Client.channel_id) == filters.channel)
     if filters.segment is not None:

@@ -4,6 +4,7 @@ Both find what changed by indexed stamps: ``clients.updated_at`` (owner, channel
 merges), ``orders.updated_at``, ``calls.updated_at`` and ``feedback.updated_at``. A change
 to one of a client's rows rebuilds the client's row and every hour holding one of the
 client's orders, calls or feedback (a cancelled first order makes the next one the first).
+Deleted rows are found in ``report_deletions`` (``deletions.py``) by their client and moments.
 Nothing here runs on the PBX listener's path: it reads what the listener stored.
 """
 
@@ -11,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.reports.deletions import DELETED_CLIENTS, deleted_buckets
 from callcenter.reports.loyalty_rules import (
     CHURN_DAYS,
     CHURN_FACTOR,
@@ -44,11 +47,12 @@ def runs(hours: list[datetime]) -> list[dict[str, datetime]]:
     return found
 
 
-_TOUCHED_CLIENTS = """
+_TOUCHED_CLIENTS = f"""
     SELECT id FROM clients WHERE updated_at > :since
     UNION SELECT client_id FROM orders WHERE updated_at > :since
     UNION SELECT client_id FROM calls WHERE updated_at > :since AND client_id IS NOT NULL
     UNION SELECT client_id FROM feedback WHERE updated_at > :since
+    UNION {DELETED_CLIENTS}
 """
 
 
@@ -122,27 +126,41 @@ _ALL_HOURS = """
         WHERE client_id IS NOT NULL AND direction = 'inbound'
     UNION SELECT date_trunc('hour', created_at, 'UTC') FROM feedback
 """
-# A changed order can make another of the client's orders first or repeat: every hour with
-# one of the client's orders. A client whose own row changed (owner, channel, segment) moves
-# everything of theirs. A call or a feedback changes only its own hour.
-_TOUCHED_HOURS = """
-WITH moved AS (SELECT id FROM clients WHERE updated_at > :since),
-ordering AS (SELECT client_id FROM orders WHERE updated_at > :since UNION SELECT id FROM moved)
-SELECT date_trunc('hour', created_at, 'UTC') FROM orders
-    WHERE client_id IN (SELECT client_id FROM ordering)
-UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls
+# A changed order can make a later order of the client first or repeat (and change its gap):
+# its hour and the hours of the client's later orders (an order's time of taking does not
+# change; a deleted one is logged with it). A client whose own row changed (owner, channel,
+# segment) moves everything of theirs. A call or a feedback changes only its own hour. Hours
+# touched by orders only have their order figures rebuilt ("orders"), the rest everything.
+_ORDER_HOURS = """
+WITH ordering AS (
+    SELECT client_id, min(created_at) AS first_at FROM orders WHERE updated_at > :since
+        GROUP BY client_id
+    UNION ALL SELECT id, '-infinity' FROM clients WHERE updated_at > :since
+    UNION ALL SELECT client_id, min(at) FROM report_deletions
+        WHERE deleted_at > :since AND client_id IS NOT NULL GROUP BY client_id
+)
+SELECT DISTINCT date_trunc('hour', o.created_at, 'UTC') FROM ordering c
+    JOIN orders o ON o.client_id = c.client_id AND o.created_at >= c.first_at
+"""
+_OTHER_HOURS = f"""
+WITH moved AS (SELECT id FROM clients WHERE updated_at > :since)
+SELECT date_trunc('hour', started_at, 'UTC') FROM calls
     WHERE client_id IN (SELECT id FROM moved)
 UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls WHERE updated_at > :since
 UNION SELECT date_trunc('hour', created_at, 'UTC') FROM feedback
     WHERE client_id IN (SELECT id FROM moved)
 UNION SELECT date_trunc('hour', created_at, 'UTC') FROM feedback WHERE updated_at > :since
+UNION {deleted_buckets("hour")}
 """
 
 
-async def touched_hours(session: AsyncSession, since: datetime | None) -> Iterable[datetime]:
+async def touched_hours(session: AsyncSession, since: datetime | None) -> Iterable[Any]:
+    """(hour, "all" | "orders"): the hours to rebuild and how much of them."""
     if since is None:
-        return await session.scalars(text(_ALL_HOURS))
-    return await session.scalars(text(_TOUCHED_HOURS), {"since": since})
+        return [(hour, "all") for hour in await session.scalars(text(_ALL_HOURS))]
+    params = {"since": since}
+    found = [(hour, "all") for hour in await session.scalars(text(_OTHER_HOURS), params)]
+    return found + [(h, "orders") for h in await session.scalars(text(_ORDER_HOURS), params)]
 
 
 # One row per fact (an order, an inbound call of a known client, a feedback) in the hours,
@@ -212,13 +230,44 @@ GROUP BY GROUPING SETS ((hour), (hour, owner), (hour, channel), (hour, segment))
 """
 
 
-async def rebuild_hours(session: AsyncSession, hours: list[datetime]) -> None:
+_ORDER_COLUMNS = [
+    "orders",
+    "first_orders",
+    "repeat_orders",
+    "revenue",
+    "repeat_revenue",
+    "gap_seconds",
+    "gaps_30",
+    "gaps_90",
+    "gaps_180",
+    "gaps_365",
+    "gaps_longer",
+]
+# the order figures of the hours only: the facts of orders, their columns set on conflict
+_ORDER_FACTS = (
+    _FACTS[: _FACTS.index("    UNION ALL\n    SELECT date_trunc('hour', c.started_at")]
+    + _FACTS[_FACTS.index("\n)\nINSERT INTO loyalty_hours") :]
+    + " ON CONFLICT (hour, dimension, member) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS)
+)
+_NO_ORDERS = (
+    "UPDATE loyalty_hours SET "
+    + ", ".join(f"{c} = 0" for c in _ORDER_COLUMNS)
+    + f" WHERE {WITHIN.format('hour')}"
+)
+
+
+async def rebuild_hours(session: AsyncSession, buckets: list[Any]) -> None:
     await session.execute(text(CUSTOM_PLANS))
+    hours = sorted({hour for hour, how in buckets if how == "all"})
     await session.execute(
         text("DELETE FROM loyalty_hours WHERE hour = ANY(:hours)"), {"hours": hours}
     )
     for run in runs(hours):
         await session.execute(text(_FACTS), run)
+    for run in runs(sorted({hour for hour, how in buckets if how == "orders"} - set(hours))):
+        await session.execute(text(_NO_ORDERS), run)
+        await session.execute(text(_ORDER_FACTS), run)
 
 
 ROLLUPS = (

@@ -6,10 +6,11 @@
 - Tasks due and done on time: tasks assigned to the user and not cancelled, in the hour they
   are due; on time when done no later than due.
 
-Changes are found by indexed stamps: ``calls.updated_at``, ``orders.updated_at`` (every hour
-the order entered a status is rebuilt, so leaving a final status takes its revenue back)
-and ``tasks.updated_at`` (with the hour the task was last counted in, from
-``report_task_hours``, so moving a due time rebuilds both hours).
+Changes are found by indexed stamps: ``calls.updated_at``, ``orders.updated_at`` (with every
+hour the order entered a final status, so leaving it takes its revenue back from the hour it
+counted in) and ``tasks.updated_at`` (with the hour the task was last counted in, from
+``report_task_hours``, so moving a due time rebuilds both hours); deleted rows by the moments
+they counted at (``deletions.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.reports.deletions import deleted_buckets
 from callcenter.reports.loyalty_rollups import CUSTOM_PLANS, HOUR_OF, WITHIN, runs
 from callcenter.reports.rollups import Rollup
 
@@ -29,15 +31,17 @@ _ALL_HOURS = """
     UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls
     UNION SELECT date_trunc('hour', due_at, 'UTC') FROM tasks WHERE assignee_id IS NOT NULL
 """
-_TOUCHED_HOURS = """
+_TOUCHED_HOURS = f"""
 WITH orders_changed AS (SELECT id, status_changed_at FROM orders WHERE updated_at > :since),
 tasks_changed AS (SELECT id, due_at FROM tasks WHERE updated_at > :since)
 SELECT date_trunc('hour', started_at, 'UTC') FROM calls WHERE updated_at > :since
 UNION SELECT date_trunc('hour', status_changed_at, 'UTC') FROM orders_changed
 UNION SELECT date_trunc('hour', h.at, 'UTC') FROM order_status_changes h
+    JOIN order_statuses s ON s.id = h.to_status_id AND s.kind = 'final'
     WHERE h.order_id IN (SELECT id FROM orders_changed)
 UNION SELECT date_trunc('hour', due_at, 'UTC') FROM tasks_changed
 UNION SELECT hour FROM report_task_hours WHERE task_id IN (SELECT id FROM tasks_changed)
+UNION {deleted_buckets("hour")}
 """
 
 

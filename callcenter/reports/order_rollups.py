@@ -5,9 +5,11 @@ manager, its channel (the order's, else its client's) and its client's segment. 
 order's total; the lines whose product has a cost give the "costed" part of it and that cost
 (quantity x the product's cost now), so the margin is shown where it is known.
 
-A day is rebuilt when an order taken that day is saved (``orders.updated_at``: a new order, a
-move to another stage, an edit), when its client is saved (segment, channel, address) or when
-a product on it is saved (its cost).
+The three are kept fresh together by one rollup: the first build fills them (and the orders'
+ledger, ``order_ledger.py``) day by day; afterwards a refresh adds the difference of the
+orders saved since (a new order, a move to another stage, an edit), of the orders of clients
+saved since (segment, channel, address, tags), of those holding a product saved since (its
+cost), and of deleted ones (``deletions.py``).
 """
 
 from __future__ import annotations
@@ -15,20 +17,31 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Numeric, Subquery, Table, cast, func, literal_column, select, union
+from sqlalchemy import Subquery, Table, func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.functions import coalesce
 
-from callcenter.clients.models import Client, client_tags
+from callcenter.clients.models import Client
 from callcenter.orders.models import Order, OrderLine, OrderStatus
 from callcenter.products.models import Product
 from callcenter.reports.days import DayRollup, day_of
+from callcenter.reports.order_ledger import (
+    add_changed_orders,
+    fill_days,
+    ledger_facts,
+    rebuild_from_ledger,
+)
 from callcenter.reports.regions import region_of
+from callcenter.reports.rollups import Rollup
 from callcenter.reports.sales_models import SLICES, order_days, order_region_days, order_tag_days
 
 
-def order_rows(lo: datetime, hi: datetime, *, region: bool = False) -> Subquery:
-    """One row per order taken in [lo, hi) with its dimensions and money (and its client's
-    region, read from the address only when asked: it is the slow part)."""
+def order_rows(
+    lo: datetime | None, hi: datetime | None, *, region: bool = False, ids: Any = None
+) -> Subquery:
+    """One row per order taken in [lo, hi) (or with an id among ``ids``) with its dimensions
+    and money (and its client's region, read from the address only when asked: it is the
+    slow part)."""
     line_sums = (
         select(
             coalesce(func.sum(OrderLine.amount).filter(Product.cost.isnot(None)), 0).label(
@@ -41,8 +54,13 @@ def order_rows(lo: datetime, hi: datetime, *, region: bool = False) -> Subquery:
         .where(OrderLine.order_id == Order.id)
         .lateral("line_sums")
     )
+    kept = (
+        [Order.id.in_(ids)] if ids is not None else [Order.created_at >= lo, Order.created_at < hi]
+    )
     return (
         select(
+            Order.id.label("order_id"),
+            Order.created_at.label("taken_at"),
             day_of(Order.created_at).label("day"),
             coalesce(Order.manager_id, 0).label("manager_id"),
             coalesce(Order.channel_id, Client.channel_id, 0).label("channel_id"),
@@ -62,73 +80,36 @@ def order_rows(lo: datetime, hi: datetime, *, region: bool = False) -> Subquery:
         .join(Client, Client.id == Order.client_id)
         .join(OrderStatus, OrderStatus.id == Order.status_id)
         .join(line_sums, literal_column("true"))
-        .where(Order.created_at >= lo, Order.created_at < hi)
+        .where(*kept)
         .subquery("order_rows")
     )
 
 
-def _sums(rows: Subquery) -> list[Any]:
-    return [
-        func.count().label("orders"),
-        cast(func.sum(rows.c.total), Numeric(16, 2)).label("revenue"),
-        cast(func.sum(rows.c.costed_revenue), Numeric(16, 2)).label("costed_revenue"),
-        cast(func.sum(rows.c.cost), Numeric(16, 2)).label("cost"),
-    ]
+def _no_select(since: datetime | None) -> Any:
+    raise AssertionError("order days are found by touched_orders")
 
 
-def _dims(rows: Subquery) -> list[Any]:
-    return [rows.c.day, rows.c.manager_id, rows.c.channel_id, rows.c.segment_id]
-
-
-def order_facts(lo: datetime, hi: datetime) -> Any:
-    rows = order_rows(lo, hi)
-    dims = [*_dims(rows), rows.c.status_id]
-    return select(*dims, *_sums(rows)).group_by(*dims)
-
-
-def region_facts(lo: datetime, hi: datetime) -> Any:
-    rows = order_rows(lo, hi, region=True)
-    dims = [*_dims(rows), rows.c.region]
-    return select(*dims, *_sums(rows)).where(rows.c.kind != "cancel").group_by(*dims)
-
-
-def tag_facts(lo: datetime, hi: datetime) -> Any:
-    rows = order_rows(lo, hi)
-    tag = client_tags.c.tag_id
-    dims = [*_dims(rows), tag]
-    return (
-        select(*dims, *_sums(rows))
-        .join(client_tags, client_tags.c.client_id == rows.c.client_id)
-        .where(rows.c.kind != "cancel")
-        .group_by(*dims)
-    )
-
-
-def changed_order_days(since: datetime | None) -> Any:
-    day = day_of(Order.created_at)
+async def touched_orders(session: AsyncSession, since: datetime | None) -> list[datetime]:
+    """Every day there are orders on (the first build); afterwards the orders changed since
+    ``since`` are added to the rollups as differences (``order_ledger``): no day to rebuild."""
     if since is None:
-        return select(day).distinct()
-    by_client = select(day).join(Client, Client.id == Order.client_id)
-    by_product = (
-        select(day)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .join(Product, Product.id == OrderLine.product_id)
-    )
-    return select(
-        union(
-            select(day).where(Order.updated_at > since),
-            by_client.where(Client.updated_at > since),
-            by_product.where(Product.updated_at > since),
-        ).subquery()
-    )
+        return list(await session.scalars(select(day_of(Order.created_at)).distinct()))
+    await add_changed_orders(session, since, (ORDER_DAYS, ORDER_REGION_DAYS, ORDER_TAG_DAYS))
+    return []
+
+
+async def rebuild_orders(session: AsyncSession, days: list[datetime]) -> None:
+    await fill_days(session, days)
+    await rebuild_from_ledger(session, days, (ORDER_DAYS, ORDER_REGION_DAYS, ORDER_TAG_DAYS))
 
 
 def _rollup(table: Table, facts: Any) -> DayRollup:
-    return DayRollup(table, facts, changed_order_days, slices=SLICES[table.name])
+    return DayRollup(table, facts, _no_select, slices=SLICES[table.name])
 
 
-ORDER_DAYS = _rollup(order_days, order_facts)
-ORDER_REGION_DAYS = _rollup(order_region_days, region_facts)
-ORDER_TAG_DAYS = _rollup(order_tag_days, tag_facts)
+ORDER_DAYS = _rollup(order_days, ledger_facts("status_id"))
+ORDER_REGION_DAYS = _rollup(order_region_days, ledger_facts("region"))
+ORDER_TAG_DAYS = _rollup(order_tag_days, ledger_facts("tag_id"))
 
-ROLLUPS = (ORDER_DAYS.rollup(), ORDER_REGION_DAYS.rollup(), ORDER_TAG_DAYS.rollup())
+# one rollup keeps the three (and the ledger) fresh together
+ROLLUPS = (Rollup(order_days.name, touched_orders, rebuild_orders, chunk=31),)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -20,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from callcenter.db import Base
 
@@ -79,6 +82,29 @@ order_tag_days = Table(
     _dim("segment_id"),
     _dim("tag_id"),
     *_order_sums(),
+)
+
+# each order as the order rollups last counted it (order_ledger.py)
+order_facts = Table(
+    "report_order_facts",
+    Base.metadata,
+    Column("order_id", Integer, primary_key=True, autoincrement=False),
+    Column("client_id", Integer, nullable=False),
+    Column("day", DateTime(timezone=True), nullable=False),
+    Column("manager_id", Integer, nullable=False),
+    Column("channel_id", Integer, nullable=False),
+    Column("segment_id", Integer, nullable=False),
+    Column("status_id", Integer, nullable=False),
+    Column("cancelled", Boolean, nullable=False),
+    Column("region", String(100), nullable=False),
+    Column("tag_ids", ARRAY(Integer), nullable=False),
+    Column("total", Numeric(16, 2), nullable=False),
+    Column("costed_revenue", Numeric(16, 2), nullable=False),
+    Column("cost", Numeric(16, 2), nullable=False),
+    Column("taken_at", DateTime(timezone=True), nullable=False),
+    Index("ix_report_order_facts_client_id", "client_id"),
+    Index("ix_report_order_facts_taken_at", "taken_at"),
+    Index("ix_report_order_facts_day", "day"),
 )
 
 # calls by the day they started and their client's owner, channel and segment
@@ -144,6 +170,28 @@ disposition_days = Table(
 )
 
 
+# each call result as report_disposition_days last counted it (result_ledger.py)
+result_facts = Table(
+    "report_result_facts",
+    Base.metadata,
+    Column("source", String(8), primary_key=True),
+    Column("result_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("client_id", Integer),
+    Column("day", DateTime(timezone=True), nullable=False),
+    Column("campaign_id", Integer, nullable=False),
+    Column("agent_id", Integer, nullable=False),
+    Column("segment_id", Integer, nullable=False),
+    Column("channel_id", Integer, nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("ordered", Boolean, nullable=False),
+    Column("complained", Boolean, nullable=False),
+    Index("ix_report_result_facts_client_id", "client_id"),
+    Index("ix_report_result_facts_day", "day"),
+)
+
+
 def _like(column: Column[Any]) -> Column[Any]:
     return Column(
         column.name,
@@ -182,6 +230,12 @@ SLICES: dict[str, tuple[Table, ...]] = {
         slice_of(disposition_days, "campaign", "campaign_id", "source", "kind", "code", "reason"),
     ),
 }
+
+# a filter by channel or segment reads the cube by its column (no slice holds every column
+# a report wants besides them)
+for _cube in (order_days, call_days, client_days, disposition_days):
+    for _column in ("channel_id", "segment_id"):
+        Index(f"ix_{_cube.name}_{_column}_day", _cube.c[_column], _cube.c.day)
 
 # a manager's own figures read the cube by the manager's column
 for _cube, _manager in (

@@ -182,3 +182,30 @@ def test_hours_are_rebuilt_in_runs_of_consecutive_hours():
         {"first": h, "end": h + 3 * hour},
         {"first": h + 5 * hour, "end": h + 6 * hour},
     ]
+
+
+async def test_hours_touched_by_orders_only_equal_hours_built_afresh(
+    sessionmaker: Any, world: dict[str, Any]
+):
+    """A refresh after order changes rebuilds only the order figures of their hours: the
+    table is what building it from scratch gives, calls and feedback kept."""
+    async with sessionmaker.begin() as session:
+        await session.execute(
+            text(
+                "UPDATE orders SET status_id = (SELECT id FROM order_statuses "
+                "WHERE code = 'refused'), updated_at = now() WHERE total = 1000"
+            )
+        )
+        await session.execute(
+            text("UPDATE clients SET segment_id = NULL, updated_at = now() WHERE name = 'Beta'")
+        )
+    await rolled_up(sessionmaker)
+    query = text("SELECT * FROM loyalty_hours WHERE orders + client_calls + feedback > 0")
+    async with sessionmaker() as session:
+        kept = sorted(map(tuple, await session.execute(query)))
+    async with sessionmaker.begin() as session:
+        await session.execute(text("DELETE FROM report_rollup_marks"))
+        await session.execute(text("DELETE FROM loyalty_hours"))
+    await rolled_up(sessionmaker)
+    async with sessionmaker() as session:
+        assert kept and kept == sorted(map(tuple, await session.execute(query)))
