@@ -222,15 +222,20 @@ async def touched_state_hours(session: AsyncSession, since: datetime | None) -> 
     )
 
 
+# each stretch cut into the hours it covers (it used to be joined to every hour of the chunk:
+# 168 comparisons a stretch for a week, an hour or more for a year's first build)
 _REBUILD_STATES = text(
     """
     INSERT INTO report_agent_state_hours (hour, agent, status, reason, seconds)
     SELECT h.hour, a.extension, a.status, a.reason,
       sum(extract(epoch FROM least(a.ended_at, h.hour + interval '1 hour')
                            - greatest(a.started_at, h.hour)))
-    FROM unnest(CAST(:hours AS timestamptz[])) AS h(hour)
-    JOIN agent_states a ON a.started_at < h.hour + interval '1 hour' AND a.ended_at > h.hour
+    FROM agent_states a
+    CROSS JOIN LATERAL generate_series(
+      date_trunc('hour', greatest(a.started_at, :first)),
+      least(a.ended_at, :last) - interval '1 microsecond', interval '1 hour') AS h(hour)
     WHERE a.status <> 'logged_out' AND a.ended_at > :first AND a.started_at < :last
+      AND h.hour = ANY(CAST(:hours AS timestamptz[]))
     GROUP BY 1, 2, 3, 4
     """
 )
