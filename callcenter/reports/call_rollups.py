@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.db import Base
 from callcenter.reports.call_models import CUBES, SLICES
+from callcenter.reports.deletions import deleted_buckets
 from callcenter.reports.rollups import Rollup
 
 SHORT_ABANDON_SECONDS = 5  # an abandon this quick is a short abandon (metrics note 1.2)
@@ -55,7 +56,9 @@ _CALL_HOURS = text(
     LEFT JOIN LATERAL (SELECT title, service_level_seconds, wrapup_seconds FROM queues
       WHERE name = r.queue ORDER BY pbx = 'default' DESC, id LIMIT 1) q ON true
     WHERE r.threshold <> coalesce(q.service_level_seconds, 20)
+    UNION
     """
+    + deleted_buckets("hour")  # hard-deleted calls, and the calls of deleted clients
 )
 _ALL_CALL_HOURS = text(
     "SELECT DISTINCT date_trunc('hour', started_at) FROM calls "

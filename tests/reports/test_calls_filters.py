@@ -194,3 +194,26 @@ async def test_page_and_api_say_what_agents_time_is_not_kept_to(
 def _filters(**query: Any) -> Any:
     query = {"since": "2026-03-02", "until": "2026-03-02", **query}
     return parse_filters({k: str(v) for k, v in query.items()}, timezone="UTC", now=DAY)
+
+
+async def test_a_deleted_client_and_a_deleted_call_leave_the_figures(world: Any):
+    from callcenter.reports.deletions import note_deletions
+
+    before = await report_for(world, manager=world[1].id)
+    assert directions(before) == {"inbound": (2, 1, 1), "outbound": (1, 1, 0)}
+    everyone = directions(await report_for(world))["outbound"]
+    async with world[0].begin() as session:  # the rows were stored long before this refresh
+        for table in ("calls", "clients"):
+            await session.execute(text(f"UPDATE {table} SET updated_at = now() - interval '1 day'"))
+    async with world[0].begin() as session:
+        outbound = "SELECT c.id FROM calls c JOIN clients k ON k.id = c.client_id " \
+            "WHERE k.owner_id = :m AND c.direction = 'outbound'"  # fmt: skip
+        ids = list(await session.scalars(text(outbound), {"m": world[1].id}))
+        await note_deletions(session, calls=ids)
+        await session.execute(text("DELETE FROM calls WHERE id = ANY(:ids)"), {"ids": ids})
+    await rolled_up(world[0])
+    after = await report_for(world, manager=world[1].id)
+    assert directions(after) == {"inbound": (2, 1, 1)}  # the deleted outbound call is gone
+    assert len(ids) == 1
+    calls, answered, missed = everyone
+    assert directions(await report_for(world))["outbound"] == (calls - 1, answered - 1, missed)
