@@ -36,7 +36,7 @@ from web.live_tasks import send_task_frames
 log = logging.getLogger(__name__)
 CALL_KINDS = ("ringing", "answered", "ended")
 FLOOR_KINDS = ("queue", "agent")
-TASK_KINDS = ("task_due", "task_count")
+TASK_KINDS = ("task_due", "task_pool_due", "task_count")
 HUB_NAME = "callcenter-live-hub"  # its LISTEN connection, as pg_stat_activity shows it
 MAX_WAITING = 10_000  # notifications heard and not yet sent out
 

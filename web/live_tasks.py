@@ -41,6 +41,18 @@ def render_toast(app: web.Application, listener: Listener, message: dict[str, An
     )
 
 
+def render_pool_toast(app: web.Application, listener: Listener, message: dict[str, Any]) -> str:
+    """Many of a queue's pool tasks due at once: how many, the first few, the pool's list."""
+    i18n.LANGUAGE.set(listener.language)
+    i18n.TIMEZONE.set(listener.timezone)
+    template = aiohttp_jinja2.get_env(app).get_template("tasks/_pool_toast.html")
+    return template.render(
+        queue=str(message.get("queue", "")),
+        count=int(message.get("count", 0)),
+        titles=[str(t) for t in message.get("titles", [])],
+    )
+
+
 async def send_task_frames(hub: LiveHub, message: dict[str, Any]) -> None:
     if message.get("kind") == "task_count":
         frame = {"type": "task_count", "due_count": int(message.get("due_count", 0))}
@@ -48,6 +60,10 @@ async def send_task_frames(hub: LiveHub, message: dict[str, Any]) -> None:
             await _send(ws, frame)
         return
     counts = message.get("due_counts", {})
+    pool = message.get("kind") == "task_pool_due"
+    # a queue's pool toast replaces the last one of that queue on the page
+    toast_id = f"queue:{message.get('queue', '')}" if pool else int(message["task_id"])
+    render = render_pool_toast if pool else render_toast
     rendered: dict[tuple[str, str], str] = {}  # one render per language and time zone
     for user_id in message.get("user_ids", []):
         for ws in list(hub.by_user.get(int(user_id), ())):
@@ -56,10 +72,10 @@ async def send_task_frames(hub: LiveHub, message: dict[str, Any]) -> None:
                 continue
             key = (listener.language, listener.timezone)
             if key not in rendered:
-                rendered[key] = render_toast(hub.app, listener, message)
+                rendered[key] = render(hub.app, listener, message)
             frame = {
                 "type": "task_due",
-                "task_id": int(message["task_id"]),
+                "task_id": toast_id,
                 "html": rendered[key],
                 "due_count": counts.get(str(user_id)),
             }

@@ -25,6 +25,7 @@ from callcenter.tasks.service import due_counts
 log = logging.getLogger(__name__)
 BATCH = 200  # reminders per transaction; a backlog is worked off batch by batch
 RECIPIENTS_PER_NOTE = 100  # a big queue's pool is told in several notifications (< 8 kB each)
+POOL_TOASTS = 3  # more of one queue's pool tasks due in one run: one toast tells them all
 
 CLAIM = text(
     """
@@ -76,8 +77,48 @@ async def claim_reminders(
         for r in sorted(rows, key=lambda r: (r.due_at, r.id))
     ]
     counts = await due_counts(session, {u for r in reminders for u in r.user_ids})
-    await notify_many(session, [note for r in reminders for note in _notes(r, counts)])
+    await notify_many(session, _all_notes(rows, reminders, counts))
     return reminders
+
+
+def _all_notes(
+    rows: list[Any], reminders: list[Reminder], counts: dict[int, int]
+) -> list[tuple[str, dict[str, Any]]]:
+    """A toast per task, except for a queue with many pool tasks due at once (a burst of
+    missed calls): its operators get one toast saying how many, not a toast per call."""
+    pooled: dict[int, str] = {r.id: r.queue for r in rows if r.assignee_id is None}
+    by_queue: dict[str, list[Reminder]] = {}
+    for reminder in reminders:
+        if reminder.task_id in pooled:
+            by_queue.setdefault(pooled[reminder.task_id], []).append(reminder)
+    summed = {queue for queue, tasks in by_queue.items() if len(tasks) > POOL_TOASTS}
+    notes = [
+        note for r in reminders if pooled.get(r.task_id) not in summed for note in _notes(r, counts)
+    ]
+    for queue in sorted(summed):
+        notes += _pool_notes(queue, by_queue[queue], counts)
+    return notes
+
+
+def _pool_notes(
+    queue: str, reminders: list[Reminder], counts: dict[int, int]
+) -> list[tuple[str, dict[str, Any]]]:
+    ids = reminders[0].user_ids  # one queue: the same operators
+    return [
+        (
+            "task_pool_due",
+            {
+                "queue": queue,
+                "count": len(reminders),
+                "titles": [r.title for r in reminders[:POOL_TOASTS]],
+                "user_ids": list(ids[start : start + RECIPIENTS_PER_NOTE]),
+                "due_counts": {
+                    str(u): counts.get(u, 0) for u in ids[start : start + RECIPIENTS_PER_NOTE]
+                },
+            },
+        )
+        for start in range(0, len(ids), RECIPIENTS_PER_NOTE)
+    ]
 
 
 def _notes(reminder: Reminder, counts: dict[int, int]) -> list[tuple[str, dict[str, Any]]]:

@@ -126,3 +126,29 @@ async def test_a_queue_pool_task_reminds_the_queues_operators(
     [reminder] = await fire_due_reminders(make_sessionmaker(engine))
     await engine.dispose()
     assert reminder.task_id == task.id and reminder.user_ids == (in_queue.id,)
+
+
+async def test_a_burst_of_pool_tasks_is_one_toast_per_operator_and_a_few_stay_apart(
+    db_session: Any, make_user: Any, database_url: str
+) -> None:
+    in_queue, mine = await make_user("operator"), await make_user("operator")
+    await rang_in_queue(db_session, in_queue.id, "sales")
+    await rang_in_queue(db_session, in_queue.id, "support")
+    missed = [await add_task(db_session, queue="sales", title=f"Перезвонить {n}") for n in range(5)]
+    few = [await add_task(db_session, queue="support") for _ in range(2)]
+    own = await add_task(db_session, assignee_id=mine.id)
+    async with listening(database_url) as heard:
+        engine = make_engine(database_url)
+        fired = await fire_due_reminders(make_sessionmaker(engine))
+        await engine.dispose()
+        await heard.wait_for("task_due", 3)
+        await heard.wait_for("task_pool_due")
+        await asyncio.sleep(0.2)  # nothing else arrives
+    assert len(fired) == 8  # every task is marked reminded, once
+    [pool] = heard.of("task_pool_due")
+    assert (pool["queue"], pool["count"], pool["user_ids"]) == ("sales", 5, [in_queue.id])
+    assert pool["titles"] == ["Перезвонить 0", "Перезвонить 1", "Перезвонить 2"]
+    assert pool["due_counts"] == {str(in_queue.id): 0}  # the badge counts their own tasks
+    singles = sorted(note["task_id"] for note in heard.of("task_due"))
+    assert singles == sorted([*(t.id for t in few), own.id])
+    assert not {t.id for t in missed} & set(singles)

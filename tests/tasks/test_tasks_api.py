@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from callcenter.settings import Settings
+from callcenter.tasks.models import Task
 from tests.calls.test_screenpop import frame_of, until_listening
 from tests.conftest import sign_in
 from tests.tasks.support import add_client, add_task, ago, ahead, rang_in_queue
@@ -120,3 +121,36 @@ async def test_the_reminder_reaches_every_page_of_its_assignee_only(
         assert "Мария &lt;b&gt;Кузнецова&lt;/b&gt;" in frame["html"]  # escaped
     await workspace.close()
     await clients_page.close()
+
+
+async def test_a_burst_of_missed_calls_is_one_pool_toast_on_the_operator_s_page(
+    aiohttp_client: Any, settings: Settings, make_user: Any, db_session: Any
+) -> None:
+    from tests.tasks.support import rang_in_queue
+
+    app = create_app(replace(settings, reminder_check_seconds=0.1))
+    me_client = await aiohttp_client(app)
+    me = await make_user("operator", extension="101", language="en")
+    await rang_in_queue(db_session, me.id, "sales")
+    await sign_in(me_client, me)
+    workspace = await me_client.ws_connect("/ws/live")
+    await frame_of(workspace, "hello")
+    await until_listening(app)
+    from tests.tasks.support import ago
+
+    due = ago(minutes=1)  # six missed calls at once, in one transaction
+    db_session.add_all(
+        Task(kind="call", title=f"Missed <call> {n}", queue="sales", due_at=due) for n in range(6)
+    )
+    await db_session.commit()
+    frame = await frame_of(workspace, "task_due")
+    assert frame["task_id"] == "queue:sales"
+    assert "6 tasks of the queue" in frame["html"] and "pool are due" in frame["html"]
+    assert "Missed &lt;call&gt; 0" in frame["html"] and "and 3 more" in frame["html"]
+    assert 'href="/tasks?assignee=pool&amp;status=open"' in frame["html"]
+    try:
+        extra = await workspace.receive_json(timeout=0.5)
+    except TimeoutError:
+        extra = None
+    assert extra is None or extra["type"] != "task_due"  # one toast, not six
+    await workspace.close()
