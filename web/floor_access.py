@@ -62,7 +62,7 @@ def with_display(callers: list[dict[str, Any]], region: str) -> list[dict[str, A
     return [{**c, "display": display_phone(c.get("caller") or "", region=region)} for c in callers]
 
 
-def queue_json(f: QueueFigures, region: str = "RU") -> dict[str, Any]:
+def queue_json(f: QueueFigures, region: str) -> dict[str, Any]:
     return {
         "queue": f.queue,
         "title": f.title or f.queue,

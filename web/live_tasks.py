@@ -26,13 +26,17 @@ async def _send(ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
         await ws.send_json(frame)
 
 
-def render_toast(app: web.Application, listener: Listener, message: dict[str, Any]) -> str:
-    """The reminder as the user reads it: their language, their time zone."""
+def _template_for(app: web.Application, listener: Listener, name: str) -> Any:
+    """A toast's template, rendered in the user's language and time zone."""
     i18n.LANGUAGE.set(listener.language)
     i18n.TIMEZONE.set(listener.timezone)
     i18n.REGION.set(app[SETTINGS].default_region)
-    template = aiohttp_jinja2.get_env(app).get_template("tasks/_toast.html")
-    return template.render(
+    return aiohttp_jinja2.get_env(app).get_template(name)
+
+
+def render_toast(app: web.Application, listener: Listener, message: dict[str, Any]) -> str:
+    """The reminder as the user reads it: their language, their time zone."""
+    return _template_for(app, listener, "tasks/_toast.html").render(
         task_id=int(message["task_id"]),
         kind=str(message.get("task_kind", "")),
         title=str(message.get("title", "")),
@@ -43,10 +47,7 @@ def render_toast(app: web.Application, listener: Listener, message: dict[str, An
 
 def render_pool_toast(app: web.Application, listener: Listener, message: dict[str, Any]) -> str:
     """Many of a queue's pool tasks due at once: how many, the first few, the pool's list."""
-    i18n.LANGUAGE.set(listener.language)
-    i18n.TIMEZONE.set(listener.timezone)
-    template = aiohttp_jinja2.get_env(app).get_template("tasks/_pool_toast.html")
-    return template.render(
+    return _template_for(app, listener, "tasks/_pool_toast.html").render(
         queue=str(message.get("queue", "")),
         count=int(message.get("count", 0)),
         titles=[str(t) for t in message.get("titles", [])],

@@ -71,13 +71,14 @@ async def _due_count(request: web.Request, user: Any) -> int:
 
 async def context_processor(request: web.Request) -> dict[str, Any]:
     user = request.get(USER)
+    menu = _nav(user)
     return {
         "request": request,
         "user": user,
         "csrf_token": await csrf_token(request),
         "language": i18n.LANGUAGE.get(),
-        "nav": [item for item in _nav(user) if not item[0].startswith("/admin/")],
-        "nav_settings": [item for item in _nav(user) if item[0].startswith("/admin/")],
+        "nav": [item for item in menu if not item[0].startswith("/admin/")],
+        "nav_settings": [item for item in menu if item[0].startswith("/admin/")],
         "due_count": await _due_count(request, user),
         "Permission": Permission,
         "currency": request.app[SETTINGS].currency,

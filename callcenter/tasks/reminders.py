@@ -52,6 +52,7 @@ class Reminder:
     due_at: datetime
     client_name: str
     user_ids: tuple[int, ...]  # the assignee, or the operators of the task's queue
+    pool: str = ""  # the queue whose pool the task waits in ("" when it has an assignee)
 
 
 async def claim_reminders(
@@ -73,70 +74,51 @@ async def claim_reminders(
             user_ids=(r.assignee_id,)
             if r.assignee_id is not None
             else tuple(sorted(pools.get(r.queue, ()))),
+            pool=r.queue if r.assignee_id is None else "",
         )
         for r in sorted(rows, key=lambda r: (r.due_at, r.id))
     ]
     counts = await due_counts(session, {u for r in reminders for u in r.user_ids})
-    await notify_many(session, _all_notes(rows, reminders, counts))
+    await notify_many(session, _all_notes(reminders, counts))
     return reminders
 
 
-def _all_notes(
-    rows: list[Any], reminders: list[Reminder], counts: dict[int, int]
-) -> list[tuple[str, dict[str, Any]]]:
+def _all_notes(reminders: list[Reminder], counts: dict[int, int]) -> list[tuple[str, dict]]:
     """A toast per task, except for a queue with many pool tasks due at once (a burst of
     missed calls): its operators get one toast saying how many, not a toast per call."""
-    pooled: dict[int, str] = {r.id: r.queue for r in rows if r.assignee_id is None}
     by_queue: dict[str, list[Reminder]] = {}
     for reminder in reminders:
-        if reminder.task_id in pooled:
-            by_queue.setdefault(pooled[reminder.task_id], []).append(reminder)
+        if reminder.pool:
+            by_queue.setdefault(reminder.pool, []).append(reminder)
     summed = {queue for queue, tasks in by_queue.items() if len(tasks) > POOL_TOASTS}
-    notes = [
-        note for r in reminders if pooled.get(r.task_id) not in summed for note in _notes(r, counts)
-    ]
+    notes = []
+    for r in reminders:
+        if r.pool not in summed:
+            fields = {
+                "task_id": r.task_id,
+                "task_kind": r.kind,
+                "title": r.title,
+                "due_at": r.due_at.isoformat(),
+                "client_name": r.client_name,
+            }
+            notes += _to_recipients("task_due", fields, r.user_ids, counts)
     for queue in sorted(summed):
-        notes += _pool_notes(queue, by_queue[queue], counts)
+        tasks = by_queue[queue]
+        titles = [r.title for r in tasks[:POOL_TOASTS]]
+        fields = {"queue": queue, "count": len(tasks), "titles": titles}
+        notes += _to_recipients("task_pool_due", fields, tasks[0].user_ids, counts)
     return notes
 
 
-def _pool_notes(
-    queue: str, reminders: list[Reminder], counts: dict[int, int]
+def _to_recipients(
+    kind: str, fields: dict[str, Any], ids: tuple[int, ...], counts: dict[int, int]
 ) -> list[tuple[str, dict[str, Any]]]:
-    ids = reminders[0].user_ids  # one queue: the same operators
-    return [
-        (
-            "task_pool_due",
-            {
-                "queue": queue,
-                "count": len(reminders),
-                "titles": [r.title for r in reminders[:POOL_TOASTS]],
-                "user_ids": list(ids[start : start + RECIPIENTS_PER_NOTE]),
-                "due_counts": {
-                    str(u): counts.get(u, 0) for u in ids[start : start + RECIPIENTS_PER_NOTE]
-                },
-            },
-        )
-        for start in range(0, len(ids), RECIPIENTS_PER_NOTE)
-    ]
-
-
-def _notes(reminder: Reminder, counts: dict[int, int]) -> list[tuple[str, dict[str, Any]]]:
-    """The reminder's live notifications: what the toast shows, and whom it goes to."""
+    """One notification per chunk of recipients, each with their due counts (the badge)."""
     notes: list[tuple[str, dict[str, Any]]] = []
-    ids = reminder.user_ids
     for start in range(0, len(ids), RECIPIENTS_PER_NOTE):
         chunk = ids[start : start + RECIPIENTS_PER_NOTE]
-        fields = {
-            "task_id": reminder.task_id,
-            "task_kind": reminder.kind,
-            "title": reminder.title,
-            "due_at": reminder.due_at.isoformat(),
-            "client_name": reminder.client_name,
-            "user_ids": list(chunk),
-            "due_counts": {str(u): counts.get(u, 0) for u in chunk},
-        }
-        notes.append(("task_due", fields))
+        due = {str(u): counts.get(u, 0) for u in chunk}
+        notes.append((kind, {**fields, "user_ids": list(chunk), "due_counts": due}))
     return notes
 
 
