@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -320,6 +321,7 @@ async def phase(args: argparse.Namespace, server_url: str, source: Any) -> None:
                     await asyncio.sleep(0.1)
             since[0] = time.time()
             source.go()  # every operator is on: start the calls
+            profiling = await start_profiles(args, source.label, app, listener)
             start = await health(http, base)
             started = time.monotonic()
             await asyncio.sleep(args.seconds)
@@ -334,6 +336,8 @@ async def phase(args: argparse.Namespace, server_url: str, source: Any) -> None:
                 120,
             )
             drain = time.monotonic() - drained_at
+            for profiler in profiling:
+                await profiler.wait()
             for task in clients:
                 task.cancel()
             await asyncio.gather(*clients, return_exceptions=True)
@@ -397,6 +401,31 @@ def print_stalls(since: float, slow_s: float) -> None:
     )
 
 
+async def start_profiles(
+    args: argparse.Namespace, label: str, *processes: asyncio.subprocess.Process | None
+) -> list[asyncio.subprocess.Process]:
+    """With --profile DIR: py-spy samples the web process and the listener over the timed
+    window, into DIR/<phase>-web.raw and -listener.raw (collapsed stacks: see where the
+    CPU goes; sampling costs a little, so figures of a profiled run are not the record)."""
+    if not args.profile:
+        return []
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    Path(args.profile).mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (before the run)
+    slug = "".join(ch if ch.isalnum() else "-" for ch in label).strip("-")
+    started = []
+    for name, process in zip(("web", "listener"), processes, strict=True):
+        if process is None:
+            continue
+        out = Path(args.profile) / f"{slug}-{name}.raw"
+        command = f"record -p {process.pid} -d {int(args.seconds)} -r 100 -f raw -o".split()
+        started.append(
+            await asyncio.create_subprocess_exec(
+                spy, *command, str(out), stdout=asyncio.subprocess.DEVNULL
+            )
+        )
+    return started
+
+
 def print_machine() -> None:
     print(
         f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
@@ -438,6 +467,11 @@ def main() -> None:
         default=[],
         type=float,
         help="replay recorded traffic at this many events/s (repeatable)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="sample the app's processes with py-spy during each phase, into DIR",
     )
     args = parser.parse_args()
     phases = [tuple(float(x) for x in p.split(":")) for p in args.phase]

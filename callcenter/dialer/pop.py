@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.dialer.models import Campaign, CampaignAttempt, CampaignContact
@@ -36,17 +36,14 @@ class CampaignPop:
         return any(d.kind == "callback" for d in self.dispositions)
 
 
-async def campaign_pop(session: AsyncSession, linkedid: str) -> CampaignPop | None:
-    """The campaign call behind this linkedid, if it is one."""
-    if not linkedid:
-        return None
+async def campaign_pop(session: AsyncSession, attempt_id: int) -> CampaignPop | None:
+    """The campaign part of the pop of this attempt's call (the pop's statement finds the
+    attempt by the call's linkedid)."""
     found = await session.execute(
         select(CampaignAttempt, Campaign, CampaignContact)
         .join(Campaign, Campaign.id == CampaignAttempt.campaign_id)
         .join(CampaignContact, CampaignContact.id == CampaignAttempt.contact_id)
-        .where(or_(CampaignAttempt.action_id == linkedid, CampaignAttempt.linkedid == linkedid))
-        .order_by(CampaignAttempt.id.desc())
-        .limit(1)
+        .where(CampaignAttempt.id == attempt_id)
     )
     row = found.first()
     if row is None:

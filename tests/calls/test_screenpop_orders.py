@@ -80,7 +80,7 @@ async def test_the_pop_lists_open_orders_with_the_overdue_ones_marked(
     assert f'href="/orders/{pop.orders[0].id}"' in html
 
 
-async def test_the_orders_cost_the_pop_one_query_however_many_there_are(
+async def test_the_whole_pop_is_one_statement_however_much_the_caller_has(
     db_session: Any,
 ) -> None:
     first = await _caller(db_session, "Игорь Петров")
@@ -92,5 +92,94 @@ async def test_the_orders_cost_the_pop_one_query_however_many_there_are(
     await _orders(db_session, second, "new", "in_production")
     with counted(db_session) as many:
         pop = await build_pop(db_session, linkedid="x.1", number=NUMBER, direction="inbound")
-    assert len(pop.orders) == 5 and len(many) == len(few)
-    assert sum("FROM orders" in s for s in many) == 1
+    assert len(pop.orders) == 5 and len(pop.clients) == 2
+    assert len(few) == len(many) == 1  # clients, tags, complaints, orders, tasks, last calls
+
+
+async def test_the_pop_card_shows_each_client_as_the_card_knows_them(
+    db_session: Any, make_user: Any, app: Any
+) -> None:
+    from callcenter.calls.models import CallRow
+    from callcenter.clients.models import Tag
+    from callcenter.feedback.models import Feedback
+    from callcenter.tasks.models import Task
+
+    owner = await make_user("manager", full_name="Анна Смирнова")
+    nameless = await make_user("manager", full_name="")
+    company = Client(kind="company", name="ООО «Ромашка»")
+    db_session.add(company)
+    await db_session.flush()
+    older = Client(
+        kind="person",
+        name="Игорь Петров",
+        phones=[ClientPhone(number=NUMBER, e164=NUMBER)],
+        company_id=company.id,
+        owner_id=owner.id,
+        tags=[Tag(name="опт"), Tag(name="VIP")],
+        updated_at=utcnow() - timedelta(days=2),
+    )
+    db_session.add(older)
+    newer = await _caller(db_session, "Ольга Петрова")
+    newer.owner_id = nameless.id
+    merged = await _caller(db_session, "Дубль Петрова")
+    merged.merged_into_id = newer.id
+    now = utcnow()
+    db_session.add_all(
+        [
+            Feedback(kind="complaint", client_id=older.id, text="Долго везли"),
+            Feedback(kind="complaint", client_id=older.id, text="Не перезвонили"),
+            Feedback(
+                kind="complaint",
+                client_id=older.id,
+                text="Решено",
+                status="resolved",
+                resolution="Извинились",
+                resolved_at=now,
+            ),
+            Feedback(kind="review", client_id=newer.id, text="Спасибо"),
+            Task(kind="call", title="Позже", due_at=now + timedelta(days=2), client_id=older.id),
+            Task(kind="call", title="Раньше", due_at=now + timedelta(days=1), client_id=newer.id),
+            Task(kind="call", title="Сделано", due_at=now, client_id=older.id, status="done"),
+        ]
+    )
+    for i, (linkedid, ended) in enumerate(
+        [("x.0", True), ("x.1", True), ("x.2", False), ("x.3", True)]
+    ):
+        db_session.add(
+            CallRow(
+                linkedid=linkedid,
+                direction="inbound" if i else "outbound",
+                caller=NUMBER if i else "101",
+                callee="" if i else NUMBER,
+                started_at=now - timedelta(hours=10 - i),
+                ended_at=now if ended else None,
+                outcome="answered",
+            )
+        )
+    await db_session.commit()
+
+    pop = await build_pop(db_session, linkedid="x.3", number=NUMBER, direction="inbound")
+    ids = [c.id for c in pop.clients]
+    assert ids == [newer.id, older.id]  # the merged duplicate is not offered; newest first
+    assert pop.clients[1].company == "ООО «Ромашка»" and pop.clients[1].owner == "Анна Смирнова"
+    assert pop.clients[1].tags == ["VIP", "опт"] and pop.clients[0].tags == []
+    assert pop.clients[0].owner == nameless.login  # no full name: the login
+    assert pop.complaints == {older.id: 2}
+    assert [t.title for t in pop.tasks] == ["Раньше", "Позже"]
+    # this call itself and one still going are not "last calls"; an outbound one is
+    assert [(c.direction, c.started_at.tzinfo is not None) for c in pop.last_calls] == [
+        ("inbound", True),
+        ("outbound", True),
+    ]
+    i18n.LANGUAGE.set("en")
+    html = aiohttp_jinja2.get_env(app).get_template("workspace/_pop.html").render(pop=pop)
+    assert "Several clients have this number" in html and "ООО «Ромашка»" in html
+    assert "Анна Смирнова" in html and '<span class="tag">VIP</span>' in html
+    assert "2 open complaints" in html and "Дубль" not in html
+
+
+async def test_an_unknown_or_hidden_number_reads_no_card(db_session: Any) -> None:
+    hidden = await build_pop(db_session, linkedid="x.9", number="", direction="inbound")
+    unknown = await build_pop(db_session, linkedid="", number="+79990000000", direction="inbound")
+    assert hidden.unknown and hidden.number == "" and hidden.last_calls == []
+    assert unknown.unknown and unknown.number == "+79990000000" and unknown.campaign is None
