@@ -13,7 +13,6 @@ import asyncio
 import logging
 import os
 import socket
-import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -49,7 +48,6 @@ from callcenter.calls.status import write_status
 from callcenter.calls.store import StoreMemory, customer_number, remember, save_calls
 from callcenter.dialer.agent import PREVIEW_PREFIX
 from callcenter.floor.service import C2C_PREFIX
-from callcenter.live import notify_many
 from callcenter.tasks.callbacks import callback_for_missed_call
 
 log = logging.getLogger(__name__)
@@ -365,19 +363,29 @@ class PbxListener:
         ended: list[str],
         resyncs: list[Resync],
     ) -> None:
+        """Store the calls with their notifications. With nothing else to do in the same
+        transaction (calls starting to ring, say) that is one statement in autocommit: one
+        round trip, atomic, its NOTIFYs delivered with it."""
         latest = list({call.linkedid: call for call in calls}.values())
-        async with self.sessionmaker.begin() as session:
-            ids = await save_calls(session, latest, pbx=self.pbx, memory=self.memory)
-            if ended:
-                rows = await session.scalars(
-                    select(CallRow).where(CallRow.id.in_([ids[e] for e in ended]))
+        if not ended and not resyncs:
+            async with self.sessionmaker() as session:
+                await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                ids = await save_calls(
+                    session, latest, pbx=self.pbx, memory=self.memory, notes=notes
                 )
-                for row in rows:
-                    await callback_for_missed_call(session, row)
-            for resync in resyncs:
-                await self._end_ghosts(session, resync)
-            stored_at = time.time()  # for latency breakdowns: when the batch was stored
-            await notify_many(session, [(k, {**f, "stored_at": stored_at}) for k, f in notes])
+        else:
+            async with self.sessionmaker.begin() as session:
+                ids = await save_calls(
+                    session, latest, pbx=self.pbx, memory=self.memory, notes=notes
+                )
+                if ended:
+                    rows = await session.scalars(
+                        select(CallRow).where(CallRow.id.in_([ids[e] for e in ended]))
+                    )
+                    for row in rows:
+                        await callback_for_missed_call(session, row)
+                for resync in resyncs:
+                    await self._end_ghosts(session, resync)
         remember(self.memory, latest, ids)
         for linkedid in ended:
             self.memory.forget(linkedid)

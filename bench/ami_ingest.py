@@ -47,7 +47,8 @@ from callcenter.users.passwords import hash_password  # noqa: E402
 
 DATABASE = "cc_ingest"
 STAGES: list[tuple[float, float, float]] = []  # event->stored, stored->heard, heard->arrived
-ARRIVALS: list[tuple[float, float]] = []  # (arrived at, latency) of every pop measured
+# (arrived at, latency, its stages or ()) of every pop measured
+ARRIVALS: list[tuple[float, float, tuple[float, ...]]] = []
 PASSWORD = "bench password 1"
 CSRF = 'name="csrf_token" value="'
 SIGNING_IN_AT_ONCE = 8  # a shift signs in over a minute, not all in one second
@@ -162,10 +163,12 @@ async def operator(
                 event_at = float(frame.get("event_at") or 0)
                 if frame.get("type") == "ringing" and event_at >= since[0]:
                     frames.append(arrived - event_at)
-                    ARRIVALS.append((arrived, arrived - event_at))
                     stored, heard = frame.get("stored_at"), frame.get("heard_at")
+                    stages = ()
                     if stored and heard:
-                        STAGES.append((stored - event_at, heard - stored, arrived - heard))
+                        stages = (stored - event_at, heard - stored, arrived - heard)
+                        STAGES.append(stages)
+                    ARRIVALS.append((arrived, arrived - event_at, stages))
 
 
 class LiveSource:
@@ -376,16 +379,23 @@ async def phase(args: argparse.Namespace, server_url: str, source: Any) -> None:
         await stop_processes(app, listener)
 
 
+def worst(stall: list[tuple[float, float, tuple[float, ...]]]) -> str:
+    _, latency, stages = max(stall, key=lambda arrival: arrival[1])
+    split = "/".join(f"{x * 1000:.0f}" for x in stages)
+    return f"worst {latency * 1000:.0f} ms" + (f" = {split}" if stages else "")
+
+
 def print_stalls(since: float, slow_s: float) -> None:
     """Pops slower than ``slow_s`` grouped into stalls (slow pops less than 0.3 s apart): how
-    many, when (seconds into the phase) and how far apart, so a periodic cause shows its period."""
-    slow = sorted((at, latency) for at, latency in ARRIVALS if latency > slow_s)
-    stalls: list[list[tuple[float, float]]] = []
-    for at, latency in slow:
-        if stalls and at - stalls[-1][-1][0] < 0.3:
-            stalls[-1].append((at, latency))
+    many, when (seconds into the phase) and how far apart, so a periodic cause shows its
+    period, and where the worst pop of each spent its time (stored / hub / websocket)."""
+    slow = sorted(arrival for arrival in ARRIVALS if arrival[1] > slow_s)
+    stalls: list[list[tuple[float, float, tuple[float, ...]]]] = []
+    for arrival in slow:
+        if stalls and arrival[0] - stalls[-1][-1][0] < 0.3:
+            stalls[-1].append(arrival)
         else:
-            stalls.append([(at, latency)])
+            stalls.append([arrival])
     if not stalls:
         print(f"  no pop slower than {slow_s * 1000:.0f} ms")
         return
@@ -394,8 +404,9 @@ def print_stalls(since: float, slow_s: float) -> None:
     print(
         f"  {len(slow):,} pops slower than {slow_s * 1000:.0f} ms in {len(stalls)} stalls; "
         f"gap between stalls p50 {statistics.median(gaps) if gaps else 0:.2f} s; first at "
+        "(worst = ms to stored/hub/websocket) "
         + ", ".join(
-            f"{start - since:.2f}s (worst {max(x for _, x in stall) * 1000:.0f} ms)"
+            f"{start - since:.2f}s ({worst(stall)})"
             for start, stall in zip(starts[:12], stalls, strict=False)
         )
     )

@@ -7,16 +7,17 @@ events a second that is hundreds of calls, so each table gets one multi-row stat
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.calls.records import Call, Direction
 from callcenter.clients.models import Client, ClientPhone
-from callcenter.db import unnest_insert, unnest_params
+from callcenter.db import unnest_params
+from callcenter.live import CHANNEL, payloads
 from callcenter.users.models import User
 
 CALL_COLUMNS = (
@@ -108,7 +109,7 @@ async def _resolve_users(session: AsyncSession, calls: list[Call], memory: Store
 CALL_SPEC = (
     ("linkedid", "text"),
     ("pbx", "text"),
-    ("client_id", "int"),
+    ("number", "text"),  # the outside party of a new call, to link its client; '' otherwise
     ("direction", "text"),
     ("caller", "text"),
     ("callee", "text"),
@@ -125,117 +126,130 @@ CALL_SPEC = (
     ("recording", "text"),
     ("agents", "text"),
 )
-UPSERT_CALLS = unnest_insert(
-    "calls",
-    CALL_SPEC,
-    # the client is linked once, at the first store; agents travel as 'a,b' (no 2-D unnest)
-    "ON CONFLICT (linkedid) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in CALL_COLUMNS)
-    + ", updated_at = now() "
-    "RETURNING linkedid, id",
-    select_list=", ".join(n for n, _ in CALL_SPEC[:-1]) + ", string_to_array(agents, ',')",
-)
 LEG_SPEC = (
     ("uniqueid", "text"),
-    ("call_id", "bigint"),
+    ("leg_linkedid", "text"),
     ("channel", "text"),
     ("agent", "text"),
     ("user_id", "int"),
-    ("started_at", "timestamptz"),
-    ("answered_at", "timestamptz"),
-    ("ended_at", "timestamptz"),
-    ("hangup_cause", "int"),
-    ("talk_seconds", "float8"),
-    ("hold_seconds", "float8"),
-)
-UPSERT_LEGS = unnest_insert(
-    "call_legs",
-    LEG_SPEC,
-    "ON CONFLICT (uniqueid) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in LEG_COLUMNS),
+    ("leg_started_at", "timestamptz"),
+    ("leg_answered_at", "timestamptz"),
+    ("leg_ended_at", "timestamptz"),
+    ("leg_hangup_cause", "int"),
+    ("leg_talk_seconds", "float8"),
+    ("leg_hold_seconds", "float8"),
 )
 EVENT_SPEC = (
-    ("call_id", "bigint"),
+    ("event_linkedid", "text"),
     ("seq", "int"),
     ("at", "timestamptz"),
     ("kind", "text"),
-    ("uniqueid", "text"),
+    ("event_uniqueid", "text"),
     ("detail", "text"),
 )
-INSERT_EVENTS = unnest_insert(
-    "call_events",
-    EVENT_SPEC,
-    "ON CONFLICT (call_id, seq) DO NOTHING",
-    select_list="call_id, seq, at, kind, uniqueid, CAST(detail AS jsonb)",
+
+
+def _unnest(spec: tuple[tuple[str, str], ...]) -> str:
+    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in spec)
+    return f"unnest({arrays}) AS t({', '.join(name for name, _ in spec)})"
+
+
+def _strip(name: str) -> str:
+    return name.removeprefix("leg_")
+
+
+# Calls, their legs, new timeline entries and the live notifications of the batch: one
+# statement, so one round trip (and, outside a transaction, an atomic one whose NOTIFYs leave
+# with it). A new call is linked to the one live client holding its number (a number held
+# by several is left unlinked); the link is made at the first store and never changed here.
+# Each notification is stamped with the moment it was stored (for latency breakdowns).
+STORE_CALLS = text(
+    f"""
+WITH c AS (
+    INSERT INTO calls (linkedid, pbx, client_id, {", ".join(CALL_COLUMNS)})
+    SELECT linkedid, pbx,
+        CASE WHEN number LIKE '+%' THEN (
+            SELECT min(cl.id) FROM client_phones p JOIN clients cl ON cl.id = p.client_id
+            WHERE p.e164 = t.number AND cl.merged_into_id IS NULL
+            HAVING count(DISTINCT cl.id) = 1) END,
+        {", ".join(c for c in CALL_COLUMNS if c != "agents")}, string_to_array(agents, ',')
+    FROM {_unnest(CALL_SPEC)}
+    ON CONFLICT (linkedid) DO UPDATE SET
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in CALL_COLUMNS)}, updated_at = now()
+    RETURNING linkedid, id
+), l AS (
+    INSERT INTO call_legs (uniqueid, call_id, {", ".join(LEG_COLUMNS[1:])})
+    SELECT t.uniqueid, c.id, {", ".join(f"t.{n}" for n, _ in LEG_SPEC[2:])}
+    FROM {_unnest(LEG_SPEC)} JOIN c ON c.linkedid = t.leg_linkedid
+    ON CONFLICT (uniqueid) DO UPDATE SET
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in LEG_COLUMNS)}
+), e AS (
+    INSERT INTO call_events (call_id, seq, at, kind, uniqueid, detail)
+    SELECT c.id, t.seq, t.at, t.kind, t.event_uniqueid, CAST(t.detail AS jsonb)
+    FROM {_unnest(EVENT_SPEC)} JOIN c ON c.linkedid = t.event_linkedid
+    ON CONFLICT (call_id, seq) DO NOTHING
+), n AS (
+    SELECT count(pg_notify(:notify_channel, CAST(
+        CAST(p AS jsonb) || jsonb_build_object('stored_at', extract(epoch FROM clock_timestamp()))
+    AS text))) AS sent
+    FROM (SELECT p FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS u(p, k)
+          ORDER BY k) ordered
+)
+SELECT (SELECT coalesce(json_object_agg(linkedid, id), '{{}}') FROM c) AS ids,
+       (SELECT sent FROM n) AS notified
+"""
 )
 
 
-async def _upsert_calls(
-    session: AsyncSession, calls: list[Call], pbx: str, clients: dict[str, int]
-) -> dict[str, int]:
-    rows = [
-        {
-            "linkedid": c.linkedid,
-            "pbx": pbx,
-            "client_id": clients.get(customer_number(c)),
-            "direction": c.direction.value,
-            "outcome": c.outcome.value if c.outcome else None,
-            "agents": ",".join(c.agents),
-            **{
-                name: getattr(c, name)
-                for name in CALL_COLUMNS
-                if name not in ("direction", "outcome", "agents")
-            },
-        }
-        for c in calls
-    ]
-    result = await session.execute(UPSERT_CALLS, unnest_params(rows, CALL_SPEC))
-    return {linkedid: call_id for linkedid, call_id in result.all()}
+def _call_row(call: Call, pbx: str, memory: StoreMemory) -> dict[str, Any]:
+    new = call.linkedid not in memory.call_ids
+    return {
+        "linkedid": call.linkedid,
+        "pbx": pbx,
+        "number": customer_number(call) if new else "",
+        "direction": call.direction.value,
+        "outcome": call.outcome.value if call.outcome else None,
+        "agents": ",".join(call.agents),
+        **{
+            name: getattr(call, name)
+            for name in CALL_COLUMNS
+            if name not in ("direction", "outcome", "agents")
+        },
+    }
 
 
-async def _upsert_legs(
-    session: AsyncSession, calls: list[Call], ids: dict[str, int], memory: StoreMemory
-) -> None:
-    rows = [
+def _leg_rows(calls: list[Call], memory: StoreMemory) -> list[dict[str, Any]]:
+    return [
         {
             "uniqueid": leg.uniqueid,
-            "call_id": ids[call.linkedid],
+            "leg_linkedid": call.linkedid,
             "channel": leg.channel,
             "agent": leg.agent,
             "user_id": memory.users.get(extension_of(leg.agent)),
-            "started_at": leg.started_at,
-            "answered_at": leg.answered_at,
-            "ended_at": leg.ended_at,
-            "hangup_cause": leg.hangup_cause,
-            "talk_seconds": leg.talk_seconds,
-            "hold_seconds": leg.hold_seconds,
+            **{name: getattr(leg, _strip(name)) for name, _ in LEG_SPEC[5:]},
         }
         for call in calls
         for leg in call.legs.values()
     ]
-    if rows:
-        await session.execute(UPSERT_LEGS, unnest_params(rows, LEG_SPEC))
 
 
-async def _insert_timeline(
-    session: AsyncSession, calls: list[Call], ids: dict[str, int], memory: StoreMemory
-) -> None:
+def _event_rows(calls: list[Call], memory: StoreMemory) -> list[dict[str, Any]]:
     rows = []
     for call in calls:
         done = memory.timeline_stored.get(call.linkedid, 0)
         rows += [
             {
-                "call_id": ids[call.linkedid],
+                "event_linkedid": call.linkedid,
                 "seq": seq,
                 "at": e.at,
                 "kind": e.kind,
-                "uniqueid": e.uniqueid,
+                "event_uniqueid": e.uniqueid,
                 "detail": json.dumps(e.detail, ensure_ascii=False),
             }
             for seq, e in enumerate(call.timeline)
             if seq >= done
         ]
-    if rows:
-        await session.execute(INSERT_EVENTS, unnest_params(rows, EVENT_SPEC))
+    return rows
 
 
 async def save_calls(
@@ -244,23 +258,26 @@ async def save_calls(
     *,
     pbx: str = "default",
     memory: StoreMemory | None = None,
+    notes: Sequence[tuple[str, dict[str, Any]]] = (),
 ) -> dict[str, int]:
-    """Insert or update calls with their legs and new timeline entries; Linkedid -> call id.
+    """Insert or update calls with their legs and new timeline entries, and send the live
+    notifications ``notes`` (delivered at commit); Linkedid -> call id. One statement
+    (after the first sight of an extension, which is looked up once).
 
     Idempotent: saving the same state twice changes nothing (a replay is harmless). Call
     ``memory.forget`` only after the transaction commits, or keep a fresh memory per try.
     """
     memory = memory if memory is not None else StoreMemory()
     latest = list({call.linkedid: call for call in calls}.values())
-    if not latest:
+    if not latest and not notes:
         return {}
-    new = [c for c in latest if c.linkedid not in memory.call_ids]
-    clients = await match_clients(session, (customer_number(c) for c in new))
     await _resolve_users(session, latest, memory)
-    ids = await _upsert_calls(session, latest, pbx, clients)
-    await _upsert_legs(session, latest, ids, memory)
-    await _insert_timeline(session, latest, ids, memory)
-    return ids
+    params: dict[str, Any] = {"notify_channel": CHANNEL, "payloads": payloads(notes)}
+    params |= unnest_params([_call_row(c, pbx, memory) for c in latest], CALL_SPEC)
+    params |= unnest_params(_leg_rows(latest, memory), LEG_SPEC)
+    params |= unnest_params(_event_rows(latest, memory), EVENT_SPEC)
+    row = (await session.execute(STORE_CALLS, params)).one()
+    return {linkedid: int(call_id) for linkedid, call_id in row.ids.items()}
 
 
 def remember(memory: StoreMemory, calls: Iterable[Call], ids: dict[str, int]) -> None:

@@ -180,3 +180,46 @@ async def test_linked_call_and_open_tasks_show_on_the_client_card(
     page = await (await client.get(f"/clients/{known.id}")).text()
     assert 'class="call-row"' in page and "abandoned" in page and "sales" in page
     assert "Call back +79161234567" in page
+
+
+async def test_a_batch_and_its_notifications_are_one_statement_delivered_at_commit(
+    database_url: str,
+) -> None:
+    """The listener stores a batch and sends its live notifications in one statement: the
+    NOTIFYs leave only when the calls are committed, in order, stamped with that moment."""
+    import asyncio
+    import json
+    import time
+
+    import asyncpg
+    from sqlalchemy import event
+
+    from callcenter.calls.store import save_calls
+    from callcenter.db import make_engine, make_sessionmaker
+    from callcenter.live import CHANNEL
+
+    heard: list[dict[str, Any]] = []
+    listening = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    await listening.add_listener(CHANNEL, lambda *args: heard.append(json.loads(args[3])))
+    engine = make_engine(database_url)
+    statements: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    notes = [("ringing", {"linkedid": "n.1", "n": n}) for n in range(3)]
+    try:
+        async with make_sessionmaker(engine)() as session:
+            before = time.time()
+            ids = await save_calls(session, [inbound_answered("n.1")], notes=notes)
+            await asyncio.sleep(0.2)
+            assert heard == []  # not before the calls are committed
+            await session.commit()
+        async with asyncio.timeout(5):
+            while len(heard) < 3:  # noqa: ASYNC110 - asyncpg calls back into a list
+                await asyncio.sleep(0.01)
+    finally:
+        await listening.close()
+        await engine.dispose()
+    assert list(ids) == ["n.1"] and [h["n"] for h in heard] == [0, 1, 2]
+    assert all(before <= h["stored_at"] <= time.time() for h in heard)
+    # the extensions of the legs are looked up once; the rest is one statement
+    assert len([s for s in statements if "INSERT INTO calls" in s]) == 1
+    assert not [s for s in statements if "pg_notify" in s and "INSERT INTO calls" not in s]
