@@ -74,12 +74,18 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
-        self.parser = AmiParser()
+        self.parser = AmiParser()  # the manager gives it the link's check once it is known
 
     def data_received(self, data: bytes) -> None:
         received = time.time()
-        for message in self.parser.feed(data):
+        parser = self.parser
+        dropped = parser.dropped
+        for message in parser.feed(data):
             self._route(message, received)
+        if parser.dropped != dropped:  # events nobody reads, refused before parsing
+            link = self.factory.link
+            link.skipped += parser.dropped - dropped
+            link.last_event_at = received
 
     def _route(self, message: Message, received: float) -> None:
         kind = message.kind  # read once: this runs for every message
@@ -107,6 +113,9 @@ class _Manager(Manager):  # type: ignore[misc]
         if f.cancelled() or f.exception() is not None:
             return  # the link's connect() raises it
         super().connection_made(f)
+        # events nobody reads are refused on their raw text, before parsing (whatever
+        # arrived before this, the banner and the login's answer, is parsed as ever)
+        self.protocol.parser.keep = getattr(self.link.wants, "keeps_text", None)
 
     def login(self, future: asyncio.Future[Any]) -> bool:
         try:

@@ -421,6 +421,21 @@ class EventFilter:
             return isinstance(variable, str) and variable.lstrip("_") in self.VARIABLES
         return name in self.names
 
+    def keeps_text(self, text: str) -> bool:
+        """The same choice made on a message's raw text, before it is parsed (parsing is
+        the link's largest cost): an event is refused by the name on its first line, a
+        VarSet kept only when one of the variables read appears in it, and an answer to
+        an action (with an ActionID) or anything not an event always kept."""
+        if not text.startswith("Event: "):
+            return True
+        end = text.find("\r\n")
+        name = text[7:end] if end > 0 else text[7:]
+        if name == "VarSet":
+            return any(variable in text for variable in self.VARIABLES)
+        if name in self.names or name == "Shutdown":
+            return True
+        return "\r\nActionID: " in text
+
 
 def _dials(updates: Timed) -> Timed:
     """The updates that move a click-to-call along (their calls carry the CRM's prefix)."""

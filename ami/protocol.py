@@ -22,7 +22,7 @@ Nothing here does I/O; ``AmiParser.feed`` takes bytes and returns whole messages
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -144,11 +144,15 @@ class AmiParser:
     Set ``expect_banner=False`` to parse what a client sends (actions).
     """
 
-    def __init__(self, *, expect_banner: bool = True) -> None:
+    def __init__(
+        self, *, expect_banner: bool = True, keep: Callable[[str], bool] | None = None
+    ) -> None:
         self._buffer = b""
         self._banner_pending = expect_banner
         self._follows: list[str] | None = None
         self.banner: str | None = None
+        self.keep = keep  # a check of a message's raw text: what it refuses is not parsed
+        self.dropped = 0  # messages ``keep`` refused
 
     def feed(self, data: bytes) -> list[Message]:
         """Add ``data`` and return the messages it completes, in order."""
@@ -206,7 +210,12 @@ class AmiParser:
                 return parse_follows(block)
             self._follows = [block]  # the output itself held a blank line
             return None
-        return parse_block(block) if block else None
+        if not block:
+            return None
+        if self.keep is not None and not self.keep(block):
+            self.dropped += 1
+            return None
+        return parse_block(block)
 
     def _continue_follows(self, block: str, messages: list[Message]) -> Message | None:
         """Collect a legacy command answer up to ``--END COMMAND--``."""

@@ -327,9 +327,12 @@ async def phase(args: argparse.Namespace, server_url: str, source: Any) -> None:
             profiling = await start_profiles(args, source.label, app, listener)
             start = await health(http, base)
             started = time.monotonic()
+            who = {"web": app, "listener": listener, "source": source.process}
+            cpu_before = cpu_seconds(who)
             await asyncio.sleep(args.seconds)
             middle = await health(http, base)
             elapsed = time.monotonic() - started
+            cpu_used = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_seconds(who).items()}
             sent = await source.stop()
             drained_at = time.monotonic()
             final = await wait_for(
@@ -365,6 +368,12 @@ async def phase(args: argparse.Namespace, server_url: str, source: Any) -> None:
         if ARRIVALS:
             print_stalls(since[0], 0.05)
             ARRIVALS.clear()
+        if cpu_used:
+            print(
+                "  CPU over the window, in cores: "
+                + ", ".join(f"{k} {v / elapsed:.2f}" for k, v in cpu_used.items())
+                + f"; all {sum(cpu_used.values()) / elapsed:.2f} of {os.cpu_count()}"
+            )
         if STAGES:
             names = ("event -> stored", "stored -> hub", "hub -> websocket")
             parts = [
@@ -377,6 +386,36 @@ async def phase(args: argparse.Namespace, server_url: str, source: Any) -> None:
     finally:
         await source.close()
         await stop_processes(app, listener)
+
+
+def cpu_seconds(processes: dict[str, Any]) -> dict[str, float]:
+    """CPU time used so far by each of the bench's processes, this one and PostgreSQL's
+    (read from /proc: empty where there is none)."""
+    if not Path("/proc/self/stat").exists():
+        return {}
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def used(pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+
+    found = {k: used(p.pid) for k, p in processes.items() if p is not None}
+    found["bench"] = used(os.getpid())
+    postgres = [
+        int(d.name) for d in Path("/proc").iterdir() if d.name.isdigit() and _comm(d) == "postgres"
+    ]
+    found["postgres"] = sum(used(pid) for pid in postgres)
+    return found
+
+
+def _comm(proc: Path) -> str:
+    try:
+        return (proc / "comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def worst(stall: list[tuple[float, float, tuple[float, ...]]]) -> str:
