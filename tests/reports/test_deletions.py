@@ -98,3 +98,29 @@ async def test_the_log_is_pruned_once_every_rollup_has_passed_it(database_url: s
         kept = await session.scalar(text("SELECT count(*) FROM report_deletions"))
     await engine.dispose()
     assert kept == 2  # o5's taking and its stage's change; o4's are gone
+
+
+async def test_removed_demo_staff_leave_the_managers_figures(database_url: str, data: Any):
+    """Real clients and orders a demo manager owned lose their owner with the demo (the
+    foreign keys set it to null), and the rollups follow: nothing is left under that
+    manager, the funnel no longer names them, and the totals stay."""
+    before = await report_of(database_url, funnel_report, data.boss)
+    assert "Misha Two" in [row[0] for row in before.managers]
+    mine = {"manager": data.m2.id}
+    channels = await report_of(database_url, channels_report, data.boss, **mine)
+    assert channels.totals is not None and channels.totals[1] == 2
+
+    async def remove_misha(session: Any) -> None:
+        await session.execute(text("UPDATE clients SET is_demo = false"))
+        await session.execute(text("UPDATE users SET is_demo = (id = :m2)"), {"m2": data.m2.id})
+        assert (await remove_demo(session))["users"] == 1
+
+    await _in_transaction(database_url, remove_misha)
+    after = await report_of(database_url, funnel_report, data.boss)
+    assert "Misha Two" not in [row[0] for row in after.managers]
+    assert [s[1] for s in after.stages] == [s[1] for s in before.stages]  # nobody else moved
+    assert (await report_of(database_url, channels_report, data.boss, **mine)).totals is None
+    funnel = await report_of(database_url, funnel_report, data.boss, **mine)
+    assert [s[1] for s in funnel.stages] == [0, 0, 0, 0, 0]
+    loyalty = await report_of(database_url, loyalty_report, data.boss, **mine)
+    assert loyalty.base.clients == 0
