@@ -48,7 +48,7 @@ from callcenter.calls.status import write_status
 from callcenter.calls.store import StoreMemory, customer_number, remember, save_calls
 from callcenter.dialer.agent import PREVIEW_PREFIX
 from callcenter.floor.service import C2C_PREFIX
-from callcenter.tasks.callbacks import callback_for_missed_call
+from callcenter.tasks.callbacks import callback_for_missed_call, calls_back
 
 log = logging.getLogger(__name__)
 
@@ -364,10 +364,11 @@ class PbxListener:
         resyncs: list[Resync],
     ) -> None:
         """Store the calls with their notifications. With nothing else to do in the same
-        transaction (calls starting to ring, say) that is one statement in autocommit: one
-        round trip, atomic, its NOTIFYs delivered with it."""
+        transaction (no missed call to call back, no resync) that is one statement in
+        autocommit: one round trip, atomic, its NOTIFYs delivered with it."""
         latest = list({call.linkedid: call for call in calls}.values())
-        if not ended and not resyncs:
+        missed = [call.linkedid for call in latest if call.linkedid in ended and _missed(call)]
+        if not missed and not resyncs:
             async with self.sessionmaker() as session:
                 await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
                 ids = await save_calls(
@@ -378,9 +379,9 @@ class PbxListener:
                 ids = await save_calls(
                     session, latest, pbx=self.pbx, memory=self.memory, notes=notes
                 )
-                if ended:
+                if missed:
                     rows = await session.scalars(
-                        select(CallRow).where(CallRow.id.in_([ids[e] for e in ended]))
+                        select(CallRow).where(CallRow.id.in_([ids[m] for m in missed]))
                     )
                     for row in rows:
                         await callback_for_missed_call(session, row)
@@ -435,6 +436,12 @@ class EventFilter:
         if name in self.names or name == "Shutdown":
             return True
         return "\r\nActionID: " in text
+
+
+def _missed(call: Call) -> bool:
+    """A call to call back (its row is read and a task made, in the calls' transaction)."""
+    outcome = call.outcome.value if call.outcome else None
+    return calls_back(call.direction.value, outcome, call.caller)
 
 
 def _dials(updates: Timed) -> Timed:

@@ -15,16 +15,19 @@ OPEN_DEDUPE = text("status = 'open' AND dedupe_key IS NOT NULL")  # uq_tasks_ope
 MISSED = (Outcome.ABANDONED.value, Outcome.NO_ANSWER.value)
 
 
+def calls_back(direction: str, outcome: str | None, caller: str) -> bool:
+    """Whether a call that ended so is one to call back: inbound, missed, from a number."""
+    return direction == Direction.INBOUND.value and outcome in MISSED and caller.startswith("+")
+
+
 async def callback_for_missed_call(session: AsyncSession, call: CallRow) -> int | None:
     """Create (or bump) the callback task for a missed inbound call; returns the task's id.
 
     One open callback per number: a caller who tries three times gets one task whose
     ``repeats`` says 3. It goes to the client's owner, else to the queue's pool.
     """
-    if call.direction != Direction.INBOUND.value or call.outcome not in MISSED:
-        return None
-    if not call.caller.startswith("+"):
-        return None  # a hidden number cannot be called back
+    if not calls_back(call.direction, call.outcome, call.caller):
+        return None  # answered, outbound, or a hidden number that cannot be called back
     owner_id = None
     if call.client_id is not None:
         owner_id = await session.scalar(select(Client.owner_id).where(Client.id == call.client_id))
