@@ -2,7 +2,9 @@
 
 Events are handled strictly in arrival order by one supervised consumer; a bad event is logged
 and skipped. The consumer drains the queue in batches and stores each changed call once per
-batch, in one transaction with its notifications (delivered at commit). When the database is
+batch, in one statement with its notifications (delivered at commit). Calls starting to ring
+are stored first, ahead of the previous batch's other changes if those are still being
+stored and do not touch them; every call's own changes stay in order. When the database is
 unreachable it keeps the batch and retries, while a full queue pauses reading from the PBX:
 nothing is dropped. After every login the live state is resynced in the same order.
 """
@@ -106,6 +108,10 @@ class PbxListener:
         # recent Originate outcomes by ActionID, bounded: the listener runs for months
         self.originate_results: OrderedDict[str, OriginateResult] = OrderedDict()
         self.memory = StoreMemory()
+        # a batch's changes other than calls starting to ring, being stored while the next
+        # batch is tracked (and its ringing calls stored), and the calls they touch
+        self._rest: asyncio.Task[None] | None = None
+        self._rest_calls: set[str] = set()
         self._floor_resyncs: list[FloorResync] = []
         # the floor is stored by its own writer, so a pop never waits behind it: batches
         # that arrive while it writes are merged and stored together
@@ -211,6 +217,14 @@ class PbxListener:
                     log.warning("PBX %s: queue settings not read: %s", self.pbx, exc)
 
     async def consume_forever(self) -> None:
+        try:
+            await self._consume()
+        finally:  # stopped (leadership lost, shutdown): the batch being stored stops too
+            if self._rest is not None:
+                self._rest.cancel()
+                self._rest = None
+
+    async def _consume(self) -> None:
         while True:
             batch = [await self.queue.get()]
             while len(batch) < BATCH and not self.queue.empty():
@@ -220,9 +234,45 @@ class PbxListener:
                 self.link.pause_reading(False)
             floor = FloorBatch()
             updates, resyncs = self._track(batch, floor)
-            if updates or resyncs or floor:
-                await self._store_until_done(updates, resyncs, floor)
-            self.consumed += sum(1 for item in batch if isinstance(item, tuple))
+            events = sum(1 for item in batch if isinstance(item, tuple))
+            if not (updates or resyncs or floor):
+                self.consumed += events
+                continue
+            if not resyncs:
+                updates = await self._store_ringing(updates)
+            await self._settle()  # the previous batch's changes are stored before these
+            self._rest_calls = {_call_key(u) for u, _ in updates}
+            self._rest = asyncio.create_task(self._store_rest(updates, resyncs, floor, events))
+
+    async def _store_ringing(self, updates: Timed) -> Timed:
+        """Store the calls starting to ring at once, in a statement of their own, while the
+        previous batch's other changes may still be on their way: a pop waits for neither
+        the rest of its own batch nor the rest of the one before. A call that has changes in
+        that previous batch waits for them (its row and its frames stay in order). Returns
+        the batch's other updates."""
+        ringing = [(u, at) for u, at in updates if isinstance(u, CallRinging)]
+        if not ringing or len(ringing) == len(updates):
+            return updates  # nothing to put ahead of
+        if self._rest is not None and {u.call.linkedid for u, _ in ringing} & self._rest_calls:
+            await self._settle()
+        calls = [u.call for u, _ in ringing if isinstance(u, CallRinging)]
+        await self._until_stored(
+            lambda: self._commit(calls, _notes(ringing), [], []),
+            lambda: self._store_each(ringing, []),
+        )
+        return [(u, at) for u, at in updates if not isinstance(u, CallRinging)]
+
+    async def _settle(self) -> None:
+        """Wait until the previous batch's changes are stored."""
+        rest, self._rest = self._rest, None
+        if rest is not None:
+            await rest
+
+    async def _store_rest(
+        self, updates: Timed, resyncs: list[Resync], floor: FloorBatch, events: int
+    ) -> None:
+        await self._store_until_done(updates, resyncs, floor)
+        self.consumed += events
 
     def _track(self, batch: list[Item], floor: FloorBatch) -> tuple[Timed, list[Resync]]:
         """Run the batch through the tracker and the floor board, in order; each call
@@ -321,8 +371,7 @@ class PbxListener:
     async def _store_each(self, updates: Timed, resyncs: list[Resync]) -> None:
         by_call: dict[str, Timed] = {}
         for update, at in updates:
-            key = update.action_id if isinstance(update, OriginateResult) else update.call.linkedid
-            by_call.setdefault(key, []).append((update, at))
+            by_call.setdefault(_call_key(update), []).append((update, at))
         for linkedid, own in by_call.items():
             try:
                 await self.store(own, [])
@@ -436,6 +485,10 @@ class EventFilter:
         if name in self.names or name == "Shutdown":
             return True
         return "\r\nActionID: " in text
+
+
+def _call_key(update: TrackerUpdate) -> str:
+    return update.action_id if isinstance(update, OriginateResult) else update.call.linkedid
 
 
 def _missed(call: Call) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -46,6 +47,7 @@ def try_e164(raw: str, region: str = "RU") -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=8192)  # parsing is costly; pages and pops show the same numbers
 def display_phone(e164: str, extension: str = "", region: str = "RU") -> str:
     """National form for numbers of the home region, international for others."""
     try:
