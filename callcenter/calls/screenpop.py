@@ -153,8 +153,7 @@ async def build_pop(
         if c["complaints"]:
             pop.complaints[c["id"]] = c["complaints"]
     pop.last_calls = [
-        PopCall(_moment(k["at"]), k["direction"], k["outcome"])
-        for k in row.last_calls or ()
+        PopCall(_moment(k["at"]), k["direction"], k["outcome"]) for k in row.last_calls or ()
     ]
     pop.tasks = [PopTask(_moment(t["due"]), t["title"]) for t in row.tasks or ()]
     for o in row.orders or ():
