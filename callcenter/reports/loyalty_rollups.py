@@ -179,10 +179,27 @@ async def touched_hours(session: AsyncSession, since: datetime | None) -> Iterab
     return found + [(h, "orders") for h in await session.scalars(text(_ORDER_HOURS), params)]
 
 
-def _facts(runs_count: int) -> str:
-    """One row per fact (an order, an inbound call of a known client, a feedback) in the
-    hours of ``runs_count`` runs, with the client's owner, channel and segment; summed once
-    for all and once per dimension."""
+def _facts(runs_count: int, *, orders_only: bool = False) -> str:
+    """WITH ... facts: one row per fact (an order, an inbound call of a known client, a
+    feedback; only orders when ``orders_only``) in the hours of ``runs_count`` runs."""
+    others = (
+        ""
+        if orders_only
+        else f"""
+    UNION ALL
+    SELECT {HOUR_OF.format("c.started_at")}, c.client_id, 0, 0, 0, 0, 0, NULL, 1,
+        EXISTS (SELECT 1 FROM calls p WHERE p.client_id = c.client_id
+            AND p.direction = 'inbound' AND p.started_at < c.started_at
+            AND p.started_at >= c.started_at - interval '{REPEAT_CALL_DAYS} days')::int,
+        0, 0, NULL, NULL
+    FROM calls c
+    WHERE {within_runs("c.started_at", runs_count)} AND c.client_id IS NOT NULL
+        AND c.direction = 'inbound'
+    UNION ALL
+    SELECT {HOUR_OF.format("f.created_at")}, f.client_id, 0, 0, 0, 0, 0, NULL, 0, 0, 1,
+        (f.kind = 'complaint')::int, f.score_scale, f.score
+    FROM feedback f WHERE {within_runs("f.created_at", runs_count)}"""
+    )
     return f"""
 WITH live AS (SELECT id FROM order_statuses WHERE kind <> 'cancel'),
 orders_in AS (
@@ -204,25 +221,17 @@ facts AS (
         CASE WHEN fulfilled AND prev_at IS NOT NULL THEN total ELSE 0 END AS repeat_revenue,
         extract(epoch FROM created_at - prev_at) AS gap, 0 AS client_calls, 0 AS repeat_calls,
         0 AS feedback, 0 AS complaints, NULL::text AS scale, NULL::int AS score
-    FROM orders_in
-    UNION ALL
-    SELECT {HOUR_OF.format("c.started_at")}, c.client_id, 0, 0, 0, 0, 0, NULL, 1,
-        EXISTS (SELECT 1 FROM calls p WHERE p.client_id = c.client_id
-            AND p.direction = 'inbound' AND p.started_at < c.started_at
-            AND p.started_at >= c.started_at - interval '{REPEAT_CALL_DAYS} days')::int,
-        0, 0, NULL, NULL
-    FROM calls c
-    WHERE {within_runs("c.started_at", runs_count)} AND c.client_id IS NOT NULL
-        AND c.direction = 'inbound'
-    UNION ALL
-    SELECT {HOUR_OF.format("f.created_at")}, f.client_id, 0, 0, 0, 0, 0, NULL, 0, 0, 1,
-        (f.kind = 'complaint')::int, f.score_scale, f.score
-    FROM feedback f WHERE {within_runs("f.created_at", runs_count)}
-)
-INSERT INTO loyalty_hours (hour, dimension, member, orders, first_orders, repeat_orders,
-    revenue, repeat_revenue, gap_seconds, gaps_30, gaps_90, gaps_180, gaps_365, gaps_longer,
+    FROM orders_in{others}
+)"""
+
+
+_COLUMNS = """hour, dimension, member, orders, first_orders, repeat_orders, revenue,
+    repeat_revenue, gap_seconds, gaps_30, gaps_90, gaps_180, gaps_365, gaps_longer,
     client_calls, repeat_calls, feedback, complaints, nps_answers, promoters, detractors,
-    ratings, rating_total)
+    ratings, rating_total"""
+# the facts with the client's owner, channel and segment, summed once for all and once per
+# dimension: the rows of loyalty_hours (_COLUMNS)
+_SUMS = """
 SELECT hour,
     CASE grouping(owner, channel, segment) WHEN 7 THEN 'all' WHEN 3 THEN 'manager'
         WHEN 5 THEN 'channel' ELSE 'segment' END,
@@ -248,6 +257,11 @@ GROUP BY GROUPING SETS ((hour), (hour, owner), (hour, channel), (hour, segment))
 """
 
 
+def _all_figures(runs_count: int) -> str:
+    """Every figure of the hours of ``runs_count`` runs (deleted first)."""
+    return f"{_facts(runs_count)}\nINSERT INTO loyalty_hours ({_COLUMNS}){_SUMS}"
+
+
 _ORDER_COLUMNS = [
     "orders",
     "first_orders",
@@ -263,23 +277,37 @@ _ORDER_COLUMNS = [
 ]
 
 
-def _order_facts(runs_count: int) -> str:
-    """The order figures of the hours only: the facts of orders, their columns set on
-    conflict."""
-    facts = _facts(runs_count)
-    return (
-        facts[: facts.index("    UNION ALL\n    SELECT date_trunc('hour', c.started_at")]
-        + facts[facts.index("\n)\nINSERT INTO loyalty_hours") :]
-        + " ON CONFLICT (hour, dimension, member) DO UPDATE SET "
-        + ", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS)
-    )
+def _orders_of(row: str) -> str:
+    return "(" + ", ".join(f"{row}.{c}" for c in _ORDER_COLUMNS) + ")"
 
 
-_NO_ORDERS = (
-    "UPDATE loyalty_hours SET "
-    + ", ".join(f"{c} = 0" for c in _ORDER_COLUMNS)
-    + " WHERE hour = ANY(:hours)"
+_FRESH = (
+    "SELECT FROM fresh f WHERE f.hour = l.hour AND f.dimension = l.dimension "
+    "AND f.member = l.member"
 )
+
+
+def _order_figures(runs_count: int) -> str:
+    """The order figures of the hours of ``runs_count`` runs (``:hours``), the calls and
+    feedback kept: an hour's rows whose figures did not change are not written (a changed
+    order moves the few rows of its client's owner, channel and segment); a row left with
+    no orders, calls or feedback is deleted, as a build from scratch would not make it."""
+    return f"""{_facts(runs_count, orders_only=True)},
+fresh ({_COLUMNS}) AS ({_SUMS}),
+emptied AS (
+    DELETE FROM loyalty_hours l WHERE l.hour = ANY(:hours) AND l.client_calls = 0
+        AND l.feedback = 0 AND NOT EXISTS ({_FRESH})
+),
+zeroed AS (
+    UPDATE loyalty_hours l SET {", ".join(f"{c} = 0" for c in _ORDER_COLUMNS)}
+    WHERE l.hour = ANY(:hours) AND l.orders <> 0 AND (l.client_calls <> 0 OR l.feedback <> 0)
+        AND NOT EXISTS ({_FRESH})
+)
+INSERT INTO loyalty_hours ({_COLUMNS}) SELECT * FROM fresh
+ON CONFLICT (hour, dimension, member) DO UPDATE SET
+    {", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS)}
+WHERE {_orders_of("loyalty_hours")} IS DISTINCT FROM {_orders_of("excluded")}
+"""
 
 
 async def rebuild_hours(session: AsyncSession, buckets: list[Any]) -> None:
@@ -292,11 +320,11 @@ async def rebuild_hours(session: AsyncSession, buckets: list[Any]) -> None:
             text("DELETE FROM loyalty_hours WHERE hour = ANY(:hours)"), {"hours": hours}
         )
         found = runs(hours)
-        await session.execute(text(_facts(len(found))), run_params(found))
+        await session.execute(text(_all_figures(len(found))), run_params(found))
     if order_hours:
-        await session.execute(text(_NO_ORDERS), {"hours": order_hours})
         found = runs(order_hours)
-        await session.execute(text(_order_facts(len(found))), run_params(found))
+        params = {"hours": order_hours, **run_params(found)}
+        await session.execute(text(_order_figures(len(found))), params)
 
 
 ROLLUPS = (
