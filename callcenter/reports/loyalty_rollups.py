@@ -248,11 +248,12 @@ SELECT hour,
     count(*) FILTER (WHERE scale = 'nps' AND score <= 6),
     count(*) FILTER (WHERE scale = 'rating'),
     coalesce(sum(score) FILTER (WHERE scale = 'rating'), 0)
-FROM (
-    SELECT facts.*, coalesce(c.owner_id, 0) AS owner, coalesce(c.channel_id, 0) AS channel,
+FROM facts JOIN LATERAL (  -- each fact's client by its key (OFFSET 0: never a hash of
+    -- every client, which a chunk's thousands of facts would cost as a scan of the table)
+    SELECT coalesce(c.owner_id, 0) AS owner, coalesce(c.channel_id, 0) AS channel,
         coalesce(c.segment_id, 0) AS segment
-    FROM facts JOIN clients c ON c.id = facts.client_id
-) f
+    FROM clients c WHERE c.id = facts.client_id OFFSET 0
+) f ON true
 GROUP BY GROUPING SETS ((hour), (hour, owner), (hour, channel), (hour, segment))
 """
 
