@@ -30,6 +30,7 @@ from callcenter.calls.models import CallRow
 from callcenter.clients.models import Client
 from callcenter.reports.days import DayRollup, add_delta, day_of
 from callcenter.reports.deletions import DELETED_CLIENTS
+from callcenter.reports.loyalty_rollups import CUSTOM_PLANS
 from callcenter.reports.models import ReportDeletion
 from callcenter.reports.rollups import Rollup
 from callcenter.reports.sales_models import SLICES, call_days, client_days, client_milestones
@@ -46,46 +47,68 @@ CHANGED_CLIENTS = f"""
     UNION {DELETED_CLIENTS}
 """
 
-MILESTONES = """
+
+def milestones(of_ids: bool) -> str:
+    """The milestones of every client, or (``of_ids``) of the clients in ``:ids``, upserted.
+    Set-based: each source is read once for all the clients at hand and grouped by client,
+    then joined to the clients; a call's wrap-ups are looked up by the call (an index probe
+    each, never a scan of every wrap-up for a few clients)."""
+
+    def of_clients(column: str) -> str:
+        return f"AND {column} = ANY(:ids)" if of_ids else ""
+
+    return f"""
+WITH leads AS (
+    SELECT c.id, c.created_at, coalesce(c.owner_id, 0) AS owner_id,
+        coalesce(c.channel_id, 0) AS channel_id, coalesce(c.segment_id, 0) AS segment_id
+    FROM clients c WHERE c.merged_into_id IS NULL {of_clients("c.id")}
+),
+by_calls AS (
+    SELECT k.client_id, min(k.answered_at) AS answered_at,
+        min((SELECT min(w.created_at) FROM call_wrapups w
+             WHERE w.call_id = k.id AND w.result IN ('sale', 'follow_up'))) AS interest_at
+    FROM calls k WHERE k.client_id IS NOT NULL {of_clients("k.client_id")}
+    GROUP BY k.client_id
+),
+interesting AS (  -- the dispositions of each campaign that show interest
+    SELECT k.id AS campaign_id, d->>'code' AS code
+    FROM campaigns k, jsonb_array_elements(k.dispositions) d
+    WHERE d->>'kind' IN ('success', 'callback')
+),
+by_campaigns AS (
+    SELECT cc.client_id, min(a.connected_at) AS reached_at,
+        min(a.dispositioned_at) FILTER (WHERE i.code IS NOT NULL) AS interest_at
+    FROM campaign_contacts cc JOIN campaign_attempts a ON a.contact_id = cc.id
+    LEFT JOIN interesting i ON i.campaign_id = a.campaign_id AND i.code = a.disposition
+        AND a.disposition <> ''
+    WHERE cc.client_id IS NOT NULL {of_clients("cc.client_id")}
+    GROUP BY cc.client_id
+),
+by_orders AS (
+    SELECT o.client_id, min(o.created_at) AS first_at,
+        min(o.status_changed_at) FILTER (WHERE s.kind = 'final') AS delivered_at
+    FROM orders o JOIN order_statuses s ON s.id = o.status_id
+    WHERE o.client_id IS NOT NULL {of_clients("o.client_id")}
+    GROUP BY o.client_id
+)
 INSERT INTO report_client_milestones AS m (client_id, created_at, owner_id, channel_id,
     segment_id, contacted_at, interested_at, ordered_at, delivered_at)
-SELECT c.id, c.created_at, coalesce(c.owner_id, 0), coalesce(c.channel_id, 0),
-       coalesce(c.segment_id, 0),
-       least(answered.at, reached.at, interest.campaign_at, interest.call_at, ord.first_at),
-       least(interest.campaign_at, interest.call_at, ord.first_at),
-       ord.first_at, ord.delivered_at
-FROM clients c
-LEFT JOIN LATERAL (
-    SELECT min(answered_at) AS at FROM calls
-    WHERE client_id = c.id AND answered_at IS NOT NULL) answered ON true
-LEFT JOIN LATERAL (
-    SELECT min(a.connected_at) AS at
-      FROM campaign_contacts cc JOIN campaign_attempts a ON a.contact_id = cc.id
-     WHERE cc.client_id = c.id AND a.connected_at IS NOT NULL) reached ON true
-LEFT JOIN LATERAL (
-    SELECT (SELECT min(a.dispositioned_at)
-              FROM campaign_contacts cc
-              JOIN campaign_attempts a ON a.contact_id = cc.id
-              JOIN campaigns k ON k.id = a.campaign_id
-             WHERE cc.client_id = c.id AND a.disposition <> ''
-               AND a.dispositioned_at IS NOT NULL
-               AND EXISTS (SELECT 1 FROM jsonb_array_elements(k.dispositions) d
-                            WHERE d->>'code' = a.disposition
-                              AND d->>'kind' IN ('success', 'callback'))) AS campaign_at,
-           (SELECT min(w.created_at) FROM calls k JOIN call_wrapups w ON w.call_id = k.id
-             WHERE k.client_id = c.id AND w.result IN ('sale', 'follow_up')) AS call_at
-) interest ON true
-LEFT JOIN LATERAL (
-    SELECT min(o.created_at) AS first_at,
-           min(o.status_changed_at) FILTER (WHERE s.kind = 'final') AS delivered_at
-      FROM orders o JOIN order_statuses s ON s.id = o.status_id
-     WHERE o.client_id = c.id) ord ON true
-WHERE c.merged_into_id IS NULL {which}
+SELECT l.id, l.created_at, l.owner_id, l.channel_id, l.segment_id,
+    least(k.answered_at, a.reached_at, a.interest_at, k.interest_at, o.first_at),
+    least(a.interest_at, k.interest_at, o.first_at), o.first_at, o.delivered_at
+FROM leads l
+LEFT JOIN by_calls k ON k.client_id = l.id
+LEFT JOIN by_campaigns a ON a.client_id = l.id
+LEFT JOIN by_orders o ON o.client_id = l.id
 ON CONFLICT (client_id) DO UPDATE SET
     created_at = excluded.created_at, owner_id = excluded.owner_id,
     channel_id = excluded.channel_id, segment_id = excluded.segment_id,
     contacted_at = excluded.contacted_at, interested_at = excluded.interested_at,
     ordered_at = excluded.ordered_at, delivered_at = excluded.delivered_at
+WHERE (m.created_at, m.owner_id, m.channel_id, m.segment_id, m.contacted_at, m.interested_at,
+    m.ordered_at, m.delivered_at) IS DISTINCT FROM (excluded.created_at, excluded.owner_id,
+    excluded.channel_id, excluded.segment_id, excluded.contacted_at, excluded.interested_at,
+    excluded.ordered_at, excluded.delivered_at)  -- a row that stays is not written again
 """
 
 
@@ -105,7 +128,7 @@ async def refresh_milestones(session: AsyncSession, since: datetime | None) -> l
     days the clients came on (no day is rebuilt: a refresh costs what changed)."""
     if since is None:
         await session.execute(text("DELETE FROM report_client_milestones"))
-        await session.execute(text(MILESTONES.format(which="")))
+        await session.execute(text(milestones(of_ids=False)))
         rows = await session.execute(select(day_of(Client.created_at)).distinct())
         return [day for (day,) in rows]
     await session.execute(
@@ -122,8 +145,9 @@ async def refresh_milestones(session: AsyncSession, since: datetime | None) -> l
             "WHERE client_id IN (SELECT id FROM report_changed_clients)"
         )
     )
-    changed = "AND c.id IN (SELECT id FROM report_changed_clients)"
-    await session.execute(text(MILESTONES.format(which=changed)))
+    ids = list(await session.scalars(text("SELECT id FROM report_changed_clients")))
+    await session.execute(text(CUSTOM_PLANS))  # planned for this many clients
+    await session.execute(text(milestones(of_ids=True)), {"ids": ids})
     await session.execute(  # merged into another client or deleted: no longer a lead
         text(
             "DELETE FROM report_client_milestones m "

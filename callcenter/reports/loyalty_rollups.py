@@ -28,9 +28,9 @@ from callcenter.reports.loyalty_rules import (
 )
 from callcenter.reports.rollups import Rollup
 
-# The hours being rebuilt are rebuilt a run of consecutive hours at a time, each found by a
-# plain range of its stamp, planned with the range's own values (a generic plan would guess
-# the range's size and scan whole tables).
+# The hours being rebuilt are found a run of consecutive hours at a time, each by a plain
+# range of its stamp planned with the range's own values (a generic plan would guess the
+# range's size and scan whole tables), all the runs of a chunk in one statement.
 WITHIN = "{0} >= :first AND {0} < :end"
 HOUR_OF = "date_trunc('hour', {0}, 'UTC')"
 CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
@@ -45,6 +45,22 @@ def runs(hours: list[datetime]) -> list[dict[str, datetime]]:
         else:
             found.append({"first": hour, "end": hour + timedelta(hours=1)})
     return found
+
+
+def run_params(found: list[dict[str, datetime]]) -> dict[str, datetime]:
+    """Runs as the parameters of ``within_runs``: first0, end0, first1 ..."""
+    params: dict[str, datetime] = {}
+    for i, run in enumerate(found):
+        params[f"first{i}"], params[f"end{i}"] = run["first"], run["end"]
+    return params
+
+
+def within_runs(column: str, count: int) -> str:
+    """SQL: ``column`` in one of ``count`` runs [:first0, :end0), [:first1, :end1) ...: a
+    bitmap of index ranges, each estimated from its own values (one statement for a chunk of
+    scattered hours costs what their rows cost, not a planning per hour)."""
+    ranges = (f"{column} >= :first{i} AND {column} < :end{i}" for i in range(count))
+    return "(" + " OR ".join(ranges) + ")"
 
 
 _TOUCHED_CLIENTS = f"""
@@ -163,9 +179,28 @@ async def touched_hours(session: AsyncSession, since: datetime | None) -> Iterab
     return found + [(h, "orders") for h in await session.scalars(text(_ORDER_HOURS), params)]
 
 
-# One row per fact (an order, an inbound call of a known client, a feedback) in the hours,
-# with the client's owner, channel and segment; summed once for all and once per dimension.
-_FACTS = f"""
+def _facts(runs_count: int, *, orders_only: bool = False) -> str:
+    """WITH ... facts: one row per fact (an order, an inbound call of a known client, a
+    feedback; only orders when ``orders_only``) in the hours of ``runs_count`` runs."""
+    others = (
+        ""
+        if orders_only
+        else f"""
+    UNION ALL
+    SELECT {HOUR_OF.format("c.started_at")}, c.client_id, 0, 0, 0, 0, 0, NULL, 1,
+        EXISTS (SELECT 1 FROM calls p WHERE p.client_id = c.client_id
+            AND p.direction = 'inbound' AND p.started_at < c.started_at
+            AND p.started_at >= c.started_at - interval '{REPEAT_CALL_DAYS} days')::int,
+        0, 0, NULL, NULL
+    FROM calls c
+    WHERE {within_runs("c.started_at", runs_count)} AND c.client_id IS NOT NULL
+        AND c.direction = 'inbound'
+    UNION ALL
+    SELECT {HOUR_OF.format("f.created_at")}, f.client_id, 0, 0, 0, 0, 0, NULL, 0, 0, 1,
+        (f.kind = 'complaint')::int, f.score_scale, f.score
+    FROM feedback f WHERE {within_runs("f.created_at", runs_count)}"""
+    )
+    return f"""
 WITH live AS (SELECT id FROM order_statuses WHERE kind <> 'cancel'),
 orders_in AS (
     SELECT {HOUR_OF.format("o.created_at")} AS hour, o.client_id, o.created_at, o.total,
@@ -177,7 +212,7 @@ orders_in AS (
         WHERE p.client_id = o.client_id AND p.status_id IN (SELECT id FROM live)
           AND (p.created_at, p.id) < (o.created_at, o.id)
     ) prev ON true
-    WHERE {WITHIN.format("o.created_at")}
+    WHERE {within_runs("o.created_at", runs_count)}
 ),
 facts AS (
     SELECT hour, client_id, 1 AS orders, (prev_at IS NULL)::int AS first_orders,
@@ -186,25 +221,17 @@ facts AS (
         CASE WHEN fulfilled AND prev_at IS NOT NULL THEN total ELSE 0 END AS repeat_revenue,
         extract(epoch FROM created_at - prev_at) AS gap, 0 AS client_calls, 0 AS repeat_calls,
         0 AS feedback, 0 AS complaints, NULL::text AS scale, NULL::int AS score
-    FROM orders_in
-    UNION ALL
-    SELECT {HOUR_OF.format("c.started_at")}, c.client_id, 0, 0, 0, 0, 0, NULL, 1,
-        EXISTS (SELECT 1 FROM calls p WHERE p.client_id = c.client_id
-            AND p.direction = 'inbound' AND p.started_at < c.started_at
-            AND p.started_at >= c.started_at - interval '{REPEAT_CALL_DAYS} days')::int,
-        0, 0, NULL, NULL
-    FROM calls c
-    WHERE {WITHIN.format("c.started_at")} AND c.client_id IS NOT NULL
-        AND c.direction = 'inbound'
-    UNION ALL
-    SELECT {HOUR_OF.format("f.created_at")}, f.client_id, 0, 0, 0, 0, 0, NULL, 0, 0, 1,
-        (f.kind = 'complaint')::int, f.score_scale, f.score
-    FROM feedback f WHERE {WITHIN.format("f.created_at")}
-)
-INSERT INTO loyalty_hours (hour, dimension, member, orders, first_orders, repeat_orders,
-    revenue, repeat_revenue, gap_seconds, gaps_30, gaps_90, gaps_180, gaps_365, gaps_longer,
+    FROM orders_in{others}
+)"""
+
+
+_COLUMNS = """hour, dimension, member, orders, first_orders, repeat_orders, revenue,
+    repeat_revenue, gap_seconds, gaps_30, gaps_90, gaps_180, gaps_365, gaps_longer,
     client_calls, repeat_calls, feedback, complaints, nps_answers, promoters, detractors,
-    ratings, rating_total)
+    ratings, rating_total"""
+# the facts with the client's owner, channel and segment, summed once for all and once per
+# dimension: the rows of loyalty_hours (_COLUMNS)
+_SUMS = """
 SELECT hour,
     CASE grouping(owner, channel, segment) WHEN 7 THEN 'all' WHEN 3 THEN 'manager'
         WHEN 5 THEN 'channel' ELSE 'segment' END,
@@ -221,13 +248,19 @@ SELECT hour,
     count(*) FILTER (WHERE scale = 'nps' AND score <= 6),
     count(*) FILTER (WHERE scale = 'rating'),
     coalesce(sum(score) FILTER (WHERE scale = 'rating'), 0)
-FROM (
-    SELECT facts.*, coalesce(c.owner_id, 0) AS owner, coalesce(c.channel_id, 0) AS channel,
+FROM facts JOIN LATERAL (  -- each fact's client by its key (OFFSET 0: never a hash of
+    -- every client, which a chunk's thousands of facts would cost as a scan of the table)
+    SELECT coalesce(c.owner_id, 0) AS owner, coalesce(c.channel_id, 0) AS channel,
         coalesce(c.segment_id, 0) AS segment
-    FROM facts JOIN clients c ON c.id = facts.client_id
-) f
+    FROM clients c WHERE c.id = facts.client_id OFFSET 0
+) f ON true
 GROUP BY GROUPING SETS ((hour), (hour, owner), (hour, channel), (hour, segment))
 """
+
+
+def _all_figures(runs_count: int) -> str:
+    """Every figure of the hours of ``runs_count`` runs (deleted first)."""
+    return f"{_facts(runs_count)}\nINSERT INTO loyalty_hours ({_COLUMNS}){_SUMS}"
 
 
 _ORDER_COLUMNS = [
@@ -243,31 +276,56 @@ _ORDER_COLUMNS = [
     "gaps_365",
     "gaps_longer",
 ]
-# the order figures of the hours only: the facts of orders, their columns set on conflict
-_ORDER_FACTS = (
-    _FACTS[: _FACTS.index("    UNION ALL\n    SELECT date_trunc('hour', c.started_at")]
-    + _FACTS[_FACTS.index("\n)\nINSERT INTO loyalty_hours") :]
-    + " ON CONFLICT (hour, dimension, member) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS)
+
+
+def _orders_of(row: str) -> str:
+    return "(" + ", ".join(f"{row}.{c}" for c in _ORDER_COLUMNS) + ")"
+
+
+_FRESH = (
+    "SELECT FROM fresh f WHERE f.hour = l.hour AND f.dimension = l.dimension "
+    "AND f.member = l.member"
 )
-_NO_ORDERS = (
-    "UPDATE loyalty_hours SET "
-    + ", ".join(f"{c} = 0" for c in _ORDER_COLUMNS)
-    + f" WHERE {WITHIN.format('hour')}"
+
+
+def _order_figures(runs_count: int) -> str:
+    """The order figures of the hours of ``runs_count`` runs (``:hours``), the calls and
+    feedback kept: an hour's rows whose figures did not change are not written (a changed
+    order moves the few rows of its client's owner, channel and segment); a row left with
+    no orders, calls or feedback is deleted, as a build from scratch would not make it."""
+    return f"""{_facts(runs_count, orders_only=True)},
+fresh ({_COLUMNS}) AS ({_SUMS}),
+emptied AS (
+    DELETE FROM loyalty_hours l WHERE l.hour = ANY(:hours) AND l.client_calls = 0
+        AND l.feedback = 0 AND NOT EXISTS ({_FRESH})
+),
+zeroed AS (
+    UPDATE loyalty_hours l SET {", ".join(f"{c} = 0" for c in _ORDER_COLUMNS)}
+    WHERE l.hour = ANY(:hours) AND l.orders <> 0 AND (l.client_calls <> 0 OR l.feedback <> 0)
+        AND NOT EXISTS ({_FRESH})
 )
+INSERT INTO loyalty_hours ({_COLUMNS}) SELECT * FROM fresh
+ON CONFLICT (hour, dimension, member) DO UPDATE SET
+    {", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS)}
+WHERE {_orders_of("loyalty_hours")} IS DISTINCT FROM {_orders_of("excluded")}
+"""
 
 
 async def rebuild_hours(session: AsyncSession, buckets: list[Any]) -> None:
+    """Rebuild the hours of the chunk: a fixed number of statements, however scattered."""
     await session.execute(text(CUSTOM_PLANS))
     hours = sorted({hour for hour, how in buckets if how == "all"})
-    await session.execute(
-        text("DELETE FROM loyalty_hours WHERE hour = ANY(:hours)"), {"hours": hours}
-    )
-    for run in runs(hours):
-        await session.execute(text(_FACTS), run)
-    for run in runs(sorted({hour for hour, how in buckets if how == "orders"} - set(hours))):
-        await session.execute(text(_NO_ORDERS), run)
-        await session.execute(text(_ORDER_FACTS), run)
+    order_hours = sorted({hour for hour, how in buckets if how == "orders"} - set(hours))
+    if hours:
+        await session.execute(
+            text("DELETE FROM loyalty_hours WHERE hour = ANY(:hours)"), {"hours": hours}
+        )
+        found = runs(hours)
+        await session.execute(text(_all_figures(len(found))), run_params(found))
+    if order_hours:
+        found = runs(order_hours)
+        params = {"hours": order_hours, **run_params(found)}
+        await session.execute(text(_order_figures(len(found))), params)
 
 
 ROLLUPS = (

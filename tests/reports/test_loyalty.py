@@ -209,3 +209,53 @@ async def test_hours_touched_by_orders_only_equal_hours_built_afresh(
     await rolled_up(sessionmaker)
     async with sessionmaker() as session:
         assert kept and kept == sorted(map(tuple, await session.execute(query)))
+
+
+async def _loyalty_tables(sessionmaker: Any) -> dict[str, list[tuple[Any, ...]]]:
+    async with sessionmaker() as session:
+        return {
+            table: sorted(map(tuple, await session.execute(text(f"SELECT * FROM {table}"))))
+            for table in ("loyalty_hours", "client_loyalty")
+        }
+
+
+async def test_a_refresh_after_changes_leaves_the_rows_a_rebuild_gives(
+    sessionmaker: Any, world: dict[str, Any]
+):
+    """Whole hours (a new call) and hours touched by orders only (orders refused, added
+    beside another client's, deleted) are refreshed to exactly the rows a build from scratch
+    makes, row by row: a row left with nothing is gone, one that keeps a call is zeroed."""
+    from callcenter.reports.deletions import note_deletions
+    from tests.reports.loyalty_data import add_call, add_order
+
+    clients: Clients = world["clients"]
+    m1, m2 = world["m1"].id, world["m2"].id
+    async with sessionmaker.begin() as session:  # an order beside A's call of 1 Mar
+        await add_order(session, clients.a, "delivered", utc(2026, 3, 1, 9, 15), "60", m1)
+    await rolled_up(sessionmaker)
+    async with sessionmaker.begin() as session:
+        refused = "UPDATE orders SET status_id = (SELECT id FROM order_statuses WHERE code = "
+        refused += "'refused'), updated_at = now() WHERE total IN (1000, 800, 60)"
+        await session.execute(text(refused))  # A's first and 1 Mar; B's new, alone in its hour
+        await add_order(session, clients.c, "delivered", utc(2026, 3, 10, 10, 30), "90", m2)
+        await add_call(session, clients.d, utc(2026, 3, 20, 15))
+        gone = list(await session.scalars(text("SELECT id FROM orders WHERE total = 500")))
+        await note_deletions(session, orders=gone)
+        await session.execute(text("DELETE FROM orders WHERE id = ANY(:ids)"), {"ids": gone})
+    done = await rolled_up(sessionmaker)
+    assert done["loyalty_hours"] and done["client_loyalty"]
+    kept = await _loyalty_tables(sessionmaker)
+    async with sessionmaker.begin() as session:
+        await session.execute(text("DELETE FROM report_rollup_marks"))
+        await session.execute(text("DELETE FROM loyalty_hours"))
+        await session.execute(text("DELETE FROM client_loyalty"))
+    await rolled_up(sessionmaker)
+    assert kept == await _loyalty_tables(sessionmaker)
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            text("SELECT hour, orders, client_calls FROM loyalty_hours WHERE dimension = 'all'")
+        )
+        figures = {hour: (orders, calls) for hour, orders, calls in rows}
+    assert utc(2026, 2, 20, 12) not in figures  # B's refused order was all that hour held
+    assert utc(2026, 2, 1, 12) not in figures  # so was her deleted one
+    assert figures[utc(2026, 3, 1, 9)] == (0, 1)  # A's refused order; her call stays

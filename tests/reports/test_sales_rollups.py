@@ -236,3 +236,56 @@ async def test_rollups_kept_fresh_by_differences_equal_rollups_built_afresh(
         (1, 1, Decimal("2000.00"), Decimal("2000.00"), Decimal("1200.00")),  # o4: 2 x P1
     ]
     await engine.dispose()
+
+
+async def test_lead_milestones_refreshed_for_changed_clients_equal_milestones_built_afresh(
+    database_url: str, data: Any
+):
+    """Each source of a milestone changes for someone (a campaign result, a call and its
+    wrap-up, a wrap-up on an old call, a delivery, a merge, a new client): the refreshed
+    milestones and lead days are, row by row, what building them from scratch gives."""
+    from tests.reports.sales_data import rebuild_all
+
+    engine = make_engine(database_url)
+    sessionmaker = make_sessionmaker(engine)
+    tables = ["report_client_milestones", "report_client_days"]
+    tables += [t.name for t in SLICES["report_client_days"]]
+    async with sessionmaker.begin() as session:
+        for sql in (
+            # Gamma's "sale" is taken back: her interest is now her (cancelled) order
+            "UPDATE campaign_attempts SET disposition = 'no', dispositioned_at = now() "
+            "WHERE id = 5",
+            # Eps calls in, is answered and the call ends in a sale
+            "INSERT INTO calls (id, linkedid, pbx, direction, caller, callee, client_id, "
+            "queue, started_at, answered_at, ended_at, wait_seconds, talk_seconds, "
+            "hold_seconds, recording, agents) VALUES (9, 'L9', 'default', 'inbound', '', '', "
+            "5, '', now(), now(), now(), 0, 10, 0, '', '{}')",
+            "INSERT INTO call_wrapups (call_id, result, note, created_at) "
+            "VALUES (9, 'sale', '', now())",
+            # Old's call gets a follow-up; Beta's order is delivered; Delta is merged
+            "INSERT INTO call_wrapups (call_id, result, note, created_at) "
+            "VALUES (5, 'follow_up', '', now())",
+            "UPDATE orders SET status_id = (SELECT id FROM order_statuses WHERE code = "
+            "'delivered'), status_changed_at = now(), updated_at = now() WHERE id = 2",
+            "UPDATE clients SET merged_into_id = 1, updated_at = now() WHERE id = 4",
+            "INSERT INTO clients (id, kind, name, created_at, updated_at, postal_address, "
+            "legal_address, notes, bank_name, is_demo) "
+            "VALUES (7, 'person', 'New', now(), now(), '', '', '', '', false)",
+        ):
+            await session.execute(text(sql))
+    await _refresh(database_url)
+    kept = await _contents(sessionmaker, tables)
+    await rebuild_all(sessionmaker)
+    assert kept == await _contents(sessionmaker, tables)
+    async with sessionmaker() as session:
+        rows = await session.execute(
+            text(
+                "SELECT client_id, interested_at = ordered_at, interested_at IS NOT NULL, "
+                "delivered_at IS NOT NULL FROM report_client_milestones ORDER BY client_id"
+            )
+        )
+        milestones = {client: flags for client, *flags in rows}
+    assert sorted(milestones) == [1, 2, 3, 5, 6, 7]  # Delta merged away, New a lead
+    assert milestones[3][0] and milestones[5][1] and milestones[6][1] and milestones[2][2]
+    assert milestones[7] == [None, False, False]
+    await engine.dispose()
