@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -121,7 +122,11 @@ class CampaignContact(Base):
 
 class CampaignAttempt(Base):
     __tablename__ = "campaign_attempts"
-    __table_args__ = (Index("ix_campaign_attempts_campaign_started", "campaign_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_campaign_attempts_campaign_started", "campaign_id", "started_at"),
+        # the attempts that got a call: the calls report finds a call's campaign by it
+        Index("ix_campaign_attempts_linked", "linkedid", postgresql_where=text("linkedid <> ''")),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))

@@ -75,14 +75,16 @@ async def touched_call_hours(session: AsyncSession, since: datetime | None) -> I
 # :hours is the chunk; :first/:last bound it for the indexes on started_at / entered_at
 _IN_HOURS = "{t} >= :first AND {t} < :last AND date_trunc('hour', {t}) = ANY(:hours)"
 # the call's client's owner, channel and segment (as the sales reports take them) and the
-# campaign whose attempt placed it (by linkedid); 0 for none. "+ 0": a bare min(campaign_id)
-# lets the planner read the attempts in campaign order, filtering each by linkedid, which
-# for a call no campaign placed is every attempt (at 1.4M attempts a week's hours took over
-# 20 minutes); this way it looks the linkedid up
+# campaign whose attempt placed it (by linkedid); 0 for none. The attempt must be looked up
+# by linkedid, and two plans did not: a bare min(campaign_id) read the attempts in campaign
+# order filtering each by linkedid, and where most attempts have no linkedid yet ('': not
+# connected, or a young database) the planner expected every attempt to match and read
+# them all, for each call (at 1.4M attempts one week's hours took over 20 minutes). Hence
+# "+ 0", and "<> ''", which tells it the match is rare.
 _DIMENSIONS = """
     LEFT JOIN clients k ON k.id = c.client_id
     LEFT JOIN LATERAL (SELECT min(a.campaign_id + 0) AS id FROM campaign_attempts a
-                       WHERE a.linkedid = c.linkedid) camp ON true
+                       WHERE a.linkedid = c.linkedid AND a.linkedid <> '') camp ON true
 """
 _DIMENSION_VALUES = (
     "coalesce(k.owner_id, 0) AS owner_id, coalesce(k.channel_id, 0) AS channel_id, "

@@ -1,5 +1,6 @@
 """calls (callee, started_at) instead of (callee): a missed call's callback is the first
-outbound call to its number after it, one index range instead of a bitmap of a week's calls
+outbound call to its number after it, one index range instead of a bitmap of a week's calls;
+campaign attempts that got a call indexed by linkedid apart (the calls report's campaign)
 
 Revision ID: 0025
 Revises: 0024
@@ -24,9 +25,14 @@ def upgrade() -> None:
             "ON calls (callee, started_at)"
         )
         op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_calls_callee")
+        op.execute(
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_campaign_attempts_linked "
+            "ON campaign_attempts (linkedid) WHERE linkedid <> ''"
+        )
 
 
 def downgrade() -> None:
     with op.get_context().autocommit_block():
         op.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_calls_callee ON calls (callee)")
         op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_calls_callee_started")
+        op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_campaign_attempts_linked")
