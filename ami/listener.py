@@ -238,8 +238,7 @@ class PbxListener:
             if not (updates or resyncs or floor):
                 self.consumed += events
                 continue
-            if not resyncs:
-                updates = await self._store_ringing(updates)
+            updates = await self._store_ringing(updates)
             await self._settle()  # the previous batch's changes are stored before these
             self._rest_calls = {_call_key(u) for u, _ in updates}
             self._rest = asyncio.create_task(self._store_rest(updates, resyncs, floor, events))
@@ -384,14 +383,9 @@ class PbxListener:
                 log.exception("PBX %s: ending calls lost during a disconnect failed", self.pbx)
 
     async def store(self, updates: Timed, resyncs: list[Resync]) -> None:
-        """Store a batch: calls starting to ring first, in a small transaction of their own, so
-        a pop never waits behind a large batch; then every changed call once, callbacks, ghosts
-        and the other notifications. Each NOTIFY leaves with the commit of its call."""
-        ringing: Timed = [(u, at) for u, at in updates if isinstance(u, CallRinging)]
-        if ringing and len(ringing) < len(updates):
-            ringing_calls = [u.call for u, _ in ringing if isinstance(u, CallRinging)]
-            await self._commit(ringing_calls, _notes(ringing), [], [])
-            updates = [(u, at) for u, at in updates if not isinstance(u, CallRinging)]
+        """Store updates (the calls starting to ring are put ahead by the consumer): every
+        changed call once, callbacks, ghosts and the notifications. Each NOTIFY leaves with
+        the commit of its call."""
         calls: list[Call] = []
         ended: list[str] = []
         for update, _at in updates:
@@ -417,25 +411,18 @@ class PbxListener:
         autocommit: one round trip, atomic, its NOTIFYs delivered with it."""
         latest = list({call.linkedid: call for call in calls}.values())
         missed = [call.linkedid for call in latest if call.linkedid in ended and _missed(call)]
-        if not missed and not resyncs:
-            async with self.sessionmaker() as session:
+        async with self.sessionmaker.begin() as session:
+            if not missed and not resyncs:  # the statement alone: no BEGIN and COMMIT
                 await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-                ids = await save_calls(
-                    session, latest, pbx=self.pbx, memory=self.memory, notes=notes
+            ids = await save_calls(session, latest, pbx=self.pbx, memory=self.memory, notes=notes)
+            if missed:
+                rows = await session.scalars(
+                    select(CallRow).where(CallRow.id.in_([ids[m] for m in missed]))
                 )
-        else:
-            async with self.sessionmaker.begin() as session:
-                ids = await save_calls(
-                    session, latest, pbx=self.pbx, memory=self.memory, notes=notes
-                )
-                if missed:
-                    rows = await session.scalars(
-                        select(CallRow).where(CallRow.id.in_([ids[m] for m in missed]))
-                    )
-                    for row in rows:
-                        await callback_for_missed_call(session, row)
-                for resync in resyncs:
-                    await self._end_ghosts(session, resync)
+                for row in rows:
+                    await callback_for_missed_call(session, row)
+            for resync in resyncs:
+                await self._end_ghosts(session, resync)
         remember(self.memory, latest, ids)
         for linkedid in ended:
             self.memory.forget(linkedid)

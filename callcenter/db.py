@@ -46,6 +46,12 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def unnest_rows(spec: Sequence[tuple[str, str]]) -> str:
+    """``unnest(one array parameter per column) AS t(columns)``: rows passed as arrays."""
+    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in spec)
+    return f"unnest({arrays}) AS t({', '.join(name for name, _ in spec)})"
+
+
 def unnest_insert(
     table: str, spec: Sequence[tuple[str, str]], tail: str, select_list: str | None = None
 ) -> TextClause:
@@ -53,10 +59,9 @@ def unnest_insert(
     count, so it is compiled and prepared once (a multi-row VALUES is a new statement for
     every batch size, and compiling those cost half the listener's time)."""
     names = ", ".join(name for name, _ in spec)
-    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in spec)
     return text(
         f"INSERT INTO {table} ({names}) SELECT {select_list or names} "
-        f"FROM unnest({arrays}) AS t({names}) {tail}"
+        f"FROM {unnest_rows(spec)} {tail}"
     )
 
 

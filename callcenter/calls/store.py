@@ -11,12 +11,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.calls.records import Call, Direction
-from callcenter.clients.models import Client, ClientPhone
-from callcenter.db import unnest_params
+from callcenter.db import unnest_params, unnest_rows
 from callcenter.live import CHANNEL, payloads
 from callcenter.users.models import User
 
@@ -79,19 +78,22 @@ def customer_number(call: Call) -> str:
     return call.caller if call.direction == Direction.INBOUND else call.callee
 
 
+# the one live client holding the number {0}; none when several hold it
+ONE_CLIENT = """(
+    SELECT min(cl.id) FROM client_phones p JOIN clients cl ON cl.id = p.client_id
+    WHERE p.e164 = {0} AND cl.merged_into_id IS NULL HAVING count(DISTINCT cl.id) = 1)"""
+MATCH_CLIENTS = text(
+    f"SELECT n, {ONE_CLIENT.format('n')} FROM unnest(CAST(:numbers AS text[])) AS t(n)"
+)
+
+
 async def match_clients(session: AsyncSession, numbers: Iterable[str]) -> dict[str, int]:
     """Number -> the one live client holding it (numbers held by several are left out)."""
     wanted = sorted({n for n in numbers if n.startswith("+")})
     if not wanted:
         return {}
-    rows = await session.execute(
-        select(ClientPhone.e164, func.min(Client.id))
-        .join(Client, Client.id == ClientPhone.client_id)
-        .where(ClientPhone.e164.in_(wanted), Client.merged_into_id.is_(None))
-        .group_by(ClientPhone.e164)
-        .having(func.count(func.distinct(Client.id)) == 1)
-    )
-    return {number: client_id for number, client_id in rows.all()}
+    rows = await session.execute(MATCH_CLIENTS, {"numbers": wanted})
+    return {number: client_id for number, client_id in rows.all() if client_id is not None}
 
 
 async def _resolve_users(session: AsyncSession, calls: list[Call], memory: StoreMemory) -> None:
@@ -149,11 +151,6 @@ EVENT_SPEC = (
 )
 
 
-def _unnest(spec: tuple[tuple[str, str], ...]) -> str:
-    arrays = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in spec)
-    return f"unnest({arrays}) AS t({', '.join(name for name, _ in spec)})"
-
-
 def _strip(name: str) -> str:
     return name.removeprefix("leg_")
 
@@ -168,25 +165,22 @@ STORE_CALLS = text(
 WITH c AS (
     INSERT INTO calls (linkedid, pbx, client_id, {", ".join(CALL_COLUMNS)})
     SELECT linkedid, pbx,
-        CASE WHEN number LIKE '+%' THEN (
-            SELECT min(cl.id) FROM client_phones p JOIN clients cl ON cl.id = p.client_id
-            WHERE p.e164 = t.number AND cl.merged_into_id IS NULL
-            HAVING count(DISTINCT cl.id) = 1) END,
+        CASE WHEN number LIKE '+%' THEN {ONE_CLIENT.format("t.number")} END,
         {", ".join(c for c in CALL_COLUMNS if c != "agents")}, string_to_array(agents, ',')
-    FROM {_unnest(CALL_SPEC)}
+    FROM {unnest_rows(CALL_SPEC)}
     ON CONFLICT (linkedid) DO UPDATE SET
         {", ".join(f"{c} = EXCLUDED.{c}" for c in CALL_COLUMNS)}, updated_at = now()
     RETURNING linkedid, id
 ), l AS (
     INSERT INTO call_legs (uniqueid, call_id, {", ".join(LEG_COLUMNS[1:])})
     SELECT t.uniqueid, c.id, {", ".join(f"t.{n}" for n, _ in LEG_SPEC[2:])}
-    FROM {_unnest(LEG_SPEC)} JOIN c ON c.linkedid = t.leg_linkedid
+    FROM {unnest_rows(LEG_SPEC)} JOIN c ON c.linkedid = t.leg_linkedid
     ON CONFLICT (uniqueid) DO UPDATE SET
         {", ".join(f"{c} = EXCLUDED.{c}" for c in LEG_COLUMNS)}
 ), e AS (
     INSERT INTO call_events (call_id, seq, at, kind, uniqueid, detail)
     SELECT c.id, t.seq, t.at, t.kind, t.event_uniqueid, CAST(t.detail AS jsonb)
-    FROM {_unnest(EVENT_SPEC)} JOIN c ON c.linkedid = t.event_linkedid
+    FROM {unnest_rows(EVENT_SPEC)} JOIN c ON c.linkedid = t.event_linkedid
     ON CONFLICT (call_id, seq) DO NOTHING
 ), n AS (
     SELECT count(pg_notify(:notify_channel, CAST(
