@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from typing import Any, TypeVar
 
 from callcenter.calls.records import Call, CallEvent, Leg
+
+T = TypeVar("T")
 
 
 class Role(Enum):
@@ -61,14 +65,25 @@ def seconds(start: datetime, end: datetime) -> float:
     return max(0.0, (end - start).total_seconds())
 
 
+def _copier(cls: type[T]) -> Callable[[T], T]:
+    """A shallow copy of a ``cls`` that calls its constructor with every field, compiled
+    from the fields: ``dataclasses.replace`` took four times as long, for every update."""
+    values = ", ".join(f"o.{f.name}" for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    names: dict[str, Any] = {"cls": cls}
+    exec(f"def copy(o): return cls({values})", names)  # noqa: S102 - our own field names
+    return names["copy"]  # type: ignore[no-any-return]
+
+
+_copy_call, _copy_leg = _copier(Call), _copier(Leg)
+
+
 def snapshot(call: Call) -> Call:
     """A copy of the call that later changes do not reach (legs and lists copied)."""
-    return dataclasses.replace(
-        call,
-        agents=list(call.agents),
-        legs={uid: dataclasses.replace(leg) for uid, leg in call.legs.items()},
-        timeline=list(call.timeline),
-    )
+    copy = _copy_call(call)
+    copy.agents = list(call.agents)
+    copy.legs = {uid: _copy_leg(leg) for uid, leg in call.legs.items()}
+    copy.timeline = list(call.timeline)
+    return copy
 
 
 MAX_TIMELINE = 200

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
+from callcenter.calls.screenpop import ScreenPop
 from callcenter.calls.service import save_call
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.live import notify
@@ -16,7 +18,7 @@ from tests.calls.test_calls_store import inbound_answered
 from tests.conftest import sign_in
 from web.app import create_app
 from web.keys import LIVE_HUB
-from web.live import HUB_NAME, LiveHub
+from web.live import HUB_NAME, READS_AHEAD, Listener, LiveHub
 
 
 async def ring(
@@ -240,3 +242,43 @@ async def test_a_pop_goes_out_before_a_burst_of_reminders_heard_first(app: Any) 
     runner.cancel()
     assert sent[:3] == ["ringing:a", "answered:a", "task_due:0"]  # calls first, each in order
     assert sent[2:] == [f"task_due:{n}" for n in range(50)]
+
+
+async def test_a_burst_of_calls_has_its_cards_read_together_and_sent_in_order(app: Any) -> None:
+    hub = LiveHub(app)
+    reading, most = 0, 0
+
+    async def read_pop(message: dict[str, Any], retried: bool = False) -> ScreenPop:
+        nonlocal reading, most
+        reading += 1
+        most = max(most, reading)
+        await asyncio.sleep(0.05)  # a round trip to PostgreSQL
+        reading -= 1
+        return ScreenPop(message["linkedid"], message["number"], "inbound", "")
+
+    hub._read_pop = read_pop  # type: ignore[method-assign]
+    sent: list[tuple[str, str, bool]] = []
+
+    class Page:
+        closed = False
+
+        async def send_json(self, frame: dict[str, Any]) -> None:
+            sent.append((frame["type"], frame["linkedid"], "html" in frame))
+
+    page = Page()
+    hub.sockets[page] = Listener(1, "101", "en", "UTC")  # type: ignore[index]
+    hub.by_extension["101"].add(page)  # type: ignore[arg-type]
+    for n in range(8):
+        for kind in ("ringing", "answered"):
+            message = {"kind": kind, "linkedid": f"c{n}", "extension": "101", "number": "+7916"}
+            hub.on_notify(None, 0, "", json.dumps(message))
+    runner = asyncio.create_task(hub.dispatch_forever())
+    began = time.monotonic()
+    async with asyncio.timeout(2):
+        while len(sent) < 16:  # noqa: ASYNC110 - the page is filled by the dispatcher
+            await asyncio.sleep(0.005)
+    took = time.monotonic() - began
+    runner.cancel()
+    assert sent == [(k, f"c{n}", k == "ringing") for n in range(8) for k in ("ringing", "answered")]
+    assert most == READS_AHEAD  # read together, never more than the pool allows
+    assert took < 8 * 0.05 * 0.6  # one at a time would take 0.4 s
