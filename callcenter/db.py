@@ -70,3 +70,11 @@ def unnest_params(
 ) -> dict[str, list[Any]]:
     """The parameters of an ``unnest_insert`` statement: one list per column."""
     return {name: [row[name] for row in rows] for name, _ in spec}
+
+
+def unnest_columns(
+    rows: list[tuple[Any, ...]], spec: Sequence[tuple[str, str]]
+) -> dict[str, list[Any]]:
+    """``unnest_params`` from rows given as tuples in the spec's order (transposed in C)."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(spec)
+    return {name: list(column) for (name, _), column in zip(spec, columns, strict=True)}

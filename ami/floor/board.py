@@ -17,7 +17,7 @@ from typing import Any
 
 from ami import events as ev
 from ami.floor.agents import Agent, Membership
-from ami.floor.stints import FINISHED, OpenStint, new_stint
+from ami.floor.stints import FINISHED, OpenStint, OpenStints, new_stint
 from callcenter.floor.records import (
     WRAPUP_REASON,
     AgentChange,
@@ -43,7 +43,7 @@ FloorUpdate = AgentChange | Stint | QueueSeen | WrapupPause
 class FloorBoard:
     def __init__(self, *, wrapup_seconds: dict[str, int] | None = None) -> None:
         self.agents: dict[str, Agent] = {}
-        self.stints: dict[tuple[str, str], OpenStint] = {}  # (caller uniqueid, queue)
+        self.stints = OpenStints()  # (caller uniqueid, queue)
         self.wrapup_seconds: dict[str, int] = dict(wrapup_seconds or {})  # the CRM's, per queue
         self._handlers: dict[type, Callable[[Any, datetime], list[FloorUpdate]]] = {
             ev.QueueMemberAdded: self._member,
@@ -185,7 +185,7 @@ class FloorBoard:
             if crm > member.wrapuptime and agent.members:
                 out.append(WrapupPause(agent.interface, True))
         out += self._settle(agent, at)
-        open_ = self.stints.pop((event.channel.uniqueid, event.queue), None)
+        open_ = self.stints.pop((event.channel.uniqueid, event.queue))
         if open_ is not None:
             out.append(
                 open_.change(
@@ -219,7 +219,7 @@ class FloorBoard:
         return []
 
     def _abandon(self, event: Any, at: datetime) -> list[FloorUpdate]:
-        open_ = self.stints.pop((event.channel.uniqueid, event.queue), None)
+        open_ = self.stints.pop((event.channel.uniqueid, event.queue))
         out: list[FloorUpdate] = []
         for agent in self.agents.values():
             if agent.ringing == event.channel.linkedid:
@@ -236,8 +236,10 @@ class FloorBoard:
     def _hangup(self, event: Any, at: datetime) -> list[FloorUpdate]:
         uniqueid = event.channel.uniqueid
         out: list[FloorUpdate] = []
-        for key in [k for k in self.stints if k[0] == uniqueid]:
+        for key in self.stints.of_channel(uniqueid):
             open_ = self.stints.pop(key)
+            if open_ is None:
+                continue
             if open_.stint.outcome == StintOutcome.CONNECTED:
                 talk = round((at - (open_.stint.connected_at or at)).total_seconds())
                 out.append(
@@ -298,13 +300,13 @@ class FloorBoard:
     ) -> list[FloorUpdate]:
         out: list[FloorUpdate] = []
         talking = {a.talking for a in self.agents.values() if a.talking}
-        for key, open_ in list(self.stints.items()):
+        for key, open_ in self.stints.items():
             stint = open_.stint
             if key in waiting or (
                 stint.outcome == StintOutcome.CONNECTED and stint.linkedid in talking
             ):
                 continue
-            del self.stints[key]
+            self.stints.pop(key)
             out.append(open_.change(outcome=StintOutcome.LOST, ended_at=at))
         for key, entry in waiting.items():
             if key in self.stints:

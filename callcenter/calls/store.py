@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.calls.records import Call, Direction
-from callcenter.db import unnest_params, unnest_rows
+from callcenter.db import unnest_columns, unnest_rows
 from callcenter.live import CHANNEL, payloads
 from callcenter.users.models import User
 
@@ -195,51 +196,63 @@ SELECT (SELECT coalesce(json_object_agg(linkedid, id), '{{}}') FROM c) AS ids,
 )
 
 
-def _call_row(call: Call, pbx: str, memory: StoreMemory) -> dict[str, Any]:
-    new = call.linkedid not in memory.call_ids
-    return {
-        "linkedid": call.linkedid,
-        "pbx": pbx,
-        "number": customer_number(call) if new else "",
-        "direction": call.direction.value,
-        "outcome": call.outcome.value if call.outcome else None,
-        "agents": ",".join(call.agents),
-        **{
-            name: getattr(call, name)
-            for name in CALL_COLUMNS
-            if name not in ("direction", "outcome", "agents")
-        },
-    }
+# the Call attributes stored as they are, in CALL_SPEC's order
+_CALL_TIMES = attrgetter(*(name for name, _ in CALL_SPEC[7:11]))
+_CALL_FIGURES = attrgetter(*(name for name, _ in CALL_SPEC[12:17]))
+_LEG_VALUES = attrgetter(*(_strip(name) for name, _ in LEG_SPEC[5:]))
 
 
-def _leg_rows(calls: list[Call], memory: StoreMemory) -> list[dict[str, Any]]:
+# Rows are tuples in their spec's order, transposed into columns by ``unnest_columns``:
+# building a dict per row and reading it back cost a tenth of the listener's work.
+def _call_rows(calls: list[Call], pbx: str, memory: StoreMemory) -> list[tuple[Any, ...]]:
+    known = memory.call_ids
     return [
-        {
-            "uniqueid": leg.uniqueid,
-            "leg_linkedid": call.linkedid,
-            "channel": leg.channel,
-            "agent": leg.agent,
-            "user_id": memory.users.get(extension_of(leg.agent)),
-            **{name: getattr(leg, _strip(name)) for name, _ in LEG_SPEC[5:]},
-        }
+        (
+            call.linkedid,
+            pbx,
+            "" if call.linkedid in known else customer_number(call),
+            call.direction.value,
+            call.caller,
+            call.callee,
+            call.queue,
+            *_CALL_TIMES(call),
+            call.outcome.value if call.outcome else None,
+            *_CALL_FIGURES(call),
+            ",".join(call.agents),
+        )
+        for call in calls
+    ]
+
+
+def _leg_rows(calls: list[Call], memory: StoreMemory) -> list[tuple[Any, ...]]:
+    users = memory.users
+    return [
+        (
+            leg.uniqueid,
+            call.linkedid,
+            leg.channel,
+            leg.agent,
+            users.get(extension_of(leg.agent)),
+            *_LEG_VALUES(leg),
+        )
         for call in calls
         for leg in call.legs.values()
     ]
 
 
-def _event_rows(calls: list[Call], memory: StoreMemory) -> list[dict[str, Any]]:
+def _event_rows(calls: list[Call], memory: StoreMemory) -> list[tuple[Any, ...]]:
     rows = []
     for call in calls:
         done = memory.timeline_stored.get(call.linkedid, 0)
         rows += [
-            {
-                "event_linkedid": call.linkedid,
-                "seq": seq,
-                "at": e.at,
-                "kind": e.kind,
-                "event_uniqueid": e.uniqueid,
-                "detail": json.dumps(e.detail, ensure_ascii=False),
-            }
+            (
+                call.linkedid,
+                seq,
+                e.at,
+                e.kind,
+                e.uniqueid,
+                json.dumps(e.detail, ensure_ascii=False),
+            )
             for seq, e in enumerate(call.timeline)
             if seq >= done
         ]
@@ -267,9 +280,9 @@ async def save_calls(
         return {}
     await _resolve_users(session, latest, memory)
     params: dict[str, Any] = {"notify_channel": CHANNEL, "payloads": payloads(notes)}
-    params |= unnest_params([_call_row(c, pbx, memory) for c in latest], CALL_SPEC)
-    params |= unnest_params(_leg_rows(latest, memory), LEG_SPEC)
-    params |= unnest_params(_event_rows(latest, memory), EVENT_SPEC)
+    params |= unnest_columns(_call_rows(latest, pbx, memory), CALL_SPEC)
+    params |= unnest_columns(_leg_rows(latest, memory), LEG_SPEC)
+    params |= unnest_columns(_event_rows(latest, memory), EVENT_SPEC)
     row = (await session.execute(STORE_CALLS, params)).one()
     return {linkedid: int(call_id) for linkedid, call_id in row.ids.items()}
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import text, update
@@ -107,18 +108,28 @@ async def upsert_agents(
 
 
 def _agent_row(agent: AgentSnapshot) -> dict[str, Any]:
-    row = asdict(agent)
+    row = _shallow(agent)
     row["status"] = agent.status.value
     row["queues"] = "\x1f".join(agent.queues)
     row["paused_queues"] = "\x1f".join(agent.paused_queues)
     return row
 
 
+def _shallow(record: Any) -> dict[str, Any]:
+    """A record's fields as a dict, not copied deep (``asdict`` copies every tuple)."""
+    return {name: getattr(record, name) for name in _field_names(type(record))}
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
 async def save_stints(session: AsyncSession, *, pbx: str, stints: list[Stint]) -> None:
     latest = {s.key: s for s in stints}
     if not latest:
         return
-    rows = [{**asdict(s), "outcome": s.outcome.value, "pbx": pbx} for s in latest.values()]
+    rows = [{**_shallow(s), "outcome": s.outcome.value, "pbx": pbx} for s in latest.values()]
     await session.execute(UPSERT_STINTS, unnest_params(rows, STINT_SPEC))
 
 
