@@ -54,15 +54,18 @@ LEG_COLUMNS = (
 @dataclass
 class StoreMemory:
     """What a long-lived writer remembers between batches to skip work: ids of stored calls,
-    how many timeline entries each has stored, and extension -> user."""
+    how many timeline entries each has stored, each leg's stored row (a call's every change
+    used to rewrite all its legs: nine leg updates a leg) and extension -> user."""
 
     call_ids: dict[str, int] = field(default_factory=dict)
     timeline_stored: dict[str, int] = field(default_factory=dict)
+    legs_stored: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
     users: dict[str, int | None] = field(default_factory=dict)
 
     def forget(self, linkedid: str) -> None:
         self.call_ids.pop(linkedid, None)
         self.timeline_stored.pop(linkedid, None)
+        self.legs_stored.pop(linkedid, None)
 
 
 def extension_of(agent: str) -> str:
@@ -224,8 +227,7 @@ def _call_rows(calls: list[Call], pbx: str, memory: StoreMemory) -> list[tuple[A
     ]
 
 
-def _leg_rows(calls: list[Call], memory: StoreMemory) -> list[tuple[Any, ...]]:
-    users = memory.users
+def _leg_rows(call: Call, users: dict[str, int | None]) -> list[tuple[Any, ...]]:
     return [
         (
             leg.uniqueid,
@@ -235,9 +237,17 @@ def _leg_rows(calls: list[Call], memory: StoreMemory) -> list[tuple[Any, ...]]:
             users.get(extension_of(leg.agent)),
             *_LEG_VALUES(leg),
         )
-        for call in calls
         for leg in call.legs.values()
     ]
+
+
+def _changed_legs(calls: list[Call], memory: StoreMemory) -> list[tuple[Any, ...]]:
+    """The legs' rows not stored as they are now."""
+    rows = []
+    for call in calls:
+        stored = memory.legs_stored.get(call.linkedid, {})
+        rows += [row for row in _leg_rows(call, memory.users) if stored.get(row[0]) != row]
+    return rows
 
 
 def _event_rows(calls: list[Call], memory: StoreMemory) -> list[tuple[Any, ...]]:
@@ -281,7 +291,7 @@ async def save_calls(
     await _resolve_users(session, latest, memory)
     params: dict[str, Any] = {"notify_channel": CHANNEL, "payloads": payloads(notes)}
     params |= unnest_columns(_call_rows(latest, pbx, memory), CALL_SPEC)
-    params |= unnest_columns(_leg_rows(latest, memory), LEG_SPEC)
+    params |= unnest_columns(_changed_legs(latest, memory), LEG_SPEC)
     params |= unnest_columns(_event_rows(latest, memory), EVENT_SPEC)
     row = (await session.execute(STORE_CALLS, params)).one()
     return {linkedid: int(call_id) for linkedid, call_id in row.ids.items()}
@@ -293,6 +303,8 @@ def remember(memory: StoreMemory, calls: Iterable[Call], ids: dict[str, int]) ->
         if call.linkedid in ids:
             memory.call_ids[call.linkedid] = ids[call.linkedid]
             memory.timeline_stored[call.linkedid] = len(call.timeline)
+            rows = _leg_rows(call, memory.users)
+            memory.legs_stored[call.linkedid] = {row[0]: row for row in rows}
 
 
 def customer_number_of_row(call: Any) -> str:

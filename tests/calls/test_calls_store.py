@@ -81,6 +81,34 @@ async def test_saving_twice_stores_once_and_updates(db_session: Any, make_user: 
     assert agent_leg.user_id == operator.id
 
 
+async def test_a_long_lived_writer_rewrites_only_the_legs_that_changed(db_session: Any) -> None:
+    """The listener's memory of stored legs: a call's next change leaves its other legs'
+    rows as they are (no new row version), and a forgotten call is stored whole again."""
+    from sqlalchemy import text
+
+    from callcenter.calls.store import StoreMemory, remember, save_calls
+
+    async def versions() -> dict[str, str]:
+        rows = await db_session.execute(text("SELECT uniqueid, xmin::text FROM call_legs"))
+        return dict(rows.all())
+
+    memory = StoreMemory()
+    call = inbound_answered()
+    remember(memory, [call], await save_calls(db_session, [call], memory=memory))
+    before = await versions()
+    agent = call.legs[call.linkedid + "1"]
+    agent.answered_at = T0 + timedelta(seconds=3)
+    await db_session.commit()  # the next statement gets a transaction id of its own
+    remember(memory, [call], await save_calls(db_session, [call], memory=memory))
+    after = await versions()
+    assert after[call.linkedid] == before[call.linkedid]  # the caller's leg: untouched
+    assert after[agent.uniqueid] != before[agent.uniqueid]
+    memory.forget(call.linkedid)
+    await db_session.commit()
+    await save_calls(db_session, [call], memory=memory)
+    assert (await versions())[call.linkedid] != before[call.linkedid]
+
+
 async def test_call_is_linked_to_the_one_client_with_that_number(db_session: Any) -> None:
     from sqlalchemy import select
 
