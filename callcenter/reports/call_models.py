@@ -78,16 +78,32 @@ class AgentHour(Base):
     talk: Mapped[float] = mapped_column(Float, default=0.0)
 
 
-class AgentStateHour(Base):
-    """Seconds each agent spent in each status (and pause reason) within the hour."""
+class AgentTime:
+    """Seconds each agent spent in each status (and pause reason) within the bucket."""
+
+    agent: Mapped[str] = mapped_column(String(80), primary_key=True)  # the extension
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class AgentStateHour(AgentTime, Base):
+    """Agents' time by the hour, cut from their status stretches."""
 
     __tablename__ = "report_agent_state_hours"
 
     hour: Mapped[datetime] = mapped_column(primary_key=True)
-    agent: Mapped[str] = mapped_column(String(80), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), primary_key=True)
-    reason: Mapped[str] = mapped_column(String(80), primary_key=True)
-    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class AgentStateDay(AgentTime, Base):
+    """Agents' time by UTC day, summed from the hours: a period reads its whole UTC days here
+    and only the hours at its ends by the hour (a year of hours is ~3M rows at 1,000 agents).
+    ``day`` is the aware UTC midnight, as in every day rollup, not a ``date``: it compares
+    with the same instants as ``hour``, where a cast to ``date`` follows the session's zone."""
+
+    __tablename__ = "report_agent_state_days"
+
+    day: Mapped[datetime] = mapped_column(primary_key=True)
 
 
 # The figures by the call's client and campaign. Each cube is its table with the call's
