@@ -185,7 +185,12 @@ async def add_day(session: Any) -> None:
                 "ag": agent,
             },
         )
-    for extension, status, reason, start, end in STATES:
+    await add_states(session, [(x, st, r, at(s), at(e)) for x, st, r, s, e in STATES])
+
+
+async def add_states(session: Any, states: list[tuple[str, str, str, datetime, datetime]]) -> None:
+    """Agents' status stretches: extension, status, reason, started, ended."""
+    for extension, status, reason, started, ended in states:
         await session.execute(
             text(
                 "INSERT INTO agent_states (pbx, interface, extension, status, reason, "
@@ -196,8 +201,8 @@ async def add_day(session: Any) -> None:
                 "x": extension,
                 "st": status,
                 "r": reason,
-                "s": at(start),
-                "e": at(end),
+                "s": started,
+                "e": ended,
             },
         )
 
