@@ -7,6 +7,7 @@ Rebuilt per touched hour from ``calls``, ``call_legs``, ``queue_stints`` and
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import combinations
 
 from sqlalchemy import Column, Float, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
@@ -109,7 +110,8 @@ class AgentStateDay(AgentTime, Base):
 # The figures by the call's client and campaign. Each cube is its table with the call's
 # client's owner, channel and segment and the campaign that placed it (0: none) in front, so
 # a manager's own figures read a range of its primary key; a slice keeps one of them (the
-# report reads the slice when filtered by that one alone, the cube for two or more).
+# report reads the slice when filtered by that one alone, the cube for two or more, by the
+# index on the channel, segment or campaign, or on a pair of them, with the hour).
 DIMENSIONS = ("owner_id", "channel_id", "segment_id", "campaign_id")
 
 
@@ -129,6 +131,10 @@ def _with_dimensions(base: Table) -> Table:
     cube = Table(f"report_{name}_client_hours", Base.metadata, *dims, *copies)
     for dim in DIMENSIONS[1:]:
         Index(f"ix_{cube.name}_{dim}_hour", cube.c[dim], cube.c.hour)
+    # two or three at once: one dimension's index would read all of its rows over the period
+    # (about a row per call) to keep the few that have the other; a pair's reads only those
+    for one, other in combinations(DIMENSIONS[1:], 2):
+        Index(f"ix_{cube.name}_{one}_{other}_hour", cube.c[one], cube.c[other], cube.c.hour)
     return cube
 
 
