@@ -212,13 +212,13 @@ async def add_states(session: Any, states: list[tuple[str, str, str, datetime, d
 #   Alpha (1)  +79160000001      m1    Yandex   Retail      c1
 #   Beta (2)   +79160000002      m1    Radio    -           c2, c6 (the callback)
 #   Delta (3)  +79160000004      m2    Yandex   Wholesale   c4
-#   Eps (4)    +79160000005      -     -        Retail      c5, c7
+#   Eps (4)    +79160000005      -     Radio    Retail      c5, c7
 # c3 (an unknown number) and c8 (internal) have no client. Campaign Spring (1) placed c7.
 CLIENTS = [
     (1, "Alpha", "m1", 1, 1, ("c1",)),
     (2, "Beta", "m1", 2, None, ("c2", "c6")),
     (3, "Delta", "m2", 1, 2, ("c4",)),
-    (4, "Eps", None, None, 1, ("c5", "c7")),
+    (4, "Eps", None, 2, 1, ("c5", "c7")),
 ]
 
 
