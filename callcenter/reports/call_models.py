@@ -1,4 +1,5 @@
-"""Rollup tables of the calls report: additive counts and sums per UTC hour.
+"""Rollup tables of the calls report: additive counts and sums per UTC hour (agents' time
+per UTC day too).
 
 Rebuilt per touched hour from ``calls``, ``call_legs``, ``queue_stints`` and
 ``agent_states`` by ``call_rollups.py``; the report only sums them over its period.
