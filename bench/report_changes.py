@@ -1,5 +1,6 @@
 """What ``bench/reports.py`` does to a filled database besides filling it: a busy few hours
-of new rows (to time a refresh), and the agent-status hours made in one pass."""
+of new rows (to time a refresh), and the agent-status hours (and their days) made in one
+pass."""
 
 from __future__ import annotations
 
@@ -50,9 +51,10 @@ WHERE id IN (SELECT id FROM orders WHERE created_at > now() - interval '14 days'
 """
 
 # what the agent_state_hours rollup holds, by one pass over the stretches (each cut into the
-# hours it covers), and its mark
+# hours it covers), the days summed from those hours, and its mark
 AGENT_STATE_HOURS = """
 DELETE FROM report_agent_state_hours;
+DELETE FROM report_agent_state_days;
 INSERT INTO report_agent_state_hours (hour, agent, status, reason, seconds)
 SELECT h.hour, a.extension, a.status, a.reason,
     sum(extract(epoch FROM least(a.ended_at, h.hour + interval '1 hour')
@@ -61,6 +63,9 @@ FROM agent_states a, generate_series(date_trunc('hour', a.started_at),
     a.ended_at - interval '1 microsecond', interval '1 hour') h(hour)
 WHERE a.status <> 'logged_out' AND a.ended_at > a.started_at
 GROUP BY 1, 2, 3, 4;
+INSERT INTO report_agent_state_days (day, agent, status, reason, seconds)
+SELECT date_trunc('day', hour, 'UTC'), agent, status, reason, sum(seconds)
+FROM report_agent_state_hours GROUP BY 1, 2, 3, 4;
 INSERT INTO report_rollup_marks (name, mark, refreshed_at, buckets)
 SELECT 'agent_state_hours', now(), now(), count(DISTINCT hour) FROM report_agent_state_hours
 ON CONFLICT (name) DO UPDATE SET mark = excluded.mark, refreshed_at = excluded.refreshed_at,

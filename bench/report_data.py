@@ -175,7 +175,9 @@ FILL: list[str] = [
             generate_series(0, 119) s
        WHERE (a + d) % 7 < 5 AND random() < {scale}""",
     # campaigns: twenty, each with a list of contacts (nine in ten known clients) and their
-    # attempts; a connected attempt gets a disposition from the agent who took it
+    # attempts; a connected attempt gets a disposition from the agent who took it and the
+    # linkedid of an outbound call ('b' || g, g % 5 = 3) no other attempt has, while there
+    # are calls enough (the calls report's campaign)
     f"""INSERT INTO campaigns (id, name, mode, state, pbx, queue, agent_ids, caller_id, script,
            dispositions, refusal_reasons, advertising, weekdays, window_from, window_to,
            retry_rules, max_attempts, ring_seconds, max_dial_ratio, abandon_cap_percent,
@@ -198,7 +200,9 @@ FILL: list[str] = [
         SELECT cc.campaign_id, cc.id, 'ba' || cc.id || '.' || n, cc.e164, t.at,
                CASE WHEN x.reached THEN t.at + interval '10 s' END,
                CASE WHEN x.reached THEN t.at + interval '12 s' END, t.at + interval '3 min',
-               CASE WHEN x.reached THEN 'answered' ELSE 'no_answer' END, '',
+               CASE WHEN x.reached THEN 'answered' ELSE 'no_answer' END,
+               CASE WHEN x.reached AND 5 * (cc.id * 6 + n - 1) + 3 <= {{calls}}
+                    THEN 'b' || (5 * (cc.id * 6 + n - 1) + 3) ELSE '' END,
                CASE WHEN x.reached THEN {MANAGERS} + 1 + cc.id % ({OPERATORS} - {MANAGERS}) END,
                '', CASE WHEN x.reached THEN (ARRAY['sale', 'later', 'no', 'no', 'wrong', 'no'])
                    [1 + (cc.id + n) % 6] ELSE '' END,

@@ -3,7 +3,8 @@
 Unfiltered, each query reads the plain hourly table; kept to one of the client's owner,
 channel, segment or the placing campaign, it reads that dimension's slice; kept to two or
 more, the cube that has them all (``call_models``). Agents' time has no client: only the
-period (and, for a manager kept to own clients, their own extension) applies to it.
+period (and, for a manager kept to own clients, their own extension) applies to it; its
+whole UTC days are read from their daily sums, only the hours at either end by the hour.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.db import Base
 from callcenter.reports.call_models import CUBES, DIMENSIONS, SLICES
+from callcenter.reports.days import whole_days
 from callcenter.reports.filters import ReportFilters
 from callcenter.reports.sales_common import kept_columns
 
@@ -83,11 +85,21 @@ QUERIES = {
     "agents": _BY_AGENT,
     "missed": _MISSED,
 }
-# two statements, not "(:agent IS NULL OR agent = :agent)": once PostgreSQL plans that one
-# generically (from its sixth run) it reads every agent's hours even for one agent
+# the hours before the period's first whole UTC day, its whole days, the hours after them
+# (a year of hours is 3M rows at 1,000 agents: 370 ms, 1.5 s once planned generically).
+# Two statements, not "(:agent IS NULL OR agent = :agent)": once PostgreSQL plans that one
+# generically (from its sixth run) it reads every agent's rows even for one agent
 _AGENT_TIME = """
-    SELECT agent, status, reason, sum(seconds) AS seconds
-    FROM report_agent_state_hours WHERE hour >= :since AND hour < :until{agent}
+    SELECT agent, status, reason, sum(seconds) AS seconds FROM (
+      SELECT agent, status, reason, seconds FROM report_agent_state_hours
+      WHERE hour >= :since AND hour < :first{agent}
+      UNION ALL
+      SELECT agent, status, reason, seconds FROM report_agent_state_days
+      WHERE day >= :first AND day < :last{agent}
+      UNION ALL
+      SELECT agent, status, reason, seconds FROM report_agent_state_hours
+      WHERE hour >= :last AND hour < :until{agent}
+    ) t
     GROUP BY agent, status, reason ORDER BY agent, status, reason
 """
 _EVERY_AGENTS_TIME = text(_AGENT_TIME.format(agent=""))
@@ -135,10 +147,12 @@ async def call_sums(
     for name, query in QUERIES.items():
         statement = text(query.format(period=period, **tables))
         found[name] = list((await session.execute(statement, params)).mappings())
+    first, last = whole_days(filters.since, filters.until)
+    span = {"since": filters.since, "first": first, "last": last, "until": filters.until}
     if own_agent is None:
-        times = await session.execute(_EVERY_AGENTS_TIME, params)
+        times = await session.execute(_EVERY_AGENTS_TIME, span)
     else:
-        times = await session.execute(_ONE_AGENTS_TIME, {**params, "agent": own_agent})
+        times = await session.execute(_ONE_AGENTS_TIME, {**span, "agent": own_agent})
     found["agent_time"] = list(times.mappings())
     return found
 

@@ -1,4 +1,5 @@
-"""Rollup tables of the calls report: additive counts and sums per UTC hour.
+"""Rollup tables of the calls report: additive counts and sums per UTC hour (agents' time
+per UTC day too).
 
 Rebuilt per touched hour from ``calls``, ``call_legs``, ``queue_stints`` and
 ``agent_states`` by ``call_rollups.py``; the report only sums them over its period.
@@ -7,6 +8,7 @@ Rebuilt per touched hour from ``calls``, ``call_legs``, ``queue_stints`` and
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import combinations
 
 from sqlalchemy import Column, Float, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
@@ -78,22 +80,39 @@ class AgentHour(Base):
     talk: Mapped[float] = mapped_column(Float, default=0.0)
 
 
-class AgentStateHour(Base):
-    """Seconds each agent spent in each status (and pause reason) within the hour."""
+class AgentTime:
+    """Seconds each agent spent in each status (and pause reason) within the bucket."""
 
-    __tablename__ = "report_agent_state_hours"
-
-    hour: Mapped[datetime] = mapped_column(primary_key=True)
-    agent: Mapped[str] = mapped_column(String(80), primary_key=True)
+    agent: Mapped[str] = mapped_column(String(80), primary_key=True)  # the extension
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     reason: Mapped[str] = mapped_column(String(80), primary_key=True)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+class AgentStateHour(AgentTime, Base):
+    """Agents' time by the hour, cut from their status stretches."""
+
+    __tablename__ = "report_agent_state_hours"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+
+
+class AgentStateDay(AgentTime, Base):
+    """Agents' time by UTC day, summed from the hours: a period reads its whole UTC days here
+    and only the hours at its ends by the hour (a year of hours is ~3M rows at 1,000 agents).
+    ``day`` is the aware UTC midnight, as in every day rollup, not a ``date``: it compares
+    with the same instants as ``hour``, where a cast to ``date`` follows the session's zone."""
+
+    __tablename__ = "report_agent_state_days"
+
+    day: Mapped[datetime] = mapped_column(primary_key=True)
+
+
 # The figures by the call's client and campaign. Each cube is its table with the call's
 # client's owner, channel and segment and the campaign that placed it (0: none) in front, so
 # a manager's own figures read a range of its primary key; a slice keeps one of them (the
-# report reads the slice when filtered by that one alone, the cube for two or more).
+# report reads the slice when filtered by that one alone, the cube for two or more, by the
+# index on the channel, segment or campaign, or on a pair of them, with the hour).
 DIMENSIONS = ("owner_id", "channel_id", "segment_id", "campaign_id")
 
 
@@ -113,6 +132,10 @@ def _with_dimensions(base: Table) -> Table:
     cube = Table(f"report_{name}_client_hours", Base.metadata, *dims, *copies)
     for dim in DIMENSIONS[1:]:
         Index(f"ix_{cube.name}_{dim}_hour", cube.c[dim], cube.c.hour)
+    # two or three at once: one dimension's index would read all of its rows over the period
+    # (about a row per call) to keep the few that have the other; a pair's reads only those
+    for one, other in combinations(DIMENSIONS[1:], 2):
+        Index(f"ix_{cube.name}_{one}_{other}_hour", cube.c[one], cube.c[other], cube.c.hour)
     return cube
 
 

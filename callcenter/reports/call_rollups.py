@@ -9,7 +9,8 @@ queue's changed service-level threshold touches every hour of that queue; a clie
 An hour is built from the raw rows once, into the cubes that keep each call's client's owner,
 channel and segment and the campaign that placed the call (``call_models.CUBES``); the
 report's plain tables and the cubes' slices are then summed from the cubes. Agent stretches
-are stored as they end (``ended_at``) and touch every hour they cover. Only ended calls and
+are stored as they end (``ended_at``) and touch every hour they cover; the UTC days of the
+rebuilt hours are summed again from the hours, for long periods to read. Only ended calls and
 finished stretches are counted; a live call counts once it ends.
 """
 
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.db import Base
 from callcenter.reports.call_models import CUBES, SLICES
+from callcenter.reports.days import DAY, utc_midnight
 from callcenter.reports.deletions import deleted_buckets
 from callcenter.reports.rollups import Rollup
 
@@ -249,12 +251,33 @@ _REBUILD_STATES = text(
 )
 
 
+# the days holding the rebuilt hours, summed again from all their hours (at most 24 rows an
+# agent, status and reason each: cheap beside cutting the stretches)
+_REBUILD_STATE_DAYS = text(
+    """
+    INSERT INTO report_agent_state_days (day, agent, status, reason, seconds)
+    SELECT date_trunc('day', hour, 'UTC'), agent, status, reason, sum(seconds)
+    FROM report_agent_state_hours
+    WHERE hour >= :first AND hour < :last
+      AND date_trunc('day', hour, 'UTC') = ANY(CAST(:days AS timestamptz[]))
+    GROUP BY 1, 2, 3, 4
+    """
+)
+
+
 async def rebuild_state_hours(session: AsyncSession, hours: list[datetime]) -> None:
+    """The hours from the stretches, then the UTC days they fall on from the hours."""
     bounds = _bounds(hours)
     await session.execute(
         text("DELETE FROM report_agent_state_hours WHERE hour = ANY(:hours)"), bounds
     )
     await session.execute(_REBUILD_STATES, bounds)
+    days = sorted({utc_midnight(hour) for hour in hours})
+    await session.execute(
+        text("DELETE FROM report_agent_state_days WHERE day = ANY(:days)"), {"days": days}
+    )
+    span = {"days": days, "first": days[0], "last": days[-1] + DAY}
+    await session.execute(_REBUILD_STATE_DAYS, span)
 
 
 ROLLUPS = (

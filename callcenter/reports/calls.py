@@ -6,10 +6,9 @@ queue figures are sums over queue visits as Asterisk's queue_log counts them, ea
 the hour it entered the queue; calls are counted in the hour they started, once ended.
 
 Filters: the queue; the campaign that placed the call; the manager who owns the call's
-client, the channel the client came from, the client's segment (one of campaign, channel and
-segment at a time, with a manager or not). Agents' time (statuses and
-pauses) has neither a queue nor a client: it says which filters it is not kept to, and a
-manager kept to own clients sees only their own time there.
+client, the channel the client came from, the client's segment (in any combination).
+Agents' time (statuses and pauses) has neither a queue nor a client: it says which filters it
+is not kept to, and a manager kept to own clients sees only their own time there.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.errors import Invalid
 from callcenter.i18n import N_, translations
 from callcenter.reports.call_figures import agent_names, call_sums
 from callcenter.reports.call_tables import WEEKDAYS, calls_tables
@@ -225,19 +223,8 @@ def _summary(report: CallsReport) -> dict[str, Any]:
     }
 
 
-def one_client_dimension(filters: ReportFilters) -> None:
-    """Refuses two of campaign, channel and segment at once: the hourly cube then has about a
-    row per call, too many to sum per view at scale. A manager goes with any one of them (the
-    cube is ordered by the owner first)."""
-    chosen = [name for name in ("campaign", "channel", "segment") if getattr(filters, name)]
-    if len(chosen) > 1:
-        message = N_("Calls are filtered by one of campaign, channel and segment at a time")
-        raise Invalid(message, fields=dict.fromkeys(chosen, message))
-
-
 async def calls_report(session: AsyncSession, *, filters: ReportFilters, user: Any) -> CallsReport:
     filters = own_figures(filters, user)
-    one_client_dimension(filters)
     own_agent = None if user.sees_every_client else user.extension or ""
     sums = await call_sums(session, filters, own_agent=own_agent)
     report = CallsReport(filters, own_time=own_agent is not None)

@@ -185,7 +185,12 @@ async def add_day(session: Any) -> None:
                 "ag": agent,
             },
         )
-    for extension, status, reason, start, end in STATES:
+    await add_states(session, [(x, st, r, at(s), at(e)) for x, st, r, s, e in STATES])
+
+
+async def add_states(session: Any, states: list[tuple[str, str, str, datetime, datetime]]) -> None:
+    """Agents' status stretches: extension, status, reason, started, ended."""
+    for extension, status, reason, started, ended in states:
         await session.execute(
             text(
                 "INSERT INTO agent_states (pbx, interface, extension, status, reason, "
@@ -196,8 +201,8 @@ async def add_day(session: Any) -> None:
                 "x": extension,
                 "st": status,
                 "r": reason,
-                "s": at(start),
-                "e": at(end),
+                "s": started,
+                "e": ended,
             },
         )
 
@@ -207,13 +212,13 @@ async def add_day(session: Any) -> None:
 #   Alpha (1)  +79160000001      m1    Yandex   Retail      c1
 #   Beta (2)   +79160000002      m1    Radio    -           c2, c6 (the callback)
 #   Delta (3)  +79160000004      m2    Yandex   Wholesale   c4
-#   Eps (4)    +79160000005      -     -        Retail      c5, c7
+#   Eps (4)    +79160000005      -     Radio    Retail      c5, c7
 # c3 (an unknown number) and c8 (internal) have no client. Campaign Spring (1) placed c7.
 CLIENTS = [
     (1, "Alpha", "m1", 1, 1, ("c1",)),
     (2, "Beta", "m1", 2, None, ("c2", "c6")),
     (3, "Delta", "m2", 1, 2, ("c4",)),
-    (4, "Eps", None, None, 1, ("c5", "c7")),
+    (4, "Eps", None, 2, 1, ("c5", "c7")),
 ]
 
 

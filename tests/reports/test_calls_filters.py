@@ -1,5 +1,6 @@
-"""The calls report kept to a campaign, a manager, a channel or a segment, on the fixed day of
-calls_data.py with its callers as clients, against figures worked out by hand."""
+"""The calls report kept to a campaign, a manager, a channel or a segment, alone or together,
+on the fixed day of calls_data.py with its callers as clients, against figures worked out by
+hand."""
 
 from __future__ import annotations
 
@@ -9,14 +10,14 @@ import pytest
 from sqlalchemy import text
 
 from callcenter.db import make_engine, make_sessionmaker
-from callcenter.errors import Forbidden, Invalid
+from callcenter.errors import Forbidden
 from callcenter.reports.call_figures import client_filters, table_for
 from callcenter.reports.calls import calls_report
 from callcenter.reports.filters import parse_filters
 from tests.reports.calls_data import DAY, SUPERVISOR, add_clients, add_day
 from tests.reports.support import rolled_up
 
-YANDEX, RADIO, RETAIL, SPRING = 1, 2, 1, 1
+YANDEX, RADIO, RETAIL, WHOLESALE, SPRING = 1, 2, 1, 2, 1
 
 
 @pytest.fixture
@@ -113,12 +114,40 @@ async def test_campaign_keeps_to_the_calls_it_placed(world: Any):
     assert report.summary["inbound"] == 0 and report.summary["outbound"] == 1
 
 
-async def test_two_of_campaign_channel_and_segment_at_once_are_refused(world: Any):
-    with pytest.raises(Invalid) as refused:
-        await report_for(world, channel=YANDEX, segment=RETAIL)
-    assert set(refused.value.fields) == {"channel", "segment"}
-    with pytest.raises(Invalid):
-        await report_for(world, user=world[1], campaign=SPRING, channel=RADIO)
+async def test_a_channel_and_a_segment_keep_to_calls_with_clients_in_both(world: Any):
+    assert table_for("report_queue_hours", client_filters(_filters(channel=1, segment=1))).name == (
+        "report_queue_client_hours"
+    )
+    alpha = await report_for(world, channel=YANDEX, segment=RETAIL)  # Alpha: c1
+    assert directions(alpha) == {"inbound": (1, 1, 0)}
+    assert (alpha.directions[0]["talk_seconds"], alpha.directions[0]["hold_seconds"]) == (100, 5)
+    (sales,) = alpha.queues
+    assert (sales.offered, sales.answered, sales.asa, sales.aht) == (1, 1, 10.0, 105.0)
+    assert alpha.missed == [] and alpha.heat[0][10] == 1 and sum(map(sum, alpha.heat)) == 1
+    assert agents(alpha) == {"101": (1, 0, 0)}
+    assert alpha.time_not_filtered_by == ("channel", "segment")
+    eps = await report_for(world, channel=RADIO, segment=RETAIL)  # Eps: c5, and c7 calls back
+    assert directions(eps) == {"inbound": (1, 0, 1), "outbound": (1, 0, 0)}
+    assert eps.queues == [] and eps.heat[0][12] == 1
+    ((missed),) = eps.missed
+    assert (missed["queue"], missed["missed"], missed["called_back"]) == ("", 1, 1)
+    assert (missed["within_hour"], missed["average_callback_seconds"]) == (0, 7170.0)
+    assert agents(eps) == {"101": (0, 1, 0)}
+    nobody = await report_for(world, channel=RADIO, segment=WHOLESALE)
+    assert directions(nobody) == {} and nobody.queues == [] and agents(nobody) == {}
+
+
+async def test_a_campaign_a_channel_and_a_segment_together(world: Any):
+    spring = await report_for(world, campaign=SPRING, channel=RADIO, segment=RETAIL)  # c7
+    assert directions(spring) == {"outbound": (1, 0, 0)}
+    assert spring.queues == [] and spring.missed == [] and sum(map(sum, spring.heat)) == 0
+    assert agents(spring) == {"101": (0, 1, 0)}
+    assert spring.time_not_filtered_by == ("campaign", "channel", "segment")
+    assert directions(await report_for(world, campaign=SPRING, channel=YANDEX)) == {}
+    owned = await report_for(world, manager=world[1].id, channel=YANDEX, segment=RETAIL)
+    assert directions(owned) == {"inbound": (1, 1, 0)}  # Alpha is m1's: c1
+    theirs = await report_for(world, user=world[1], campaign=SPRING, segment=RETAIL)
+    assert directions(theirs) == {}  # Eps, whom Spring called, is nobody's
 
 
 async def test_a_manager_and_a_channel_read_the_cube(world: Any):
@@ -186,9 +215,12 @@ async def test_page_and_api_say_what_agents_time_is_not_kept_to(
         'id="agent-time-unfiltered"' in html and "are not kept to these filters: channel." in html
     )
     assert '<option value="1" selected>Yandex</option>' in html
-    both = await client.get(f"/reports/calls?{query}&segment={RETAIL}")
-    assert both.status == 422
-    assert "filtered by one of campaign, channel and segment at a time" in await both.text()
+    both = await client.get(f"/api/v1/reports/calls?{query}&segment={RETAIL}")  # Alpha: c1
+    assert (await both.json())["summary"]["inbound"] == 1
+    page = await client.get(f"/reports/calls?{query}&segment={RETAIL}")
+    assert page.status == 200 and "are not kept to these filters: channel, segment." in (
+        await page.text()
+    )
 
 
 def _filters(**query: Any) -> Any:
