@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from ami.event_filter import EventFilter
 from ami.events import to_event
 from ami.floor import FloorBoard
 from ami.link import PbxConfig
-from ami.listener import EventFilter, PbxListener
+from ami.listener import PbxListener
 from ami.protocol import AmiParser, Message
 from ami.tracker import CallTracker
 from tests.ami.ami_support import SCENARIOS, received_at, timeline

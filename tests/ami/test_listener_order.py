@@ -17,7 +17,7 @@ from tests.calls.test_calls_store import inbound_answered
 def listener_storing_into(log: list[tuple[str, list[str]]], held: asyncio.Event) -> Any:
     listener = PbxListener(
         PbxConfig(name="t", host="127.0.0.1", port=1, username="u", secret="s"),
-        None,  # type: ignore[arg-type]  # nothing reaches a database: _commit is replaced
+        None,  # type: ignore[arg-type]  # nothing reaches a database: commit is replaced
         tracker=CallTracker(),
     )
     batches: list[list[Any]] = []
@@ -33,7 +33,7 @@ def listener_storing_into(log: list[tuple[str, list[str]]], held: asyncio.Event)
         log.append((name, sorted(c.linkedid for c in calls)))
 
     listener._track = track  # type: ignore[method-assign]
-    listener._commit = commit  # type: ignore[method-assign]
+    listener.writer.commit = commit  # type: ignore[method-assign]
     return listener, batches
 
 

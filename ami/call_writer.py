@@ -1,0 +1,220 @@
+"""Storing the tracker's updates: each changed call once per batch, in one statement with its
+notifications (delivered at commit), a callback task for a missed call, and after a resync
+the calls that ended while the link was down. What the listener's consumer calls."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from ami.events import CoreShowChannel
+from ami.tracker import CallTracker
+from ami.tracker.updates import (
+    AgentLeft,
+    CallAnswered,
+    CallEnded,
+    CallRinging,
+    OriginateResult,
+    TrackerUpdate,
+)
+from callcenter.calls.ghosts import end_ghost_calls
+from callcenter.calls.models import CallRow
+from callcenter.calls.records import Call
+from callcenter.calls.store import StoreMemory, customer_number, remember, save_calls
+from callcenter.dialer.agent import PREVIEW_PREFIX
+from callcenter.floor.service import C2C_PREFIX
+from callcenter.tasks.callbacks import callback_for_missed_call, calls_back
+
+log = logging.getLogger(__name__)
+
+ORIGINATE_RESULTS_KEPT = 10_000
+Timed = list[tuple[TrackerUpdate, float]]  # an update and the time of the event behind it
+
+
+@dataclass(frozen=True)
+class Resync:
+    """The channels Asterisk listed after a login, applied in order with the events."""
+
+    channels: list[CoreShowChannel]
+    at: datetime
+
+
+class CallWriter:
+    """The calls' side of the database for one PBX, with what it remembers between batches
+    (``StoreMemory``) and the recent Originate outcomes."""
+
+    def __init__(
+        self, sessionmaker: async_sessionmaker[Any], pbx: str, tracker: CallTracker
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.pbx = pbx
+        self.tracker = tracker
+        self.memory = StoreMemory()
+        # recent Originate outcomes by ActionID, bounded: the listener runs for months
+        self.originate_results: OrderedDict[str, OriginateResult] = OrderedDict()
+
+    async def store(self, updates: Timed, resyncs: list[Resync]) -> None:
+        """Store updates (the calls starting to ring are put ahead by the consumer): every
+        changed call once, callbacks, ghosts and the notifications. Each NOTIFY leaves with
+        the commit of its call."""
+        calls: list[Call] = []
+        ended: list[str] = []
+        for update, _at in updates:
+            if isinstance(update, OriginateResult):
+                self.originate_results[update.action_id] = update
+                while len(self.originate_results) > ORIGINATE_RESULTS_KEPT:
+                    self.originate_results.popitem(last=False)
+                continue
+            calls.append(update.call)
+            if isinstance(update, CallEnded):
+                ended.append(update.call.linkedid)
+        await self.commit(calls, notes(updates), ended, resyncs)
+
+    async def commit(
+        self,
+        calls: list[Call],
+        notes: list[tuple[str, dict[str, Any]]],
+        ended: list[str],
+        resyncs: list[Resync],
+    ) -> None:
+        """Store the calls with their notifications. With nothing else to do in the same
+        transaction (no missed call to call back, no resync) that is one statement in
+        autocommit: one round trip, atomic, its NOTIFYs delivered with it."""
+        latest = list({call.linkedid: call for call in calls}.values())
+        missed = [call.linkedid for call in latest if call.linkedid in ended and missed_call(call)]
+        async with self.sessionmaker.begin() as session:
+            if not missed and not resyncs:  # the statement alone: no BEGIN and COMMIT
+                await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            ids = await save_calls(session, latest, pbx=self.pbx, memory=self.memory, notes=notes)
+            if missed:
+                rows = await session.scalars(
+                    select(CallRow).where(CallRow.id.in_([ids[m] for m in missed]))
+                )
+                for row in rows:
+                    await callback_for_missed_call(session, row)
+            for resync in resyncs:
+                await self._end_ghosts(session, resync)
+        remember(self.memory, latest, ids)
+        for linkedid in ended:
+            self.memory.forget(linkedid)
+
+    async def store_each(self, updates: Timed, resyncs: list[Resync]) -> None:
+        by_call: dict[str, Timed] = {}
+        for update, at in updates:
+            by_call.setdefault(call_key(update), []).append((update, at))
+        for linkedid, own in by_call.items():
+            try:
+                await self.store(own, [])
+            except Exception:
+                log.exception("call %s: cannot be stored, its updates are skipped", linkedid)
+        if resyncs:
+            try:
+                await self.store([], resyncs)
+            except Exception:
+                log.exception("PBX %s: ending calls lost during a disconnect failed", self.pbx)
+
+    async def _end_ghosts(self, session: Any, resync: Resync) -> None:
+        live = {call.linkedid for call in self.tracker.snapshot_live()}
+        gone = await end_ghost_calls(session, pbx=self.pbx, live_linkedids=live, at=resync.at)
+        if gone:
+            log.info(
+                "PBX %s: %d calls ended while unheard: %s",
+                self.pbx,
+                len(gone),
+                ", ".join(gone[:20]),
+            )
+
+
+def call_key(update: TrackerUpdate) -> str:
+    return update.action_id if isinstance(update, OriginateResult) else update.call.linkedid
+
+
+def missed_call(call: Call) -> bool:
+    """A call to call back (its row is read and a task made, in the calls' transaction)."""
+    outcome = call.outcome.value if call.outcome else None
+    return calls_back(call.direction.value, outcome, call.caller)
+
+
+def dial_updates(updates: Timed) -> Timed:
+    """The updates that move a click-to-call along (their calls carry the CRM's prefix)."""
+    return [
+        (update, at)
+        for update, at in updates
+        if (
+            update.action_id if isinstance(update, OriginateResult) else update.call.linkedid
+        ).startswith((C2C_PREFIX, PREVIEW_PREFIX))
+    ]
+
+
+def notes(updates: Timed) -> list[tuple[str, dict[str, Any]]]:
+    return [note for update, at in updates for note in notifications(update, at)]
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Connection trouble (wait and retry) rather than an error in the data (skip it)."""
+    if isinstance(exc, OSError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(
+            exc, OperationalError | InterfaceError
+        )
+    return False
+
+
+def notifications(update: TrackerUpdate, event_at: float) -> list[tuple[str, dict[str, Any]]]:
+    """What operators' pages hear: a call ringing, answered or gone at their extension."""
+    if isinstance(update, CallRinging):
+        kind = "ringing"
+    elif isinstance(update, CallAnswered) and update.agent:
+        kind = "answered"
+    elif isinstance(update, AgentLeft):
+        kind = "ended"
+    else:
+        return []
+    call = update.call
+    return [
+        (
+            kind,
+            {
+                "linkedid": call.linkedid,
+                "extension": update.agent,
+                "number": customer_number(call),
+                "direction": call.direction.value,
+                "queue": call.queue,
+                "outcome": call.outcome.value if call.outcome else None,
+                "event_at": event_at,
+            },
+        )
+    ]
+
+
+async def until_stored(
+    pbx: str, work: Callable[[], Awaitable[None]], fallback: Callable[[], Awaitable[None]] | None
+) -> None:
+    """Run ``work`` until it is done: a lost database is waited for with back-off (nothing
+    dropped); any other error is logged and, when given, ``fallback`` runs instead."""
+    delay = 0.5
+    while True:
+        try:
+            await work()
+            return
+        except Exception as exc:
+            if not database_unreachable(exc):
+                if fallback is None:
+                    log.exception("PBX %s: floor updates failed, skipped", pbx)
+                    return
+                log.exception("PBX %s: a batch failed; storing call by call", pbx)
+                await fallback()
+                return
+            log.warning("PBX %s: database unreachable (%s); retrying in %.1f s", pbx, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
