@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import logging
 import time
@@ -19,20 +18,20 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp_jinja2
 import asyncpg
 from aiohttp import WSMsgType, web
 from sqlalchemy.exc import DBAPIError
 
-from callcenter.calls.screenpop import ScreenPop, build_pop, ringing_for_extension
+from callcenter.calls.screenpop import ringing_for_extension
 from callcenter.live import CHANNEL
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, signed_in
 from web.floor_access import with_display
-from web.keys import LIVE_HUB, POP_READER, SESSIONMAKER, SETTINGS
+from web.keys import LIVE_HUB, SESSIONMAKER, SETTINGS
 from web.live_tasks import send_task_frames
+from web.pop_cards import PopCards, forget_card
 
 log = logging.getLogger(__name__)
 CALL_KINDS = ("ringing", "answered", "ended")
@@ -40,8 +39,6 @@ FLOOR_KINDS = ("queue", "agent")
 TASK_KINDS = ("task_due", "task_pool_due", "task_count")
 HUB_NAME = "callcenter-live-hub"  # its LISTEN connection, as pg_stat_activity shows it
 MAX_WAITING = 10_000  # notifications heard and not yet sent out
-READS_AHEAD = 4  # cards of later ringing calls read while a frame is sent (hot pool: 5)
-LOOK_AHEAD = 64  # how far down the waiting calls to look for them
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,7 @@ class LiveHub:
         self._calls: deque[dict[str, Any]] = deque()
         self._rest: deque[dict[str, Any]] = deque()
         self._heard = asyncio.Event()
-        self._reads: set[asyncio.Task[ScreenPop]] = set()  # cards being read ahead
+        self.cards = PopCards(app)
         self.region = app[SETTINGS].default_region
 
     @property
@@ -192,28 +189,17 @@ class LiveHub:
             if not self._calls and not self._rest:
                 self._heard.clear()
                 await self._heard.wait()
-            self._read_ahead()
+            self.cards.read_ahead(self._calls, self._shown)
             message = self._calls.popleft() if self._calls else self._rest.popleft()
             try:
                 await self.dispatch(message)
             except Exception:
                 log.exception("live notification %s failed", message.get("kind"))
             finally:
-                _forget_card(message)
+                forget_card(message)
 
-    def _read_ahead(self) -> None:
-        """Start reading the cards of the next ringing calls, in order, while earlier frames
-        are sent: a burst of calls no longer waits for one card read at a time (each is a
-        round trip to PostgreSQL). Frames still go out in the order heard."""
-        for message in itertools.islice(self._calls, LOOK_AHEAD):
-            if len(self._reads) >= READS_AHEAD:
-                return
-            wanted = message.get("kind") == "ringing" and "_card" not in message
-            if wanted and self.by_extension.get(str(message.get("extension", ""))):
-                read = asyncio.create_task(self._read_pop(message))
-                self._reads.add(read)
-                read.add_done_callback(self._reads.discard)
-                message["_card"] = read
+    def _shown(self, message: dict[str, Any]) -> bool:
+        return bool(self.by_extension.get(str(message.get("extension", ""))))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         kind = message.get("kind")
@@ -284,49 +270,12 @@ class LiveHub:
             key = (listener.language, listener.timezone)
             cache = rendered if rendered is not None else {}
             if key not in cache:
-                cache[key] = await self.render_pop(listener, message)
+                cache[key] = await self.cards.render(listener.language, listener.timezone, message)
             frame["html"] = cache[key]
         elif message["kind"] == "ended":
             frame["outcome"] = message.get("outcome")
         with contextlib.suppress(ConnectionError, RuntimeError):
             await ws.send_json(frame)
-
-    async def render_pop(self, listener: Listener, message: dict[str, Any]) -> str:
-        read, pop = message.get("_card"), None
-        if read is not None:
-            with contextlib.suppress(DBAPIError):  # read ahead on a connection that died
-                pop = await read
-        if pop is None:
-            pop = await self._read_pop(message)
-        i18n.LANGUAGE.set(listener.language)
-        i18n.TIMEZONE.set(listener.timezone)
-        i18n.REGION.set(self.app[SETTINGS].default_region)
-        template = aiohttp_jinja2.get_env(self.app).get_template("workspace/_pop.html")
-        return template.render(pop=pop)
-
-    async def _read_pop(self, message: dict[str, Any], retried: bool = False) -> ScreenPop:
-        try:
-            async with self.app[POP_READER]() as session:  # reads only: no transaction
-                return await build_pop(
-                    session,
-                    linkedid=message.get("linkedid", ""),
-                    number=message.get("number", ""),
-                    direction=message.get("direction", ""),
-                    queue=message.get("queue", ""),
-                )
-        except DBAPIError:
-            if retried:
-                raise
-        # a pooled connection may have died with the database: once more, on a fresh one
-        return await self._read_pop(message, retried=True)
-
-
-def _forget_card(message: dict[str, Any]) -> None:
-    """A card read ahead for a frame nobody took (the page closed meanwhile): its outcome
-    is collected, so a failed read is not reported as never retrieved."""
-    read = message.pop("_card", None)
-    if read is not None:
-        read.add_done_callback(lambda task: task.cancelled() or task.exception())
 
 
 async def live_hub_ctx(app: web.Application) -> AsyncIterator[None]:

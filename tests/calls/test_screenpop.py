@@ -18,7 +18,8 @@ from tests.calls.test_calls_store import inbound_answered
 from tests.conftest import sign_in
 from web.app import create_app
 from web.keys import LIVE_HUB
-from web.live import HUB_NAME, READS_AHEAD, Listener, LiveHub
+from web.live import HUB_NAME, Listener, LiveHub
+from web.pop_cards import READS_AHEAD
 
 
 async def ring(
@@ -256,7 +257,7 @@ async def test_a_burst_of_calls_has_its_cards_read_together_and_sent_in_order(ap
         reading -= 1
         return ScreenPop(message["linkedid"], message["number"], "inbound", "")
 
-    hub._read_pop = read_pop  # type: ignore[method-assign]
+    hub.cards.read = read_pop  # type: ignore[method-assign]
     sent: list[tuple[str, str, bool]] = []
 
     class Page:
