@@ -34,21 +34,18 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
 
-from bench.ami_ingest import (  # noqa: E402
-    PASSWORD,
+from bench.ami_ingest import PASSWORD, fresh_database, percentile, sign_in  # noqa: E402
+from bench.cpu import CpuWindow  # noqa: E402
+from bench.pbx_rig import (  # noqa: E402
     LiveSource,
     clean_environment,
     database_server,
-    fresh_database,
     health,
-    percentile,
     print_machine,
-    sign_in,
     start_app,
     stop_processes,
     wait_for,
 )
-from bench.cpu import CpuWindow  # noqa: E402
 from callcenter.cli import _runtime_dir  # noqa: E402
 from callcenter.users.passwords import hash_password  # noqa: E402
 
