@@ -28,6 +28,12 @@ def number(value: float) -> str:
     return domain_i18n.format_number(shown, i18n.LANGUAGE.get())
 
 
+def hours(value: float) -> str:
+    """Hours as h:mm: an agent's few minutes read 0:04, not a rounded 0."""
+    minutes = round(value * 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
 def _open(title: str, desc: str, width: int, height: int) -> str:
     n = next(_ids)
     return (

@@ -93,3 +93,9 @@ def test_heat_map_leaves_room_for_long_row_labels():
     assert float(first_cell.get("x")) >= 7 * len("Wednesday")  # type: ignore[arg-type]
     desc = svg.find(f"{SVG}desc").text  # type: ignore[union-attr]
     assert desc == "Wednesday: 0 1; Sun: 1 2"
+
+
+def test_hours_read_as_hours_and_minutes_so_minutes_do_not_round_to_nothing():
+    assert [charts.hours(h) for h in (0.0, 0.02, 1.5, 7.999)] == ["0:00", "0:01", "1:30", "8:00"]
+    svg = charts.stacked_bars("Agents", ["Ann"], [("talking", [0.07])], fmt=charts.hours)
+    assert "talking 0:04" in svg
