@@ -22,6 +22,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy callcenter ami web
 
 bench-clients: $(STAMP)
 	$(PY) bench/client_lookup.py

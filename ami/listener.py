@@ -224,12 +224,12 @@ class PbxListener:
         the rest of its own batch nor the rest of the one before. A call that has changes in
         that previous batch waits for them (its row and its frames stay in order). Returns
         the batch's other updates."""
-        ringing = [(u, at) for u, at in updates if isinstance(u, CallRinging)]
+        ringing: Timed = [(u, at) for u, at in updates if isinstance(u, CallRinging)]
         if not ringing or len(ringing) == len(updates):
             return updates  # nothing to put ahead of
-        if self._rest is not None and {u.call.linkedid for u, _ in ringing} & self._rest_calls:
-            await self._settle()
         calls = [u.call for u, _ in ringing if isinstance(u, CallRinging)]
+        if self._rest is not None and {call.linkedid for call in calls} & self._rest_calls:
+            await self._settle()
         await until_stored(
             self.pbx,
             lambda: self.writer.commit(calls, notes(ringing), [], []),

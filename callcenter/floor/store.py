@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy import text, update
@@ -117,12 +116,13 @@ def _agent_row(agent: AgentSnapshot) -> dict[str, Any]:
 
 def _shallow(record: Any) -> dict[str, Any]:
     """A record's fields as a dict, not copied deep (``asdict`` copies every tuple)."""
-    return {name: getattr(record, name) for name in _field_names(type(record))}
+    names = _FIELD_NAMES.get(type(record))
+    if names is None:
+        names = _FIELD_NAMES[type(record)] = tuple(f.name for f in fields(record))
+    return {name: getattr(record, name) for name in names}
 
 
-@cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 async def save_stints(session: AsyncSession, *, pbx: str, stints: list[Stint]) -> None:

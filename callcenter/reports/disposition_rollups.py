@@ -76,6 +76,7 @@ def wrapup_kind() -> Any:
 def _campaign_results(lo: datetime | None, hi: datetime | None, ids: Any = None) -> Any:
     """The campaign results recorded in [lo, hi), or those whose id is among ``ids``."""
     attempt = CampaignAttempt
+    kept: list[Any]
     if ids is not None:
         kept = [attempt.id.in_(ids), attempt.dispositioned_at.isnot(None)]
     else:
@@ -104,6 +105,7 @@ def _campaign_results(lo: datetime | None, hi: datetime | None, ids: Any = None)
 
 
 def _wrapup_results(lo: datetime | None, hi: datetime | None, ids: Any = None) -> Any:
+    kept: list[Any]
     if ids is not None:
         kept = [CallWrapup.id.in_(ids)]
     else:

@@ -164,8 +164,8 @@ async def add_changed_orders(
     changed = select(text("id")).select_from(text("report_changed_orders"))
     await session.execute(delete(order_facts).where(order_facts.c.order_id.in_(changed)))
     rows = order_rows(None, None, region=True, ids=changed)
-    columns = [c.name for c in order_facts.columns]
-    await session.execute(order_facts.insert().from_select(columns, _ledger_rows(rows)))
+    names = [c.name for c in order_facts.columns]
+    await session.execute(order_facts.insert().from_select(names, _ledger_rows(rows)))
     for rollup, (columns, more) in zip(rollups, _CUBES, strict=True):
         await add_delta(session, rollup, _SIGNED.format(columns=columns, more=more), {})
     for name in ("report_changed_orders", "report_old_order_facts"):

@@ -60,7 +60,7 @@ def _ledger_rows(lo: datetime | None, hi: datetime | None, ids: str = "") -> Any
     def changed(source: str) -> Any:
         if not ids:
             return None
-        found = select(literal_column("result_id")).select_from(text(ids))
+        found: Any = select(literal_column("result_id")).select_from(text(ids))
         return found.where(literal_column("source") == source)
 
     results = union_all(
