@@ -77,7 +77,7 @@ class CallWriter:
             calls.append(update.call)
             if isinstance(update, CallEnded):
                 ended.append(update.call.linkedid)
-        await self.commit(calls, notes(updates), ended, resyncs)
+        await self.commit(calls, notes_of(updates), ended, resyncs)
 
     async def commit(
         self,
@@ -155,7 +155,7 @@ def dial_updates(updates: Timed) -> Timed:
     ]
 
 
-def notes(updates: Timed) -> list[tuple[str, dict[str, Any]]]:
+def notes_of(updates: Timed) -> list[tuple[str, dict[str, Any]]]:
     return [note for update, at in updates for note in notifications(update, at)]
 
 

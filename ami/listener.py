@@ -29,7 +29,7 @@ from ami.call_writer import (
     Timed,
     call_key,
     dial_updates,
-    notes,
+    notes_of,
     until_stored,
 )
 from ami.commands import CommandRunner
@@ -232,7 +232,7 @@ class PbxListener:
             await self._settle()
         await until_stored(
             self.pbx,
-            lambda: self.writer.commit(calls, notes(ringing), [], []),
+            lambda: self.writer.commit(calls, notes_of(ringing), [], []),
             lambda: self.writer.store_each(ringing, []),
         )
         return [(u, at) for u, at in updates if not isinstance(u, CallRinging)]
