@@ -11,13 +11,14 @@ Nothing here runs on the PBX listener's path: it reads what the listener stored.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.reports.deletions import DELETED_CLIENTS, deleted_buckets
+from callcenter.reports.hour_runs import CUSTOM_PLANS, HOUR_OF, run_params, runs, within_runs
 from callcenter.reports.loyalty_rules import (
     CHURN_DAYS,
     CHURN_FACTOR,
@@ -27,41 +28,6 @@ from callcenter.reports.loyalty_rules import (
     monetary_sql_text,
 )
 from callcenter.reports.rollups import Rollup
-
-# The hours being rebuilt are found a run of consecutive hours at a time, each by a plain
-# range of its stamp planned with the range's own values (a generic plan would guess the
-# range's size and scan whole tables), all the runs of a chunk in one statement.
-WITHIN = "{0} >= :first AND {0} < :end"
-HOUR_OF = "date_trunc('hour', {0}, 'UTC')"
-CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
-
-
-def runs(hours: list[datetime]) -> list[dict[str, datetime]]:
-    """Consecutive hours as ranges: [{first, end}, ...]."""
-    found: list[dict[str, datetime]] = []
-    for hour in sorted(hours):
-        if found and found[-1]["end"] == hour:
-            found[-1]["end"] = hour + timedelta(hours=1)
-        else:
-            found.append({"first": hour, "end": hour + timedelta(hours=1)})
-    return found
-
-
-def run_params(found: list[dict[str, datetime]]) -> dict[str, datetime]:
-    """Runs as the parameters of ``within_runs``: first0, end0, first1 ..."""
-    params: dict[str, datetime] = {}
-    for i, run in enumerate(found):
-        params[f"first{i}"], params[f"end{i}"] = run["first"], run["end"]
-    return params
-
-
-def within_runs(column: str, count: int) -> str:
-    """SQL: ``column`` in one of ``count`` runs [:first0, :end0), [:first1, :end1) ...: a
-    bitmap of index ranges, each estimated from its own values (one statement for a chunk of
-    scattered hours costs what their rows cost, not a planning per hour)."""
-    ranges = (f"{column} >= :first{i} AND {column} < :end{i}" for i in range(count))
-    return "(" + " OR ".join(ranges) + ")"
-
 
 _TOUCHED_CLIENTS = f"""
     SELECT id FROM clients WHERE updated_at > :since
