@@ -5,39 +5,28 @@ it every second (wrap-ups end with no event), and ``rebuild`` it from a QueueSta
 after every (re)connect. The CRM's own wrap-up: when a queue's CRM wrap-up time is longer than
 the PBX's, the board asks (``WrapupPause``) to pause the agent with the wrap-up reason and to
 unpause when it is over, so the PBX itself stops offering calls meanwhile.
+
+What the board hands out is in ``updates.py``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from ami import events as ev
 from ami.floor.agents import Agent, Membership
 from ami.floor.stints import FINISHED, OpenStint, OpenStints, new_stint
+from ami.floor.updates import FloorUpdate, WrapupPause
 from callcenter.floor.records import (
     WRAPUP_REASON,
-    AgentChange,
     QueueSeen,
-    Stint,
     StintOutcome,
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class WrapupPause:
-    """Ask the PBX to pause (or unpause) ``interface`` in all its queues for the wrap-up."""
-
-    interface: str
-    paused: bool
-
-
-FloorUpdate = AgentChange | Stint | QueueSeen | WrapupPause
 
 
 class FloorBoard:
