@@ -5,42 +5,29 @@ it every second (wrap-ups end with no event), and ``rebuild`` it from a QueueSta
 after every (re)connect. The CRM's own wrap-up: when a queue's CRM wrap-up time is longer than
 the PBX's, the board asks (``WrapupPause``) to pause the agent with the wrap-up reason and to
 unpause when it is over, so the PBX itself stops offering calls meanwhile.
+
+The callers' side (queue visits) is in ``callers.py``; what the board hands out, in
+``updates.py``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from ami import events as ev
 from ami.floor.agents import Agent, Membership
-from ami.floor.stints import FINISHED, OpenStint, OpenStints, new_stint
-from callcenter.floor.records import (
-    WRAPUP_REASON,
-    AgentChange,
-    QueueSeen,
-    Stint,
-    StintOutcome,
-)
+from ami.floor.callers import QueueCallers
+from ami.floor.stints import FINISHED, OpenStints
+from ami.floor.updates import FloorUpdate, WrapupPause
+from callcenter.floor.records import WRAPUP_REASON, QueueSeen, StintOutcome
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class WrapupPause:
-    """Ask the PBX to pause (or unpause) ``interface`` in all its queues for the wrap-up."""
-
-    interface: str
-    paused: bool
-
-
-FloorUpdate = AgentChange | Stint | QueueSeen | WrapupPause
-
-
-class FloorBoard:
+class FloorBoard(QueueCallers):
     def __init__(self, *, wrapup_seconds: dict[str, int] | None = None) -> None:
         self.agents: dict[str, Agent] = {}
         self.stints = OpenStints()  # (caller uniqueid, queue)
@@ -197,60 +184,6 @@ class FloorBoard:
             )
         return out
 
-    # -- callers ------------------------------------------------------------------------
-
-    def _join(self, event: Any, at: datetime) -> list[FloorUpdate]:
-        channel = event.channel
-        stint = new_stint(
-            queue=event.queue,
-            linkedid=channel.linkedid,
-            uniqueid=channel.uniqueid,
-            caller=channel.caller_id_num,
-            at=at,
-            position=event.position,
-        )
-        self.stints[(channel.uniqueid, event.queue)] = OpenStint(stint)
-        return [stint]
-
-    def _leave(self, event: Any, at: datetime) -> list[FloorUpdate]:
-        open_ = self.stints.get((event.channel.uniqueid, event.queue))
-        if open_ is not None:
-            open_.left = True
-        return []
-
-    def _abandon(self, event: Any, at: datetime) -> list[FloorUpdate]:
-        open_ = self.stints.pop((event.channel.uniqueid, event.queue))
-        out: list[FloorUpdate] = []
-        for agent in self.agents.values():
-            if agent.ringing == event.channel.linkedid:
-                agent.ringing = agent.ring_queue = ""
-                out += self._settle(agent, at)
-        if open_ is not None:
-            out.append(
-                open_.change(
-                    outcome=StintOutcome.ABANDONED, ended_at=at, wait_seconds=event.hold_time_s
-                )
-            )
-        return out
-
-    def _hangup(self, event: Any, at: datetime) -> list[FloorUpdate]:
-        uniqueid = event.channel.uniqueid
-        out: list[FloorUpdate] = []
-        for key in self.stints.of_channel(uniqueid):
-            open_ = self.stints.pop(key)
-            if open_ is None:
-                continue
-            if open_.stint.outcome == StintOutcome.CONNECTED:
-                talk = round((at - (open_.stint.connected_at or at)).total_seconds())
-                out.append(
-                    open_.change(outcome=StintOutcome.COMPLETED, ended_at=at, talk_seconds=talk)
-                )
-            else:
-                outcome = StintOutcome.EXITED if open_.left else StintOutcome.ABANDONED
-                wait = round((at - open_.stint.entered_at).total_seconds())
-                out.append(open_.change(outcome=outcome, ended_at=at, wait_seconds=wait))
-        return out
-
     # -- resync -------------------------------------------------------------------------
 
     def rebuild(self, items: Iterable[object], at: datetime) -> list[FloorUpdate]:
@@ -293,35 +226,6 @@ class FloorBoard:
                 agent.ringing = agent.ring_queue = ""
             out += self._settle(agent, at)
         out += self._rebuild_stints(waiting, at)
-        return out
-
-    def _rebuild_stints(
-        self, waiting: dict[tuple[str, str], ev.QueueEntry], at: datetime
-    ) -> list[FloorUpdate]:
-        out: list[FloorUpdate] = []
-        talking = {a.talking for a in self.agents.values() if a.talking}
-        for key, open_ in self.stints.items():
-            stint = open_.stint
-            if key in waiting or (
-                stint.outcome == StintOutcome.CONNECTED and stint.linkedid in talking
-            ):
-                continue
-            self.stints.pop(key)
-            out.append(open_.change(outcome=StintOutcome.LOST, ended_at=at))
-        for key, entry in waiting.items():
-            if key in self.stints:
-                continue
-            entered = at - timedelta(seconds=entry.wait_s)
-            stint = new_stint(
-                queue=entry.queue,
-                linkedid=entry.uniqueid,
-                uniqueid=entry.uniqueid,
-                caller=entry.caller_id_num,
-                at=entered,
-                position=entry.position,
-            )
-            self.stints[key] = OpenStint(stint)
-            out.append(stint)
         return out
 
 

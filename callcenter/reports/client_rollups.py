@@ -30,7 +30,7 @@ from callcenter.calls.models import CallRow
 from callcenter.clients.models import Client
 from callcenter.reports.days import DayRollup, add_delta, day_of
 from callcenter.reports.deletions import DELETED_CLIENTS
-from callcenter.reports.loyalty_rollups import CUSTOM_PLANS
+from callcenter.reports.hour_runs import CUSTOM_PLANS
 from callcenter.reports.models import ReportDeletion
 from callcenter.reports.rollups import Rollup
 from callcenter.reports.sales_models import SLICES, call_days, client_days, client_milestones

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.reports.deletions import deleted_buckets
-from callcenter.reports.loyalty_rollups import CUSTOM_PLANS, HOUR_OF, WITHIN, runs
+from callcenter.reports.hour_runs import CUSTOM_PLANS, HOUR_OF, WITHIN, runs
 from callcenter.reports.rollups import Rollup
 
 _ALL_HOURS = """

@@ -38,6 +38,7 @@ ROLLUP_MODULES: tuple[str, ...] = (
     "callcenter.reports.client_rollups",
     "callcenter.reports.disposition_rollups",
     "callcenter.reports.loyalty_rollups",
+    "callcenter.reports.loyalty_hours_rollup",
     "callcenter.reports.manager_rollup",
 )
 LOCK_FAMILY = "report-rollups"

@@ -13,9 +13,9 @@ from sqlalchemy import text
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import Forbidden, Invalid
 from callcenter.reports.filters import parse_filters
+from callcenter.reports.hour_runs import runs
 from callcenter.reports.loyalty import loyalty_report
 from callcenter.reports.loyalty_base import client_score
-from callcenter.reports.loyalty_rollups import runs
 from tests.reports.loyalty_data import NOW, Clients, add_loyalty_data, utc
 from tests.reports.support import rolled_up
 

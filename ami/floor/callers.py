@@ -1,0 +1,107 @@
+"""The callers' side of ``FloorBoard``: queue visits (stints) opened at QueueCallerJoin, ended
+at QueueCallerAbandon or the caller's Hangup, and matched to a QueueStatus answer on
+``rebuild``. How a visit is counted is in ``stints.py``; the agents' side is in ``board.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from ami import events as ev
+from ami.floor.agents import Agent
+from ami.floor.stints import OpenStint, OpenStints, new_stint
+from ami.floor.updates import FloorUpdate
+from callcenter.floor.records import StintOutcome
+
+
+class QueueCallers:
+    """A mixin of ``FloorBoard``: the board holds the agents and the open stints, and settles
+    an agent's status when a caller it was ringing for goes away."""
+
+    agents: dict[str, Agent]
+    stints: OpenStints  # (caller uniqueid, queue)
+
+    def _settle(self, agent: Agent, at: datetime) -> list[FloorUpdate]:
+        raise NotImplementedError  # FloorBoard's
+
+    def _join(self, event: Any, at: datetime) -> list[FloorUpdate]:
+        channel = event.channel
+        stint = new_stint(
+            queue=event.queue,
+            linkedid=channel.linkedid,
+            uniqueid=channel.uniqueid,
+            caller=channel.caller_id_num,
+            at=at,
+            position=event.position,
+        )
+        self.stints[(channel.uniqueid, event.queue)] = OpenStint(stint)
+        return [stint]
+
+    def _leave(self, event: Any, at: datetime) -> list[FloorUpdate]:
+        open_ = self.stints.get((event.channel.uniqueid, event.queue))
+        if open_ is not None:
+            open_.left = True
+        return []
+
+    def _abandon(self, event: Any, at: datetime) -> list[FloorUpdate]:
+        open_ = self.stints.pop((event.channel.uniqueid, event.queue))
+        out: list[FloorUpdate] = []
+        for agent in self.agents.values():
+            if agent.ringing == event.channel.linkedid:
+                agent.ringing = agent.ring_queue = ""
+                out += self._settle(agent, at)
+        if open_ is not None:
+            out.append(
+                open_.change(
+                    outcome=StintOutcome.ABANDONED, ended_at=at, wait_seconds=event.hold_time_s
+                )
+            )
+        return out
+
+    def _hangup(self, event: Any, at: datetime) -> list[FloorUpdate]:
+        uniqueid = event.channel.uniqueid
+        out: list[FloorUpdate] = []
+        for key in self.stints.of_channel(uniqueid):
+            open_ = self.stints.pop(key)
+            if open_ is None:
+                continue
+            if open_.stint.outcome == StintOutcome.CONNECTED:
+                talk = round((at - (open_.stint.connected_at or at)).total_seconds())
+                out.append(
+                    open_.change(outcome=StintOutcome.COMPLETED, ended_at=at, talk_seconds=talk)
+                )
+            else:
+                outcome = StintOutcome.EXITED if open_.left else StintOutcome.ABANDONED
+                wait = round((at - open_.stint.entered_at).total_seconds())
+                out.append(open_.change(outcome=outcome, ended_at=at, wait_seconds=wait))
+        return out
+
+    def _rebuild_stints(
+        self, waiting: dict[tuple[str, str], ev.QueueEntry], at: datetime
+    ) -> list[FloorUpdate]:
+        out: list[FloorUpdate] = []
+        talking = {a.talking for a in self.agents.values() if a.talking}
+        for key, open_ in self.stints.items():
+            stint = open_.stint
+            if key in waiting or (
+                stint.outcome == StintOutcome.CONNECTED and stint.linkedid in talking
+            ):
+                continue
+            self.stints.pop(key)
+            out.append(open_.change(outcome=StintOutcome.LOST, ended_at=at))
+        for key, entry in waiting.items():
+            if key in self.stints:
+                continue
+            entered = at - timedelta(seconds=entry.wait_s)
+            stint = new_stint(
+                queue=entry.queue,
+                linkedid=entry.uniqueid,
+                uniqueid=entry.uniqueid,
+                caller=entry.caller_id_num,
+                at=entered,
+                position=entry.position,
+            )
+            self.stints[key] = OpenStint(stint)
+            out.append(stint)
+        return out
