@@ -63,7 +63,10 @@ VIEWERS = {
 }
 FILTERS = {"queue": "q3", "campaign": "5", "channel": "3", "segment": "2"}
 # filters tried together, by report (channel 3's clients are all in segment 3 or 7)
-TOGETHER = {"calls": ({"campaign": "5", "channel": "3"}, {"channel": "3", "segment": "3"})}
+TOGETHER = {
+    "calls": ({"campaign": "5", "channel": "3"}, {"channel": "3", "segment": "3"}),
+    "loyalty": ({"channel": "3", "segment": "3"},),
+}
 
 
 def tries(spec: Any, who: str) -> dict[str, dict[str, str]]:

@@ -16,7 +16,6 @@ from callcenter.reports.loyalty_base import BaseFigures, base_figures, churned_c
 from callcenter.reports.loyalty_period import (
     GAP_BUCKETS,
     PeriodSums,
-    dimension_of,
     period_sums,
     trend_unit,
 )
@@ -170,7 +169,6 @@ async def loyalty_report(
     session: AsyncSession, *, filters: ReportFilters, user: Any, now: datetime | None = None
 ) -> LoyaltyReport:
     filters = own_figures(filters, user)
-    dimension_of(filters)  # refuses two dimensions at once before anything is read
     now = now or utcnow()
     return LoyaltyReport(
         filters=filters,

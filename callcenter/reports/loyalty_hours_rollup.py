@@ -115,13 +115,7 @@ _COLUMNS = """hour, dimension, member, orders, first_orders, repeat_orders, reve
     repeat_revenue, gap_seconds, gaps_30, gaps_90, gaps_180, gaps_365, gaps_longer,
     client_calls, repeat_calls, feedback, complaints, nps_answers, promoters, detractors,
     ratings, rating_total"""
-# the facts with the client's owner, channel and segment, summed once for all and once per
-# dimension: the rows of loyalty_hours (_COLUMNS)
-_SUMS = """
-SELECT hour,
-    CASE grouping(owner, channel, segment) WHEN 7 THEN 'all' WHEN 3 THEN 'manager'
-        WHEN 5 THEN 'channel' ELSE 'segment' END,
-    coalesce(owner, channel, segment, 0),
+_FIGURES = """
     sum(orders), sum(first_orders), sum(repeat_orders), sum(revenue), sum(repeat_revenue),
     coalesce(sum(gap), 0),
     count(*) FILTER (WHERE gap <= 30 * 86400),
@@ -139,14 +133,35 @@ FROM facts JOIN LATERAL (  -- each fact's client by its key (OFFSET 0: never a h
     SELECT coalesce(c.owner_id, 0) AS owner, coalesce(c.channel_id, 0) AS channel,
         coalesce(c.segment_id, 0) AS segment
     FROM clients c WHERE c.id = facts.client_id OFFSET 0
-) f ON true
+) f ON true"""
+# the facts with the client's owner, channel and segment, summed once for all and once per
+# dimension: the rows of loyalty_hours (_COLUMNS)
+_SUMS = f"""
+SELECT hour,
+    CASE grouping(owner, channel, segment) WHEN 7 THEN 'all' WHEN 3 THEN 'manager'
+        WHEN 5 THEN 'channel' ELSE 'segment' END,
+    coalesce(owner, channel, segment, 0),{_FIGURES}
 GROUP BY GROUPING SETS ((hour), (hour, owner), (hour, channel), (hour, segment))
+"""
+# and by the three together: the rows of loyalty_cube_hours
+_CUBE_COLUMNS = "hour, owner_id, channel_id, segment_id, " + _COLUMNS.split(", ", 3)[3]
+_CUBE_SUMS = f"""
+SELECT hour, owner, channel, segment,{_FIGURES}
+GROUP BY hour, owner, channel, segment
 """
 
 
 def _all_figures(runs_count: int) -> str:
-    """Every figure of the hours of ``runs_count`` runs (deleted first)."""
-    return f"{_facts(runs_count)}\nINSERT INTO loyalty_hours ({_COLUMNS}){_SUMS}"
+    """Every figure of the hours of ``runs_count`` runs (deleted first), in both tables."""
+    return (
+        f"{_facts(runs_count)},\ncube AS (INSERT INTO loyalty_cube_hours ({_CUBE_COLUMNS})"
+        f"{_CUBE_SUMS})\nINSERT INTO loyalty_hours ({_COLUMNS}){_SUMS}"
+    )
+
+
+def _cube_figures(runs_count: int) -> str:
+    """The cube's rows of the hours of ``runs_count`` runs (deleted first), every fact."""
+    return f"{_facts(runs_count)}\nINSERT INTO loyalty_cube_hours ({_CUBE_COLUMNS}){_CUBE_SUMS}"
 
 
 _ORDER_COLUMNS = [
@@ -203,15 +218,21 @@ async def rebuild_hours(session: AsyncSession, buckets: list[Any]) -> None:
     hours = sorted({hour for hour, how in buckets if how == "all"})
     order_hours = sorted({hour for hour, how in buckets if how == "orders"} - set(hours))
     if hours:
-        await session.execute(
-            text("DELETE FROM loyalty_hours WHERE hour = ANY(:hours)"), {"hours": hours}
-        )
+        for table in ("loyalty_hours", "loyalty_cube_hours"):
+            await session.execute(
+                text(f"DELETE FROM {table} WHERE hour = ANY(:hours)"), {"hours": hours}
+            )
         found = runs(hours)
         await session.execute(text(_all_figures(len(found))), run_params(found))
     if order_hours:
         found = runs(order_hours)
         params = {"hours": order_hours, **run_params(found)}
         await session.execute(text(_order_figures(len(found))), params)
+        # the cube is rebuilt whole: a client's few rows an hour, no row of its own to keep
+        await session.execute(
+            text("DELETE FROM loyalty_cube_hours WHERE hour = ANY(:hours)"), {"hours": order_hours}
+        )
+        await session.execute(text(_cube_figures(len(found))), run_params(found))
 
 
 ROLLUPS = (Rollup("loyalty_hours", touched_hours, rebuild_hours, chunk=24 * 7),)

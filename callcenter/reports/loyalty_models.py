@@ -3,7 +3,8 @@
 - ``client_loyalty``: one row per client with what loyalty needs (orders, revenue, first and
   last order, rhythm, calls, last NPS answer, complaints, when silence becomes churn).
 - ``loyalty_hours``: additive figures per UTC hour, once for everyone (dimension "all") and
-  once per manager (the client's owner), channel and segment of the client.
+  once per manager (the client's owner), channel and segment of the client;
+  ``loyalty_cube_hours`` the same by the three together.
 - ``manager_hours``: per UTC hour and user: fulfilled orders and their revenue, calls
   handled and talk time, tasks due and those done on time.
 - ``report_task_hours``: the hour each task was last counted in, so moving a task's due time
@@ -15,7 +16,19 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, Numeric, SmallInteger, String
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db import Base
@@ -85,6 +98,40 @@ class LoyaltyHour(Base):
 
 
 Index("ix_loyalty_hours_member", LoyaltyHour.dimension, LoyaltyHour.member, LoyaltyHour.hour)
+
+# The same figures by the client's owner, channel and segment together (0: none), for a
+# period kept to two or three of them (a manager kept to own clients and a channel, say);
+# loyalty_hours serves none or one. At most a row per hour and combination present.
+CUBE_DIMENSIONS = ("owner_id", "channel_id", "segment_id")
+loyalty_cube_hours = Table(
+    "loyalty_cube_hours",
+    Base.metadata,
+    Column("hour", DateTime(timezone=True), primary_key=True),
+    *(Column(name, Integer, primary_key=True) for name in CUBE_DIMENSIONS),
+    *(
+        Column(c.name, c.type, nullable=False, server_default="0")
+        for c in LoyaltyHour.__table__.columns
+        if not c.primary_key
+    ),
+)
+Index(
+    "ix_loyalty_cube_hours_owner",
+    loyalty_cube_hours.c.owner_id,
+    loyalty_cube_hours.c.channel_id,
+    loyalty_cube_hours.c.hour,
+)
+Index(
+    "ix_loyalty_cube_hours_channel",
+    loyalty_cube_hours.c.channel_id,
+    loyalty_cube_hours.c.segment_id,
+    loyalty_cube_hours.c.hour,
+)
+Index(
+    "ix_loyalty_cube_hours_segment",
+    loyalty_cube_hours.c.segment_id,
+    loyalty_cube_hours.c.owner_id,
+    loyalty_cube_hours.c.hour,
+)
 
 
 class ManagerHour(Base):

@@ -1,5 +1,6 @@
-"""Loyalty in a period, summed from ``loyalty_hours``: orders first and repeat, time between
-orders, repeat calls, feedback, NPS and complaints, by day or month of the user's zone."""
+"""Loyalty in a period, summed from ``loyalty_hours`` (or, kept to two or three of manager,
+channel and segment, ``loyalty_cube_hours``): orders first and repeat, time between orders,
+repeat calls, feedback, NPS and complaints, by day or month of the user's zone."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from typing import Any
 from sqlalchemy import Date, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.errors import Invalid
 from callcenter.i18n import N_
 from callcenter.reports.filters import ReportFilters
-from callcenter.reports.loyalty_models import LoyaltyHour
+from callcenter.reports.loyalty_models import LoyaltyHour, loyalty_cube_hours
 from callcenter.reports.tables import mean, share
 
 MONTHLY_AFTER_DAYS = 62  # a longer period is shown by month, a shorter one by day
@@ -112,21 +112,20 @@ class PeriodSums:
         )
 
 
-def dimension_of(filters: ReportFilters) -> tuple[str, int]:
-    """The one dimension the hourly figures are read by; two at once are refused."""
-    chosen = [
-        (name, value)
-        for name, value in (
-            ("manager", filters.manager),
-            ("channel", filters.channel),
-            ("segment", filters.segment),
+def dimensions_of(filters: ReportFilters) -> list[tuple[str, int]]:
+    """The client's dimensions the period is kept to: (owner_id | channel_id | segment_id, id)."""
+    return [
+        (column, value)
+        for column, value in (
+            ("owner_id", filters.manager),
+            ("channel_id", filters.channel),
+            ("segment_id", filters.segment),
         )
         if value is not None
     ]
-    if len(chosen) > 1:
-        message = N_("Loyalty is filtered by one of manager, channel and segment at a time")
-        raise Invalid(message, fields={name: message for name, _ in chosen})
-    return chosen[0] if chosen else ("all", 0)
+
+
+_DIMENSION = {"all": "all", "owner_id": "manager", "channel_id": "channel", "segment_id": "segment"}
 
 
 def trend_unit(filters: ReportFilters) -> str:
@@ -137,16 +136,21 @@ async def period_sums(
     session: AsyncSession, filters: ReportFilters
 ) -> list[tuple[date, PeriodSums]]:
     """The sums by day or month (local to the filters' zone), oldest first."""
-    dimension, member = dimension_of(filters)
-    h = LoyaltyHour
+    kept = dimensions_of(filters)
+    if len(kept) > 1:  # two or three together: the cube
+        table = loyalty_cube_hours
+        where = [table.c[column] == value for column, value in kept]
+    else:  # none or one: its own rows of loyalty_hours
+        table = LoyaltyHour.__table__  # type: ignore[assignment]
+        dimension, member = kept[0] if kept else ("all", 0)
+        where = [table.c.dimension == _DIMENSION[dimension], table.c.member == member]
     bucket = cast(
-        func.date_trunc(trend_unit(filters), func.timezone(filters.timezone, h.hour)), Date
+        func.date_trunc(trend_unit(filters), func.timezone(filters.timezone, table.c.hour)), Date
     )
     names = [f.name for f in fields(PeriodSums)]
     rows = await session.execute(
-        select(bucket, *(func.sum(getattr(h, n)) for n in names))
-        .where(h.dimension == dimension, h.member == member)
-        .where(h.hour >= filters.since, h.hour < filters.until)
+        select(bucket, *(func.sum(table.c[n]) for n in names))
+        .where(*where, table.c.hour >= filters.since, table.c.hour < filters.until)
         .group_by(bucket)
         .order_by(bucket)
     )

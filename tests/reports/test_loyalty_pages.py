@@ -51,8 +51,11 @@ async def test_loyalty_page_draws_charts_and_formulas(signed_in: Any, data: Clie
     assert "How it is counted" in html and "fixed thresholds" in html
     assert 'id="table-trend"' in html and 'id="table-churned"' in html
     assert f'href="/clients/{data.c.id}"' in html  # a churned client to win back
-    both = await client.get(f"/reports/loyalty?{HALF_YEAR}&manager=1&segment=1")
-    assert both.status == 422
+    radio = data.a.channel_id
+    both = await client.get(
+        f"/reports/loyalty?{HALF_YEAR}&manager={data.a.owner_id}&channel={radio}"
+    )
+    assert both.status == 200 and 'id="table-trend"' in await both.text()  # A alone
 
 
 async def test_loyalty_api_gives_the_pages_figures(api_as: Any, data: Clients):
