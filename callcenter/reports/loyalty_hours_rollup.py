@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.reports.deletions import deleted_buckets
 from callcenter.reports.hour_runs import CUSTOM_PLANS, HOUR_OF, run_params, runs, within_runs
+from callcenter.reports.loyalty_models import CUBE_DIMENSIONS
 from callcenter.reports.loyalty_rules import REPEAT_CALL_DAYS
 from callcenter.reports.rollups import Rollup
 
@@ -159,11 +160,6 @@ def _all_figures(runs_count: int) -> str:
     )
 
 
-def _cube_figures(runs_count: int) -> str:
-    """The cube's rows of the hours of ``runs_count`` runs (deleted first), every fact."""
-    return f"{_facts(runs_count)}\nINSERT INTO loyalty_cube_hours ({_CUBE_COLUMNS}){_CUBE_SUMS}"
-
-
 _ORDER_COLUMNS = [
     "orders",
     "first_orders",
@@ -183,33 +179,39 @@ def _orders_of(row: str) -> str:
     return "(" + ", ".join(f"{row}.{c}" for c in _ORDER_COLUMNS) + ")"
 
 
-_FRESH = (
-    "SELECT FROM fresh f WHERE f.hour = l.hour AND f.dimension = l.dimension "
-    "AND f.member = l.member"
-)
+def _order_updates(table: str, columns: str, sums: str, keys: tuple[str, ...]) -> str:
+    """CTEs bringing ``table``'s order figures of the hours ``:hours`` to the ``facts`` (its
+    calls and feedback kept): a row whose figures did not change is not written (a changed
+    order moves the few rows of its client's owner, channel and segment); a row left with no
+    orders, calls or feedback is deleted, as a build from scratch would not make it."""
+    fresh = f"SELECT FROM fresh_{table} f WHERE " + " AND ".join(f"f.{k} = l.{k}" for k in keys)
+    return f"""
+fresh_{table} ({columns}) AS ({sums}),
+emptied_{table} AS (
+    DELETE FROM {table} l WHERE l.hour = ANY(:hours) AND l.client_calls = 0
+        AND l.feedback = 0 AND NOT EXISTS ({fresh})
+),
+zeroed_{table} AS (
+    UPDATE {table} l SET {", ".join(f"{c} = 0" for c in _ORDER_COLUMNS)}
+    WHERE l.hour = ANY(:hours) AND l.orders <> 0 AND (l.client_calls <> 0 OR l.feedback <> 0)
+        AND NOT EXISTS ({fresh})
+),
+upserted_{table} AS (
+    INSERT INTO {table} ({columns}) SELECT * FROM fresh_{table}
+    ON CONFLICT ({", ".join(keys)}) DO UPDATE SET
+        {", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS)}
+    WHERE {_orders_of(table)} IS DISTINCT FROM {_orders_of("excluded")}
+)"""
 
 
 def _order_figures(runs_count: int) -> str:
-    """The order figures of the hours of ``runs_count`` runs (``:hours``), the calls and
-    feedback kept: an hour's rows whose figures did not change are not written (a changed
-    order moves the few rows of its client's owner, channel and segment); a row left with
-    no orders, calls or feedback is deleted, as a build from scratch would not make it."""
-    return f"""{_facts(runs_count, orders_only=True)},
-fresh ({_COLUMNS}) AS ({_SUMS}),
-emptied AS (
-    DELETE FROM loyalty_hours l WHERE l.hour = ANY(:hours) AND l.client_calls = 0
-        AND l.feedback = 0 AND NOT EXISTS ({_FRESH})
-),
-zeroed AS (
-    UPDATE loyalty_hours l SET {", ".join(f"{c} = 0" for c in _ORDER_COLUMNS)}
-    WHERE l.hour = ANY(:hours) AND l.orders <> 0 AND (l.client_calls <> 0 OR l.feedback <> 0)
-        AND NOT EXISTS ({_FRESH})
-)
-INSERT INTO loyalty_hours ({_COLUMNS}) SELECT * FROM fresh
-ON CONFLICT (hour, dimension, member) DO UPDATE SET
-    {", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS)}
-WHERE {_orders_of("loyalty_hours")} IS DISTINCT FROM {_orders_of("excluded")}
-"""
+    """The order figures of the hours of ``runs_count`` runs (``:hours``) in both tables,
+    from one reading of the hours' orders."""
+    hours = _order_updates("loyalty_hours", _COLUMNS, _SUMS, ("hour", "dimension", "member"))
+    cube = _order_updates(
+        "loyalty_cube_hours", _CUBE_COLUMNS, _CUBE_SUMS, ("hour", *CUBE_DIMENSIONS)
+    )
+    return f"{_facts(runs_count, orders_only=True)},{hours},{cube}\nSELECT 1"
 
 
 async def rebuild_hours(session: AsyncSession, buckets: list[Any]) -> None:
@@ -228,11 +230,6 @@ async def rebuild_hours(session: AsyncSession, buckets: list[Any]) -> None:
         found = runs(order_hours)
         params = {"hours": order_hours, **run_params(found)}
         await session.execute(text(_order_figures(len(found))), params)
-        # the cube is rebuilt whole: a client's few rows an hour, no row of its own to keep
-        await session.execute(
-            text("DELETE FROM loyalty_cube_hours WHERE hour = ANY(:hours)"), {"hours": order_hours}
-        )
-        await session.execute(text(_cube_figures(len(found))), run_params(found))
 
 
 ROLLUPS = (Rollup("loyalty_hours", touched_hours, rebuild_hours, chunk=24 * 7),)
