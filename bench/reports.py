@@ -66,6 +66,10 @@ FILTERS = {"queue": "q3", "campaign": "5", "channel": "3", "segment": "2"}
 TOGETHER = {
     "calls": ({"campaign": "5", "channel": "3"}, {"channel": "3", "segment": "3"}),
     "loyalty": ({"channel": "3", "segment": "3"},),
+    "refusals": ({"campaign": "5", "segment": "3"}, {"channel": "3", "segment": "3"}),
+    "funnel": ({"channel": "3", "segment": "3"},),
+    "channels": ({"channel": "3", "segment": "3"},),
+    "segments": ({"channel": "3", "segment": "3"},),
 }
 
 
