@@ -5,6 +5,7 @@ at QueueCallerAbandon or the caller's Hangup, and matched to a QueueStatus answe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,9 +22,7 @@ class QueueCallers:
 
     agents: dict[str, Agent]
     stints: OpenStints  # (caller uniqueid, queue)
-
-    def _settle(self, agent: Agent, at: datetime) -> list[FloorUpdate]:
-        raise NotImplementedError  # FloorBoard's
+    _settle: Callable[[Agent, datetime], list[FloorUpdate]]  # FloorBoard's method
 
     def _join(self, event: Any, at: datetime) -> list[FloorUpdate]:
         channel = event.channel
