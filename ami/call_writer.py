@@ -42,10 +42,13 @@ Timed = list[tuple[TrackerUpdate, float]]  # an update and the time of the event
 
 @dataclass(frozen=True)
 class Resync:
-    """The channels Asterisk listed after a login, applied in order with the events."""
+    """The channels Asterisk listed after a login, applied in order with the events.
+    ``lost_at``: when the PBX was last heard before the link was lost (None on the first
+    login): a call found gone ended between it and ``at``."""
 
     channels: list[CoreShowChannel]
     at: datetime
+    lost_at: datetime | None = None
 
 
 class CallWriter:

@@ -47,7 +47,9 @@ class LinkState(StrEnum):
 @dataclass(frozen=True)
 class Backoff:
     initial: float = 0.5
-    maximum: float = 30.0
+    # capped low: a PBX on loopback or the LAN is cheap to retry, and every second of
+    # back-off after it is back is a second of calls the CRM does not hear
+    maximum: float = 2.0
     factor: float = 2.0
     jitter: float = 0.3  # +- share of the delay, so many CRMs don't reconnect in step
 
@@ -78,6 +80,7 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
 
     def data_received(self, data: bytes) -> None:
         received = time.time()
+        self.factory.link.last_heard_at = received
         parser = self.parser
         dropped = parser.dropped
         for message in parser.feed(data):
@@ -172,6 +175,10 @@ class PbxLink:
         self.skipped = 0
         self.state = LinkState.STOPPED
         self.last_event_at: float | None = None
+        # the last moment anything (an event, an answer) was read from the PBX, and that
+        # moment when the link was last lost: calls that ended unheard ended after it
+        self.last_heard_at: float | None = None
+        self.lost_at: float | None = None
         self.connected_since: float | None = None
         self.reconnects = 0
         self.reading_paused = False  # backpressure: the consumer asked us to stop reading
@@ -244,6 +251,8 @@ class PbxLink:
             except Exception as exc:
                 log.warning("PBX %s link: %s", self.config.name, str(exc) or type(exc).__name__)
             self._close()
+            if self.state == LinkState.CONNECTED:
+                self.lost_at = self.last_heard_at or time.time()
             self.state = LinkState.DISCONNECTED
             self.connected_since = None
             delay = self.config.backoff.delay(attempt)

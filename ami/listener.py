@@ -131,7 +131,9 @@ class PbxListener:
             if isinstance(e, CoreShowChannel)
         ]
         log.info("PBX %s: resync with %d live channels", self.pbx, len(channels))
-        await self.queue.put(Resync(channels, datetime.now(UTC)))
+        lost = link.lost_at
+        lost_at = datetime.fromtimestamp(lost, UTC) if lost is not None else None
+        await self.queue.put(Resync(channels, datetime.now(UTC), lost_at))
         await self.queue.put(await self.floor.fetch(link, self.sessionmaker))
 
     async def run(self) -> None:
