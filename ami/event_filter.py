@@ -21,10 +21,9 @@ class EventFilter:
         self.names = frozenset(name for name, cls in EVENT_TYPES.items() if cls in event_types)
 
     def __call__(self, message: Message) -> bool:
-        name = message.get("Event")
+        name = message.first("Event")  # a key sent twice is a list: read its first value
         if name == "VarSet":
-            variable = message.get("Variable")
-            return isinstance(variable, str) and variable.lstrip("_") in self.VARIABLES
+            return message.first("Variable").lstrip("_") in self.VARIABLES
         return name in self.names
 
     def keeps_text(self, text: str) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -31,6 +32,26 @@ from ami.protocol import AmiParser, Message
 log = logging.getLogger(__name__)
 
 Intake = Callable[[AmiEvent, float], None]  # (event, unix time received)
+
+
+# Asterisk's own time of an event is believed only inside these bounds (2000 to 2100):
+# ``Timestamp: 1e20``, ``inf`` or ``nan`` would break every date made from it
+EARLIEST_EVENT, LATEST_EVENT = 946_684_800.0, 4_102_444_800.0
+
+
+def event_time(stamp: str, received: float) -> float:
+    """The event's time: Asterisk's ``Timestamp`` when it is a sane unix time, else when we
+    received it."""
+    if not stamp:
+        return received
+    try:
+        at = float(stamp)
+    except ValueError:
+        at = math.nan
+    if EARLIEST_EVENT <= at <= LATEST_EVENT:  # False for nan
+        return at
+    log.warning("AMI: bad Timestamp %r, using the time received", stamp[:40])
+    return received
 
 
 class PbxLinkLost(ConnectionError):
@@ -79,14 +100,26 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
         self.parser = AmiParser()  # the manager gives it the link's check once it is known
 
     def data_received(self, data: bytes) -> None:
+        """Never raises: an exception here would make asyncio abort the connection and lose
+        every message read with it. A message that cannot be handled is logged and skipped."""
         received = time.time()
-        self.factory.link.last_heard_at = received
+        link = self.factory.link
+        link.last_heard_at = received
         parser = self.parser
         dropped = parser.dropped
-        for message in parser.feed(data):
-            self._route(message, received)
+        try:
+            messages = parser.feed(data)
+        except Exception:  # a parser bug: its buffer is suspect, start afresh
+            log.exception("PBX %s: unreadable data, %d bytes skipped", link.config.name, len(data))
+            parser.reset()
+            return
+        for message in messages:
+            try:
+                self._route(message, received)
+            except Exception:
+                link.malformed += 1
+                log.exception("PBX %s: message skipped: %r", link.config.name, _excerpt(message))
         if parser.dropped != dropped:  # events nobody reads, refused before parsing
-            link = self.factory.link
             link.skipped += parser.dropped - dropped
             link.last_event_at = received
 
@@ -94,13 +127,20 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
         kind = message.kind  # read once: this runs for every message
         action_id = message.first("ActionID") if "ActionID" in message else ""
         if kind == "Response" or (action_id and action_id in self.responses):
-            self.handle_message(PanoramiskMessage(dict(message)))
+            reply = PanoramiskMessage(dict(message))
+            if isinstance(reply.get("ActionID"), list):  # one id, whatever the PBX repeated
+                reply["ActionID"] = action_id
+            self.handle_message(reply)
             return
         if kind != "Event":
             return
-        if message.get("Event") == "Shutdown":
+        if message.first("Event") == "Shutdown":
             log.warning("the PBX is shutting down")
         self.factory.link.intake_message(message, received)
+
+
+def _excerpt(message: Message) -> str:
+    return repr(dict(message))[:300]
 
 
 class _Manager(Manager):  # type: ignore[misc]
@@ -173,6 +213,7 @@ class PbxLink:
         self.on_login = on_login
         self.wants = wants  # None: every event; else those it says yes to (the rest counted)
         self.skipped = 0
+        self.malformed = 0  # messages that could not be handled, logged and skipped
         self.state = LinkState.STOPPED
         self.last_event_at: float | None = None
         # the last moment anything (an event, an answer) was read from the PBX, and that
@@ -212,14 +253,7 @@ class PbxLink:
         event = to_event(message)
         if isinstance(event, Response):
             return
-        stamp = message.get("Timestamp")
-        at = received
-        if isinstance(stamp, str):
-            try:
-                at = float(stamp)
-            except ValueError:
-                at = received
-        self.intake(event, at)
+        self.intake(event, event_time(message.first("Timestamp"), received))
 
     def pause_reading(self, paused: bool) -> None:
         """Backpressure: stop reading the socket while the consumer catches up."""

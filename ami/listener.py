@@ -17,8 +17,11 @@ import asyncio
 import logging
 import os
 import socket
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -49,6 +52,7 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 100_000
 PAUSE_AT, RESUME_AT = 80_000, 20_000
 BATCH = 5_000
+STALL_S = 30.0  # events waiting this long with no batch taken: the consumer is stuck
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,9 @@ class PbxListener:
         self.paused = False
         self.dialer_every_s = 1.0
         self.consumed = 0
+        self.restarts: dict[str, int] = {}  # supervised tasks started again after failing
+        self.progress_at = time.monotonic()  # when the consumer last took a batch
+        self.bad_items = 0  # events (or resyncs) that could not be applied, logged and skipped
         self.stored_batches = 0
         self.writer = CallWriter(sessionmaker, self.pbx, tracker)
         # a batch's changes other than calls starting to ring, being stored while the next
@@ -137,45 +144,76 @@ class PbxListener:
         await self.queue.put(await self.floor.fetch(link, self.sessionmaker))
 
     async def run(self) -> None:
-        """Lead this PBX: connect and consume until cancelled, beating a heartbeat."""
-        consumer = asyncio.create_task(self.consume_forever(), name=f"consume-{self.pbx}")
-        helpers = [
-            asyncio.create_task(self.beat_forever(), name=f"heartbeat-{self.pbx}"),
-            asyncio.create_task(self.commands.run_forever(), name=f"commands-{self.pbx}"),
-            asyncio.create_task(self.tick_forever(), name=f"tick-{self.pbx}"),
-            asyncio.create_task(self.floor_writer.forever(), name=f"floor-{self.pbx}"),
-        ]
+        """Lead this PBX: connect and consume until cancelled, beating a heartbeat. Every
+        task is supervised: one that fails is logged and started again, so nothing a PBX
+        sends (nor a bug it finds) leaves the CRM deaf while /health says ok."""
+        tasks = {
+            "consume": self._consume,
+            "heartbeat": self.beat_forever,
+            "commands": self.commands.run_forever,
+            "tick": self.tick_forever,
+            "floor": self.floor_writer.forever,
+        }
         if self.dialer is not None:
-            dialer = self.dialer.run_forever(self.dialer_every_s)
-            helpers.append(asyncio.create_task(dialer, name=f"dialer-{self.pbx}"))
+            tasks["dialer"] = partial(self.dialer.run_forever, self.dialer_every_s)
+        running = [
+            asyncio.create_task(self._supervised(name, work), name=f"{name}-{self.pbx}")
+            for name, work in tasks.items()
+        ]
         await self.link.start()
         try:
-            await consumer
+            await asyncio.gather(*running)
         finally:
-            consumer.cancel()
-            for helper in helpers:
-                helper.cancel()
-            await asyncio.gather(*helpers, return_exceptions=True)
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            if self._rest is not None:  # the batch being stored stops too
+                self._rest.cancel()
+                self._rest = None
             await self.link.stop()
 
-    async def beat_forever(self, every_s: float = 1.0) -> None:
-        """Write the link's state for every process's /health (a missed beat is only logged)."""
-        leader = f"{socket.gethostname()}:{os.getpid()}"
+    async def _supervised(
+        self, name: str, work: Callable[[], Awaitable[None]], restart_s: float = 1.0
+    ) -> None:
         while True:
             try:
-                async with self.sessionmaker.begin() as session:
-                    await write_status(
-                        session,
-                        pbx=self.pbx,
-                        state=self.link.state.value,
-                        leader=leader,
-                        last_event_at=self.link.last_event_at,
-                        backlog=self.backlog,
-                        events_handled=self.handled,
-                        reconnects=self.link.reconnects,
-                    )
-            except Exception as exc:
-                log.warning("PBX %s: heartbeat not written: %s", self.pbx, exc)
+                await work()
+                log.error("PBX %s: %s ended by itself, restarting it", self.pbx, name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("PBX %s: %s failed, restarting it", self.pbx, name)
+            self.restarts[name] = self.restarts.get(name, 0) + 1
+            await asyncio.sleep(restart_s)
+
+    @property
+    def alive(self) -> bool:
+        """The consumer is hearing: it took an event (or found none waiting) lately."""
+        return self.queue.empty() or time.monotonic() - self.progress_at < STALL_S
+
+    async def beat_forever(self, every_s: float = 1.0) -> None:
+        """Write the link's state for every process's /health (a missed beat is only
+        logged). No beat while the consumer is stalled: the heartbeat goes stale, and
+        /health says no listener is hearing the PBX."""
+        leader = f"{socket.gethostname()}:{os.getpid()}"
+        while True:
+            if not self.alive:
+                log.error("PBX %s: the consumer is stalled, %d events wait", self.pbx, self.backlog)
+            else:
+                try:
+                    async with self.sessionmaker.begin() as session:
+                        await write_status(
+                            session,
+                            pbx=self.pbx,
+                            state=self.link.state.value,
+                            leader=leader,
+                            last_event_at=self.link.last_event_at,
+                            backlog=self.backlog,
+                            events_handled=self.handled,
+                            reconnects=self.link.reconnects,
+                        )
+                except Exception as exc:
+                    log.warning("PBX %s: heartbeat not written: %s", self.pbx, exc)
             await asyncio.sleep(every_s)
 
     async def tick_forever(self, every_s: float = 1.0, settings_every: int = 10) -> None:
@@ -203,7 +241,9 @@ class PbxListener:
 
     async def _consume(self) -> None:
         while True:
+            self.progress_at = time.monotonic()
             batch = [await self.queue.get()]
+            self.progress_at = time.monotonic()
             while len(batch) < BATCH and not self.queue.empty():
                 batch.append(self.queue.get_nowait())
             if self.paused and self.queue.qsize() <= RESUME_AT:
@@ -253,28 +293,41 @@ class PbxListener:
 
     def _track(self, batch: list[Item], floor: FloorBatch) -> tuple[Timed, list[Resync]]:
         """Run the batch through the tracker and the floor board, in order; each call
-        update keeps the time of its event."""
+        update keeps the time of its event. Never raises: an item that cannot be applied
+        is logged and skipped, and the rest of the batch goes on."""
         updates: Timed = []
         resyncs: list[Resync] = []
         for item in batch:
-            if isinstance(item, Resync):
-                at = item.at.timestamp()
-                updates += [(u, at) for u in self.tracker.reconcile(item.channels, item.at)]
-                resyncs.append(item)
-            elif isinstance(item, FloorResync):
-                self.floor.rebuild(item, floor)
-                self.floor_writer.resynced(item)
-            elif isinstance(item, Tick):
-                self.floor.tick(item.at, floor)
-            else:
-                event, received = item
-                updates += [(u, received) for u in self.tracker.handle(event, received)]
-                self.floor.track(event, datetime.fromtimestamp(received, UTC), floor)
+            try:
+                self._track_one(item, updates, resyncs, floor)
+            except Exception:
+                self.bad_items += 1
+                log.exception("PBX %s: cannot apply %r, skipped", self.pbx, _brief(item))
         if self.dialer is not None:
-            self.dialer.hear(updates)
-            if resyncs:
-                self.dialer.resynced()
+            try:
+                self.dialer.hear(updates)
+                if resyncs:
+                    self.dialer.resynced()
+            except Exception:
+                log.exception("PBX %s: the dialer could not hear a batch", self.pbx)
         return updates, resyncs
+
+    def _track_one(
+        self, item: Item, updates: Timed, resyncs: list[Resync], floor: FloorBatch
+    ) -> None:
+        if isinstance(item, Resync):
+            at = item.at.timestamp()
+            updates += [(u, at) for u in self.tracker.reconcile(item.channels, item.at)]
+            resyncs.append(item)
+        elif isinstance(item, FloorResync):
+            self.floor.rebuild(item, floor)
+            self.floor_writer.resynced(item)
+        elif isinstance(item, Tick):
+            self.floor.tick(item.at, floor)
+        else:
+            event, received = item
+            updates += [(u, received) for u in self.tracker.handle(event, received)]
+            self.floor.track(event, datetime.fromtimestamp(received, UTC), floor)
 
     async def _store_until_done(
         self, updates: Timed, resyncs: list[Resync], floor: FloorBatch
@@ -289,3 +342,7 @@ class PbxListener:
         )
         self.stored_batches += 1
         self.floor_writer.add(floor, dial_updates(updates))
+
+
+def _brief(item: Item) -> str:
+    return repr(item)[:300]

@@ -155,6 +155,11 @@ class AmiParser:
         self.keep = keep  # a check of a message's raw text: what it refuses is not parsed
         self.dropped = 0  # messages ``keep`` refused
 
+    def reset(self) -> None:
+        """Forget what is buffered (after an error): parsing resumes at the next message."""
+        self._buffer = b""
+        self._follows = None
+
     def feed(self, data: bytes) -> list[Message]:
         """Add ``data`` and return the messages it completes, in order."""
         buffer = self._buffer + data if self._buffer else data

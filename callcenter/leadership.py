@@ -42,6 +42,10 @@ class Leadership:
                 await self._one_term(lead)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("leadership of %s: database link lost: %s", self.family, exc)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # whatever it was, the family must be led again
+                log.exception("leadership of %s: a term failed", self.family)
             self.leading = False
             await asyncio.sleep(self.retry_s)
 
@@ -84,9 +88,10 @@ class Leadership:
     async def _hold(self, conn: asyncpg.Connection, task: asyncio.Task[None]) -> None:
         """Return when the leading task ends; raise when the lock's connection is lost."""
         while not task.done():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(task), self.check_s)
+            await asyncio.wait({task}, timeout=self.check_s)  # never raises the task's error
             if not task.done():
                 await self._check(conn)
-        if task.exception() is not None:
+        if task.cancelled():
+            log.error("leading %s: the leading task was cancelled", self.family)
+        elif task.exception() is not None:
             log.error("leading %s failed", self.family, exc_info=task.exception())

@@ -81,12 +81,20 @@ class PbxGateway:
             "mode": self.mode,
             "name": self.listener.pbx,
             "role": "leader" if leading else "standby",
-            "state": link.state.value if leading else "standby",
+            "state": _state(self.listener) if leading else "standby",
             "last_event_age_seconds": round(time.time() - last, 3) if last else None,
             "backlog": self.listener.backlog,
             "events_handled": self.listener.handled,
             "reconnects": link.reconnects,
+            "malformed_messages": link.malformed,
+            "events_skipped_as_bad": self.listener.bad_items,
+            "task_restarts": dict(self.listener.restarts),
         }
+
+
+def _state(listener: PbxListener) -> str:
+    """The link's state, or ``stalled`` when the consumer has stopped taking events."""
+    return listener.link.state.value if listener.alive else "stalled"
 
 
 async def _start_simulator(app: web.Application) -> tuple[PbxSimulator, PbxConfig]:

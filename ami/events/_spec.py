@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -45,11 +46,32 @@ def _to_bool(value: str) -> bool:
     raise ValueError(f"not a boolean: {value!r}")
 
 
+INT_MAX = 2**31 - 1  # what the database's integer columns hold; the PBX never sends more
+
+
+def _to_int(value: str) -> int:
+    """An integer the database can hold (a garbled ``Cause: 1e99999`` is refused)."""
+    number = int(value)
+    if not -INT_MAX <= number <= INT_MAX:
+        raise ValueError(f"out of range: {value[:40]!r}")
+    return number
+
+
+def _to_float(value: str) -> float:
+    """A finite float (``nan``, ``inf`` are refused)."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {value!r}")
+    return number
+
+
 def _to_seconds(value: str) -> int:
-    """``00:01:05`` (CoreShowChannel Duration) -> 65."""
+    """``00:01:05`` (CoreShowChannel Duration) -> 65; at most ten years."""
     total = 0
     for part in value.split(":"):
         total = total * 60 + int(part)
+    if not 0 <= total <= 10 * 366 * 86400:
+        raise ValueError(f"not a duration: {value[:40]!r}")
     return total
 
 
@@ -60,12 +82,12 @@ def text(key: str, default: str = "") -> Any:
 
 def number(key: str, default: int = 0) -> Any:
     """An integer field read from ``key`` (empty or missing -> ``default``)."""
-    return dataclasses.field(default=default, metadata={_META: _Scalar(key, int)})
+    return dataclasses.field(default=default, metadata={_META: _Scalar(key, _to_int)})
 
 
 def decimal(key: str, default: float = 0.0) -> Any:
     """A float field read from ``key``."""
-    return dataclasses.field(default=default, metadata={_META: _Scalar(key, float)})
+    return dataclasses.field(default=default, metadata={_META: _Scalar(key, _to_float)})
 
 
 def flag(key: str, default: bool = False) -> Any:
