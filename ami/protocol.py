@@ -13,8 +13,9 @@ output line becoming one ``Output`` value.
 
 Decoding: bytes are UTF-8. A block that is not valid UTF-8 is decoded with
 ``errors="replace"`` (U+FFFD for the bad bytes) and kept, with a warning: dropping it would
-lose a Hangup over a garbled caller name. A block with a line that is not ``Key: value`` is
-malformed: it is logged and skipped, and parsing goes on with the next block.
+lose a Hangup over a garbled caller name. NUL bytes, which Asterisk never sends and no
+database text can hold, are dropped (with a warning). A block with a line that is not
+``Key: value`` is malformed: it is logged and skipped, and parsing goes on with the next block.
 
 Nothing here does I/O; ``AmiParser.feed`` takes bytes and returns whole messages.
 """
@@ -197,6 +198,9 @@ class AmiParser:
         return b""
 
     def _parse_complete(self, complete: bytes) -> list[Message]:
+        if b"\x00" in complete:  # never sent by Asterisk; no database text can hold it
+            log.warning("AMI: NUL bytes dropped from %r", complete[:80])
+            complete = complete.replace(b"\x00", b"")
         try:
             blocks = complete.decode("utf-8").split("\r\n\r\n")
         except UnicodeDecodeError:
