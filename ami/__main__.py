@@ -15,6 +15,7 @@ import sys
 
 from ami.dialer import DialerPlan
 from ami.listener import PbxListener
+from ami.outage import OUTAGE_GRACE_S
 from ami.setup import ami_config, tracker_for
 from callcenter.cli import StartError, _runtime_dir, configure_logging, migrate, resolve_database
 from callcenter.db import make_engine, make_sessionmaker
@@ -37,16 +38,20 @@ def dial_plan(settings: Settings) -> DialPlan:
 
 async def listen(settings: Settings) -> None:
     engine = make_engine(settings.database_url or "", pool_pre_ping=False, pool_size=5)
+    leadership = Leadership(
+        settings.database_url or "", "pbx:default", outage_grace_s=OUTAGE_GRACE_S
+    )
     listener = PbxListener(
         ami_config(settings),
         make_sessionmaker(engine),
         tracker=tracker_for(settings),
         timezone=settings.default_timezone,
         dialer=DialerPlan(dial_plan(settings), settings.dialer_context, settings.default_timezone),
+        fence=leadership.fence,
     )
     tune_gc()  # the collector's full passes stalled every pop at once (callcenter.runtime)
     try:
-        await Leadership(settings.database_url or "", "pbx:default").run(listener.run)
+        await leadership.run(listener.run)
     finally:
         await engine.dispose()
 

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ami.events import CoreShowChannel
@@ -30,8 +29,10 @@ from callcenter.calls.ghosts import end_ghost_calls
 from callcenter.calls.models import CallRow
 from callcenter.calls.records import Call
 from callcenter.calls.store import StoreMemory, customer_number, remember, save_calls
+from callcenter.db import database_unreachable
 from callcenter.dialer.agent import PREVIEW_PREFIX
 from callcenter.floor.service import C2C_PREFIX
+from callcenter.leadership import NotLeading
 from callcenter.tasks.callbacks import callback_for_missed_call, calls_back
 
 log = logging.getLogger(__name__)
@@ -56,9 +57,17 @@ class CallWriter:
     (``StoreMemory``) and the recent Originate outcomes."""
 
     def __init__(
-        self, sessionmaker: async_sessionmaker[Any], pbx: str, tracker: CallTracker
+        self,
+        sessionmaker: async_sessionmaker[Any],
+        pbx: str,
+        tracker: CallTracker,
+        *,
+        one_statement: bool = True,
     ) -> None:
         self.sessionmaker = sessionmaker
+        # a batch alone as one autocommitted statement; not when fenced, as the term's check
+        # must share the batch's transaction
+        self.one_statement = one_statement
         self.pbx = pbx
         self.tracker = tracker
         self.memory = StoreMemory()
@@ -95,7 +104,7 @@ class CallWriter:
         latest = list({call.linkedid: call for call in calls}.values())
         missed = [call.linkedid for call in latest if call.linkedid in ended and missed_call(call)]
         async with self.sessionmaker.begin() as session:
-            if not missed and not resyncs:  # the statement alone: no BEGIN and COMMIT
+            if self.one_statement and not missed and not resyncs:  # no BEGIN and COMMIT
                 await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             ids = await save_calls(session, latest, pbx=self.pbx, memory=self.memory, notes=notes)
             if missed:
@@ -162,17 +171,6 @@ def notes_of(updates: Timed) -> list[tuple[str, dict[str, Any]]]:
     return [note for update, at in updates for note in notifications(update, at)]
 
 
-def database_unreachable(exc: BaseException) -> bool:
-    """Connection trouble (wait and retry) rather than an error in the data (skip it)."""
-    if isinstance(exc, OSError | ConnectionError | TimeoutError):
-        return True
-    if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated) or isinstance(
-            exc, OperationalError | InterfaceError
-        )
-    return False
-
-
 def notifications(update: TrackerUpdate, event_at: float) -> list[tuple[str, dict[str, Any]]]:
     """What operators' pages hear: a call ringing, answered or gone at their extension."""
     if isinstance(update, CallRinging):
@@ -210,6 +208,8 @@ async def until_stored(
         try:
             await work()
             return
+        except NotLeading:
+            raise  # another process leads now: nothing of ours may be written
         except Exception as exc:
             if not database_unreachable(exc):
                 if fallback is None:

@@ -17,6 +17,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ami.link import PbxLink
+from callcenter.db import database_unreachable
 from callcenter.floor.models import PbxCommand
 from callcenter.live import notify
 
@@ -85,8 +86,9 @@ class CommandRunner:
             try:
                 if self.link.connected:
                     await self.run_once()
-            except Exception:
-                log.exception("PBX %s: sending queued commands failed", self.pbx)
+            except Exception as exc:
+                if not database_unreachable(exc):
+                    log.exception("PBX %s: sending queued commands failed", self.pbx)
             await asyncio.sleep(every_s)
 
     async def run_once(self) -> int:

@@ -31,9 +31,9 @@ from ami.call_writer import (
     Resync,
     Timed,
     call_key,
+    database_unreachable,
     dial_updates,
     notes_of,
-    until_stored,
 )
 from ami.commands import CommandRunner
 from ami.dialer import DialerPlan, DialerRunner
@@ -42,10 +42,12 @@ from ami.events import AmiEvent, CoreShowChannel, to_event
 from ami.floor_sync import FloorBatch, FloorResync, FloorSync
 from ami.floor_writer import FloorWriter
 from ami.link import PbxConfig, PbxLink
+from ami.outage import OutageStore
 from ami.protocol import Message
 from ami.tracker import CallTracker
 from ami.tracker.updates import CallRinging
 from callcenter.calls.status import write_status
+from callcenter.leadership import Fence, NotLeading, fenced
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +76,12 @@ class PbxListener:
         tracker: CallTracker,
         timezone: str = "Europe/Moscow",
         dialer: DialerPlan | None = None,
+        fence: Fence | None = None,
     ) -> None:
+        """With a ``fence`` (the leadership's term) every write checks the term first."""
         self.pbx = config.name
+        if fence is not None:
+            sessionmaker = fenced(sessionmaker, fence)
         self.sessionmaker = sessionmaker
         self.tracker = tracker
         self.queue: asyncio.Queue[Item] = asyncio.Queue(QUEUE_SIZE)
@@ -94,7 +100,8 @@ class PbxListener:
         self.progress_at = time.monotonic()  # when the consumer last took a batch
         self.bad_items = 0  # events (or resyncs) that could not be applied, logged and skipped
         self.stored_batches = 0
-        self.writer = CallWriter(sessionmaker, self.pbx, tracker)
+        self.writer = CallWriter(sessionmaker, self.pbx, tracker, one_statement=fence is None)
+        self.outage = OutageStore(self.writer, self.pbx)  # hearing on while the database is away
         # a batch's changes other than calls starting to ring, being stored while the next
         # batch is tracked (and its ringing calls stored), and the calls they touch
         self._rest: asyncio.Task[None] | None = None
@@ -170,6 +177,7 @@ class PbxListener:
             if self._rest is not None:  # the batch being stored stops too
                 self._rest.cancel()
                 self._rest = None
+            await self.outage.stop()
             await self.link.stop()
 
     async def _supervised(
@@ -179,8 +187,8 @@ class PbxListener:
             try:
                 await work()
                 log.error("PBX %s: %s ended by itself, restarting it", self.pbx, name)
-            except asyncio.CancelledError:
-                raise
+            except (asyncio.CancelledError, NotLeading):
+                raise  # stopped, or another process leads now: this term is over
             except Exception:
                 log.exception("PBX %s: %s failed, restarting it", self.pbx, name)
             self.restarts[name] = self.restarts.get(name, 0) + 1
@@ -255,8 +263,14 @@ class PbxListener:
             if not (updates or resyncs or floor):
                 self.consumed += events
                 continue
+            if self.outage.active:  # the database is away: keep hearing, store on return
+                await self._keep(updates, resyncs, floor, events)
+                continue
             updates = await self._store_ringing(updates)
             await self._settle()  # the previous batch's changes are stored before these
+            if self.outage.active:
+                await self._keep(updates, resyncs, floor, events)
+                continue
             self._rest_calls = {call_key(u) for u, _ in updates}
             self._rest = asyncio.create_task(self._store_rest(updates, resyncs, floor, events))
 
@@ -265,22 +279,25 @@ class PbxListener:
         previous batch's other changes may still be on their way: a pop waits for neither
         the rest of its own batch nor the rest of the one before. A call that has changes in
         that previous batch waits for them (its row and its frames stay in order). Returns
-        the batch's other updates."""
+        the batch's other updates (all of them when the database turned out to be away)."""
         ringing: Timed = [(u, at) for u, at in updates if isinstance(u, CallRinging)]
         if not ringing or len(ringing) == len(updates):
             return updates  # nothing to put ahead of
         calls = [u.call for u, _ in ringing if isinstance(u, CallRinging)]
         if self._rest is not None and {call.linkedid for call in calls} & self._rest_calls:
             await self._settle()
-        await until_stored(
-            self.pbx,
+        if self.outage.active:
+            return updates
+        stored = await self._stored(
             lambda: self.writer.commit(calls, notes_of(ringing), [], []),
             lambda: self.writer.store_each(ringing, []),
         )
+        if not stored:
+            return updates
         return [(u, at) for u, at in updates if not isinstance(u, CallRinging)]
 
     async def _settle(self) -> None:
-        """Wait until the previous batch's changes are stored."""
+        """Wait until the previous batch's changes are stored (or kept for later)."""
         rest, self._rest = self._rest, None
         if rest is not None:
             await rest
@@ -288,7 +305,44 @@ class PbxListener:
     async def _store_rest(
         self, updates: Timed, resyncs: list[Resync], floor: FloorBatch, events: int
     ) -> None:
-        await self._store_until_done(updates, resyncs, floor)
+        """Store the batch: calls, then the floor. A lost database starts an outage, which
+        keeps the batch; any other error is a bug in one call's data: store call by call,
+        so only that call is skipped."""
+        stored = await self._stored(
+            lambda: self.writer.store(updates, resyncs),
+            lambda: self.writer.store_each(updates, resyncs),
+        )
+        if not stored:
+            await self._keep(updates, resyncs, floor, events)
+            return
+        self.stored_batches += 1
+        self.floor_writer.add(floor, dial_updates(updates))
+        self.consumed += events
+
+    async def _stored(
+        self, work: Callable[[], Awaitable[None]], each: Callable[[], Awaitable[None]]
+    ) -> bool:
+        """Store once: True when done (a bad call skipped), False when the database is away
+        (an outage has begun: the caller hands the changes to it)."""
+        try:
+            await work()
+        except NotLeading:
+            raise
+        except Exception as exc:
+            if database_unreachable(exc):
+                self.outage.begin(exc)
+                return False
+            log.exception("PBX %s: a batch failed; storing call by call", self.pbx)
+            await each()
+        return True
+
+    async def _keep(
+        self, updates: Timed, resyncs: list[Resync], floor: FloorBatch, events: int
+    ) -> None:
+        """A batch heard during a database outage: its calls wait in the outage store, its
+        floor in the floor writer (which retries by itself)."""
+        await self.outage.add(updates, resyncs)
+        self.floor_writer.add(floor, dial_updates(updates))
         self.consumed += events
 
     def _track(self, batch: list[Item], floor: FloorBatch) -> tuple[Timed, list[Resync]]:
@@ -328,20 +382,6 @@ class PbxListener:
             event, received = item
             updates += [(u, received) for u in self.tracker.handle(event, received)]
             self.floor.track(event, datetime.fromtimestamp(received, UTC), floor)
-
-    async def _store_until_done(
-        self, updates: Timed, resyncs: list[Resync], floor: FloorBatch
-    ) -> None:
-        """Store the batch: calls, then the floor. A lost database is waited for (nothing
-        dropped); any other error is a bug in one call's data: store call by call, so only
-        that call is skipped."""
-        await until_stored(
-            self.pbx,
-            lambda: self.writer.store(updates, resyncs),
-            lambda: self.writer.store_each(updates, resyncs),
-        )
-        self.stored_batches += 1
-        self.floor_writer.add(floor, dial_updates(updates))
 
 
 def _brief(item: Item) -> str:

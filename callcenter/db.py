@@ -78,3 +78,33 @@ def unnest_columns(
     """``unnest_params`` from rows given as tuples in the spec's order (transposed in C)."""
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(spec)
     return {name: list(column) for (name, _), column in zip(spec, columns, strict=True)}
+
+
+# SQLSTATEs of a database that is away or going: connection exceptions (class 08),
+# admin/crash shutdown, cannot connect now (starting up or shutting down)
+_AWAY_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Connection trouble (wait and retry) rather than an error in the data (skip it)."""
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    seen = 0
+    error: BaseException | None = exc
+    while error is not None and seen < 5:  # through SQLAlchemy's and asyncpg's wrappers
+        if isinstance(error, OSError | ConnectionError | TimeoutError):
+            return True
+        if isinstance(error, asyncpg.InterfaceError | asyncpg.PostgresConnectionError):
+            return True
+        state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+        if isinstance(state, str) and state.startswith(_AWAY_STATES):
+            return True
+        if isinstance(error, DBAPIError):
+            if error.connection_invalidated or isinstance(error, OperationalError | InterfaceError):
+                return True
+            error = error.orig
+        else:
+            error = error.__cause__
+        seen += 1
+    return False

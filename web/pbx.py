@@ -17,6 +17,7 @@ from aiohttp import web
 from ami.dialer import DialerPlan
 from ami.link import PbxConfig
 from ami.listener import PbxListener
+from ami.outage import OUTAGE_GRACE_S
 from ami.setup import ami_config, tracker_for
 from ami.simulator import PbxSimulator
 from ami.simulator.traffic import TrafficConfig
@@ -89,7 +90,16 @@ class PbxGateway:
             "malformed_messages": link.malformed,
             "events_skipped_as_bad": self.listener.bad_items,
             "task_restarts": dict(self.listener.restarts),
+            "database_outage": _outage(self.listener),
         }
+
+
+def _outage(listener: PbxListener) -> dict[str, Any] | None:
+    """While the database is away: since when, and how many calls wait to be stored."""
+    outage = listener.outage
+    if outage.since is None:
+        return None
+    return {"seconds": round(time.time() - outage.since, 1), "calls_waiting": outage.waiting}
 
 
 def _state(listener: PbxListener) -> str:
@@ -127,14 +137,17 @@ async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
         simulator, config = await _start_simulator(app)
     else:
         config = ami_config(settings)
+    leadership = Leadership(
+        settings.database_url or "", f"pbx:{config.name}", outage_grace_s=OUTAGE_GRACE_S
+    )
     listener = PbxListener(
         config,
         app[HOT_SESSIONMAKER],
         tracker=tracker_for(settings),
         timezone=settings.default_timezone,
         dialer=DialerPlan(dial_plan(settings), settings.dialer_context, settings.default_timezone),
+        fence=leadership.fence,
     )
-    leadership = Leadership(settings.database_url or "", f"pbx:{config.name}")
     app[PBX] = PbxGateway(
         mode=settings.pbx,
         plan=dial_plan(settings),

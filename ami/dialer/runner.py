@@ -28,9 +28,11 @@ from ami.floor.agents import Agent
 from ami.link import PbxLink
 from ami.tracker.updates import OriginateResult, TrackerUpdate
 from callcenter.calls.records import Call
+from callcenter.db import database_unreachable
 from callcenter.dialer.claims import claim_contacts
 from callcenter.dialer.models import Campaign, CampaignAttempt, CampaignContact
 from callcenter.dialer.pacing import Pacer
+from callcenter.leadership import NotLeading
 from callcenter.live import notify
 from callcenter.users.models import User
 
@@ -79,8 +81,13 @@ class DialerRunner:
         while True:
             try:
                 await self.cycle()
-            except Exception:
-                log.exception("dialer: a cycle failed")
+            except NotLeading:
+                raise
+            except Exception as exc:
+                if database_unreachable(exc):
+                    log.warning("dialer: waiting for the database (%s)", exc)
+                else:
+                    log.exception("dialer: a cycle failed")
             await asyncio.sleep(every_s)
 
     async def cycle(self) -> None:

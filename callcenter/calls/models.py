@@ -112,6 +112,18 @@ class CallWrapup(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class LeaderTerm(Base):
+    """The term of each led job family (``callcenter.leadership``): a new leader claims the
+    next epoch, and a led job's writes check theirs is still the newest (fencing)."""
+
+    __tablename__ = "leader_terms"
+
+    family: Mapped[str] = mapped_column(String(80), primary_key=True)
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    leader: Mapped[str] = mapped_column(String(120))  # host:pid
+    started_at: Mapped[datetime]
+
+
 class PbxStatus(Base):
     """The leading listener's heartbeat, so every process's /health can tell the PBX link."""
 
