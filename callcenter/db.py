@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, TextClause, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -78,3 +79,21 @@ def unnest_columns(
     """``unnest_params`` from rows given as tuples in the spec's order (transposed in C)."""
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(spec)
     return {name: list(column) for (name, _), column in zip(spec, columns, strict=True)}
+
+
+LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out (waiting on a row or a unique key)
+
+
+def violated_constraint(exc: DBAPIError) -> str:
+    """The name of the constraint or unique index an IntegrityError broke ("" if unknown)."""
+    return str(getattr(_driver_error(exc), "constraint_name", None) or "")
+
+
+def sqlstate(exc: DBAPIError) -> str:
+    """PostgreSQL's error code of a failed statement ("" if unknown)."""
+    return str(getattr(_driver_error(exc), "sqlstate", None) or "")
+
+
+def _driver_error(exc: DBAPIError) -> BaseException | None:
+    """asyncpg's own exception behind SQLAlchemy's (it carries the constraint and code)."""
+    return exc.orig.__cause__ if exc.orig is not None else None
