@@ -35,7 +35,7 @@ T = TypeVar("T")
 BUSY_FOR = timedelta(seconds=90)  # a call with no news from the PBX this long is given up
 ONE_DIAL_INDEX = "uq_pbx_commands_one_dial_per_user"
 GIVEN_UP = "given_up"  # the message of a call given up (dial_json words it)
-WAIT_FOR_FIRST = "5s"  # how long a duplicate request waits for the first one to commit
+WAIT_FOR_FIRST = "3s"  # how long a duplicate request waits for the first one to commit
 
 
 class CallBeingPlaced(Conflict):
