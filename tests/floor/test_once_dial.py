@@ -216,3 +216,11 @@ async def test_a_duplicate_while_the_first_request_is_still_running_is_told_to_r
         assert headers["Retry-After"] == "1"
     [(status, body, _)] = await dial_all(client, ["slow"], ["+79161234561"])
     assert status == 202 and body["id"] == first.id
+
+
+async def test_the_refusal_is_in_the_operators_language(api_as: Any, db_session: Any) -> None:
+    client, _ = await api_as("operator", extension="101", language="ru")
+    await connected(db_session)
+    answers = await dial_all(client, ["a", "b"], ["+79161234561", "+79161234562"])
+    [refused] = [body for status, body, _ in answers if status == 409]
+    assert refused["message"] == "С вашего телефона уже идёт вызов"
