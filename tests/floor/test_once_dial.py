@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from ami.floor_sync import click_to_call_progress
 from ami.listener import PbxListener
+from ami.tracker.updates import CallAnswered, CallEnded
 from callcenter.calls.models import CallRow, PbxStatus
+from callcenter.calls.records import Call, Direction, Leg
 from callcenter.floor import service
 from callcenter.floor.models import PbxCommand
 from callcenter.floor.placing import GIVEN_UP
@@ -224,3 +227,34 @@ async def test_the_refusal_is_in_the_operators_language(api_as: Any, db_session:
     answers = await dial_all(client, ["a", "b"], ["+79161234561", "+79161234562"])
     [refused] = [body for status, body, _ in answers if status == 409]
     assert refused["message"] == "С вашего телефона уже идёт вызов"
+
+
+async def test_a_replayed_answer_never_moves_a_call_back_into_being_placed(
+    db_session: Any, make_user: Any
+) -> None:
+    """Once out of 'being placed' a call stays out, so a new dial the index let in is never
+    met by an old one coming back (which would fail the listener's write)."""
+    operator = await make_user("operator", extension="101")
+    now = datetime.now(UTC)
+    linkedid = f"{service.C2C_PREFIX}talking"
+    call = Call(linkedid=linkedid, direction=Direction.OUTBOUND, started_at=now)
+    agent_leg = Leg(uniqueid="u1", channel="Local/101@agents-1;1", started_at=now, agent="101")
+    old = PbxCommand(
+        kind="originate", payload={}, state="done", progress="connected", user_id=operator.id,
+        linkedid=linkedid,
+    )  # fmt: skip
+    db_session.add(old)
+    await db_session.commit()
+    await service.click_to_call(  # the operator, talking, dials someone else
+        db_session, user=operator, number="+79161234562", plan=PLAN, region="RU"
+    )
+    await db_session.commit()
+    # the first call's agent answer heard again (a resync): no unique violation, no way back
+    await click_to_call_progress(db_session, [CallAnswered(call, agent_leg, "101")])
+    await db_session.commit()
+    await db_session.refresh(old)
+    assert old.progress == "connected"
+    await click_to_call_progress(db_session, [CallEnded(call)])
+    await db_session.commit()
+    await db_session.refresh(old)
+    assert old.progress == "ended"
