@@ -230,6 +230,17 @@ class FloorSync:
         asyncio.get_running_loop().create_task(send())
 
 
+# a click-to-call's stages in the order they come; a command only ever moves forward
+STAGE_ORDER = {
+    "": 0,
+    "ringing_you": 1,
+    "calling_customer": 2,
+    "connected": 3,
+    "ended": 4,
+    "failed": 4,
+}
+
+
 async def click_to_call_progress(session: AsyncSession, updates: list[TrackerUpdate]) -> None:
     """Move click-to-call commands (a campaign's preview dial is one) along as their calls go
     (ringing you, calling the customer, connected, then ended or failed with the reason) and
@@ -260,6 +271,8 @@ async def click_to_call_progress(session: AsyncSession, updates: list[TrackerUpd
                 break
             if move == "end":
                 move = "ended" if stage == "connected" else "failed"
+            if STAGE_ORDER[move] < STAGE_ORDER.get(stage, 0):
+                continue  # a replayed answer: never back (out of placing, into it again)
             stage, reason = move, why
         if stage == command.progress:
             continue

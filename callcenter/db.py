@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, TextClause, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -88,7 +89,7 @@ _AWAY_STATES = ("08", "57P01", "57P02", "57P03")
 def database_unreachable(exc: BaseException) -> bool:
     """Connection trouble (wait and retry) rather than an error in the data (skip it)."""
     import asyncpg
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import InterfaceError, OperationalError
 
     seen = 0
     error: BaseException | None = exc
@@ -108,3 +109,21 @@ def database_unreachable(exc: BaseException) -> bool:
             error = error.__cause__
         seen += 1
     return False
+
+
+LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out (waiting on a row or a unique key)
+
+
+def violated_constraint(exc: DBAPIError) -> str:
+    """The name of the constraint or unique index an IntegrityError broke ("" if unknown)."""
+    return str(getattr(_driver_error(exc), "constraint_name", None) or "")
+
+
+def sqlstate(exc: DBAPIError) -> str:
+    """PostgreSQL's error code of a failed statement ("" if unknown)."""
+    return str(getattr(_driver_error(exc), "sqlstate", None) or "")
+
+
+def _driver_error(exc: DBAPIError) -> BaseException | None:
+    """asyncpg's own exception behind SQLAlchemy's (it carries the constraint and code)."""
+    return exc.orig.__cause__ if exc.orig is not None else None

@@ -95,6 +95,7 @@ FAILURES = {
     "failed": N_("the call could not be made"),
     "abandoned": N_("the call could not be made"),
     "agent_no_answer": N_("your phone did not answer"),
+    "given_up": N_("no news of the call from the PBX"),
 }
 
 

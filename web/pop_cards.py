@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -56,7 +57,7 @@ class PopCards:
         i18n.TIMEZONE.set(timezone)
         i18n.REGION.set(self.app[SETTINGS].default_region)
         template = aiohttp_jinja2.get_env(self.app).get_template("workspace/_pop.html")
-        return template.render(pop=pop)
+        return template.render(pop=pop, form_key=uuid.uuid4().hex)  # the wrap-up's own key
 
     async def read(self, message: dict[str, Any], retried: bool = False) -> ScreenPop:
         try:

@@ -97,9 +97,13 @@ class CallEventRow(Base):
 
 
 class CallWrapup(Base):
-    """What the operator records after a call: its result, a note, and maybe a follow-up."""
+    """What the operator records after a call: its result, a note, and maybe a follow-up.
+    ``request_key`` is the pop's wrap-up form's own key: sent twice, it is recorded once."""
 
     __tablename__ = "call_wrapups"
+    __table_args__ = (
+        UniqueConstraint("call_id", "request_key", name="uq_call_wrapups_request_key"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
@@ -110,6 +114,7 @@ class CallWrapup(Base):
         ForeignKey("tasks.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    request_key: Mapped[str | None] = mapped_column(String(120))
 
 
 class LeaderTerm(Base):

@@ -36,7 +36,8 @@ from callcenter.dialer.wrapup import set_disposition
 from callcenter.errors import Conflict, Invalid, NotFound
 from callcenter.floor.dialplan import DialPlan
 from callcenter.floor.models import PbxCommand
-from callcenter.floor.service import queue_command, refuse_second_call
+from callcenter.floor.placing import place_once
+from callcenter.floor.service import command_of_key, queue_command
 from callcenter.i18n import N_
 from callcenter.users.models import User
 
@@ -180,12 +181,27 @@ async def _reserve(
 # -- preview: dial or skip -----------------------------------------------------------------
 
 
-async def _held_for_action(session: AsyncSession, contact_id: int, user: User) -> CampaignContact:
+async def _locked_contact(session: AsyncSession, contact_id: int) -> CampaignContact:
+    """The contact, locked: two presses of Dial (or Dial and Skip) take turns on it."""
     contact = await session.scalar(
-        select(CampaignContact).where(CampaignContact.id == contact_id).with_for_update()
+        select(CampaignContact)
+        .where(CampaignContact.id == contact_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if contact is None:
         raise NotFound(N_("No such contact"))
+    return contact
+
+
+async def _held_for_action(session: AsyncSession, contact_id: int, user: User) -> CampaignContact:
+    contact = await _locked_contact(session, contact_id)
+    return await _check_held(session, contact, user)
+
+
+async def _check_held(
+    session: AsyncSession, contact: CampaignContact, user: User
+) -> CampaignContact:
     if contact.state != "dialing" or contact.agent_id != user.id:
         raise Conflict(N_("This contact is not held for you any more: take the next one"))
     in_flight = await session.scalar(
@@ -198,15 +214,17 @@ async def _held_for_action(session: AsyncSession, contact_id: int, user: User) -
     return contact
 
 
-async def _dial_of_key(session: AsyncSession, key: str, user: User) -> PreviewDial | None:
-    command = await session.scalar(select(PbxCommand).where(PbxCommand.key == key))
+async def _dial_of_key(
+    session: AsyncSession, key: str, user: User, contact_id: int
+) -> PreviewDial | None:
+    command = await command_of_key(session, key, user=user)
     if command is None:
         return None
-    if command.user_id != user.id:
-        raise Conflict(N_("This request key was used by someone else"))
     attempt = await session.scalar(
         select(CampaignAttempt).where(CampaignAttempt.action_id == command.linkedid)
     )
+    if attempt is None or attempt.contact_id != contact_id:
+        raise Conflict(N_("This request key was used to call another number"))
     return PreviewDial(attempt=attempt, command=command)
 
 
@@ -221,13 +239,16 @@ async def dial_preview(
     default_zone: str = "Europe/Moscow",
 ) -> PreviewDial:
     """Dial the held contact: the agent's phone rings, then the customer's. Idempotent by
-    ``key``; a number that may not be dialed excludes the contact instead (no call)."""
-    if key and (done := await _dial_of_key(session, key, user)) is not None:
-        return done
+    ``key`` (looked up once the contact is locked, so a duplicate racing the first press
+    finds its dial); one call at a time per agent (``placing``); a number that may not be
+    dialed excludes the contact instead (no call)."""
     now = now or utcnow()
     if not user.extension:
         raise Invalid(N_("Set your extension in your profile first"))
-    contact = await _held_for_action(session, contact_id, user)
+    contact = await _locked_contact(session, contact_id)
+    if key and (done := await _dial_of_key(session, key, user, contact_id)) is not None:
+        return done
+    await _check_held(session, contact, user)
     campaign = await worked_campaign(session, campaign_id=contact.campaign_id, user=user)
     if campaign.state != "running":
         raise Conflict(N_("The campaign is not running"))
@@ -241,7 +262,27 @@ async def dial_preview(
         contact.agent_id = None
         await session.flush()
         return PreviewDial(excluded=refusal)
-    await refuse_second_call(session, user)
+
+    async def place() -> PreviewDial:
+        return await _place(session, campaign, contact, user, plan, key, now)
+
+    async def replay() -> PreviewDial | None:
+        return await _dial_of_key(session, key, user, contact_id) if key else None
+
+    return await place_once(session, user_id=user.id, place=place, replay=replay)
+
+
+async def _place(
+    session: AsyncSession,
+    campaign: Campaign,
+    contact: CampaignContact,
+    user: User,
+    plan: DialPlan,
+    key: str | None,
+    now: datetime,
+) -> PreviewDial:
+    """The attempt and its Originate command (the agent's phone first)."""
+    assert user.extension
     action_id = f"{PREVIEW_PREFIX}{uuid.uuid4().hex}"
     attempt = CampaignAttempt(
         campaign_id=campaign.id,

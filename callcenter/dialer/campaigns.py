@@ -47,6 +47,10 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+class AlreadyInState(Conflict):
+    """The campaign is where the move leads already: a repeated click (the first moved it)."""
+
+
 def visible_campaigns(actor: User) -> ColumnElement[bool]:
     if actor.sees_every_client:
         return true()
@@ -188,8 +192,9 @@ async def change_state(
         raise NotFound(N_("No such action"))
     campaign = await get_campaign(session, campaign_id, actor=actor, for_update=True)
     sources, target = TRANSITIONS[action]
-    if campaign.state not in sources:
-        raise Conflict(_refusal(action, campaign.state))
+    if campaign.state not in sources:  # read under the row's lock: two starts, one start
+        refused = AlreadyInState if campaign.state == target else Conflict
+        raise refused(_refusal(action, campaign.state))
     if target == "running":
         if not await contacts_left(session, campaign.id):
             raise Conflict(N_("The campaign has no contacts left to call: add some first"))

@@ -15,11 +15,18 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db import Base
+
+# an Originate still being placed: not sent yet, or the user's phone or the customer's ringing
+PLACING = (
+    "kind = 'originate' AND user_id IS NOT NULL AND (state IN ('queued', 'sending')"
+    " OR (state = 'done' AND progress IN ('ringing_you', 'calling_customer')))"
+)
 
 
 class QueueRow(Base):
@@ -140,13 +147,21 @@ class PbxCommand(Base):
     """An action for the PBX, queued by any process and sent once by the leading listener.
 
     ``key`` makes a request idempotent (a retried click-to-call finds its first command).
-    A command is sent at most once: one lost with the link is failed, never resent.
+    A command is sent at most once: one lost with the link is failed, never resent. A user
+    has at most one call being placed at a time (``uq_pbx_commands_one_dial_per_user``, see
+    ``callcenter.floor.placing``).
     """
 
     __tablename__ = "pbx_commands"
     __table_args__ = (
         Index("ix_pbx_commands_queued", "pbx", "id", postgresql_where="state = 'queued'"),
         Index("ix_pbx_commands_user_created", "user_id", "created_at"),
+        Index(
+            "uq_pbx_commands_one_dial_per_user",
+            "user_id",
+            unique=True,
+            postgresql_where=text(PLACING),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -7,7 +7,7 @@ floor's status then changes from the PBX's own events, never from the click.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -24,6 +24,7 @@ from callcenter.floor.models import (
     PbxCommand,
     QueueRow,
 )
+from callcenter.floor.placing import place_once
 from callcenter.i18n import N_
 from callcenter.live import notify
 from callcenter.phones import PhoneError, parse_phone
@@ -31,7 +32,6 @@ from callcenter.users.models import User
 
 COMMAND_CHANNEL_KIND = "pbx_command"
 C2C_PREFIX = "crm-c2c-"
-C2C_BUSY_FOR = timedelta(seconds=90)  # one click-to-call at a time per user, this long at most
 
 
 def _extension(user: User) -> str:
@@ -196,6 +196,37 @@ async def add_dnc(
 # -- click-to-call -------------------------------------------------------------------------
 
 
+async def command_of_key(
+    session: AsyncSession, key: str, *, user: User, number: str | None = None
+) -> PbxCommand | None:
+    """The command a request key already made, to answer a repeated request with; the key
+    of someone else's request, or of a call to another number, is refused."""
+    found = await session.scalar(select(PbxCommand).where(PbxCommand.key == key))
+    if found is None:
+        return None
+    if found.user_id != user.id:
+        raise Conflict(N_("This request key was used by someone else"))
+    if number is not None and found.payload.get("number") != number:
+        raise Conflict(N_("This request key was used to call another number"))
+    return found
+
+
+def _e164(number: str, region: str) -> str:
+    try:
+        return parse_phone(number, region).e164
+    except PhoneError as exc:
+        raise Invalid(str(exc), fields={"to": str(exc)}) from None
+
+
+async def refuse_do_not_call(session: AsyncSession, e164: str) -> None:
+    banned = await dnc_entry(session, e164)
+    if banned is not None:
+        reason = banned.reason or N_("no reason given")
+        raise Forbidden(
+            N_("The number is on the do-not-call list: %(reason)s"), params={"reason": reason}
+        )
+
+
 async def click_to_call(
     session: AsyncSession,
     *,
@@ -205,26 +236,13 @@ async def click_to_call(
     region: str,
     key: str | None = None,
 ) -> PbxCommand:
-    """Ring the user's own phone, then the number. Idempotent by ``key``; one at a time."""
-    if key:
-        found = await session.scalar(select(PbxCommand).where(PbxCommand.key == key))
-        if found is not None:
-            if found.user_id != user.id:
-                raise Conflict(N_("This request key was used by someone else"))
-            return found
+    """Ring the user's own phone, then the number. Idempotent by ``key``; one call at a time
+    per user, however many requests race (``placing``)."""
+    e164 = _e164(number, region)
+    if key and (found := await command_of_key(session, key, user=user, number=e164)):
+        return found
     extension = _extension(user)
-    try:
-        e164 = parse_phone(number, region).e164
-    except PhoneError as exc:
-        raise Invalid(str(exc), fields={"to": str(exc)}) from None
-    banned = await dnc_entry(session, e164)
-    if banned is not None:
-        reason = banned.reason or N_("no reason given")
-        raise Forbidden(
-            N_("The number is on the do-not-call list: %(reason)s"), params={"reason": reason}
-        )
-    await refuse_second_call(session, user)
-    linkedid = f"{C2C_PREFIX}{uuid.uuid4().hex[:16]}"
+    await refuse_do_not_call(session, e164)
     payload = {
         "channel": plan.agent_channel(extension),
         "context": plan.outbound_context,
@@ -233,30 +251,20 @@ async def click_to_call(
         "caller_id": plan.caller_id,
         "extension": extension,
     }
-    return await queue_command(
-        session,
-        kind="originate",
-        payload=payload,
-        user=user,
-        key=key,
-        linkedid=linkedid,
-        pbx=plan.pbx,
-    )
 
-
-async def refuse_second_call(session: AsyncSession, user: User) -> None:
-    since = datetime.now(UTC) - C2C_BUSY_FOR
-    busy = await session.scalar(
-        select(PbxCommand.id).where(
-            PbxCommand.user_id == user.id,
-            PbxCommand.kind == "originate",
-            PbxCommand.created_at >= since,
-            PbxCommand.state.in_(("queued", "sending"))
-            | (
-                (PbxCommand.state == "done")
-                & PbxCommand.progress.in_(("ringing_you", "calling_customer"))
-            ),
+    async def place() -> PbxCommand:
+        linkedid = f"{C2C_PREFIX}{uuid.uuid4().hex[:16]}"
+        return await queue_command(
+            session,
+            kind="originate",
+            payload=payload,
+            user=user,
+            key=key,
+            linkedid=linkedid,
+            pbx=plan.pbx,
         )
-    )
-    if busy is not None:
-        raise Conflict(N_("A call is already being placed from your phone"))
+
+    async def replay() -> PbxCommand | None:
+        return await command_of_key(session, key, user=user, number=e164) if key else None
+
+    return await place_once(session, user_id=user.id, place=place, replay=replay)

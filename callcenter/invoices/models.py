@@ -120,8 +120,14 @@ class InvoiceLine(Base):
 
 
 class InvoicePayment(Base):
+    """Money received. ``request_key`` is the form's (or the API request's) own key: the same
+    form sent twice records one payment (``uq_invoice_payments_request_key``)."""
+
     __tablename__ = "invoice_payments"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount"),
+        UniqueConstraint("invoice_id", "request_key", name="uq_invoice_payments_request_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(
@@ -132,5 +138,6 @@ class InvoicePayment(Base):
     note: Mapped[str] = mapped_column(String(300), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    request_key: Mapped[str | None] = mapped_column(String(120))
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")

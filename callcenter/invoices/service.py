@@ -37,6 +37,12 @@ def payment_status(total: Decimal, paid: Decimal) -> str:
     return "paid" if paid >= total else "partly_paid"
 
 
+def clean_request_key(value: object) -> str | None:
+    """A request's own key as stored (at most 120 characters); None when there is none."""
+    text = str(value or "").strip()[:120]
+    return text or None
+
+
 async def next_number(session: AsyncSession, year: int) -> int:
     """The next number of ``year``. The counter row stays locked until the transaction ends,
     so concurrent issuers wait in turn and no two invoices of a year share a number; a
@@ -215,9 +221,18 @@ async def record_payment(
     paid_on: object,
     by: User,
     note: str = "",
+    request_key: object = None,
 ) -> Invoice:
-    """Record money received; more than is still owed is refused as a likely typo."""
+    """Record money received; more than is still owed is refused as a likely typo.
+
+    ``request_key`` is the form's (or API request's) own key: the same form sent twice (a
+    double click, a resent request) records one payment. The invoice's row is locked first,
+    so a second sending waits for the first and then finds its payment; the unique key
+    ``uq_invoice_payments_request_key`` holds it whatever the path."""
     invoice = await _editable(session, invoice_id, by)
+    key = clean_request_key(request_key)
+    if key and any(p.request_key == key for p in invoice.payments):
+        return await get_invoice(session, invoice.id, actor=by)  # recorded by the first sending
     value, day = validate_payment(amount, paid_on)
     if value > invoice.outstanding:
         raise InvoiceInvalid(
@@ -231,7 +246,7 @@ async def record_payment(
         )
     note = " ".join(note.split())[:300]
     invoice.payments.append(
-        InvoicePayment(amount=value, paid_on=day, note=note, recorded_by_id=by.id)
+        InvoicePayment(amount=value, paid_on=day, note=note, recorded_by_id=by.id, request_key=key)
     )
     await _settle(session, invoice)
     await _audit(session, by, invoice, "payment", {"amount": value, "paid_on": day})

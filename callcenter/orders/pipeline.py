@@ -23,6 +23,10 @@ class MoveRefused(Conflict):
     id = "status_move_refused"
 
 
+class AlreadyInStatus(MoveRefused):
+    """The order has the status asked for: a repeated click (the first one moved it)."""
+
+
 class ReasonRequired(Invalid):
     id = "reason_required"
 
@@ -62,7 +66,7 @@ def check_move(
 ) -> str:
     """The cleaned reason, or why the move is refused."""
     if current.id == target.id:
-        raise MoveRefused(N_("The order already has this status"))
+        raise AlreadyInStatus(N_("The order already has this status"))
     if current.kind != "open":
         raise MoveRefused(N_("A closed order does not change its status"))
     move = next((m for m in allowed_moves(current, statuses) if m.to.id == target.id), None)

@@ -23,8 +23,10 @@ def calls_back(direction: str, outcome: str | None, caller: str) -> bool:
 async def callback_for_missed_call(session: AsyncSession, call: CallRow) -> int | None:
     """Create (or bump) the callback task for a missed inbound call; returns the task's id.
 
-    One open callback per number: a caller who tries three times gets one task whose
-    ``repeats`` says 3. It goes to the client's owner, else to the queue's pool.
+    One open callback per number (``uq_tasks_open_dedupe``, however many calls end at once):
+    a caller who tries three times gets one task whose ``repeats`` says 3; the same call
+    stored again (a replay) is not counted again. It goes to the client's owner, else to the
+    queue's pool.
     """
     if not calls_back(call.direction, call.outcome, call.caller):
         return None  # answered, outbound, or a hidden number that cannot be called back
@@ -55,10 +57,11 @@ async def callback_for_missed_call(session: AsyncSession, call: CallRow) -> int 
     task_id = (await session.execute(stmt)).scalar_one_or_none()
     if task_id is not None:
         return task_id
-    bumped = await session.execute(
+    open_task = (Task.dedupe_key == values["dedupe_key"], Task.status == "open")
+    bumped = await session.scalar(  # the row lock makes concurrent bumps take turns
         update(Task)
-        .where(Task.dedupe_key == values["dedupe_key"], Task.status == "open")
+        .where(*open_task, Task.call_id.is_distinct_from(call.id))  # a call counts once
         .values(repeats=Task.repeats + 1, call_id=call.id)
         .returning(Task.id)
     )
-    return bumped.scalar_one_or_none()
+    return bumped or await session.scalar(select(Task.id).where(*open_task))

@@ -144,7 +144,10 @@ async def _reload(session: AsyncSession, task_id: int) -> Task:
 
 
 async def _open_task(session: AsyncSession, task_id: int, actor: User) -> Task:
+    """The task, locked until the caller's transaction ends, and open: a double click on
+    Complete (or an edit racing a close) waits for the first and finds it closed."""
     _may_change(actor)
+    await session.execute(select(Task.id).where(Task.id == task_id).with_for_update())
     task = await get_task(session, task_id, actor=actor)
     if not task.is_open:
         raise Conflict(N_("This task is already closed"))

@@ -20,10 +20,11 @@ from callcenter.dialer.models import Campaign, CampaignAttempt, CampaignContact
 from callcenter.dialer.wrapup import DispositionInvalid, dispositions_of
 from callcenter.errors import BadRequest, NotFound
 from callcenter.floor.models import PbxCommand
+from callcenter.floor.placing import RequestInProgress
 from callcenter.i18n import N_
 from callcenter.phones import display_phone
 from callcenter.users.roles import Permission
-from web.api.floor import require_pbx
+from web.api.floor import require_pbx, retry_later
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.floor_access import dial_json
@@ -156,15 +157,18 @@ async def dial(request: web.Request) -> web.Response:
     body = await _body(request)
     key = request.headers.get("Idempotency-Key") or body.get("key")
     await require_pbx(request)
-    async with request.app[SESSIONMAKER].begin() as session:
-        placed = await agent.dial_preview(
-            session,
-            contact_id=int(request.match_info["id"]),
-            user=current_user(request),
-            plan=request.app[PBX].plan,
-            key=str(key)[:120] if key else None,
-            default_zone=request.app[SETTINGS].default_timezone,
-        )
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            placed = await agent.dial_preview(
+                session,
+                contact_id=int(request.match_info["id"]),
+                user=current_user(request),
+                plan=request.app[PBX].plan,
+                key=str(key)[:120] if key else None,
+                default_zone=request.app[SETTINGS].default_timezone,
+            )
+    except RequestInProgress as exc:
+        return retry_later(exc)
     if placed.excluded:  # committed: the contact is excluded, and nothing was dialed
         body = error_body("excluded", placed.excluded_message) | {"reason": placed.excluded}
         return web.json_response(body, status=403)

@@ -11,9 +11,11 @@ from callcenter.errors import BadRequest, DomainError, NotFound
 from callcenter.floor import service
 from callcenter.floor.figures import live_agents, queue_figures
 from callcenter.floor.models import PbxCommand
+from callcenter.floor.placing import RequestInProgress
 from callcenter.i18n import N_
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
+from web.errors import error_body
 from web.floor_access import agent_json, agent_user, dial_json, logins_by_extension, queue_json
 from web.keys import PBX, SESSIONMAKER, SETTINGS
 
@@ -67,8 +69,17 @@ async def dial(request: web.Request) -> web.Response:
     if not isinstance(to, str) or not to.strip():
         raise BadRequest(N_('Give the number to call in "to"'))
     key = request.headers.get("Idempotency-Key") or body.get("key")
-    command = await start_dial(request, to, str(key)[:120] if key else None)
+    try:
+        command = await start_dial(request, to, str(key)[:120] if key else None)
+    except RequestInProgress as exc:
+        return retry_later(exc)
     return web.json_response(dial_json(command), status=202)
+
+
+def retry_later(exc: RequestInProgress) -> web.Response:
+    """409 with ``Retry-After``: the same request is still being handled elsewhere."""
+    headers = {"Retry-After": str(exc.retry_after_seconds)}
+    return web.json_response(error_body(exc.id, exc.message), status=exc.status, headers=headers)
 
 
 @requires(Permission.CALLS_DIAL)

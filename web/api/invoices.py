@@ -222,6 +222,7 @@ async def add_payment_api(request: web.Request) -> web.Response:
             paid_on=body.get("paid_on") or today(),
             note=str(body.get("note") or ""),
             by=current_user(request),
+            request_key=request.headers.get("Idempotency-Key") or body.get("key"),
         )
     return web.json_response(invoice_json(invoice), status=201)
 

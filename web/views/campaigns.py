@@ -23,6 +23,7 @@ from callcenter.dialer.campaign_input import (
 )
 from callcenter.dialer.campaigns import (
     EDITABLE_STATES,
+    AlreadyInState,
     change_state,
     create_campaign,
     get_campaign,
@@ -290,6 +291,8 @@ async def move(request: web.Request) -> web.StreamResponse:
                 action=request.match_info["action"],
                 actor=current_user(request),
             )
+    except AlreadyInState:
+        pass  # a double click: the first click moved it (once: the campaign's row is locked)
     except (Conflict, CampaignInvalid) as exc:
         return await render_page(request, campaign_id, message=exc.message, status=exc.status)
     raise web.HTTPFound(f"/campaigns/{campaign_id}")

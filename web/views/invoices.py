@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -84,7 +85,12 @@ async def _page_context(session: AsyncSession, invoice: Invoice) -> dict[str, An
         "history": await list_history(session, entity="invoice", entity_ids=[invoice.id]),
         "messages": await messages_about(session, "invoice", invoice.id),
         "order": invoice.order,
-        "payment": {"amount": invoice.outstanding, "paid_on": today().isoformat(), "note": ""},
+        "payment": {
+            "amount": invoice.outstanding,
+            "paid_on": today().isoformat(),
+            "note": "",
+            "request_key": uuid.uuid4().hex,  # the form sent twice records one payment
+        },
         "errors": {},
         "message": "",
     }
@@ -134,7 +140,7 @@ async def _render_failure(
 async def payment_add(request: web.Request) -> web.StreamResponse:
     invoice_id = int(request.match_info["id"])
     form = await request.post()
-    typed = {name: str(form.get(name, "")) for name in ("amount", "paid_on", "note")}
+    typed = {name: str(form.get(name, "")) for name in ("amount", "paid_on", "note", "request_key")}
     try:
         async with request.app[SESSIONMAKER].begin() as session:
             await record_payment(session, invoice_id=invoice_id, by=current_user(request), **typed)

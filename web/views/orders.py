@@ -19,7 +19,7 @@ from callcenter.orders.analytics import order_stages, stage_figures
 from callcenter.orders.hints import clients_due_for_reorder
 from callcenter.orders.models import Order
 from callcenter.orders.moves import change_status, moves_for, order_history
-from callcenter.orders.pipeline import MoveRefused, ReasonRequired
+from callcenter.orders.pipeline import AlreadyInStatus, MoveRefused, ReasonRequired
 from callcenter.orders.search import ORDER_PAYMENTS, OrderQuery, search_orders
 from callcenter.orders.service import get_order
 from callcenter.orders.statuses import list_statuses
@@ -145,6 +145,8 @@ async def move(request: web.Request) -> web.StreamResponse:
                 actor=actor,
                 settings=request.app[SETTINGS],
             )
+    except AlreadyInStatus:
+        pass  # a double click: the first click moved it (once: the order's row is locked)
     except (ReasonRequired, MoveRefused) as exc:
         return await _refused(request, order_id, exc, target, reason)
     raise web.HTTPFound(f"/orders/{order_id}")

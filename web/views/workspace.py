@@ -59,6 +59,7 @@ async def wrapup(request: web.Request) -> web.Response:
                 result=str(form.get("result", "")),
                 note=str(form.get("note", "")),
                 follow_up_at=follow_up_at,
+                request_key=str(form.get("request_key", "")),
             )
     except WrapupInvalid as exc:
         return web.json_response(error_body(exc.id, exc.message, exc.fields), status=exc.status)
