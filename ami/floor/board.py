@@ -186,8 +186,17 @@ class FloorBoard(QueueCallers):
 
     # -- resync -------------------------------------------------------------------------
 
-    def rebuild(self, items: Iterable[object], at: datetime) -> list[FloorUpdate]:
-        """Match the board to a QueueStatus answer: members, paused states, waiting callers."""
+    def rebuild(
+        self,
+        items: Iterable[object],
+        at: datetime,
+        *,
+        heard_at: datetime | None = None,
+        call_is_live: Callable[[str], bool] | None = None,
+    ) -> list[FloorUpdate]:
+        """Match the board to a QueueStatus answer: members, paused states, waiting callers.
+        ``heard_at``: until when the PBX was heard (visits gone ended after it);
+        ``call_is_live``: whether a call is still up (else: an agent is talking on it)."""
         items = list(items)
         out: list[FloorUpdate] = []
         members: dict[str, dict[str, Membership]] = {}
@@ -225,7 +234,7 @@ class FloorBoard(QueueCallers):
             if agent.device not in (6, 7):
                 agent.ringing = agent.ring_queue = ""
             out += self._settle(agent, at)
-        out += self._rebuild_stints(waiting, at)
+        out += self._rebuild_stints(waiting, at, heard_at, call_is_live)
         return out
 
 

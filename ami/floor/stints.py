@@ -20,6 +20,7 @@ from callcenter.floor.records import Stint, StintOutcome
 class OpenStint:
     stint: Stint
     left: bool = False
+    adopted: bool = False  # stored by a previous leader, not yet matched to the PBX
 
     def change(self, **fields: object) -> Stint:
         self.stint = replace(self.stint, **fields)  # type: ignore[arg-type]
