@@ -13,10 +13,12 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from ami.floor.callers import OPEN
+from ami.floor.stints import visits_of_call
 from ami.listener import PbxListener
 from callcenter.calls.ghosts import live_calls
 from callcenter.calls.status import keep_previous_heard
-from callcenter.floor.store import open_stints
+from callcenter.floor.store import open_stints, save_stints, stored_stint_keys
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,12 @@ async def take_over(listener: PbxListener) -> None:
         heard_at = await keep_previous_heard(session, pbx=pbx)
         calls = await live_calls(session, pbx=pbx)
         visits = await open_stints(session, pbx=pbx)
+        # visits heard but not stored yet when the previous leader died: from their calls
+        told = [visit for call in calls for visit in visits_of_call(call)]
+        stored = await stored_stint_keys(session, keys=[visit.key for visit in told])
+        unstored = [visit for visit in told if visit.key not in stored]
+        await save_stints(session, pbx=pbx, stints=unstored)
+        visits += [visit for visit in unstored if visit.outcome in OPEN]
     adopted = listener.tracker.adopt(calls, heard_at=heard_at, at=datetime.now(UTC))
     listener.floor.adopt(visits, heard_at)
     listener.floor.call_is_live = listener.tracker.is_live

@@ -174,9 +174,16 @@ class FloorBoard(QueueCallers):
         out += self._settle(agent, at)
         open_ = self.stints.pop((event.channel.uniqueid, event.queue))
         if open_ is not None:
+            stint = open_.stint  # connected unheard (a restart): Asterisk's figures say when
+            connected = stint.connected_at or at - timedelta(seconds=event.talk_time_s)
             out.append(
                 open_.change(
                     outcome=StintOutcome.COMPLETED,
+                    connected_at=connected,
+                    wait_seconds=event.hold_time_s
+                    if stint.wait_seconds is None
+                    else stint.wait_seconds,
+                    agent=stint.agent or event.interface,
                     ended_at=at,
                     talk_seconds=event.talk_time_s,
                     ended_by=event.reason,

@@ -86,8 +86,15 @@ class QueueCallers:
             open_ = self.stints.pop(key)
             if open_ is None:
                 continue
-            if open_.stint.outcome == StintOutcome.CONNECTED:
-                talk = round((at - (open_.stint.connected_at or at)).total_seconds())
+            connected_at = open_.stint.connected_at
+            if open_.stint.outcome == StintOutcome.CONNECTED and connected_at is None:
+                # taken for answered at a rebuild, but no AgentComplete: it left otherwise
+                wait = round((at - open_.stint.entered_at).total_seconds())
+                out.append(
+                    open_.change(outcome=StintOutcome.EXITED, ended_at=at, wait_seconds=wait)
+                )
+            elif open_.stint.outcome == StintOutcome.CONNECTED:
+                talk = round((at - (connected_at or at)).total_seconds())
                 out.append(
                     open_.change(outcome=StintOutcome.COMPLETED, ended_at=at, talk_seconds=talk)
                 )
@@ -117,8 +124,13 @@ class QueueCallers:
         live = call_is_live or talking.__contains__
         for key, open_ in self.stints.items():
             stint = open_.stint
-            if key in waiting or (stint.outcome == StintOutcome.CONNECTED and live(stint.linkedid)):
+            if key in waiting or live(stint.linkedid):
                 open_.adopted = False
+                if key not in waiting and stint.outcome == StintOutcome.WAITING:
+                    # out of the queue, its call up: answered unheard (AgentComplete will
+                    # say when and how long); a Hangup with no AgentComplete: it exited
+                    open_.left = True
+                    out.append(open_.change(outcome=StintOutcome.CONNECTED))
                 continue
             self.stints.pop(key)
             out.append(lost(open_, heard_at, at))

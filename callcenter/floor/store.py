@@ -193,3 +193,10 @@ async def open_stints(session: AsyncSession, *, pbx: str) -> list[Stint]:
         Stint(**{name: getattr(row, name) for name in names}, outcome=StintOutcome(row.outcome))
         for row in rows
     ]
+
+
+async def stored_stint_keys(session: AsyncSession, *, keys: list[str]) -> set[str]:
+    """Which of these queue visits are stored (whatever their outcome)."""
+    if not keys:
+        return set()
+    return set(await session.scalars(select(StintRow.key).where(StintRow.key.in_(keys))))
