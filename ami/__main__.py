@@ -12,11 +12,13 @@ import asyncio
 import contextlib
 import logging
 import sys
+from functools import partial
 
 from ami.dialer import DialerPlan
 from ami.listener import PbxListener
 from ami.outage import OUTAGE_GRACE_S
 from ami.setup import ami_config, tracker_for
+from ami.takeover import lead
 from callcenter.cli import StartError, _runtime_dir, configure_logging, migrate, resolve_database
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.floor.dialplan import DialPlan
@@ -51,7 +53,7 @@ async def listen(settings: Settings) -> None:
     )
     tune_gc()  # the collector's full passes stalled every pop at once (callcenter.runtime)
     try:
-        await leadership.run(listener.run)
+        await leadership.run(partial(lead, listener))
     finally:
         await engine.dispose()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +43,7 @@ class FloorResync:
     items: list[Any]
     at: datetime
     pbx_started: str = ""
+    lost_at: datetime | None = None  # when the link last heard the PBX before it was lost
 
 
 @dataclass
@@ -78,6 +80,16 @@ class FloorSync:
         self.timezone = timezone
         self.board = FloorBoard()
         self.link: PbxLink | None = None
+        # whether a call is still up, from the call tracker (after its resync, which comes
+        # first): a connected visit goes on while its call does
+        self.call_is_live: Callable[[str], bool] | None = None
+        self.heard_at: datetime | None = None  # what a previous leader last heard (adopt)
+
+    def adopt(self, visits: list[Stint], heard_at: datetime | None) -> None:
+        """A new term: take over the visits a previous leader stored open; the first rebuild
+        continues those still waiting or talking and ends the rest, bounded by ``heard_at``."""
+        self.board.adopt(visits)
+        self.heard_at = heard_at
 
     # -- login --------------------------------------------------------------------------
 
@@ -93,7 +105,9 @@ class FloorSync:
         except Exception as exc:
             log.warning("PBX %s: CoreStatus unanswered: %s", self.pbx, exc)
         await self.reload_settings(sessionmaker)
-        return FloorResync(items, datetime.now(UTC), started.strip())
+        lost = link.lost_at
+        lost_at = datetime.fromtimestamp(lost, UTC) if lost is not None else None
+        return FloorResync(items, datetime.now(UTC), started.strip(), lost_at)
 
     async def reload_settings(self, sessionmaker: Any) -> None:
         async with sessionmaker() as session:
@@ -153,7 +167,13 @@ class FloorSync:
         batch.add(self.board.tick(at))
 
     def rebuild(self, resync: FloorResync, batch: FloorBatch) -> None:
-        batch.add(self.board.rebuild(resync.items, resync.at))
+        heard = max((t for t in (resync.lost_at, self.heard_at) if t is not None), default=None)
+        self.heard_at = None  # the previous leader's bound serves its own visits, once
+        batch.add(
+            self.board.rebuild(
+                resync.items, resync.at, heard_at=heard, call_is_live=self.call_is_live
+            )
+        )
 
     # -- storing ------------------------------------------------------------------------
 

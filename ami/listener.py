@@ -86,6 +86,7 @@ class PbxListener:
         self.tracker = tracker
         self.queue: asyncio.Queue[Item] = asyncio.Queue(QUEUE_SIZE)
         self.floor = FloorSync(self.pbx, timezone=timezone)
+        self.floor.call_is_live = tracker.is_live  # a queue visit ends with its call
         self.link = PbxLink(
             config,
             intake=self.intake,
@@ -371,7 +372,8 @@ class PbxListener:
     ) -> None:
         if isinstance(item, Resync):
             at = item.at.timestamp()
-            updates += [(u, at) for u in self.tracker.reconcile(item.channels, item.at)]
+            found = self.tracker.reconcile(item.channels, item.at, lost_at=item.lost_at)
+            updates += [(u, at) for u in found]
             resyncs.append(item)
         elif isinstance(item, FloorResync):
             self.floor.rebuild(item, floor)

@@ -10,6 +10,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -21,6 +22,7 @@ from ami.outage import OUTAGE_GRACE_S
 from ami.setup import ami_config, tracker_for
 from ami.simulator import PbxSimulator
 from ami.simulator.traffic import TrafficConfig
+from ami.takeover import lead
 from callcenter.calls.status import read_status
 from callcenter.demo import SIMULATOR_PBX, demo_numbers
 from callcenter.floor.dialplan import DialPlan
@@ -155,7 +157,7 @@ async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:
         leadership=leadership,
         simulator_port=config.port if simulator else None,
     )
-    task = asyncio.create_task(leadership.run(listener.run), name="pbx-leadership")
+    task = asyncio.create_task(leadership.run(partial(lead, listener)), name="pbx-leadership")
     yield
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)

@@ -174,9 +174,16 @@ class FloorBoard(QueueCallers):
         out += self._settle(agent, at)
         open_ = self.stints.pop((event.channel.uniqueid, event.queue))
         if open_ is not None:
+            stint = open_.stint  # connected unheard (a restart): Asterisk's figures say when
+            connected = stint.connected_at or at - timedelta(seconds=event.talk_time_s)
             out.append(
                 open_.change(
                     outcome=StintOutcome.COMPLETED,
+                    connected_at=connected,
+                    wait_seconds=event.hold_time_s
+                    if stint.wait_seconds is None
+                    else stint.wait_seconds,
+                    agent=stint.agent or event.interface,
                     ended_at=at,
                     talk_seconds=event.talk_time_s,
                     ended_by=event.reason,
@@ -186,8 +193,17 @@ class FloorBoard(QueueCallers):
 
     # -- resync -------------------------------------------------------------------------
 
-    def rebuild(self, items: Iterable[object], at: datetime) -> list[FloorUpdate]:
-        """Match the board to a QueueStatus answer: members, paused states, waiting callers."""
+    def rebuild(
+        self,
+        items: Iterable[object],
+        at: datetime,
+        *,
+        heard_at: datetime | None = None,
+        call_is_live: Callable[[str], bool] | None = None,
+    ) -> list[FloorUpdate]:
+        """Match the board to a QueueStatus answer: members, paused states, waiting callers.
+        ``heard_at``: until when the PBX was heard (visits gone ended after it);
+        ``call_is_live``: whether a call is still up (else: an agent is talking on it)."""
         items = list(items)
         out: list[FloorUpdate] = []
         members: dict[str, dict[str, Membership]] = {}
@@ -225,7 +241,7 @@ class FloorBoard(QueueCallers):
             if agent.device not in (6, 7):
                 agent.ringing = agent.ring_queue = ""
             out += self._settle(agent, at)
-        out += self._rebuild_stints(waiting, at)
+        out += self._rebuild_stints(waiting, at, heard_at, call_is_live)
         return out
 
 

@@ -1,6 +1,11 @@
 """The callers' side of ``FloorBoard``: queue visits (stints) opened at QueueCallerJoin, ended
 at QueueCallerAbandon or the caller's Hangup, and matched to a QueueStatus answer on
 ``rebuild``. How a visit is counted is in ``stints.py``; the agents' side is in ``board.py``.
+
+Visits a previous leader stored open are ``adopt``-ed by a new one. At a rebuild a visit goes
+on while its caller is still waiting (a QueueEntry) or, connected, while its call is live;
+any other open visit ended unheard: ``lost``, when it was last known open (``heard_at``, never
+before its own last moment nor after the rebuild), ``ended_by`` saying how it was lost.
 """
 
 from __future__ import annotations
@@ -13,7 +18,23 @@ from ami import events as ev
 from ami.floor.agents import Agent
 from ami.floor.stints import OpenStint, OpenStints, new_stint
 from ami.floor.updates import FloorUpdate
-from callcenter.floor.records import StintOutcome
+from callcenter.floor.records import Stint, StintOutcome
+
+OPEN = (StintOutcome.WAITING, StintOutcome.CONNECTED)
+
+
+def lost(open_: OpenStint, heard_at: datetime | None, at: datetime) -> Stint:
+    """An open visit found gone at ``at``: it ended when last known open, as it was."""
+    stint = open_.stint
+    seen = stint.connected_at or stint.entered_at
+    end = min(at, max(seen, heard_at or seen))
+    how = "crm_restart" if open_.adopted else "link_lost"
+    if stint.outcome == StintOutcome.CONNECTED:
+        talk = round((end - seen).total_seconds())
+        return open_.change(outcome=StintOutcome.LOST, ended_at=end, talk_seconds=talk,
+                            ended_by=how)  # fmt: skip
+    wait = round((end - stint.entered_at).total_seconds())
+    return open_.change(outcome=StintOutcome.LOST, ended_at=end, wait_seconds=wait, ended_by=how)
 
 
 class QueueCallers:
@@ -65,8 +86,15 @@ class QueueCallers:
             open_ = self.stints.pop(key)
             if open_ is None:
                 continue
-            if open_.stint.outcome == StintOutcome.CONNECTED:
-                talk = round((at - (open_.stint.connected_at or at)).total_seconds())
+            connected_at = open_.stint.connected_at
+            if open_.stint.outcome == StintOutcome.CONNECTED and connected_at is None:
+                # taken for answered at a rebuild, but no AgentComplete: it left otherwise
+                wait = round((at - open_.stint.entered_at).total_seconds())
+                out.append(
+                    open_.change(outcome=StintOutcome.EXITED, ended_at=at, wait_seconds=wait)
+                )
+            elif open_.stint.outcome == StintOutcome.CONNECTED:
+                talk = round((at - (connected_at or at)).total_seconds())
                 out.append(
                     open_.change(outcome=StintOutcome.COMPLETED, ended_at=at, talk_seconds=talk)
                 )
@@ -76,19 +104,36 @@ class QueueCallers:
                 out.append(open_.change(outcome=outcome, ended_at=at, wait_seconds=wait))
         return out
 
+    def adopt(self, stints: list[Stint]) -> None:
+        """Take over the visits a previous leader stored open (a new process, a takeover);
+        the next rebuild continues or ends them."""
+        for stint in stints:
+            key = (stint.uniqueid, stint.queue)
+            if key not in self.stints and stint.outcome in OPEN:
+                self.stints[key] = OpenStint(stint, adopted=True)
+
     def _rebuild_stints(
-        self, waiting: dict[tuple[str, str], ev.QueueEntry], at: datetime
+        self,
+        waiting: dict[tuple[str, str], ev.QueueEntry],
+        at: datetime,
+        heard_at: datetime | None,
+        call_is_live: Callable[[str], bool] | None,
     ) -> list[FloorUpdate]:
         out: list[FloorUpdate] = []
         talking = {a.talking for a in self.agents.values() if a.talking}
+        live = call_is_live or talking.__contains__
         for key, open_ in self.stints.items():
             stint = open_.stint
-            if key in waiting or (
-                stint.outcome == StintOutcome.CONNECTED and stint.linkedid in talking
-            ):
+            if key in waiting or live(stint.linkedid):
+                open_.adopted = False
+                if key not in waiting and stint.outcome == StintOutcome.WAITING:
+                    # out of the queue, its call up: answered unheard (AgentComplete will
+                    # say when and how long); a Hangup with no AgentComplete: it exited
+                    open_.left = True
+                    out.append(open_.change(outcome=StintOutcome.CONNECTED))
                 continue
             self.stints.pop(key)
-            out.append(open_.change(outcome=StintOutcome.LOST, ended_at=at))
+            out.append(lost(open_, heard_at, at))
         for key, entry in waiting.items():
             if key in self.stints:
                 continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from callcenter.calls.records import Call
 from callcenter.floor.records import Stint, StintOutcome
 
 
@@ -20,6 +21,7 @@ from callcenter.floor.records import Stint, StintOutcome
 class OpenStint:
     stint: Stint
     left: bool = False
+    adopted: bool = False  # stored by a previous leader, not yet matched to the PBX
 
     def change(self, **fields: object) -> Stint:
         self.stint = replace(self.stint, **fields)  # type: ignore[arg-type]
@@ -76,3 +78,36 @@ def new_stint(
 
 
 FINISHED = {StintOutcome.COMPLETED, StintOutcome.ABANDONED, StintOutcome.LOST, StintOutcome.EXITED}
+
+
+def visits_of_call(call: Call) -> list[Stint]:
+    """The queue visits a call's timeline tells of (``queued`` .. ``abandoned`` or an agent's
+    ``answered``), keyed as the board keys them: a new leader recovers visits the previous
+    one heard but died before storing (the floor is stored a little after the calls)."""
+    visits: list[Stint] = []
+    timeline = call.timeline
+    for i, joined in enumerate(timeline):
+        if joined.kind != "queued" or not joined.detail.get("queue"):
+            continue
+        queue = joined.detail["queue"]
+        position = joined.detail.get("position", "0")
+        stint = new_stint(queue=queue, linkedid=call.linkedid, uniqueid=joined.uniqueid,
+                          caller=call.caller, at=joined.at,
+                          position=int(position) if position.isdigit() else 0)  # fmt: skip
+        for later in timeline[i + 1 :]:
+            if later.kind == "queued":
+                break
+            if later.kind == "abandoned" and later.detail.get("queue") == queue:
+                held = later.detail.get("hold_time", "")
+                waited = round((later.at - joined.at).total_seconds())
+                wait = int(held) if held.isdigit() else waited
+                stint = replace(stint, outcome=StintOutcome.ABANDONED, ended_at=later.at,
+                                wait_seconds=wait)  # fmt: skip
+                break
+            if later.kind == "answered" and later.detail.get("agent"):
+                wait = round((later.at - joined.at).total_seconds())
+                stint = replace(stint, outcome=StintOutcome.CONNECTED, connected_at=later.at,
+                                wait_seconds=wait)  # fmt: skip
+                break
+        visits.append(stint)
+    return visits

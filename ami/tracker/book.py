@@ -27,6 +27,7 @@ from callcenter.calls.records import Call, Direction, Leg
 log = logging.getLogger(__name__)
 
 RECENT_MAX = 20_000  # ended calls' ids kept so late events do not revive them
+HUNG_UP_MAX = 10_000  # Hangups of channels not seen yet (delivered before their Newchannel)
 
 
 class CallBook:
@@ -36,6 +37,11 @@ class CallBook:
         self.calls: dict[str, CallState] = {}  # by Linkedid
         self.leg_calls: dict[str, str] = {}  # Uniqueid -> Linkedid of live calls
         self.recent: OrderedDict[str, str] = OrderedDict()  # ended ids -> Linkedid
+        # Uniqueid -> (when, cause) of a Hangup that came before the channel's Newchannel:
+        # the channel is ended as soon as it appears, so its call cannot live for ever
+        self.hung_up: OrderedDict[str, tuple[datetime, int | None]] = OrderedDict()
+        # what a previous leader last heard, for the calls it left (see ``adopt``)
+        self.heard_at: datetime | None = None
 
     # -- lookups
 
@@ -49,6 +55,14 @@ class CallBook:
 
     def linkedid_of(self, uniqueid: str) -> str | None:
         return self.leg_calls.get(uniqueid) or self.recent.get(uniqueid)
+
+    def hung_up_early(self, uniqueid: str, at: datetime, cause: int | None) -> None:
+        """A Hangup for a channel not seen yet: remembered (bounded) until its Newchannel."""
+        if uniqueid in self.leg_calls or uniqueid in self.recent:
+            return  # a channel of a call already ended: a late event, nothing to remember
+        self.hung_up[uniqueid] = (at, cause)
+        while len(self.hung_up) > HUNG_UP_MAX:
+            self.hung_up.popitem(last=False)
 
     # -- opening
 

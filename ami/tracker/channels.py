@@ -8,7 +8,7 @@ from datetime import datetime
 from ami.events import BridgeEnter, DialBegin, DialEnd, Hangup, NewCallerid, Newchannel, Newstate
 from ami.tracker.book import CallBook
 from ami.tracker.parties import creation_context, party_number
-from ami.tracker.state import Role, snapshot
+from ami.tracker.state import CallState, LegState, Role, note, snapshot
 from ami.tracker.updates import CallStarted, CallUpdated, TrackerUpdate
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ def on_newchannel(book: CallBook, event: Newchannel, at: datetime) -> list[Track
     updates: list[TrackerUpdate] = []
     if state is None:
         if info.linkedid in book.recent:
+            book.hung_up.pop(info.uniqueid, None)
             log.warning("call %s: new channel %s after the end, ignored", info.linkedid,
                         info.channel)  # fmt: skip
             return []
@@ -38,6 +39,9 @@ def on_newchannel(book: CallBook, event: Newchannel, at: datetime) -> list[Track
     leg_updates = book.add_leg(state, info, at, dialed=info.channel_state == DOWN)
     if started:
         updates.append(CallStarted(snapshot(state.call)))
+    early = book.hung_up.pop(info.uniqueid, None)
+    if early is not None:  # its Hangup came first (out of order): it ends as it appears
+        leg_updates += _hang_up(book, state, state.legs[info.uniqueid], max(at, early[0]), early[1])
     return updates + leg_updates
 
 
@@ -92,6 +96,8 @@ def on_dial_end(book: CallBook, event: DialEnd, at: datetime) -> list[TrackerUpd
     if found is None or status in NOT_FINAL:
         return []
     state, leg = found
+    if status != state.dial_status:  # kept in the timeline: a new leader reads it back
+        note(state, at, "dial_failed", leg.leg.uniqueid, status=status)
     state.dial_status = status
     leg.dial_status = leg.dial_status or status
     return []
@@ -107,11 +113,19 @@ def on_bridge_enter(book: CallBook, event: BridgeEnter, at: datetime) -> list[Tr
 def on_hangup(book: CallBook, event: Hangup, at: datetime) -> list[TrackerUpdate]:
     found = book.find(event.channel)
     if found is None:
+        if event.channel.uniqueid:
+            book.hung_up_early(event.channel.uniqueid, at, event.cause)
         return []
     state, leg = found
     if leg.leg.ended_at is not None:
         return []
-    updates = book.leg_gone(state, leg, at, event.cause)
+    return _hang_up(book, state, leg, at, event.cause)
+
+
+def _hang_up(
+    book: CallBook, state: CallState, leg: LegState, at: datetime, cause: int | None
+) -> list[TrackerUpdate]:
+    updates = book.leg_gone(state, leg, at, cause)
     if not state.live:
         updates += book.end_call(state, at)
     return updates

@@ -112,6 +112,8 @@ def on_originate_response(
     state = book.calls.get(linkedid) if linkedid else None
     if state is not None:
         state.originate_reason = event.reason
+        if not event.success:  # kept in the timeline: a new leader reads it back
+            note(state, at, "originate_failed", reason=str(event.reason))
     log.debug("call %s: originate %s %s reason %s", linkedid or "?", event.action_id,
               event.response, event.reason)  # fmt: skip
     result = OriginateResult(

@@ -1,9 +1,13 @@
 """After a (re)connect: make the live calls match what Asterisk still has (CoreShowChannels).
 
-Calls whose channels are all gone end now (``lost_during_disconnect`` in the timeline, the
-outcome inferred as usual, ``ended_at`` the reconcile time); channels the tracker did not know
-become legs of known calls or new ``recovered`` calls, their start taken from ``Duration``.
-A recovered leg that is Up counts as answered since its start (the ring time is unknown).
+Calls whose channels are all gone ended unheard, somewhere between the last moment the PBX
+was heard (``heard``) and the reconcile: they end at the last moment they were known live,
+``heard`` but never before their own last event, and are marked ``end_uncertain`` with the
+reconcile time as ``ended_latest_at`` (``lost_during_disconnect`` in the timeline, the outcome
+inferred as usual), so their talk is bounded by what was heard. Legs gone from calls that go
+on end the same way. Channels the tracker did not know become legs of known calls or new
+``recovered`` calls, their start taken from ``Duration``. A recovered leg that is Up counts
+as answered since its start (the ring time is unknown).
 """
 
 from __future__ import annotations
@@ -23,13 +27,16 @@ from ami.tracker.updates import (
     CallUpdated,
     TrackerUpdate,
 )
+from callcenter.calls.records import Call
 
 log = logging.getLogger(__name__)
 
 UP = 6
 
 
-def reconcile(book: CallBook, channels: list[CoreShowChannel], at: datetime) -> list[TrackerUpdate]:
+def reconcile(
+    book: CallBook, channels: list[CoreShowChannel], at: datetime, heard: datetime | None = None
+) -> list[TrackerUpdate]:
     groups: dict[str, list[CoreShowChannel]] = defaultdict(list)
     for item in channels:
         if item.channel.linkedid and item.channel.uniqueid:
@@ -37,7 +44,7 @@ def reconcile(book: CallBook, channels: list[CoreShowChannel], at: datetime) -> 
     present = {item.channel.uniqueid for group in groups.values() for item in group}
     updates: list[TrackerUpdate] = []
     for state in list(book.calls.values()):
-        updates += _drop_gone(book, state, present, at)
+        updates += _drop_gone(book, state, present, at, heard)
     for linkedid, group in groups.items():
         known = book.calls.get(linkedid)
         if known is None:
@@ -53,19 +60,45 @@ def _in_order(linkedid: str, group: list[CoreShowChannel]) -> list[CoreShowChann
                                         c.channel.channel))  # fmt: skip
 
 
+def last_seen(call: Call) -> datetime:
+    """The last moment anything was heard of the call: its own latest event or leg time."""
+    seen = call.started_at
+    for event in call.timeline:
+        if event.kind != "adopted":  # a new leader taking over, not news from the PBX
+            seen = max(seen, event.at)
+    for leg in call.legs.values():
+        for moment in (leg.started_at, leg.answered_at, leg.ended_at):
+            if moment is not None:
+                seen = max(seen, moment)
+    return seen
+
+
+def bounded_end(seen: datetime, heard: datetime | None, at: datetime) -> datetime:
+    """When something found gone at ``at`` ended, as far as was heard: still live at
+    ``heard`` (the PBX was heard then and said nothing of its end), never before ``seen``,
+    its own last event, nor after ``at``."""
+    return min(at, max(seen, heard or seen))
+
+
 def _drop_gone(
-    book: CallBook, state: CallState, present: set[str], at: datetime
+    book: CallBook, state: CallState, present: set[str], at: datetime, heard: datetime | None
 ) -> list[TrackerUpdate]:
     gone = [uid for uid in state.live if uid not in present]
     if not gone:
         return []
     if len(gone) == len(state.live):
-        log.warning("call %s: lost during the disconnect, ending it", state.linkedid)
-        note(state, at, "lost_during_disconnect")
-        return book.end_call(state, at)
+        call = state.call
+        end = bounded_end(last_seen(call), heard, at)
+        log.warning("call %s: lost during the disconnect, ended between %s and %s",
+                    state.linkedid, end.isoformat(), at.isoformat())  # fmt: skip
+        note(state, end, "lost_during_disconnect", found_at=at.isoformat())
+        call.end_uncertain, call.ended_latest_at = True, at
+        return book.end_call(state, end)
     updates: list[TrackerUpdate] = []
     for uid in gone:
-        updates += book.leg_gone(state, state.legs[uid], at, None)
+        leg = state.legs[uid].leg
+        seen = max(leg.started_at, leg.answered_at or leg.started_at)
+        updates += book.leg_gone(state, state.legs[uid], bounded_end(seen, heard, at), None)
     return [*updates, CallUpdated(snapshot(state.call), "legs")]
 
 

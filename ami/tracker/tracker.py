@@ -14,6 +14,7 @@ from typing import Any
 
 from ami import events as ev
 from ami.tracker import channels, features, queues
+from ami.tracker.adopt import adopt
 from ami.tracker.book import CallBook
 from ami.tracker.resync import reconcile
 from ami.tracker.state import TrackerConfig, snapshot
@@ -109,15 +110,35 @@ class CallTracker:
             return []
 
     def reconcile(
-        self, channels: Iterable[ev.CoreShowChannel], at: datetime | None = None
+        self,
+        channels: Iterable[ev.CoreShowChannel],
+        at: datetime | None = None,
+        *,
+        lost_at: datetime | None = None,
     ) -> list[TrackerUpdate]:
-        """Match the live calls to Asterisk's channel list (after a reconnect)."""
+        """Match the live calls to Asterisk's channel list (after a reconnect). A call found
+        gone ended between the last moment it was known live and ``at``: ``lost_at``, when
+        the link last heard the PBX, or what a previous leader last heard (``adopt``), but
+        never before its own last event. (The tracker's own last event is no such bound:
+        events of the new connection come before the channel list.)"""
         items = [c for c in channels if isinstance(c, ev.CoreShowChannel)]
+        heard = [t for t in (lost_at, self._book.heard_at) if t is not None]
         try:
-            return reconcile(self._book, items, at or self._clock())
+            return reconcile(self._book, items, at or self._clock(), max(heard, default=None))
         except Exception:
             log.exception("call ?: reconcile with %d channels failed", len(items))
             return []
+
+    def adopt(self, calls: Iterable[Call], *, heard_at: datetime | None, at: datetime) -> int:
+        """Take over the calls a previous leader stored as live (a new process, a takeover):
+        they replace what this tracker holds, so the next ``reconcile`` continues them or
+        ends them bounded by ``heard_at``, what the previous leader last heard. Returns how
+        many were adopted."""
+        return adopt(self._book, calls, heard_at=heard_at, at=at)
+
+    def is_live(self, linkedid: str) -> bool:
+        """The call is being tracked and has not ended."""
+        return linkedid in self._book.calls
 
     def snapshot_live(self) -> list[Call]:
         """Copies of the calls not ended yet, oldest first."""

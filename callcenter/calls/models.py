@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Float,
     ForeignKey,
     Index,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -51,6 +53,9 @@ class CallRow(Base):
     hold_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     recording: Mapped[str] = mapped_column(String(255), default="")
     agents: Mapped[list[str]] = mapped_column(ARRAY(String(80)), default=list)
+    # ended unheard (link lost, CRM restarted): the end lies between ended_at and this
+    end_uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ended_latest_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
     legs: Mapped[list[CallLegRow]] = relationship(
@@ -145,3 +150,6 @@ class PbxStatus(Base):
     # when the PBX itself last started ("<date> <time>" from CoreStatus): a change means
     # Asterisk restarted and dropped its dynamic queue members
     pbx_started: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # what the previous leader last heard, kept when a new leader takes over: calls and
+    # queue visits that ended while no process listened ended after it
+    previous_heard_at: Mapped[datetime | None]

@@ -69,6 +69,11 @@ class Call:
     hold_seconds: float = 0.0
     recording: str = ""
     agents: list[str] = field(default_factory=list)
+    # ended while the CRM could not hear the PBX (link lost, CRM restarted): the call ended
+    # between ``ended_at`` (the last moment it was known live) and ``ended_latest_at``
+    # (when it was found gone), and its talk is bounded by what was heard
+    end_uncertain: bool = False
+    ended_latest_at: datetime | None = None
     legs: dict[str, Leg] = field(default_factory=dict)  # by Uniqueid
     timeline: list[CallEvent] = field(default_factory=list)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,3 +59,24 @@ async def read_status(session: AsyncSession, pbx: str) -> dict[str, Any] | None:
         "reconnects": row.reconnects,
         "heartbeat_age_seconds": round(age, 3),
     }
+
+
+# What the previous leader last heard of the PBX: its last event, or its last heartbeat if the
+# link was up then (no event since means nothing had ended unheard). Kept in
+# previous_heard_at, never moved back by a leader that heard nothing.
+KEEP_PREVIOUS_HEARD = text(
+    """
+UPDATE pbx_status SET previous_heard_at = greatest(previous_heard_at,
+    CASE WHEN state = 'connected' THEN greatest(last_event_at, updated_at)
+         ELSE last_event_at END)
+WHERE pbx = :pbx
+RETURNING previous_heard_at
+"""
+)
+
+
+async def keep_previous_heard(session: AsyncSession, *, pbx: str) -> datetime | None:
+    """At the start of a leader's term, before its first heartbeat: remember until when the
+    previous leader heard the PBX. Calls and queue visits it left open that are gone by now
+    ended after that moment (their end is bounded by it)."""
+    return await session.scalar(KEEP_PREVIOUS_HEARD, {"pbx": pbx})

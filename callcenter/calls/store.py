@@ -36,6 +36,8 @@ CALL_COLUMNS = (
     "hold_seconds",
     "recording",
     "agents",
+    "end_uncertain",
+    "ended_latest_at",
 )
 LEG_COLUMNS = (
     "call_id",
@@ -131,6 +133,8 @@ CALL_SPEC = (
     ("hold_seconds", "float8"),
     ("recording", "text"),
     ("agents", "text"),
+    ("end_uncertain", "bool"),
+    ("ended_latest_at", "timestamptz"),
 )
 LEG_SPEC = (
     ("uniqueid", "text"),
@@ -170,7 +174,7 @@ WITH c AS (
     INSERT INTO calls (linkedid, pbx, client_id, {", ".join(CALL_COLUMNS)})
     SELECT linkedid, pbx,
         CASE WHEN number LIKE '+%' THEN {ONE_CLIENT.format("t.number")} END,
-        {", ".join(c for c in CALL_COLUMNS if c != "agents")}, string_to_array(agents, ',')
+        {", ".join("string_to_array(agents, ',')" if c == "agents" else c for c in CALL_COLUMNS)}
     FROM {unnest_rows(CALL_SPEC)}
     ON CONFLICT (linkedid) DO UPDATE SET
         {", ".join(f"{c} = EXCLUDED.{c}" for c in CALL_COLUMNS)}, updated_at = now()
@@ -222,6 +226,8 @@ def _call_rows(calls: list[Call], pbx: str, memory: StoreMemory) -> list[tuple[A
             call.outcome.value if call.outcome else None,
             *_CALL_FIGURES(call),
             ",".join(call.agents),
+            call.end_uncertain,
+            call.ended_latest_at,
         )
         for call in calls
     ]

@@ -1,10 +1,19 @@
 """Queue figures for the wallboard and the API, computed from stored queue visits.
 
 Definitions follow the metrics note (1.2) and app_queue itself, for the call center's day
-(from local midnight in the default time zone), with T the queue's service-level threshold:
+(from local midnight in the default time zone), with T the queue's service-level threshold.
 
-- answered: visits connected to an agent today; abandoned: app_queue's abandons today
-  (hang-ups, timeouts, empty-queue exits), each with Asterisk's own wait in seconds;
+The day's visits are those that entered a queue today, those still open (waiting, talking)
+and those that ended today (entered since yesterday). Every figure is counted over those
+same rows, each visit in exactly one bucket, so they agree by construction:
+
+    offered = answered + abandoned + waiting + exited + lost
+
+- answered: connected to an agent (talking now, completed, or ended while the PBX link was
+  down after the answer), each with Asterisk's own wait; abandoned: app_queue's abandons
+  (hang-ups, timeouts, empty-queue exits: one AMI event for all); waiting: in the queue now;
+  exited: left unanswered another way (a key, a redirect); lost: ended unanswered while the
+  CRM could not hear the PBX (link lost, CRM restarted), or in a way it does not know;
 - service level (Asterisk ``ServicelevelPerf``) = 100 x completed calls answered within T /
   completed calls (a call counts once its agent call ends; abandons are ignored);
 - service level 2 (``ServicelevelPerf2``) = 100 x (completed within T + abandoned within T) /
@@ -12,7 +21,7 @@ Definitions follow the metrics note (1.2) and app_queue itself, for the call cen
 - ASA = sum of the waits of answered calls / answered;
 - AHT = (talk + wrap-up) / completed, talk being the whole bridge (hold included, as in
   queue_log) and wrap-up the queue's wrap-up time;
-- waiting now and the longest wait now: callers in the queue at this moment.
+- the longest wait now: the oldest caller waiting.
 """
 
 from __future__ import annotations
@@ -38,7 +47,10 @@ class QueueFigures:
     offered_today: int = 0
     answered_today: int = 0
     abandoned_today: int = 0
+    exited_today: int = 0
+    lost_today: int = 0
     completed_today: int = 0
+    talking: int = 0
     service_level_today: float | None = None
     service_level2_today: float | None = None
     asa_seconds: float | None = None
@@ -56,28 +68,39 @@ def day_start(now: datetime, timezone: str) -> datetime:
     return datetime.combine(local.date(), time(0), zone)
 
 
+# One bucket per visit; every figure is a sum over the buckets of the same rows.
 _FIGURES = text(
     """
-    SELECT s.queue,
-      count(*) FILTER (WHERE s.outcome = 'waiting') AS waiting,
-      min(s.entered_at) FILTER (WHERE s.outcome = 'waiting') AS oldest,
-      count(*) FILTER (WHERE s.entered_at >= :day AND s.outcome <> 'lost') AS offered,
-      count(*) FILTER (WHERE s.connected_at >= :day) AS answered,
-      sum(s.wait_seconds) FILTER (WHERE s.connected_at >= :day) AS answered_wait,
-      count(*) FILTER (WHERE s.outcome = 'abandoned' AND s.ended_at >= :day) AS abandoned,
-      count(*) FILTER (WHERE s.outcome = 'abandoned' AND s.ended_at >= :day
-                         AND s.wait_seconds <= coalesce(q.service_level_seconds, 20))
-        AS abandoned_in_sl,
-      count(*) FILTER (WHERE s.outcome = 'completed' AND s.ended_at >= :day) AS completed,
-      count(*) FILTER (WHERE s.outcome = 'completed' AND s.ended_at >= :day
-                         AND s.wait_seconds <= coalesce(q.service_level_seconds, 20))
+    WITH v AS (
+      SELECT s.queue, s.outcome, s.entered_at, s.wait_seconds, s.talk_seconds,
+        s.wait_seconds <= coalesce(q.service_level_seconds, 20) AS in_sl,
+        CASE WHEN s.connected_at IS NOT NULL OR s.outcome IN ('connected', 'completed')
+               THEN 'answered'
+             WHEN s.outcome IN ('waiting', 'abandoned', 'exited') THEN s.outcome
+             ELSE 'lost' END AS bucket
+      FROM queue_stints s
+      LEFT JOIN queues q ON q.pbx = s.pbx AND q.name = s.queue
+      WHERE (s.entered_at >= :day OR s.outcome IN ('waiting', 'connected')
+             OR (s.ended_at >= :day AND s.entered_at >= :since))
+        AND (CAST(:queues AS text[]) IS NULL OR s.queue = ANY(CAST(:queues AS text[])))
+    )
+    SELECT queue,
+      count(*) AS offered,
+      count(*) FILTER (WHERE bucket = 'waiting') AS waiting,
+      min(entered_at) FILTER (WHERE bucket = 'waiting') AS oldest,
+      count(*) FILTER (WHERE bucket = 'answered') AS answered,
+      sum(wait_seconds) FILTER (WHERE bucket = 'answered') AS answered_wait,
+      count(*) FILTER (WHERE bucket = 'abandoned') AS abandoned,
+      count(*) FILTER (WHERE bucket = 'abandoned' AND in_sl) AS abandoned_in_sl,
+      count(*) FILTER (WHERE bucket = 'exited') AS exited,
+      count(*) FILTER (WHERE bucket = 'lost') AS lost,
+      count(*) FILTER (WHERE bucket = 'answered' AND outcome = 'connected') AS talking,
+      count(*) FILTER (WHERE bucket = 'answered' AND outcome = 'completed') AS completed,
+      count(*) FILTER (WHERE bucket = 'answered' AND outcome = 'completed' AND in_sl)
         AS completed_in_sl,
-      sum(s.talk_seconds) FILTER (WHERE s.outcome = 'completed' AND s.ended_at >= :day) AS talk
-    FROM queue_stints s
-    LEFT JOIN queues q ON q.pbx = s.pbx AND q.name = s.queue
-    WHERE (s.entered_at >= :since OR s.outcome IN ('waiting', 'connected'))
-      AND (CAST(:queues AS text[]) IS NULL OR s.queue = ANY(CAST(:queues AS text[])))
-    GROUP BY s.queue
+      sum(talk_seconds) FILTER (WHERE bucket = 'answered' AND outcome = 'completed') AS talk
+    FROM v
+    GROUP BY queue
     """
 )
 
@@ -121,6 +144,7 @@ def _fill(f: QueueFigures, row: Any, now: datetime, wrapup: int) -> None:
     )
     f.offered_today, f.answered_today = row["offered"], row["answered"]
     f.abandoned_today, f.completed_today = row["abandoned"], row["completed"]
+    f.exited_today, f.lost_today, f.talking = row["exited"], row["lost"], row["talking"]
     done, abandoned = row["completed"], row["abandoned"]
     if done:
         f.service_level_today = round(100.0 * row["completed_in_sl"] / done, 1)
@@ -160,10 +184,16 @@ async def live_agents(session: AsyncSession, *, pbx: str | None = None) -> list[
 async def abandoned_today(
     session: AsyncSession, *, now: datetime, timezone: str, limit: int = 100
 ) -> list[StintRow]:
-    """Today's abandoned callers, newest first (the wallboard offers to call them back)."""
+    """Today's abandoned callers, newest first (the wallboard offers to call them back):
+    the same visits as the abandoned figure."""
+    day = day_start(now, timezone)
     rows = await session.scalars(
         select(StintRow)
-        .where(StintRow.outcome == "abandoned", StintRow.ended_at >= day_start(now, timezone))
+        .where(
+            StintRow.outcome == "abandoned",
+            StintRow.ended_at >= day,
+            StintRow.entered_at >= day - timedelta(days=1),
+        )
         .order_by(StintRow.ended_at.desc())
         .limit(limit)
     )

@@ -108,6 +108,7 @@ class StintRow(Base):
             "queue",
             postgresql_where="outcome IN ('waiting', 'connected')",
         ),
+        Index("ix_queue_stints_ended", "ended_at", postgresql_where="ended_at IS NOT NULL"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -7,13 +7,13 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.db import unnest_insert, unnest_params
-from callcenter.floor.models import QueueRow
-from callcenter.floor.records import AgentChange, AgentSnapshot, QueueSeen, Stint
+from callcenter.floor.models import QueueRow, StintRow
+from callcenter.floor.records import AgentChange, AgentSnapshot, QueueSeen, Stint, StintOutcome
 
 AGENT_STATE_SPEC = (
     ("pbx", "text"),
@@ -179,3 +179,24 @@ async def wrapup_settings(session: AsyncSession, *, pbx: str) -> dict[str, int]:
         {"pbx": pbx},
     )
     return {name: seconds for name, seconds in rows}
+
+
+async def open_stints(session: AsyncSession, *, pbx: str) -> list[Stint]:
+    """The queue visits of ``pbx`` stored open (waiting, connected): what a new leader adopts."""
+    rows = await session.scalars(
+        select(StintRow)
+        .where(StintRow.pbx == pbx, StintRow.outcome.in_(("waiting", "connected")))
+        .order_by(StintRow.entered_at)
+    )
+    names = [f.name for f in fields(Stint) if f.name != "outcome"]
+    return [
+        Stint(**{name: getattr(row, name) for name in names}, outcome=StintOutcome(row.outcome))
+        for row in rows
+    ]
+
+
+async def stored_stint_keys(session: AsyncSession, *, keys: list[str]) -> set[str]:
+    """Which of these queue visits are stored (whatever their outcome)."""
+    if not keys:
+        return set()
+    return set(await session.scalars(select(StintRow.key).where(StintRow.key.in_(keys))))

@@ -41,7 +41,12 @@ def test_reconcile_with_no_channels_ends_live_calls_exactly_once() -> None:
     assert left.agent == "101"  # the operator's page hears that the call is gone
     assert isinstance(ended, CallEnded)
     assert ended.call.outcome is Outcome.ANSWERED  # the agent had answered before the loss
-    assert ended.call.ended_at == received_at(moment)
+    # it ended unheard: not at the reconcile but, with no word of when the link was lost,
+    # when it was last seen (its last event), and says so
+    last_seen = max(e.at for e in ended.call.timeline if e.kind != "lost_during_disconnect"
+                    and e.kind != "ended")  # fmt: skip
+    assert ended.call.ended_at == last_seen
+    assert ended.call.end_uncertain and ended.call.ended_latest_at == received_at(moment)
     assert "lost_during_disconnect" in [e.kind for e in ended.call.timeline]
     assert all(leg.ended_at is not None for leg in ended.call.legs.values())
     assert second == []
@@ -96,7 +101,8 @@ def test_reconcile_ends_legs_that_vanished_and_keeps_the_call() -> None:
     assert [type(u) for u in found] == [AgentLeft, CallUpdated]
     (live,) = tracker.snapshot_live()
     agent_legs = [leg for leg in live.legs.values() if "@agents" in leg.channel]
-    assert [leg.ended_at for leg in agent_legs] == [received_at(moment)] * 2
+    assert all(leg.ended_at < received_at(moment) for leg in agent_legs)  # type: ignore[operator]
+    assert all(leg.ended_at >= leg.answered_at for leg in agent_legs)  # type: ignore[operator]
 
 
 def test_reconcile_adds_an_agent_answer_missed_during_the_disconnect() -> None:
@@ -111,3 +117,32 @@ def test_reconcile_adds_an_agent_answer_missed_during_the_disconnect() -> None:
     ended = [u for _, u in replay(tracker, after) if isinstance(u, CallEnded)]
     assert ended[0].call.outcome is Outcome.ANSWERED
     assert ended[0].call.agents == ["101"]
+
+
+def test_a_call_lost_with_the_link_ends_when_the_link_was_lost_within_what_was_seen() -> None:
+    before, _, _, moment = split_at_channel_list()
+    answered = next(i for i, (_, e) in enumerate(before) if isinstance(e, AgentConnect))
+    heard_until = before[answered][0]
+    for lost, expected in (
+        (heard_until + 1.5, heard_until + 1.5),  # the link knew the PBX was there later on
+        (heard_until - 3.0, heard_until),  # never before the call's own last event
+        (moment + 60.0, moment),  # nor after it was found gone
+    ):
+        tracker = CallTracker()
+        replay(tracker, before[: answered + 1])
+        found = tracker.reconcile([], received_at(moment), lost_at=received_at(lost))
+        (ended,) = [u for u in found if isinstance(u, CallEnded)]
+        call = ended.call
+        assert call.ended_at == received_at(expected), lost
+        assert (call.end_uncertain, call.ended_latest_at) == (True, received_at(moment))
+        assert call.talk_seconds == (call.ended_at - call.answered_at).total_seconds()  # type: ignore[operator]
+        assert all(leg.ended_at and leg.ended_at <= call.ended_at for leg in call.legs.values())
+        lost_note = next(e for e in call.timeline if e.kind == "lost_during_disconnect")
+        assert lost_note.at == call.ended_at
+        assert lost_note.detail["found_at"] == received_at(moment).isoformat()
+
+
+def test_calls_that_end_while_heard_are_never_marked_uncertain() -> None:
+    tracker = CallTracker()
+    ended = [u for _, u in replay(tracker, timed_events(SCENARIO)) if isinstance(u, CallEnded)]
+    assert [(e.call.end_uncertain, e.call.ended_latest_at) for e in ended] == [(False, None)]

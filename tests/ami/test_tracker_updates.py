@@ -35,6 +35,7 @@ from tests.ami.ami_support import SCENARIOS, received_at, replay, timed_events
 CALLS = [s for s in SCENARIOS if not s.startswith("07")]
 TIMELINE_KINDS = {"started", "queued", "ringing", "answered", "ring_ended", "agent_left"}
 TIMELINE_KINDS |= {"hold", "unhold", "transfer", "abandoned", "left_queue", "ended"}
+TIMELINE_KINDS |= {"dial_failed", "originate_failed"}  # read back by a new leader
 
 
 def updates(scenario: str) -> list[TrackerUpdate]:

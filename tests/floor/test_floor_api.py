@@ -127,3 +127,32 @@ async def test_wallboard_page_is_for_supervisors(signed_in: Any, db_session: Any
     assert "Sales" in page and "ServicelevelPerf2" in page
     client, _, _ = await signed_in("operator")
     assert (await client.get("/wallboard")).status == 403
+
+
+async def test_every_visit_is_in_one_bucket_on_the_api_and_the_wallboard(
+    api_as: Any, signed_in: Any, db_session: Any
+) -> None:
+    await seed(db_session)
+    now = datetime.now(UTC)
+    kinds = [
+        ("lost-talking", "lost", True),
+        ("lost-waiting", "lost", False),
+        ("key", "exited", False),
+        ("talking", "connected", True),
+    ]
+    for key, outcome, connected in kinds:
+        db_session.add(StintRow(pbx="default", key=key, queue="sales", linkedid=key, uniqueid=key,
+                                entered_at=now - timedelta(minutes=2), outcome=outcome,
+                                connected_at=now - timedelta(minutes=1) if connected else None,
+                                ended_at=None if outcome == "connected" else now,
+                                wait_seconds=10, talk_seconds=None))  # fmt: skip
+    await db_session.commit()
+    client, _ = await api_as("supervisor")
+    [q] = (await (await client.get("/api/v1/queues")).json())["queues"]
+    buckets = ("answered_today", "abandoned_today", "waiting", "exited_today", "lost_today")
+    assert [q[name] for name in buckets] == [4, 1, 1, 1, 1]  # lost after the answer: answered
+    assert q["offered_today"] == sum(q[name] for name in buckets) == 8
+    assert (q["completed_today"], q["talking"], q["aht_seconds"]) == (2, 1, 90.0)
+    page = await (await client.get("/wallboard")).text()
+    assert 'data-field="offered_today">8<' in page and 'data-field="lost_today">1<' in page
+    assert "Exited otherwise" in page and "exactly one of" in page

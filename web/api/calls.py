@@ -46,6 +46,9 @@ def call_json(call: CallRow, logins: dict[int, str]) -> dict[str, Any]:
         "started_at": _iso(call.started_at),
         "answered_at": _iso(call.answered_at),
         "ended_at": _iso(call.ended_at),
+        # ended while the PBX was not heard: between ended_at and ended_latest_at
+        "end_uncertain": call.end_uncertain,
+        "ended_latest_at": _iso(call.ended_latest_at),
         "wait_seconds": round(call.wait_seconds, 3),
         "talk_seconds": round(call.talk_seconds, 3),
         "hold_seconds": round(call.hold_seconds, 3),

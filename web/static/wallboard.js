@@ -27,7 +27,8 @@
   function applyQueue(q) {
     const row = queues.querySelector(`tr[data-queue="${CSS.escape(q.queue)}"]`);
     if (!row) { location.reload(); return; }
-    for (const field of ["waiting", "answered_today", "abandoned_today", "asa_seconds", "aht_seconds"]) {
+    for (const field of ["waiting", "offered_today", "answered_today", "abandoned_today",
+                         "exited_today", "lost_today", "asa_seconds", "aht_seconds"]) {
       cell(row, field).textContent = number(q[field]);
     }
     for (const field of ["service_level_today", "service_level2_today"]) {
