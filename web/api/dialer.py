@@ -21,6 +21,7 @@ from callcenter.dialer.wrapup import DispositionInvalid, dispositions_of
 from callcenter.errors import BadRequest, NotFound
 from callcenter.floor.models import PbxCommand
 from callcenter.i18n import N_
+from callcenter.limits import DUE_OUT_OF_RANGE, sane_due
 from callcenter.phones import display_phone
 from callcenter.users.roles import Permission
 from web.api.floor import require_pbx
@@ -205,6 +206,10 @@ def _moment(value: Any, timezone: str) -> datetime | None:
             N_("Please correct the marked fields"),
             fields={"callback_at": N_("Not a date and time")},
         ) from None
+    if not sane_due(moment):
+        raise DispositionInvalid(
+            N_("Please correct the marked fields"), fields={"callback_at": DUE_OUT_OF_RANGE}
+        )
     return moment.replace(tzinfo=ZoneInfo(timezone)) if moment.tzinfo is None else moment
 
 

@@ -22,6 +22,7 @@ from callcenter.invoices.words import amount_in_words
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import ref
 from web.views.invoices import invoice_status, query_from_request, today
 
 LINE_KEYS = ("name", "quantity", "unit_code", "price", "discount", "vat_rate")
@@ -136,14 +137,6 @@ def _lines(value: Any) -> list[LineInput]:
     return lines
 
 
-def _int_or_none(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(N_("client_id and order_id are whole numbers"))
-    return value
-
-
 @requires(Permission.INVOICES_VIEW)
 async def list_invoices_api(request: web.Request) -> web.Response:
     query = query_from_request(request)
@@ -187,7 +180,10 @@ async def invoice_pdf_api(request: web.Request) -> web.Response:
 async def create_invoice_api(request: web.Request) -> web.Response:
     """With ``order_id`` and no ``lines``, the invoice takes the order's lines (and client)."""
     body = await _body(request)
-    client_id, order_id = _int_or_none(body.get("client_id")), _int_or_none(body.get("order_id"))
+    client_id, order_id = (
+        ref(body.get("client_id"), "client_id"),
+        ref(body.get("order_id"), "order_id"),
+    )
     if client_id is None and order_id is None:
         raise BadRequest(N_("client_id or order_id is required"))
     lines = None if body.get("lines") is None and order_id else _lines(body.get("lines"))
