@@ -3,14 +3,20 @@
 Every whole number, id, time and day a request gives goes through here, so none reaches a
 query out of its column's range: a number past it is a 422 naming the field (a path id past
 it is a plain 404, in ``web.bad_input``). Text that is not digits at all stays "not given",
-as the filters always read it.
+as the filters always read it. Every JSON body is read by ``read_json``: nested at most
+``MAX_DEPTH`` deep (deeper is a 400, never a RecursionError), and no NUL byte, NaN, Infinity
+or number of absurd length anywhere in it (a 422 naming where).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import math
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
+
+from aiohttp import web
 
 from callcenter.errors import BadRequest
 from callcenter.i18n import N_
@@ -18,6 +24,7 @@ from callcenter.limits import (
     DAY_OUT_OF_RANGE,
     INT32_MAX,
     MAX_PAGE,
+    NUL_IN_TEXT,
     NUMBER_TOO_LARGE,
     ValueOutOfRange,
     sane_day,
@@ -26,6 +33,22 @@ from callcenter.limits import (
 TIME_FORMAT = N_("Times are ISO 8601, e.g. 2025-03-01T15:30:00+03:00")
 DAY_FORMAT = N_("Dates are given as YYYY-MM-DD")
 REF_FORMAT = N_("References are given by numeric id")
+NOT_AN_OBJECT = N_("The body must be a JSON object")
+NOT_A_NUMBER = N_("Not a number")
+TOO_DEEP = N_("JSON too deeply nested")
+MAX_DEPTH = 32  # our deepest body (a campaign's retry rules) is 3
+MAX_DIGITS = 40  # past any Numeric of ours; int() of 4,300 digits is refused by Python itself
+
+
+class TooDeep(BadRequest):
+    id = "json_too_deep"
+
+
+class _Absurd:
+    """A JSON number no column holds (NaN, Infinity, 10**5000), kept to name where it was."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
 
 
 def parse_int(value: Any, name: str, *, high: int = INT32_MAX) -> int | None:
@@ -104,3 +127,67 @@ def id_list(value: Any, name: str) -> list[int]:
     if not all(0 <= v <= INT32_MAX for v in value):
         raise ValueOutOfRange(name, NUMBER_TOO_LARGE)
     return list(value)
+
+
+def _big_int(text: str) -> Any:
+    return _Absurd(NUMBER_TOO_LARGE) if len(text.lstrip("-")) > MAX_DIGITS else int(text)
+
+
+def _constant(_text: str) -> Any:
+    return _Absurd(NOT_A_NUMBER)  # NaN, Infinity, -Infinity
+
+
+def _walk(body: Any) -> None:
+    """Every value of a parsed body, without recursion: too deep, NUL, NaN and the like."""
+    stack: list[tuple[str, Any, int]] = [("", body, 0)]
+    while stack:
+        where, value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise TooDeep(TOO_DEEP)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(where, key)
+                stack.append((f"{where}.{key}" if where else key, item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend(
+                (f"{where}.{i}" if where else str(i), v, depth + 1) for i, v in enumerate(value)
+            )
+        elif isinstance(value, str):
+            _check_text(where, value)
+        elif isinstance(value, _Absurd):
+            raise ValueOutOfRange(where or "body", value.reason)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ValueOutOfRange(where or "body", NOT_A_NUMBER)
+
+
+def _check_text(where: str, text: str) -> None:
+    if "\x00" in text:
+        raise ValueOutOfRange(where or "body", NUL_IN_TEXT)
+
+
+async def read_json(request: web.Request, *, parse_float: Callable[[str], Any] = float) -> Any:
+    """The request's JSON body, checked: not too deep, no NUL, no NaN/Infinity, no number of
+    absurd length; each refused naming where it is (``lines.0.price``)."""
+    raw = await request.read()
+    try:
+        body = json.loads(
+            raw, parse_int=_big_int, parse_constant=_constant, parse_float=parse_float
+        )
+    except RecursionError:
+        raise TooDeep(TOO_DEEP) from None
+    except ValueError:  # not JSON, or not UTF-8
+        raise BadRequest(NOT_AN_OBJECT) from None
+    _walk(body)
+    return body
+
+
+async def read_json_object(
+    request: web.Request, *, parse_float: Callable[[str], Any] = float
+) -> dict[str, Any]:
+    """``read_json``, refusing anything but an object; no body at all is an empty one."""
+    if not request.body_exists or not (await request.read()).strip():
+        return {}
+    body = await read_json(request, parse_float=parse_float)
+    if not isinstance(body, dict):
+        raise BadRequest(NOT_AN_OBJECT)
+    return body

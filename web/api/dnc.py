@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
@@ -22,7 +21,7 @@ from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.keys import SESSIONMAKER, SETTINGS
-from web.values import int_field, page_field
+from web.values import int_field, page_field, read_json
 
 MAX_PER_PAGE = 500
 
@@ -67,10 +66,7 @@ async def get_dnc_entry(request: web.Request) -> web.Response:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        body = None
+    body = await read_json(request)
     if not isinstance(body, dict):
         raise BadRequest(N_("The body must be a JSON object"))
     if not isinstance(body.get("number"), str) or not isinstance(body.get("reason", ""), str):

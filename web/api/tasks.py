@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
-from callcenter.errors import BadRequest
-from callcenter.i18n import N_
 from callcenter.tasks.changes import claim_task, close_task, create_task, update_task
 from callcenter.tasks.input import TaskInput
 from callcenter.tasks.models import Task
@@ -17,7 +14,7 @@ from callcenter.tasks.service import TaskQuery, get_task, list_tasks
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
-from web.values import int_field, moment, page_field, per_page_field, ref
+from web.values import int_field, moment, page_field, per_page_field, read_json_object, ref
 
 TEXT_FIELDS = ("kind", "title", "notes", "queue", "phone")
 REF_FIELDS = ("assignee_id", "client_id", "call_id", "order_id")
@@ -55,13 +52,7 @@ def task_json(task: Task) -> dict[str, Any]:
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json() if request.can_read_body else {}
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest(N_("The body must be a JSON object")) from None
-    if not isinstance(body, dict):
-        raise BadRequest(N_("The body must be a JSON object"))
-    return body
+    return await read_json_object(request)
 
 
 def task_input(body: dict[str, Any], base: TaskInput | None = None) -> TaskInput:
