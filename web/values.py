@@ -22,12 +22,14 @@ from callcenter.errors import BadRequest
 from callcenter.i18n import N_
 from callcenter.limits import (
     DAY_OUT_OF_RANGE,
+    DUE_OUT_OF_RANGE,
     INT32_MAX,
     MAX_PAGE,
     NUL_IN_TEXT,
     NUMBER_TOO_LARGE,
     ValueOutOfRange,
     sane_day,
+    sane_due,
 )
 
 TIME_FORMAT = N_("Times are ISO 8601, e.g. 2025-03-01T15:30:00+03:00")
@@ -91,14 +93,17 @@ def ref(value: Any, name: str) -> int | None:
     return number
 
 
-def moment(value: Any, name: str) -> datetime | None:
-    """An ISO 8601 time within 1900..2200; one without an offset is read as UTC."""
+def moment(value: Any, name: str, *, due: bool = False) -> datetime | None:
+    """An ISO 8601 time within 1900..2200 (``due``: a deadline, 2000..2100); one without an
+    offset is read as UTC."""
     if value in (None, ""):
         return None
     try:
         parsed = datetime.fromisoformat(str(value).strip())
     except ValueError:
         raise BadRequest(TIME_FORMAT, fields={name: TIME_FORMAT}) from None
+    if due and not sane_due(parsed):
+        raise ValueOutOfRange(name, DUE_OUT_OF_RANGE)
     if not sane_day(parsed):
         raise ValueOutOfRange(name, DAY_OUT_OF_RANGE)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

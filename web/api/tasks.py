@@ -66,7 +66,7 @@ def task_input(body: dict[str, Any], base: TaskInput | None = None) -> TaskInput
         if name in body or short in body:
             setattr(data, name, ref(body.get(name, body.get(short)), name))
     if "due_at" in body:
-        data.due_at = moment(body["due_at"], "due_at")
+        data.due_at = moment(body["due_at"], "due_at", due=True)
     return data
 
 
