@@ -9,9 +9,11 @@ clone included) and wraps the handler alone. Before the handler:
   ``web.values``; reading one here would leave the handler a body it cannot read again.)
 
 After it, the last line of defence: a value only the database refused (a ``DataError``: an
-integer or date past its column, a NUL byte) or a date past Python's is a 422, logged with
-the path and never shown. Each such log line is a parsing gap that ``web.values`` should close:
-the route-by-route test fails on any.
+integer or date past its column, a NUL byte, text past its length) or a date past Python's
+is a 422, and a body too deep for a handler reading it itself a 400; each is logged with the
+path, and neither SQL nor a trace is ever shown. Each such log line is a parsing gap that
+``web.values`` should close: the route-by-route test (``tests/web/test_bad_values.py``) fails
+on any. Bodies stay capped by aiohttp's 1 MB ``client_max_size`` (uploads: ``web.imports``).
 """
 
 from __future__ import annotations
