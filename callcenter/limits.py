@@ -18,7 +18,7 @@ from callcenter.i18n import N_
 INT32_MAX = 2**31 - 1  # an Integer column: every id, every count a user types
 MAX_PAGE = 100_000  # a page further than any list goes
 
-# a date a user gives for anything (a filter, an invoice's day, a birthday): four digits
+# a date a user gives for anything (a filter, an invoice's day, a consent's): four digits
 EARLIEST_DAY = date(1900, 1, 1)
 LATEST_DAY = date(2200, 12, 31)
 # a deadline or a reminder: the rollups bucket them by hour, from 2000 to 2100
