@@ -16,6 +16,7 @@ from callcenter.db import make_engine, make_sessionmaker
 from callcenter.settings import Settings
 from web import i18n, routes
 from web.auth import auth_middleware
+from web.bad_input import bad_input_middleware
 from web.csrf import csrf_middleware
 from web.errors import error_middleware
 from web.imports import imports_ctx, upload_limit_middleware
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_session(app, _session_storage(settings))
     # after the session's middleware, so the larger-body clone of a request keeps its session
     app.middlewares.extend([upload_limit_middleware, auth_middleware, csrf_middleware])
+    app.middlewares.append(bad_input_middleware)  # innermost: it wraps the handler alone
     _templates(app)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(live_hub_ctx)

@@ -38,7 +38,7 @@ async def _respond(
         return web.json_response(error_body(error_id, message, fields), status=status)
     # the error may come before the template context was made (in auth): make it here
     context = await context_processor(request)
-    context.update(status=status, message=message, error_id=error_id)
+    context.update(status=status, message=message, error_id=error_id, fields=fields or {})
     response = aiohttp_jinja2.render_template("error.html", request, context, status=status)
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"

@@ -8,6 +8,7 @@ from multidict import MultiDictProxy
 
 from callcenter.clients.input import ClientInput, PhoneInput
 from callcenter.i18n import N_
+from web.values import int_field, ref
 
 CLIENT_TEXT_FIELDS = (
     "kind",
@@ -30,11 +31,6 @@ def form_bool(form: MultiDictProxy[Any], name: str) -> bool:
     return str(form.get(name, "")).lower() in ("1", "on", "true", "yes")
 
 
-def optional_int(value: Any) -> int | None:
-    text = str(value if value is not None else "").strip()
-    return int(text) if text.isascii() and text.isdigit() else None
-
-
 def client_input_from_form(form: MultiDictProxy[Any]) -> ClientInput:
     """Phones come as parallel ``phone_number``/``phone_kind`` lists, tags comma-separated."""
     numbers = [str(v) for v in form.getall("phone_number", [])]
@@ -43,7 +39,7 @@ def client_input_from_form(form: MultiDictProxy[Any]) -> ClientInput:
         PhoneInput(n, kinds[i] if i < len(kinds) else "mobile") for i, n in enumerate(numbers)
     ]
     values: dict[str, Any] = {name: str(form.get(name, "")) for name in CLIENT_TEXT_FIELDS}
-    values.update({name: optional_int(form.get(name)) for name in CLIENT_REF_FIELDS})
+    values.update({name: int_field(form, name) for name in CLIENT_REF_FIELDS})
     return ClientInput(
         **values,
         phones=phones,
@@ -68,7 +64,7 @@ def client_input_from_json(body: Any, base: ClientInput | None = None) -> Client
         key = name.removesuffix("_id") if name in ("owner_id", "channel_id", "segment_id") else name
         value = body.get(name, body.get(key, ...))
         if value is not ...:
-            setattr(data, name, _ref(value))
+            setattr(data, name, ref(value, name))
     if "phones" in body:
         data.phones = [_phone(p) for p in _list(body["phones"], "phones")]
     if "emails" in body:
@@ -76,16 +72,6 @@ def client_input_from_json(body: Any, base: ClientInput | None = None) -> Client
     if "tags" in body:
         data.tags = [str(t) for t in _list(body["tags"], "tags")]
     return data
-
-
-def _ref(value: Any) -> int | None:
-    if isinstance(value, dict):
-        value = value.get("id")
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise BadJson(N_("References are given by numeric id"))
-    return int(value)
 
 
 def _list(value: Any, name: str) -> list[Any]:

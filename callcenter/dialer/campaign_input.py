@@ -11,6 +11,7 @@ from typing import Any
 from callcenter.dialer.models import MODES
 from callcenter.errors import Invalid
 from callcenter.i18n import N_
+from callcenter.limits import DAY_OUT_OF_RANGE, sane_day
 from callcenter.phones import PhoneError, parse_phone
 
 DISPOSITION_KINDS = ("success", "refusal", "callback", "other")
@@ -126,10 +127,14 @@ def _day(errors: dict[str, str], name: str, text: str) -> date | None:
     if not text.strip():
         return None
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         errors[name] = N_("A date like 2026-03-01")
         return None
+    if not sane_day(day):
+        errors[name] = DAY_OUT_OF_RANGE
+        return None
+    return day
 
 
 def _clock(errors: dict[str, str], name: str, text: str) -> time:

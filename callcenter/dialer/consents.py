@@ -21,6 +21,7 @@ from callcenter.db import utcnow
 from callcenter.dialer.models import Consent
 from callcenter.errors import Conflict, Forbidden, Invalid, NotFound
 from callcenter.i18n import N_
+from callcenter.limits import DAY_OUT_OF_RANGE, sane_day
 from callcenter.phones import PhoneError, parse_phone
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
@@ -46,6 +47,9 @@ def _given_at(errors: dict[str, str], text: str, timezone: str) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         errors["given_at"] = N_("When it was given: a date and time")
+        return utcnow()
+    if not sane_day(value):
+        errors["given_at"] = DAY_OUT_OF_RANGE
         return utcnow()
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(timezone))

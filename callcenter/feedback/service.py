@@ -28,6 +28,7 @@ from callcenter.feedback.input import (
 )
 from callcenter.feedback.models import Feedback
 from callcenter.i18n import N_
+from callcenter.limits import id_in
 from callcenter.orders.links import check_order_link
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
@@ -105,8 +106,8 @@ def _conditions(query: FeedbackQuery, actor: User) -> list[ColumnElement[bool]]:
         conds.append(Feedback.order_id == query.order_id)
     if query.owner == "me":
         conds.append(Feedback.owner_id == actor.id)
-    elif query.owner.isdigit():
-        conds.append(Feedback.owner_id == int(query.owner))
+    elif (owner_id := id_in(query.owner, "owner")) is not None:
+        conds.append(Feedback.owner_id == owner_id)
     return conds
 
 

@@ -15,6 +15,8 @@ from callcenter.errors import Invalid
 from callcenter.i18n import N_
 from callcenter.invoices.figures import VAT_MODES, VAT_RATES, general_vat_rate, line_amount
 from callcenter.invoices.units import UNITS
+from callcenter.limits import DAY_OUT_OF_RANGE, NUMBER_TOO_LARGE, sane_day
+from callcenter.orders.money import MAX_WHOLE_DIGITS, NumberTooLarge
 
 MAX_LINES = 200
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -73,6 +75,8 @@ def parse_decimal(value: Any, places: int) -> Decimal:
         number = Decimal(text)
     except InvalidOperation:
         raise ValueError(value) from None
+    if number and number.adjusted() >= MAX_WHOLE_DIGITS:
+        raise NumberTooLarge(value)  # quantizing it would overflow Decimal's own precision
     if number != number.quantize(Decimal(1).scaleb(-places)):
         raise ValueError(value)
     return number
@@ -88,20 +92,28 @@ def parse_date(value: Any, name: str) -> date | None:
     try:
         if match := re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text):
             day, month, year = (int(g) for g in match.groups())
-            return date(year, month, day)
-        return date.fromisoformat(text)
+            parsed = date(year, month, day)
+        else:
+            parsed = date.fromisoformat(text)
     except ValueError:
         raise InvoiceInvalid(
             N_("Please correct the marked fields"), fields={name: N_("Not a date")}
         ) from None
+    if not sane_day(parsed):
+        raise InvoiceInvalid(
+            N_("Please correct the marked fields"), fields={name: DAY_OUT_OF_RANGE}
+        )
+    return parsed
 
 
 def _number(errors: dict[str, str], key: str, value: Any, places: int, message: str) -> Decimal:
     try:
         return parse_decimal(value, places)
+    except NumberTooLarge:
+        errors[key] = NUMBER_TOO_LARGE
     except ValueError:
         errors[key] = message
-        return Decimal(0)
+    return Decimal(0)
 
 
 def _rate(errors: dict[str, str], key: str, value: Any, terms: Terms) -> int | None:
@@ -110,7 +122,7 @@ def _rate(errors: dict[str, str], key: str, value: Any, terms: Terms) -> int | N
     text = str(value if value is not None else "").strip().rstrip("%").strip()
     if not text:
         return general_vat_rate(terms.issued_on)
-    if not text.isdigit() or int(text) not in VAT_RATES:
+    if not (text.isascii() and text.isdigit() and len(text) <= 3) or int(text) not in VAT_RATES:
         errors[key] = N_("Choose a VAT rate from the list")
         return None
     rate = int(text)

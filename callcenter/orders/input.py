@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 
 from callcenter.errors import Invalid
 from callcenter.i18n import N_
+from callcenter.limits import NUMBER_TOO_LARGE, sane_due
 from callcenter.orders.money import (
     MAX_AMOUNT,
     QUANTITY_STEP,
     NotANumber,
+    NumberTooLarge,
     line_amount,
     money,
     parse_decimal,
@@ -79,11 +81,15 @@ def _number(
 ) -> Decimal:
     try:
         value = parse_decimal(text)
+    except NumberTooLarge:
+        errors[key] = NUMBER_TOO_LARGE
+        return Decimal(0)
     except NotANumber:
         errors[key] = N_("Not a number")
         return Decimal(0)
     if value < low or value > high:
         errors[key] = N_("Out of range")
+        return Decimal(0)
     return value.quantize(step)
 
 
@@ -159,9 +165,16 @@ def validate_lines(
     return clean, errors
 
 
+class DueOutOfRange(ValueError):
+    """A deadline date outside 2000..2100."""
+
+
 def parse_due(text: str, timezone: str) -> datetime | None:
     """A deadline date means the end of that day where the user is."""
     if not text.strip():
         return None
     day = date.fromisoformat(text.strip())
-    return datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(timezone))
+    due = datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(timezone))
+    if not sane_due(due):
+        raise DueOutOfRange(text)
+    return due

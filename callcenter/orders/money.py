@@ -10,8 +10,15 @@ QUANTITY_STEP = Decimal("0.001")
 MAX_AMOUNT = Decimal("999999999999.99")  # Numeric(14, 2)
 
 
+MAX_WHOLE_DIGITS = 14  # Numeric(16, 2), our widest money column: past it nothing is stored
+
+
 class NotANumber(ValueError):
     pass
+
+
+class NumberTooLarge(NotANumber):
+    """More whole digits than any money column holds (quantizing it would fail too)."""
 
 
 def parse_decimal(text: object) -> Decimal:
@@ -19,7 +26,7 @@ def parse_decimal(text: object) -> Decimal:
     if isinstance(text, bool):
         raise NotANumber(str(text))
     if isinstance(text, int | Decimal):
-        return Decimal(text)
+        return _bounded(Decimal(text), str(text))
     if isinstance(text, float):
         text = repr(text)
     raw = re.sub(r"[\s\u00a0\u202f]", "", str(text)).replace(",", ".")
@@ -29,6 +36,14 @@ def parse_decimal(text: object) -> Decimal:
         value = Decimal(raw)
     except InvalidOperation:
         raise NotANumber(str(text)) from None
+    return _bounded(value, str(text))
+
+
+def _bounded(value: Decimal, text: str) -> Decimal:
+    if not value.is_finite():
+        raise NotANumber(text)
+    if value and value.adjusted() >= MAX_WHOLE_DIGITS:
+        raise NumberTooLarge(text)
     return value
 
 

@@ -16,9 +16,11 @@ from callcenter.clients.service import get_client
 from callcenter.db import utcnow
 from callcenter.errors import Conflict, Forbidden, NotFound
 from callcenter.i18n import N_
+from callcenter.limits import DUE_OUT_OF_RANGE
 from callcenter.orders.deadlines import follow_deadline, stage_entered
 from callcenter.orders.input import (
     CleanLine,
+    DueOutOfRange,
     OrderInput,
     OrderInvalid,
     ProductFacts,
@@ -90,6 +92,8 @@ async def _clean(
     due = None
     try:
         due = parse_due(data.stage_due or "", actor.timezone)
+    except DueOutOfRange:
+        errors["stage_due"] = DUE_OUT_OF_RANGE
     except ValueError:
         errors["stage_due"] = N_("Not a date")
     if errors:

@@ -11,7 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from callcenter.audit.service import record_change
 from callcenter.errors import Forbidden, Invalid, NotFound
 from callcenter.i18n import N_
-from callcenter.orders.money import MAX_AMOUNT, NotANumber, money, parse_decimal
+from callcenter.limits import NUMBER_TOO_LARGE
+from callcenter.orders.money import (
+    MAX_AMOUNT,
+    NotANumber,
+    NumberTooLarge,
+    money,
+    parse_decimal,
+)
 from callcenter.products.models import VAT_RATES, Product
 from callcenter.products.units import UNITS
 from callcenter.users.models import User
@@ -62,6 +69,9 @@ def _cost(raw: str, errors: dict[str, str]) -> Decimal | None:
         return None
     try:
         cost = money(parse_decimal(raw))
+    except NumberTooLarge:
+        errors["cost"] = NUMBER_TOO_LARGE
+        return None
     except NotANumber:
         errors["cost"] = N_("Not a number")
         return None
@@ -89,6 +99,8 @@ def _validate(data: ProductInput) -> tuple[str, str, Decimal, Decimal | None]:
         price = money(parse_decimal(data.price))
         if price < 0 or price > MAX_AMOUNT:
             errors["price"] = N_("A price is zero or more")
+    except NumberTooLarge:
+        errors["price"] = NUMBER_TOO_LARGE
     except NotANumber:
         errors["price"] = N_("Not a number")
     cost = _cost(data.cost, errors)

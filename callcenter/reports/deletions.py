@@ -18,6 +18,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.reports.hour_runs import IN_RANGE
+
 # (the rows deleted, SQL giving (client_id, at) for ids in ``:ids``)
 _MOMENTS: dict[str, str] = {
     "clients": """
@@ -77,4 +79,7 @@ DELETED_CLIENTS = (
 
 def deleted_buckets(unit: str) -> str:
     """The UTC days or hours (``unit``) of the moments deleted after ``:since``."""
-    return f"SELECT date_trunc('{unit}', at, 'UTC') FROM report_deletions WHERE deleted_at > :since"
+    return (
+        f"SELECT date_trunc('{unit}', at, 'UTC') FROM report_deletions WHERE deleted_at > :since"
+        f" AND {IN_RANGE.format('at')}"  # a deleted task's absurd due time counted nowhere
+    )

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from callcenter.errors import Forbidden, Invalid
 from callcenter.i18n import N_
+from callcenter.limits import DAY_OUT_OF_RANGE, fits_id, sane_day
 
 PRESETS = {
     "today": N_("Today"),
@@ -116,10 +117,14 @@ def _day(raw: str, name: str, errors: dict[str, str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         errors[name] = N_("A date as YYYY-MM-DD")
         return None
+    if not sane_day(day):
+        errors[name] = DAY_OUT_OF_RANGE
+        return None
+    return day
 
 
 def _period(
@@ -146,7 +151,7 @@ def _ids(query: Mapping[str, str], errors: dict[str, str]) -> dict[str, int | No
     values: dict[str, int | None] = {}
     for name in ID_FILTERS:
         raw = query.get(name, "").strip()
-        if raw and not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31):
+        if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and fits_id(int(raw))):
             errors[name] = N_("Choose one from the list")
         values[name] = int(raw) if raw and name not in errors else None
     return values

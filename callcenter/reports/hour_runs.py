@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from callcenter.limits import EARLIEST_DUE, LATEST_DUE
+
 # The hours being rebuilt are found a run of consecutive hours at a time, each by a plain
 # range of its stamp planned with the range's own values (a generic plan would guess the
 # range's size and scan whole tables), all the runs of a chunk in one statement.
 WITHIN = "{0} >= :first AND {0} < :end"
 HOUR_OF = "date_trunc('hour', {0}, 'UTC')"
 CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
+# a time users type (a task's due time) may lie anywhere PostgreSQL allows (a row written
+# before due times were checked, or by hand): the rollups bucket only the hours in range
+IN_RANGE = (
+    f"{{0}} >= '{EARLIEST_DUE.isoformat()}'::timestamptz"
+    f" AND {{0}} <= '{LATEST_DUE.isoformat()}'::timestamptz"
+)
 
 
 def runs(hours: list[datetime]) -> list[dict[str, datetime]]:

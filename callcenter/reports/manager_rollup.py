@@ -4,7 +4,8 @@
   entered it (``status_changed_at``), credited to the order's manager.
 - Calls handled and talk time: the user's answered legs, in the hour the call started.
 - Tasks due and done on time: tasks assigned to the user and not cancelled, in the hour they
-  are due; on time when done no later than due.
+  are due; on time when done no later than due. A due time outside 2000..2100 (a row from
+  before due times were checked) is in no hour: it would stop every refresh.
 
 Changes are found by indexed stamps: ``calls.updated_at``, ``orders.updated_at`` (with every
 hour the order entered a final status, so leaving it takes its revenue back from the hour it
@@ -22,14 +23,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.reports.deletions import deleted_buckets
-from callcenter.reports.hour_runs import CUSTOM_PLANS, HOUR_OF, WITHIN, runs
+from callcenter.reports.hour_runs import CUSTOM_PLANS, HOUR_OF, IN_RANGE, WITHIN, runs
 from callcenter.reports.rollups import Rollup
 
-_ALL_HOURS = """
+_ALL_HOURS = f"""
     SELECT date_trunc('hour', o.status_changed_at, 'UTC') FROM orders o
         JOIN order_statuses s ON s.id = o.status_id AND s.kind = 'final'
     UNION SELECT date_trunc('hour', started_at, 'UTC') FROM calls
     UNION SELECT date_trunc('hour', due_at, 'UTC') FROM tasks WHERE assignee_id IS NOT NULL
+        AND {IN_RANGE.format("due_at")}
 """
 _TOUCHED_HOURS = f"""
 WITH orders_changed AS (SELECT id, status_changed_at FROM orders WHERE updated_at > :since),
@@ -40,6 +42,7 @@ UNION SELECT date_trunc('hour', h.at, 'UTC') FROM order_status_changes h
     JOIN order_statuses s ON s.id = h.to_status_id AND s.kind = 'final'
     WHERE h.order_id IN (SELECT id FROM orders_changed)
 UNION SELECT date_trunc('hour', due_at, 'UTC') FROM tasks_changed
+    WHERE {IN_RANGE.format("due_at")}
 UNION SELECT hour FROM report_task_hours WHERE task_id IN (SELECT id FROM tasks_changed)
 UNION {deleted_buckets("hour")}
 """

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from callcenter.leadership import NAMESPACE
+from callcenter.limits import sane_day
 from callcenter.reports.models import RollupMark
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ async def refresh_rollups(
     sessionmaker: async_sessionmaker[AsyncSession], rollups: Iterable[Rollup] | None = None
 ) -> dict[str, int] | None:
     """Bring every rollup up to date; buckets rebuilt by name, or None when another process
-    is doing it right now."""
+    is doing it right now. A rollup that fails is logged and left out; the others go on."""
     engine: AsyncEngine = sessionmaker.kw["bind"]
     async with engine.connect() as lock:
         lock = await lock.execution_options(isolation_level="AUTOCOMMIT")
@@ -81,7 +82,10 @@ async def refresh_rollups(
         try:
             done = {}
             for rollup in all_rollups() if rollups is None else rollups:
-                done[rollup.name] = await refresh_one(sessionmaker, rollup)
+                try:
+                    done[rollup.name] = await refresh_one(sessionmaker, rollup)
+                except Exception:  # one rollup's failure leaves the others fresh
+                    log.exception("rollup %s failed; its mark stays for the next run", rollup.name)
             return done
         finally:
             await lock.execute(text("SELECT pg_advisory_unlock(:ns, hashtext(:family))"), key)
@@ -92,7 +96,8 @@ async def refresh_one(sessionmaker: async_sessionmaker[AsyncSession], rollup: Ro
     async with sessionmaker.begin() as session:
         started = await session.scalar(select(func.now()))
         mark = await session.scalar(select(RollupMark.mark).where(RollupMark.name == rollup.name))
-        buckets = sorted(set(await rollup.touched(session, mark - MARGIN if mark else None)))
+        touched = set(await rollup.touched(session, mark - MARGIN if mark else None))
+    buckets = sorted(b for b in touched if _in_range(rollup, b))
     for i in range(0, len(buckets), rollup.chunk):
         async with sessionmaker.begin() as session:
             await rollup.rebuild(session, buckets[i : i + rollup.chunk])
@@ -108,6 +113,15 @@ async def refresh_one(sessionmaker: async_sessionmaker[AsyncSession], rollup: Ro
     if buckets:
         log.debug("rollup %s: %d buckets rebuilt", rollup.name, len(buckets))
     return len(buckets)
+
+
+def _in_range(rollup: Rollup, bucket: Any) -> bool:
+    """An hour or day bucket within 1900..2200: one past it (an absurd time typed before
+    times were checked) is skipped, with a warning, rather than stop every refresh."""
+    if not isinstance(bucket, datetime) or sane_day(bucket):
+        return True
+    log.warning("rollup %s: bucket %s is out of range, skipped", rollup.name, bucket)
+    return False
 
 
 async def rollup_marks(session: AsyncSession) -> dict[str, datetime]:

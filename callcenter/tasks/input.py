@@ -7,6 +7,7 @@ from datetime import datetime
 
 from callcenter.errors import Invalid
 from callcenter.i18n import N_
+from callcenter.limits import DUE_OUT_OF_RANGE, sane_due
 from callcenter.phones import PhoneError, parse_phone
 from callcenter.tasks.models import TASK_KINDS
 
@@ -53,6 +54,8 @@ def validate_task(data: TaskInput, *, region: str) -> TaskInput:
         errors["due_at"] = N_("Give the due date and time")
     elif clean.due_at.tzinfo is None:
         raise ValueError("due_at must carry its time zone")
+    elif not sane_due(clean.due_at):
+        errors["due_at"] = DUE_OUT_OF_RANGE
     if clean.assignee_id is None and not clean.queue:
         errors["assignee_id"] = N_("Choose who does it, or a queue whose operators share it")
     if len(clean.queue) > 80:

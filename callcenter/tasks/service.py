@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from callcenter.errors import Forbidden, NotFound
 from callcenter.i18n import N_
+from callcenter.limits import id_in
 from callcenter.tasks.access import queues_of, visible_tasks
 from callcenter.tasks.models import Task
 from callcenter.users.models import User
@@ -67,8 +68,8 @@ def _conditions(query: TaskQuery, actor: User) -> list[ColumnElement[bool]]:
         conds.append(Task.assignee_id == actor.id)
     elif query.assignee == "pool":
         conds.append(Task.assignee_id.is_(None))
-    elif query.assignee.isdigit():
-        conds.append(Task.assignee_id == int(query.assignee))
+    elif (assignee_id := id_in(query.assignee, "assignee")) is not None:
+        conds.append(Task.assignee_id == assignee_id)
     if query.kind:
         conds.append(Task.kind == query.kind)
     if query.status:

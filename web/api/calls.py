@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -11,26 +11,14 @@ from callcenter.calls.models import CallRow
 from callcenter.calls.recordings import recording_path
 from callcenter.calls.service import CallQuery, get_call, list_calls, logins_by_user_id
 from callcenter.calls.store import extension_of
-from callcenter.errors import BadRequest
-from callcenter.i18n import N_
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
-from web.forms import optional_int
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import int_field, moment
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _when(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise BadRequest(N_("since and until are ISO 8601 dates or times")) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def call_json(call: CallRow, logins: dict[int, str]) -> dict[str, Any]:
@@ -70,17 +58,17 @@ def call_json(call: CallRow, logins: dict[int, str]) -> dict[str, Any]:
 def _query(request: web.Request, *, live: bool) -> CallQuery:
     q = request.query
     return CallQuery(
-        since=_when(q.get("since")),
-        until=_when(q.get("until")),
+        since=moment(q.get("since"), "since"),
+        until=moment(q.get("until"), "until"),
         phone=q.get("phone", ""),
-        client_id=optional_int(q.get("client_id")),
+        client_id=int_field(q, "client_id"),
         queue=q.get("queue", ""),
         agent=q.get("agent", ""),
         direction=q.get("direction", ""),
         outcome=q.get("outcome", ""),
         live=live,
-        limit=optional_int(q.get("limit")) or 100,
-        offset=optional_int(q.get("offset")) or 0,
+        limit=int_field(q, "limit") or 100,
+        offset=int_field(q, "offset") or 0,
     )
 
 

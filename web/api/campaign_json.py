@@ -22,6 +22,7 @@ from callcenter.errors import BadRequest
 from callcenter.i18n import N_
 from callcenter.users.models import User
 from web.i18n import gettext
+from web.values import id_list
 
 TEXT_FIELDS = (
     "name",
@@ -145,14 +146,6 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _ids(value: Any, name: str) -> list[int]:
-    if not isinstance(value, list) or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in value
-    ):
-        raise BadRequest(N_("A list of numeric ids is expected"), fields={name: N_("Not ids")})
-    return list(value)
-
-
 def _dispositions(value: Any) -> list[DispositionInput]:
     if not isinstance(value, list):
         raise BadRequest(N_("dispositions is a list of {code, label, kind}"))
@@ -186,9 +179,9 @@ def campaign_input(body: dict[str, Any], base: CampaignInput | None = None) -> C
         if name in body:
             setattr(data, name, _text(body[name]))
     if "agent_ids" in body:
-        data.agent_ids = _ids(body["agent_ids"] or [], "agent_ids")
+        data.agent_ids = id_list(body["agent_ids"] or [], "agent_ids")
     if "weekdays" in body:
-        data.weekdays = _ids(body["weekdays"] or [], "weekdays")
+        data.weekdays = id_list(body["weekdays"] or [], "weekdays")
     if "advertising" in body:
         data.advertising = body["advertising"] is True
     if "dispositions" in body:

@@ -42,11 +42,11 @@ from web.api.campaign_json import (
     figures_json,
     report_json,
 )
-from web.api.tasks import json_body, ref
+from web.api.tasks import json_body
 from web.auth import current_user, requires
 from web.errors import error_body
-from web.forms import optional_int
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import id_list, page_field, per_page_field, ref
 
 CONTACT_KEYS = ("client_ids", "numbers", "segment_id")
 
@@ -73,16 +73,14 @@ async def contacts_of_body(
     found: list[Candidate] = []
     bad: list[BadEntry] = []
     if body.get("client_ids"):
-        ids = body["client_ids"]
-        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-            raise BadRequest(N_("client_ids is a list of client ids"))
+        ids = id_list(body["client_ids"], "client_ids")
         more, worse = await from_client_ids(session, ids, actor=actor)
         found, bad = found + more, bad + worse
     if body.get("numbers"):
         more, worse = from_numbers(_numbers_text(body["numbers"]), region)
         found, bad = found + more, bad + worse
     if body.get("segment_id") is not None:
-        query = ClientQuery(segment_id=ref(body["segment_id"]))
+        query = ClientQuery(segment_id=ref(body["segment_id"], "segment_id"))
         more, worse = await from_client_query(session, query, actor=actor, region=region)
         found, bad = found + more, bad + worse
     return found, bad
@@ -207,8 +205,8 @@ async def attempts(request: web.Request) -> web.Response:
         page = await list_attempts(
             session,
             campaign.id,
-            page=optional_int(q.get("page")) or 1,
-            per_page=optional_int(q.get("per_page")) or 100,
+            page=page_field(q),
+            per_page=per_page_field(q, default=100, most=1000),
         )
     return web.json_response(
         {

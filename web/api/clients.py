@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
@@ -15,12 +14,12 @@ from callcenter.clients.service import get_client as fetch
 from callcenter.clients.service import to_input
 from callcenter.clients.service import update_client as update
 from callcenter.errors import BadRequest
-from callcenter.i18n import N_
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.forms import BadJson, client_input_from_json
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import read_json
 from web.views.clients import query_from_request
 
 
@@ -58,10 +57,7 @@ def client_json(client: Client) -> dict[str, Any]:
 
 
 async def _body(request: web.Request) -> Any:
-    try:
-        return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest(N_("The body must be a JSON object")) from None
+    return await read_json(request)
 
 
 def _duplicate_response(exc: DuplicateClient) -> web.Response:

@@ -22,6 +22,7 @@ from callcenter.errors import BadRequest, NotFound
 from callcenter.floor.models import PbxCommand
 from callcenter.floor.placing import RequestInProgress
 from callcenter.i18n import N_
+from callcenter.limits import DUE_OUT_OF_RANGE, sane_due
 from callcenter.phones import display_phone
 from callcenter.users.roles import Permission
 from web.api.floor import require_pbx, retry_later
@@ -209,6 +210,10 @@ def _moment(value: Any, timezone: str) -> datetime | None:
             N_("Please correct the marked fields"),
             fields={"callback_at": N_("Not a date and time")},
         ) from None
+    if not sane_due(moment):
+        raise DispositionInvalid(
+            N_("Please correct the marked fields"), fields={"callback_at": DUE_OUT_OF_RANGE}
+        )
     return moment.replace(tzinfo=ZoneInfo(timezone)) if moment.tzinfo is None else moment
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
@@ -21,8 +20,8 @@ from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.errors import error_body
-from web.forms import optional_int
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import int_field, page_field, read_json
 
 MAX_PER_PAGE = 500
 
@@ -40,13 +39,13 @@ def dnc_json(entry: DoNotCall, added_by: User | None) -> dict[str, Any]:
 @requires(Permission.DNC_VIEW)
 async def list_dnc(request: web.Request) -> web.Response:
     """``?q=`` a number in any format (or some of its digits, or words of the reason)."""
-    per_page = min(optional_int(request.query.get("per_page")) or 50, MAX_PER_PAGE)
+    per_page = min(int_field(request.query, "per_page") or 50, MAX_PER_PAGE)
     async with request.app[SESSIONMAKER]() as session:
         page = await search_dnc(
             session,
             q=request.query.get("q", ""),
             region=request.app[SETTINGS].default_region,
-            page=optional_int(request.query.get("page")) or 1,
+            page=page_field(request.query),
             per_page=max(1, per_page),
         )
     return web.json_response(
@@ -67,10 +66,7 @@ async def get_dnc_entry(request: web.Request) -> web.Response:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        body = None
+    body = await read_json(request)
     if not isinstance(body, dict):
         raise BadRequest(N_("The body must be a JSON object"))
     if not isinstance(body.get("number"), str) or not isinstance(body.get("reason", ""), str):

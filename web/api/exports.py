@@ -20,8 +20,8 @@ from web.api.calls import _query as calls_query
 from web.api.tasks import _query as tasks_api_query
 from web.auth import current_user, requires
 from web.downloads import stream_file
-from web.forms import optional_int
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import int_field
 from web.views.clients import query_from_request
 from web.views.orders import order_query
 from web.views.task_forms import task_query
@@ -77,7 +77,7 @@ async def tasks(request: web.Request) -> web.StreamResponse:
     """The task API's filters; the task page's ``from``/``to`` days are read as it reads them."""
     query = tasks_api_query(request)
     if query.client_id is None:  # the page names it ``client``
-        query.client_id = optional_int(request.query.get("client"))
+        query.client_id = int_field(request.query, "client")
     if "from" in request.query or "to" in request.query:
         days = task_query(request, current_user(request))
         query.due_from, query.due_until = days.due_from, days.due_until

@@ -19,9 +19,10 @@ from callcenter.feedback.service import (
 )
 from callcenter.i18n import N_
 from callcenter.users.roles import Permission
-from web.api.tasks import json_body, ref
+from web.api.tasks import json_body
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER
+from web.values import ref
 from web.views.feedback import feedback_query
 
 TEXT_FIELDS = ("kind", "text", "status", "resolution", "score_scale")
@@ -61,7 +62,7 @@ def feedback_input(body: dict[str, Any], base: FeedbackInput | None = None) -> F
     for name in REF_FIELDS:
         short = name.removesuffix("_id")
         if name in body or short in body:
-            setattr(data, name, ref(body.get(name, body.get(short))))
+            setattr(data, name, ref(body.get(name, body.get(short)), name))
     if "score" in body:
         value = body["score"]
         if isinstance(value, bool) or not isinstance(value, int | str | None):

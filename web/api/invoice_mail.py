@@ -50,7 +50,7 @@ async def list_emails(request: web.Request) -> web.Response:
 async def send_email(request: web.Request) -> web.Response:
     """``{"to", "subject", "body"}``, each optional: the client's first address and the
     Russian letter the page proposes."""
-    body = await _body(request) if request.can_read_body else {}
+    body = await _body(request)
     if any(not isinstance(body.get(k, ""), str) for k in ("to", "subject", "body")):
         raise BadRequest(N_("to, subject and body are strings"))
     actor = current_user(request)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -22,6 +20,7 @@ from callcenter.invoices.words import amount_in_words
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import read_json_object, ref
 from web.views.invoices import invoice_status, query_from_request, today
 
 LINE_KEYS = ("name", "quantity", "unit_code", "price", "discount", "vat_rate")
@@ -113,13 +112,7 @@ def _row_json(invoice: Invoice) -> dict[str, Any]:
 
 async def _body(request: web.Request) -> dict[str, Any]:
     """A JSON object; numbers in it are read as Decimal, never as binary floats."""
-    try:
-        body = await request.json(loads=partial(json.loads, parse_float=Decimal))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest(N_("The body must be a JSON object")) from None
-    if not isinstance(body, dict):
-        raise BadRequest(N_("The body must be a JSON object"))
-    return body
+    return await read_json_object(request, parse_float=Decimal)
 
 
 def _lines(value: Any) -> list[LineInput]:
@@ -134,14 +127,6 @@ def _lines(value: Any) -> list[LineInput]:
             raise BadRequest(N_("A line's name and unit_code are strings"))
         lines.append(LineInput(**fields))
     return lines
-
-
-def _int_or_none(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(N_("client_id and order_id are whole numbers"))
-    return value
 
 
 @requires(Permission.INVOICES_VIEW)
@@ -187,7 +172,10 @@ async def invoice_pdf_api(request: web.Request) -> web.Response:
 async def create_invoice_api(request: web.Request) -> web.Response:
     """With ``order_id`` and no ``lines``, the invoice takes the order's lines (and client)."""
     body = await _body(request)
-    client_id, order_id = _int_or_none(body.get("client_id")), _int_or_none(body.get("order_id"))
+    client_id, order_id = (
+        ref(body.get("client_id"), "client_id"),
+        ref(body.get("order_id"), "order_id"),
+    )
     if client_id is None and order_id is None:
         raise BadRequest(N_("client_id or order_id is required"))
     lines = None if body.get("lines") is None and order_id else _lines(body.get("lines"))
@@ -229,7 +217,7 @@ async def add_payment_api(request: web.Request) -> web.Response:
 
 @requires(Permission.INVOICES_EDIT)
 async def cancel_invoice_api(request: web.Request) -> web.Response:
-    body = await _body(request) if request.can_read_body else {}
+    body = await _body(request)
     async with request.app[SESSIONMAKER].begin() as session:
         invoice = await cancel_invoice(
             session,

@@ -19,8 +19,9 @@ from callcenter.users.roles import Permission
 from web import i18n
 from web.api.clients import _body
 from web.auth import current_user, requires
-from web.forms import BadJson, _ref
+from web.forms import BadJson
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import ref
 from web.views.order_form import order_to_input
 from web.views.orders import order_query
 
@@ -85,7 +86,7 @@ def _text(value: Any) -> str:
 def _line(value: Any) -> LineInput:
     if not isinstance(value, dict):
         raise BadJson(N_("A line is a JSON object"))
-    line = LineInput(product_id=_ref(value.get("product_id", value.get("product"))))
+    line = LineInput(product_id=ref(value.get("product_id", value.get("product")), "product_id"))
     for key in LINE_KEYS:
         if key in value:
             setattr(line, key, _text(value[key]))
@@ -100,7 +101,7 @@ def order_input_from_json(body: Any, base: OrderInput | None = None) -> OrderInp
     for name in REFS:
         value = body.get(f"{name}_id", body.get(name, ...))
         if value is not ...:
-            setattr(data, f"{name}_id", _ref(value))
+            setattr(data, f"{name}_id", ref(value, f"{name}_id"))
     if "notes" in body:
         data.notes = _text(body["notes"])
     if "stage_due" in body:

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
-from callcenter.errors import BadRequest
-from callcenter.i18n import N_
 from callcenter.tasks.changes import claim_task, close_task, create_task, update_task
 from callcenter.tasks.input import TaskInput
 from callcenter.tasks.models import Task
 from callcenter.tasks.service import TaskQuery, get_task, list_tasks
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
-from web.forms import optional_int
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import int_field, moment, page_field, per_page_field, read_json_object, ref
 
 TEXT_FIELDS = ("kind", "title", "notes", "queue", "phone")
 REF_FIELDS = ("assignee_id", "client_id", "call_id", "order_id")
@@ -25,18 +22,6 @@ REF_FIELDS = ("assignee_id", "client_id", "call_id", "order_id")
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def when(text: Any, name: str) -> datetime | None:
-    """An ISO 8601 time; one without an offset is read as UTC."""
-    if text in (None, ""):
-        return None
-    try:
-        value = datetime.fromisoformat(str(text))
-    except ValueError:
-        message = N_("Times are ISO 8601, e.g. 2025-03-01T15:30:00+03:00")
-        raise BadRequest(message, fields={name: message}) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def task_json(task: Task) -> dict[str, Any]:
@@ -67,23 +52,7 @@ def task_json(task: Task) -> dict[str, Any]:
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json() if request.can_read_body else {}
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest(N_("The body must be a JSON object")) from None
-    if not isinstance(body, dict):
-        raise BadRequest(N_("The body must be a JSON object"))
-    return body
-
-
-def ref(value: Any) -> int | None:
-    if isinstance(value, dict):
-        value = value.get("id")
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool) or not str(value).isdigit():
-        raise BadRequest(N_("References are given by numeric id"))
-    return int(value)
+    return await read_json_object(request)
 
 
 def task_input(body: dict[str, Any], base: TaskInput | None = None) -> TaskInput:
@@ -95,9 +64,9 @@ def task_input(body: dict[str, Any], base: TaskInput | None = None) -> TaskInput
     for name in REF_FIELDS:
         short = name.removesuffix("_id")
         if name in body or short in body:
-            setattr(data, name, ref(body.get(name, body.get(short))))
+            setattr(data, name, ref(body.get(name, body.get(short)), name))
     if "due_at" in body:
-        data.due_at = when(body["due_at"], "due_at")
+        data.due_at = moment(body["due_at"], "due_at", due=True)
     return data
 
 
@@ -108,12 +77,12 @@ def _query(request: web.Request) -> TaskQuery:
         kind=q.get("kind", ""),
         status=q.get("status", ""),
         overdue=q.get("overdue", "") in ("1", "on", "true", "yes"),
-        due_from=when(q.get("due_from"), "due_from"),
-        due_until=when(q.get("due_until"), "due_until"),
-        client_id=optional_int(q.get("client_id")),
-        order_id=optional_int(q.get("order_id")),
-        page=optional_int(q.get("page")) or 1,
-        per_page=min(optional_int(q.get("per_page")) or 50, 200),
+        due_from=moment(q.get("due_from"), "due_from"),
+        due_until=moment(q.get("due_until"), "due_until"),
+        client_id=int_field(q, "client_id"),
+        order_id=int_field(q, "order_id"),
+        page=page_field(q),
+        per_page=per_page_field(q, default=50, most=200),
     )
 
 

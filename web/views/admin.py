@@ -20,8 +20,9 @@ from callcenter.users.service import (
     update_user,
 )
 from web.auth import current_user, requires
-from web.forms import form_bool, optional_int
+from web.forms import form_bool
 from web.keys import SESSIONMAKER
+from web.values import int_field
 from web.views.auth import COMMON_TIMEZONES
 
 USER_FIELDS = ("login", "full_name", "role", "language", "timezone", "extension", "password")
@@ -162,7 +163,7 @@ async def list_save(request: web.Request) -> web.StreamResponse:
                 session,
                 kind,
                 name=str(form.get("name", "")),
-                entry_id=optional_int(form.get("id")),
+                entry_id=int_field(form, "id"),
                 active=form_bool(form, "active"),
                 actor=current_user(request),
             )

@@ -29,14 +29,16 @@ from callcenter.dialer.results import AttemptResults, ContactResults
 from callcenter.errors import DomainError, Invalid
 from callcenter.exports.stream import check_format, export_rows
 from callcenter.i18n import N_
+from callcenter.limits import fits_id
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires
 from web.downloads import stream_file
-from web.forms import form_bool, optional_int
+from web.forms import form_bool
 from web.imports import read_upload
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import int_field
 
 SOURCES = ("none", "filter", "file", "numbers", "clients")
 
@@ -61,9 +63,9 @@ def source_form(post: MultiDictProxy[Any]) -> ContactSource:
     return ContactSource(
         kind=kind if kind in SOURCES else "none",
         q=str(post.get("filter_q", "")),
-        segment_id=optional_int(post.get("filter_segment")),
-        channel_id=optional_int(post.get("filter_channel")),
-        tag_id=optional_int(post.get("filter_tag")),
+        segment_id=int_field(post, "filter_segment"),
+        channel_id=int_field(post, "filter_channel"),
+        tag_id=int_field(post, "filter_tag"),
         client_kind=str(post.get("filter_kind", "")),
         numbers=str(post.get("numbers", "")),
         client_ids=str(post.get("client_ids", "")),
@@ -74,8 +76,9 @@ def source_form(post: MultiDictProxy[Any]) -> ContactSource:
 def _ids(text: str) -> tuple[list[int], list[BadEntry]]:
     ids, bad = [], []
     for word in re.split(r"[\s,;]+", text.strip()):
-        if word.lstrip("#").isascii() and word.lstrip("#").isdigit():
-            ids.append(int(word.lstrip("#")))
+        digits = word.lstrip("#")
+        if digits.isascii() and digits.isdigit() and len(digits) <= 10 and fits_id(int(digits)):
+            ids.append(int(digits))
         elif word:
             bad.append(BadEntry(word, word, N_("A client number is its digits")))
     return ids, bad

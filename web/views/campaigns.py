@@ -48,6 +48,7 @@ from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.i18n import gettext
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import parse_int
 from web.views.campaign_contacts import ContactSource, contacts_of_source, source_form
 
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
@@ -75,6 +76,10 @@ def _retry_of(post: MultiDictProxy[Any], outcome: str) -> RetryInput:
     )
 
 
+def _ids(values: list[Any], name: str) -> list[int]:
+    return [n for n in (parse_int(v, name) for v in values) if n is not None]
+
+
 def campaign_form(post: MultiDictProxy[Any]) -> CampaignInput:
     codes = [str(v) for v in post.getall("disposition_code", [])]
     labels = [str(v) for v in post.getall("disposition_label", [])]
@@ -83,7 +88,7 @@ def campaign_form(post: MultiDictProxy[Any]) -> CampaignInput:
         name=str(post.get("name", "")),
         mode=str(post.get("mode", "")),
         queue=str(post.get("queue", "")),
-        agent_ids=[int(v) for v in post.getall("agent_ids", []) if str(v).isdigit()],
+        agent_ids=_ids(post.getall("agent_ids", []), "agent_ids"),
         caller_id=str(post.get("caller_id", "")),
         script=str(post.get("script", "")),
         dispositions=[
@@ -96,7 +101,7 @@ def campaign_form(post: MultiDictProxy[Any]) -> CampaignInput:
         advertising=str(post.get("advertising", "")) in ("1", "on"),
         starts_on=str(post.get("starts_on", "")),
         ends_on=str(post.get("ends_on", "")),
-        weekdays=[int(v) for v in post.getall("weekdays", []) if str(v).isdigit()],
+        weekdays=_ids(post.getall("weekdays", []), "weekdays"),
         window_from=str(post.get("window_from", "")),
         window_to=str(post.get("window_to", "")),
         retry={

@@ -32,27 +32,28 @@ from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
 from callcenter.users.service import list_users
 from web.auth import current_user, requires
-from web.forms import client_input_from_form, form_bool, optional_int
+from web.forms import client_input_from_form, form_bool
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import int_field, page_field, per_page_field
 from web.views.orders import duration
 
 
 def query_from_request(request: web.Request) -> ClientQuery:
     q = request.query
-    page = optional_int(q.get("page")) or 1
+    page = page_field(q)
     return ClientQuery(
         q=q.get("q", ""),
         phone=q.get("phone", ""),
         inn=q.get("inn", ""),
         email=q.get("email", ""),
-        owner_id=optional_int(q.get("owner")),
-        channel_id=optional_int(q.get("channel")),
-        segment_id=optional_int(q.get("segment")),
-        tag_id=optional_int(q.get("tag")),
+        owner_id=int_field(q, "owner"),
+        channel_id=int_field(q, "channel"),
+        segment_id=int_field(q, "segment"),
+        tag_id=int_field(q, "tag"),
         kind=q.get("kind", ""),
         sort=q.get("sort", "name"),
         page=page,
-        per_page=min(optional_int(q.get("per_page")) or 50, 200),
+        per_page=per_page_field(q, default=50, most=200),
     )
 
 
@@ -194,7 +195,7 @@ async def new_page(request: web.Request) -> web.StreamResponse:
     form.kind = request.query.get("kind", "person")
     if request.query.get("phone"):
         form.phones = [PhoneInput(request.query["phone"])]
-    form.company_id = optional_int(request.query.get("company"))
+    form.company_id = int_field(request.query, "company")
     context = await _form_context(request, form, client=None)
     return aiohttp_jinja2.render_template("clients/form.html", request, context)
 
@@ -275,7 +276,7 @@ async def merge_page(request: web.Request) -> dict[str, Any]:
     async with request.app[SESSIONMAKER]() as session:
         client = await get_client(session, int(request.match_info["id"]), actor=actor)
         other = None
-        if other_id := optional_int(request.query.get("other")):
+        if other_id := int_field(request.query, "other"):
             other = await get_client(session, other_id, actor=actor)
         candidates = []
         if request.query.get("q"):
@@ -299,7 +300,7 @@ async def merge_page(request: web.Request) -> dict[str, Any]:
 async def merge(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     survivor_id = int(request.match_info["id"])
-    other_id = optional_int(form.get("other_id"))
+    other_id = int_field(form, "other_id")
     if other_id is None:
         raise ClientInvalid("Choose two different clients to merge")
     async with request.app[SESSIONMAKER].begin() as session:

@@ -12,8 +12,8 @@ from callcenter.errors import Invalid
 from callcenter.floor.dnc import AlreadyOnList, add_to_dnc, get_dnc, remove_from_dnc, search_dnc
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
-from web.forms import optional_int
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import page_field
 
 
 async def _list_page(
@@ -31,7 +31,7 @@ async def _list_page(
             session,
             q=q,
             region=request.app[SETTINGS].default_region,
-            page=optional_int(request.query.get("page")) or 1,
+            page=page_field(request.query),
         )
     context = {
         "q": q,

@@ -29,8 +29,8 @@ from callcenter.orders.models import Order
 from callcenter.orders.search import find_order_id
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
-from web.forms import optional_int
 from web.keys import SESSIONMAKER
+from web.values import int_field, page_field, per_page_field
 
 
 def feedback_query(request: web.Request) -> FeedbackQuery:
@@ -38,20 +38,20 @@ def feedback_query(request: web.Request) -> FeedbackQuery:
     return FeedbackQuery(
         kind=q.get("kind", ""),
         status=q.get("status", ""),
-        client_id=optional_int(q.get("client") or q.get("client_id")),
-        order_id=optional_int(q.get("order") or q.get("order_id")),
+        client_id=int_field(q, "client") or int_field(q, "client_id"),
+        order_id=int_field(q, "order") or int_field(q, "order_id"),
         owner=q.get("owner", ""),
-        page=optional_int(q.get("page")) or 1,
-        per_page=min(optional_int(q.get("per_page")) or 50, 200),
+        page=page_field(q),
+        per_page=per_page_field(q, default=50, most=200),
     )
 
 
 def feedback_form(form: MultiDictProxy[Any]) -> FeedbackInput:
     return FeedbackInput(
         kind=str(form.get("kind", "")),
-        client_id=optional_int(form.get("client_id")),
-        call_id=optional_int(form.get("call_id")),
-        owner_id=optional_int(form.get("owner_id")),
+        client_id=int_field(form, "client_id"),
+        call_id=int_field(form, "call_id"),
+        owner_id=int_field(form, "owner_id"),
         text=str(form.get("text", "")),
         status=str(form.get("status", "new")),
         resolution=str(form.get("resolution", "")),
@@ -137,11 +137,11 @@ def _render(request: web.Request, context: dict[str, Any], status: int = 200) ->
 async def new_page(request: web.Request) -> web.StreamResponse:
     q = request.query
     async with request.app[SESSIONMAKER]() as session:
-        order = await linkable_order(session, optional_int(q.get("order")), current_user(request))
+        order = await linkable_order(session, int_field(q, "order"), current_user(request))
     form = FeedbackInput(
         kind=q.get("kind", "complaint"),
-        client_id=optional_int(q.get("client")) or (order.client_id if order else None),
-        call_id=optional_int(q.get("call")),
+        client_id=int_field(q, "client") or (order.client_id if order else None),
+        call_id=int_field(q, "call"),
         order_id=order.id if order else None,
     )
     return _render(request, await _context(request, form, item=None))

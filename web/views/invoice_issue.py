@@ -22,8 +22,8 @@ from callcenter.invoices.units import DEFAULT_UNIT, UNITS
 from callcenter.orders.search import find_order_id
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
-from web.forms import optional_int
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import int_field
 from web.views.invoices import today
 
 LINE_FIELDS = ("name", "quantity", "unit_code", "price", "discount", "vat_rate")
@@ -95,7 +95,7 @@ async def _render(
 @requires(Permission.INVOICES_EDIT)
 async def new_page(request: web.Request) -> web.StreamResponse:
     """A blank invoice, or with ``?order=<id>`` one filled in from that order."""
-    order_id = optional_int(request.query.get("order"))
+    order_id = int_field(request.query, "order")
     async with request.app[SESSIONMAKER]() as session:
         company = await get_company(session)
         form = IssueForm(

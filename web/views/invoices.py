@@ -26,8 +26,8 @@ from callcenter.mail.service import messages_about
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires
-from web.forms import optional_int
 from web.keys import SESSIONMAKER
+from web.values import int_field, page_field, per_page_field
 
 
 def today() -> Any:
@@ -40,12 +40,12 @@ def query_from_request(request: web.Request) -> InvoiceQuery:
     status = q.get("status", "")
     return InvoiceQuery(
         status=status if status in STATUS_FILTERS else "",
-        client_id=optional_int(q.get("client")),
-        order_id=optional_int(q.get("order")),
-        year=optional_int(q.get("year")),
-        number=optional_int(q.get("number")),
-        page=optional_int(q.get("page")) or 1,
-        per_page=min(optional_int(q.get("per_page")) or 50, 200),
+        client_id=int_field(q, "client"),
+        order_id=int_field(q, "order"),
+        year=int_field(q, "year"),
+        number=int_field(q, "number"),
+        page=page_field(q),
+        per_page=per_page_field(q, default=50, most=200),
     )
 
 

@@ -23,8 +23,8 @@ from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
 from callcenter.users.service import list_users
 from web.auth import current_user, requires
-from web.forms import optional_int
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import int_field, parse_int
 
 LINE_FIELDS = ("description", "quantity", "price", "discount_percent", "unit_code", "vat_rate")
 
@@ -32,16 +32,16 @@ LINE_FIELDS = ("description", "quantity", "price", "discount_percent", "unit_cod
 def order_input_from_form(form: Any) -> OrderInput:
     """Lines come as parallel ``line_<field>`` lists, one entry per row."""
     columns = {name: [str(v) for v in form.getall(f"line_{name}", [])] for name in LINE_FIELDS}
-    products = [optional_int(v) for v in form.getall("line_product_id", [])]
+    products = [parse_int(v, "line_product_id") for v in form.getall("line_product_id", [])]
     rows = max([len(products), *(len(c) for c in columns.values())])
     lines = []
     for i in range(rows):
         values = {name: (col[i] if i < len(col) else "") for name, col in columns.items()}
         lines.append(LineInput(product_id=products[i] if i < len(products) else None, **values))
     return OrderInput(
-        client_id=optional_int(form.get("client_id")),
-        manager_id=optional_int(form.get("manager_id")),
-        channel_id=optional_int(form.get("channel_id")),
+        client_id=int_field(form, "client_id"),
+        manager_id=int_field(form, "manager_id"),
+        channel_id=int_field(form, "channel_id"),
         notes=str(form.get("notes", "")),
         stage_due=str(form.get("stage_due", "")),
         lines=lines,
@@ -116,7 +116,7 @@ async def _render(
 async def new_page(request: web.Request) -> web.StreamResponse:
     """With ``?client=`` the form; otherwise a search to pick the client first."""
     actor = current_user(request)
-    client_id = optional_int(request.query.get("client"))
+    client_id = int_field(request.query, "client")
     async with request.app[SESSIONMAKER]() as session:
         if client_id is None:
             found = []

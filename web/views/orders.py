@@ -14,6 +14,7 @@ from callcenter.clients import lists
 from callcenter.errors import DomainError
 from callcenter.i18n import babel_locale
 from callcenter.invoices.terms import ORDER_PAYMENT_LABELS
+from callcenter.limits import sane_day
 from callcenter.mail.service import messages_about
 from callcenter.orders.analytics import order_stages, stage_figures
 from callcenter.orders.hints import clients_due_for_reorder
@@ -28,32 +29,34 @@ from callcenter.users.roles import Permission, Role
 from callcenter.users.service import list_users
 from web import i18n
 from web.auth import current_user, requires
-from web.forms import optional_int
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import int_field, page_field, per_page_field
 from web.views.order_links import order_links
 
 
 def _date(text: str | None) -> date | None:
+    """A day, or none when it is not one (the list then ignores it), within 1900..2200."""
     try:
-        return date.fromisoformat(text or "")
+        parsed = date.fromisoformat(text or "")
     except ValueError:
         return None
+    return parsed if sane_day(parsed) else None
 
 
 def order_query(request: web.Request) -> OrderQuery:
     q = request.query
     return OrderQuery(
         q=q.get("q", ""),
-        status_id=optional_int(q.get("status")),
-        manager_id=optional_int(q.get("manager")),
-        channel_id=optional_int(q.get("channel")),
-        client_id=optional_int(q.get("client")),
+        status_id=int_field(q, "status"),
+        manager_id=int_field(q, "manager"),
+        channel_id=int_field(q, "channel"),
+        client_id=int_field(q, "client"),
         created_from=_date(q.get("from")),
         created_to=_date(q.get("to")),
         overdue=q.get("overdue", "").lower() in ("1", "on", "true", "yes"),
         payment=q.get("payment", "") if q.get("payment") in ORDER_PAYMENTS else "",
-        page=optional_int(q.get("page")) or 1,
-        per_page=min(optional_int(q.get("per_page")) or 50, 200),
+        page=page_field(q),
+        per_page=per_page_field(q, default=50, most=200),
     )
 
 

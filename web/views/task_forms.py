@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,14 +12,14 @@ from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.db import utcnow
-from callcenter.errors import BadRequest
 from callcenter.i18n import N_
+from callcenter.limits import DUE_OUT_OF_RANGE, sane_due
 from callcenter.orders.search import find_order_id
 from callcenter.tasks.input import TaskInput, TaskInvalid
 from callcenter.tasks.service import TaskQuery
 from callcenter.users.models import User
 from callcenter.users.roles import Role
-from web.forms import optional_int
+from web.values import day, int_field, page_field, per_page_field
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type=datetime-local> sends and shows
 
@@ -28,12 +28,8 @@ def local_day(text: str, timezone: str, *, name: str) -> datetime | None:
     """The start of a YYYY-MM-DD day in the user's time zone."""
     if not text.strip():
         return None
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        message = N_("Dates are given as YYYY-MM-DD")
-        raise BadRequest(message, fields={name: message}) from None
-    return datetime.combine(day, time(), ZoneInfo(timezone))
+    parsed = day(text, name)
+    return datetime.combine(parsed, time(), ZoneInfo(timezone)) if parsed else None
 
 
 def local_time(value: str, timezone: str) -> datetime | None:
@@ -46,6 +42,10 @@ def local_time(value: str, timezone: str) -> datetime | None:
         raise TaskInvalid(
             N_("Please correct the marked fields"), fields={"due_at": N_("Not a date and time")}
         ) from None
+    if not sane_due(parsed):
+        raise TaskInvalid(
+            N_("Please correct the marked fields"), fields={"due_at": DUE_OUT_OF_RANGE}
+        )
     return parsed.replace(tzinfo=ZoneInfo(timezone)) if parsed.tzinfo is None else parsed
 
 
@@ -71,10 +71,10 @@ def task_query(request: web.Request, actor: User) -> TaskQuery:
         overdue=q.get("overdue", "") in ("1", "on", "true", "yes"),
         due_from=local_day(q.get("from", ""), actor.timezone, name="from"),
         due_until=until + timedelta(days=1) if until else None,
-        client_id=optional_int(q.get("client")),
-        order_id=optional_int(q.get("order")),
-        page=optional_int(q.get("page")) or 1,
-        per_page=min(optional_int(q.get("per_page")) or 50, 200),
+        client_id=int_field(q, "client"),
+        order_id=int_field(q, "order"),
+        page=page_field(q),
+        per_page=per_page_field(q, default=50, most=200),
     )
 
 
@@ -94,10 +94,10 @@ def task_form(form: MultiDictProxy[Any]) -> TaskForm:
         kind=str(form.get("kind", "")),
         title=str(form.get("title", "")),
         notes=str(form.get("notes", "")),
-        assignee_id=optional_int(form.get("assignee_id")),
+        assignee_id=int_field(form, "assignee_id"),
         queue=str(form.get("queue", "")),
-        client_id=optional_int(form.get("client_id")),
-        call_id=optional_int(form.get("call_id")),
+        client_id=int_field(form, "client_id"),
+        call_id=int_field(form, "call_id"),
         phone=str(form.get("phone", "")),
     )
     return TaskForm(data, due_text, str(form.get("order", "")).strip())

@@ -30,8 +30,8 @@ from callcenter.tasks.service import get_task, list_tasks
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
-from web.forms import optional_int
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import int_field
 from web.views.task_forms import (
     TaskForm,
     as_local,
@@ -107,8 +107,8 @@ async def new_page(request: web.Request) -> web.StreamResponse:
     data = TaskInput(
         kind=q.get("kind", "call"),
         assignee_id=actor.id,
-        client_id=optional_int(q.get("client")),
-        call_id=optional_int(q.get("call")),
+        client_id=int_field(q, "client"),
+        call_id=int_field(q, "call"),
         phone=q.get("phone", ""),
     )
     order_text = ""
@@ -116,7 +116,7 @@ async def new_page(request: web.Request) -> web.StreamResponse:
         if data.call_id is not None:
             call = await session.get(CallRow, data.call_id)
             data.client_id = data.client_id or (call.client_id if call else None)
-        order = await linkable_order(session, optional_int(q.get("order")), actor)
+        order = await linkable_order(session, int_field(q, "order"), actor)
         if order is not None:
             data.order_id, order_text = order.id, order.number
             data.client_id = data.client_id or order.client_id

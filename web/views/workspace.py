@@ -12,6 +12,7 @@ from aiohttp import web
 from callcenter.calls.wrapup import WrapupInvalid, save_wrapup
 from callcenter.dialer.agent import worked_campaigns
 from callcenter.i18n import N_
+from callcenter.limits import DUE_OUT_OF_RANGE, sane_due
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires, signed_in
 from web.errors import error_body
@@ -41,6 +42,10 @@ def _follow_up(value: str, timezone: str) -> datetime | None:
             N_("Please correct the marked fields"),
             fields={"follow_up_at": N_("Not a date and time")},
         ) from None
+    if not sane_due(naive):
+        raise WrapupInvalid(
+            N_("Please correct the marked fields"), fields={"follow_up_at": DUE_OUT_OF_RANGE}
+        )
     return naive.replace(tzinfo=ZoneInfo(timezone)) if naive.tzinfo is None else naive
 
 

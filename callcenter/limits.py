@@ -1,0 +1,77 @@
+"""What our columns can hold and which dates make sense: the bounds every input is held to.
+
+PostgreSQL refuses an integer past its column, a NUL byte in text and a date past year
+294276; Python refuses dates past 9999. A value past these bounds is the user's mistake
+(or a probe), so it is refused with the field named before it reaches a query.
+
+Every id is an ``Integer`` (int32) column somewhere: the audit log's ``entity_id`` keeps the
+id of every entity, even of the bigint tables, so no id past int32 can ever be stored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from callcenter.errors import Invalid
+from callcenter.i18n import N_
+
+INT32_MAX = 2**31 - 1  # an Integer column: every id, every count a user types
+MAX_PAGE = 100_000  # a page further than any list goes
+
+# a date a user gives for anything (a filter, an invoice's day, a consent's): four digits
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2200, 12, 31)
+# a deadline or a reminder: the rollups bucket them by hour, from 2000 to 2100
+EARLIEST_DUE = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_DUE = datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+DAY_OUT_OF_RANGE = N_("A date between 1900 and 2200")
+DUE_OUT_OF_RANGE = N_("A date between 2000 and 2100")
+NUMBER_TOO_LARGE = N_("The number is too large")
+NUL_IN_TEXT = N_("The text contains a NUL character")
+
+
+class ValueOutOfRange(Invalid):
+    """A value no column of ours can hold; ``fields`` names where it was given."""
+
+    id = "value_out_of_range"
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(N_("Please correct the marked fields"), fields={name: reason})
+
+
+def fits_id(value: int) -> bool:
+    return 1 <= value <= INT32_MAX
+
+
+def sane_day(value: date) -> bool:
+    day = value.date() if isinstance(value, datetime) else value
+    return EARLIEST_DAY <= day <= LATEST_DAY
+
+
+def sane_due(value: datetime) -> bool:
+    """A deadline within 2000..2100 (a naive time is read as UTC)."""
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return EARLIEST_DUE <= moment <= LATEST_DUE
+
+
+def check_day(value: date | None, name: str) -> date | None:
+    if value is not None and not sane_day(value):
+        raise ValueOutOfRange(name, DAY_OUT_OF_RANGE)
+    return value
+
+
+def check_text(value: str, name: str) -> str:
+    if "\x00" in value:
+        raise ValueOutOfRange(name, NUL_IN_TEXT)
+    return value
+
+
+def id_in(text: str, name: str) -> int | None:
+    """An id typed as digits (``?assignee=12``); None when it is not digits; past int32, refused."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    if len(text) > len(str(INT32_MAX)) or int(text) > INT32_MAX:
+        raise ValueOutOfRange(name, NUMBER_TOO_LARGE)
+    return int(text)
