@@ -18,7 +18,7 @@ from callcenter.dialer import agent
 from callcenter.dialer.agent import Preview
 from callcenter.dialer.models import Campaign, CampaignAttempt, CampaignContact
 from callcenter.dialer.wrapup import DispositionInvalid, dispositions_of
-from callcenter.errors import BadRequest, NotFound
+from callcenter.errors import NotFound
 from callcenter.floor.models import PbxCommand
 from callcenter.floor.placing import RequestInProgress
 from callcenter.i18n import N_
@@ -31,6 +31,7 @@ from web.errors import error_body
 from web.floor_access import dial_json
 from web.i18n import gettext
 from web.keys import PBX, SESSIONMAKER, SETTINGS
+from web.values import read_json_object
 
 
 def campaign_json(campaign: Campaign) -> dict[str, Any]:
@@ -108,15 +109,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
     """A JSON object, or the fields of a posted form (the pop's wrap-up sends one)."""
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
-    if not request.can_read_body:
-        return {}
-    try:
-        body = await request.json()
-    except ValueError:
-        raise BadRequest(N_("The body is not valid JSON")) from None
-    if not isinstance(body, dict):
-        raise BadRequest(N_("The body must be a JSON object"))
-    return body
+    return await read_json_object(request)
 
 
 async def _command_of(session: Any, attempt: CampaignAttempt | None) -> PbxCommand | None:

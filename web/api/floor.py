@@ -18,6 +18,7 @@ from web.auth import current_user, requires
 from web.errors import error_body
 from web.floor_access import agent_json, agent_user, dial_json, logins_by_extension, queue_json
 from web.keys import PBX, SESSIONMAKER, SETTINGS
+from web.values import read_json_object
 
 
 class PbxUnavailable(DomainError):
@@ -26,15 +27,7 @@ class PbxUnavailable(DomainError):
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
-        return {}
-    try:
-        body = await request.json()
-    except ValueError:
-        raise BadRequest(N_("The body is not valid JSON")) from None
-    if not isinstance(body, dict):
-        raise BadRequest(N_("The body must be a JSON object"))
-    return body
+    return await read_json_object(request)
 
 
 async def require_pbx(request: web.Request) -> None:
