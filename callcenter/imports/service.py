@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,6 +14,7 @@ from callcenter.db import utcnow
 from callcenter.errors import Forbidden, NotFound
 from callcenter.i18n import N_
 from callcenter.imports.exceptions import ImportInvalid
+from callcenter.imports.limits import UploadLimits
 from callcenter.imports.matching import Mapping, cells_of, check_mapping, match_headers
 from callcenter.imports.models import Import, ImportFile
 from callcenter.imports.reading import FileShape, detect_shape, read_head
@@ -34,14 +36,32 @@ def default_policy(target: Target) -> dict[str, str]:
     return {choice.key: choice.default for choice in target.choices}
 
 
+def read_header(
+    content: bytes, *, file_name: str = "", limits: UploadLimits
+) -> tuple[FileShape, list[str]]:
+    """The file's shape and header row, the file held to ``limits``: blocking work, for a
+    worker thread."""
+    shape = detect_shape(content, file_name)
+    headers, _sample = read_head(content, shape, rows=0, limits=limits)
+    return shape, headers
+
+
 async def create_import(
-    session: AsyncSession, *, actor: User, target: str, file_name: str, content: bytes
+    session: AsyncSession,
+    *,
+    actor: User,
+    target: str,
+    file_name: str,
+    content: bytes,
+    limits: UploadLimits,
 ) -> Import:
-    """Keep the file as a draft, with a first guess of which column is which field."""
+    """Keep the file as a draft, with a first guess of which column is which field; the file
+    is checked against ``limits`` and read in a worker thread, off the event loop."""
     chosen = get_target(target)
     _may_import(actor, chosen)
-    shape = detect_shape(content)
-    headers, _sample = read_head(content, shape, rows=0)
+    shape, headers = await asyncio.to_thread(
+        read_header, content, file_name=file_name, limits=limits
+    )
     job = Import(
         target=target,
         state="draft",
@@ -156,16 +176,23 @@ class PreviewRow:
 
 
 async def preview_import(
-    session: AsyncSession, job: Import, *, actor: User, region: str, rows: int = 10
+    session: AsyncSession,
+    job: Import,
+    *,
+    actor: User,
+    region: str,
+    limits: UploadLimits,
+    rows: int = 10,
 ) -> list[PreviewRow]:
-    """The first rows as the current mapping reads them, each with its errors."""
+    """The first rows as the current mapping reads them (read in a worker thread), each with
+    its errors."""
     target = get_target(job.target)
     stored = await session.get(ImportFile, job.id)
     if stored is None:
         return []
     context = await target.load_context(session, actor=actor, region=region)
     shape = shape_of(job)
-    _headers, sample = read_head(stored.content, shape, rows=rows)
+    _headers, sample = await asyncio.to_thread(read_head, stored.content, shape, rows, limits)
     found = []
     for line, row in sample:
         cells = cells_of(row, job.headers, job.mapping)

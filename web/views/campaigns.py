@@ -148,6 +148,7 @@ async def _render_form(
     campaign: Any = None,
     errors: dict[str, str] | None = None,
     message: str = "",
+    message_params: dict[str, str] | None = None,
     source: ContactSource | None = None,
     report: ContactReport | None = None,
     status: int = 200,
@@ -160,6 +161,7 @@ async def _render_form(
         "campaign": campaign,
         "errors": errors or {},
         "message": message,
+        "message_params": message_params or {},
         "source": source or ContactSource(),
         "report": report,
     }
@@ -190,7 +192,10 @@ async def create(request: web.Request) -> web.StreamResponse:
     try:
         async with request.app[SESSIONMAKER].begin() as session:
             campaign = await create_campaign(session, data=form, actor=actor, region=region)
-            listed = await contacts_of_source(session, source, post, actor=actor, region=region)
+            listed = await contacts_of_source(
+                session, source, post, actor=actor, region=region,
+                limits=request.app[SETTINGS].upload_limits,
+            )  # fmt: skip
             if listed is not None:
                 await add_contacts(
                     session, campaign=campaign, found=listed[0], bad=listed[1], actor=actor,
@@ -203,7 +208,7 @@ async def create(request: web.Request) -> web.StreamResponse:
     except DomainError as exc:
         return await _render_form(
             request, form, errors=exc.fields, message=exc.message, source=source,
-            status=exc.status,
+            message_params=exc.params, status=exc.status,
         )  # fmt: skip
     raise web.HTTPFound(f"/campaigns/{campaign.id}")
 

@@ -38,9 +38,15 @@ def _targets(request: web.Request) -> list[Target]:
 
 
 def _upload_page(
-    request: web.Request, *, target: str, action: str, error: str | None = None
+    request: web.Request, *, target: str, action: str, error: ImportInvalid | None = None
 ) -> web.Response:
-    context = {"error": error, "targets": _targets(request), "target": target, "action": action}
+    context = {
+        "error": error.message if error else None,
+        "error_params": error.params if error else {},
+        "targets": _targets(request),
+        "target": target,
+        "action": action,
+    }
     return aiohttp_jinja2.render_template(
         "imports/new.html", request, context, status=422 if error else 200
     )
@@ -87,16 +93,18 @@ async def _upload(
             raise ImportInvalid(N_("Choose a file to import"))
         if target not in target_names():
             raise ImportInvalid(N_("Unknown import target"))
+        content = await read_upload(upload)
         async with request.app[SESSIONMAKER].begin() as session:
             job = await create_import(
                 session,
                 actor=current_user(request),
                 target=target,
                 file_name=upload.filename,
-                content=read_upload(upload),
+                content=content,
+                limits=request.app[SETTINGS].upload_limits,
             )
     except ImportInvalid as exc:
-        return _upload_page(request, target=target, action=action, error=exc.message)
+        return _upload_page(request, target=target, action=action, error=exc)
     raise web.HTTPFound(f"/imports/{job.id}")
 
 
@@ -109,7 +117,11 @@ async def _mapping_context(
     async with request.app[SESSIONMAKER]() as session:
         if job.mapping:
             preview = await preview_import(
-                session, job, actor=actor, region=request.app[SETTINGS].default_region
+                session,
+                job,
+                actor=actor,
+                region=request.app[SETTINGS].default_region,
+                limits=request.app[SETTINGS].upload_limits,
             )
     mapped = {key for key in job.mapping.values()}
     return {
