@@ -2,8 +2,8 @@
 
 The runner keeps each running import as a task; on shutdown it cancels them (each then
 fails with nothing written). On start, imports a dead process left running are failed.
-An upload's bytes are read from aiohttp's spool file in a worker thread, as every parse of
-them is (see callcenter/imports/reading.py): none of it runs on the event loop.
+An upload's bytes are read from aiohttp's spool file in a worker thread, and parsed in the
+app's reader processes (see callcenter/imports/workers.py): none of it runs on the loop.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from callcenter.i18n import N_
 from callcenter.imports.limits import ImportTooBig
 from callcenter.imports.run import run_import
 from callcenter.imports.service import expire_stale_imports
+from callcenter.imports.workers import ReaderPool
 from web.auth import Handler
-from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS
+from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS, UPLOAD_READERS
 
 log = logging.getLogger(__name__)
 UPLOAD_PATHS = frozenset(
@@ -61,8 +62,10 @@ async def imports_ctx(app: web.Application) -> AsyncIterator[None]:
             log.warning("%d interrupted import(s) marked failed", expired)
     runner = ImportRunner(app)
     app[IMPORT_RUNNER] = runner
+    app[UPLOAD_READERS] = readers = ReaderPool()
     yield
     await runner.close()
+    await asyncio.to_thread(readers.shutdown, cancel_futures=True)
 
 
 @web.middleware

@@ -212,6 +212,15 @@ def _csv_lines(content: bytes, encoding: str, limits: UploadLimits) -> Iterator[
         raise ImportInvalid(UNKNOWN_ENCODING) from None
 
 
+def read_header(
+    content: bytes, file_name: str, limits: UploadLimits
+) -> tuple[FileShape, list[str]]:
+    """The file's shape and its header row, the file held to ``limits``."""
+    shape = detect_shape(content, file_name)
+    headers, _sample = read_head(content, shape, 0, limits)
+    return shape, headers
+
+
 def read_head(
     content: bytes, shape: FileShape, rows: int, limits: UploadLimits
 ) -> tuple[list[str], list[Row]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,8 +17,9 @@ from callcenter.imports.exceptions import ImportInvalid
 from callcenter.imports.limits import UploadLimits
 from callcenter.imports.matching import Mapping, cells_of, check_mapping, match_headers
 from callcenter.imports.models import Import, ImportFile
-from callcenter.imports.reading import FileShape, detect_shape, read_head
+from callcenter.imports.reading import FileShape, read_head, read_header
 from callcenter.imports.targets import RowInvalid, Target, get_target
+from callcenter.imports.workers import read_apart
 from callcenter.users.models import User
 from callcenter.users.roles import Role
 
@@ -36,16 +37,6 @@ def default_policy(target: Target) -> dict[str, str]:
     return {choice.key: choice.default for choice in target.choices}
 
 
-def read_header(
-    content: bytes, *, file_name: str = "", limits: UploadLimits
-) -> tuple[FileShape, list[str]]:
-    """The file's shape and header row, the file held to ``limits``: blocking work, for a
-    worker thread."""
-    shape = detect_shape(content, file_name)
-    headers, _sample = read_head(content, shape, rows=0, limits=limits)
-    return shape, headers
-
-
 async def create_import(
     session: AsyncSession,
     *,
@@ -54,14 +45,13 @@ async def create_import(
     file_name: str,
     content: bytes,
     limits: UploadLimits,
+    readers: Executor | None = None,
 ) -> Import:
-    """Keep the file as a draft, with a first guess of which column is which field; the file
-    is checked against ``limits`` and read in a worker thread, off the event loop."""
+    """Keep the file as a draft, with a first guess of which column is which field. The file
+    is checked against ``limits`` and read by ``readers`` (see workers.py), off the loop."""
     chosen = get_target(target)
     _may_import(actor, chosen)
-    shape, headers = await asyncio.to_thread(
-        read_header, content, file_name=file_name, limits=limits
-    )
+    shape, headers = await read_apart(readers, read_header, content, file_name, limits)
     job = Import(
         target=target,
         state="draft",
@@ -182,9 +172,10 @@ async def preview_import(
     actor: User,
     region: str,
     limits: UploadLimits,
+    readers: Executor | None = None,
     rows: int = 10,
 ) -> list[PreviewRow]:
-    """The first rows as the current mapping reads them (read in a worker thread), each with
+    """The first rows as the current mapping reads them (read by ``readers``), each with
     its errors."""
     target = get_target(job.target)
     stored = await session.get(ImportFile, job.id)
@@ -192,7 +183,7 @@ async def preview_import(
         return []
     context = await target.load_context(session, actor=actor, region=region)
     shape = shape_of(job)
-    _headers, sample = await asyncio.to_thread(read_head, stored.content, shape, rows, limits)
+    _headers, sample = await read_apart(readers, read_head, stored.content, shape, rows, limits)
     found = []
     for line, row in sample:
         cells = cells_of(row, job.headers, job.mapping)

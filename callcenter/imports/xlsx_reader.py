@@ -76,9 +76,14 @@ def _shared_strings(archive: zipfile.ZipFile, budget: Budget) -> list[str]:
         return []
     strings: list[str] = []
     cap = budget.limits.max_shared_strings
+    # each string read is taken out of the table: the elements of two million strings kept
+    # till the end would be 150 MB more, and objects every garbage-collector pass walks
+    table = None
     with open_part(archive, "xl/sharedStrings.xml", budget) as part:
-        for _event, el in _parse(part):
-            if el.tag == f"{_MAIN}si":
+        for event, el in _parse(part, ("start", "end")):
+            if event == "start":
+                table = el if table is None else table
+            elif el.tag == f"{_MAIN}si":
                 if len(strings) >= cap:
                     raise ImportTooBig(
                         N_("The workbook has more than %(limit)s different texts"),
@@ -89,7 +94,7 @@ def _shared_strings(archive: zipfile.ZipFile, budget: Budget) -> list[str]:
                 strings.append(
                     "".join(t.text or "" for t in el.iter(f"{_MAIN}t") if t not in hints)
                 )
-                el.clear()
+                table.clear()  # type: ignore[union-attr]
     return strings
 
 

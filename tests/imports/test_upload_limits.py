@@ -344,3 +344,26 @@ def test_a_genuine_large_workbook_is_within_every_limit() -> None:
     infos = zipfile.ZipFile(io.BytesIO(content)).infolist()
     assert max(i.file_size / i.compress_size for i in infos if i.file_size > 1024 * 1024) < 20
     assert len(_all_rows(content)) == 10_001
+
+
+def test_the_limits_are_read_from_the_environment_and_bounded_by_the_format() -> None:
+    from callcenter.settings import Settings, SettingsError
+
+    settings = Settings.from_env(
+        {
+            "CALLCENTER_IMPORT_MAX_MB": "10",
+            "CALLCENTER_IMPORT_MAX_UNZIPPED_MB": "30",
+            "CALLCENTER_IMPORT_MAX_COLUMNS": "99999",
+            "CALLCENTER_IMPORT_MAX_ROWS": "5000",
+            "CALLCENTER_IMPORT_MAX_SHARED_STRINGS": "700",
+        }
+    )
+    limits = settings.upload_limits
+    assert (limits.max_bytes, limits.max_unzipped_bytes) == (10 * 1024**2, 30 * 1024**2)
+    assert limits.max_columns == 16_384  # no column beyond XFD to read
+    assert (limits.max_rows, limits.max_shared_strings) == (5000, 700)
+    assert Settings.from_env({}).upload_limits == UploadLimits()
+    for name in ("IMPORT_MAX_COLUMNS", "IMPORT_MAX_ROWS", "IMPORT_MAX_UNZIPPED_MB"):
+        for bad in ("0", "-1", "many"):
+            with pytest.raises(SettingsError, match=name):
+                Settings.from_env({f"CALLCENTER_{name}": bad})

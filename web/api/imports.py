@@ -26,7 +26,7 @@ from web.auth import current_user, requires
 from web.forms import form_bool
 from web.i18n import gettext
 from web.imports import read_upload
-from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS
+from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS, UPLOAD_READERS
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -128,6 +128,7 @@ async def _create(request: web.Request, *, target: str | None) -> web.Response:
             file_name=upload.filename,
             content=content,
             limits=request.app[SETTINGS].upload_limits,
+            readers=request.app[UPLOAD_READERS],
         )
         mapping = _json_field(form, "mapping")
         job = await configure_import(

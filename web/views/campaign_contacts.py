@@ -3,8 +3,8 @@ numbers or client numbers typed), the campaign's do-not-call numbers, the result
 
 from __future__ import annotations
 
-import asyncio
 import re
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from callcenter.errors import DomainError, Invalid
 from callcenter.exports.stream import check_format, export_rows
 from callcenter.i18n import N_
 from callcenter.imports.limits import UploadLimits
+from callcenter.imports.workers import read_apart
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web import i18n
@@ -38,7 +39,7 @@ from web.auth import current_user, requires
 from web.downloads import stream_file
 from web.forms import form_bool, optional_int
 from web.imports import read_upload
-from web.keys import SESSIONMAKER, SETTINGS
+from web.keys import SESSIONMAKER, SETTINGS, UPLOAD_READERS
 
 SOURCES = ("none", "filter", "file", "numbers", "clients")
 
@@ -91,9 +92,10 @@ async def contacts_of_source(
     actor: User,
     region: str,
     limits: UploadLimits,
+    readers: Executor,
 ) -> tuple[list[Candidate], list[BadEntry]] | None:
     """The contacts the form names; None when it names no source. A file is read within
-    ``limits``, in a worker thread."""
+    ``limits`` by ``readers`` (the app's reader processes)."""
     if source.kind == "filter":
         query = ClientQuery(
             q=source.q,
@@ -108,7 +110,7 @@ async def contacts_of_source(
         if not isinstance(upload, web.FileField):
             raise Invalid(N_("Choose a file of numbers"), fields={"file": N_("Choose a file")})
         content = await read_upload(upload)
-        return await asyncio.to_thread(from_file, content, region, limits, upload.filename)
+        return await read_apart(readers, from_file, content, region, limits, upload.filename)
     if source.kind == "numbers":
         return from_numbers(source.numbers, region)
     if source.kind == "clients":
@@ -137,6 +139,7 @@ async def add(request: web.Request) -> web.StreamResponse:
             listed = await contacts_of_source(
                 session, source, post, actor=actor, region=region,
                 limits=request.app[SETTINGS].upload_limits,
+                readers=request.app[UPLOAD_READERS],
             )  # fmt: skip
             if listed is None:
                 raise Invalid(N_("Choose where the contacts come from"))

@@ -46,7 +46,7 @@ from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.i18n import gettext
-from web.keys import SESSIONMAKER, SETTINGS
+from web.keys import SESSIONMAKER, SETTINGS, UPLOAD_READERS
 from web.views.campaign_contacts import ContactSource, contacts_of_source, source_form
 
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
@@ -195,6 +195,7 @@ async def create(request: web.Request) -> web.StreamResponse:
             listed = await contacts_of_source(
                 session, source, post, actor=actor, region=region,
                 limits=request.app[SETTINGS].upload_limits,
+                readers=request.app[UPLOAD_READERS],
             )  # fmt: skip
             if listed is not None:
                 await add_contacts(

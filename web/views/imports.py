@@ -28,7 +28,7 @@ from web.auth import current_user, requires
 from web.downloads import pieces, stream_file
 from web.forms import form_bool
 from web.imports import read_upload
-from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS
+from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS, UPLOAD_READERS
 
 
 def _targets(request: web.Request) -> list[Target]:
@@ -102,6 +102,7 @@ async def _upload(
                 file_name=upload.filename,
                 content=content,
                 limits=request.app[SETTINGS].upload_limits,
+                readers=request.app[UPLOAD_READERS],
             )
     except ImportInvalid as exc:
         return _upload_page(request, target=target, action=action, error=exc)
@@ -122,12 +123,14 @@ async def _mapping_context(
                 actor=actor,
                 region=request.app[SETTINGS].default_region,
                 limits=request.app[SETTINGS].upload_limits,
+                readers=request.app[UPLOAD_READERS],
             )
     mapped = {key for key in job.mapping.values()}
     return {
         "job": job,
         "target": target,
-        "fields": target.fields,
+        # what each column's choice offers, translated once: a file may have 200 columns
+        "field_options": [(f.key, i18n.gettext(f.label)) for f in target.fields],
         "preview": preview,
         "preview_fields": [f for f in target.fields if f.key in mapped],
         "errors": errors or {},
