@@ -191,6 +191,8 @@ async def inject(rig: Rig, fault: str) -> float:
         assert rig.simulator is not None
         port, old = rig.port, rig.simulator
         rig.simulator = None
+        await old.server.drain(1.0)  # what the PBX already said reaches the CRM (a real one's
+        # last words before dying); the calls it had not yet told of are no one's to record
         await old.stop()  # every call dropped, no Hangup sent: Asterisk killed
         await asyncio.sleep(5)
         await rig.start_pbx(port)
@@ -210,6 +212,7 @@ async def one_fault(rig: Rig, fault: str) -> dict[str, Any]:
     events0, started = rig.events, time.monotonic()
     await asyncio.sleep(rig.args.warmup)
     in_flight = rig.simulator.pbx.active_calls() if rig.simulator else 0
+    struck = len(rig.made)
     ended = await inject(rig, fault)
     recovery = await rig.wait_recovered(ended)
     await asyncio.sleep(rig.args.after)
@@ -220,6 +223,11 @@ async def one_fault(rig: Rig, fault: str) -> dict[str, Any]:
         await rig.simulator.pbx.idle.wait()
     await rig.settle()
     recorded, uncertain = await rig.recorded()
+    if recorded < len(rig.made):
+        async with rig.engine.connect() as conn:
+            stored = set(await conn.scalars(text("SELECT linkedid FROM calls")))
+        lost = [n - struck for n, linkedid in enumerate(rig.made) if linkedid not in stored]
+        print(f"  {fault}: lost calls, by when made (0 = when the fault struck): {lost}")
     return {
         "fault": fault,
         "events/s": round(rate),
@@ -266,7 +274,6 @@ def main(argv: list[str] | None = None) -> None:
     print_machine()
     print(f"command: {' '.join(sys.argv)}  (pid {os.getpid()})")
     asyncio.run(run(args))
-
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from callcenter.clients.search import ClientQuery  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
 from callcenter.demo import COMPANY, FIRST, LAST  # noqa: E402
 from callcenter.exports.stream import export_list, export_rows  # noqa: E402
+from callcenter.imports.limits import UploadLimits  # noqa: E402
 from callcenter.imports.models import Import  # noqa: E402
 from callcenter.imports.run import run_import  # noqa: E402
 from callcenter.imports.service import configure_import, create_import  # noqa: E402
@@ -195,7 +196,12 @@ async def bench_import(url: str, rows: int) -> None:
         async with sessionmaker.begin() as session:
             actor = await session.get(User, admin_id)
             job = await create_import(
-                session, actor=actor, target="clients", file_name="bench.xlsx", content=content
+                session,
+                actor=actor,
+                target="clients",
+                file_name="bench.xlsx",
+                content=content,
+                limits=UploadLimits(),
             )
             await configure_import(
                 session,
@@ -206,7 +212,7 @@ async def bench_import(url: str, rows: int) -> None:
                 skip_bad_rows=False,
             )
         uploaded = time.perf_counter() - started
-        await run_import(sessionmaker, job.id, region="RU")
+        await run_import(sessionmaker, job.id, region="RU", limits=UploadLimits())
         took = time.perf_counter() - started
     async with sessionmaker() as session:
         done = await session.get(Import, job.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -25,7 +26,11 @@ def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+@cache
 def head_revision() -> str | None:
+    """The newest revision among the migrations this code ships with. Reading them takes
+    over 100 ms (every script is loaded) and /health asks on the event loop each time, so
+    it is read once: the scripts of a running process do not change under it."""
     return ScriptDirectory.from_config(alembic_config("postgresql://x")).get_current_head()
 
 

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from callcenter.imports.limits import MB, XLSX_MAX_COLUMNS, UploadLimits
+
 PREFIX = "CALLCENTER_"
 LANGUAGES = ("ru", "en")
 PBX_MODES = ("simulator", "ami", "off")
@@ -64,11 +66,26 @@ class Settings:
     reminder_check_seconds: float = 5.0  # how often due reminders are looked for; 0: never here
     remind_before_minutes: float = 0.0  # remind this long before a task's due time
     import_max_mb: int = 50  # the largest file an import accepts
+    # what an uploaded table may hold (see callcenter/imports/limits.py)
+    import_max_unzipped_mb: int = 200  # a workbook's parts, inflated
+    import_max_columns: int = 200
+    import_max_rows: int = 1_000_000
+    import_max_shared_strings: int = 2_000_000  # a workbook's distinct texts
     report_refresh_seconds: float = 5.0  # how often report rollups catch up; 0: never here
 
     @property
     def pbx_configured(self) -> bool:
         return self.pbx != "off"
+
+    @property
+    def upload_limits(self) -> UploadLimits:
+        return UploadLimits(
+            max_bytes=self.import_max_mb * MB,
+            max_unzipped_bytes=self.import_max_unzipped_mb * MB,
+            max_columns=min(self.import_max_columns, XLSX_MAX_COLUMNS),
+            max_rows=self.import_max_rows,
+            max_shared_strings=self.import_max_shared_strings,
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -117,6 +134,10 @@ class Settings:
             reminder_check_seconds=reader.number("REMINDER_CHECK_SECONDS", 5.0),
             remind_before_minutes=reader.number("REMIND_BEFORE_MINUTES", 0.0),
             import_max_mb=reader.positive_int("IMPORT_MAX_MB", 50),
+            import_max_unzipped_mb=reader.positive_int("IMPORT_MAX_UNZIPPED_MB", 200),
+            import_max_columns=reader.positive_int("IMPORT_MAX_COLUMNS", 200),
+            import_max_rows=reader.positive_int("IMPORT_MAX_ROWS", 1_000_000),
+            import_max_shared_strings=reader.positive_int("IMPORT_MAX_SHARED_STRINGS", 2_000_000),
             report_refresh_seconds=reader.number("REPORT_REFRESH_SECONDS", 5.0),
         )
         if settings.smtp_host and "@" not in settings.smtp_from:

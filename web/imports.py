@@ -2,6 +2,8 @@
 
 The runner keeps each running import as a task; on shutdown it cancels them (each then
 fails with nothing written). On start, imports a dead process left running are failed.
+An upload's bytes are read from aiohttp's spool file in a worker thread, and parsed in the
+app's reader processes (see callcenter/imports/workers.py): none of it runs on the loop.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from callcenter.i18n import N_
-from callcenter.imports.exceptions import ImportInvalid
+from callcenter.imports.limits import ImportTooBig
 from callcenter.imports.run import run_import
 from callcenter.imports.service import expire_stale_imports
+from callcenter.imports.workers import ReaderPool
 from web.auth import Handler
-from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS
+from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS, UPLOAD_READERS
 
 log = logging.getLogger(__name__)
 UPLOAD_PATHS = frozenset(
@@ -40,6 +43,7 @@ class ImportRunner:
                 import_id,
                 region=settings.default_region,
                 currency=settings.currency,
+                limits=settings.upload_limits,
             ),
             name=f"import-{import_id}",
         )
@@ -58,8 +62,10 @@ async def imports_ctx(app: web.Application) -> AsyncIterator[None]:
             log.warning("%d interrupted import(s) marked failed", expired)
     runner = ImportRunner(app)
     app[IMPORT_RUNNER] = runner
+    app[UPLOAD_READERS] = readers = ReaderPool()
     yield
     await runner.close()
+    await asyncio.to_thread(readers.shutdown, cancel_futures=True)
 
 
 @web.middleware
@@ -68,16 +74,23 @@ async def upload_limit_middleware(request: web.Request, handler: Handler) -> web
     if request.method == "POST" and (
         request.path in UPLOAD_PATHS or CAMPAIGN_UPLOADS.fullmatch(request.path)
     ):
-        limit = request.app[SETTINGS].import_max_mb * 1024 * 1024
+        megabytes = request.app[SETTINGS].import_max_mb
         try:
-            return await handler(request.clone(client_max_size=limit))
+            return await handler(request.clone(client_max_size=megabytes * 1024 * 1024))
         except web.HTTPRequestEntityTooLarge:
-            raise ImportInvalid(N_("The file is too large to import")) from None
+            raise ImportTooBig(
+                N_("The file is larger than the %(limit)s MB an import accepts"),
+                params={"limit": str(megabytes)},
+            ) from None
     return await handler(request)
 
 
-def read_upload(upload: web.FileField) -> bytes:
-    """The uploaded bytes; the temporary file aiohttp spooled them to is closed."""
+async def read_upload(upload: web.FileField) -> bytes:
+    """The uploaded bytes, read in a worker thread; the file aiohttp spooled them to is closed."""
+    return await asyncio.to_thread(_read_and_close, upload)
+
+
+def _read_and_close(upload: web.FileField) -> bytes:
     try:
         return upload.file.read()
     finally:

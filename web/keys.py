@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from callcenter.settings import Settings
 
 if TYPE_CHECKING:
+    from callcenter.imports.workers import ReaderPool
     from web.imports import ImportRunner
     from web.live import LiveHub
     from web.pbx import PbxGateway
@@ -29,3 +30,4 @@ LIVE_HUB: web.AppKey[LiveHub] = web.AppKey("live_hub")
 PBX: web.AppKey[PbxGateway] = web.AppKey("pbx")
 SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler")
 IMPORT_RUNNER: web.AppKey[ImportRunner] = web.AppKey("import_runner")  # imports running here
+UPLOAD_READERS: web.AppKey[ReaderPool] = web.AppKey("upload_readers")  # processes reading uploads

@@ -26,6 +26,7 @@ from callcenter.dialer.campaigns import EDITABLE_STATES, tell_pages
 from callcenter.dialer.models import Campaign, CampaignContact
 from callcenter.errors import Conflict, Invalid
 from callcenter.i18n import N_
+from callcenter.imports.limits import UploadLimits
 from callcenter.imports.reading import detect_shape, read_rows
 from callcenter.phones import PhoneError, parse_phone
 from callcenter.users.models import User
@@ -102,10 +103,13 @@ def _columns(header: list[str]) -> tuple[int | None, int | None]:
     return find(PHONE_HEADERS), find(NAME_HEADERS)
 
 
-def from_file(content: bytes, region: str) -> tuple[list[Candidate], list[BadEntry]]:
+def from_file(
+    content: bytes, region: str, limits: UploadLimits, file_name: str = ""
+) -> tuple[list[Candidate], list[BadEntry]]:
     """A CSV or XLSX with a phone column («Телефон», «Phone»...) and optionally a name one;
-    a file without a header row is read as numbers in its first column."""
-    rows = list(read_rows(content, detect_shape(content)))
+    a file without a header row is read as numbers in its first column. The file is held to
+    ``limits``; reading it is blocking work, for a worker thread."""
+    rows = list(read_rows(content, detect_shape(content, file_name), limits))
     if not rows:
         raise Invalid(N_("The file has no rows"), fields={"file": N_("The file has no rows")})
     phone_col, name_col = _columns(rows[0][1])

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.imports.limits import UploadLimits
 from callcenter.imports.matching import cells_of
 from callcenter.imports.models import Import
 from callcenter.imports.reading import read_rows
@@ -63,6 +64,7 @@ class _Checker:
     target: Target
     context: Any
     tracker: Tracker
+    limits: UploadLimits
     chunks: queue.Queue[list[Any] | None] = field(default_factory=lambda: queue.Queue(3))
     stop: threading.Event = field(default_factory=threading.Event)
     rows: dict[int, list[str]] = field(default_factory=dict)
@@ -77,7 +79,7 @@ class _Checker:
             self._put(None)
 
     def _check(self) -> None:
-        found = read_rows(self.content, shape_of(self.job))
+        found = read_rows(self.content, shape_of(self.job), self.limits)
         next(found, None)  # the header
         self.rows = dict(found)
         self.tracker.total, self.tracker.stage = len(self.rows), "checking"
@@ -125,9 +127,10 @@ async def check_and_write(
     context: Any,
     actor: User,
     tracker: Tracker,
+    limits: UploadLimits,
 ) -> Outcome:
     """Check every row and write the clean ones in ``session``'s transaction."""
-    checker = _Checker(job, content, target, context, tracker)
+    checker = _Checker(job, content, target, context, tracker, limits)
     checking = asyncio.ensure_future(asyncio.to_thread(checker.run))
     writer = target.writer(session, policy=job.policy, actor=actor, import_id=job.id)
     try:

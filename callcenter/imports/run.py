@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.audit.service import record_change
 from callcenter.db import utcnow
-from callcenter.i18n import N_
+from callcenter.i18n import N_, translations
+from callcenter.imports.exceptions import ImportInvalid
+from callcenter.imports.limits import UploadLimits
 from callcenter.imports.models import Import, ImportFile
 from callcenter.imports.pipeline import Outcome, Tracker, check_and_write
 from callcenter.imports.service import INTERRUPTED
@@ -36,11 +38,17 @@ class BadRowsFound(Exception):
 
 
 async def run_import(
-    sessionmaker: async_sessionmaker, import_id: int, *, region: str, currency: str = "RUB"
+    sessionmaker: async_sessionmaker,
+    import_id: int,
+    *,
+    region: str,
+    limits: UploadLimits,
+    currency: str = "RUB",
 ) -> None:
     """Run one queued import to its end: done, or failed with the reason and bad rows.
 
-    ``region`` reads phone numbers without a country code; ``currency`` is new orders'."""
+    ``region`` reads phone numbers without a country code; ``currency`` is new orders'; the
+    file is read within ``limits`` (a file beyond them fails saying which)."""
     tracker = Tracker()
     async with sessionmaker.begin() as session:
         claimed = await _claim(session, import_id)
@@ -48,12 +56,14 @@ async def run_import(
         return
     ticker = asyncio.create_task(_tick(sessionmaker, import_id, tracker))
     try:
-        await _run(sessionmaker, claimed, tracker, region=region, currency=currency)
+        await _run(sessionmaker, claimed, tracker, region=region, currency=currency, limits=limits)
     except asyncio.CancelledError:
         await _fail(sessionmaker, import_id, INTERRUPTED, [])
         raise
     except BadRowsFound as exc:
         await _fail(sessionmaker, import_id, N_("Bad rows: nothing was imported"), exc.bad)
+    except ImportInvalid as exc:  # the file is beyond a limit, found only past its header
+        await _fail(sessionmaker, import_id, await _told(sessionmaker, claimed, exc), [])
     except Exception:
         log.exception("import %s failed", import_id)
         await _fail(sessionmaker, import_id, N_("The import failed: nothing was written"), [])
@@ -93,8 +103,25 @@ async def _tick(sessionmaker: async_sessionmaker, import_id: int, tracker: Track
             )
 
 
+async def _told(sessionmaker: async_sessionmaker, job: Import, exc: ImportInvalid) -> str:
+    """The error as the import's author reads it: a message with values (a limit, a cell)
+    is kept filled in, in their language; one without stays a msgid, translated when shown."""
+    if not exc.params:
+        return exc.message
+    async with sessionmaker() as session:
+        author = await session.get(User, job.user_id) if job.user_id else None
+    language = author.language if author else "ru"
+    return translations(language).gettext(exc.message) % exc.params
+
+
 async def _run(
-    sessionmaker: async_sessionmaker, job: Import, tracker: Tracker, *, region: str, currency: str
+    sessionmaker: async_sessionmaker,
+    job: Import,
+    tracker: Tracker,
+    *,
+    region: str,
+    currency: str,
+    limits: UploadLimits,
 ) -> None:
     target = get_target(job.target)
     async with sessionmaker() as session:
@@ -114,6 +141,7 @@ async def _run(
             context=context,
             actor=actor,
             tracker=tracker,
+            limits=limits,
         )
         log.info(
             "import %s: %d rows, %d bad, checked and written in %.1f s",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,10 +14,12 @@ from callcenter.db import utcnow
 from callcenter.errors import Forbidden, NotFound
 from callcenter.i18n import N_
 from callcenter.imports.exceptions import ImportInvalid
+from callcenter.imports.limits import UploadLimits
 from callcenter.imports.matching import Mapping, cells_of, check_mapping, match_headers
 from callcenter.imports.models import Import, ImportFile
-from callcenter.imports.reading import FileShape, detect_shape, read_head
+from callcenter.imports.reading import FileShape, read_head, read_header
 from callcenter.imports.targets import RowInvalid, Target, get_target
+from callcenter.imports.workers import read_apart
 from callcenter.users.models import User
 from callcenter.users.roles import Role
 
@@ -35,13 +38,20 @@ def default_policy(target: Target) -> dict[str, str]:
 
 
 async def create_import(
-    session: AsyncSession, *, actor: User, target: str, file_name: str, content: bytes
+    session: AsyncSession,
+    *,
+    actor: User,
+    target: str,
+    file_name: str,
+    content: bytes,
+    limits: UploadLimits,
+    readers: Executor | None = None,
 ) -> Import:
-    """Keep the file as a draft, with a first guess of which column is which field."""
+    """Keep the file as a draft, with a first guess of which column is which field. The file
+    is checked against ``limits`` and read by ``readers`` (see workers.py), off the loop."""
     chosen = get_target(target)
     _may_import(actor, chosen)
-    shape = detect_shape(content)
-    headers, _sample = read_head(content, shape, rows=0)
+    shape, headers = await read_apart(readers, read_header, content, file_name, limits)
     job = Import(
         target=target,
         state="draft",
@@ -156,16 +166,24 @@ class PreviewRow:
 
 
 async def preview_import(
-    session: AsyncSession, job: Import, *, actor: User, region: str, rows: int = 10
+    session: AsyncSession,
+    job: Import,
+    *,
+    actor: User,
+    region: str,
+    limits: UploadLimits,
+    readers: Executor | None = None,
+    rows: int = 10,
 ) -> list[PreviewRow]:
-    """The first rows as the current mapping reads them, each with its errors."""
+    """The first rows as the current mapping reads them (read by ``readers``), each with
+    its errors."""
     target = get_target(job.target)
     stored = await session.get(ImportFile, job.id)
     if stored is None:
         return []
     context = await target.load_context(session, actor=actor, region=region)
     shape = shape_of(job)
-    _headers, sample = read_head(stored.content, shape, rows=rows)
+    _headers, sample = await read_apart(readers, read_head, stored.content, shape, rows, limits)
     found = []
     for line, row in sample:
         cells = cells_of(row, job.headers, job.mapping)

@@ -20,6 +20,7 @@ from callcenter.dialer.contacts import (
     from_numbers,
 )
 from callcenter.dialer.models import CampaignContact
+from callcenter.imports.limits import UploadLimits
 from tests.campaigns.support import add_client, add_queue, campaign_input
 from tests.imports.support import csv_bytes, xlsx_bytes
 
@@ -97,7 +98,7 @@ async def test_a_csv_in_cp1251_with_a_russian_header_is_read_by_its_columns(
         encoding="cp1251",
         delimiter=";",
     )
-    found, bad = from_file(content, "RU")
+    found, bad = from_file(content, "RU", UploadLimits())
     assert [(c.e164, c.name, c.where) for c in found] == [
         ("+79161112233", "Анна", "2"),
         ("+79162223344", "Вера", "4"),
@@ -106,7 +107,9 @@ async def test_a_csv_in_cp1251_with_a_russian_header_is_read_by_its_columns(
 
 
 def test_an_xlsx_without_a_header_is_numbers_in_the_first_column() -> None:
-    found, bad = from_file(xlsx_bytes([[79161112233, "Анна"], ["+7 916 222 33 44", "Вера"]]), "RU")
+    found, bad = from_file(
+        xlsx_bytes([[79161112233, "Анна"], ["+7 916 222 33 44", "Вера"]]), "RU", UploadLimits()
+    )
     assert [(c.e164, c.name, c.where) for c in found] == [
         ("+79161112233", "Анна", "1"),
         ("+79162223344", "Вера", "2"),

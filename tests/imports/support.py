@@ -9,6 +9,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from callcenter.db import make_engine, make_sessionmaker
+from callcenter.imports.limits import UploadLimits
 from callcenter.imports.models import Import
 from callcenter.imports.run import run_import
 from callcenter.imports.service import configure_import, create_import
@@ -52,7 +53,12 @@ async def run_file(
         async with sessionmaker.begin() as session:
             actor = await session.get(User, actor.id)
             job = await create_import(
-                session, actor=actor, target=target, file_name=name, content=content
+                session,
+                actor=actor,
+                target=target,
+                file_name=name,
+                content=content,
+                limits=UploadLimits(),
             )
             await configure_import(
                 session,
@@ -62,7 +68,7 @@ async def run_file(
                 policy=policy or {},
                 skip_bad_rows=skip_bad_rows,
             )
-        await run_import(sessionmaker, job.id, region="RU", currency="RUB")
+        await run_import(sessionmaker, job.id, region="RU", currency="RUB", limits=UploadLimits())
         async with sessionmaker() as session:
             found = await session.get(Import, job.id)
             assert found is not None

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from callcenter.clients.models import Client
+from callcenter.imports.limits import UploadLimits
 from tests.imports.support import INN_A, csv_bytes, run_file
 from tests.imports.test_import_run import HEAD, _row
 
@@ -87,7 +88,12 @@ async def test_stopping_the_server_mid_import_fails_it_with_nothing_written(
     async with sessionmaker.begin() as session:
         actor = await session.get(type(manager), manager.id)
         job = await create_import(
-            session, actor=actor, target="clients", file_name="a.csv", content=csv_bytes(rows)
+            session,
+            actor=actor,
+            target="clients",
+            file_name="a.csv",
+            content=csv_bytes(rows),
+            limits=UploadLimits(),
         )
         await configure_import(
             session,
@@ -97,7 +103,9 @@ async def test_stopping_the_server_mid_import_fails_it_with_nothing_written(
             policy={},
             skip_bad_rows=False,
         )
-    running = asyncio.create_task(run_import(sessionmaker, job.id, region="RU"))
+    running = asyncio.create_task(
+        run_import(sessionmaker, job.id, region="RU", limits=UploadLimits())
+    )
     await asyncio.wait_for(first_chunk_written.wait(), 10)
     running.cancel()
     with pytest.raises(asyncio.CancelledError):

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from callcenter.audit.models import AuditEntry
 from callcenter.clients.models import Client, ClientPhone
 from callcenter.clients.search import ClientQuery, search_clients
+from callcenter.imports.limits import UploadLimits
 from tests.imports.support import INN_A, INN_B, csv_bytes, run_file, xlsx_bytes
 
 HEAD = ["ФИО", "Телефон", "ИНН", "E-mail", "Компания", "Теги", "Примечание"]
@@ -259,7 +260,12 @@ async def test_a_draft_queued_long_after_upload_is_not_taken_for_interrupted(
     manager = await make_user("manager")
     actor = await db_session.get(type(manager), manager.id)
     job = await create_import(
-        db_session, actor=actor, target="clients", file_name="a.csv", content=csv_bytes([HEAD])
+        db_session,
+        actor=actor,
+        target="clients",
+        file_name="a.csv",
+        content=csv_bytes([HEAD]),
+        limits=UploadLimits(),
     )
     await db_session.commit()
     await db_session.execute(text("UPDATE imports SET created_at = now() - interval '1 hour'"))

@@ -182,7 +182,7 @@ async def test_upload_over_the_size_limit_is_refused_clearly(
     big = csv_bytes([["ФИО"]] + [["x" * 100]] * 12_000)
     response = await small.post("/imports/new", data=_upload(big, csrf))
     assert response.status == 422
-    assert "too large" in await response.text()
+    assert "larger than the 1 MB an import accepts" in await response.text()
 
 
 async def test_a_failed_import_can_run_again_with_another_choice(signed_in: Any) -> None:

@@ -8,9 +8,11 @@ import io
 import pytest
 
 from callcenter.imports.exceptions import ImportInvalid
+from callcenter.imports.limits import UploadLimits
 from callcenter.imports.reading import FileShape, cell_text, detect_shape, read_head, read_rows
 from tests.imports.support import csv_bytes, xlsx_bytes
 
+LIMITS = UploadLimits()
 ROWS = [
     ["ФИО", "Телефон", "Адрес", "Примечание"],
     [
@@ -42,20 +44,20 @@ def test_csv_in_any_common_encoding_and_delimiter_reads_the_same(
     shape = detect_shape(content)
     assert shape.file_format == "csv"
     assert shape.delimiter == delimiter
-    assert [cells for _line, cells in read_rows(content, shape)] == ROWS
+    assert [cells for _line, cells in read_rows(content, shape, LIMITS)] == ROWS
 
 
 def test_utf16_as_excel_saves_unicode_text_with_a_bom_and_tabs() -> None:
     content = csv_bytes(ROWS, encoding="utf-16", delimiter="\t")  # Python writes the BOM
     shape = detect_shape(content)
     assert (shape.encoding, shape.delimiter) == ("utf-16", "\t")
-    headers, sample = read_head(content, shape, rows=5)
+    headers, sample = read_head(content, shape, 5, LIMITS)
     assert headers == ROWS[0] and [cells for _l, cells in sample] == ROWS[1:]
 
 
 def test_lines_are_numbered_as_the_spreadsheet_shows_them_skipping_empty_rows() -> None:
     content = csv_bytes([ROWS[0], ["", "", "", ""], ROWS[1], [], ROWS[2]])
-    lines = [line for line, _cells in read_rows(content, detect_shape(content))]
+    lines = [line for line, _cells in read_rows(content, detect_shape(content), LIMITS)]
     assert lines == [1, 3, 5]
 
 
@@ -63,7 +65,7 @@ def test_xlsx_cells_come_out_as_typed_numbers_without_a_trailing_zero() -> None:
     content = xlsx_bytes([["Имя", "Телефон", "ИНН"], ["Иванов", 79161234567, 7736207543.0]])
     shape = detect_shape(content)
     assert shape.file_format == "xlsx"
-    headers, sample = read_head(content, shape, rows=5)
+    headers, sample = read_head(content, shape, 5, LIMITS)
     assert headers == ["Имя", "Телефон", "ИНН"]
     assert sample == [(2, ["Иванов", "79161234567", "7736207543"])]
 
@@ -81,7 +83,7 @@ def test_xlsx_dates_gaps_booleans_and_sheet_line_numbers() -> None:
     sheet["C5"] = "=1+1"  # a formula without a cached value reads as empty
     buffer = io.BytesIO()
     workbook.save(buffer)
-    rows = list(read_rows(buffer.getvalue(), FileShape("xlsx")))
+    rows = list(read_rows(buffer.getvalue(), FileShape("xlsx"), LIMITS))
     assert rows == [
         (1, ["Имя", "", "", "Дата"]),
         (2, ["Иванов", "", "", "2024-03-01"]),
@@ -109,5 +111,5 @@ def test_cell_texts() -> None:
 def test_unreadable_files_say_why(content: bytes, message: str) -> None:
     with pytest.raises(ImportInvalid) as caught:
         shape = detect_shape(content)
-        read_head(content, shape, rows=1)
+        read_head(content, shape, 1, LIMITS)
     assert message in caught.value.message

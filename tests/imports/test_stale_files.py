@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from callcenter.imports.exceptions import ImportInvalid
+from callcenter.imports.limits import UploadLimits
 from callcenter.imports.models import Import, ImportFile
 from callcenter.imports.service import configure_import, create_import, drop_stale_files
 from tests.imports.support import csv_bytes
@@ -20,10 +21,20 @@ async def test_a_week_old_draft_loses_its_file_and_asks_for_it_again(
     manager = await make_user("manager")
     content = csv_bytes([["Name", "Phone"], ["Анна", "+79161234567"]])
     old = await create_import(
-        db_session, actor=manager, target="clients", file_name="old.csv", content=content
+        db_session,
+        actor=manager,
+        target="clients",
+        file_name="old.csv",
+        content=content,
+        limits=UploadLimits(),
     )
     recent = await create_import(
-        db_session, actor=manager, target="clients", file_name="new.csv", content=content
+        db_session,
+        actor=manager,
+        target="clients",
+        file_name="new.csv",
+        content=content,
+        limits=UploadLimits(),
     )
     now = datetime.now(UTC)
     await db_session.execute(

@@ -26,7 +26,7 @@ from web.auth import current_user, requires
 from web.forms import form_bool
 from web.i18n import gettext
 from web.imports import read_upload
-from web.keys import IMPORT_RUNNER, SESSIONMAKER
+from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS, UPLOAD_READERS
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -119,13 +119,16 @@ async def _create(request: web.Request, *, target: str | None) -> web.Response:
     if target not in target_names():
         raise BadRequest(N_("Unknown import target"))
     actor = current_user(request)
+    content = await read_upload(upload)
     async with request.app[SESSIONMAKER].begin() as session:
         job = await create_import(
             session,
             actor=actor,
             target=target,
             file_name=upload.filename,
-            content=read_upload(upload),
+            content=content,
+            limits=request.app[SETTINGS].upload_limits,
+            readers=request.app[UPLOAD_READERS],
         )
         mapping = _json_field(form, "mapping")
         job = await configure_import(

@@ -4,6 +4,7 @@ numbers or client numbers typed), the campaign's do-not-call numbers, the result
 from __future__ import annotations
 
 import re
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,8 @@ from callcenter.dialer.results import AttemptResults, ContactResults
 from callcenter.errors import DomainError, Invalid
 from callcenter.exports.stream import check_format, export_rows
 from callcenter.i18n import N_
+from callcenter.imports.limits import UploadLimits
+from callcenter.imports.workers import read_apart
 from callcenter.limits import fits_id
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
@@ -37,7 +40,7 @@ from web.auth import current_user, requires
 from web.downloads import stream_file
 from web.forms import form_bool
 from web.imports import read_upload
-from web.keys import SESSIONMAKER, SETTINGS
+from web.keys import SESSIONMAKER, SETTINGS, UPLOAD_READERS
 from web.values import int_field
 
 SOURCES = ("none", "filter", "file", "numbers", "clients")
@@ -91,8 +94,11 @@ async def contacts_of_source(
     *,
     actor: User,
     region: str,
+    limits: UploadLimits,
+    readers: Executor,
 ) -> tuple[list[Candidate], list[BadEntry]] | None:
-    """The contacts the form names; None when it names no source."""
+    """The contacts the form names; None when it names no source. A file is read within
+    ``limits`` by ``readers`` (the app's reader processes)."""
     if source.kind == "filter":
         query = ClientQuery(
             q=source.q,
@@ -106,7 +112,8 @@ async def contacts_of_source(
         upload = post.get("file")
         if not isinstance(upload, web.FileField):
             raise Invalid(N_("Choose a file of numbers"), fields={"file": N_("Choose a file")})
-        return from_file(read_upload(upload), region)
+        content = await read_upload(upload)
+        return await read_apart(readers, from_file, content, region, limits, upload.filename)
     if source.kind == "numbers":
         return from_numbers(source.numbers, region)
     if source.kind == "clients":
@@ -132,7 +139,11 @@ async def add(request: web.Request) -> web.StreamResponse:
             campaign = await get_campaign(
                 session, int(request.match_info["id"]), actor=actor, for_update=True
             )
-            listed = await contacts_of_source(session, source, post, actor=actor, region=region)
+            listed = await contacts_of_source(
+                session, source, post, actor=actor, region=region,
+                limits=request.app[SETTINGS].upload_limits,
+                readers=request.app[UPLOAD_READERS],
+            )  # fmt: skip
             if listed is None:
                 raise Invalid(N_("Choose where the contacts come from"))
             report = await add_contacts(
@@ -143,8 +154,9 @@ async def add(request: web.Request) -> web.StreamResponse:
         return await _render_page(request, source=source, report=exc.report, status=422)
     except (Invalid, DomainError) as exc:
         return await _render_page(
-            request, source=source, message=exc.message, errors=exc.fields, status=exc.status
-        )
+            request, source=source, message=exc.message, message_params=exc.params,
+            errors=exc.fields, status=exc.status,
+        )  # fmt: skip
     return await _render_page(request, report=report, added=True)
 
 

@@ -47,7 +47,7 @@ from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.i18n import gettext
-from web.keys import SESSIONMAKER, SETTINGS
+from web.keys import SESSIONMAKER, SETTINGS, UPLOAD_READERS
 from web.values import parse_int
 from web.views.campaign_contacts import ContactSource, contacts_of_source, source_form
 
@@ -154,6 +154,7 @@ async def _render_form(
     campaign: Any = None,
     errors: dict[str, str] | None = None,
     message: str = "",
+    message_params: dict[str, str] | None = None,
     source: ContactSource | None = None,
     report: ContactReport | None = None,
     status: int = 200,
@@ -166,6 +167,7 @@ async def _render_form(
         "campaign": campaign,
         "errors": errors or {},
         "message": message,
+        "message_params": message_params or {},
         "source": source or ContactSource(),
         "report": report,
     }
@@ -196,7 +198,11 @@ async def create(request: web.Request) -> web.StreamResponse:
     try:
         async with request.app[SESSIONMAKER].begin() as session:
             campaign = await create_campaign(session, data=form, actor=actor, region=region)
-            listed = await contacts_of_source(session, source, post, actor=actor, region=region)
+            listed = await contacts_of_source(
+                session, source, post, actor=actor, region=region,
+                limits=request.app[SETTINGS].upload_limits,
+                readers=request.app[UPLOAD_READERS],
+            )  # fmt: skip
             if listed is not None:
                 await add_contacts(
                     session, campaign=campaign, found=listed[0], bad=listed[1], actor=actor,
@@ -209,7 +215,7 @@ async def create(request: web.Request) -> web.StreamResponse:
     except DomainError as exc:
         return await _render_form(
             request, form, errors=exc.fields, message=exc.message, source=source,
-            status=exc.status,
+            message_params=exc.params, status=exc.status,
         )  # fmt: skip
     raise web.HTTPFound(f"/campaigns/{campaign.id}")
 

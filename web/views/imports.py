@@ -28,7 +28,7 @@ from web.auth import current_user, requires
 from web.downloads import pieces, stream_file
 from web.forms import form_bool
 from web.imports import read_upload
-from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS
+from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS, UPLOAD_READERS
 
 
 def _targets(request: web.Request) -> list[Target]:
@@ -38,9 +38,15 @@ def _targets(request: web.Request) -> list[Target]:
 
 
 def _upload_page(
-    request: web.Request, *, target: str, action: str, error: str | None = None
+    request: web.Request, *, target: str, action: str, error: ImportInvalid | None = None
 ) -> web.Response:
-    context = {"error": error, "targets": _targets(request), "target": target, "action": action}
+    context = {
+        "error": error.message if error else None,
+        "error_params": error.params if error else {},
+        "targets": _targets(request),
+        "target": target,
+        "action": action,
+    }
     return aiohttp_jinja2.render_template(
         "imports/new.html", request, context, status=422 if error else 200
     )
@@ -87,16 +93,19 @@ async def _upload(
             raise ImportInvalid(N_("Choose a file to import"))
         if target not in target_names():
             raise ImportInvalid(N_("Unknown import target"))
+        content = await read_upload(upload)
         async with request.app[SESSIONMAKER].begin() as session:
             job = await create_import(
                 session,
                 actor=current_user(request),
                 target=target,
                 file_name=upload.filename,
-                content=read_upload(upload),
+                content=content,
+                limits=request.app[SETTINGS].upload_limits,
+                readers=request.app[UPLOAD_READERS],
             )
     except ImportInvalid as exc:
-        return _upload_page(request, target=target, action=action, error=exc.message)
+        return _upload_page(request, target=target, action=action, error=exc)
     raise web.HTTPFound(f"/imports/{job.id}")
 
 
@@ -109,13 +118,19 @@ async def _mapping_context(
     async with request.app[SESSIONMAKER]() as session:
         if job.mapping:
             preview = await preview_import(
-                session, job, actor=actor, region=request.app[SETTINGS].default_region
+                session,
+                job,
+                actor=actor,
+                region=request.app[SETTINGS].default_region,
+                limits=request.app[SETTINGS].upload_limits,
+                readers=request.app[UPLOAD_READERS],
             )
     mapped = {key for key in job.mapping.values()}
     return {
         "job": job,
         "target": target,
-        "fields": target.fields,
+        # what each column's choice offers, translated once: a file may have 200 columns
+        "field_options": [(f.key, i18n.gettext(f.label)) for f in target.fields],
         "preview": preview,
         "preview_fields": [f for f in target.fields if f.key in mapped],
         "errors": errors or {},
