@@ -23,6 +23,7 @@ from aiohttp import WSMsgType, web
 from sqlalchemy.exc import DBAPIError
 
 from callcenter.calls.screenpop import ringing_for_extension
+from callcenter.clients.service import client_scope
 from callcenter.live import CHANNEL
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
@@ -39,6 +40,7 @@ FLOOR_KINDS = ("queue", "agent")
 TASK_KINDS = ("task_due", "task_pool_due", "task_count")
 HUB_NAME = "callcenter-live-hub"  # its LISTEN connection, as pg_stat_activity shows it
 MAX_WAITING = 10_000  # notifications heard and not yet sent out
+PopKey = tuple[str, str, int | None]  # language, time zone, client scope: one card for each
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Listener:
     timezone: str
     watches_floor: bool = False
     pops: bool = True  # this page shows screen-pops (the workspace)
+    client_scope: int | None = None  # whose clients the pop may show: None, every client
 
 
 class LiveHub:
@@ -106,7 +109,7 @@ class LiveHub:
                 "direction": call.direction,
                 "queue": call.queue,
             }
-            rendered: dict[tuple[str, str], str] = {}
+            rendered: dict[PopKey, str] = {}
             for ws in sockets:
                 await self.send_call(ws, message, rendered)
 
@@ -118,6 +121,7 @@ class LiveHub:
             user.timezone,
             watches_floor=user.can(Permission.FLOOR_VIEW),
             pops=pops,
+            client_scope=client_scope(user),
         )
         self.sockets[ws] = listener
         self.by_user[user.id].add(ws)
@@ -224,7 +228,7 @@ class LiveHub:
             return
         if kind not in CALL_KINDS:
             return
-        rendered: dict[tuple[str, str], str] = {}  # one render per language and time zone
+        rendered: dict[PopKey, str] = {}  # one render per language, time zone and scope
         for ws in list(self.by_extension.get(str(message.get("extension", "")), ())):
             await self.send_call(ws, message, rendered)
 
@@ -254,7 +258,7 @@ class LiveHub:
         self,
         ws: web.WebSocketResponse,
         message: dict[str, Any],
-        rendered: dict[tuple[str, str], str] | None = None,
+        rendered: dict[PopKey, str] | None = None,
     ) -> None:
         listener = self.sockets.get(ws)
         if listener is None or ws.closed:
@@ -267,10 +271,11 @@ class LiveHub:
             "heard_at": message.get("heard_at"),  # when this process heard the NOTIFY
         }
         if message["kind"] == "ringing":
-            key = (listener.language, listener.timezone)
+            # the card differs by whose clients the user sees: never one user's card to another
+            key = (listener.language, listener.timezone, listener.client_scope)
             cache = rendered if rendered is not None else {}
             if key not in cache:
-                cache[key] = await self.cards.render(listener.language, listener.timezone, message)
+                cache[key] = await self.cards.render(*key, message)
             frame["html"] = cache[key]
         elif message["kind"] == "ended":
             frame["outcome"] = message.get("outcome")

@@ -44,9 +44,20 @@ def visible_to(actor: User) -> ColumnElement[bool]:
     return Client.owner_id == actor.id
 
 
+def client_scope(actor: User) -> int | None:
+    """What ``actor``'s view of clients depends on: None for every client, else the one
+    owner (themself) whose clients they see. Anything shown per user is keyed by it."""
+    return None if actor.sees_every_client else actor.id
+
+
+def in_scope(scope: int | None, owner_id: int | None) -> bool:
+    """Whether a client owned by ``owner_id`` is seen in ``scope`` (see ``client_scope``)."""
+    return scope is None or owner_id == scope
+
+
 def sees_client(actor: User, owner_id: int | None) -> bool:
     """Whether ``actor`` may see a client owned by ``owner_id``: the rule of ``visible_to``."""
-    return actor.sees_every_client or owner_id == actor.id
+    return in_scope(client_scope(actor), owner_id)
 
 
 def client_loading() -> list[Any]:
