@@ -24,6 +24,8 @@ from sqlalchemy.exc import DBAPIError
 
 from callcenter.calls.screenpop import ringing_for_extension
 from callcenter.clients.service import client_scope
+from callcenter.errors import Forbidden
+from callcenter.i18n import N_
 from callcenter.live import CHANNEL
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
@@ -33,6 +35,7 @@ from web.floor_access import with_display
 from web.keys import LIVE_HUB, SESSIONMAKER, SETTINGS
 from web.live_tasks import send_task_frames
 from web.pop_cards import PopCards, forget_card
+from web.proxy import same_site_origin
 
 log = logging.getLogger(__name__)
 CALL_KINDS = ("ringing", "answered", "ended")
@@ -300,7 +303,14 @@ async def live_hub_ctx(app: web.Application) -> AsyncIterator[None]:
 
 @signed_in
 async def live_socket(request: web.Request) -> web.WebSocketResponse:
-    """The operator page's socket: calls ringing now on connect, then every change."""
+    """The operator page's socket: calls ringing now on connect, then every change.
+
+    A browser names the page's origin: one of another site is refused before the upgrade
+    (the cookie would go along, so its page could read the pops). Programs that send no
+    Origin (with an API token) are let in."""
+    origin = request.headers.get("Origin")
+    if origin is not None and not same_site_origin(request, origin):
+        raise Forbidden(N_("The live feed opens only from this site's pages"))
     user = current_user(request)
     hub = request.app[LIVE_HUB]
     ws = web.WebSocketResponse(heartbeat=20.0, compress=False)

@@ -51,7 +51,10 @@ def same_site_origin(request: web.Request, origin: str) -> bool:
     """Whether a browser's Origin header names this site: the host the request was sent to,
     or the configured public URL. The port missing from either is the origin's scheme's
     default (behind a TLS proxy the page is https while the request to us is http)."""
-    parts = urlsplit(origin.strip().lower())
+    try:
+        parts = urlsplit(origin.strip().lower())
+    except ValueError:  # a bracket left open
+        return False
     if parts.scheme not in ("http", "https") or parts.path or parts.query or parts.fragment:
         return False
     theirs = _endpoint(parts.netloc, parts.scheme)
