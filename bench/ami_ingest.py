@@ -85,7 +85,7 @@ async def fresh_database(server_url: str, operators: int, name: str = DATABASE) 
     digest = hash_password(PASSWORD)
     await conn.executemany(
         "INSERT INTO users (login, full_name, password_hash, role, language, timezone, "
-        "extension, sees_all_clients, active, failed_logins, is_demo) VALUES "
+        "extension, sees_all_clients, active, session_version, is_demo) VALUES "
         "($1, $1, $2, 'operator', 'en', 'Europe/Moscow', $3, false, true, 0, false)",
         [(f"op{1000 + i}", digest, str(1000 + i)) for i in range(operators)],
     )

@@ -201,7 +201,7 @@ async def main_async(url: str, args: argparse.Namespace) -> None:
     await fill(conn, args.clients)
     await conn.execute(
         "INSERT INTO users (login, full_name, password_hash, role, language, timezone, "
-        "sees_all_clients, active, failed_logins, is_demo) VALUES ('bench', 'Bench', $1, "
+        "sees_all_clients, active, session_version, is_demo) VALUES ('bench', 'Bench', $1, "
         "'admin', 'ru', 'Europe/Moscow', true, true, 0, false) ON CONFLICT (login) DO UPDATE "
         "SET password_hash = EXCLUDED.password_hash",
         hash_password(PASSWORD),

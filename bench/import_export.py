@@ -178,7 +178,7 @@ async def bench_import(url: str, rows: int) -> None:
     await fill(conn, rows // 10)
     admin_id = await conn.fetchval(
         "INSERT INTO users (login, full_name, password_hash, role, language, timezone, "
-        "sees_all_clients, active, failed_logins, is_demo) VALUES ('bench', 'Bench', 'x', "
+        "sees_all_clients, active, session_version, is_demo) VALUES ('bench', 'Bench', 'x', "
         "'admin', 'ru', 'Europe/Moscow', true, true, 0, false) ON CONFLICT (login) DO UPDATE "
         "SET role = 'admin' RETURNING id"
     )

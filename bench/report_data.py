@@ -46,7 +46,7 @@ _CLIENT_AT = (
 
 FILL: list[str] = [
     f"""INSERT INTO users (id, login, full_name, password_hash, role, language, timezone,
-           extension, sees_all_clients, active, failed_logins, is_demo)
+           extension, sees_all_clients, active, session_version, is_demo)
         SELECT u, 'bench' || u, 'User ' || u, '-', CASE WHEN u <= {MANAGERS} THEN 'manager'
                ELSE 'operator' END, 'en', 'Europe/Moscow', (99 + u)::text, false, true, 0, false
         FROM generate_series(1, {OPERATORS}) u""",

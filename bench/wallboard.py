@@ -94,7 +94,7 @@ async def add_supervisors(url: str, count: int) -> list[str]:
     conn = await asyncpg.connect(url)
     await conn.executemany(
         "INSERT INTO users (login, full_name, password_hash, role, language, timezone, "
-        "sees_all_clients, active, failed_logins, is_demo) VALUES "
+        "sees_all_clients, active, session_version, is_demo) VALUES "
         "($1, $1, $2, 'supervisor', $3, 'Europe/Moscow', true, true, 0, false)",
         [(login, hash_password(PASSWORD), ("ru", "en")[i % 2]) for i, login in enumerate(logins)],
     )

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -49,10 +50,18 @@ class Settings:
     pbx_recordings_dir: str = "/var/spool/asterisk/monitor"  # where Asterisk writes them
     ami_username: str = "crm"
     ami_secret: str = field(default="", repr=False)
+    # sign-in throttling: this many failures for one login from one address within the
+    # window pause that login from that address until the window slides past them; this many
+    # from one address (any logins) pause the address; this many for one login from anywhere
+    # make everyone wait a short, growing delay after each failure
     login_max_failures: int = 5
-    login_lockout_seconds: int = 900
+    login_lockout_seconds: int = 900  # the window
+    login_address_max_failures: int = 20
     session_max_age_seconds: int = 12 * 3600
     cookie_secure: bool = False
+    # behind a reverse proxy that sets X-Forwarded-For / -Host / -Proto: believe them
+    trusted_proxy: bool = False
+    public_url: str = ""  # the address users open (https://crm.example.ru): its origin is ours
     log_level: str = "INFO"
     # outgoing e-mail (order status notifications); no host: messages wait in the outbox
     smtp_host: str | None = None
@@ -120,6 +129,9 @@ class Settings:
             ami_secret=reader.text("AMI_SECRET"),
             login_max_failures=reader.positive_int("LOGIN_MAX_FAILURES", 5),
             login_lockout_seconds=reader.positive_int("LOGIN_LOCKOUT_SECONDS", 900),
+            login_address_max_failures=reader.positive_int("LOGIN_ADDRESS_MAX_FAILURES", 20),
+            trusted_proxy=reader.boolean("TRUSTED_PROXY", False),
+            public_url=reader.url("PUBLIC_URL"),
             session_max_age_seconds=reader.positive_int("SESSION_MAX_AGE_SECONDS", 12 * 3600),
             cookie_secure=reader.boolean("COOKIE_SECURE", False),
             log_level=reader.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
@@ -232,6 +244,15 @@ class _Reader:
         if number < 0:
             raise self._fail(name, "a number zero or above", value)
         return number
+
+    def url(self, name: str) -> str:
+        value = self.text(name).rstrip("/")
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+            raise self._fail(name, "an http(s):// address such as https://crm.example.ru", value)
+        return f"{parts.scheme}://{parts.netloc.lower()}"
 
     def boolean(self, name: str, default: bool) -> bool:
         value = self.text(name).lower()

@@ -25,6 +25,7 @@ from web.live import live_hub_ctx
 from web.mail import mail_sender_ctx
 from web.pbx import pbx_ctx
 from web.scheduler import scheduler_ctx
+from web.security_headers import add_security_headers
 from web.templating import context_processor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +73,7 @@ def create_app(settings: Settings) -> web.Application:
     settings = settings.with_secret_key()
     app = web.Application(middlewares=[error_middleware])
     app[SETTINGS] = settings
+    app.on_response_prepare.append(add_security_headers)  # every response, errors included
     setup_session(app, _session_storage(settings))
     # after the session's middleware, so the larger-body clone of a request keeps its session
     app.middlewares.extend([upload_limit_middleware, auth_middleware, csrf_middleware])

@@ -6,7 +6,6 @@ the middleware refuses a handler that declares none, so no route is left uncheck
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,7 +16,8 @@ from callcenter.errors import DomainError, Forbidden
 from callcenter.i18n import N_
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
-from callcenter.users.service import get_user, user_for_token
+from callcenter.users.service import user_for_token
+from callcenter.users.sessions import user_for_session
 from web import i18n
 from web.keys import AUTH_VIA, SESSIONMAKER, SETTINGS, USER
 
@@ -49,9 +49,7 @@ def requires(*permissions: Permission) -> Callable[[Handler], Handler]:
     return mark
 
 
-def password_version(user: User) -> str:
-    """Changes when the password does, so a new password signs out other sessions."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+SESSION_KEY = "sid"  # where the cookie keeps the token of its server-side session
 
 
 def current_user(request: web.Request) -> User:
@@ -68,15 +66,13 @@ async def _user_from_request(request: web.Request) -> tuple[User | None, str | N
         async with sessionmaker.begin() as session:
             return await user_for_token(session, header[7:].strip()), "token"
     session_data = await get_session(request)
-    user_id = session_data.get("uid")
-    if not user_id:
+    token = session_data.get(SESSION_KEY)
+    if not token or not isinstance(token, str):
         return None, None
-    async with sessionmaker() as session:
-        try:
-            user = await get_user(session, int(user_id))
-        except DomainError:
-            user = None
-    if user is None or not user.active or session_data.get("pwv") != password_version(user):
+    max_age = request.app[SETTINGS].session_max_age_seconds
+    async with sessionmaker.begin() as session:  # signed out, expired or revoked: None
+        user = await user_for_session(session, token, max_age_seconds=max_age)
+    if user is None:
         session_data.invalidate()
         return None, None
     return user, "session"

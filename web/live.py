@@ -23,6 +23,9 @@ from aiohttp import WSMsgType, web
 from sqlalchemy.exc import DBAPIError
 
 from callcenter.calls.screenpop import ringing_for_extension
+from callcenter.clients.service import client_scope
+from callcenter.errors import Forbidden
+from callcenter.i18n import N_
 from callcenter.live import CHANNEL
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
@@ -32,6 +35,7 @@ from web.floor_access import with_display
 from web.keys import LIVE_HUB, SESSIONMAKER, SETTINGS
 from web.live_tasks import send_task_frames
 from web.pop_cards import PopCards, forget_card
+from web.proxy import same_site_origin
 
 log = logging.getLogger(__name__)
 CALL_KINDS = ("ringing", "answered", "ended")
@@ -39,6 +43,7 @@ FLOOR_KINDS = ("queue", "agent")
 TASK_KINDS = ("task_due", "task_pool_due", "task_count")
 HUB_NAME = "callcenter-live-hub"  # its LISTEN connection, as pg_stat_activity shows it
 MAX_WAITING = 10_000  # notifications heard and not yet sent out
+PopKey = tuple[str, str, int | None]  # language, time zone, client scope: one card for each
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class Listener:
     timezone: str
     watches_floor: bool = False
     pops: bool = True  # this page shows screen-pops (the workspace)
+    client_scope: int | None = None  # whose clients the pop may show: None, every client
 
 
 class LiveHub:
@@ -106,7 +112,7 @@ class LiveHub:
                 "direction": call.direction,
                 "queue": call.queue,
             }
-            rendered: dict[tuple[str, str], str] = {}
+            rendered: dict[PopKey, str] = {}
             for ws in sockets:
                 await self.send_call(ws, message, rendered)
 
@@ -118,6 +124,7 @@ class LiveHub:
             user.timezone,
             watches_floor=user.can(Permission.FLOOR_VIEW),
             pops=pops,
+            client_scope=client_scope(user),
         )
         self.sockets[ws] = listener
         self.by_user[user.id].add(ws)
@@ -224,7 +231,7 @@ class LiveHub:
             return
         if kind not in CALL_KINDS:
             return
-        rendered: dict[tuple[str, str], str] = {}  # one render per language and time zone
+        rendered: dict[PopKey, str] = {}  # one render per language, time zone and scope
         for ws in list(self.by_extension.get(str(message.get("extension", "")), ())):
             await self.send_call(ws, message, rendered)
 
@@ -254,7 +261,7 @@ class LiveHub:
         self,
         ws: web.WebSocketResponse,
         message: dict[str, Any],
-        rendered: dict[tuple[str, str], str] | None = None,
+        rendered: dict[PopKey, str] | None = None,
     ) -> None:
         listener = self.sockets.get(ws)
         if listener is None or ws.closed:
@@ -267,10 +274,11 @@ class LiveHub:
             "heard_at": message.get("heard_at"),  # when this process heard the NOTIFY
         }
         if message["kind"] == "ringing":
-            key = (listener.language, listener.timezone)
+            # the card differs by whose clients the user sees: never one user's card to another
+            key = (listener.language, listener.timezone, listener.client_scope)
             cache = rendered if rendered is not None else {}
             if key not in cache:
-                cache[key] = await self.cards.render(listener.language, listener.timezone, message)
+                cache[key] = await self.cards.render(*key, message)
             frame["html"] = cache[key]
         elif message["kind"] == "ended":
             frame["outcome"] = message.get("outcome")
@@ -295,7 +303,14 @@ async def live_hub_ctx(app: web.Application) -> AsyncIterator[None]:
 
 @signed_in
 async def live_socket(request: web.Request) -> web.WebSocketResponse:
-    """The operator page's socket: calls ringing now on connect, then every change."""
+    """The operator page's socket: calls ringing now on connect, then every change.
+
+    A browser names the page's origin: one of another site is refused before the upgrade
+    (the cookie would go along, so its page could read the pops). Programs that send no
+    Origin (with an API token) are let in."""
+    origin = request.headers.get("Origin")
+    if origin is not None and not same_site_origin(request, origin):
+        raise Forbidden(N_("The live feed opens only from this site's pages"))
     user = current_user(request)
     hub = request.app[LIVE_HUB]
     ws = web.WebSocketResponse(heartbeat=20.0, compress=False)

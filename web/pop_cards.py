@@ -1,5 +1,6 @@
 """The screen-pop's card as the live hub sends it: read from PostgreSQL (for a burst of
-ringing calls, a few ahead of the frame being sent) and rendered per language and time zone."""
+ringing calls, a few ahead of the frame being sent) and rendered per language, time zone and
+the clients the viewer may see."""
 
 from __future__ import annotations
 
@@ -46,7 +47,11 @@ class PopCards:
                 read.add_done_callback(self._reads.discard)
                 message["_card"] = read
 
-    async def render(self, language: str, timezone: str, message: dict[str, Any]) -> str:
+    async def render(
+        self, language: str, timezone: str, scope: int | None, message: dict[str, Any]
+    ) -> str:
+        """The card for a viewer of this language, time zone and client ``scope`` (see
+        ``callcenter.clients.service.client_scope``): read once per call, shown per scope."""
         read, pop = message.get("_card"), None
         if read is not None:
             with contextlib.suppress(DBAPIError):  # read ahead on a connection that died
@@ -57,7 +62,8 @@ class PopCards:
         i18n.TIMEZONE.set(timezone)
         i18n.REGION.set(self.app[SETTINGS].default_region)
         template = aiohttp_jinja2.get_env(self.app).get_template("workspace/_pop.html")
-        return template.render(pop=pop, form_key=uuid.uuid4().hex)  # the wrap-up's own key
+        # the wrap-up form's own key, so a double submit saves one wrap-up
+        return template.render(pop=pop.seen_in(scope), form_key=uuid.uuid4().hex)
 
     async def read(self, message: dict[str, Any], retried: bool = False) -> ScreenPop:
         try:

@@ -58,6 +58,7 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/login", auth.login_page)
     r.add_post("/login", auth.login)
     r.add_post("/logout", auth.logout)
+    r.add_post("/logout/everywhere", auth.logout_everywhere)
     r.add_get("/profile", auth.profile_page)
     r.add_post("/profile", auth.profile_save)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.calls.models import CallLegRow, CallRow
+from callcenter.clients.service import in_scope
 from callcenter.db import utcnow
 from callcenter.dialer.pop import CampaignPop, campaign_pop
 from callcenter.orders.models import Order, OrderStatus
@@ -41,12 +42,14 @@ class PopClient:
     company: str | None  # the company's name
     owner: str | None  # the owner's display name
     tags: list[str]
+    owner_id: int | None = None
 
 
 @dataclass(frozen=True)
 class PopTask:
     due_at: datetime
     title: str
+    client_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,32 @@ class ScreenPop:
     complaints: dict[int, int] = field(default_factory=dict)  # client id: open complaints
     orders: list[PopOrder] = field(default_factory=list)  # open ones, newest first
     campaign: CampaignPop | None = None  # a campaign's call: its contact, script, dispositions
+    hidden_clients: int = 0  # clients with this number the viewer may not see
 
     @property
     def unknown(self) -> bool:
-        return not self.clients
+        return not self.clients and not self.hidden_clients
+
+    def seen_in(self, scope: int | None) -> ScreenPop:
+        """The card as a viewer of this client ``scope`` may see it (the client API's rule,
+        ``callcenter.clients.service.client_scope``): another manager's client is only
+        counted, with nothing of it, its orders, tasks or complaints, nor, when it is the
+        only holder of the number, the number's last calls."""
+        if scope is None:
+            return self
+        seen = [c for c in self.clients if in_scope(scope, c.owner_id)]
+        if len(seen) == len(self.clients):
+            return self
+        ids = {c.id for c in seen}
+        return replace(
+            self,
+            clients=seen,
+            hidden_clients=len(self.clients) - len(seen),
+            last_calls=self.last_calls if seen else [],
+            tasks=[t for t in self.tasks if t.client_id in ids],
+            complaints={k: v for k, v in self.complaints.items() if k in ids},
+            orders=[o for o in self.orders if o.client_id in ids],
+        )
 
 
 # The whole card in one statement: at a busy call center's peak a pop is rendered hundreds
@@ -88,7 +113,7 @@ WITH attempt AS (
     SELECT CASE WHEN left($1, 1) = '+' THEN $1
                 ELSE coalesce((SELECT e164 FROM attempt), $1) END AS number
 ), found AS (
-    SELECT c.id, c.name, c.updated_at, co.name AS company,
+    SELECT c.id, c.name, c.updated_at, c.owner_id, co.name AS company,
            coalesce(nullif(u.full_name, ''), u.login) AS owner
     FROM client_phones p
     JOIN clients c ON c.id = p.client_id
@@ -104,6 +129,7 @@ SELECT
     (SELECT number FROM dialed) AS number,
     (SELECT json_agg(json_build_object(
         'id', f.id, 'name', f.name, 'company', f.company, 'owner', f.owner,
+        'owner_id', f.owner_id,
         'tags', ARRAY(SELECT t.name FROM client_tags ct JOIN tags t ON t.id = ct.tag_id
                       WHERE ct.client_id = f.id ORDER BY t.name),
         'complaints', (SELECT count(*) FROM feedback fb WHERE fb.client_id = f.id
@@ -118,8 +144,9 @@ SELECT
           AND linkedid <> $2 AND ended_at IS NOT NULL
         ORDER BY started_at DESC LIMIT 5) k) AS last_calls,
     (SELECT json_agg(json_build_object(
-        'due', extract(epoch FROM t.due_at), 'title', t.title) ORDER BY t.due_at) FROM (
-        SELECT due_at, title FROM tasks
+        'due', extract(epoch FROM t.due_at), 'title', t.title, 'client_id', t.client_id
+     ) ORDER BY t.due_at) FROM (
+        SELECT due_at, title, client_id FROM tasks
         WHERE client_id IN (SELECT id FROM found) AND status = 'open'
         ORDER BY due_at LIMIT 5) t) AS tasks,
     (SELECT json_agg(json_build_object(
@@ -149,13 +176,15 @@ async def build_pop(
     if row.attempt_id is not None:
         pop.campaign = await campaign_pop(session, row.attempt_id)
     for c in row.clients or ():
-        pop.clients.append(PopClient(c["id"], c["name"], c["company"], c["owner"], c["tags"]))
+        pop.clients.append(
+            PopClient(c["id"], c["name"], c["company"], c["owner"], c["tags"], c["owner_id"])
+        )
         if c["complaints"]:
             pop.complaints[c["id"]] = c["complaints"]
     pop.last_calls = [
         PopCall(_moment(k["at"]), k["direction"], k["outcome"]) for k in row.last_calls or ()
     ]
-    pop.tasks = [PopTask(_moment(t["due"]), t["title"]) for t in row.tasks or ()]
+    pop.tasks = [PopTask(_moment(t["due"]), t["title"], t["client_id"]) for t in row.tasks or ()]
     for o in row.orders or ():
         names = o["ru"], o["en"]
         money = Decimal(o["total"]), o["currency"]

@@ -44,6 +44,22 @@ def visible_to(actor: User) -> ColumnElement[bool]:
     return Client.owner_id == actor.id
 
 
+def client_scope(actor: User) -> int | None:
+    """What ``actor``'s view of clients depends on: None for every client, else the one
+    owner (themself) whose clients they see. Anything shown per user is keyed by it."""
+    return None if actor.sees_every_client else actor.id
+
+
+def in_scope(scope: int | None, owner_id: int | None) -> bool:
+    """Whether a client owned by ``owner_id`` is seen in ``scope`` (see ``client_scope``)."""
+    return scope is None or owner_id == scope
+
+
+def sees_client(actor: User, owner_id: int | None) -> bool:
+    """Whether ``actor`` may see a client owned by ``owner_id``: the rule of ``visible_to``."""
+    return in_scope(client_scope(actor), owner_id)
+
+
 def client_loading() -> list[Any]:
     """What a card or a list row shows, each relation in one extra query. (Joining the
     many-to-one links instead was measured slower: the join changes the plan of a trigram
@@ -67,39 +83,42 @@ async def get_client(session: AsyncSession, client_id: int, *, actor: User) -> C
     )
     if client is None:
         raise NotFound(N_("No such client"))
-    if not actor.sees_every_client and client.owner_id != actor.id:
+    if not sees_client(actor, client.owner_id):
         raise Forbidden(N_("This client belongs to another manager"))
     return client
 
 
 async def find_duplicates(
-    session: AsyncSession, clean: CleanClient, *, exclude_id: int | None = None
+    session: AsyncSession, clean: CleanClient, *, actor: User, exclude_id: int | None = None
 ) -> list[Duplicate]:
-    """Other live clients that already hold one of these phones, this INN or an e-mail."""
-    found: list[Duplicate] = []
+    """Other live clients that already hold one of these phones, this INN or an e-mail.
+
+    Those ``actor`` may see come with their id and name, visible ones first; of the others
+    only that one exists, once per value (how many there are is theirs too)."""
     live: ColumnElement[bool] = Client.merged_into_id.is_(None)
     if exclude_id is not None:
         live = live & (Client.id != exclude_id)
+    holder = (Client.id, Client.name, Client.owner_id)
+    statements: list[tuple[str, Any]] = []  # (field, select of value, id, name, owner)
     if clean.phones:
-        rows = await session.execute(
-            select(ClientPhone.e164, Client.id, Client.name)
-            .join(Client, Client.id == ClientPhone.client_id)
-            .where(ClientPhone.e164.in_([p.e164 for p in clean.phones]), live)
-        )
-        found += [Duplicate("phone", e164, cid, name) for e164, cid, name in rows]
+        phones = ClientPhone.e164.in_([p.e164 for p in clean.phones])
+        by_phone = select(ClientPhone.e164, *holder).join(Client).where(phones)
+        statements.append(("phone", by_phone))
     if clean.inn:
-        rows = await session.execute(
-            select(Client.inn, Client.id, Client.name).where(Client.inn == clean.inn, live)
-        )
-        found += [Duplicate("inn", inn, cid, name) for inn, cid, name in rows]
+        statements.append(("inn", select(Client.inn, *holder).where(Client.inn == clean.inn)))
     if clean.emails:
-        rows = await session.execute(
-            select(ClientEmail.email, Client.id, Client.name)
-            .join(Client, Client.id == ClientEmail.client_id)
-            .where(ClientEmail.email.in_(clean.emails), live)
-        )
-        found += [Duplicate("email", email, cid, name) for email, cid, name in rows]
-    return found
+        emails = ClientEmail.email.in_(clean.emails)
+        statements.append(("email", select(ClientEmail.email, *holder).join(Client).where(emails)))
+    visible: list[Duplicate] = []
+    hidden: dict[tuple[str, str], Duplicate] = {}
+    for field, statement in statements:
+        rows = await session.execute(statement.where(live).order_by(Client.id))
+        for value, client_id, name, owner_id in rows:
+            if sees_client(actor, owner_id):
+                visible.append(Duplicate(field, value, client_id, name))
+            else:
+                hidden.setdefault((field, value), Duplicate(field, value))
+    return visible + list(hidden.values())
 
 
 async def _check_links(session: AsyncSession, clean: CleanClient, actor: User) -> None:
@@ -168,7 +187,7 @@ async def create_client(
         raise Forbidden(N_("You may not create clients"))
     clean = validate_client(data, region=region)
     await _check_links(session, clean, actor)
-    if not allow_duplicates and (dups := await find_duplicates(session, clean)):
+    if not allow_duplicates and (dups := await find_duplicates(session, clean, actor=actor)):
         raise DuplicateClient(N_("Another client already has this phone, INN or e-mail"), dups)
     client = Client(created_by_id=actor.id, phones=[], emails=[], tags=[])
     await _apply(session, client, clean)
@@ -208,7 +227,7 @@ async def update_client(
         )
     await _check_links(session, clean, actor)
     if not allow_duplicates and (
-        dups := await find_duplicates(session, clean, exclude_id=client.id)
+        dups := await find_duplicates(session, clean, actor=actor, exclude_id=client.id)
     ):
         raise DuplicateClient(N_("Another client already has this phone, INN or e-mail"), dups)
     before = snapshot(client)

@@ -8,10 +8,5 @@ class LoginFailed(DomainError):
     status = 401
 
 
-class AccountLocked(DomainError):
-    id = "account_locked"
-    status = 423
-
-
 class UserInvalid(Invalid):
     id = "user_invalid"

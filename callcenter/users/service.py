@@ -1,11 +1,10 @@
-"""Users: create, update, authenticate (with lock-out), API tokens."""
+"""Users: create, update, API tokens. (Signing in: ``logins``; sessions: ``sessions``.)"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select, update
@@ -16,14 +15,9 @@ from callcenter.db import utcnow
 from callcenter.errors import NotFound
 from callcenter.i18n import N_
 from callcenter.settings import LANGUAGES
-from callcenter.users.exceptions import AccountLocked, LoginFailed, UserInvalid
+from callcenter.users.exceptions import UserInvalid
 from callcenter.users.models import ApiToken, User
-from callcenter.users.passwords import (
-    MIN_LENGTH,
-    hash_password_async,
-    needs_rehash,
-    verify_password_async,
-)
+from callcenter.users.passwords import MIN_LENGTH, hash_password_async
 from callcenter.users.roles import Role
 
 AUDITED = (
@@ -136,9 +130,9 @@ async def update_user(
     changes: dict[str, object] = dict(diff(before, _snapshot(user)))
     if data.password:
         user.password_hash = await hash_password_async(data.password)
-        user.failed_logins = 0
-        user.locked_until = None
         changes["password"] = ["***", "***"]
+    if data.password or "role" in changes or "active" in changes:
+        user.session_version += 1  # every session of theirs ends (the caller may start one)
     await session.flush()
     if changes:
         await record_change(
@@ -172,37 +166,6 @@ async def list_users(session: AsyncSession) -> list[User]:
 
 async def count_users(session: AsyncSession) -> int:
     return await session.scalar(select(func.count(User.id))) or 0
-
-
-async def authenticate(
-    session: AsyncSession, *, login: str, password: str, max_failures: int, lockout_seconds: int
-) -> User:
-    """Check a login and password; lock the account after ``max_failures`` misses in a row.
-
-    Raises LoginFailed (same message whether the login or the password was wrong) or
-    AccountLocked. The caller commits even on failure, so the failure count is kept.
-    """
-    user = await session.scalar(
-        select(User).where(User.login == login.strip().lower()).with_for_update()
-    )
-    now = utcnow()
-    if user is not None and user.locked_until and user.locked_until > now:
-        raise AccountLocked(N_("Too many failed attempts: the account is locked for a while"))
-    if not await verify_password_async(user.password_hash if user else None, password) or not user:
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= max_failures:
-                user.locked_until = now + timedelta(seconds=lockout_seconds)
-                user.failed_logins = 0
-        raise LoginFailed(N_("Wrong login or password"))
-    if not user.active:
-        raise LoginFailed(N_("Wrong login or password"))
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    if needs_rehash(user.password_hash):
-        user.password_hash = await hash_password_async(password)
-    return user
 
 
 def _token_hash(token: str) -> str:

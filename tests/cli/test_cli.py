@@ -37,11 +37,22 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         ),
         ("COOKIE_SECURE", "maybe", "CALLCENTER_COOKIE_SECURE must be true or false"),
         ("DATABASE_URL", "mysql://u:secret@h/db", "must be a postgresql:// URL"),
+        ("PUBLIC_URL", "crm.example.ru", "CALLCENTER_PUBLIC_URL must be an http"),
+        ("PUBLIC_URL", "ftp://crm.example.ru", "CALLCENTER_PUBLIC_URL must be an http"),
+        ("PUBLIC_URL", "https://u:p@crm.example.ru", "CALLCENTER_PUBLIC_URL must be an http"),
+        ("TRUSTED_PROXY", "sometimes", "CALLCENTER_TRUSTED_PROXY must be true or false"),
+        ("LOGIN_ADDRESS_MAX_FAILURES", "0", "must be a positive whole number"),
     ],
 )
 def test_bad_setting_is_one_clear_line(name: str, value: str, expected: str) -> None:
     with pytest.raises(SettingsError, match=expected):
         Settings.from_env({f"CALLCENTER_{name}": value})
+
+
+def test_public_url_is_kept_as_its_origin() -> None:
+    settings = Settings.from_env({"CALLCENTER_PUBLIC_URL": "https://CRM.example.ru/crm/"})
+    assert settings.public_url == "https://crm.example.ru"
+    assert Settings.from_env({}).public_url == "" and not Settings.from_env({}).trusted_proxy
 
 
 def test_bad_setting_stops_serve_without_a_traceback() -> None:

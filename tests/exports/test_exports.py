@@ -76,7 +76,7 @@ async def test_clients_csv_is_utf8_with_bom_semicolons_for_russian_and_no_formul
     assert rows[1][rows[0].index("Примечания")] == '\'=HYPERLINK("http://evil")'
     assert rows[1][rows[0].index("Телефон")] == "+79161234567"  # a number stays as it is
     asked = await client.get("/api/v1/clients/export", params={"format": "csv", "delimiter": "tab"})
-    assert (await asked.read()).decode("utf-8-sig").startswith("№ клиента\tТип\t")
+    assert (await asked.read()).decode("utf-8-sig").startswith('"№ клиента"\t"Тип"\t')
 
 
 async def test_a_manager_exports_only_own_clients(
@@ -159,12 +159,13 @@ def test_xlsx_writer_output_opens_in_openpyxl_with_every_kind_of_value() -> None
 def test_csv_writer_uses_the_delimiter_and_local_time() -> None:
     writer = CsvWriter(["when", "n"], delimiter=";", timezone="Europe/Moscow")
     data = writer.start() + writer.rows([(datetime(2026, 1, 1, 21, 0, tzinfo=UTC), -5)])
-    assert data.decode("utf-8-sig") == "when;n\r\n2026-01-02 00:00:00;-5\r\n"
+    assert data.decode("utf-8-sig") == '"when";"n"\r\n"2026-01-02 00:00:00";"-5"\r\n'
 
 
 def test_csv_writer_gives_russian_excel_decimal_commas_in_fractions_too() -> None:
     writer = CsvWriter(["share", "money"], delimiter=";", timezone="UTC", decimal_comma=True)
     data = writer.start() + writer.rows([(33.3, Decimal("10.50")), (None, Decimal("1"))])
-    assert data.decode("utf-8-sig") == "share;money\r\n33,3;10,50\r\n;1\r\n"
+    assert data.decode("utf-8-sig") == '"share";"money"\r\n"33,3";"10,50"\r\n"";"1"\r\n'
     english = CsvWriter(["share"], delimiter=",", timezone="UTC")
-    assert (english.start() + english.rows([(33.3,)])).decode("utf-8-sig") == "share\r\n33.3\r\n"
+    written = (english.start() + english.rows([(33.3,)])).decode("utf-8-sig")
+    assert written == '"share"\r\n"33.3"\r\n'

@@ -44,23 +44,6 @@ async def test_wrong_password_keeps_the_login_typed(client: Any, make_user: Any)
     assert f'value="{user.login}"' in page
 
 
-async def test_account_locks_after_repeated_failures(client: Any, make_user: Any) -> None:
-    user = await make_user("operator")  # the test settings allow 3 failures
-    for _ in range(3):
-        token = await csrf_of(client)
-        await client.post(
-            "/login", data={"login": user.login, "password": "bad", "csrf_token": token}
-        )
-    token = await csrf_of(client)
-    response = await client.post(
-        "/login",
-        data={"login": user.login, "password": PASSWORD, "csrf_token": token},
-        headers=ENGLISH,
-    )
-    assert response.status == 423
-    assert "locked" in await response.text()
-
-
 async def test_form_post_without_csrf_token_is_refused(client: Any, make_user: Any) -> None:
     user = await make_user("operator")
     await csrf_of(client)

@@ -62,8 +62,14 @@ async def _body(request: web.Request) -> Any:
 
 def _duplicate_response(exc: DuplicateClient) -> web.Response:
     body = error_body(exc.id, exc.message, exc.fields)
-    body["duplicates"] = [
-        {"field": d.field, "value": d.value, "client_id": d.client_id, "client_name": d.client_name}
+    body["duplicates"] = [  # one of another manager's: that it exists, no id and no name
+        {
+            "field": d.field,
+            "value": d.value,
+            "visible": d.visible,
+            "client_id": d.client_id,
+            "client_name": d.client_name,
+        }
         for d in exc.duplicates
     ]
     return web.json_response(body, status=exc.status)

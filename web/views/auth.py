@@ -7,14 +7,24 @@ from urllib.parse import urlsplit
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session, new_session
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.errors import DomainError
 from callcenter.i18n import N_
-from callcenter.users.exceptions import UserInvalid
+from callcenter.users.exceptions import LoginFailed, UserInvalid
+from callcenter.users.logins import LoginPolicy, begin_attempt, finish_attempt
+from callcenter.users.models import User
 from callcenter.users.passwords import verify_password_async
-from callcenter.users.service import UserInput, authenticate, get_user, update_user
-from web.auth import current_user, password_version, public, signed_in
+from callcenter.users.service import UserInput, get_user, update_user
+from callcenter.users.sessions import (
+    end_all_sessions,
+    end_session,
+    is_session,
+    list_sessions,
+    start_session,
+)
+from web.auth import SESSION_KEY, current_user, public, signed_in
 from web.keys import SESSIONMAKER, SETTINGS, USER
+from web.proxy import client_address
 
 COMMON_TIMEZONES = [
     "Europe/Kaliningrad",
@@ -63,37 +73,80 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 
 @public
 async def login(request: web.Request) -> web.StreamResponse:
+    """Sign in: the try is counted (and maybe paused) first, then the password checked; every
+    refusal reads the same, whatever its reason (see ``callcenter.users.logins``)."""
     form = await request.post()
     login_name = str(form.get("login", ""))
     settings = request.app[SETTINGS]
     next_url = _safe_next(str(form.get("next", "")))
-    async with request.app[SESSIONMAKER]() as session:
-        try:
-            user = await authenticate(
-                session,
-                login=login_name,
-                password=str(form.get("password", "")),
-                max_failures=settings.login_max_failures,
-                lockout_seconds=settings.login_lockout_seconds,
+    policy = LoginPolicy(
+        settings.login_max_failures,
+        settings.login_lockout_seconds,
+        settings.login_address_max_failures,
+    )
+    sessionmaker = request.app[SESSIONMAKER]
+    async with sessionmaker.begin() as session:  # the count is kept whatever follows
+        attempt = await begin_attempt(
+            session, login=login_name, address=client_address(request), policy=policy
+        )
+    try:
+        async with sessionmaker.begin() as session:
+            user = await finish_attempt(
+                session, attempt=attempt, password=str(form.get("password", ""))
             )
-        except DomainError as exc:
-            await session.commit()  # keep the failure count
-            context = {"error": exc.message, "login": login_name, "next": next_url}
-            return aiohttp_jinja2.render_template(
-                "auth/login.html", request, context, status=exc.status
-            )
-        await session.commit()
-    web_session = await new_session(request)  # a fresh session id: no fixation
-    web_session["uid"] = user.id
-    web_session["pwv"] = password_version(user)
+            token = await _start_session(request, session, user)
+    except LoginFailed as exc:
+        context = {"error": exc.message, "login": login_name, "next": next_url}
+        return aiohttp_jinja2.render_template(
+            "auth/login.html", request, context, status=exc.status
+        )
+    web_session = await new_session(request)  # a fresh cookie: no fixation
+    web_session[SESSION_KEY] = token
     raise web.HTTPFound(next_url)
+
+
+async def _start_session(request: web.Request, session: AsyncSession, user: User) -> str:
+    return await start_session(
+        session,
+        user=user,
+        address=client_address(request),
+        user_agent=request.headers.get("User-Agent", ""),
+        max_age_seconds=request.app[SETTINGS].session_max_age_seconds,
+    )
 
 
 @signed_in
 async def logout(request: web.Request) -> web.StreamResponse:
-    session = await get_session(request)
-    session.invalidate()
+    """Sign this browser out: its session ends on the server, so a copy of the cookie is
+    worth nothing from now on."""
+    web_session = await get_session(request)
+    token = web_session.get(SESSION_KEY)
+    if isinstance(token, str):
+        async with request.app[SESSIONMAKER].begin() as session:
+            await end_session(session, token)
+    web_session.invalidate()
     raise web.HTTPFound("/login")
+
+
+@signed_in
+async def logout_everywhere(request: web.Request) -> web.StreamResponse:
+    """Sign the user out of every browser and device, this one included."""
+    async with request.app[SESSIONMAKER].begin() as session:
+        await end_all_sessions(session, user_id=current_user(request).id)
+    (await get_session(request)).invalidate()
+    raise web.HTTPFound("/login")
+
+
+async def _sessions(request: web.Request) -> list[dict]:
+    """The user's live sessions for the profile page, this browser's marked."""
+    token = (await get_session(request)).get(SESSION_KEY) or ""
+    async with request.app[SESSIONMAKER]() as session:
+        rows = await list_sessions(
+            session,
+            user_id=current_user(request).id,
+            max_age_seconds=request.app[SETTINGS].session_max_age_seconds,
+        )
+    return [{"row": row, "current": is_session(row, str(token))} for row in rows]
 
 
 @signed_in
@@ -105,6 +158,7 @@ async def profile_page(request: web.Request) -> dict:
         "errors": {},
         "timezones": COMMON_TIMEZONES,
         "saved": request.query.get("saved") == "1",
+        "sessions": await _sessions(request),
     }
 
 
@@ -145,8 +199,11 @@ async def profile_save(request: web.Request) -> web.StreamResponse:
                 "errors": errors,
                 "timezones": COMMON_TIMEZONES,
                 "saved": False,
+                "sessions": await _sessions(request),
             }
             return aiohttp_jinja2.render_template("auth/profile.html", request, context, status=422)
-    if values["new_password"]:
-        (await get_session(request))["pwv"] = password_version(user)
+        # a new password ended every session of the user: this browser goes on in a new one
+        token = await _start_session(request, session, user) if values["new_password"] else None
+    if token:
+        (await get_session(request))[SESSION_KEY] = token
     raise web.HTTPFound("/profile?saved=1")
