@@ -43,6 +43,7 @@ class Invoice(Base):
     __tablename__ = "invoices"
     __table_args__ = (
         UniqueConstraint("year", "number", name="uq_invoices_year_number"),
+        UniqueConstraint("created_by_id", "request_key", name="uq_invoices_request_key"),
         CheckConstraint("vat_mode IN ('included', 'on_top', 'none')", name="vat_mode"),
         CheckConstraint(
             "payment_status IN ('unpaid', 'partly_paid', 'paid')", name="payment_status"
@@ -77,6 +78,8 @@ class Invoice(Base):
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     cancel_reason: Mapped[str] = mapped_column(String(300), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # the issuing form's (or API request's) own key: the same request issues one invoice
+    request_key: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     lines: Mapped[list[InvoiceLine]] = relationship(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -35,6 +35,9 @@ def payment_status(total: Decimal, paid: Decimal) -> str:
     if paid <= 0:
         return "unpaid"
     return "paid" if paid >= total else "partly_paid"
+
+
+ISSUE_LOCKS = 7303  # advisory lock space of invoice issue keys
 
 
 def clean_request_key(value: object) -> str | None:
@@ -108,14 +111,22 @@ async def issue_invoice(
     due_on: date | None = None,
     basis: str = "",
     currency: str = "RUB",
+    request_key: object = None,
 ) -> Invoice:
     """Issue an invoice to a client; VAT mode and reason default to the company's.
 
     With ``order_id`` the invoice is for that order (of that client: with no ``client_id``,
-    the order's client); with no lines it takes the order's lines.
+    the order's client); with no lines it takes the order's lines. ``request_key`` is the
+    form's (or API request's) own key: sent again, even at the same moment, it answers the
+    invoice the first one issued (a lock on the key, then ``uq_invoices_request_key``).
     """
     if not by.can(Permission.INVOICES_EDIT):
         raise Forbidden(N_("You may not issue invoices"))
+    key = clean_request_key(request_key)
+    if key is not None:
+        issued = await _issued_by_key(session, by, key)
+        if issued is not None:
+            return await get_invoice(session, issued, actor=by)
     company = await get_company(session)
     if company is None:
         raise CompanyMissing(N_("An admin must fill in the company's requisites first"))
@@ -146,6 +157,7 @@ async def issue_invoice(
         paid=ZERO,
         payment_status="unpaid",
         created_by_id=by.id,
+        request_key=key,
         lines=[InvoiceLine(**vars(line)) for line in clean],
         payments=[],
     )
@@ -153,6 +165,19 @@ async def issue_invoice(
     await session.flush()
     await _audit(session, by, invoice, "issued", {"number": invoice.number, "total": invoice.total})
     return await get_invoice(session, invoice.id, actor=by)
+
+
+async def _issued_by_key(session: AsyncSession, by: User, key: str) -> int | None:
+    """The invoice this user's request ``key`` issued, if any. Taken under a lock on the key
+    (until the transaction ends), so a duplicate sent at the same moment waits for the first
+    to commit and then finds its invoice."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))"),
+        {"space": ISSUE_LOCKS, "key": f"{by.id}:{key}"},
+    )
+    return await session.scalar(
+        select(Invoice.id).where(Invoice.created_by_id == by.id, Invoice.request_key == key)
+    )
 
 
 async def _audit(

@@ -105,3 +105,42 @@ async def test_the_payment_form_double_clicked_records_one_payment(
     fresh = await (await client.get(url)).text()
     again = re.search(r'name="request_key" value="([0-9a-f]{32})"', fresh)
     assert again and again.group(1) != key.group(1)  # the next payment is a new one
+
+
+async def test_one_issue_request_sent_many_times_at_once_issues_one_invoice(
+    api_as: Any, db_session: Any, make_user: Any
+) -> None:
+    client, buyer_id = await _ready(api_as, db_session, make_user)
+    body = {"client_id": buyer_id, "lines": LINES, "issued_on": "2026-03-05"}
+    answers = await asyncio.gather(
+        *(
+            client.post("/api/v1/invoices", json=body, headers={"Idempotency-Key": "issue-1"})
+            for _ in range(AT_ONCE)
+        )
+    )
+    assert {r.status for r in answers} == {201}
+    assert len({(await r.json())["id"] for r in answers}) == 1
+    assert list(await db_session.scalars(select(Invoice.number))) == [1]
+    again = await _issue(client, buyer_id, "2026-03-05")  # another request: another invoice
+    assert again.status == 201 and (await again.json())["number"] == 2
+
+
+async def test_the_issue_form_double_clicked_issues_one_invoice(
+    signed_in: Any, db_session: Any, make_user: Any
+) -> None:
+    await set_up_company(db_session, await make_user("admin"))
+    client, user, csrf = await signed_in("manager")
+    buyer = await add_client(db_session, user)
+    page = await (await client.get(f"/clients/{buyer.id}/invoices/new")).text()
+    key = re.search(r'name="request_key" value="([0-9a-f]+)"', page)
+    assert key, "the issue form carries no key of its own"
+    form = [*_issue_form(csrf), ("request_key", key.group(1))]
+    answers = await asyncio.gather(
+        *(
+            client.post(f"/clients/{buyer.id}/invoices/new", data=form, allow_redirects=False)
+            for _ in range(AT_ONCE)
+        )
+    )
+    assert {r.status for r in answers} == {302}
+    assert len({r.headers["Location"] for r in answers}) == 1
+    assert len(list(await db_session.scalars(select(Invoice.id)))) == 1

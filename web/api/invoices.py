@@ -193,6 +193,7 @@ async def create_invoice_api(request: web.Request) -> web.Response:
             due_on=parse_date(body.get("due_on"), "due_on"),
             basis=str(body.get("basis") or ""),
             currency=request.app[SETTINGS].currency,
+            request_key=request.headers.get("Idempotency-Key"),
         )
     return web.json_response(
         invoice_json(invoice), status=201, headers={"Location": f"/api/v1/invoices/{invoice.id}"}

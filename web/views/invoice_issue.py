@@ -3,6 +3,7 @@ lines taken from the order (and still editable before issuing)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,8 @@ class IssueForm:
     basis: str = ""
     order: str = ""  # the order's number, «2026-00042», as people know it
     lines: list[LineInput] = field(default_factory=list)
+    # the form's own key: sent twice (a double click, a retry) it issues one invoice
+    request_key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 def form_from_post(form: Any) -> IssueForm:
@@ -52,7 +55,15 @@ def form_from_post(form: Any) -> IssueForm:
         )
         for i in range(count)
     ]
-    texts = ("issued_on", "due_on", "vat_mode", "vat_exempt_reason", "basis", "order")
+    texts = (
+        "issued_on",
+        "due_on",
+        "vat_mode",
+        "vat_exempt_reason",
+        "basis",
+        "order",
+        "request_key",
+    )
     return IssueForm(**{name: str(form.get(name, "")) for name in texts}, lines=lines)
 
 
@@ -143,6 +154,7 @@ async def _issue(request: web.Request, form: IssueForm) -> int:
             due_on=dates["due_on"],
             basis=form.basis,
             currency=request.app[SETTINGS].currency,
+            request_key=form.request_key,
         )
     return invoice.id
 
