@@ -7,6 +7,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -162,3 +163,29 @@ async def test_after_an_outage_the_old_leader_resumes_before_a_standby_takes_ove
                 await asyncio.gather(other, return_exceptions=True)
     finally:
         await engine.dispose()
+
+
+async def test_health_says_the_database_is_away_promptly_and_recovers(
+    postgres: StoppablePostgres, aiohttp_client: Any, tmp_path: Any
+) -> None:
+    from callcenter.settings import Settings
+    from web.app import create_app
+
+    url = await migrated(postgres)
+    settings = Settings(database_url=url, data_dir=tmp_path, secret_key="k", pbx="off")
+    client = await aiohttp_client(create_app(settings))
+    assert (await client.get("/health")).status == 200
+    await asyncio.to_thread(postgres.stop)
+    try:
+        for _ in range(3):  # every probe answers, none hangs or fails with a 500
+            started = time.monotonic()
+            response = await client.get("/health")
+            body = await response.json()
+            assert time.monotonic() - started < 5
+            assert response.status == 503 and "database unreachable" in body["problems"]
+            assert body["database"]["reachable"] is False
+    finally:
+        await asyncio.to_thread(postgres.start)
+    async with asyncio.timeout(20):
+        while (await client.get("/health")).status != 200:
+            await asyncio.sleep(0.2)
