@@ -103,23 +103,26 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
         """Never raises: an exception here would make asyncio abort the connection and lose
         every message read with it. A message that cannot be handled is logged and skipped."""
         received = time.time()
-        link = self.factory.link
-        link.last_heard_at = received
+        # the banner can arrive before panoramisk has given the protocol its manager
+        link: PbxLink | None = getattr(self.factory, "link", None)
+        if link is not None:
+            link.last_heard_at = received
         parser = self.parser
         dropped = parser.dropped
         try:
             messages = parser.feed(data)
         except Exception:  # a parser bug: its buffer is suspect, start afresh
-            log.exception("PBX %s: unreadable data, %d bytes skipped", link.config.name, len(data))
+            log.exception("AMI: unreadable data, %d bytes skipped", len(data))
             parser.reset()
             return
         for message in messages:
             try:
                 self._route(message, received)
             except Exception:
-                link.malformed += 1
-                log.exception("PBX %s: message skipped: %r", link.config.name, _excerpt(message))
-        if parser.dropped != dropped:  # events nobody reads, refused before parsing
+                if link is not None:
+                    link.malformed += 1
+                log.exception("AMI: message skipped: %r", _excerpt(message))
+        if parser.dropped != dropped and link is not None:  # refused before parsing
             link.skipped += parser.dropped - dropped
             link.last_event_at = received
 

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 with atheris.instrument_imports(include=["ami"]):
     from tests.fuzz import ami_target
 
+
 def one_input(data: bytes) -> None:
     ami_target.run(data)
 

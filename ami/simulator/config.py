@@ -43,6 +43,10 @@ class SimulatorConfig:
     username: str = "crm"
     secret: str = "crmsecret"  # noqa: S105 - the demo PBX credentials of the capture
     speed: float = 1.0
+    # the simulated clock's start (unix time; None: now). A PBX started again after a crash
+    # goes on from the old one's clock, as a real one's wall clock would: uniqueids
+    # (<epoch>.<seq>, the sequence restarting at 0) never repeat the old ones
+    clock_start: float | None = None
     noise: bool = True
     queues: tuple[QueueConfig, ...] = (
         QueueConfig("support", strategy="linear"),

@@ -56,7 +56,7 @@ class Pbx:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.idle = asyncio.Event()  # set while no call flow runs
         self.idle.set()
-        self._wall0 = time.time()
+        self._wall0 = time.time() if config.clock_start is None else config.clock_start
         self._loop0 = time.monotonic()
         self.started_wall = self._wall0
         self.call_count = 0

@@ -242,3 +242,22 @@ async def test_a_link_we_stopped_reading_is_not_declared_dead(
     link.pause_reading(False)
     await asyncio.sleep(0.6)
     assert (link.state, link.reconnects) == (LinkState.CONNECTED, 0)
+
+
+def test_bytes_read_before_the_manager_is_known_do_not_break_the_connection() -> None:
+    """The banner (and the login's answer) can be read before panoramisk gives the protocol
+    its manager: an exception there made asyncio abort the fresh connection, and the link
+    came back only after the login timed out (found by bench/chaos.py)."""
+    from ami.link import _Protocol
+
+    class Transport:
+        def get_extra_info(self, *_: object) -> None:
+            return None
+
+    protocol = _Protocol()
+    protocol.connection_made(Transport())
+    assert protocol.factory is None
+    protocol.data_received(
+        b"Asterisk Call Manager/11.0.0\r\nResponse: Success\r\nActionID: x\r\n"
+        b"Message: Authentication accepted\r\n\r\nEvent: FullyBooted\r\nStatus: ok\r\n\r\n"
+    )

@@ -55,8 +55,12 @@ class Rig:
         await self.start_pbx(0)
         await self.start_listener()
 
-    async def start_pbx(self, port: int) -> None:
-        config = SimulatorConfig(queues=many_agents(self.args.agents), timestamp_events=True)
+    async def start_pbx(self, port: int, clock_start: float | None = None) -> None:
+        config = SimulatorConfig(
+            queues=many_agents(self.args.agents),
+            timestamp_events=True,
+            clock_start=clock_start,
+        )
         self.simulator = PbxSimulator(config, speed=self.args.speed, auth_failure_delay_s=0.0)
         self.port = await self.simulator.start("127.0.0.1", port)
         broadcast = self.simulator.server.broadcast
@@ -182,7 +186,7 @@ async def inject(rig: Rig, fault: str) -> float:
         await old.server.drain(1.0)  # what the PBX already said reaches the CRM
         await old.stop()  # every call dropped, no Hangup sent: Asterisk killed
         await asyncio.sleep(5)
-        await rig.start_pbx(port)
+        await rig.start_pbx(port, clock_start=old.pbx.now() + 5 / rig.args.speed)
     elif fault == "app-kill":
         assert rig.listener is not None
         rig.listener.send_signal(signal.SIGKILL)
@@ -211,10 +215,7 @@ async def one_fault(rig: Rig, fault: str) -> dict[str, Any]:
     await rig.settle()
     recorded, uncertain = await rig.recorded()
     if recorded < len(rig.made):
-        async with rig.engine.connect() as conn:
-            stored = set(await conn.scalars(text("SELECT linkedid FROM calls")))
-        lost = [n - struck for n, linkedid in enumerate(rig.made) if linkedid not in stored]
-        print(f"  {fault}: lost calls, by when made (0 = when the fault struck): {lost}")
+        await print_unfinished(rig, fault, struck)
     return {
         "fault": fault,
         "events/s": round(rate),
@@ -225,3 +226,28 @@ async def one_fault(rig: Rig, fault: str) -> dict[str, Any]:
         "uncertain end": uncertain,
         "recovered in s": round(recovery, 2),
     }
+
+
+async def print_unfinished(rig: Rig, fault: str, struck: int) -> None:
+    """The calls made but not stored as ended: when they were made, what the database has."""
+    async with rig.engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT c.linkedid, c.ended_at IS NOT NULL AS ended, c.outcome, "
+                "array_agg(e.kind ORDER BY e.seq) AS kinds FROM calls c "
+                "LEFT JOIN call_events e ON e.call_id = c.id "
+                "WHERE c.linkedid = ANY(:ids) GROUP BY c.id"
+            ),
+            {"ids": rig.made},
+        )
+        stored = {row.linkedid: row for row in rows}
+    for n, linkedid in enumerate(rig.made):
+        row = stored.get(linkedid)
+        if row is None:
+            print(f"  {fault}: call {linkedid} (made {n - struck:+d}) never stored")
+        elif not row.ended:
+            kinds = row.kinds or []
+            print(
+                f"  {fault}: call {linkedid} (made {n - struck:+d}) open, {len(kinds)} events: "
+                f"{kinds[:3]} ... {kinds[-14:]}"
+            )
