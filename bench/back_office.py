@@ -219,15 +219,19 @@ async def bombs_loop(
 
 
 async def health_loop(base: str, stop: asyncio.Event) -> dict:
-    """/health every 100 ms (the next one at once when an answer took longer)."""
-    took, bad = [], 0
+    """/health every 100 ms (the next one at once when an answer took longer); the problems
+    a 503 named, counted."""
+    took, problems = [], {}
     async with aiohttp.ClientSession(timeout=NO_TOTAL) as http:
         while not stop.is_set():
-            seconds, status = await timed_get(http, base + "/health")
-            took.append(seconds)
-            bad += status != 200
-            await asyncio.sleep(max(0.0, HEALTH_EVERY - seconds))
-    return {"took": took, "not_ok": bad}
+            started = time.monotonic()
+            async with http.get(base + "/health") as response:
+                body = await response.json()
+            took.append(time.monotonic() - started)
+            for problem in body["problems"] if response.status != 200 else ():
+                problems[problem] = problems.get(problem, 0) + 1
+            await asyncio.sleep(max(0.0, HEALTH_EVERY - took[-1]))
+    return {"took": took, "problems": problems}
 
 
 def say(message: dict[str, Any]) -> None:

@@ -61,10 +61,12 @@ from bench.pbx_rig import (  # noqa: E402
     ReplaySource,
     clean_environment,
     database_server,
+    health,
     print_machine,
     recorded_traffic,
     spawn,
     start_app,
+    start_profiles,
     stop_processes,
     wait_for,
 )
@@ -260,10 +262,17 @@ async def run(args: argparse.Namespace, server_url: str, pg_pid: int | None) -> 
                 flush=True,
             )
             cpu = CpuWindow(watched(source, app, listener, office, pg_pid))
+            before = (await health(http, base))["pbx"]
+            if before.get("reconnects"):
+                print(
+                    f"  the PBX link reconnected {before['reconnects']} times before the window "
+                    "(no event was streamed yet: see var/bench-listener.log or bench-app.log)"
+                )
             since[0] = frames.since = time.time()
             source.go()
             office.send_signal(signal.SIGUSR1)
             cpu.start()
+            profiling = await start_profiles(args, f"mixed {args.rate:g}", app, listener)
             lag.task = asyncio.create_task(lag._watch())
             opened = time.monotonic()
             back_office_s = await window(args, office)
@@ -280,6 +289,8 @@ async def run(args: argparse.Namespace, server_url: str, pg_pid: int | None) -> 
                 120,
             )
             drain = time.monotonic() - drained_from
+            for profiler in profiling:
+                await profiler.wait()
             office_figures = await read_line(office)
             while "import" not in office_figures:  # "finished" came after --longest
                 office_figures = await read_line(office)
@@ -289,7 +300,7 @@ async def run(args: argparse.Namespace, server_url: str, pg_pid: int | None) -> 
                 args=args,
                 sent=sent,
                 handled=final["pbx"]["events_handled"],
-                reconnects=final["pbx"].get("reconnects", 0),
+                reconnects=final["pbx"].get("reconnects", 0) - before.get("reconnects", 0),
                 elapsed=elapsed,
                 drain=drain,
                 back_office_s=back_office_s,
@@ -355,7 +366,7 @@ def main() -> None:
     parser.add_argument(
         "--longest",
         type=float,
-        default=150,
+        default=240,
         help="the window at most, waiting for the import and the export (sizes the recording)",
     )
     parser.add_argument("--operators", type=int, default=200)
@@ -373,11 +384,18 @@ def main() -> None:
     parser.add_argument(
         "--split", action="store_true", help="run the PBX listener as its own process"
     )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="sample the web process and the listener with py-spy for --seconds of the window, "
+        "into DIR (a profiled run's figures are not the record)",
+    )
     args = parser.parse_args()
     _runtime_dir()
     tune_gc()  # this process stands for 250 browsers: its collector must not stall them
     gc.disable()
     print_machine()
+    print("load average before the run: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     server_url, server = database_server()
     asyncio.run(run(args, server_url, server.get_pid() if server else None))
     del server

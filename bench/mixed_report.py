@@ -110,7 +110,8 @@ def print_back_office(f: Figures) -> None:
         f"{spread(bombs['took'])}"
         + (f"; NOT refused: {bombs['not_refused'][:3]}" if bombs["not_refused"] else "")
     )
-    print(f"/health every 100 ms: {spread(health['took'])}; {health['not_ok']} not 200")
+    problems = "; ".join(f"{k} ({v})" for k, v in health["problems"].items())
+    print(f"/health every 100 ms: {spread(health['took'])}; 503: {problems or 'none'}")
 
 
 def print_cpu(f: Figures) -> None:
