@@ -16,7 +16,9 @@ Once every socket is on, the replay and the back office start together. The wind
 ``--seconds``, longer if the import or the export is still running (at most ``--longest``);
 then the replay stops and the backlog drains. Prints events sent vs handled, the pop latency
 (PBX event -> "ringing" frame at the operator's socket) p50/p99/max with where it went, the
-wallboard delay (PBX event -> "agent"/"queue" frame at a supervisor's socket), the import's
+wallboard delay (PBX event -> "agent"/"queue" frame at a supervisor's socket), how many of the
+pops and floor frames the app announced for the window (its NOTIFYs, heard on a LISTEN of the
+bench's own) never reached the sockets (counted as late beyond any target), the import's
 and the export's times, the reports' and /health's answer times, the bombs refused, the CPU
 of each process, and PASS/FAIL against the targets: pop p99 <= 50 ms, wallboard p99 <= 1 s,
 every event handled, the import done within 45 s, every bomb refused with a 4xx.
@@ -36,6 +38,7 @@ import asyncio
 import gc
 import io
 import json
+import math
 import os
 import signal
 import sys
@@ -52,10 +55,17 @@ import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
 
 from bench import ami_ingest  # noqa: E402
-from bench.ami_ingest import PASSWORD, fresh_database, operator, sign_in  # noqa: E402
+from bench.ami_ingest import PASSWORD, fresh_database  # noqa: E402
 from bench.ami_replay import save  # noqa: E402
 from bench.cpu import CpuWindow  # noqa: E402
 from bench.import_export import fill, import_workbook  # noqa: E402
+from bench.mixed_floor import (  # noqa: E402
+    Announced,
+    BoardFrames,
+    LoopLag,
+    open_floor,
+    settle,
+)
 from bench.mixed_report import Figures, print_figures  # noqa: E402
 from bench.pbx_rig import (  # noqa: E402
     ReplaySource,
@@ -70,7 +80,7 @@ from bench.pbx_rig import (  # noqa: E402
     stop_processes,
     wait_for,
 )
-from bench.wallboard import GRACE_S, Frames, add_supervisors  # noqa: E402
+from bench.wallboard import add_supervisors  # noqa: E402
 from callcenter.cli import _runtime_dir  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
 from callcenter.reports.rollups import refresh_rollups  # noqa: E402
@@ -87,7 +97,6 @@ from tests.imports.bombs import (  # noqa: E402
 
 DATABASE = "cc_mixed"
 WORKDIR = ROOT / "var" / "bench-mixed"
-SIGNING_IN_AT_ONCE = 8
 
 
 async def back_office_users(url: str) -> None:
@@ -171,59 +180,6 @@ async def read_line(process: Process) -> dict[str, Any]:
     return dict(json.loads(line))
 
 
-class LoopLag:
-    """How late this process's own loop wakes (it stamps every frame's arrival): a late
-    loop would show as slow pops that the app did not cause."""
-
-    def __init__(self) -> None:
-        self.late: list[float] = []
-        self.task: asyncio.Task[None] | None = None
-
-    async def _watch(self) -> None:
-        while True:
-            before = time.monotonic()
-            await asyncio.sleep(0.01)
-            self.late.append(time.monotonic() - before - 0.01)
-
-
-async def wallboard(base: str, login: str, frames: Frames, signing_in: asyncio.Semaphore) -> None:
-    """One supervisor's wallboard (as bench/wallboard.py's), signing in with the others."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        async with signing_in:
-            await sign_in(http, base, login)
-        async with http.ws_connect(base + "/ws/live", max_msg_size=0) as ws:
-            frames.connected += 1
-            async for message in ws:
-                if message.type == aiohttp.WSMsgType.TEXT:
-                    frames.note(message.data, time.time())
-
-
-async def open_floor(
-    base: str,
-    args: argparse.Namespace,
-    logins: list[str],
-    pops: list[float],
-    since: list[float],
-    frames: Frames,
-) -> list[asyncio.Task[None]]:
-    """Every operator's and supervisor's socket on, signing in a few at a time: the app counts
-    a sign-in under way against the address's failures until its password is checked, and
-    refuses an address with 20 of them (all of the bench's come from 127.0.0.1)."""
-    signing_in, connected = asyncio.Semaphore(SIGNING_IN_AT_ONCE), []
-    tasks = [
-        asyncio.create_task(operator(base, f"op{1000 + i}", pops, since, connected, signing_in))
-        for i in range(args.operators)
-    ]
-    tasks += [asyncio.create_task(wallboard(base, login, frames, signing_in)) for login in logins]
-    async with asyncio.timeout(180):
-        while len(connected) < args.operators or frames.connected < len(logins):
-            for task in tasks:
-                if task.done():
-                    task.result()  # a socket that could not open stops the bench here
-            await asyncio.sleep(0.1)
-    return tasks
-
-
 async def window(args: argparse.Namespace, office: Process) -> float:
     """``--seconds``, or until the back office's import and export are done (``--longest``
     at most); returns the seconds the import and export took together, or inf."""
@@ -247,13 +203,15 @@ async def run(args: argparse.Namespace, server_url: str, pg_pid: int | None) -> 
     base, app, listener = await start_app(
         url, await source.start(clean_environment()), split=args.split, settings=refresh
     )
-    pops: list[float] = []
-    since, frames, lag, floor = [float("inf")], Frames(), LoopLag(), []
+    processes = {"app": app, "listener": listener, "source": source}
+    floor: list[asyncio.Task[None]] = []
     office: Process | None = None
+    announced = Announced({str(1000 + i) for i in range(args.operators)})
     try:
         async with aiohttp.ClientSession() as http:
             await wait_for(http, base, lambda b: b["pbx"].get("state") == "connected", 60)
             office = await start_back_office(base, args)
+            pops, since, frames = [], [math.inf], BoardFrames()
             floor = await open_floor(base, args, logins, pops, since, frames)
             await read_line(office)  # signed in, ready
             print(
@@ -261,64 +219,94 @@ async def run(args: argparse.Namespace, server_url: str, pg_pid: int | None) -> 
                 f"{args.rate:,.0f} events/s{' (listener apart)' if args.split else ''}",
                 flush=True,
             )
-            cpu = CpuWindow(watched(source, app, listener, office, pg_pid))
-            before = (await health(http, base))["pbx"]
-            if before.get("reconnects"):
-                print(
-                    f"  the PBX link reconnected {before['reconnects']} times before the window "
-                    "(no event was streamed yet: see var/bench-listener.log or bench-app.log)"
-                )
-            since[0] = frames.since = time.time()
-            source.go()
-            office.send_signal(signal.SIGUSR1)
-            cpu.start()
-            profiling = await start_profiles(args, f"mixed {args.rate:g}", app, listener)
-            lag.task = asyncio.create_task(lag._watch())
-            opened = time.monotonic()
-            back_office_s = await window(args, office)
-            shares, elapsed = cpu.stop(), time.monotonic() - opened
-            lag.task.cancel()
-            office.send_signal(signal.SIGUSR2)
-            sent = await source.stop()
-            frames.until = time.time()
-            drained_from = time.monotonic()
-            final = await wait_for(
+            await announced.start(url)
+            figures = await measure(
+                args,
                 http,
                 base,
-                lambda b: b["pbx"]["backlog"] == 0 and b["pbx"]["events_handled"] >= sent,
-                120,
+                {**processes, "office": office},
+                pg_pid,
+                announced,
+                (pops, since, frames),
             )
-            drain = time.monotonic() - drained_from
-            for profiler in profiling:
-                await profiler.wait()
-            office_figures = await read_line(office)
-            while "import" not in office_figures:  # "finished" came after --longest
-                office_figures = await read_line(office)
-            await asyncio.sleep(GRACE_S)  # the last frames on their way
-        print_figures(
-            Figures(
-                args=args,
-                sent=sent,
-                handled=final["pbx"]["events_handled"],
-                reconnects=final["pbx"].get("reconnects", 0) - before.get("reconnects", 0),
-                elapsed=elapsed,
-                drain=drain,
-                back_office_s=back_office_s,
-                pops=pops,
-                stages=ami_ingest.STAGES,
-                frames=frames,
-                office=office_figures,
-                shares=shares,
-                loop_late=lag.late,
-                since=since[0],
-            )
-        )
+        print_figures(figures)
     finally:
         for task in floor:
             task.cancel()
         await asyncio.gather(*floor, return_exceptions=True)
+        await announced.stop()
         await source.close()
         await stop_processes(office, app, listener)
+
+
+async def measure(
+    args: argparse.Namespace,
+    http: aiohttp.ClientSession,
+    base: str,
+    processes: dict[str, Any],
+    pg_pid: int | None,
+    announced: Announced,
+    floor: tuple[list[float], list[float], BoardFrames],
+) -> Figures:
+    """The window: the replay and the back office from the same moment; then the drain, and
+    the frames still owed to the floor's sockets."""
+    pops, since, frames = floor
+    source, office, lag = processes["source"], processes["office"], LoopLag()
+    cpu = CpuWindow(watched(processes, pg_pid))
+    before = (await health(http, base))["pbx"]
+    if before.get("reconnects"):
+        print(
+            f"  the PBX link reconnected {before['reconnects']} times before the window "
+            "(no event was streamed yet: see var/bench-listener.log or bench-app.log)"
+        )
+    since[0] = frames.since = announced.since = time.time()
+    source.go()
+    office.send_signal(signal.SIGUSR1)
+    cpu.start()
+    profiling = await start_profiles(
+        args, f"mixed {args.rate:g}", processes["app"], processes["listener"]
+    )
+    lag.start()
+    opened = time.monotonic()
+    back_office_s = await window(args, office)
+    shares, elapsed = cpu.stop(), time.monotonic() - opened
+    lag.stop()
+    office.send_signal(signal.SIGUSR2)
+    sent = await source.stop()
+    frames.until = announced.until = time.time()
+    drained_from = time.monotonic()
+    final = await wait_for(
+        http,
+        base,
+        lambda b: b["pbx"]["backlog"] == 0 and b["pbx"]["events_handled"] >= sent,
+        120,
+    )
+    drain = time.monotonic() - drained_from
+    settled = await settle(pops, frames, announced, args.settle)
+    for profiler in profiling:
+        await profiler.wait()
+    office_figures = await read_line(office)
+    while "import" not in office_figures:  # "finished" came after --longest
+        office_figures = await read_line(office)
+    return Figures(
+        args=args,
+        sent=sent,
+        handled=final["pbx"]["events_handled"],
+        reconnects=final["pbx"].get("reconnects", 0) - before.get("reconnects", 0),
+        elapsed=elapsed,
+        drain=drain,
+        settled=settled,
+        back_office_s=back_office_s,
+        pops=pops,
+        pops_owed=announced.pops,
+        stages=ami_ingest.STAGES,
+        frames=frames,
+        board_owed=announced.floor * frames.connected,
+        office=office_figures,
+        shares=shares,
+        loop_late=lag.late,
+        since=since[0],
+    )
 
 
 async def start_back_office(base: str, args: argparse.Namespace) -> Process:
@@ -336,23 +324,16 @@ async def start_back_office(base: str, args: argparse.Namespace) -> Process:
     )
 
 
-def watched(
-    source: ReplaySource,
-    app: Process,
-    listener: Process | None,
-    office: Process,
-    pg_pid: int | None,
-) -> dict[str, tuple[int, bool]]:
-    assert source.process is not None
-    processes = {"web (with its upload readers)": (app.pid, True)}
-    if listener is not None:
-        processes["listener"] = (listener.pid, False)
-    processes["replay"] = (source.process.pid, False)
-    processes["back office"] = (office.pid, False)
-    processes["bench (the sockets)"] = (os.getpid(), False)
+def watched(processes: dict[str, Any], pg_pid: int | None) -> dict[str, tuple[int, bool]]:
+    watching = {"web (with its upload readers)": (processes["app"].pid, True)}
+    if processes["listener"] is not None:
+        watching["listener"] = (processes["listener"].pid, False)
+    watching["replay"] = (processes["source"].process.pid, False)
+    watching["back office"] = (processes["office"].pid, False)
+    watching["bench (the sockets)"] = (os.getpid(), False)
     if pg_pid:
-        processes["postgresql"] = (pg_pid, True)  # the postmaster and its backends
-    return processes
+        watching["postgresql"] = (pg_pid, True)  # the postmaster and its backends
+    return watching
 
 
 def main() -> None:
@@ -379,6 +360,12 @@ def main() -> None:
         type=float,
         default=5.0,
         help="CALLCENTER_REPORT_REFRESH_SECONDS of the app (its own default: 5)",
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=120,
+        help="after the replay stops, wait at most this long for the frames the app still owes",
     )
     parser.add_argument("--bomb-pause", type=float, default=1.0, help="seconds between bombs")
     parser.add_argument(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -24,10 +25,13 @@ class Figures:
     reconnects: int
     elapsed: float  # the window
     drain: float  # from the source's stop to an empty backlog
+    settled: float  # then, until the floor's sockets had every frame owed (or none came)
     back_office_s: float  # the import and the export together (inf: not done in the window)
     pops: list[float]
+    pops_owed: int  # ringing announced for the operators' extensions in the window
     stages: list[tuple[float, float, float]]
     frames: Frames
+    board_owed: int  # agent and queue changes announced in the window, times the supervisors
     office: dict[str, Any]
     shares: dict[str, float]
     loop_late: list[float]
@@ -44,6 +48,20 @@ def spread(samples: list[float], unit: float = 1000, suffix: str = "ms") -> str:
     )
 
 
+def missing(received: int, owed: int) -> str:
+    """Frames announced for the window's events that never reached the sockets."""
+    if received >= owed:
+        return f"all {owed:,} announced arrived"
+    lost = owed - received
+    return f"{lost:,} of {owed:,} announced NEVER ARRIVED ({lost / max(owed, 1) * 100:.1f} %)"
+
+
+def worst_case(samples: list[float], owed: int, pct: float) -> float:
+    """The percentile with every frame that never arrived counted as infinitely late."""
+    counted = samples + [math.inf] * max(0, owed - len(samples))
+    return percentile(counted, pct) if counted else math.inf
+
+
 def print_floor(f: Figures) -> None:
     print(
         f"events: {f.sent:,} sent, {f.handled:,} handled "
@@ -55,7 +73,10 @@ def print_floor(f: Figures) -> None:
         print(f"  the PBX link reconnected {f.reconnects} times: figures void")
     if f.sent < f.args.rate * f.elapsed * 0.95:
         print("  the replay ran out of recorded events before the window ended (--longest)")
-    print(f"screen-pops to {f.args.operators} operators: {spread(f.pops)}")
+    print(
+        f"screen-pops to {f.args.operators} operators: {spread(f.pops)}; "
+        f"{missing(len(f.pops), f.pops_owed)}"
+    )
     if f.stages:
         names = ("event -> stored", "stored -> hub", "hub -> websocket")
         print(
@@ -73,6 +94,11 @@ def print_floor(f: Figures) -> None:
             f"wallboard {kind} frames to {f.frames.connected} supervisors: "
             f"{spread(f.frames.delays[kind])}; hub -> socket {spread(f.frames.hub[kind])}"
         )
+    print(f"  wallboard frames: {missing(f.frames.received(), f.board_owed)}")
+    print(
+        f"  the last frames came {f.settled:.1f} s after the backlog drained"
+        + (" (gave up waiting: --settle)" if f.settled >= f.args.settle else "")
+    )
     print(f"  this process's loop woke late by {spread(f.loop_late)}")
 
 
@@ -123,17 +149,21 @@ def print_cpu(f: Figures) -> None:
     )
 
 
+def ms(seconds: float) -> str:
+    return "frames never arrived" if math.isinf(seconds) else f"{seconds * 1000:,.1f} ms"
+
+
 def verdicts(f: Figures) -> list[tuple[str, bool, str]]:
     wallboard = [d for kind in KINDS for d in f.frames.delays[kind]]
     imported, exported, bombs = f.office["import"], f.office["export"], f.office["bombs"]
     import_s = imported.get("seconds", float("inf"))
     import_ok = imported.get("state") == "done" and import_s <= IMPORT_S
-    pop99 = percentile(f.pops, 99) if f.pops else float("inf")
-    board99 = percentile(wallboard, 99) if wallboard else float("inf")
+    pop99 = worst_case(f.pops, f.pops_owed, 99)
+    board99 = worst_case(wallboard, f.board_owed, 99)
     rows_ok = "error" not in exported and exported["rows"] >= f.args.export_rows
     return [
-        ("pop p99 <= 50 ms", bool(f.pops) and pop99 <= POP_P99_S, f"{pop99 * 1000:.1f} ms"),
-        ("wallboard p99 <= 1 s", board99 <= WALLBOARD_P99_S, f"{board99 * 1000:.0f} ms"),
+        ("pop p99 <= 50 ms (a pop never sent: late)", pop99 <= POP_P99_S, ms(pop99)),
+        ("wallboard p99 <= 1 s (likewise)", board99 <= WALLBOARD_P99_S, ms(board99)),
         (
             "every event handled",
             f.sent == f.handled and not f.reconnects,
