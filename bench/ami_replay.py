@@ -193,7 +193,8 @@ def main() -> None:
         loop, quiet, done = asyncio.get_running_loop(), asyncio.Event(), asyncio.Event()
         loop.add_signal_handler(signal.SIGUSR1, replay.go.set)
         loop.add_signal_handler(signal.SIGUSR2, quiet.set)
-        loop.add_signal_handler(signal.SIGTERM, done.set)
+        # SIGTERM alone (the bench stopped early, or died) ends it as well
+        loop.add_signal_handler(signal.SIGTERM, lambda: (quiet.set(), done.set()))
         await quiet.wait()
         for task in list(replay.streams):
             task.cancel()

@@ -166,11 +166,12 @@ def clean_environment() -> dict[str, str]:
 
 
 async def start_app(
-    url: str, ami_port: int, *, split: bool
+    url: str, ami_port: int, *, split: bool, settings: dict[str, str] | None = None
 ) -> tuple[str, asyncio.subprocess.Process, asyncio.subprocess.Process | None]:
     """The app on its own database, leading the listener of the PBX at ``ami_port`` (or, with
     ``split``, beside a listener process of its own); returns its URL, the web process and
-    the listener process (None when the web process leads the PBX itself)."""
+    the listener process (None when the web process leads the PBX itself). ``settings``
+    (CALLCENTER_* variables) change the bench's defaults below, for both processes."""
     http_port = free_port()
     app_env = dict(
         clean_environment(),
@@ -187,6 +188,7 @@ async def start_app(
         # bench/reports.py; this bench measures the PBX path
         CALLCENTER_REPORT_REFRESH_SECONDS="0",
     )
+    app_env.update(settings or {})
     listener = None
     if split:  # the listener in its own process; the web process only serves and pops
         listener = await spawn("-m", "ami", env=app_env, log="bench-listener")
