@@ -12,10 +12,13 @@ the same) by the login typed, existing or not, and the address it came from. Ove
   after its last failure, 1 s doubling up to ``ACCOUNT_DELAY_CAP`` (a spread-out attack gets
   a guess per 30 s at most; the owner waits no longer than that).
 
-A try is counted before the password is checked (a reservation, turned back on success), so
-tries sent together cannot slip past the count. A paused try, a wrong password, an unknown
-login and a disabled account all get the same answer after the same work (the hash runs
-against a dummy when there is no user), so nothing tells whether a login exists.
+A try is counted before the password is checked (a reservation, turned back on success and
+confirmed on failure), so tries of one login sent together cannot slip past its count; the
+address's count is of confirmed wrong tries only, so many people signing in at once behind
+one address (an office's NAT) are not refused for each other. A paused try, a wrong
+password, an unknown login and a disabled account all get the same answer after the same
+work (the hash runs against a dummy when there is no user), so nothing tells whether a login
+exists.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.db import utcnow
@@ -34,7 +37,8 @@ from callcenter.users.passwords import hash_password_async, needs_rehash, verify
 
 ACCOUNT_DELAY_CAP = 30.0  # seconds
 REFUSED = N_("Wrong login or password. After repeated failures, wait a few minutes and retry.")
-_LOCK_LOGIN, _LOCK_ADDRESS = 7301, 7302  # advisory lock classes (two-int keys: their own space)
+# advisory lock classes (two-int keys), apart from leadership's (7301) and invoices' (7303)
+_LOCK_LOGIN, _LOCK_ADDRESS = 7311, 7312
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ async def begin_attempt(
     await session.execute(delete(LoginFailure).where(LoginFailure.failed_at < since))
     if await _paused(session, name, address, since, now, policy):
         return Attempt(name, address, None)
-    failure = LoginFailure(login=name, address=address, failed_at=now)
+    failure = LoginFailure(login=name, address=address, failed_at=now, pending=True)
     session.add(failure)
     await session.flush()
     return Attempt(name, address, failure.id)
@@ -109,8 +113,13 @@ async def _paused(
     from_here, from_anywhere, last = row
     if from_here >= policy.max_failures:
         return True
-    by_address = await session.scalar(
-        select(func.count()).where(LoginFailure.address == address, LoginFailure.failed_at >= since)
+    by_address = await session.scalar(  # wrong tries only: a shift signing in behind one
+        # office address at once are many tries being checked, none of them wrong
+        select(func.count()).where(
+            LoginFailure.address == address,
+            LoginFailure.failed_at >= since,
+            LoginFailure.pending.is_(False),
+        )
     )
     if (by_address or 0) >= policy.address_max_failures:
         return True
@@ -119,6 +128,15 @@ async def _paused(
         wait = min(2.0**over, ACCOUNT_DELAY_CAP)
         return (now - last).total_seconds() < wait
     return False
+
+
+async def confirm_failure(session: AsyncSession, *, attempt: Attempt) -> None:
+    """A refused try's reservation becomes a wrong try (in a transaction of its own: the
+    refusal rolled back the one that checked the password)."""
+    if attempt.failure_id is not None:
+        await session.execute(
+            update(LoginFailure).where(LoginFailure.id == attempt.failure_id).values(pending=False)
+        )
 
 
 async def finish_attempt(

@@ -99,3 +99,5 @@ class LoginFailure(Base):
     login: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # a try being checked (its reservation); a wrong one is then confirmed, a right one deleted
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")

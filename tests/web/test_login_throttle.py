@@ -170,3 +170,15 @@ async def test_a_login_with_a_nul_byte_is_refused_as_bad_input_whoever_it_names(
     for login in ("a\x00b", user.login + "\x00"):
         response = await attempt(web, login, "x")
         assert response.status == 422
+
+
+async def test_a_shift_signing_in_at_once_behind_one_address_is_not_refused(
+    web: Any, make_user: Any
+) -> None:
+    """Thirty colleagues behind one office NAT sign in at the same moment: every try is
+    being checked at once, none is wrong, so none counts against the address."""
+    users = [await make_user("operator") for _ in range(30)]
+    answers = await asyncio.gather(
+        *(attempt(web, user.login, PASSWORD, "10.9.9.9") for user in users)
+    )
+    assert [r.status for r in answers] == [302] * len(users)

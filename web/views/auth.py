@@ -11,7 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.i18n import N_
 from callcenter.users.exceptions import LoginFailed, UserInvalid
-from callcenter.users.logins import LoginPolicy, begin_attempt, finish_attempt
+from callcenter.users.logins import (
+    LoginPolicy,
+    begin_attempt,
+    confirm_failure,
+    finish_attempt,
+)
 from callcenter.users.models import User
 from callcenter.users.passwords import verify_password_async
 from callcenter.users.service import UserInput, get_user, update_user
@@ -96,6 +101,8 @@ async def login(request: web.Request) -> web.StreamResponse:
             )
             token = await _start_session(request, session, user)
     except LoginFailed as exc:
+        async with sessionmaker.begin() as session:
+            await confirm_failure(session, attempt=attempt)
         context = {"error": exc.message, "login": login_name, "next": next_url}
         return aiohttp_jinja2.render_template(
             "auth/login.html", request, context, status=exc.status
