@@ -30,9 +30,9 @@ async def _database(request: web.Request) -> tuple[dict[str, Any], list[str]]:
                 await conn.execute(text("SELECT 1"))
             database["reachable"] = True
             current, head = await current_revision(engine), head_revision()
-    except TimeoutError:
+    except TimeoutError:  # busy or away: either way, not answering in time
         database["error"] = "timeout"
-        return database, ["database unreachable"]
+        return database, [f"database not answering within {CHECK_S:g} s"]
     except Exception as exc:  # the point is to report, not to fail
         database["error"] = type(exc).__name__
         return database, ["database unreachable"]
