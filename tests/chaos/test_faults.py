@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from tests.chaos.rig import Rig, one_fault
 
-QUICK = argparse.Namespace(calls_per_second=3.0, speed=0.05, agents=20, warmup=4.0, after=3.0)
+QUICK = argparse.Namespace(calls_per_second=4.0, speed=0.05, agents=20, warmup=3.0, after=2.0)
 
 
 async def test_no_call_is_lost_or_recorded_twice_through_each_fault() -> None:

@@ -18,7 +18,7 @@ from callcenter.migrate import current_revision, head_revision
 from web.auth import public
 from web.keys import ENGINE, LIVE_HUB, PBX, SESSIONMAKER
 
-CHECK_S = 2.0
+CHECK_S = 5.0  # a busy machine answers within it; a hung database does not
 
 
 async def _database(request: web.Request) -> tuple[dict[str, Any], list[str]]:
