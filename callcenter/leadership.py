@@ -12,9 +12,10 @@ can take the lock, so the leader keeps going (the PBX listener keeps hearing the
 stores what it heard when the database returns) while it tries to take the lock back. It goes
 on as the same term when the lock and the term are still its own, and stands down when
 another process holds the lock or has claimed a newer term. Every write of a led job goes
-through a ``fenced`` sessionmaker, whose transactions first read the term ``FOR SHARE`` and
-refuse to go on (``NotLeading``) unless it is still this leader's: a process that has lost
-the lead to another never writes, however late its buffered writes arrive. After an outage,
+through a ``fenced`` sessionmaker, whose transactions first take the term's lock shared (a
+claim takes it exclusive) and read the term, and refuse to go on (``NotLeading``) unless it
+is still this leader's: a process that has lost the lead to another never writes, however
+late its buffered writes arrive. After an outage,
 a standby leaves the old leader a head start of a few seconds to take its lock back.
 """
 
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 NAMESPACE = 7301  # first key of our advisory locks, so other applications' locks never clash
+TERM_LOCKS = 7304  # a family's term: shared by each fenced write, exclusive by a claim
 DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 
 
@@ -63,10 +65,15 @@ def fenced(sessionmaker: async_sessionmaker[Any], fence: Fence) -> async_session
         epoch = fence.epoch
         if epoch is None:
             raise NotLeading(f"not leading {fence.family}")
+        # a shared lock on the family's term (in memory, no row written), held to the end of
+        # the transaction: a new leader's claim waits for writes under the old term to end
         current = connection.execute(
-            text("SELECT epoch FROM leader_terms WHERE family = :family FOR SHARE"),
-            {"family": fence.family},
-        ).scalar()
+            text(
+                "SELECT pg_advisory_xact_lock_shared(:space, hashtext(:family)), "
+                "(SELECT epoch FROM leader_terms WHERE family = :family)"
+            ),
+            {"space": TERM_LOCKS, "family": fence.family},
+        ).one()[1]
         if current != epoch:
             fence.epoch = None
             raise NotLeading(f"{fence.family}: term {epoch} is over, {current} leads")
@@ -202,14 +209,18 @@ class Leadership:
 
     async def _claim(self, conn: asyncpg.Connection) -> None:
         """Claim the next term: from now on only its writes pass the fence."""
-        self.fence.epoch = await conn.fetchval(
-            "INSERT INTO leader_terms (family, epoch, leader, started_at) "
-            "VALUES ($1, 1, $2, now()) ON CONFLICT (family) DO UPDATE SET "
-            "epoch = leader_terms.epoch + 1, leader = $2, started_at = now() "
-            "RETURNING epoch",
-            self.family,
-            self.name,
-        )
+        async with conn.transaction():  # writes under the old term end first
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))", TERM_LOCKS, self.family
+            )
+            self.fence.epoch = await conn.fetchval(
+                "INSERT INTO leader_terms (family, epoch, leader, started_at) "
+                "VALUES ($1, 1, $2, now()) ON CONFLICT (family) DO UPDATE SET "
+                "epoch = leader_terms.epoch + 1, leader = $2, started_at = now() "
+                "RETURNING epoch",
+                self.family,
+                self.name,
+            )
 
     async def _try_lock(self, conn: asyncpg.Connection) -> bool:
         return bool(
