@@ -48,7 +48,7 @@ UNREADABLE = (
     EOFError,
     IndexError,
     SyntaxError,  # ElementTree's ParseError
-    NotImplementedError,  # a packing zipfile does not know
+    NotImplementedError,  # zipfile's answer to a compression method it cannot unpack
     RuntimeError,  # an encrypted entry
     OSError,
     zlib.error,  # a damaged DEFLATE stream

@@ -34,7 +34,7 @@ async def pbx() -> AsyncIterator[PbxSimulator]:
     await simulator.stop()
 
 
-def listener_for(port: int, sessionmaker: Any) -> PbxListener:
+def listener_for(port: int, sessionmaker: Any, fence: Any = None) -> PbxListener:
     config = PbxConfig(
         name="default",
         host="127.0.0.1",
@@ -45,7 +45,7 @@ def listener_for(port: int, sessionmaker: Any) -> PbxListener:
         ping_interval=1.0,
         ping_timeout=1.0,
     )
-    return PbxListener(config, sessionmaker, tracker=CallTracker())
+    return PbxListener(config, sessionmaker, tracker=CallTracker(), fence=fence)
 
 
 async def stored(sessionmaker: Any, linkedid: str, within: float = 5.0) -> CallRow:

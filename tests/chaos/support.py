@@ -15,12 +15,11 @@ from typing import Any
 
 from sqlalchemy import text
 
-from ami.link import Backoff, PbxConfig
 from ami.listener import PbxListener
-from ami.tracker import CallTracker
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.leadership import Leadership
 from callcenter.migrate import upgrade
+from tests.calls.test_listener import listener_for
 
 
 class StoppablePostgres:
@@ -60,13 +59,6 @@ class StoppablePostgres:
             time.sleep(0.5)
         raise RuntimeError(f"PostgreSQL did not start: {done.stdout} {done.stderr}")
 
-    def kill_connections(self) -> None:
-        """A network cut as PostgreSQL sees it: every client connection ends at once."""
-        self.server.psql(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend';"
-        )
-
     def close(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError, OSError):
             self.server.cleanup()
@@ -81,19 +73,7 @@ def led_listener(port: int, url: str, *, grace_s: float = 120.0) -> tuple[Any, A
     """(listener, engine, leadership) wired as web/pbx.py and python -m ami do."""
     engine = make_engine(url)
     leadership = Leadership(url, "pbx:default", retry_s=0.2, check_s=0.2, outage_grace_s=grace_s)
-    config = PbxConfig(
-        name="default",
-        host="127.0.0.1",
-        port=port,
-        username="crm",
-        secret="crmsecret",
-        backoff=Backoff(initial=0.05, maximum=0.5),
-        ping_interval=1.0,
-        ping_timeout=1.0,
-    )
-    listener = PbxListener(
-        config, make_sessionmaker(engine), tracker=CallTracker(), fence=leadership.fence
-    )
+    listener = listener_for(port, make_sessionmaker(engine), fence=leadership.fence)
     return listener, engine, leadership
 
 
