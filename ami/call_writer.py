@@ -32,7 +32,7 @@ from callcenter.calls.store import StoreMemory, customer_number, remember, save_
 from callcenter.db import database_unreachable
 from callcenter.dialer.agent import PREVIEW_PREFIX
 from callcenter.floor.service import C2C_PREFIX
-from callcenter.leadership import NotLeading
+from callcenter.leadership import Fence, NotLeading, fenced
 from callcenter.tasks.callbacks import callback_for_missed_call, calls_back
 
 log = logging.getLogger(__name__)
@@ -62,12 +62,14 @@ class CallWriter:
         pbx: str,
         tracker: CallTracker,
         *,
-        one_statement: bool = True,
+        fence: Fence | None = None,
     ) -> None:
-        self.sessionmaker = sessionmaker
-        # a batch alone as one autocommitted statement; not when fenced, as the term's check
-        # must share the batch's transaction
-        self.one_statement = one_statement
+        """``sessionmaker``: plain, not fenced. With a ``fence`` a batch alone is still one
+        autocommitted statement (it passes the term's gate itself); a batch with more to do
+        runs in a fenced transaction."""
+        self.plain = sessionmaker
+        self.sessionmaker = fenced(sessionmaker, fence) if fence is not None else sessionmaker
+        self.fence = fence
         self.pbx = pbx
         self.tracker = tracker
         self.memory = StoreMemory()
@@ -103,18 +105,25 @@ class CallWriter:
         autocommit: one round trip, atomic, its NOTIFYs delivered with it."""
         latest = list({call.linkedid: call for call in calls}.values())
         missed = [call.linkedid for call in latest if call.linkedid in ended and missed_call(call)]
-        async with self.sessionmaker.begin() as session:
-            if self.one_statement and not missed and not resyncs:  # no BEGIN and COMMIT
+        if not missed and not resyncs:  # one statement, no BEGIN and COMMIT
+            async with self.plain.begin() as session:
                 await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            ids = await save_calls(session, latest, pbx=self.pbx, memory=self.memory, notes=notes)
-            if missed:
-                rows = await session.scalars(
-                    select(CallRow).where(CallRow.id.in_([ids[m] for m in missed]))
+                ids = await save_calls(
+                    session, latest, pbx=self.pbx, memory=self.memory, notes=notes, fence=self.fence
                 )
-                for row in rows:
-                    await callback_for_missed_call(session, row)
-            for resync in resyncs:
-                await self._end_ghosts(session, resync)
+        else:
+            async with self.sessionmaker.begin() as session:
+                ids = await save_calls(
+                    session, latest, pbx=self.pbx, memory=self.memory, notes=notes
+                )
+                if missed:
+                    rows = await session.scalars(
+                        select(CallRow).where(CallRow.id.in_([ids[m] for m in missed]))
+                    )
+                    for row in rows:
+                        await callback_for_missed_call(session, row)
+                for resync in resyncs:
+                    await self._end_ghosts(session, resync)
         remember(self.memory, latest, ids)
         for linkedid in ended:
             self.memory.forget(linkedid)

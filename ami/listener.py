@@ -80,6 +80,8 @@ class PbxListener:
     ) -> None:
         """With a ``fence`` (the leadership's term) every write checks the term first."""
         self.pbx = config.name
+        # the calls' writer passes the term's gate itself; every other write is fenced
+        self.writer = CallWriter(sessionmaker, config.name, tracker, fence=fence)
         if fence is not None:
             sessionmaker = fenced(sessionmaker, fence)
         self.sessionmaker = sessionmaker
@@ -101,7 +103,6 @@ class PbxListener:
         self.progress_at = time.monotonic()  # when the consumer last took a batch
         self.bad_items = 0  # events (or resyncs) that could not be applied, logged and skipped
         self.stored_batches = 0
-        self.writer = CallWriter(sessionmaker, self.pbx, tracker, one_statement=fence is None)
         self.outage = OutageStore(self.writer, self.pbx)  # hearing on while the database is away
         # a batch's changes other than calls starting to ring, being stored while the next
         # batch is tracked (and its ringing calls stored), and the calls they touch

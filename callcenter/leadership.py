@@ -12,11 +12,14 @@ can take the lock, so the leader keeps going (the PBX listener keeps hearing the
 stores what it heard when the database returns) while it tries to take the lock back. It goes
 on as the same term when the lock and the term are still its own, and stands down when
 another process holds the lock or has claimed a newer term. Every write of a led job goes
-through a ``fenced`` sessionmaker, whose transactions first take the term's lock shared (a
-claim takes it exclusive) and read the term, and refuse to go on (``NotLeading``) unless it
-is still this leader's: a process that has lost the lead to another never writes, however
-late its buffered writes arrive. After an outage,
-a standby leaves the old leader a head start of a few seconds to take its lock back.
+through the term's *gate* (``TERM_GATE``: a ``fenced`` sessionmaker runs it first in every
+transaction, the calls' store folds it into its one statement): it takes the lock of its own
+term shared and reads the newest term, and the write goes on only when both say it is still
+this leader's (``NotLeading`` otherwise). A claim holds the lock of the term it ends
+exclusively for as long as it leads, so a write that started before the claim committed (and
+so still reads the old term) cannot pass either: a process that has lost the lead to another
+never writes, however late its buffered writes arrive. After an outage, a standby leaves the
+old leader a head start of a few seconds to take its lock back.
 """
 
 from __future__ import annotations
@@ -38,8 +41,19 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 NAMESPACE = 7301  # first key of our advisory locks, so other applications' locks never clash
-TERM_LOCKS = 7304  # a family's term: shared by each fenced write, exclusive by a claim
+TERM_LOCKS = 7304  # a family's claims, one at a time
+TERM_KEYS = 7305  # seed of the lock key of one term of a family
 DATABASE_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+
+# True when term :term_epoch still leads :term_family (always, with no family): a shared
+# transaction lock on that term's key, which its successor holds exclusively from its claim
+# on (a write whose snapshot predates the claim fails here), and the newest term read.
+TERM_GATE = f"""CASE WHEN CAST(:term_family AS text) IS NULL THEN true ELSE
+    pg_try_advisory_xact_lock_shared(hashtextextended(
+        CAST(:term_family AS text) || '/' || CAST(:term_epoch AS bigint), {TERM_KEYS}))
+    AND (SELECT epoch FROM leader_terms WHERE family = CAST(:term_family AS text))
+        IS NOT DISTINCT FROM CAST(:term_epoch AS bigint) END"""
+CHECK_TERM = text(f"SELECT {TERM_GATE}")
 
 
 class NotLeading(RuntimeError):
@@ -54,29 +68,32 @@ class Fence:
     epoch: int | None = None
 
 
+def gate_params(fence: Fence | None) -> dict[str, Any]:
+    """``TERM_GATE``'s parameters for writes under ``fence`` (none: no gate)."""
+    if fence is None:
+        return {"term_family": None, "term_epoch": None}
+    if fence.epoch is None:
+        raise NotLeading(f"not leading {fence.family}")
+    return {"term_family": fence.family, "term_epoch": fence.epoch}
+
+
+def term_over(fence: Fence) -> NotLeading:
+    """The gate said no: this process leads no more."""
+    epoch, fence.epoch = fence.epoch, None
+    return NotLeading(f"{fence.family}: term {epoch} is over")
+
+
 def fenced(sessionmaker: async_sessionmaker[Any], fence: Fence) -> async_sessionmaker[Any]:
-    """A sessionmaker like ``sessionmaker`` whose every transaction checks the term first."""
+    """A sessionmaker like ``sessionmaker`` whose every transaction passes the gate first
+    (its term's lock is then held to the transaction's end)."""
 
     class FencedSession(Session):
         pass
 
     @event.listens_for(FencedSession, "after_begin")
     def check_term(session: Session, transaction: Any, connection: Any) -> None:
-        epoch = fence.epoch
-        if epoch is None:
-            raise NotLeading(f"not leading {fence.family}")
-        # a shared lock on the family's term (in memory, no row written), held to the end of
-        # the transaction: a new leader's claim waits for writes under the old term to end
-        current = connection.execute(
-            text(
-                "SELECT pg_advisory_xact_lock_shared(:space, hashtext(:family)), "
-                "(SELECT epoch FROM leader_terms WHERE family = :family)"
-            ),
-            {"space": TERM_LOCKS, "family": fence.family},
-        ).one()[1]
-        if current != epoch:
-            fence.epoch = None
-            raise NotLeading(f"{fence.family}: term {epoch} is over, {current} leads")
+        if not connection.execute(CHECK_TERM, gate_params(fence)).scalar():
+            raise term_over(fence)
 
     return async_sessionmaker(
         sessionmaker.kw["bind"], expire_on_commit=False, sync_session_class=FencedSession
@@ -208,11 +225,22 @@ class Leadership:
         return epoch is not None and epoch == self.fence.epoch
 
     async def _claim(self, conn: asyncpg.Connection) -> None:
-        """Claim the next term: from now on only its writes pass the fence."""
-        async with conn.transaction():  # writes under the old term end first
+        """Claim the next term: from now on only its writes pass the gate. The ended term's
+        lock is taken exclusively first (its writes in flight end) and held while we lead."""
+        async with conn.transaction():
             await conn.execute(
                 "SELECT pg_advisory_xact_lock($1, hashtext($2))", TERM_LOCKS, self.family
             )
+            ended = await conn.fetchval(
+                "SELECT epoch FROM leader_terms WHERE family = $1", self.family
+            )
+            if ended is not None:
+                await conn.execute(
+                    "SELECT pg_advisory_lock(hashtextextended($1::text || '/' || $2::bigint, $3))",
+                    self.family,
+                    ended,
+                    TERM_KEYS,
+                )
             self.fence.epoch = await conn.fetchval(
                 "INSERT INTO leader_terms (family, epoch, leader, started_at) "
                 "VALUES ($1, 1, $2, now()) ON CONFLICT (family) DO UPDATE SET "

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.calls.records import Call, Direction
 from callcenter.db import unnest_columns, unnest_rows
+from callcenter.leadership import TERM_GATE, Fence, gate_params, term_over
 from callcenter.live import CHANNEL, payloads
 from callcenter.users.models import User
 
@@ -168,14 +169,19 @@ def _strip(name: str) -> str:
 # with it). A new call is linked to the one live client holding its number (a number held
 # by several is left unlinked); the link is made at the first store and never changed here.
 # Each notification is stamped with the moment it was stored (for latency breakdowns).
+# Under a leader's term nothing is written or sent unless the term's gate lets it through
+# (g, evaluated once and first: each write reads it as an init plan), so a fenced batch
+# needs no transaction of its own.
 STORE_CALLS = text(
     f"""
-WITH c AS (
+WITH g AS MATERIALIZED (SELECT {TERM_GATE} AS term_ok
+), c AS (
     INSERT INTO calls (linkedid, pbx, client_id, {", ".join(CALL_COLUMNS)})
     SELECT linkedid, pbx,
         CASE WHEN number LIKE '+%' THEN {ONE_CLIENT.format("t.number")} END,
         {", ".join("string_to_array(agents, ',')" if c == "agents" else c for c in CALL_COLUMNS)}
     FROM {unnest_rows(CALL_SPEC)}
+    WHERE (SELECT term_ok FROM g)
     ON CONFLICT (linkedid) DO UPDATE SET
         {", ".join(f"{c} = EXCLUDED.{c}" for c in CALL_COLUMNS)}, updated_at = now()
     RETURNING linkedid, id
@@ -195,10 +201,10 @@ WITH c AS (
         CAST(p AS jsonb) || jsonb_build_object('stored_at', extract(epoch FROM clock_timestamp()))
     AS text))) AS sent
     FROM (SELECT p FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS u(p, k)
-          ORDER BY k) ordered
+          WHERE (SELECT term_ok FROM g) ORDER BY k) ordered
 )
 SELECT (SELECT coalesce(json_object_agg(linkedid, id), '{{}}') FROM c) AS ids,
-       (SELECT sent FROM n) AS notified
+       (SELECT sent FROM n) AS notified, (SELECT term_ok FROM g) AS term_ok
 """
 )
 
@@ -282,10 +288,12 @@ async def save_calls(
     pbx: str = "default",
     memory: StoreMemory | None = None,
     notes: Sequence[tuple[str, dict[str, Any]]] = (),
+    fence: Fence | None = None,
 ) -> dict[str, int]:
     """Insert or update calls with their legs and new timeline entries, and send the live
     notifications ``notes`` (delivered at commit); Linkedid -> call id. One statement
-    (after the first sight of an extension, which is looked up once).
+    (after the first sight of an extension, which is looked up once). With a ``fence``,
+    only while its term leads (``NotLeading`` otherwise, and nothing written).
 
     Idempotent: saving the same state twice changes nothing (a replay is harmless). Call
     ``memory.forget`` only after the transaction commits, or keep a fresh memory per try.
@@ -296,10 +304,13 @@ async def save_calls(
         return {}
     await _resolve_users(session, latest, memory)
     params: dict[str, Any] = {"notify_channel": CHANNEL, "payloads": payloads(notes)}
+    params |= gate_params(fence)
     params |= unnest_columns(_call_rows(latest, pbx, memory), CALL_SPEC)
     params |= unnest_columns(_changed_legs(latest, memory), LEG_SPEC)
     params |= unnest_columns(_event_rows(latest, memory), EVENT_SPEC)
     row = (await session.execute(STORE_CALLS, params)).one()
+    if fence is not None and not row.term_ok:
+        raise term_over(fence)
     return {linkedid: int(call_id) for linkedid, call_id in row.ids.items()}
 
 
