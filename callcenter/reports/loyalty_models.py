@@ -1,14 +1,12 @@
-"""Rollup tables of the loyalty and bonus reports (rebuilt by the rollup job, never by hand).
+"""Rollup tables of the loyalty report (rebuilt by the rollup job, never by hand).
 
 - ``client_loyalty``: one row per client with what loyalty needs (orders, revenue, first and
   last order, rhythm, calls, last NPS answer, complaints, when silence becomes churn).
 - ``loyalty_hours``: additive figures per UTC hour, once for everyone (dimension "all") and
   once per manager (the client's owner), channel and segment of the client;
   ``loyalty_cube_hours`` the same by the three together.
-- ``manager_hours``: per UTC hour and user: fulfilled orders and their revenue, calls
-  handled and talk time, tasks due and those done on time.
-- ``report_task_hours``: the hour each task was last counted in, so moving a task's due time
-  rebuilds the hour it left as well as the one it entered.
+
+The bonus split's ``manager_hours`` is with the bonuses (``callcenter/bonuses/models.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     DateTime,
     Float,
@@ -132,29 +129,6 @@ Index(
     loyalty_cube_hours.c.owner_id,
     loyalty_cube_hours.c.hour,
 )
-
-
-class ManagerHour(Base):
-    __tablename__ = "manager_hours"
-
-    hour: Mapped[datetime] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    orders: Mapped[int] = mapped_column(Integer, default=0)  # fulfilled in the hour
-    revenue: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=0)
-    calls: Mapped[int] = mapped_column(Integer, default=0)  # answered legs of the user
-    talk_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    tasks_due: Mapped[int] = mapped_column(Integer, default=0)
-    tasks_on_time: Mapped[int] = mapped_column(Integer, default=0)
-
-
-Index("ix_manager_hours_user", ManagerHour.user_id, ManagerHour.hour)
-
-
-class TaskHour(Base):
-    __tablename__ = "report_task_hours"
-
-    task_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    hour: Mapped[datetime] = mapped_column(index=True)
 
 
 # The rollups find changed rows by these stamps (see loyalty_rollups.py); the ones on

@@ -1,7 +1,8 @@
 """Every report, by name: its builder, title, permission, filters and page template.
 
 The pages, the API, the exports and ``bench/reports.py`` all find reports here. A report is
-one module of ``callcenter/reports/`` that defines ``REPORT = ReportSpec(...)``; add the
+one module that defines ``REPORT = ReportSpec(...)``, in ``callcenter/reports/`` or in the
+domain package it reports on (the bonus report is ``callcenter.bonuses.report``); add the
 module's name to ``REPORT_MODULES`` (in the order the index lists them).
 """
 
@@ -26,7 +27,7 @@ REPORT_MODULES: tuple[str, ...] = (
     "callcenter.reports.channels",
     "callcenter.reports.segments",
     "callcenter.reports.loyalty",
-    "callcenter.reports.bonuses",
+    "callcenter.bonuses.report",
 )
 
 Builder = Callable[..., Awaitable[Report]]  # (session, *, filters, user) -> Report

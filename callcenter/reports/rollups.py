@@ -40,7 +40,7 @@ ROLLUP_MODULES: tuple[str, ...] = (
     "callcenter.reports.disposition_rollups",
     "callcenter.reports.loyalty_rollups",
     "callcenter.reports.loyalty_hours_rollup",
-    "callcenter.reports.manager_rollup",
+    "callcenter.bonuses.rollup",
 )
 LOCK_FAMILY = "report-rollups"
 MARGIN = timedelta(minutes=2)  # longer than any transaction that writes calls or orders

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(autouse=True)
 def loyalty_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    modules = ("callcenter.reports.loyalty", "callcenter.reports.bonuses")
+    modules = ("callcenter.reports.loyalty", "callcenter.bonuses.report")
     monkeypatch.setattr(registry, "REPORT_MODULES", modules)
     registry._specs.cache_clear()
     yield

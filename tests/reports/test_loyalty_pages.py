@@ -21,7 +21,7 @@ MARCH = "since=2026-03-01&until=2026-03-31"
 
 @pytest.fixture(autouse=True)
 def loyalty_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    modules = ("callcenter.reports.loyalty", "callcenter.reports.bonuses")
+    modules = ("callcenter.reports.loyalty", "callcenter.bonuses.report")
     monkeypatch.setattr(registry, "REPORT_MODULES", modules)
     registry._specs.cache_clear()
     yield

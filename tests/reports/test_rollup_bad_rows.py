@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from callcenter.bonuses.rollup import ROLLUPS as MANAGER_ROLLUPS
 from callcenter.db import make_engine, make_sessionmaker
-from callcenter.reports.manager_rollup import ROLLUPS as MANAGER_ROLLUPS
 from callcenter.reports.rollups import Rollup, all_rollups, refresh_rollups
 from callcenter.tasks.models import Task
 from tests.reports.support import rolled_up

@@ -9,17 +9,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from callcenter.db import make_engine, make_sessionmaker
-from callcenter.errors import Conflict, Forbidden, Invalid
-from callcenter.orders.models import Order, OrderStatus, OrderStatusChange
-from callcenter.reports.bonus_service import (
+from callcenter.bonuses.report import bonuses_report
+from callcenter.bonuses.service import (
     approve_pool,
     contributions,
     set_bonus_weights,
     set_pool,
 )
-from callcenter.reports.bonus_split import Contribution, split_pool
-from callcenter.reports.bonuses import bonuses_report
+from callcenter.bonuses.split import Contribution, split_pool
+from callcenter.db import make_engine, make_sessionmaker
+from callcenter.errors import Conflict, Forbidden, Invalid
+from callcenter.orders.models import Order, OrderStatus, OrderStatusChange
 from callcenter.reports.filters import parse_filters
 from tests.reports.loyalty_data import NOW, add_loyalty_data, add_order, utc
 from tests.reports.support import rolled_up

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
-from callcenter.reports.bonus_models import MEASURES
+from callcenter.bonuses.models import MEASURES
 
 KOPECK = Decimal("0.01")
 

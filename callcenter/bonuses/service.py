@@ -12,20 +12,20 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.audit.service import record_change
-from callcenter.db import utcnow
-from callcenter.errors import Conflict, Forbidden, Invalid, NotFound
-from callcenter.i18n import N_
-from callcenter.orders.money import MAX_AMOUNT, NotANumber, money, parse_decimal
-from callcenter.reports.bonus_models import (
+from callcenter.bonuses.models import (
     DEFAULT_WEIGHTS,
     MEASURES,
     BonusPool,
     BonusShare,
     BonusWeight,
+    ManagerHour,
 )
-from callcenter.reports.bonus_split import Contribution, Split, split_pool
+from callcenter.bonuses.split import Contribution, Split, split_pool
+from callcenter.db import utcnow
+from callcenter.errors import Conflict, Forbidden, Invalid, NotFound
+from callcenter.i18n import N_
+from callcenter.orders.money import MAX_AMOUNT, NotANumber, money, parse_decimal
 from callcenter.reports.filters import ReportFilters
-from callcenter.reports.loyalty_models import ManagerHour
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
 

@@ -1,6 +1,6 @@
 """The manager bonus report: the period's pool split by contribution, with its arithmetic.
 
-The period's pool (entered by a supervisor or an admin) is split as bonus_split.py says,
+The period's pool (entered by a supervisor or an admin) is split as ``split.py`` says,
 from the ``manager_hours`` rollup; once approved, the stored split is shown as it was
 approved. A manager kept to their own clients sees their own line (and the totals their
 share is measured against).
@@ -14,21 +14,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.bonuses.models import MEASURE_LABELS, MEASURES, BonusPool
+from callcenter.bonuses.service import frozen_split, live_split, pool_for, recent_pools
+from callcenter.bonuses.split import ManagerShare, Split
 from callcenter.i18n import N_
-from callcenter.reports.bonus_models import MEASURES, BonusPool
-from callcenter.reports.bonus_service import frozen_split, live_split, pool_for, recent_pools
-from callcenter.reports.bonus_split import ManagerShare, Split
 from callcenter.reports.filters import ReportFilters, own_figures
 from callcenter.reports.registry import ReportSpec
 from callcenter.reports.tables import Column, Table
 
-MEASURE_LABELS = {
-    "revenue": N_("Revenue"),
-    "orders": N_("Orders"),
-    "calls": N_("Calls handled"),
-    "talk_seconds": N_("Talk time"),
-    "tasks_on_time": N_("Tasks done on time"),
-}
 _KINDS = {"revenue": "money", "talk_seconds": "seconds"}
 
 

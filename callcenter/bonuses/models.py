@@ -1,9 +1,16 @@
-"""Manager bonuses: the admin's weights, pools entered by supervisors, approved splits.
+"""Manager bonuses: the admin's weights, pools entered by supervisors, approved splits,
+and the ``manager_hours`` rollup the splits are computed from.
 
 A pool is an amount for a period (days, both included). Until approved its split is
 computed afresh from the ``manager_hours`` rollup; approving freezes it: the split, the
 weights and every manager's measures are stored with who approved and when, and nothing
 recomputes them afterwards.
+
+- ``manager_hours``: per UTC hour and user: fulfilled orders and their revenue, calls
+  handled and talk time, tasks due and those done on time (rebuilt by ``rollup.py``, never
+  by hand).
+- ``report_task_hours``: the hour each task was last counted in, so moving a task's due time
+  rebuilds the hour it left as well as the one it entered.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from sqlalchemy import (
     CheckConstraint,
     Float,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -28,8 +36,16 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db import Base
+from callcenter.i18n import N_
 
 MEASURES = ("revenue", "orders", "calls", "talk_seconds", "tasks_on_time")
+MEASURE_LABELS = {
+    "revenue": N_("Revenue"),
+    "orders": N_("Orders"),
+    "calls": N_("Calls handled"),
+    "talk_seconds": N_("Talk time"),
+    "tasks_on_time": N_("Tasks done on time"),
+}
 DEFAULT_WEIGHTS = {
     "revenue": 40,
     "orders": 20,
@@ -95,3 +111,26 @@ class BonusShare(Base):
     tasks_on_time: Mapped[int] = mapped_column(Integer)
     share: Mapped[float] = mapped_column(Float)  # 0-100, of the pool
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+
+
+class ManagerHour(Base):
+    __tablename__ = "manager_hours"
+
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, default=0)  # fulfilled in the hour
+    revenue: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=0)
+    calls: Mapped[int] = mapped_column(Integer, default=0)  # answered legs of the user
+    talk_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    tasks_due: Mapped[int] = mapped_column(Integer, default=0)
+    tasks_on_time: Mapped[int] = mapped_column(Integer, default=0)
+
+
+Index("ix_manager_hours_user", ManagerHour.user_id, ManagerHour.hour)
+
+
+class TaskHour(Base):
+    __tablename__ = "report_task_hours"
+
+    task_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(index=True)
