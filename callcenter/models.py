@@ -17,9 +17,9 @@ def load_all() -> None:
     import callcenter.mail.models  # noqa: F401
     import callcenter.orders.models  # noqa: F401
     import callcenter.products.models  # noqa: F401
-    import callcenter.reports.call_models  # noqa: F401
-    import callcenter.reports.loyalty_models  # noqa: F401
-    import callcenter.reports.models  # noqa: F401
-    import callcenter.reports.sales_models  # noqa: F401
+    import callcenter.reports.calls.models  # noqa: F401
+    import callcenter.reports.loyalty.models  # noqa: F401
+    import callcenter.reports.rollups.models  # noqa: F401
+    import callcenter.reports.sales.models  # noqa: F401
     import callcenter.tasks.models  # noqa: F401
     import callcenter.users.models  # noqa: F401

@@ -22,9 +22,9 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.reports.deletions import deleted_buckets
-from callcenter.reports.hour_runs import CUSTOM_PLANS, HOUR_OF, IN_RANGE, WITHIN, runs
-from callcenter.reports.rollups import Rollup
+from callcenter.reports.rollups.deletions import deleted_buckets
+from callcenter.reports.rollups.hours import CUSTOM_PLANS, HOUR_OF, IN_RANGE, WITHIN, runs
+from callcenter.reports.rollups.refresh import Rollup
 
 _ALL_HOURS = f"""
     SELECT date_trunc('hour', o.status_changed_at, 'UTC') FROM orders o

@@ -21,12 +21,12 @@ from callcenter.reports.tables import Report
 from callcenter.users.roles import Permission
 
 REPORT_MODULES: tuple[str, ...] = (
-    "callcenter.reports.calls",
-    "callcenter.reports.refusals",
-    "callcenter.reports.funnel",
-    "callcenter.reports.channels",
-    "callcenter.reports.segments",
-    "callcenter.reports.loyalty",
+    "callcenter.reports.calls.report",
+    "callcenter.reports.refusals.report",
+    "callcenter.reports.sales.funnel",
+    "callcenter.reports.sales.channels",
+    "callcenter.reports.sales.segments",
+    "callcenter.reports.loyalty.report",
     "callcenter.bonuses.report",
 )
 

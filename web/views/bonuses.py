@@ -21,7 +21,7 @@ from callcenter.errors import Invalid
 from callcenter.reports.filters import PRESETS, ReportFilters, parse_filters
 from callcenter.reports.options import filter_options
 from callcenter.reports.registry import report_spec
-from callcenter.reports.rollups import rollup_marks
+from callcenter.reports.rollups.refresh import rollup_marks
 from callcenter.users.roles import Permission
 from web import charts, i18n
 from web.api.tasks import json_body
