@@ -83,7 +83,7 @@ from bench.pbx_rig import (  # noqa: E402
 from bench.wallboard import add_supervisors  # noqa: E402
 from callcenter.cli import _runtime_dir  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
-from callcenter.reports.rollups import refresh_rollups  # noqa: E402
+from callcenter.reports.rollups.refresh import refresh_rollups  # noqa: E402
 from callcenter.runtime import tune_gc  # noqa: E402
 from callcenter.users.passwords import hash_password  # noqa: E402
 from tests.imports.bombs import (  # noqa: E402

@@ -39,7 +39,7 @@ from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
 from callcenter.migrate import upgrade  # noqa: E402
 from callcenter.reports.filters import parse_filters  # noqa: E402
 from callcenter.reports.registry import all_reports  # noqa: E402
-from callcenter.reports.rollups import all_rollups, refresh_one, refresh_rollups  # noqa: E402
+from callcenter.reports.rollups.refresh import all_rollups, refresh_one, refresh_rollups  # noqa: E402
 from callcenter.users.models import User  # noqa: E402
 
 DATABASE = "cc_bench_reports"

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from callcenter.calls.models import CallRow
 from callcenter.clients.models import Channel, Client, ClientEmail, ClientPhone, Segment, Tag
 from callcenter.dialer.models import Campaign, CampaignContact
-from callcenter.reports.deletions import note_deletions
+from callcenter.reports.rollups.deletions import note_deletions
 from callcenter.tasks.models import Task
 from callcenter.users.models import User
 from callcenter.users.passwords import generate_password

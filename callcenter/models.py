@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def load_all() -> None:
     import callcenter.audit.models  # noqa: F401
+    import callcenter.bonuses.models  # noqa: F401
     import callcenter.calls.models  # noqa: F401
     import callcenter.clients.models  # noqa: F401
     import callcenter.company.models  # noqa: F401
@@ -16,10 +17,9 @@ def load_all() -> None:
     import callcenter.mail.models  # noqa: F401
     import callcenter.orders.models  # noqa: F401
     import callcenter.products.models  # noqa: F401
-    import callcenter.reports.bonus_models  # noqa: F401
-    import callcenter.reports.call_models  # noqa: F401
-    import callcenter.reports.loyalty_models  # noqa: F401
-    import callcenter.reports.models  # noqa: F401
-    import callcenter.reports.sales_models  # noqa: F401
+    import callcenter.reports.calls.models  # noqa: F401
+    import callcenter.reports.loyalty.models  # noqa: F401
+    import callcenter.reports.rollups.models  # noqa: F401
+    import callcenter.reports.sales.models  # noqa: F401
     import callcenter.tasks.models  # noqa: F401
     import callcenter.users.models  # noqa: F401

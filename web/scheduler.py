@@ -19,7 +19,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from callcenter.imports.service import drop_stale_files
-from callcenter.reports.rollups import refresh_rollups
+from callcenter.reports.rollups.refresh import refresh_rollups
 from callcenter.tasks.reminders import fire_due_reminders
 from web.keys import SCHEDULER, SESSIONMAKER, SETTINGS
 

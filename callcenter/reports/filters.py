@@ -9,7 +9,7 @@ its URL and a report can be shared.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -206,3 +206,22 @@ def own_figures(filters: ReportFilters, user: Any) -> ReportFilters:
     if filters.manager not in (None, user.id):
         raise Forbidden(N_("You see only your own figures"))
     return replace(filters, manager=user.id)
+
+
+def kept_columns(
+    filters: ReportFilters, columns: Collection[str], *, manager: str = "manager_id"
+) -> dict[str, int]:
+    """The rollup's columns the filters keep to, with the id each must equal (``manager``
+    names the column the manager filter applies to); a filter whose column the rollup lacks
+    is left out."""
+    kept = {}
+    for name, column in (
+        ("manager", manager),
+        ("channel", "channel_id"),
+        ("segment", "segment_id"),
+        ("campaign", "campaign_id"),
+    ):
+        value = getattr(filters, name)
+        if value is not None and column in columns:
+            kept[column] = value
+    return kept

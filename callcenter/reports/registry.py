@@ -1,7 +1,8 @@
 """Every report, by name: its builder, title, permission, filters and page template.
 
 The pages, the API, the exports and ``bench/reports.py`` all find reports here. A report is
-one module of ``callcenter/reports/`` that defines ``REPORT = ReportSpec(...)``; add the
+one module that defines ``REPORT = ReportSpec(...)``, in ``callcenter/reports/`` or in the
+domain package it reports on (the bonus report is ``callcenter.bonuses.report``); add the
 module's name to ``REPORT_MODULES`` (in the order the index lists them).
 """
 
@@ -20,13 +21,13 @@ from callcenter.reports.tables import Report
 from callcenter.users.roles import Permission
 
 REPORT_MODULES: tuple[str, ...] = (
-    "callcenter.reports.calls",
-    "callcenter.reports.refusals",
-    "callcenter.reports.funnel",
-    "callcenter.reports.channels",
-    "callcenter.reports.segments",
-    "callcenter.reports.loyalty",
-    "callcenter.reports.bonuses",
+    "callcenter.reports.calls.report",
+    "callcenter.reports.refusals.report",
+    "callcenter.reports.sales.funnel",
+    "callcenter.reports.sales.channels",
+    "callcenter.reports.sales.segments",
+    "callcenter.reports.loyalty.report",
+    "callcenter.bonuses.report",
 )
 
 Builder = Callable[..., Awaitable[Report]]  # (session, *, filters, user) -> Report

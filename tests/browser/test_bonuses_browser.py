@@ -9,7 +9,7 @@ import pytest
 
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.reports import registry
-from callcenter.reports.rollups import refresh_rollups
+from callcenter.reports.rollups.refresh import refresh_rollups
 from tests.browser.conftest import sign_in_page
 from tests.conftest import PASSWORD
 from tests.reports.loyalty_data import add_loyalty_data
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(autouse=True)
 def loyalty_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    modules = ("callcenter.reports.loyalty", "callcenter.reports.bonuses")
+    modules = ("callcenter.reports.loyalty.report", "callcenter.bonuses.report")
     monkeypatch.setattr(registry, "REPORT_MODULES", modules)
     registry._specs.cache_clear()
     yield

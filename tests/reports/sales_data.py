@@ -36,7 +36,7 @@ from sqlalchemy import text
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.orders.statuses import seed_default_pipeline
 from callcenter.reports.filters import parse_filters
-from callcenter.reports.rollups import refresh_rollups
+from callcenter.reports.rollups.refresh import refresh_rollups
 from tests.reports.support import rolled_up
 
 DISPOSITIONS = [

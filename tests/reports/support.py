@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from callcenter.reports.rollups import refresh_rollups
+from callcenter.reports.rollups.refresh import refresh_rollups
 
 
 async def rolled_up(sessionmaker: Any) -> dict[str, int]:

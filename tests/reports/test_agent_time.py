@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 
 from callcenter.db import make_engine, make_sessionmaker
-from callcenter.reports.call_figures import call_sums
-from callcenter.reports.call_rollups import rebuild_state_hours
+from callcenter.reports.calls.figures import call_sums
+from callcenter.reports.calls.rollups import rebuild_state_hours
 from callcenter.reports.filters import parse_filters
 from tests.reports.calls_data import add_states
 from tests.reports.support import rolled_up

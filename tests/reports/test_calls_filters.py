@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import Forbidden
-from callcenter.reports.call_figures import client_filters, table_for
-from callcenter.reports.calls import calls_report
+from callcenter.reports.calls.figures import client_filters, table_for
+from callcenter.reports.calls.report import calls_report
 from callcenter.reports.filters import parse_filters
 from tests.reports.calls_data import DAY, SUPERVISOR, add_clients, add_day
 from tests.reports.support import rolled_up
@@ -229,7 +229,7 @@ def _filters(**query: Any) -> Any:
 
 
 async def test_a_deleted_client_and_a_deleted_call_leave_the_figures(world: Any):
-    from callcenter.reports.deletions import note_deletions
+    from callcenter.reports.rollups.deletions import note_deletions
 
     before = await report_for(world, manager=world[1].id)
     assert directions(before) == {"inbound": (2, 1, 1), "outbound": (1, 1, 0)}

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import text
 
 from callcenter.db import make_engine, make_sessionmaker
-from callcenter.reports.calls import calls_report
+from callcenter.reports.calls.report import calls_report
 from callcenter.reports.filters import parse_filters
-from callcenter.reports.rollups import refresh_rollups
+from callcenter.reports.rollups.refresh import refresh_rollups
 from tests.reports.calls_data import DAY, SUPERVISOR, add_day
 from tests.reports.support import rolled_up
 

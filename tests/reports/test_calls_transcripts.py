@@ -14,7 +14,7 @@ from callcenter.calls.store import save_calls
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.floor.records import Stint
 from callcenter.floor.store import save_stints
-from callcenter.reports.calls import calls_report
+from callcenter.reports.calls.report import calls_report
 from callcenter.reports.filters import parse_filters
 from tests.ami.ami_support import CONNECTED_AT, received_at, timed_events, transcript
 from tests.reports.calls_data import SUPERVISOR

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from callcenter.reports.channels import channels_report
+from callcenter.reports.sales.channels import channels_report
 from tests.reports.sales_data import load_sales_data, report_of
 
 

@@ -11,12 +11,12 @@ from sqlalchemy import text
 
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.demo import remove_demo
-from callcenter.reports.channels import channels_report
-from callcenter.reports.deletions import note_deletions
-from callcenter.reports.funnel import funnel_report
-from callcenter.reports.loyalty import loyalty_report
-from callcenter.reports.refusals import refusals_report
-from callcenter.reports.segments import segments_report
+from callcenter.reports.loyalty.report import loyalty_report
+from callcenter.reports.refusals.report import refusals_report
+from callcenter.reports.rollups.deletions import note_deletions
+from callcenter.reports.sales.channels import channels_report
+from callcenter.reports.sales.funnel import funnel_report
+from callcenter.reports.sales.segments import segments_report
 from tests.reports.sales_data import load_sales_data, report_of
 from tests.reports.support import rolled_up
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from callcenter.errors import Forbidden
-from callcenter.reports.funnel import conversions, funnel_report, leak
+from callcenter.reports.sales.funnel import conversions, funnel_report, leak
 from tests.reports.sales_data import load_sales_data, report_of
 
 

@@ -13,9 +13,9 @@ from sqlalchemy import text
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import Forbidden
 from callcenter.reports.filters import parse_filters
-from callcenter.reports.hour_runs import runs
-from callcenter.reports.loyalty import loyalty_report
-from callcenter.reports.loyalty_base import client_score
+from callcenter.reports.loyalty.base import client_score
+from callcenter.reports.loyalty.report import loyalty_report
+from callcenter.reports.rollups.hours import runs
 from tests.reports.loyalty_data import NOW, Clients, add_loyalty_data, utc
 from tests.reports.support import rolled_up
 
@@ -231,7 +231,7 @@ async def test_a_refresh_after_changes_leaves_the_rows_a_rebuild_gives(
     """Whole hours (a new call) and hours touched by orders only (orders refused, added
     beside another client's, deleted) are refreshed to exactly the rows a build from scratch
     makes, row by row: a row left with nothing is gone, one that keeps a call is zeroed."""
-    from callcenter.reports.deletions import note_deletions
+    from callcenter.reports.rollups.deletions import note_deletions
     from tests.reports.loyalty_data import add_call, add_order
 
     clients: Clients = world["clients"]

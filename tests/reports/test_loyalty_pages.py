@@ -11,7 +11,7 @@ import pytest
 
 from callcenter.db import make_engine, make_sessionmaker, utcnow
 from callcenter.reports import registry
-from callcenter.reports.loyalty_base import client_score
+from callcenter.reports.loyalty.base import client_score
 from tests.reports.loyalty_data import Clients, add_loyalty_data
 from tests.reports.support import rolled_up
 
@@ -21,7 +21,7 @@ MARCH = "since=2026-03-01&until=2026-03-31"
 
 @pytest.fixture(autouse=True)
 def loyalty_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    modules = ("callcenter.reports.loyalty", "callcenter.reports.bonuses")
+    modules = ("callcenter.reports.loyalty.report", "callcenter.bonuses.report")
     monkeypatch.setattr(registry, "REPORT_MODULES", modules)
     registry._specs.cache_clear()
     yield

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from callcenter.reports.refusals import refusals_report
+from callcenter.reports.refusals.report import refusals_report
 from tests.reports.sales_data import load_sales_data, report_of
 
 

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from callcenter.bonuses.rollup import ROLLUPS as MANAGER_ROLLUPS
 from callcenter.db import make_engine, make_sessionmaker
-from callcenter.reports.manager_rollup import ROLLUPS as MANAGER_ROLLUPS
-from callcenter.reports.rollups import Rollup, all_rollups, refresh_rollups
+from callcenter.reports.rollups.refresh import Rollup, all_rollups, refresh_rollups
 from callcenter.tasks.models import Task
 from tests.reports.support import rolled_up
 
@@ -86,7 +86,7 @@ async def test_one_failing_rollup_leaves_the_others_fresh(
         raise AssertionError("never reached")
 
     broken = Rollup("broken_test", broken_touched, rebuild)
-    with caplog.at_level(logging.ERROR, logger="callcenter.reports.rollups"):
+    with caplog.at_level(logging.ERROR, logger="callcenter.reports.rollups.refresh"):
         done = await refresh_rollups(sessionmaker, [broken, *MANAGER_ROLLUPS])
     assert done == {"manager_hours": 1}
     assert any("broken_test" in r.getMessage() for r in caplog.records)

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.leadership import NAMESPACE, plain_url
-from callcenter.reports.rollups import LOCK_FAMILY, Rollup, refresh_rollups, rollup_marks
+from callcenter.reports.rollups.refresh import LOCK_FAMILY, Rollup, refresh_rollups, rollup_marks
 
 
 class CallHours:
@@ -103,7 +103,7 @@ async def test_another_process_holding_the_lock_means_this_one_skips(
 async def test_a_queue_on_a_named_pbx_is_not_rebuilt_for_ever(database_url: str, clean_db: None):
     """The simulator's queues are stored under its PBX name: their hours, once built with the
     queue's own threshold (support: 30 s), are not taken for changed on every run."""
-    from callcenter.reports.call_rollups import touched_call_hours
+    from callcenter.reports.calls.rollups import touched_call_hours
     from tests.reports.calls_data import add_day
 
     engine = make_engine(database_url)

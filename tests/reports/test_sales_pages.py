@@ -14,13 +14,19 @@ from tests.conftest import sign_in
 from tests.reports.sales_data import load_sales_data
 
 SALES = ("refusals", "funnel", "channels", "segments")
+MODULES = {
+    "refusals": "callcenter.reports.refusals.report",
+    "funnel": "callcenter.reports.sales.funnel",
+    "channels": "callcenter.reports.sales.channels",
+    "segments": "callcenter.reports.sales.segments",
+}
 JANUARY = "since=2026-01-01&until=2026-01-31"
 
 
 @pytest.fixture(autouse=True)
 def sales_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Only this branch's reports are registered."""
-    monkeypatch.setattr(registry, "REPORT_MODULES", tuple(f"callcenter.reports.{n}" for n in SALES))
+    monkeypatch.setattr(registry, "REPORT_MODULES", tuple(MODULES[n] for n in SALES))
     registry._specs.cache_clear()
     yield
     registry._specs.cache_clear()

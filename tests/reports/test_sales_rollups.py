@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from callcenter.db import make_engine, make_sessionmaker
-from callcenter.reports.channels import channels_report
-from callcenter.reports.days import day_ranges, whole_days
-from callcenter.reports.funnel import funnel_report
-from callcenter.reports.order_rollups import ORDER_DAYS
-from callcenter.reports.refusals import refusals_report
-from callcenter.reports.rollups import all_rollups, refresh_rollups
-from callcenter.reports.sales_models import SLICES
+from callcenter.reports.refusals.report import refusals_report
+from callcenter.reports.rollups.days import day_ranges, whole_days
+from callcenter.reports.rollups.refresh import all_rollups, refresh_rollups
+from callcenter.reports.sales.channels import channels_report
+from callcenter.reports.sales.funnel import funnel_report
+from callcenter.reports.sales.models import SLICES
+from callcenter.reports.sales.order_rollups import ORDER_DAYS
 from tests.reports.sales_data import load_sales_data, report_of
 
 
@@ -168,7 +168,7 @@ async def test_rollups_kept_fresh_by_differences_equal_rollups_built_afresh(
 ):
     """A refresh adds what changed to the lead and order days (no day is rebuilt): the
     result is what building them from scratch gives."""
-    from callcenter.reports.deletions import note_deletions
+    from callcenter.reports.rollups.deletions import note_deletions
     from tests.reports.sales_data import rebuild_all
 
     engine = make_engine(database_url)

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from callcenter.db import make_engine, make_sessionmaker
-from callcenter.reports.regions import region_of
-from callcenter.reports.segments import segments_report
+from callcenter.reports.sales.regions import region_of
+from callcenter.reports.sales.segments import segments_report
 from tests.reports.sales_data import load_sales_data, report_of
 
 

@@ -9,20 +9,19 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from callcenter.db import utcnow
-from callcenter.errors import Invalid
-from callcenter.reports.bonus_models import BonusPool
-from callcenter.reports.bonus_service import (
+from callcenter.bonuses.models import MEASURE_LABELS, BonusPool
+from callcenter.bonuses.service import (
     approve_pool,
     bonus_weights,
     set_bonus_weights,
     set_pool,
 )
-from callcenter.reports.bonuses import MEASURE_LABELS
+from callcenter.db import utcnow
+from callcenter.errors import Invalid
 from callcenter.reports.filters import PRESETS, ReportFilters, parse_filters
 from callcenter.reports.options import filter_options
 from callcenter.reports.registry import report_spec
-from callcenter.reports.rollups import rollup_marks
+from callcenter.reports.rollups.refresh import rollup_marks
 from callcenter.users.roles import Permission
 from web import charts, i18n
 from web.api.tasks import json_body

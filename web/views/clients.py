@@ -26,7 +26,7 @@ from callcenter.invoices.lists import InvoiceQuery, list_invoices
 from callcenter.invoices.terms import ORDER_PAYMENT_LABELS
 from callcenter.orders.hints import bought_together, client_orders
 from callcenter.orders.search import OrderQuery, search_orders
-from callcenter.reports.loyalty_base import client_score
+from callcenter.reports.loyalty.base import client_score
 from callcenter.tasks.service import open_tasks
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role

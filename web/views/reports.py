@@ -17,7 +17,7 @@ from callcenter.i18n import N_
 from callcenter.reports.filters import PRESETS, ReportFilters, default_filters, parse_filters
 from callcenter.reports.options import filter_options
 from callcenter.reports.registry import ReportSpec, report_spec, reports_for
-from callcenter.reports.rollups import rollup_marks
+from callcenter.reports.rollups.refresh import rollup_marks
 from callcenter.reports.tables import Report, Table
 from callcenter.users.roles import Permission
 from web import charts, i18n

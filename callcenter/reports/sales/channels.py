@@ -1,0 +1,211 @@
+"""Advertising channels: where clients come from, when, how many, how much they buy.
+
+Per channel: the period's new clients and how many of them have ordered, the calls with the
+channel's clients, the orders taken in the period (the order's channel, else its client's),
+their revenue and the average order; and the trend of new clients, orders and revenue.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.i18n import N_, translations
+from callcenter.orders.models import OrderStatus
+from callcenter.reports.filters import ReportFilters, own_figures
+from callcenter.reports.registry import ReportSpec
+from callcenter.reports.sales.client_rollups import CALL_DAYS, CLIENT_DAYS
+from callcenter.reports.sales.common import names, rows_in, series, step_of
+from callcenter.reports.sales.order_rollups import ORDER_DAYS
+from callcenter.reports.tables import Column, Table, share
+
+ZERO = Decimal("0.00")
+
+
+def average(total: Decimal, count: int) -> Decimal | None:
+    return (total / count).quantize(Decimal("0.01")) if count else None
+
+
+@dataclass
+class ChannelsReport:
+    filters: ReportFilters
+    channels: list[tuple[Any, ...]] = field(default_factory=list)
+    totals: tuple[Any, ...] | None = None
+    step: str = "day"
+    trend_labels: list[date] = field(default_factory=list)
+    trend: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # figure -> name
+
+    def chart_by_channel(self) -> tuple[list[str], list[float], list[float]]:
+        """Channel names, their revenue and their new clients (for bars)."""
+        return (
+            [row[0] for row in self.channels],
+            [float(row[7]) for row in self.channels],
+            [float(row[1]) for row in self.channels],
+        )
+
+    def chart_trend(self, figure: str) -> list[tuple[str, list[float]]]:
+        return sorted(self.trend.get(figure, {}).items())
+
+    def trend_rows(self) -> list[tuple[Any, ...]]:
+        rows = []
+        names = sorted(set(self.trend.get("leads", {})) | set(self.trend.get("revenue", {})))
+        for i, label in enumerate(self.trend_labels):
+            for name in names:
+                leads, orders, revenue = (
+                    self.trend.get(f, {}).get(name, [0.0] * len(self.trend_labels))[i]
+                    for f in ("leads", "orders", "revenue")
+                )
+                if leads or orders or revenue:
+                    rows.append((label, name, int(leads), int(orders), Decimal(f"{revenue:.2f}")))
+        return rows
+
+    def tables(self) -> list[Table]:
+        columns = (
+            Column("channel", N_("Channel"), "text"),
+            Column("new_clients", N_("New clients")),
+            Column("ordered", N_("Of them ordered")),
+            Column("conversion", N_("Conversion"), "percent"),
+            Column("calls", N_("Calls")),
+            Column("answered", N_("Answered")),
+            Column("orders", N_("Orders")),
+            Column("revenue", N_("Revenue"), "money"),
+            Column("average_order", N_("Average order"), "money"),
+        )
+        trend_columns = (
+            Column("period", N_("Period from"), "date"),
+            Column("channel", N_("Channel"), "text"),
+            Column("new_clients", N_("New clients")),
+            Column("orders", N_("Orders")),
+            Column("revenue", N_("Revenue"), "money"),
+        )
+        return [
+            Table("channels", N_("By channel"), columns, self.channels, self.totals),
+            Table("trend", N_("By period"), trend_columns, self.trend_rows()),
+        ]
+
+    def as_dict(self) -> dict[str, Any]:
+        tables = {t.name: t.as_dict() for t in self.tables()}
+        totals = dict(
+            zip([c.key for c in self.tables()[0].columns], self.totals or (), strict=False)
+        )
+        return {"filters": self.filters.as_dict(), **tables, "totals": totals, "step": self.step}
+
+
+async def _by_channel(session: AsyncSession, filters: ReportFilters) -> dict[int, dict[str, Any]]:
+    figures: dict[int, dict[str, Any]] = defaultdict(
+        lambda: {"leads": 0, "ordered": 0, "calls": 0, "answered": 0, "orders": 0, "revenue": ZERO}
+    )
+    leads = await rows_in(session, CLIENT_DAYS, filters, manager="owner_id", wanted={"channel_id"})
+    for channel, n, ordered in await session.execute(
+        select(leads.c.channel_id, func.sum(leads.c.leads), func.sum(leads.c.ordered)).group_by(
+            leads.c.channel_id
+        )
+    ):
+        figures[channel].update(leads=int(n), ordered=int(ordered))
+    calls = await rows_in(session, CALL_DAYS, filters, manager="owner_id", wanted={"channel_id"})
+    for channel, n, answered in await session.execute(
+        select(calls.c.channel_id, func.sum(calls.c.calls), func.sum(calls.c.answered)).group_by(
+            calls.c.channel_id
+        )
+    ):
+        figures[channel].update(calls=int(n), answered=int(answered))
+    orders = await _sold(session, filters)
+    for channel, n, revenue in await session.execute(
+        select(orders.c.channel_id, func.sum(orders.c.orders), func.sum(orders.c.revenue)).group_by(
+            orders.c.channel_id
+        )
+    ):
+        figures[channel].update(orders=int(n), revenue=revenue)
+    return figures
+
+
+async def _sold(session: AsyncSession, filters: ReportFilters) -> Any:
+    """The period's order rows, cancelled ones left out."""
+    rows = await rows_in(session, ORDER_DAYS, filters, wanted={"channel_id", "status_id"})
+    cancelled = select(OrderStatus.id).where(OrderStatus.kind == "cancel")
+    return select(rows).where(rows.c.status_id.not_in(cancelled)).subquery()
+
+
+def _row(name: str, f: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        name,
+        f["leads"],
+        f["ordered"],
+        share(f["ordered"], f["leads"]),
+        f["calls"],
+        f["answered"],
+        f["orders"],
+        f["revenue"],
+        average(f["revenue"], f["orders"]),
+    )
+
+
+async def _trend(
+    session: AsyncSession, filters: ReportFilters, named: dict[int, str], step: str
+) -> tuple[list[date], dict[str, dict[str, list[float]]]]:
+    leads = await rows_in(session, CLIENT_DAYS, filters, manager="owner_id", wanted={"channel_id"})
+    orders = await _sold(session, filters)
+    lead_rows = await session.execute(
+        select(leads.c.day, leads.c.channel_id, func.sum(leads.c.leads)).group_by(
+            leads.c.day, leads.c.channel_id
+        )
+    )
+    order_rows = list(
+        await session.execute(
+            select(
+                orders.c.day,
+                orders.c.channel_id,
+                func.sum(orders.c.orders),
+                func.sum(orders.c.revenue),
+            ).group_by(orders.c.day, orders.c.channel_id)
+        )
+    )
+    trend: dict[str, dict[str, list[float]]] = {}
+    labels, by_channel = series([(d, named.get(c, ""), n) for d, c, n in lead_rows], filters, step)
+    trend["leads"] = by_channel
+    trend["orders"] = series(
+        [(d, named.get(c, ""), n) for d, c, n, _ in order_rows], filters, step
+    )[1]
+    trend["revenue"] = series(
+        [(d, named.get(c, ""), r) for d, c, _, r in order_rows], filters, step
+    )[1]
+    return labels, trend
+
+
+async def channels_report(
+    session: AsyncSession, *, filters: ReportFilters, user: Any
+) -> ChannelsReport:
+    filters = own_figures(filters, user)
+    figures = await _by_channel(session, filters)
+    named = await names(session, "channel", figures, user.language)
+    order = sorted(figures, key=lambda c: (-figures[c]["revenue"], -figures[c]["leads"], c == 0, c))
+    total: dict[str, Any] = {
+        k: sum(f[k] for f in figures.values())
+        for k in ("leads", "ordered", "calls", "answered", "orders")
+    }
+    total["revenue"] = sum((f["revenue"] for f in figures.values()), ZERO)
+    step = step_of(filters)
+    labels, trend = await _trend(session, filters, named, step)
+    return ChannelsReport(
+        filters,
+        channels=[_row(named.get(c, ""), figures[c]) for c in order],
+        totals=_row(translations(user.language).gettext(N_("Total")), total) if figures else None,
+        step=step,
+        trend_labels=labels,
+        trend=trend,
+    )
+
+
+REPORT = ReportSpec(
+    name="channels",
+    title=N_("Advertising channels"),
+    summary=N_("Where clients come from, when, how many and how much they buy"),
+    build=channels_report,
+    filters=("manager", "channel", "segment"),
+)
