@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from callcenter.clients.service import SCALARS
+from callcenter.imports.records import ClientRecord
 from callcenter.users.models import User
 
 if TYPE_CHECKING:
     import asyncpg
 
-    from callcenter.imports.clients import ClientRecord
 
 CHUNK = 5_000
 CLIENT_COLUMNS = (

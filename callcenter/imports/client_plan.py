@@ -9,14 +9,11 @@ client it matches (an earlier row of the file included).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from callcenter.clients.input import CleanClient, CleanPhone
 from callcenter.i18n import N_
+from callcenter.imports.records import ClientRecord
 from callcenter.imports.targets import BadRow
-
-if TYPE_CHECKING:
-    from callcenter.imports.clients import ClientRecord
 
 KEY_ORDER = ("inn", "phone", "email")
 KEY_LABELS = {"inn": N_("INN"), "phone": N_("Phone"), "email": N_("E-mail")}

@@ -11,12 +11,12 @@ from callcenter.audit.service import diff
 from callcenter.clients.input import CleanClient, CleanPhone
 from callcenter.clients.service import SCALARS
 from callcenter.imports.client_plan import merge_into
+from callcenter.imports.records import ClientRecord
 from callcenter.users.models import User
 
 if TYPE_CHECKING:
     import asyncpg
 
-    from callcenter.imports.clients import ClientRecord
 
 UPDATED = (
     ("name", "text"),

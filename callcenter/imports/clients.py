@@ -14,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.clients.exceptions import ClientInvalid
-from callcenter.clients.input import CleanClient, ClientInput, PhoneInput, validate_client
+from callcenter.clients.input import ClientInput, PhoneInput, validate_client
 from callcenter.clients.models import Channel, Segment
 from callcenter.i18n import N_
 from callcenter.imports.client_writer import ClientWriter
+from callcenter.imports.records import ClientRecord
 from callcenter.imports.targets import (
     Cells,
     Choice,
@@ -25,7 +26,6 @@ from callcenter.imports.targets import (
     RowInvalid,
     duplicate_choice,
     norm_header,
-    register,
 )
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
@@ -122,16 +122,6 @@ class ClientContext:
     segments: dict[str, int]
 
 
-@dataclass
-class ClientRecord:
-    line: int
-    client: CleanClient
-    company_name: str  # a person's company, linked (or made) by name
-    owner_given: bool  # the file names the owner (an update then changes it)
-    client_id: int | None = None  # once written
-    company_record: ClientRecord | None = None  # the company this file makes for a person
-
-
 def _text(cells: Cells, key: str, sep: str = " ") -> str:
     return sep.join(t for _header, t in cells.get(key, []) if t).strip()
 
@@ -190,7 +180,6 @@ class ClientsTarget:
     needs_one_of: tuple[str, ...] = ("name", "company")
     created_label: str = N_("Clients created")
     updated_label: str = N_("Clients updated")
-    list_url: str = "/clients?sort=-created"
 
     async def load_context(
         self, session: AsyncSession, *, actor: User, region: str, currency: str = "RUB"
@@ -275,6 +264,3 @@ def _by_column(errors: dict[str, str], cells: Cells, phone_headers: list[str]) -
             column = _header(cells, base, labels.get(base, base))
         found.setdefault(column, message)
     return found
-
-
-register(ClientsTarget())
