@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from multidict import MultiDictProxy
 
 from callcenter.clients.input import ClientInput, PhoneInput
 from callcenter.i18n import N_
+from callcenter.orders.input import LineInput, OrderInput
+from callcenter.orders.models import Order
 from web.values import int_field, ref
 
 CLIENT_TEXT_FIELDS = (
@@ -86,3 +89,30 @@ def _phone(value: Any) -> PhoneInput:
     if isinstance(value, dict) and isinstance(value.get("number"), str):
         return PhoneInput(value["number"], str(value.get("kind") or "mobile"))
     raise BadJson(N_("A phone is a string or {number, kind}"))
+
+
+def order_to_input(order: Order, timezone: str) -> OrderInput:
+    due = (
+        order.stage_due_at.astimezone(ZoneInfo(timezone)).date().isoformat()
+        if order.stage_due_at
+        else ""
+    )
+    return OrderInput(
+        client_id=order.client_id,
+        manager_id=order.manager_id,
+        channel_id=order.channel_id,
+        notes=order.notes,
+        stage_due=due,
+        lines=[
+            LineInput(
+                product_id=line.product_id,
+                description=line.description,
+                quantity=f"{line.quantity.normalize():f}",
+                price=f"{line.price:f}",
+                discount_percent=f"{line.discount_percent.normalize():f}",
+                unit_code=line.unit_code,
+                vat_rate=line.vat_rate,
+            )
+            for line in order.lines
+        ],
+    )

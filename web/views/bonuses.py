@@ -25,9 +25,9 @@ from callcenter.reports.registry import report_spec
 from callcenter.reports.rollups import rollup_marks
 from callcenter.users.roles import Permission
 from web import charts, i18n
-from web.api.tasks import json_body
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import read_json_object as json_body
 
 
 def _period(values: Mapping[str, Any]) -> ReportFilters:
