@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.clients.exceptions import ClientInvalid
+from callcenter.clients.fields import DETAILS
 from callcenter.clients.input import ClientInput, PhoneInput, validate_client
 from callcenter.clients.models import Channel, Segment
 from callcenter.i18n import N_
@@ -108,8 +109,6 @@ LEGAL_FORMS = re.compile(r"^(ооо|оао|зао|пао|ао|ип|нко|ано
 # Excel drops leading zeros of numbers: a requisite one digit short gets its zero back
 PADDED = {"inn": (9, 11), "kpp": (8,), "bik": (8,), "corr_account": (19,)}
 PADDED["settlement_account"] = (19,)
-REQUISITES = ("inn", "kpp", "ogrn", "bik", "corr_account", "settlement_account")
-ADDRESSES = ("legal_address", "postal_address", "bank_name")
 
 
 @dataclass
@@ -209,8 +208,7 @@ class ClientsTarget:
         ctx: ClientContext = context
         errors: dict[str, str] = {}
         name, company = _text(cells, "name"), _text(cells, "company")
-        values: dict[str, Any] = {key: _padded(key, _text(cells, key)) for key in REQUISITES}
-        values.update({key: _text(cells, key) for key in ADDRESSES})
+        values: dict[str, Any] = {key: _padded(key, _text(cells, key)) for key in DETAILS}
         kind = _kind(cells, name, company, values["inn"], values["kpp"])
         if kind is None:
             errors["kind"] = N_("A client is a person or a company")

@@ -19,8 +19,8 @@ from callcenter.invoices.for_orders import invoice_lines_of, order_to_bill
 from callcenter.invoices.input import InvoiceInvalid, LineInput, parse_date
 from callcenter.invoices.service import issue_invoice
 from callcenter.invoices.terms import VAT_MODE_LABELS
-from callcenter.invoices.units import DEFAULT_UNIT, UNITS
 from callcenter.orders.search import find_order_id
+from callcenter.products.units import DEFAULT_UNIT, DOCUMENT_UNITS
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires
@@ -95,7 +95,7 @@ async def _render(
         "form": form,
         "errors": errors or {},
         "message": message,
-        "units": UNITS,
+        "units": DOCUMENT_UNITS,
         "rates": VAT_RATES,
         "default_rate": rate,
         "vat_modes": VAT_MODE_LABELS,
