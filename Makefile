@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy callcenter ami web
+	$(VENV)/bin/lint-imports
 
 bench-clients: $(STAMP)
 	$(PY) bench/client_lookup.py

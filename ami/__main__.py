@@ -15,9 +15,9 @@ import sys
 from functools import partial
 
 from ami.dialer import DialerPlan
+from ami.from_settings import ami_config, tracker_for
 from ami.listener import PbxListener
 from ami.outage import OUTAGE_GRACE_S
-from ami.setup import ami_config, tracker_for
 from ami.takeover import lead
 from callcenter.cli import StartError, _runtime_dir, configure_logging, migrate, resolve_database
 from callcenter.db import make_engine, make_sessionmaker

@@ -33,6 +33,7 @@ from callcenter.db import database_unreachable
 from callcenter.dialer.agent import PREVIEW_PREFIX
 from callcenter.floor.service import C2C_PREFIX
 from callcenter.leadership import Fence, NotLeading, fenced
+from callcenter.live import LiveKind, Note
 from callcenter.tasks.callbacks import callback_for_missed_call, calls_back
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ class CallWriter:
     async def commit(
         self,
         calls: list[Call],
-        notes: list[tuple[str, dict[str, Any]]],
+        notes: list[Note],
         ended: list[str],
         resyncs: list[Resync],
     ) -> None:
@@ -176,18 +177,18 @@ def dial_updates(updates: Timed) -> Timed:
     ]
 
 
-def notes_of(updates: Timed) -> list[tuple[str, dict[str, Any]]]:
+def notes_of(updates: Timed) -> list[Note]:
     return [note for update, at in updates for note in notifications(update, at)]
 
 
-def notifications(update: TrackerUpdate, event_at: float) -> list[tuple[str, dict[str, Any]]]:
+def notifications(update: TrackerUpdate, event_at: float) -> list[Note]:
     """What operators' pages hear: a call ringing, answered or gone at their extension."""
     if isinstance(update, CallRinging):
-        kind = "ringing"
+        kind = LiveKind.RINGING
     elif isinstance(update, CallAnswered) and update.agent:
-        kind = "answered"
+        kind = LiveKind.ANSWERED
     elif isinstance(update, AgentLeft):
-        kind = "ended"
+        kind = LiveKind.ENDED
     else:
         return []
     call = update.call

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from ami.link import PbxLink
 from callcenter.db import database_unreachable
 from callcenter.floor.models import PbxCommand
-from callcenter.live import notify
+from callcenter.live import LiveKind, notify
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ class CommandRunner:
             )
             await notify(
                 session,
-                "command",
+                LiveKind.COMMAND,
                 id=command.id,
                 user_id=command.user_id,
                 command=command.kind,

@@ -31,7 +31,7 @@ from callcenter.floor.models import AgentLogin, PbxCommand
 from callcenter.floor.records import WRAPUP_REASON, AgentChange, QueueSeen, Stint
 from callcenter.floor.service import C2C_PREFIX
 from callcenter.floor.store import save_agents, save_queues_seen, save_stints, wrapup_settings
-from callcenter.live import notify_many
+from callcenter.live import LiveKind, Note, notify_many
 
 log = logging.getLogger(__name__)
 
@@ -181,12 +181,12 @@ class FloorSync:
         await save_queues_seen(session, pbx=self.pbx, seen=batch.seen, at=datetime.now(UTC))
         await save_agents(session, pbx=self.pbx, changes=batch.changes)
         await save_stints(session, pbx=self.pbx, stints=batch.stints)
-        notes: list[tuple[str, dict[str, Any]]] = []
+        notes: list[Note] = []
         for change in {c.agent.interface: c for c in batch.changes}.values():
             a = change.agent
             notes.append(
                 (
-                    "agent",
+                    LiveKind.AGENT,
                     {
                         "pbx": self.pbx,
                         "interface": a.interface,
@@ -213,7 +213,7 @@ class FloorSync:
                 moment = (stint.ended_at or stint.connected_at or stint.entered_at).timestamp()
                 latest[stint.queue] = max(latest.get(stint.queue, 0.0), moment)
             notes += [
-                ("queue", {"pbx": self.pbx, **f.as_dict(), "event_at": latest.get(f.queue)})
+                (LiveKind.QUEUE, {"pbx": self.pbx, **f.as_dict(), "event_at": latest.get(f.queue)})
                 for f in figures
             ]
         await notify_many(session, notes)
@@ -280,7 +280,7 @@ async def click_to_call_progress(session: AsyncSession, updates: list[TrackerUpd
         elif isinstance(u, CallEnded):
             outcome = u.call.outcome.value if u.call.outcome else ""
             steps.setdefault(linkedid, []).append(("end", outcome))
-    notes = []
+    notes: list[Note] = []
     for linkedid, moves in steps.items():
         command = await session.scalar(select(PbxCommand).where(PbxCommand.linkedid == linkedid))
         if command is None:
@@ -301,7 +301,7 @@ async def click_to_call_progress(session: AsyncSession, updates: list[TrackerUpd
             command.message = reason  # busy, no_answer, failed, agent_no_answer
         notes.append(
             (
-                "command",
+                LiveKind.COMMAND,
                 {
                     "id": command.id,
                     "user_id": command.user_id,

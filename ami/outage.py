@@ -21,12 +21,12 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from ami.call_writer import CallWriter, Resync, Timed, database_unreachable, notes_of
 from ami.tracker.updates import CallEnded, OriginateResult
 from callcenter.calls.records import Call
 from callcenter.leadership import NotLeading
+from callcenter.live import Note
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class Heard:
 
     calls: dict[str, Call] = field(default_factory=dict)
     ended: set[str] = field(default_factory=set)
-    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     resyncs: list[Resync] = field(default_factory=list)
 
     def add(self, updates: Timed, resyncs: list[Resync]) -> None:
@@ -67,7 +67,7 @@ class Heard:
         self.notes += newer.notes
         self.resyncs += newer.resyncs
 
-    def fresh_notes(self, now: float) -> list[tuple[str, dict[str, Any]]]:
+    def fresh_notes(self, now: float) -> list[Note]:
         return [n for n in self.notes if now - n[1].get("event_at", now) <= NOTE_MAX_AGE_S]
 
     def __bool__(self) -> bool:

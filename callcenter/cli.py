@@ -1,4 +1,4 @@
-"""``python -m callcenter``: serve, migrate, create-user, create-token."""
+"""``python -m callcenter``: serve (given by ``__main__``), migrate, create-user, create-token."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -110,12 +111,11 @@ async def ensure_first_admin(settings: Settings) -> str | None:
     return await _with_session(settings, work)
 
 
-def cmd_serve(settings: Settings) -> None:
-    from aiohttp import web
-
-    from web.app import create_app
-
-    settings, _server = resolve_database(settings)
+def prepare_serve(settings: Settings) -> tuple[Settings, Any]:
+    """Everything ``serve`` does before the web app starts: the database (started when
+    embedded: keep the returned server while serving), its migrations, the first admin and,
+    with the simulator, the demo; the settings naming the database."""
+    settings, server = resolve_database(settings)
     migrate(settings)
     password = asyncio.run(ensure_first_admin(settings))
     if password:
@@ -135,22 +135,7 @@ def cmd_serve(settings: Settings) -> None:
                 " python -m callcenter demo-remove\n",
                 flush=True,
             )
-    print(f"CallCenter CRM on http://{settings.http_host}:{settings.http_port}", flush=True)
-    app = create_app(settings)
-    app.on_startup.append(_tune_gc)  # after every resource has started
-    web.run_app(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        print=None,
-        access_log=None,
-    )
-
-
-async def _tune_gc(_app: Any) -> None:
-    from callcenter.runtime import tune_gc
-
-    tune_gc()
+    return settings, server
 
 
 async def _seed_demo_once(session: Any) -> Any:
@@ -205,14 +190,16 @@ def configure_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, serve: Callable[[Settings], None]) -> int:
+    """The command line; ``serve`` runs the web app (``python -m callcenter`` gives it: the
+    domain knows no web)."""
     args = _parser().parse_args(argv)
     _runtime_dir()
     try:
         settings = Settings.from_env()
         configure_logging(settings.log_level)
         if args.command == "serve":
-            cmd_serve(settings)
+            serve(settings)
             return 0
         settings, _server = resolve_database(settings)
         migrate(settings)

@@ -24,7 +24,7 @@ TERMS = (
     N_("updated"),
     N_("merged"),
     N_("merged_into"),
-    # audited client fields: callcenter.clients.service.SCALARS and the collections
+    # audited client fields: callcenter.clients.fields.SCALARS and the collections
     N_("kind"),
     N_("name"),
     N_("company_id"),

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from multidict import MultiDictProxy
 
+from callcenter.clients.fields import REFERENCES, TEXTS
 from callcenter.clients.input import ClientInput, PhoneInput
 from callcenter.i18n import N_
+from callcenter.orders.input import LineInput, OrderInput
+from callcenter.orders.models import Order
 from web.values import int_field, ref
-
-CLIENT_TEXT_FIELDS = (
-    "kind",
-    "name",
-    "inn",
-    "kpp",
-    "ogrn",
-    "legal_address",
-    "postal_address",
-    "bank_name",
-    "bik",
-    "corr_account",
-    "settlement_account",
-    "notes",
-)
-CLIENT_REF_FIELDS = ("company_id", "owner_id", "channel_id", "segment_id")
 
 
 def form_bool(form: MultiDictProxy[Any], name: str) -> bool:
@@ -38,8 +26,8 @@ def client_input_from_form(form: MultiDictProxy[Any]) -> ClientInput:
     phones = [
         PhoneInput(n, kinds[i] if i < len(kinds) else "mobile") for i, n in enumerate(numbers)
     ]
-    values: dict[str, Any] = {name: str(form.get(name, "")) for name in CLIENT_TEXT_FIELDS}
-    values.update({name: int_field(form, name) for name in CLIENT_REF_FIELDS})
+    values: dict[str, Any] = {name: str(form.get(name, "")) for name in TEXTS}
+    values.update({name: int_field(form, name) for name in REFERENCES})
     return ClientInput(
         **values,
         phones=phones,
@@ -57,10 +45,10 @@ def client_input_from_json(body: Any, base: ClientInput | None = None) -> Client
     if not isinstance(body, dict):
         raise BadJson(N_("The body must be a JSON object"))
     data = base or ClientInput()
-    for name in CLIENT_TEXT_FIELDS:
+    for name in TEXTS:
         if name in body:
             setattr(data, name, "" if body[name] is None else str(body[name]))
-    for name in CLIENT_REF_FIELDS:
+    for name in REFERENCES:
         key = name.removesuffix("_id") if name in ("owner_id", "channel_id", "segment_id") else name
         value = body.get(name, body.get(key, ...))
         if value is not ...:
@@ -86,3 +74,30 @@ def _phone(value: Any) -> PhoneInput:
     if isinstance(value, dict) and isinstance(value.get("number"), str):
         return PhoneInput(value["number"], str(value.get("kind") or "mobile"))
     raise BadJson(N_("A phone is a string or {number, kind}"))
+
+
+def order_to_input(order: Order, timezone: str) -> OrderInput:
+    due = (
+        order.stage_due_at.astimezone(ZoneInfo(timezone)).date().isoformat()
+        if order.stage_due_at
+        else ""
+    )
+    return OrderInput(
+        client_id=order.client_id,
+        manager_id=order.manager_id,
+        channel_id=order.channel_id,
+        notes=order.notes,
+        stage_due=due,
+        lines=[
+            LineInput(
+                product_id=line.product_id,
+                description=line.description,
+                quantity=f"{line.quantity.normalize():f}",
+                price=f"{line.price:f}",
+                discount_percent=f"{line.discount_percent.normalize():f}",
+                unit_code=line.unit_code,
+                vat_rate=line.vat_rate,
+            )
+            for line in order.lines
+        ],
+    )

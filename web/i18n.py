@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import jinja2
 from babel.dates import format_date
@@ -24,6 +25,11 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return i18n.translations(LANGUAGE.get()).ngettext(singular, plural, n)
+
+
+def today() -> date:
+    """Today where the user is: an invoice issued at 01:00 in Moscow is dated that day."""
+    return datetime.now(ZoneInfo(TIMEZONE.get())).date()
 
 
 def _number(value: int | float | Decimal) -> str:

@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,21 +26,18 @@ from callcenter.calls.screenpop import ringing_for_extension
 from callcenter.clients.service import client_scope
 from callcenter.errors import Forbidden
 from callcenter.i18n import N_
-from callcenter.live import CHANNEL
+from callcenter.live import CALL_KINDS, CHANNEL, LiveKind
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, signed_in
 from web.floor_access import with_display
 from web.keys import LIVE_HUB, SESSIONMAKER, SETTINGS
-from web.live_tasks import send_task_frames
+from web.live_tasks import send_task_count, send_task_toasts
 from web.pop_cards import PopCards, forget_card
 from web.proxy import same_site_origin
 
 log = logging.getLogger(__name__)
-CALL_KINDS = ("ringing", "answered", "ended")
-FLOOR_KINDS = ("queue", "agent")
-TASK_KINDS = ("task_due", "task_pool_due", "task_count")
 HUB_NAME = "callcenter-live-hub"  # its LISTEN connection, as pg_stat_activity shows it
 MAX_WAITING = 10_000  # notifications heard and not yet sent out
 PopKey = tuple[str, str, int | None]  # language, time zone, client scope: one card for each
@@ -106,7 +103,7 @@ class LiveHub:
         for call in ringing:
             number = call.caller if call.direction == "inbound" else call.callee
             message = {
-                "kind": "ringing",
+                "kind": LiveKind.RINGING,
                 "linkedid": call.linkedid,
                 "number": number,
                 "direction": call.direction,
@@ -209,37 +206,41 @@ class LiveHub:
         return bool(self.by_extension.get(str(message.get("extension", ""))))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        kind = message.get("kind")
-        if kind in FLOOR_KINDS:
-            await self.dispatch_floor(message)
-            return
-        if kind in TASK_KINDS:
-            await send_task_frames(self, message)
-            return
-        if kind == "campaign":  # only the id: pages allowed to see it fetch the figures
-            text = json.dumps({"type": "campaign", "id": message.get("id"),
-                               "event_at": message.get("event_at")})  # fmt: skip
-            for ws in list(self.campaign_watchers):
-                with contextlib.suppress(ConnectionError, RuntimeError):
-                    await ws.send_str(text)
-            return
-        if kind == "command":
-            frame = {**message, "type": "command"}
-            for ws in list(self.by_user.get(message.get("user_id") or 0, ())):
-                with contextlib.suppress(ConnectionError, RuntimeError):
-                    await ws.send_json(frame)
-            return
-        if kind not in CALL_KINDS:
-            return
+        """Send a notification to the pages it concerns, by its kind (``SENDERS``)."""
+        try:
+            kind = LiveKind(str(message.get("kind")))
+        except ValueError:
+            return  # not a kind this version knows
+        sender = SENDERS.get(kind)
+        if sender is not None:
+            await sender(self, message)
+
+    async def send_calls(self, message: dict[str, Any]) -> None:
+        """A call ringing, answered or gone: to the workspaces of its extension."""
         rendered: dict[PopKey, str] = {}  # one render per language, time zone and scope
         for ws in list(self.by_extension.get(str(message.get("extension", "")), ())):
             await self.send_call(ws, message, rendered)
+
+    async def send_campaign(self, message: dict[str, Any]) -> None:
+        """Only the id: pages allowed to see the campaign fetch the figures."""
+        text = json.dumps({"type": "campaign", "id": message.get("id"),
+                           "event_at": message.get("event_at")})  # fmt: skip
+        for ws in list(self.campaign_watchers):
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_str(text)
+
+    async def send_command(self, message: dict[str, Any]) -> None:
+        """How a PBX command goes: to the pages of the user who gave it."""
+        frame = {**message, "type": "command"}
+        for ws in list(self.by_user.get(message.get("user_id") or 0, ())):
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_json(frame)
 
     async def dispatch_floor(self, message: dict[str, Any]) -> None:
         """Queue figures to every wallboard; an agent's change also to that agent's pages.
         One frame per language (the pause reason is shown translated)."""
         targets = set(self.floor_watchers)
-        if message["kind"] == "agent":
+        if message["kind"] == LiveKind.AGENT:
             targets |= self.by_extension.get(str(message.get("extension", "")), set())
         frames: dict[str, str] = {}
         for ws in list(targets):
@@ -273,17 +274,32 @@ class LiveHub:
             "stored_at": message.get("stored_at"),  # when the listener stored the call
             "heard_at": message.get("heard_at"),  # when this process heard the NOTIFY
         }
-        if message["kind"] == "ringing":
+        if message["kind"] == LiveKind.RINGING:
             # the card differs by whose clients the user sees: never one user's card to another
             key = (listener.language, listener.timezone, listener.client_scope)
             cache = rendered if rendered is not None else {}
             if key not in cache:
                 cache[key] = await self.cards.render(*key, message)
             frame["html"] = cache[key]
-        elif message["kind"] == "ended":
+        elif message["kind"] == LiveKind.ENDED:
             frame["outcome"] = message.get("outcome")
         with contextlib.suppress(ConnectionError, RuntimeError):
             await ws.send_json(frame)
+
+
+# Who hears each kind of notification; the PBX listener's own kinds reach no page.
+SENDERS: dict[LiveKind, Callable[[LiveHub, dict[str, Any]], Awaitable[None]]] = {
+    LiveKind.RINGING: LiveHub.send_calls,
+    LiveKind.ANSWERED: LiveHub.send_calls,
+    LiveKind.ENDED: LiveHub.send_calls,
+    LiveKind.QUEUE: LiveHub.dispatch_floor,
+    LiveKind.AGENT: LiveHub.dispatch_floor,
+    LiveKind.TASK_DUE: send_task_toasts,
+    LiveKind.TASK_POOL_DUE: send_task_toasts,
+    LiveKind.TASK_COUNT: send_task_count,
+    LiveKind.CAMPAIGN: LiveHub.send_campaign,
+    LiveKind.COMMAND: LiveHub.send_command,
+}
 
 
 async def live_hub_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from callcenter.live import LiveKind
 from web import i18n
 from web.keys import SETTINGS
 
@@ -54,14 +55,17 @@ def render_pool_toast(app: web.Application, listener: Listener, message: dict[st
     )
 
 
-async def send_task_frames(hub: LiveHub, message: dict[str, Any]) -> None:
-    if message.get("kind") == "task_count":
-        frame = {"type": "task_count", "due_count": int(message.get("due_count", 0))}
-        for ws in list(hub.by_user.get(int(message.get("user_id", 0)), ())):
-            await _send(ws, frame)
-        return
+async def send_task_count(hub: LiveHub, message: dict[str, Any]) -> None:
+    """A user's count of due tasks, for the badge on each of their pages."""
+    frame = {"type": "task_count", "due_count": int(message.get("due_count", 0))}
+    for ws in list(hub.by_user.get(int(message.get("user_id", 0)), ())):
+        await _send(ws, frame)
+
+
+async def send_task_toasts(hub: LiveHub, message: dict[str, Any]) -> None:
+    """A task's reminder (or a queue pool's) as a toast, to every page of its users."""
     counts = message.get("due_counts", {})
-    pool = message.get("kind") == "task_pool_due"
+    pool = message.get("kind") == LiveKind.TASK_POOL_DUE
     # a queue's pool toast replaces the last one of that queue on the page
     toast_id = f"queue:{message.get('queue', '')}" if pool else int(message["task_id"])
     render = render_pool_toast if pool else render_toast

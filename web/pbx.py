@@ -16,10 +16,10 @@ from typing import Any
 from aiohttp import web
 
 from ami.dialer import DialerPlan
+from ami.from_settings import ami_config, tracker_for
 from ami.link import PbxConfig
 from ami.listener import PbxListener
 from ami.outage import OUTAGE_GRACE_S
-from ami.setup import ami_config, tracker_for
 from ami.simulator import PbxSimulator
 from ami.simulator.traffic import TrafficConfig
 from ami.takeover import lead

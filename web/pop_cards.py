@@ -16,6 +16,7 @@ from aiohttp import web
 from sqlalchemy.exc import DBAPIError
 
 from callcenter.calls.screenpop import ScreenPop, build_pop
+from callcenter.live import LiveKind
 from web import i18n
 from web.keys import POP_READER, SETTINGS
 
@@ -41,7 +42,11 @@ class PopCards:
         for message in itertools.islice(waiting, LOOK_AHEAD):
             if len(self._reads) >= READS_AHEAD:
                 return
-            if message.get("kind") == "ringing" and "_card" not in message and shown(message):
+            if (
+                message.get("kind") == LiveKind.RINGING
+                and "_card" not in message
+                and shown(message)
+            ):
                 read = asyncio.create_task(self.read(message))
                 self._reads.add(read)
                 read.add_done_callback(self._reads.discard)

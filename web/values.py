@@ -14,6 +14,7 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -196,3 +197,8 @@ async def read_json_object(
     if not isinstance(body, dict):
         raise BadRequest(NOT_AN_OBJECT)
     return body
+
+
+async def read_money_json(request: web.Request) -> dict[str, Any]:
+    """A JSON object whose numbers are read as Decimal, never as binary floats."""
+    return await read_json_object(request, parse_float=Decimal)

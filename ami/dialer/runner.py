@@ -33,7 +33,7 @@ from callcenter.dialer.claims import claim_contacts
 from callcenter.dialer.models import Campaign, CampaignAttempt, CampaignContact
 from callcenter.dialer.pacing import Pacer
 from callcenter.leadership import NotLeading
-from callcenter.live import notify
+from callcenter.live import LiveKind, notify
 from callcenter.users.models import User
 
 log = logging.getLogger(__name__)
@@ -273,7 +273,7 @@ class DialerRunner:
             )
             if done.rowcount:  # type: ignore[attr-defined]
                 log.info("dialer: campaign %s finished", campaign.id)
-                await notify(session, "campaign", id=campaign.id, event_at=now.timestamp())
+                await notify(session, LiveKind.CAMPAIGN, id=campaign.id, event_at=now.timestamp())
 
     async def _announce(self, running: list[Campaign], moved: set[int], now: datetime) -> None:
         """The dial ratio and a live notification, for campaigns whose figures moved."""
@@ -295,4 +295,4 @@ class DialerRunner:
                 )
                 campaign.dial_ratio = ratio
             for campaign_id in sorted({c.id for c, _ in changed} | gone):
-                await notify(session, "campaign", id=campaign_id, event_at=now.timestamp())
+                await notify(session, LiveKind.CAMPAIGN, id=campaign_id, event_at=now.timestamp())

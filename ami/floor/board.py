@@ -6,8 +6,8 @@ after every (re)connect. The CRM's own wrap-up: when a queue's CRM wrap-up time 
 the PBX's, the board asks (``WrapupPause``) to pause the agent with the wrap-up reason and to
 unpause when it is over, so the PBX itself stops offering calls meanwhile.
 
-The callers' side (queue visits) is in ``callers.py``; what the board hands out, in
-``updates.py``.
+The callers' side (queue visits) is ``QueueCallers`` (``callers.py``), which the board
+holds and hands the callers' events; what the board hands out is in ``updates.py``.
 """
 
 from __future__ import annotations
@@ -20,17 +20,17 @@ from typing import Any
 from ami import events as ev
 from ami.floor.agents import Agent, Membership
 from ami.floor.callers import QueueCallers
-from ami.floor.stints import FINISHED, OpenStints
+from ami.floor.stints import FINISHED
 from ami.floor.updates import FloorUpdate, WrapupPause
-from callcenter.floor.records import WRAPUP_REASON, QueueSeen, StintOutcome
+from callcenter.floor.records import WRAPUP_REASON, QueueSeen, Stint
 
 log = logging.getLogger(__name__)
 
 
-class FloorBoard(QueueCallers):
+class FloorBoard:
     def __init__(self, *, wrapup_seconds: dict[str, int] | None = None) -> None:
         self.agents: dict[str, Agent] = {}
-        self.stints = OpenStints()  # (caller uniqueid, queue)
+        self.callers = QueueCallers()
         self.wrapup_seconds: dict[str, int] = dict(wrapup_seconds or {})  # the CRM's, per queue
         self._handlers: dict[type, Callable[[Any, datetime], list[FloorUpdate]]] = {
             ev.QueueMemberAdded: self._member,
@@ -44,10 +44,10 @@ class FloorBoard(QueueCallers):
             ev.AgentDump: self._not_answered,
             ev.AgentConnect: self._connect,
             ev.AgentComplete: self._complete,
-            ev.QueueCallerJoin: self._join,
-            ev.QueueCallerLeave: self._leave,
+            ev.QueueCallerJoin: self.callers.join,
+            ev.QueueCallerLeave: self.callers.leave,
             ev.QueueCallerAbandon: self._abandon,
-            ev.Hangup: self._hangup,
+            ev.Hangup: self.callers.hangup,
         }
 
     # -- the event loop's entry points -------------------------------------------------
@@ -82,6 +82,11 @@ class FloorBoard(QueueCallers):
 
     def snapshot_agents(self) -> list[Any]:
         return [a.snapshot() for a in self.agents.values()]
+
+    def adopt(self, stints: list[Stint]) -> None:
+        """Take over the visits a previous leader stored open (a new process, a takeover);
+        the next rebuild continues or ends them."""
+        self.callers.adopt(stints)
 
     # -- members ------------------------------------------------------------------------
 
@@ -145,17 +150,7 @@ class FloorBoard(QueueCallers):
             if other is not agent and other.ringing == event.channel.linkedid:
                 other.ringing = other.ring_queue = ""
                 out += self._settle(other, at)
-        open_ = self.stints.get((event.channel.uniqueid, event.queue))
-        if open_ is not None:
-            out.append(
-                open_.change(
-                    outcome=StintOutcome.CONNECTED,
-                    connected_at=at,
-                    wait_seconds=event.hold_time_s,
-                    agent=event.interface,
-                )
-            )
-        return out
+        return out + self.callers.connected(event, at)
 
     def _complete(self, event: Any, at: datetime) -> list[FloorUpdate]:
         out: list[FloorUpdate] = []
@@ -172,24 +167,16 @@ class FloorBoard(QueueCallers):
             if crm > member.wrapuptime and agent.members:
                 out.append(WrapupPause(agent.interface, True))
         out += self._settle(agent, at)
-        open_ = self.stints.pop((event.channel.uniqueid, event.queue))
-        if open_ is not None:
-            stint = open_.stint  # connected unheard (a restart): Asterisk's figures say when
-            connected = stint.connected_at or at - timedelta(seconds=event.talk_time_s)
-            out.append(
-                open_.change(
-                    outcome=StintOutcome.COMPLETED,
-                    connected_at=connected,
-                    wait_seconds=event.hold_time_s
-                    if stint.wait_seconds is None
-                    else stint.wait_seconds,
-                    agent=stint.agent or event.interface,
-                    ended_at=at,
-                    talk_seconds=event.talk_time_s,
-                    ended_by=event.reason,
-                )
-            )
-        return out
+        return out + self.callers.completed(event, at)
+
+    def _abandon(self, event: Any, at: datetime) -> list[FloorUpdate]:
+        """The caller gave up: agents rung for them stop ringing, and the visit ends."""
+        out: list[FloorUpdate] = []
+        for agent in self.agents.values():
+            if agent.ringing == event.channel.linkedid:
+                agent.ringing = agent.ring_queue = ""
+                out += self._settle(agent, at)
+        return out + self.callers.abandon(event, at)
 
     # -- resync -------------------------------------------------------------------------
 
@@ -241,7 +228,8 @@ class FloorBoard(QueueCallers):
             if agent.device not in (6, 7):
                 agent.ringing = agent.ring_queue = ""
             out += self._settle(agent, at)
-        out += self._rebuild_stints(waiting, at, heard_at, call_is_live)
+        talking = {a.talking for a in self.agents.values() if a.talking}
+        out += self.callers.rebuild(waiting, at, heard_at, call_is_live or talking.__contains__)
         return out
 
 

@@ -1,6 +1,7 @@
-"""The callers' side of ``FloorBoard``: queue visits (stints) opened at QueueCallerJoin, ended
-at QueueCallerAbandon or the caller's Hangup, and matched to a QueueStatus answer on
-``rebuild``. How a visit is counted is in ``stints.py``; the agents' side is in ``board.py``.
+"""The callers in queues and their visits ("stints"): opened at QueueCallerJoin, connected at
+AgentConnect, ended at AgentComplete, QueueCallerAbandon or the caller's Hangup, and matched
+to a QueueStatus answer on ``rebuild``. How a visit is counted is in ``stints.py``;
+``FloorBoard`` (``board.py``) holds the agents and hands each caller event here.
 
 Visits a previous leader stored open are ``adopt``-ed by a new one. At a rebuild a visit goes
 on while its caller is still waiting (a QueueEntry) or, connected, while its call is live;
@@ -15,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ami import events as ev
-from ami.floor.agents import Agent
 from ami.floor.stints import OpenStint, OpenStints, new_stint
 from ami.floor.updates import FloorUpdate
 from callcenter.floor.records import Stint, StintOutcome
@@ -38,14 +38,12 @@ def lost(open_: OpenStint, heard_at: datetime | None, at: datetime) -> Stint:
 
 
 class QueueCallers:
-    """A mixin of ``FloorBoard``: the board holds the agents and the open stints, and settles
-    an agent's status when a caller it was ringing for goes away."""
+    """The open visits, by (caller uniqueid, queue); each event's visit changes out."""
 
-    agents: dict[str, Agent]
-    stints: OpenStints  # (caller uniqueid, queue)
-    _settle: Callable[[Agent, datetime], list[FloorUpdate]]  # FloorBoard's method
+    def __init__(self) -> None:
+        self.open = OpenStints()
 
-    def _join(self, event: Any, at: datetime) -> list[FloorUpdate]:
+    def join(self, event: Any, at: datetime) -> list[FloorUpdate]:
         channel = event.channel
         stint = new_stint(
             queue=event.queue,
@@ -55,35 +53,65 @@ class QueueCallers:
             at=at,
             position=event.position,
         )
-        self.stints[(channel.uniqueid, event.queue)] = OpenStint(stint)
+        self.open[(channel.uniqueid, event.queue)] = OpenStint(stint)
         return [stint]
 
-    def _leave(self, event: Any, at: datetime) -> list[FloorUpdate]:
-        open_ = self.stints.get((event.channel.uniqueid, event.queue))
+    def leave(self, event: Any, at: datetime) -> list[FloorUpdate]:
+        open_ = self.open.get((event.channel.uniqueid, event.queue))
         if open_ is not None:
             open_.left = True
         return []
 
-    def _abandon(self, event: Any, at: datetime) -> list[FloorUpdate]:
-        open_ = self.stints.pop((event.channel.uniqueid, event.queue))
-        out: list[FloorUpdate] = []
-        for agent in self.agents.values():
-            if agent.ringing == event.channel.linkedid:
-                agent.ringing = agent.ring_queue = ""
-                out += self._settle(agent, at)
-        if open_ is not None:
-            out.append(
-                open_.change(
-                    outcome=StintOutcome.ABANDONED, ended_at=at, wait_seconds=event.hold_time_s
-                )
+    def abandon(self, event: Any, at: datetime) -> list[FloorUpdate]:
+        open_ = self.open.pop((event.channel.uniqueid, event.queue))
+        if open_ is None:
+            return []
+        return [
+            open_.change(
+                outcome=StintOutcome.ABANDONED, ended_at=at, wait_seconds=event.hold_time_s
             )
-        return out
+        ]
 
-    def _hangup(self, event: Any, at: datetime) -> list[FloorUpdate]:
+    def connected(self, event: Any, at: datetime) -> list[FloorUpdate]:
+        """An agent took the caller (AgentConnect, with Asterisk's own wait)."""
+        open_ = self.open.get((event.channel.uniqueid, event.queue))
+        if open_ is None:
+            return []
+        return [
+            open_.change(
+                outcome=StintOutcome.CONNECTED,
+                connected_at=at,
+                wait_seconds=event.hold_time_s,
+                agent=event.interface,
+            )
+        ]
+
+    def completed(self, event: Any, at: datetime) -> list[FloorUpdate]:
+        """The talk is over (AgentComplete, with Asterisk's talk time)."""
+        open_ = self.open.pop((event.channel.uniqueid, event.queue))
+        if open_ is None:
+            return []
+        stint = open_.stint  # connected unheard (a restart): Asterisk's figures say when
+        connected = stint.connected_at or at - timedelta(seconds=event.talk_time_s)
+        return [
+            open_.change(
+                outcome=StintOutcome.COMPLETED,
+                connected_at=connected,
+                wait_seconds=event.hold_time_s
+                if stint.wait_seconds is None
+                else stint.wait_seconds,
+                agent=stint.agent or event.interface,
+                ended_at=at,
+                talk_seconds=event.talk_time_s,
+                ended_by=event.reason,
+            )
+        ]
+
+    def hangup(self, event: Any, at: datetime) -> list[FloorUpdate]:
         uniqueid = event.channel.uniqueid
         out: list[FloorUpdate] = []
-        for key in self.stints.of_channel(uniqueid):
-            open_ = self.stints.pop(key)
+        for key in self.open.of_channel(uniqueid):
+            open_ = self.open.pop(key)
             if open_ is None:
                 continue
             connected_at = open_.stint.connected_at
@@ -109,20 +137,20 @@ class QueueCallers:
         the next rebuild continues or ends them."""
         for stint in stints:
             key = (stint.uniqueid, stint.queue)
-            if key not in self.stints and stint.outcome in OPEN:
-                self.stints[key] = OpenStint(stint, adopted=True)
+            if key not in self.open and stint.outcome in OPEN:
+                self.open[key] = OpenStint(stint, adopted=True)
 
-    def _rebuild_stints(
+    def rebuild(
         self,
         waiting: dict[tuple[str, str], ev.QueueEntry],
         at: datetime,
         heard_at: datetime | None,
-        call_is_live: Callable[[str], bool] | None,
+        live: Callable[[str], bool],
     ) -> list[FloorUpdate]:
+        """Match the open visits to the callers a QueueStatus answer shows waiting;
+        ``live``: whether a call is still up."""
         out: list[FloorUpdate] = []
-        talking = {a.talking for a in self.agents.values() if a.talking}
-        live = call_is_live or talking.__contains__
-        for key, open_ in self.stints.items():
+        for key, open_ in self.open.items():
             stint = open_.stint
             if key in waiting or live(stint.linkedid):
                 open_.adopted = False
@@ -132,10 +160,10 @@ class QueueCallers:
                     open_.left = True
                     out.append(open_.change(outcome=StintOutcome.CONNECTED))
                 continue
-            self.stints.pop(key)
+            self.open.pop(key)
             out.append(lost(open_, heard_at, at))
         for key, entry in waiting.items():
-            if key in self.stints:
+            if key in self.open:
                 continue
             entered = at - timedelta(seconds=entry.wait_s)
             stint = new_stint(
@@ -146,6 +174,6 @@ class QueueCallers:
                 at=entered,
                 position=entry.position,
             )
-            self.stints[key] = OpenStint(stint)
+            self.open[key] = OpenStint(stint)
             out.append(stint)
         return out

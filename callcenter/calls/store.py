@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from callcenter.calls.records import Call, Direction
 from callcenter.db import unnest_columns, unnest_rows
 from callcenter.leadership import TERM_GATE, Fence, gate_params, term_over
-from callcenter.live import CHANNEL, payloads
+from callcenter.live import CHANNEL, Note, payloads
 from callcenter.users.models import User
 
 CALL_COLUMNS = (
@@ -287,7 +287,7 @@ async def save_calls(
     *,
     pbx: str = "default",
     memory: StoreMemory | None = None,
-    notes: Sequence[tuple[str, dict[str, Any]]] = (),
+    notes: Sequence[Note] = (),
     fence: Fence | None = None,
 ) -> dict[str, int]:
     """Insert or update calls with their legs and new timeline entries, and send the live

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.audit.service import record_change
 from callcenter.clients.exceptions import ClientInvalid
+from callcenter.clients.fields import DETAILS, REFERENCES
 from callcenter.clients.models import Client, ClientEmail, ClientPhone, client_tags
 from callcenter.clients.service import get_client, snapshot
 from callcenter.db import Base
@@ -16,21 +17,6 @@ from callcenter.i18n import N_
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 
-FILLABLE = (
-    "inn",
-    "kpp",
-    "ogrn",
-    "legal_address",
-    "postal_address",
-    "bank_name",
-    "bik",
-    "corr_account",
-    "settlement_account",
-    "owner_id",
-    "channel_id",
-    "segment_id",
-    "company_id",
-)
 # moved by hand (with de-duplication) or meaning something else than "belongs to"
 _HANDLED = {
     ("client_phones", "client_id"),
@@ -105,7 +91,7 @@ async def merge_clients(
 
 
 def _fill_empty_fields(survivor: Client, duplicate: Client) -> None:
-    for name in FILLABLE:
+    for name in (*DETAILS, *REFERENCES):
         if not getattr(survivor, name) and getattr(duplicate, name):
             setattr(survivor, name, getattr(duplicate, name))
     if duplicate.notes and duplicate.notes not in survivor.notes:

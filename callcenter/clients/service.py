@@ -10,31 +10,13 @@ from sqlalchemy.orm import selectinload
 
 from callcenter.audit.service import diff, record_change
 from callcenter.clients.exceptions import ClientInvalid, Duplicate, DuplicateClient
+from callcenter.clients.fields import SCALARS
 from callcenter.clients.input import CleanClient, ClientInput, PhoneInput, validate_client
 from callcenter.clients.models import Channel, Client, ClientEmail, ClientPhone, Segment, Tag
 from callcenter.errors import Forbidden, NotFound
 from callcenter.i18n import N_
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
-
-SCALARS = (
-    "kind",
-    "name",
-    "company_id",
-    "inn",
-    "kpp",
-    "ogrn",
-    "legal_address",
-    "postal_address",
-    "bank_name",
-    "bik",
-    "corr_account",
-    "settlement_account",
-    "owner_id",
-    "channel_id",
-    "segment_id",
-    "notes",
-)
 
 
 def visible_to(actor: User) -> ColumnElement[bool]:

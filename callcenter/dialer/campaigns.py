@@ -32,7 +32,7 @@ from callcenter.dialer.models import Campaign, CampaignContact
 from callcenter.errors import Conflict, Forbidden, NotFound
 from callcenter.floor.models import QueueRow
 from callcenter.i18n import N_
-from callcenter.live import notify
+from callcenter.live import LiveKind, notify
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 
@@ -228,7 +228,7 @@ def _refusal(action: str, state: str) -> str:
 
 async def tell_pages(session: AsyncSession, campaign_id: int) -> None:
     """Open campaign pages fetch the figures again (delivered at commit)."""
-    await notify(session, "campaign", id=campaign_id, event_at=utcnow().isoformat())
+    await notify(session, LiveKind.CAMPAIGN, id=campaign_id, event_at=utcnow().isoformat())
 
 
 def to_input(campaign: Campaign) -> CampaignInput:

@@ -20,11 +20,10 @@ from callcenter.errors import Forbidden, Invalid, NotFound
 from callcenter.floor.models import PauseReason, QueueRow
 from callcenter.floor.records import WRAPUP_REASON
 from callcenter.i18n import LANGUAGE_NAMES, N_, translations
-from callcenter.live import notify
+from callcenter.live import LiveKind, notify
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 
-QUEUE_SETTINGS_KIND = "queue_settings"
 SERVICE_LEVEL_RANGE = (1, 600)
 WRAPUP_RANGE = (0, 600)
 TITLE_MAX = 120
@@ -152,7 +151,7 @@ async def update_queue_settings(
     if "wrapup_seconds" in changes:
         # delivered at commit: the listener re-reads the queues' wrap-up times
         await notify(
-            session, QUEUE_SETTINGS_KIND, pbx=queue.pbx, queue=queue.name, wrapup_seconds=wrapup
+            session, LiveKind.QUEUE_SETTINGS, pbx=queue.pbx, queue=queue.name, wrapup_seconds=wrapup
         )
     return queue
 

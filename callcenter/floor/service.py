@@ -26,11 +26,10 @@ from callcenter.floor.models import (
 )
 from callcenter.floor.placing import place_once
 from callcenter.i18n import N_
-from callcenter.live import notify
+from callcenter.live import LiveKind, notify
 from callcenter.phones import PhoneError, parse_phone
 from callcenter.users.models import User
 
-COMMAND_CHANNEL_KIND = "pbx_command"
 C2C_PREFIX = "crm-c2c-"
 
 
@@ -63,7 +62,7 @@ async def queue_command(
     )
     session.add(command)
     await session.flush()
-    await notify(session, COMMAND_CHANNEL_KIND, id=command.id, pbx=pbx)
+    await notify(session, LiveKind.PBX_COMMAND, id=command.id, pbx=pbx)
     return command
 
 

@@ -6,36 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from callcenter.clients.service import SCALARS
+from callcenter.clients.fields import SCALARS
+from callcenter.imports.records import ClientRecord
 from callcenter.users.models import User
 
 if TYPE_CHECKING:
     import asyncpg
 
-    from callcenter.imports.clients import ClientRecord
 
 CHUNK = 5_000
-CLIENT_COLUMNS = (
-    "id",
-    "kind",
-    "name",
-    "company_id",
-    "inn",
-    "kpp",
-    "ogrn",
-    "legal_address",
-    "postal_address",
-    "bank_name",
-    "bik",
-    "corr_account",
-    "settlement_account",
-    "owner_id",
-    "channel_id",
-    "segment_id",
-    "notes",
-    "is_demo",
-    "created_by_id",
-)
+CLIENT_COLUMNS = ("id", *SCALARS, "is_demo", "created_by_id")
 
 
 def _created_audit_sql() -> str:

@@ -9,14 +9,12 @@ client it matches (an earlier row of the file included).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from callcenter.clients.fields import DETAILS
 from callcenter.clients.input import CleanClient, CleanPhone
 from callcenter.i18n import N_
+from callcenter.imports.records import ClientRecord
 from callcenter.imports.targets import BadRow
-
-if TYPE_CHECKING:
-    from callcenter.imports.clients import ClientRecord
 
 KEY_ORDER = ("inn", "phone", "email")
 KEY_LABELS = {"inn": N_("INN"), "phone": N_("Phone"), "email": N_("E-mail")}
@@ -41,20 +39,7 @@ def keys_of(client: CleanClient) -> dict[str, list[str]]:
 
 def merge_into(base: CleanClient, extra: CleanClient, *, owner_given: bool) -> None:
     """What ``update`` means: the row's filled fields win; phones, e-mails and tags add up."""
-    for name in (
-        "name",
-        "inn",
-        "kpp",
-        "ogrn",
-        "legal_address",
-        "postal_address",
-        "bank_name",
-        "bik",
-        "corr_account",
-        "settlement_account",
-        "channel_id",
-        "segment_id",
-    ):
+    for name in ("name", *DETAILS, "channel_id", "segment_id"):
         value = getattr(extra, name)
         if value not in (None, ""):
             setattr(base, name, value)

@@ -8,33 +8,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from callcenter.audit.service import diff
+from callcenter.clients.fields import SCALARS
 from callcenter.clients.input import CleanClient, CleanPhone
-from callcenter.clients.service import SCALARS
 from callcenter.imports.client_plan import merge_into
+from callcenter.imports.records import ClientRecord
 from callcenter.users.models import User
 
 if TYPE_CHECKING:
     import asyncpg
 
-    from callcenter.imports.clients import ClientRecord
 
-UPDATED = (
-    ("name", "text"),
-    ("company_id", "int"),
-    ("inn", "text"),
-    ("kpp", "text"),
-    ("ogrn", "text"),
-    ("legal_address", "text"),
-    ("postal_address", "text"),
-    ("bank_name", "text"),
-    ("bik", "text"),
-    ("corr_account", "text"),
-    ("settlement_account", "text"),
-    ("owner_id", "int"),
-    ("channel_id", "int"),
-    ("segment_id", "int"),
-    ("notes", "text"),
-)
+# what a file's row may change (a client's kind never changes), with its SQL type
+UPDATED = tuple((n, "int" if n.endswith("_id") else "text") for n in SCALARS if n != "kind")
 UPDATE_SQL = (
     "UPDATE clients AS c SET "
     + ", ".join(f"{name} = v.{name}" for name, _type in UPDATED)

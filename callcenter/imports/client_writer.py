@@ -16,6 +16,7 @@ from callcenter.clients.input import CleanClient
 from callcenter.imports.client_copy import CHUNK, allocate_ids, copy_new
 from callcenter.imports.client_plan import Existing, Plan, keys_of, plan_rows
 from callcenter.imports.client_updates import apply_updates
+from callcenter.imports.records import ClientRecord
 from callcenter.imports.targets import BadRow, WriteResult
 from callcenter.users.models import User
 from callcenter.users.roles import Role
@@ -23,7 +24,6 @@ from callcenter.users.roles import Role
 if TYPE_CHECKING:
     import asyncpg
 
-    from callcenter.imports.clients import ClientRecord
 
 EXISTING_SQL = """
 SELECT 'inn', c.inn, c.id, c.owner_id FROM clients c
@@ -164,7 +164,6 @@ async def _link_companies(conn: asyncpg.Connection, plan: Plan, actor: User) -> 
     in_file = {_norm(r.client.name): r for r in plan.new if r.client.kind == "company"}
     names = {_norm(r.company_name) for r in wanted} - set(in_file)
     stored = dict(await conn.fetch(COMPANIES_SQL, list(names))) if names else {}
-    from callcenter.imports.clients import ClientRecord
 
     made: list[ClientRecord] = []
     for record in wanted:

@@ -14,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.clients.exceptions import ClientInvalid
-from callcenter.clients.input import CleanClient, ClientInput, PhoneInput, validate_client
+from callcenter.clients.fields import DETAILS
+from callcenter.clients.input import ClientInput, PhoneInput, validate_client
 from callcenter.clients.models import Channel, Segment
 from callcenter.i18n import N_
 from callcenter.imports.client_writer import ClientWriter
+from callcenter.imports.records import ClientRecord
 from callcenter.imports.targets import (
     Cells,
     Choice,
@@ -25,7 +27,6 @@ from callcenter.imports.targets import (
     RowInvalid,
     duplicate_choice,
     norm_header,
-    register,
 )
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
@@ -108,8 +109,6 @@ LEGAL_FORMS = re.compile(r"^(ооо|оао|зао|пао|ао|ип|нко|ано
 # Excel drops leading zeros of numbers: a requisite one digit short gets its zero back
 PADDED = {"inn": (9, 11), "kpp": (8,), "bik": (8,), "corr_account": (19,)}
 PADDED["settlement_account"] = (19,)
-REQUISITES = ("inn", "kpp", "ogrn", "bik", "corr_account", "settlement_account")
-ADDRESSES = ("legal_address", "postal_address", "bank_name")
 
 
 @dataclass
@@ -120,16 +119,6 @@ class ClientContext:
     owners: dict[str, int]  # login or full name, lower case -> user id
     channels: dict[str, int]
     segments: dict[str, int]
-
-
-@dataclass
-class ClientRecord:
-    line: int
-    client: CleanClient
-    company_name: str  # a person's company, linked (or made) by name
-    owner_given: bool  # the file names the owner (an update then changes it)
-    client_id: int | None = None  # once written
-    company_record: ClientRecord | None = None  # the company this file makes for a person
 
 
 def _text(cells: Cells, key: str, sep: str = " ") -> str:
@@ -190,7 +179,6 @@ class ClientsTarget:
     needs_one_of: tuple[str, ...] = ("name", "company")
     created_label: str = N_("Clients created")
     updated_label: str = N_("Clients updated")
-    list_url: str = "/clients?sort=-created"
 
     async def load_context(
         self, session: AsyncSession, *, actor: User, region: str, currency: str = "RUB"
@@ -220,8 +208,7 @@ class ClientsTarget:
         ctx: ClientContext = context
         errors: dict[str, str] = {}
         name, company = _text(cells, "name"), _text(cells, "company")
-        values: dict[str, Any] = {key: _padded(key, _text(cells, key)) for key in REQUISITES}
-        values.update({key: _text(cells, key) for key in ADDRESSES})
+        values: dict[str, Any] = {key: _padded(key, _text(cells, key)) for key in DETAILS}
         kind = _kind(cells, name, company, values["inn"], values["kpp"])
         if kind is None:
             errors["kind"] = N_("A client is a person or a company")
@@ -275,6 +262,3 @@ def _by_column(errors: dict[str, str], cells: Cells, phone_headers: list[str]) -
             column = _header(cells, base, labels.get(base, base))
         found.setdefault(column, message)
     return found
-
-
-register(ClientsTarget())

@@ -10,16 +10,13 @@ or reported when the base lacks it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from callcenter.i18n import N_
-from callcenter.imports.clients import ClientRecord
 from callcenter.imports.order_fields import LINE_ERRORS
+from callcenter.imports.records import ClientKeys, ClientRecord, OrderRow
 from callcenter.imports.targets import BadRow
 from callcenter.orders.input import CleanLine, validate_lines
-
-if TYPE_CHECKING:
-    from callcenter.imports.orders import ClientKeys, OrderRow
 
 KEY_ORDER = ("inn", "phone", "email", "name")
 Found = dict[tuple[str, str], list[tuple[int, int | None, int | None]]]  # (id, owner, channel)

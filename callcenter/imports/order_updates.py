@@ -3,19 +3,15 @@ moved as the pipeline allows, all through the orders' own service."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.db import utcnow
+from callcenter.imports.order_plan import OrderGroup
 from callcenter.orders.input import OrderInput
 from callcenter.orders.models import OrderStatus
 from callcenter.orders.pipeline import check_move
 from callcenter.orders.service import enter_status, get_order, update_order
 from callcenter.users.models import User
-
-if TYPE_CHECKING:
-    from callcenter.imports.order_plan import OrderGroup
 
 
 async def update_from_file(

@@ -34,6 +34,7 @@ from callcenter.imports.order_plan import (
     wanted_keys,
 )
 from callcenter.imports.order_updates import update_from_file
+from callcenter.imports.records import OrderRow
 from callcenter.imports.targets import BadRow, WriteResult
 from callcenter.orders.deadlines import follow_deadline
 from callcenter.orders.models import Order, OrderLine, OrderStatus
@@ -44,8 +45,6 @@ from callcenter.users.models import User
 
 if TYPE_CHECKING:
     import asyncpg
-
-    from callcenter.imports.orders import OrderRow
 
 CLIENTS_SQL = """
 SELECT 'inn', c.inn, c.id, c.owner_id, c.channel_id FROM clients c

@@ -8,7 +8,7 @@ made, by the clients' rules); the order it belongs to is put together and writte
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.clients.models import Channel
 from callcenter.i18n import N_
-from callcenter.imports.clients import ClientContext, ClientRecord, ClientsTarget
+from callcenter.imports.clients import ClientContext, ClientsTarget
 from callcenter.imports.order_fields import FIELDS, LINE_ERRORS, NUMBER, header_of, text_of
 from callcenter.imports.order_values import (
     NotADate,
@@ -29,7 +29,8 @@ from callcenter.imports.order_values import (
     vat_code,
 )
 from callcenter.imports.order_writer import OrderWriter
-from callcenter.imports.targets import Cells, Choice, Field, RowInvalid, duplicate_choice, register
+from callcenter.imports.records import ClientKeys, OrderRow
+from callcenter.imports.targets import Cells, Choice, Field, RowInvalid, duplicate_choice
 from callcenter.orders.input import LineInput, ProductFacts, validate_lines
 from callcenter.orders.pipeline import first_stage
 from callcenter.orders.statuses import list_statuses
@@ -76,47 +77,6 @@ class OrderContext:
     clients: ClientContext  # to check (and make) a client the base lacks
 
 
-@dataclass
-class ClientKeys:
-    """How the row names its client, in the forms the base keeps them."""
-
-    inn: str = ""
-    phones: list[str] = field(default_factory=list)
-    emails: list[str] = field(default_factory=list)
-    name: str = ""  # name_key() of it
-    new: ClientRecord | None = None  # the client to make if the base lacks it
-    new_errors: dict[str, str] = field(default_factory=dict)  # why it cannot be made
-
-    def given(self) -> bool:
-        return bool(self.inn or self.phones or self.emails or self.name)
-
-
-@dataclass
-class OrderRow:
-    line: int
-    number: str
-    reference: str
-    client: ClientKeys
-    status_id: int | None  # None: not given
-    created_at: Any  # datetime | None
-    stage_due: Any  # datetime | None
-    manager_id: int | None
-    channel_id: int | None
-    notes: str
-    reason: str
-    item: LineInput
-    facts: ProductFacts | None
-    columns: dict[str, str]  # field -> the file's header, for errors found when writing
-    currency: str
-
-    @property
-    def group(self) -> str:
-        """Rows of one order share this: its number, else its reference, else the row alone."""
-        if self.number:
-            return "number:" + self.number
-        return "ref:" + self.reference if self.reference else f"line:{self.line}"
-
-
 def _names(pairs: Any) -> dict[str, int]:
     found: dict[str, int] = {}
     for text, ref in pairs:
@@ -148,7 +108,6 @@ class OrdersTarget:
     needs_one_of: tuple[str, ...] = ("client", "client_inn", "client_phone", "client_email")
     created_label: str = N_("Orders created")
     updated_label: str = N_("Orders updated")
-    list_url: str = "/orders"
 
     async def load_context(
         self, session: AsyncSession, *, actor: User, region: str, currency: str = "RUB"
@@ -292,4 +251,3 @@ def _client(line: int, cells: Cells, ctx: OrderContext) -> ClientKeys:
 
 
 CLIENTS = ClientsTarget()
-register(OrdersTarget())

@@ -23,8 +23,9 @@ from callcenter.imports.exceptions import ImportInvalid
 from callcenter.imports.limits import UploadLimits
 from callcenter.imports.models import Import, ImportFile
 from callcenter.imports.pipeline import Outcome, Tracker, check_and_write
+from callcenter.imports.registry import get_target
 from callcenter.imports.service import INTERRUPTED
-from callcenter.imports.targets import BadRow, get_target
+from callcenter.imports.targets import BadRow
 from callcenter.users.models import User
 
 log = logging.getLogger(__name__)

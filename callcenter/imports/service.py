@@ -18,7 +18,8 @@ from callcenter.imports.limits import UploadLimits
 from callcenter.imports.matching import Mapping, cells_of, check_mapping, match_headers
 from callcenter.imports.models import Import, ImportFile
 from callcenter.imports.reading import FileShape, read_head, read_header
-from callcenter.imports.targets import RowInvalid, Target, get_target
+from callcenter.imports.registry import get_target
+from callcenter.imports.targets import RowInvalid, Target
 from callcenter.imports.workers import read_apart
 from callcenter.users.models import User
 from callcenter.users.roles import Role

@@ -90,7 +90,6 @@ class Target(Protocol):
     needs_one_of: tuple[str, ...]  # a mapping must give at least one of these fields
     created_label: str  # N_-marked counts on the import's page: "Clients created"
     updated_label: str
-    list_url: str  # where the imported records are listed, newest first
 
     async def load_context(
         self, session: AsyncSession, *, actor: User, region: str, currency: str = "RUB"
@@ -119,23 +118,3 @@ class TargetWriter(Protocol):
 
     async def finish(self) -> WriteResult:
         """Finish what needs every chunk (updates gathered across them); the counts."""
-
-
-_TARGETS: dict[str, Target] = {}
-
-
-def register(target: Target) -> Target:
-    _TARGETS[target.name] = target
-    return target
-
-
-def get_target(name: str) -> Target:
-    if not _TARGETS:
-        import callcenter.imports.clients
-        import callcenter.imports.orders  # noqa: F401  (each registers itself)
-    return _TARGETS[name]
-
-
-def target_names() -> list[str]:
-    get_target("clients")
-    return list(_TARGETS)

@@ -14,9 +14,9 @@ from typing import Any
 from callcenter.errors import Invalid
 from callcenter.i18n import N_
 from callcenter.invoices.figures import VAT_MODES, VAT_RATES, general_vat_rate, line_amount
-from callcenter.invoices.units import UNITS
 from callcenter.limits import DAY_OUT_OF_RANGE, NUMBER_TOO_LARGE, sane_day
 from callcenter.orders.money import MAX_WHOLE_DIGITS, NumberTooLarge
+from callcenter.products.units import DOCUMENT_UNITS
 
 MAX_LINES = 200
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -149,7 +149,7 @@ def _line(errors: dict[str, str], i: int, n: int, line: LineInput, terms: Terms)
     )
     if not 0 <= discount <= 100:
         errors[key + "discount"] = N_("A discount in per cent, 0 to 100")
-    if line.unit_code not in UNITS:
+    if line.unit_code not in DOCUMENT_UNITS:
         errors[key + "unit_code"] = N_("Choose a unit from the list")
     rate = _rate(errors, key + "vat_rate", line.vat_rate, terms)
     amount = line_amount(quantity, price, discount) if quantity > 0 else Decimal("0.00")
@@ -158,7 +158,7 @@ def _line(errors: dict[str, str], i: int, n: int, line: LineInput, terms: Terms)
         name,
         quantity,
         line.unit_code,
-        UNITS.get(line.unit_code, ""),
+        DOCUMENT_UNITS.get(line.unit_code, ""),
         price,
         discount,
         amount,

@@ -97,6 +97,11 @@ class Invoice(Base):
     def outstanding(self) -> Decimal:
         return max(self.total - self.paid, Decimal("0.00"))
 
+    @property
+    def status(self) -> str:
+        """What the pages and the API call its state: cancelled, else how far it is paid."""
+        return "cancelled" if self.cancelled else self.payment_status
+
 
 class InvoiceLine(Base):
     __tablename__ = "invoice_lines"

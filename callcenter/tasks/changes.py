@@ -18,7 +18,7 @@ from callcenter.clients.service import get_client
 from callcenter.db import utcnow
 from callcenter.errors import Conflict, Forbidden, NotFound
 from callcenter.i18n import N_
-from callcenter.live import notify_many
+from callcenter.live import LiveKind, notify_many
 from callcenter.orders.links import check_order_link
 from callcenter.tasks.access import queues_of
 from callcenter.tasks.input import TaskInput, TaskInvalid, validate_task
@@ -105,7 +105,7 @@ async def tell_counts(session: AsyncSession, user_ids: set[int | None]) -> None:
     """Send each user's new count of due tasks to their pages (at commit)."""
     counts = await due_counts(session, {u for u in user_ids if u is not None})
     await notify_many(
-        session, [("task_count", {"user_id": u, "due_count": n}) for u, n in counts.items()]
+        session, [(LiveKind.TASK_COUNT, {"user_id": u, "due_count": n}) for u, n in counts.items()]
     )
 
 

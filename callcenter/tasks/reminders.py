@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.live import notify_many
+from callcenter.live import LiveKind, Note, notify_many
 from callcenter.tasks.access import queue_operators
 from callcenter.tasks.service import due_counts
 
@@ -83,7 +83,7 @@ async def claim_reminders(
     return reminders
 
 
-def _all_notes(reminders: list[Reminder], counts: dict[int, int]) -> list[tuple[str, dict]]:
+def _all_notes(reminders: list[Reminder], counts: dict[int, int]) -> list[Note]:
     """A toast per task, except for a queue with many pool tasks due at once (a burst of
     missed calls): its operators get one toast saying how many, not a toast per call."""
     by_queue: dict[str, list[Reminder]] = {}
@@ -91,7 +91,7 @@ def _all_notes(reminders: list[Reminder], counts: dict[int, int]) -> list[tuple[
         if reminder.pool:
             by_queue.setdefault(reminder.pool, []).append(reminder)
     summed = {queue for queue, tasks in by_queue.items() if len(tasks) > POOL_TOASTS}
-    notes = []
+    notes: list[Note] = []
     for r in reminders:
         if r.pool not in summed:
             fields = {
@@ -101,20 +101,20 @@ def _all_notes(reminders: list[Reminder], counts: dict[int, int]) -> list[tuple[
                 "due_at": r.due_at.isoformat(),
                 "client_name": r.client_name,
             }
-            notes += _to_recipients("task_due", fields, r.user_ids, counts)
+            notes += _to_recipients(LiveKind.TASK_DUE, fields, r.user_ids, counts)
     for queue in sorted(summed):
         tasks = by_queue[queue]
         titles = [r.title for r in tasks[:POOL_TOASTS]]
         fields = {"queue": queue, "count": len(tasks), "titles": titles}
-        notes += _to_recipients("task_pool_due", fields, tasks[0].user_ids, counts)
+        notes += _to_recipients(LiveKind.TASK_POOL_DUE, fields, tasks[0].user_ids, counts)
     return notes
 
 
 def _to_recipients(
-    kind: str, fields: dict[str, Any], ids: tuple[int, ...], counts: dict[int, int]
-) -> list[tuple[str, dict[str, Any]]]:
+    kind: LiveKind, fields: dict[str, Any], ids: tuple[int, ...], counts: dict[int, int]
+) -> list[Note]:
     """One notification per chunk of recipients, each with their due counts (the badge)."""
-    notes: list[tuple[str, dict[str, Any]]] = []
+    notes: list[Note] = []
     for start in range(0, len(ids), RECIPIENTS_PER_NOTE):
         chunk = ids[start : start + RECIPIENTS_PER_NOTE]
         due = {str(u): counts.get(u, 0) for u in chunk}

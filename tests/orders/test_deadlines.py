@@ -14,7 +14,7 @@ from callcenter.orders.models import OrderStatus
 from callcenter.orders.moves import change_status
 from callcenter.orders.service import update_order
 from callcenter.tasks.models import Task
-from web.views.order_form import order_to_input
+from web.forms import order_to_input
 
 
 async def _tasks(sessionmaker: Any, order_id: int) -> list[Task]:

@@ -9,12 +9,12 @@ from aiohttp import web
 
 from callcenter.calls.models import CallRow
 from callcenter.calls.recordings import recording_path
-from callcenter.calls.service import CallQuery, get_call, list_calls, logins_by_user_id
+from callcenter.calls.service import get_call, list_calls, logins_by_user_id
 from callcenter.calls.store import extension_of
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
-from web.values import int_field, moment
+from web.queries import call_query
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -55,28 +55,11 @@ def call_json(call: CallRow, logins: dict[int, str]) -> dict[str, Any]:
     }
 
 
-def _query(request: web.Request, *, live: bool) -> CallQuery:
-    q = request.query
-    return CallQuery(
-        since=moment(q.get("since"), "since"),
-        until=moment(q.get("until"), "until"),
-        phone=q.get("phone", ""),
-        client_id=int_field(q, "client_id"),
-        queue=q.get("queue", ""),
-        agent=q.get("agent", ""),
-        direction=q.get("direction", ""),
-        outcome=q.get("outcome", ""),
-        live=live,
-        limit=int_field(q, "limit") or 100,
-        offset=int_field(q, "offset") or 0,
-    )
-
-
 async def _answer(request: web.Request, *, live: bool) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         calls = await list_calls(
             session,
-            _query(request, live=live),
+            call_query(request, live=live),
             actor=current_user(request),
             region=request.app[SETTINGS].default_region,
         )

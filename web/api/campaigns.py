@@ -42,11 +42,11 @@ from web.api.campaign_json import (
     figures_json,
     report_json,
 )
-from web.api.tasks import json_body
+from web.api.lists import list_response
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.keys import SESSIONMAKER, SETTINGS
-from web.values import id_list, page_field, per_page_field, ref
+from web.values import id_list, page_field, per_page_field, read_json_object, ref
 
 CONTACT_KEYS = ("client_ids", "numbers", "segment_id")
 
@@ -119,7 +119,7 @@ async def get_one(request: web.Request) -> web.Response:
 @requires(Permission.CAMPAIGNS_MANAGE)
 async def create(request: web.Request) -> web.Response:
     """The campaign's fields and, optionally, its contacts; all or nothing."""
-    actor, body = current_user(request), await json_body(request)
+    actor, body = current_user(request), await read_json_object(request)
     region = request.app[SETTINGS].default_region
     report = ContactReport()
     try:
@@ -145,7 +145,7 @@ async def create(request: web.Request) -> web.Response:
 @requires(Permission.CAMPAIGNS_MANAGE)
 async def update(request: web.Request) -> web.Response:
     """PUT replaces the campaign's settings; PATCH changes only the keys given."""
-    actor, body = current_user(request), await json_body(request)
+    actor, body = current_user(request), await read_json_object(request)
     campaign_id = int(request.match_info["id"])
     async with request.app[SESSIONMAKER].begin() as session:
         base = None
@@ -163,7 +163,7 @@ async def update(request: web.Request) -> web.Response:
 
 @requires(Permission.CAMPAIGNS_MANAGE)
 async def add(request: web.Request) -> web.Response:
-    actor, body = current_user(request), await json_body(request)
+    actor, body = current_user(request), await read_json_object(request)
     region = request.app[SETTINGS].default_region
     if not any(body.get(key) for key in CONTACT_KEYS):
         raise BadRequest(N_("Give client_ids, numbers or a segment_id"))
@@ -208,11 +208,4 @@ async def attempts(request: web.Request) -> web.Response:
             page=page_field(q),
             per_page=per_page_field(q, default=100, most=1000),
         )
-    return web.json_response(
-        {
-            "items": [attempt_json(a, c, u) for a, c, u in page.rows],
-            "page": page.page,
-            "per_page": page.per_page,
-            "total": page.total,
-        }
-    )
+    return list_response([attempt_json(a, c, u) for a, c, u in page.rows], page)

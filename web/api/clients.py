@@ -15,12 +15,13 @@ from callcenter.clients.service import to_input
 from callcenter.clients.service import update_client as update
 from callcenter.errors import BadRequest
 from callcenter.users.roles import Permission
+from web.api.lists import list_response
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.forms import BadJson, client_input_from_json
 from web.keys import SESSIONMAKER, SETTINGS
+from web.queries import client_query
 from web.values import read_json
-from web.views.clients import query_from_request
 
 
 def client_json(client: Client) -> dict[str, Any]:
@@ -56,10 +57,6 @@ def client_json(client: Client) -> dict[str, Any]:
     }
 
 
-async def _body(request: web.Request) -> Any:
-    return await read_json(request)
-
-
 def _duplicate_response(exc: DuplicateClient) -> web.Response:
     body = error_body(exc.id, exc.message, exc.fields)
     body["duplicates"] = [  # one of another manager's: that it exists, no id and no name
@@ -77,20 +74,12 @@ def _duplicate_response(exc: DuplicateClient) -> web.Response:
 
 @requires(Permission.CLIENTS_VIEW)
 async def list_clients(request: web.Request) -> web.Response:
-    query: ClientQuery = query_from_request(request)
+    query: ClientQuery = client_query(request)
     async with request.app[SESSIONMAKER]() as session:
         page = await search_clients(
             session, query, actor=current_user(request), region=request.app[SETTINGS].default_region
         )
-    return web.json_response(
-        {
-            "items": [client_json(c) for c in page.items],
-            "page": page.page,
-            "per_page": page.per_page,
-            "total": page.total,
-            "total_capped": page.total_capped,
-        }
-    )
+    return list_response([client_json(c) for c in page.items], page, total_capped=page.total_capped)
 
 
 @requires(Permission.CLIENTS_VIEW)
@@ -102,7 +91,7 @@ async def get_client(request: web.Request) -> web.Response:
 
 @requires(Permission.CLIENTS_EDIT)
 async def create_client(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await read_json(request)
     try:
         data = client_input_from_json(body)
         async with request.app[SESSIONMAKER].begin() as session:
@@ -126,7 +115,7 @@ async def create_client(request: web.Request) -> web.Response:
 async def update_client(request: web.Request) -> web.Response:
     """PUT replaces the client; PATCH changes only the keys given."""
     client_id = int(request.match_info["id"])
-    body = await _body(request)
+    body = await read_json(request)
     actor = current_user(request)
     try:
         async with request.app[SESSIONMAKER].begin() as session:

@@ -22,9 +22,9 @@ from callcenter.dialer.consents import (
 from callcenter.dialer.models import Consent
 from callcenter.users.roles import Permission
 from web import i18n
-from web.api.tasks import json_body
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import read_json_object
 
 
 def consent_json(consent: Consent) -> dict[str, Any]:
@@ -59,7 +59,7 @@ async def list_consents(request: web.Request) -> web.Response:
 async def create_consent(request: web.Request) -> web.Response:
     """``number``, ``given_by``, ``given_at``, ``method`` (call, web_form, paper, sms, email,
     other) and ``evidence`` (a reference: a form's id, a recording, a document)."""
-    body = await json_body(request)
+    body = await read_json_object(request)
     data = ConsentInput(
         **{name: str(body.get(name) or "") for name in ConsentInput.__annotations__}
     )

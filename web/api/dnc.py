@@ -18,6 +18,7 @@ from callcenter.floor.models import DoNotCall
 from callcenter.i18n import N_
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
+from web.api.lists import list_response
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.keys import SESSIONMAKER, SETTINGS
@@ -48,14 +49,7 @@ async def list_dnc(request: web.Request) -> web.Response:
             page=page_field(request.query),
             per_page=max(1, per_page),
         )
-    return web.json_response(
-        {
-            "items": [dnc_json(entry, who) for entry, who in page.entries],
-            "page": page.page,
-            "per_page": page.per_page,
-            "total": page.total,
-        }
-    )
+    return list_response([dnc_json(entry, who) for entry, who in page.entries], page)
 
 
 @requires(Permission.DNC_VIEW)

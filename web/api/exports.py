@@ -16,15 +16,11 @@ from callcenter.i18n import N_
 from callcenter.orders.statuses import list_statuses
 from callcenter.users.roles import Permission
 from web import i18n
-from web.api.calls import _query as calls_query
-from web.api.tasks import _query as tasks_api_query
 from web.auth import current_user, requires
 from web.downloads import stream_file
 from web.keys import SESSIONMAKER, SETTINGS
+from web.queries import call_query, client_query, order_query, task_api_query, task_query
 from web.values import int_field
-from web.views.clients import query_from_request
-from web.views.orders import order_query
-from web.views.task_forms import task_query
 
 
 async def _export(request: web.Request, name: str, query: Any) -> web.StreamResponse:
@@ -49,12 +45,12 @@ async def _export(request: web.Request, name: str, query: Any) -> web.StreamResp
 
 @requires(Permission.CLIENTS_VIEW, Permission.DATA_EXPORT)
 async def clients(request: web.Request) -> web.StreamResponse:
-    return await _export(request, "clients", query_from_request(request))
+    return await _export(request, "clients", client_query(request))
 
 
 @requires(Permission.CALLS_VIEW, Permission.DATA_EXPORT)
 async def calls(request: web.Request) -> web.StreamResponse:
-    return await _export(request, "calls", calls_query(request, live=False))
+    return await _export(request, "calls", call_query(request, live=False))
 
 
 @requires(Permission.ORDERS_VIEW, Permission.DATA_EXPORT)
@@ -75,7 +71,7 @@ async def orders(request: web.Request) -> web.StreamResponse:
 @requires(Permission.TASKS_VIEW, Permission.DATA_EXPORT)
 async def tasks(request: web.Request) -> web.StreamResponse:
     """The task API's filters; the task page's ``from``/``to`` days are read as it reads them."""
-    query = tasks_api_query(request)
+    query = task_api_query(request)
     if query.client_id is None:  # the page names it ``client``
         query.client_id = int_field(request.query, "client")
     if "from" in request.query or "to" in request.query:

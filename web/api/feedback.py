@@ -19,11 +19,11 @@ from callcenter.feedback.service import (
 )
 from callcenter.i18n import N_
 from callcenter.users.roles import Permission
-from web.api.tasks import json_body
+from web.api.lists import list_response
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER
-from web.values import ref
-from web.views.feedback import feedback_query
+from web.queries import feedback_query
+from web.values import read_json_object, ref
 
 TEXT_FIELDS = ("kind", "text", "status", "resolution", "score_scale")
 REF_FIELDS = ("client_id", "call_id", "order_id", "owner_id")
@@ -75,14 +75,7 @@ def feedback_input(body: dict[str, Any], base: FeedbackInput | None = None) -> F
 async def list_all(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         page = await list_feedback(session, feedback_query(request), actor=current_user(request))
-    return web.json_response(
-        {
-            "items": [feedback_json(f) for f in page.items],
-            "page": page.page,
-            "per_page": page.per_page,
-            "total": page.total,
-        }
-    )
+    return list_response([feedback_json(f) for f in page.items], page)
 
 
 @requires(Permission.FEEDBACK_VIEW)
@@ -96,7 +89,7 @@ async def get_one(request: web.Request) -> web.Response:
 
 @requires(Permission.FEEDBACK_EDIT)
 async def create(request: web.Request) -> web.Response:
-    data = feedback_input(await json_body(request))
+    data = feedback_input(await read_json_object(request))
     async with request.app[SESSIONMAKER].begin() as session:
         item = await create_feedback(session, data=data, actor=current_user(request))
     return web.json_response(
@@ -107,7 +100,7 @@ async def create(request: web.Request) -> web.Response:
 @requires(Permission.FEEDBACK_EDIT)
 async def update(request: web.Request) -> web.Response:
     """PUT replaces the feedback's fields; PATCH changes only the keys given."""
-    actor, body = current_user(request), await json_body(request)
+    actor, body = current_user(request), await read_json_object(request)
     feedback_id = int(request.match_info["id"])
     async with request.app[SESSIONMAKER].begin() as session:
         base = None

@@ -13,6 +13,7 @@ from callcenter.errors import BadRequest
 from callcenter.i18n import N_
 from callcenter.imports.matching import Mapping
 from callcenter.imports.models import Import
+from callcenter.imports.registry import target_names
 from callcenter.imports.service import (
     configure_import,
     create_import,
@@ -20,7 +21,7 @@ from callcenter.imports.service import (
     get_import,
     list_imports,
 )
-from callcenter.imports.targets import norm_header, target_names
+from callcenter.imports.targets import norm_header
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.forms import form_bool

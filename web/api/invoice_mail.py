@@ -19,9 +19,9 @@ from callcenter.invoices.service import get_invoice
 from callcenter.mail.models import OutboxMessage
 from callcenter.mail.service import messages_about
 from callcenter.users.roles import Permission
-from web.api.invoices import _body
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER
+from web.values import read_money_json
 
 
 def message_json(message: OutboxMessage) -> dict[str, Any]:
@@ -50,7 +50,7 @@ async def list_emails(request: web.Request) -> web.Response:
 async def send_email(request: web.Request) -> web.Response:
     """``{"to", "subject", "body"}``, each optional: the client's first address and the
     Russian letter the page proposes."""
-    body = await _body(request)
+    body = await read_money_json(request)
     if any(not isinstance(body.get(k, ""), str) for k in ("to", "subject", "body")):
         raise BadRequest(N_("to, subject and body are strings"))
     actor = current_user(request)

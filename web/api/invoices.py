@@ -18,10 +18,12 @@ from callcenter.invoices.pdf import invoice_filename, invoice_pdf
 from callcenter.invoices.service import cancel_invoice, get_invoice, issue_invoice, record_payment
 from callcenter.invoices.words import amount_in_words
 from callcenter.users.roles import Permission
+from web import i18n
+from web.api.lists import list_response
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
-from web.values import read_json_object, ref
-from web.views.invoices import invoice_status, query_from_request, today
+from web.queries import invoice_query
+from web.values import read_money_json, ref
 
 LINE_KEYS = ("name", "quantity", "unit_code", "price", "discount", "vat_rate")
 
@@ -75,7 +77,7 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
         "paid": _money(invoice.paid),
         "outstanding": _money(invoice.outstanding),
         "payment_status": invoice.payment_status,
-        "status": invoice_status(invoice),
+        "status": invoice.status,
         "cancelled": invoice.cancelled,
         "cancel_reason": invoice.cancel_reason,
         "payments": [
@@ -106,13 +108,8 @@ def _row_json(invoice: Invoice) -> dict[str, Any]:
         "total": _money(invoice.total),
         "paid": _money(invoice.paid),
         "payment_status": invoice.payment_status,
-        "status": invoice_status(invoice),
+        "status": invoice.status,
     }
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    """A JSON object; numbers in it are read as Decimal, never as binary floats."""
-    return await read_json_object(request, parse_float=Decimal)
 
 
 def _lines(value: Any) -> list[LineInput]:
@@ -131,18 +128,14 @@ def _lines(value: Any) -> list[LineInput]:
 
 @requires(Permission.INVOICES_VIEW)
 async def list_invoices_api(request: web.Request) -> web.Response:
-    query = query_from_request(request)
+    query = invoice_query(request)
     async with request.app[SESSIONMAKER]() as session:
         page = await list_invoices(session, query, actor=current_user(request))
-    return web.json_response(
-        {
-            "items": [_row_json(invoice) for invoice in page.items],
-            "page": page.page,
-            "per_page": page.per_page,
-            "total": page.total,
-            "amount": _money(page.amount),
-            "outstanding": _money(page.outstanding),
-        }
+    return list_response(
+        [_row_json(invoice) for invoice in page.items],
+        page,
+        amount=_money(page.amount),
+        outstanding=_money(page.outstanding),
     )
 
 
@@ -171,7 +164,7 @@ async def invoice_pdf_api(request: web.Request) -> web.Response:
 @requires(Permission.INVOICES_EDIT)
 async def create_invoice_api(request: web.Request) -> web.Response:
     """With ``order_id`` and no ``lines``, the invoice takes the order's lines (and client)."""
-    body = await _body(request)
+    body = await read_money_json(request)
     client_id, order_id = (
         ref(body.get("client_id"), "client_id"),
         ref(body.get("order_id"), "order_id"),
@@ -189,7 +182,7 @@ async def create_invoice_api(request: web.Request) -> web.Response:
             order_id=order_id,
             vat_mode=str(body.get("vat_mode") or "") or None,
             vat_exempt_reason=None if reason is None else str(reason),
-            issued_on=parse_date(body.get("issued_on"), "issued_on") or today(),
+            issued_on=parse_date(body.get("issued_on"), "issued_on") or i18n.today(),
             due_on=parse_date(body.get("due_on"), "due_on"),
             basis=str(body.get("basis") or ""),
             currency=request.app[SETTINGS].currency,
@@ -202,13 +195,13 @@ async def create_invoice_api(request: web.Request) -> web.Response:
 
 @requires(Permission.INVOICES_EDIT)
 async def add_payment_api(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await read_money_json(request)
     async with request.app[SESSIONMAKER].begin() as session:
         invoice = await record_payment(
             session,
             invoice_id=int(request.match_info["id"]),
             amount=body.get("amount"),
-            paid_on=body.get("paid_on") or today(),
+            paid_on=body.get("paid_on") or i18n.today(),
             note=str(body.get("note") or ""),
             by=current_user(request),
             request_key=request.headers.get("Idempotency-Key") or body.get("key"),
@@ -218,7 +211,7 @@ async def add_payment_api(request: web.Request) -> web.Response:
 
 @requires(Permission.INVOICES_EDIT)
 async def cancel_invoice_api(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await read_money_json(request)
     async with request.app[SESSIONMAKER].begin() as session:
         invoice = await cancel_invoice(
             session,

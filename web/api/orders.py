@@ -17,13 +17,12 @@ from callcenter.orders.service import create_order, get_order, update_order
 from callcenter.orders.statuses import list_statuses
 from callcenter.users.roles import Permission
 from web import i18n
-from web.api.clients import _body
+from web.api.lists import list_response
 from web.auth import current_user, requires
-from web.forms import BadJson
+from web.forms import BadJson, order_to_input
 from web.keys import SESSIONMAKER, SETTINGS
-from web.values import ref
-from web.views.order_form import order_to_input
-from web.views.orders import order_query
+from web.queries import order_query
+from web.values import read_json, ref
 
 LINE_KEYS = ("description", "quantity", "price", "discount_percent", "unit_code", "vat_rate")
 REFS = ("client", "manager", "channel")
@@ -126,14 +125,7 @@ async def list_orders(request: web.Request) -> web.Response:
                 raise BadRequest(N_("No such status"))
             query.status_id = codes[raw_status]
         page = await search_orders(session, query, actor=current_user(request))
-    return web.json_response(
-        {
-            "items": [order_json(o, page.payments.get(o.id)) for o in page.items],
-            "page": page.page,
-            "per_page": page.per_page,
-            "total": page.total,
-        }
-    )
+    return list_response([order_json(o, page.payments.get(o.id)) for o in page.items], page)
 
 
 @requires(Permission.ORDERS_VIEW)
@@ -162,7 +154,7 @@ async def get_one(request: web.Request) -> web.Response:
 
 @requires(Permission.ORDERS_EDIT)
 async def create(request: web.Request) -> web.Response:
-    body = await _body(request)
+    body = await read_json(request)
     try:
         data = order_input_from_json(body)
     except BadJson as exc:
@@ -180,7 +172,7 @@ async def create(request: web.Request) -> web.Response:
 async def update(request: web.Request) -> web.Response:
     """PUT replaces the order's editable fields; PATCH changes only the keys given."""
     order_id = int(request.match_info["id"])
-    body = await _body(request)
+    body = await read_json(request)
     actor = current_user(request)
     async with request.app[SESSIONMAKER].begin() as session:
         current = await get_order(session, order_id, actor=actor)
@@ -198,7 +190,7 @@ async def update(request: web.Request) -> web.Response:
 @requires(Permission.ORDERS_EDIT)
 async def move(request: web.Request) -> web.Response:
     """``{"status": "shipped" | <id>, "reason": "..."}``; cancelling needs the reason."""
-    body = await _body(request)
+    body = await read_json(request)
     status = body.get("status") if isinstance(body, dict) else None
     if not isinstance(status, str | int) or isinstance(status, bool):
         raise BadRequest(N_('Give the new status as {"status": code or id}'))

@@ -4,14 +4,23 @@ its tables as a file."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
-from callcenter.reports.registry import all_reports
-from callcenter.reports.tables import jsonable
+from callcenter.errors import NotFound
+from callcenter.exports.csvfile import CsvWriter, delimiter_for
+from callcenter.exports.stream import check_format
+from callcenter.exports.xlsx import XlsxWriter
+from callcenter.i18n import N_
+from callcenter.reports.filters import ReportFilters
+from callcenter.reports.registry import ReportSpec, all_reports
+from callcenter.reports.tables import Report, Table, jsonable
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires
-from web.views.reports import _spec_for, build, export_table, filters_of
+from web.downloads import pieces, stream_file
+from web.reporting import report_filters, report_spec_for, run_report
 
 
 @requires(Permission.REPORTS_VIEW)
@@ -35,14 +44,63 @@ async def report_list(request: web.Request) -> web.Response:
 
 @requires(Permission.REPORTS_VIEW)
 async def report_json(request: web.Request) -> web.Response:
-    spec = _spec_for(request)
-    filters = filters_of(request, spec)
-    report = await build(request, spec, filters)
+    spec = report_spec_for(request)
+    filters = report_filters(request, spec)
+    report = await run_report(request, spec, filters)
     return web.json_response(jsonable(report.as_dict()))
 
 
 @requires(Permission.REPORTS_VIEW, Permission.DATA_EXPORT)
 async def report_export(request: web.Request) -> web.StreamResponse:
-    spec = _spec_for(request)
-    filters = filters_of(request, spec)
-    return await export_table(request, spec, await build(request, spec, filters), filters)
+    spec = report_spec_for(request)
+    filters = report_filters(request, spec)
+    return await export_table(request, spec, await run_report(request, spec, filters), filters)
+
+
+async def export_table(
+    request: web.Request, spec: ReportSpec, report: Report, filters: ReportFilters
+) -> web.StreamResponse:
+    """One of the report's tables as XLSX or CSV (``table=``, the first by default)."""
+    file_format = check_format(request.query.get("format", "xlsx"))
+    table = find_table(report, request.query.get("table", ""))
+    columns = [c.export_column() for c in table.columns]
+    headers = [i18n.gettext(c.label).replace("%%", "%") for c in columns]
+    rows = [_translated(row, table) for row in table.export_rows()]
+    writer: XlsxWriter | CsvWriter
+    if file_format == "xlsx":
+        writer = XlsxWriter(
+            headers,
+            [c.width for c in columns],
+            sheet=i18n.gettext(table.title),
+            timezone=filters.timezone,
+            kinds=[c.kind for c in columns],
+        )
+    else:
+        language = i18n.LANGUAGE.get()
+        writer = CsvWriter(
+            headers,
+            delimiter=delimiter_for(language, request.query.get("delimiter", "")),
+            timezone=filters.timezone,
+            decimal_comma=language == "ru",
+        )
+    parts = [writer.start(), writer.rows(rows), writer.finish()]
+    filename = (
+        f"{i18n.gettext(spec.title)} - {i18n.gettext(table.title)} "
+        f"{filters.first_day}..{filters.last_day}.{file_format}"
+    )
+    return await stream_file(request, pieces(parts), filename=filename, file_format=file_format)
+
+
+def find_table(report: Report, name: str) -> Table:
+    tables = report.tables()
+    for table in tables:
+        if table.name == (name or tables[0].name):
+            return table
+    raise NotFound(N_("No such table in this report"))
+
+
+def _translated(row: tuple[Any, ...], table: Table) -> tuple[Any, ...]:
+    return tuple(
+        i18n.gettext(v) if c.kind == "term" and isinstance(v, str) and v else v
+        for c, v in zip(table.columns, row, strict=True)
+    )

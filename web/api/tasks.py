@@ -10,11 +10,13 @@ from aiohttp import web
 from callcenter.tasks.changes import claim_task, close_task, create_task, update_task
 from callcenter.tasks.input import TaskInput
 from callcenter.tasks.models import Task
-from callcenter.tasks.service import TaskQuery, get_task, list_tasks
+from callcenter.tasks.service import get_task, list_tasks
 from callcenter.users.roles import Permission
+from web.api.lists import list_response
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
-from web.values import int_field, moment, page_field, per_page_field, read_json_object, ref
+from web.queries import task_api_query
+from web.values import moment, read_json_object, ref
 
 TEXT_FIELDS = ("kind", "title", "notes", "queue", "phone")
 REF_FIELDS = ("assignee_id", "client_id", "call_id", "order_id")
@@ -51,10 +53,6 @@ def task_json(task: Task) -> dict[str, Any]:
     }
 
 
-async def json_body(request: web.Request) -> dict[str, Any]:
-    return await read_json_object(request)
-
-
 def task_input(body: dict[str, Any], base: TaskInput | None = None) -> TaskInput:
     """A JSON task into an input; absent keys keep ``base``'s values (PATCH)."""
     data = base or TaskInput()
@@ -70,34 +68,11 @@ def task_input(body: dict[str, Any], base: TaskInput | None = None) -> TaskInput
     return data
 
 
-def _query(request: web.Request) -> TaskQuery:
-    q = request.query
-    return TaskQuery(
-        assignee=q.get("assignee", ""),
-        kind=q.get("kind", ""),
-        status=q.get("status", ""),
-        overdue=q.get("overdue", "") in ("1", "on", "true", "yes"),
-        due_from=moment(q.get("due_from"), "due_from"),
-        due_until=moment(q.get("due_until"), "due_until"),
-        client_id=int_field(q, "client_id"),
-        order_id=int_field(q, "order_id"),
-        page=page_field(q),
-        per_page=per_page_field(q, default=50, most=200),
-    )
-
-
 @requires(Permission.TASKS_VIEW)
 async def list_all(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
-        page = await list_tasks(session, _query(request), actor=current_user(request))
-    return web.json_response(
-        {
-            "items": [task_json(t) for t in page.items],
-            "page": page.page,
-            "per_page": page.per_page,
-            "total": page.total,
-        }
-    )
+        page = await list_tasks(session, task_api_query(request), actor=current_user(request))
+    return list_response([task_json(t) for t in page.items], page)
 
 
 @requires(Permission.TASKS_VIEW)
@@ -109,7 +84,7 @@ async def get_one(request: web.Request) -> web.Response:
 
 @requires(Permission.TASKS_EDIT)
 async def create(request: web.Request) -> web.Response:
-    actor, body = current_user(request), await json_body(request)
+    actor, body = current_user(request), await read_json_object(request)
     data = task_input(body, TaskInput(assignee_id=actor.id))
     async with request.app[SESSIONMAKER].begin() as session:
         task = await create_task(
@@ -123,7 +98,7 @@ async def create(request: web.Request) -> web.Response:
 @requires(Permission.TASKS_EDIT)
 async def update(request: web.Request) -> web.Response:
     """PUT replaces the task's fields; PATCH changes only the keys given."""
-    actor, body = current_user(request), await json_body(request)
+    actor, body = current_user(request), await read_json_object(request)
     task_id = int(request.match_info["id"])
     async with request.app[SESSIONMAKER].begin() as session:
         base = None
@@ -144,7 +119,7 @@ async def update(request: web.Request) -> web.Response:
 
 
 async def _close(request: web.Request, *, done: bool) -> web.Response:
-    body = await json_body(request)
+    body = await read_json_object(request)
     async with request.app[SESSIONMAKER].begin() as session:
         task = await close_task(
             session,

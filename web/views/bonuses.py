@@ -24,9 +24,9 @@ from callcenter.reports.registry import report_spec
 from callcenter.reports.rollups.refresh import rollup_marks
 from callcenter.users.roles import Permission
 from web import charts, i18n
-from web.api.tasks import json_body
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
+from web.values import read_json_object
 
 
 def _period(values: Mapping[str, Any]) -> ReportFilters:
@@ -134,7 +134,7 @@ def _pool_json(pool: BonusPool) -> dict[str, Any]:
 @requires(Permission.BONUSES_APPROVE)
 async def api_pool_save(request: web.Request) -> web.Response:
     """``{"since": "2026-03-01", "until": "2026-03-31", "amount": "100000"}`` (or ``period``)."""
-    body = await json_body(request)
+    body = await read_json_object(request)
     async with request.app[SESSIONMAKER].begin() as session:
         pool = await set_pool(
             session,
@@ -164,7 +164,7 @@ async def api_weights(request: web.Request) -> web.Response:
 
 @requires(Permission.BONUS_WEIGHTS)
 async def api_weights_save(request: web.Request) -> web.Response:
-    body = await json_body(request)
+    body = await read_json_object(request)
     async with request.app[SESSIONMAKER].begin() as session:
         form = {k: str(v) for k, v in body.items()}
         weights = await set_bonus_weights(session, form=form, actor=current_user(request))

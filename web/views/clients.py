@@ -34,27 +34,9 @@ from callcenter.users.service import list_users
 from web.auth import current_user, requires
 from web.forms import client_input_from_form, form_bool
 from web.keys import SESSIONMAKER, SETTINGS
-from web.values import int_field, page_field, per_page_field
+from web.queries import client_query
+from web.values import int_field
 from web.views.orders import duration
-
-
-def query_from_request(request: web.Request) -> ClientQuery:
-    q = request.query
-    page = page_field(q)
-    return ClientQuery(
-        q=q.get("q", ""),
-        phone=q.get("phone", ""),
-        inn=q.get("inn", ""),
-        email=q.get("email", ""),
-        owner_id=int_field(q, "owner"),
-        channel_id=int_field(q, "channel"),
-        segment_id=int_field(q, "segment"),
-        tag_id=int_field(q, "tag"),
-        kind=q.get("kind", ""),
-        sort=q.get("sort", "name"),
-        page=page,
-        per_page=per_page_field(q, default=50, most=200),
-    )
 
 
 async def _choices(session: AsyncSession, actor: User) -> dict[str, Any]:
@@ -72,7 +54,7 @@ async def _choices(session: AsyncSession, actor: User) -> dict[str, Any]:
 @aiohttp_jinja2.template("clients/list.html")
 async def client_list(request: web.Request) -> dict[str, Any]:
     actor = current_user(request)
-    query = query_from_request(request)
+    query = client_query(request)
     async with request.app[SESSIONMAKER]() as session:
         page = await search_clients(
             session, query, actor=actor, region=request.app[SETTINGS].default_region

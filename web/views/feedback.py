@@ -15,7 +15,6 @@ from callcenter.clients.models import Client
 from callcenter.feedback.input import FeedbackInput, FeedbackInvalid
 from callcenter.feedback.models import FEEDBACK_KINDS, FEEDBACK_STATUSES, Feedback
 from callcenter.feedback.service import (
-    FeedbackQuery,
     create_feedback,
     get_feedback,
     list_feedback,
@@ -30,20 +29,8 @@ from callcenter.orders.search import find_order_id
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER
-from web.values import int_field, page_field, per_page_field
-
-
-def feedback_query(request: web.Request) -> FeedbackQuery:
-    q = request.query
-    return FeedbackQuery(
-        kind=q.get("kind", ""),
-        status=q.get("status", ""),
-        client_id=int_field(q, "client") or int_field(q, "client_id"),
-        order_id=int_field(q, "order") or int_field(q, "order_id"),
-        owner=q.get("owner", ""),
-        page=page_field(q),
-        per_page=per_page_field(q, default=50, most=200),
-    )
+from web.queries import feedback_query
+from web.values import int_field
 
 
 def feedback_form(form: MultiDictProxy[Any]) -> FeedbackInput:

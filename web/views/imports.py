@@ -13,6 +13,7 @@ from callcenter.exports.xlsx import xlsx_bytes
 from callcenter.i18n import N_
 from callcenter.imports.exceptions import ImportInvalid
 from callcenter.imports.models import Import
+from callcenter.imports.registry import get_target, target_names
 from callcenter.imports.service import (
     configure_import,
     create_import,
@@ -21,7 +22,7 @@ from callcenter.imports.service import (
     list_imports,
     preview_import,
 )
-from callcenter.imports.targets import Target, get_target, target_names
+from callcenter.imports.targets import Target
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires
@@ -29,6 +30,9 @@ from web.downloads import pieces, stream_file
 from web.forms import form_bool
 from web.imports import read_upload
 from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS, UPLOAD_READERS
+
+# where each target's imported records are listed, newest first
+LIST_URLS = {"clients": "/clients?sort=-created", "orders": "/orders"}
 
 
 def _targets(request: web.Request) -> list[Target]:
@@ -147,7 +151,7 @@ async def show(request: web.Request) -> web.StreamResponse:
     if job.state == "draft" or retry:
         context = await _mapping_context(request, job)
         return aiohttp_jinja2.render_template("imports/mapping.html", request, context)
-    context = {"job": job, "target": get_target(job.target)}
+    context = {"job": job, "target": get_target(job.target), "list_url": LIST_URLS[job.target]}
     return aiohttp_jinja2.render_template("imports/show.html", request, context)
 
 

@@ -19,13 +19,13 @@ from callcenter.invoices.for_orders import invoice_lines_of, order_to_bill
 from callcenter.invoices.input import InvoiceInvalid, LineInput, parse_date
 from callcenter.invoices.service import issue_invoice
 from callcenter.invoices.terms import VAT_MODE_LABELS
-from callcenter.invoices.units import DEFAULT_UNIT, UNITS
 from callcenter.orders.search import find_order_id
+from callcenter.products.units import DEFAULT_UNIT, DOCUMENT_UNITS
 from callcenter.users.roles import Permission
+from web import i18n
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
 from web.values import int_field
-from web.views.invoices import today
 
 LINE_FIELDS = ("name", "quantity", "unit_code", "price", "discount", "vat_rate")
 BLANK_LINES = 3
@@ -84,9 +84,9 @@ async def _render(
         client = await get_client(session, int(request.match_info["id"]), actor=actor)
         company = await get_company(session)
     try:
-        rate = general_vat_rate(parse_date(form.issued_on, "issued_on") or today())
+        rate = general_vat_rate(parse_date(form.issued_on, "issued_on") or i18n.today())
     except InvoiceInvalid:
-        rate = general_vat_rate(today())
+        rate = general_vat_rate(i18n.today())
     while len(form.lines) < BLANK_LINES or not any(line.is_blank() for line in form.lines):
         form.lines.append(_blank_line(rate))
     context = {
@@ -95,7 +95,7 @@ async def _render(
         "form": form,
         "errors": errors or {},
         "message": message,
-        "units": UNITS,
+        "units": DOCUMENT_UNITS,
         "rates": VAT_RATES,
         "default_rate": rate,
         "vat_modes": VAT_MODE_LABELS,
@@ -110,7 +110,7 @@ async def new_page(request: web.Request) -> web.StreamResponse:
     async with request.app[SESSIONMAKER]() as session:
         company = await get_company(session)
         form = IssueForm(
-            issued_on=today().isoformat(),
+            issued_on=i18n.today().isoformat(),
             vat_mode=company.vat_mode if company else "included",
             vat_exempt_reason=company.vat_exempt_reason if company else "",
         )
@@ -150,7 +150,7 @@ async def _issue(request: web.Request, form: IssueForm) -> int:
             order_id=order_id,
             vat_mode=form.vat_mode or None,
             vat_exempt_reason=form.vat_exempt_reason,
-            issued_on=dates["issued_on"] or today(),
+            issued_on=dates["issued_on"] or i18n.today(),
             due_on=dates["due_on"],
             basis=form.basis,
             currency=request.app[SETTINGS].currency,

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -15,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from callcenter.audit.service import list_history
 from callcenter.errors import DomainError
 from callcenter.invoices.figures import invoice_figures
-from callcenter.invoices.lists import STATUS_FILTERS, InvoiceQuery, list_invoices
+from callcenter.invoices.lists import list_invoices
 from callcenter.invoices.models import Invoice
 from callcenter.invoices.parties import party_line
 from callcenter.invoices.pdf import invoice_filename, invoice_pdf
@@ -27,36 +25,17 @@ from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER
-from web.values import int_field, page_field, per_page_field
-
-
-def today() -> Any:
-    """Today where the user is: an invoice issued at 01:00 in Moscow is dated that day."""
-    return datetime.now(ZoneInfo(i18n.TIMEZONE.get())).date()
-
-
-def query_from_request(request: web.Request) -> InvoiceQuery:
-    q = request.query
-    status = q.get("status", "")
-    return InvoiceQuery(
-        status=status if status in STATUS_FILTERS else "",
-        client_id=int_field(q, "client"),
-        order_id=int_field(q, "order"),
-        year=int_field(q, "year"),
-        number=int_field(q, "number"),
-        page=page_field(q),
-        per_page=per_page_field(q, default=50, most=200),
-    )
+from web.queries import invoice_query
 
 
 @requires(Permission.INVOICES_VIEW)
 @aiohttp_jinja2.template("invoices/list.html")
 async def invoice_list(request: web.Request) -> dict[str, Any]:
-    query = query_from_request(request)
+    query = invoice_query(request)
     async with request.app[SESSIONMAKER]() as session:
         page = await list_invoices(session, query, actor=current_user(request))
     args = {k: v for k, v in request.query.items() if k != "page" and v}
-    this_year = today().year
+    this_year = i18n.today().year
     return {
         "page": page,
         "query": query,
@@ -66,15 +45,11 @@ async def invoice_list(request: web.Request) -> dict[str, Any]:
     }
 
 
-def invoice_status(invoice: Invoice) -> str:
-    return "cancelled" if invoice.cancelled else invoice.payment_status
-
-
 async def _page_context(session: AsyncSession, invoice: Invoice) -> dict[str, Any]:
     figures = invoice_figures([(li.amount, li.vat_rate) for li in invoice.lines], invoice.vat_mode)
     return {
         "invoice": invoice,
-        "status": invoice_status(invoice),
+        "status": invoice.status,
         "statuses": STATUS_LABELS,
         "vat_modes": VAT_MODE_LABELS,
         "labels": HISTORY_LABELS,
@@ -87,7 +62,7 @@ async def _page_context(session: AsyncSession, invoice: Invoice) -> dict[str, An
         "order": invoice.order,
         "payment": {
             "amount": invoice.outstanding,
-            "paid_on": today().isoformat(),
+            "paid_on": i18n.today().isoformat(),
             "note": "",
             "request_key": uuid.uuid4().hex,  # the form sent twice records one payment
         },

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -23,6 +22,7 @@ from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
 from callcenter.users.service import list_users
 from web.auth import current_user, requires
+from web.forms import order_to_input
 from web.keys import SESSIONMAKER, SETTINGS
 from web.values import int_field, parse_int
 
@@ -45,33 +45,6 @@ def order_input_from_form(form: Any) -> OrderInput:
         notes=str(form.get("notes", "")),
         stage_due=str(form.get("stage_due", "")),
         lines=lines,
-    )
-
-
-def order_to_input(order: Order, timezone: str) -> OrderInput:
-    due = (
-        order.stage_due_at.astimezone(ZoneInfo(timezone)).date().isoformat()
-        if order.stage_due_at
-        else ""
-    )
-    return OrderInput(
-        client_id=order.client_id,
-        manager_id=order.manager_id,
-        channel_id=order.channel_id,
-        notes=order.notes,
-        stage_due=due,
-        lines=[
-            LineInput(
-                product_id=line.product_id,
-                description=line.description,
-                quantity=f"{line.quantity.normalize():f}",
-                price=f"{line.price:f}",
-                discount_percent=f"{line.discount_percent.normalize():f}",
-                unit_code=line.unit_code,
-                vat_rate=line.vat_rate,
-            )
-            for line in order.lines
-        ],
     )
 
 

@@ -3,7 +3,7 @@ stage analytics."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import aiohttp_jinja2
@@ -14,14 +14,13 @@ from callcenter.clients import lists
 from callcenter.errors import DomainError
 from callcenter.i18n import babel_locale
 from callcenter.invoices.terms import ORDER_PAYMENT_LABELS
-from callcenter.limits import sane_day
 from callcenter.mail.service import messages_about
 from callcenter.orders.analytics import order_stages, stage_figures
 from callcenter.orders.hints import clients_due_for_reorder
 from callcenter.orders.models import Order
 from callcenter.orders.moves import change_status, moves_for, order_history
 from callcenter.orders.pipeline import AlreadyInStatus, MoveRefused, ReasonRequired
-from callcenter.orders.search import ORDER_PAYMENTS, OrderQuery, search_orders
+from callcenter.orders.search import search_orders
 from callcenter.orders.service import get_order
 from callcenter.orders.statuses import list_statuses
 from callcenter.products.units import UNITS, VAT_LABELS
@@ -30,34 +29,8 @@ from callcenter.users.service import list_users
 from web import i18n
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
-from web.values import int_field, page_field, per_page_field
+from web.queries import order_query
 from web.views.order_links import order_links
-
-
-def _date(text: str | None) -> date | None:
-    """A day, or none when it is not one (the list then ignores it), within 1900..2200."""
-    try:
-        parsed = date.fromisoformat(text or "")
-    except ValueError:
-        return None
-    return parsed if sane_day(parsed) else None
-
-
-def order_query(request: web.Request) -> OrderQuery:
-    q = request.query
-    return OrderQuery(
-        q=q.get("q", ""),
-        status_id=int_field(q, "status"),
-        manager_id=int_field(q, "manager"),
-        channel_id=int_field(q, "channel"),
-        client_id=int_field(q, "client"),
-        created_from=_date(q.get("from")),
-        created_to=_date(q.get("to")),
-        overdue=q.get("overdue", "").lower() in ("1", "on", "true", "yes"),
-        payment=q.get("payment", "") if q.get("payment") in ORDER_PAYMENTS else "",
-        page=page_field(q),
-        per_page=per_page_field(q, default=50, most=200),
-    )
 
 
 def duration(seconds: float | None) -> str:

@@ -1,13 +1,12 @@
-"""Reading task filters, forms and periods from requests, in the user's own time zone."""
+"""Reading task forms and due times from requests, in the user's own time zone."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,20 +15,9 @@ from callcenter.i18n import N_
 from callcenter.limits import DUE_OUT_OF_RANGE, sane_due
 from callcenter.orders.search import find_order_id
 from callcenter.tasks.input import TaskInput, TaskInvalid
-from callcenter.tasks.service import TaskQuery
-from callcenter.users.models import User
-from callcenter.users.roles import Role
-from web.values import day, int_field, page_field, per_page_field
+from web.values import int_field
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type=datetime-local> sends and shows
-
-
-def local_day(text: str, timezone: str, *, name: str) -> datetime | None:
-    """The start of a YYYY-MM-DD day in the user's time zone."""
-    if not text.strip():
-        return None
-    parsed = day(text, name)
-    return datetime.combine(parsed, time(), ZoneInfo(timezone)) if parsed else None
 
 
 def local_time(value: str, timezone: str) -> datetime | None:
@@ -58,24 +46,6 @@ def default_due(timezone: str) -> str:
     soon = utcnow() + timedelta(hours=1)
     soon = soon.replace(minute=soon.minute - soon.minute % 15, second=0, microsecond=0)
     return as_local(soon, timezone)
-
-
-def task_query(request: web.Request, actor: User) -> TaskQuery:
-    q = request.query
-    mine_first = actor.role in (Role.OPERATOR, Role.MANAGER)
-    until = local_day(q.get("to", ""), actor.timezone, name="to")
-    return TaskQuery(
-        assignee=q.get("assignee", "me" if mine_first else ""),
-        kind=q.get("kind", ""),
-        status=q.get("status", "open"),
-        overdue=q.get("overdue", "") in ("1", "on", "true", "yes"),
-        due_from=local_day(q.get("from", ""), actor.timezone, name="from"),
-        due_until=until + timedelta(days=1) if until else None,
-        client_id=int_field(q, "client"),
-        order_id=int_field(q, "order"),
-        page=page_field(q),
-        per_page=per_page_field(q, default=50, most=200),
-    )
 
 
 @dataclass

@@ -16,7 +16,7 @@ from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER
-from web.views.task_forms import local_day
+from web.queries import local_day
 
 
 def period(request: web.Request, actor: User) -> tuple[datetime, datetime]:

@@ -31,6 +31,7 @@ from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
+from web.queries import task_query
 from web.values import int_field
 from web.views.task_forms import (
     TaskForm,
@@ -38,7 +39,6 @@ from web.views.task_forms import (
     default_due,
     order_of_form,
     task_form,
-    task_query,
     with_due,
 )
 

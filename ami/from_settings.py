@@ -1,4 +1,5 @@
-"""Building the PBX pieces from the settings (for the web process and ``python -m ami``)."""
+"""The PBX pieces the settings describe: the call tracker (whose dialplan contexts are whose)
+and the AMI link's config, for the web process and ``python -m ami``."""
 
 from __future__ import annotations
 
