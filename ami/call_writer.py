@@ -52,7 +52,7 @@ class Resync:
     tracked, or a database outage), "does not hold" is judged as at the resync: ``keep``
     gathers the calls live then and every call the tracker changed since, whose rows
     this listener writes itself (a call ended since is not a ghost, its end is on its
-    way). ``swept`` once the ghosts are ended and committed."""
+    way). ``swept`` once the ghosts are ended and committed (or that was given up)."""
 
     channels: list[CoreShowChannel]
     at: datetime
@@ -141,10 +141,19 @@ class CallWriter:
             except Exception:
                 log.exception("call %s: cannot be stored, its updates are skipped", linkedid)
         if resyncs:
-            try:
-                await self.store([], resyncs)
-            except Exception:
-                log.exception("PBX %s: ending calls lost during a disconnect failed", self.pbx)
+            await self.sweep_or_give_up(resyncs)
+
+    async def sweep_or_give_up(self, resyncs: list[Resync]) -> None:
+        """End the resyncs' ghosts on their own; on failure they are given up (``swept``:
+        the next resync sweeps again), so none is kept, and grows, for ever."""
+        try:
+            await self.store([], resyncs)
+        except NotLeading:
+            raise
+        except Exception:
+            log.exception("PBX %s: ending calls lost during a disconnect failed", self.pbx)
+            for resync in resyncs:
+                resync.swept = True
 
     async def _end_ghosts(self, session: Any, resync: Resync) -> None:
         live = resync.keep | self.tracker.live_linkedids()

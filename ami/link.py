@@ -140,8 +140,9 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
                 reply["ActionID"] = action_id
             action = self.responses.get(action_id) if action_id else None
             self.handle_message(reply)
-            if action is not None and action.future.done():  # its last answer, just now
-                self.factory.link.answered(action_id, action.future, received)
+            link: PbxLink | None = getattr(self.factory, "link", None)
+            if action is not None and action.future.done() and link is not None:
+                link.answered(action_id, action.future, received)  # its last answer, just now
             return
         if kind != "Event":
             return

@@ -177,6 +177,7 @@ class PbxListener:
         }
         if self.dialer is not None:
             tasks["dialer"] = partial(self.dialer.run_forever, self.dialer_every_s)
+        self._unswept = []  # a previous term's resyncs are no one's to sweep now
         running = [
             asyncio.create_task(self._supervised(name, work), name=f"{name}-{self.pbx}")
             for name, work in tasks.items()
