@@ -148,7 +148,11 @@ def _recover(
 ) -> list[TrackerUpdate]:
     first = group[0]
     if book.recent.pop(linkedid, None):
-        log.warning("call %s: still up after being ended, tracking it again", linkedid)
+        log.warning(
+            "call %s: still up after being ended, tracking it again (its stored end "
+            "stays: an end is stored once)",
+            linkedid,
+        )
     state, updates = book.open_call(first.channel, at - timedelta(seconds=first.duration_s))
     _add_legs(book, state, group, at)  # its updates are summed up below
     note(state, at, "recovered", channels=str(len(group)))
