@@ -8,7 +8,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -42,15 +42,24 @@ ORIGINATE_RESULTS_KEPT = 10_000
 Timed = list[tuple[TrackerUpdate, float]]  # an update and the time of the event behind it
 
 
-@dataclass(frozen=True)
+@dataclass
 class Resync:
     """The channels Asterisk listed after a login, applied in order with the events.
     ``lost_at``: when the PBX was last heard before the link was lost (None on the first
-    login): a call found gone ended between it and ``at``."""
+    login): a call found gone ended between it and ``at``.
+
+    Once applied, the calls stored as live that the tracker does not hold are ended as
+    ghosts, when the resync is stored. Stored later than applied (the next batch already
+    tracked, or a database outage), "does not hold" is judged as at the resync: ``keep``
+    gathers the calls live then and every call the tracker changed since, whose rows
+    this listener writes itself (a call ended since is not a ghost, its end is on its
+    way). ``swept`` once the ghosts are ended and committed (or that was given up)."""
 
     channels: list[CoreShowChannel]
     at: datetime
     lost_at: datetime | None = None
+    keep: set[str] = field(default_factory=set)
+    swept: bool = False
 
 
 class CallWriter:
@@ -117,6 +126,7 @@ class CallWriter:
                 ids = await save_calls(
                     session, latest, pbx=self.pbx, memory=self.memory, notes=notes
                 )
+                missed = [m for m in missed if m in ids]  # not a call whose end was stored
                 if missed:
                     rows = await session.scalars(
                         select(CallRow).where(CallRow.id.in_([ids[m] for m in missed]))
@@ -128,6 +138,8 @@ class CallWriter:
         remember(self.memory, latest, ids)
         for linkedid in ended:
             self.memory.forget(linkedid)
+        for resync in resyncs:
+            resync.swept = True
 
     async def store_each(self, updates: Timed, resyncs: list[Resync]) -> None:
         by_call: dict[str, Timed] = {}
@@ -139,13 +151,22 @@ class CallWriter:
             except Exception:
                 log.exception("call %s: cannot be stored, its updates are skipped", linkedid)
         if resyncs:
-            try:
-                await self.store([], resyncs)
-            except Exception:
-                log.exception("PBX %s: ending calls lost during a disconnect failed", self.pbx)
+            await self.sweep_or_give_up(resyncs)
+
+    async def sweep_or_give_up(self, resyncs: list[Resync]) -> None:
+        """End the resyncs' ghosts on their own; on failure they are given up (``swept``:
+        the next resync sweeps again), so none is kept, and grows, for ever."""
+        try:
+            await self.store([], resyncs)
+        except NotLeading:
+            raise
+        except Exception:
+            log.exception("PBX %s: ending calls lost during a disconnect failed", self.pbx)
+            for resync in resyncs:
+                resync.swept = True
 
     async def _end_ghosts(self, session: Any, resync: Resync) -> None:
-        live = {call.linkedid for call in self.tracker.snapshot_live()}
+        live = resync.keep | self.tracker.live_linkedids()
         gone = await end_ghost_calls(session, pbx=self.pbx, live_linkedids=live, at=resync.at)
         if gone:
             log.info(

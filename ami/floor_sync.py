@@ -93,11 +93,13 @@ class FloorSync:
 
     # -- login --------------------------------------------------------------------------
 
-    async def fetch(self, link: PbxLink, sessionmaker: Any) -> FloorResync:
-        """After a login: the queue status and the PBX's start time, and the CRM's wrap-ups."""
+    async def fetch(
+        self, link: PbxLink, sessionmaker: Any, place: Callable[[FloorResync], None]
+    ) -> None:
+        """After a login: the PBX's start time, the CRM's wrap-ups, then the queue status,
+        handed to ``place`` the moment it is read, before any later event (see
+        ``PbxLink.send``)."""
         self.link = link
-        answer = await link.send({"Action": "QueueStatus"}, as_list=True, wait_s=30)
-        items = [to_event(Message(dict(m))) for m in answer]
         started = ""
         try:
             core = await link.send({"Action": "CoreStatus"}, wait_s=10)
@@ -107,7 +109,17 @@ class FloorSync:
         await self.reload_settings(sessionmaker)
         lost = link.lost_at
         lost_at = datetime.fromtimestamp(lost, UTC) if lost is not None else None
-        return FloorResync(items, datetime.now(UTC), started.strip(), lost_at)
+        placed: list[FloorResync] = []
+
+        def listed(answer: Any, received: float) -> None:
+            items = [to_event(Message(dict(m))) for m in answer]
+            at = datetime.fromtimestamp(received, UTC)
+            placed.append(FloorResync(items, at, started.strip(), lost_at))
+            place(placed[-1])
+
+        await link.send({"Action": "QueueStatus"}, as_list=True, wait_s=30, in_order=listed)
+        if not placed:
+            raise ConnectionError("the queue status could not be applied")
 
     async def reload_settings(self, sessionmaker: Any) -> None:
         async with sessionmaker() as session:

@@ -7,6 +7,9 @@
 - Events are parsed by ``ami.protocol`` and handed, typed and time-stamped, to a sync intake
   callback in arrival order; replies to our actions go through panoramisk's futures.
 - After every (re)login ``on_login`` runs, for the listener to resync live state.
+- A snapshot action (``CoreShowChannels``, ``QueueStatus``) can take an ``in_order`` hook,
+  run the moment its last answer is read, before any event read after it is handed on: the
+  snapshot takes its place among the events exactly where the PBX put it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 import math
 import random
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,6 +36,7 @@ from ami.protocol import AmiParser, Message
 log = logging.getLogger(__name__)
 
 Intake = Callable[[AmiEvent, float], None]  # (event, unix time received)
+InOrder = Callable[[Any, float], None]  # (an action's whole answer, unix time received)
 
 
 # Asterisk's own time of an event is believed only inside these bounds (2000 to 2100):
@@ -133,7 +138,11 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
             reply = PanoramiskMessage(dict(message))
             if isinstance(reply.get("ActionID"), list):  # one id, whatever the PBX repeated
                 reply["ActionID"] = action_id
+            action = self.responses.get(action_id) if action_id else None
             self.handle_message(reply)
+            link: PbxLink | None = getattr(self.factory, "link", None)
+            if action is not None and action.future.done() and link is not None:
+                link.answered(action_id, action.future, received)  # its last answer, just now
             return
         if kind != "Event":
             return
@@ -228,6 +237,7 @@ class PbxLink:
         self.reading_paused = False  # backpressure: the consumer asked us to stop reading
         self._manager: _Manager | None = None
         self._task: asyncio.Task[None] | None = None
+        self._in_order: dict[str, InOrder] = {}  # ActionID -> hook (see ``send``)
 
     async def start(self) -> None:
         if self._task is None:
@@ -267,13 +277,37 @@ class PbxLink:
             (transport.pause_reading if paused else transport.resume_reading)()
 
     async def send(
-        self, action: dict[str, Any], *, as_list: bool = False, wait_s: float = 10.0
+        self,
+        action: dict[str, Any],
+        *,
+        as_list: bool = False,
+        wait_s: float = 10.0,
+        in_order: InOrder | None = None,
     ) -> Any:
-        """Send an action; raises PbxLinkLost when the link is down or drops before the reply."""
+        """Send an action; raises PbxLinkLost when the link is down or drops before the reply.
+
+        ``in_order(answer, received)`` runs synchronously the moment the whole answer is
+        read, before any event read after it reaches ``intake`` (the awaiting coroutine
+        resumes only later, when more events may have been handed on): how a snapshot of
+        the PBX is put in its place among the events."""
         manager = self._manager
         if manager is None or not self.connected:
             raise PbxLinkLost(f"the PBX {self.config.name} is not connected")
-        return await asyncio.wait_for(manager.send_action(action, as_list=as_list), wait_s)
+        if in_order is None:
+            return await asyncio.wait_for(manager.send_action(action, as_list=as_list), wait_s)
+        action_id = f"crm-{uuid.uuid4().hex}"
+        self._in_order[action_id] = in_order
+        try:
+            answer = manager.send_action({**action, "ActionID": action_id}, as_list=as_list)
+            return await asyncio.wait_for(answer, wait_s)
+        finally:
+            self._in_order.pop(action_id, None)
+
+    def answered(self, action_id: str, answer: asyncio.Future[Any], received: float) -> None:
+        """An action's whole answer was read (from the protocol, in reading order)."""
+        hook = self._in_order.pop(action_id, None)
+        if hook is not None and not answer.cancelled() and answer.exception() is None:
+            hook(answer.result(), received)
 
     async def _supervise(self) -> None:
         attempt = 0

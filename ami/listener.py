@@ -45,7 +45,7 @@ from ami.link import PbxConfig, PbxLink
 from ami.outage import OutageStore
 from ami.protocol import Message
 from ami.tracker import CallTracker
-from ami.tracker.updates import CallRinging
+from ami.tracker.updates import CallRinging, OriginateResult
 from callcenter.calls.status import write_status
 from callcenter.leadership import Fence, NotLeading, fenced
 
@@ -108,6 +108,8 @@ class PbxListener:
         # batch is tracked (and its ringing calls stored), and the calls they touch
         self._rest: asyncio.Task[None] | None = None
         self._rest_calls: set[str] = set()
+        # resyncs applied whose ghosts are not ended yet: each keeps the calls changed since
+        self._unswept: list[Resync] = []
         # the floor is stored by its own writer, so a pop never waits behind it
         self.floor_writer = FloorWriter(self.floor, sessionmaker, self.pbx)
         self.dialer = (
@@ -140,17 +142,28 @@ class PbxListener:
             log.warning("PBX %s: %d events waiting, pausing reads", self.pbx, self.backlog)
 
     async def resync(self, link: PbxLink) -> None:
-        answer = await link.send({"Action": "CoreShowChannels"}, as_list=True, wait_s=30)
-        channels = [
-            e
-            for e in (to_event(Message(dict(m))) for m in answer)
-            if isinstance(e, CoreShowChannel)
-        ]
-        log.info("PBX %s: resync with %d live channels", self.pbx, len(channels))
+        """After a login: the PBX's channels, then its queues, each put among the events
+        exactly where the PBX answered (``in_order``): an event read after the list
+        happened after it, and must be applied after it (a Hangup applied before a list
+        that still holds its channel would bring the call back, never to end)."""
         lost = link.lost_at
         lost_at = datetime.fromtimestamp(lost, UTC) if lost is not None else None
-        await self.queue.put(Resync(channels, datetime.now(UTC), lost_at))
-        await self.queue.put(await self.floor.fetch(link, self.sessionmaker))
+        placed: list[Resync] = []
+
+        def listed(answer: Any, received: float) -> None:
+            channels = [
+                e
+                for e in (to_event(Message(dict(m))) for m in answer)
+                if isinstance(e, CoreShowChannel)
+            ]
+            placed.append(Resync(channels, datetime.fromtimestamp(received, UTC), lost_at))
+            self.queue.put_nowait(placed[-1])  # never full: reading pauses well before
+
+        await link.send({"Action": "CoreShowChannels"}, as_list=True, wait_s=30, in_order=listed)
+        if not placed:  # answered, yet not put in its place: log in again and retry
+            raise ConnectionError("the channel list could not be applied")
+        log.info("PBX %s: resync with %d live channels", self.pbx, len(placed[0].channels))
+        await self.floor.fetch(link, self.sessionmaker, self.queue.put_nowait)
 
     async def run(self) -> None:
         """Lead this PBX: connect and consume until cancelled, beating a heartbeat. Every
@@ -165,6 +178,7 @@ class PbxListener:
         }
         if self.dialer is not None:
             tasks["dialer"] = partial(self.dialer.run_forever, self.dialer_every_s)
+        self._unswept = []  # a previous term's resyncs are no one's to sweep now
         running = [
             asyncio.create_task(self._supervised(name, work), name=f"{name}-{self.pbx}")
             for name, work in tasks.items()
@@ -359,6 +373,11 @@ class PbxListener:
             except Exception:
                 self.bad_items += 1
                 log.exception("PBX %s: cannot apply %r, skipped", self.pbx, _brief(item))
+        self._unswept = [r for r in self._unswept if not r.swept] + resyncs
+        if self._unswept and updates:
+            changed = {u.call.linkedid for u, _ in updates if not isinstance(u, OriginateResult)}
+            for resync in self._unswept:
+                resync.keep |= changed
         if self.dialer is not None:
             try:
                 self.dialer.hear(updates)
@@ -375,6 +394,7 @@ class PbxListener:
             at = item.at.timestamp()
             found = self.tracker.reconcile(item.channels, item.at, lost_at=item.lost_at)
             updates += [(u, at) for u in found]
+            item.keep |= self.tracker.live_linkedids()
             resyncs.append(item)
         elif isinstance(item, FloorResync):
             self.floor.rebuild(item, floor)

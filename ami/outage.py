@@ -171,3 +171,5 @@ class OutageStore:
                 raise
             except Exception:
                 log.exception("call %s: cannot be stored, skipped", linkedid)
+        if heard.resyncs:  # after the calls: their ghosts, those no call of ours holds
+            await self.writer.sweep_or_give_up(heard.resyncs)

@@ -10,7 +10,9 @@ traffic on through it and for ``--after`` seconds more, then the traffic stops a
 waits for every call to be stored as ended. It prints, per fault:
 
 - events/s the simulator sent, and calls in flight when the fault struck;
-- calls made (every linkedid the simulator returned), recorded (stored, ended), lost;
+- calls made (every linkedid the simulator returned), recorded (stored, ended), ended
+  unheard (begun within a second before a SIGKILL, not stored by the killed listener, and
+  over before the next one logged in: no listener alive heard of them), lost (the rest);
 - time to recover: from the end of the fault until the listener's heartbeat is fresh again,
   connected, with nothing waiting from an outage;
 - calls whose end is marked uncertain (the fault hid their end).

@@ -42,6 +42,9 @@ class CallBook:
         self.hung_up: OrderedDict[str, tuple[datetime, int | None]] = OrderedDict()
         # what a previous leader last heard, for the calls it left (see ``adopt``)
         self.heard_at: datetime | None = None
+        # channels whose Hangup was heard (bounded): gone for good, whatever a channel list
+        # read at about the same moment still says (a reconcile never brings them back)
+        self.hung_up_heard: OrderedDict[str, None] = OrderedDict()
 
     # -- lookups
 
@@ -63,6 +66,11 @@ class CallBook:
         self.hung_up[uniqueid] = (at, cause)
         while len(self.hung_up) > HUNG_UP_MAX:
             self.hung_up.popitem(last=False)
+
+    def heard_hangup(self, uniqueid: str) -> None:
+        self.hung_up_heard[uniqueid] = None
+        while len(self.hung_up_heard) > RECENT_MAX:
+            self.hung_up_heard.popitem(last=False)
 
     # -- opening
 

@@ -111,6 +111,8 @@ def on_bridge_enter(book: CallBook, event: BridgeEnter, at: datetime) -> list[Tr
 
 
 def on_hangup(book: CallBook, event: Hangup, at: datetime) -> list[TrackerUpdate]:
+    if event.channel.uniqueid:
+        book.heard_hangup(event.channel.uniqueid)
     found = book.find(event.channel)
     if found is None:
         if event.channel.uniqueid:

@@ -39,12 +39,18 @@ def reconcile(
 ) -> list[TrackerUpdate]:
     groups: dict[str, list[CoreShowChannel]] = defaultdict(list)
     for item in channels:
-        if item.channel.linkedid and item.channel.uniqueid:
-            groups[item.channel.linkedid].append(item)
+        info = item.channel
+        if not (info.linkedid and info.uniqueid):
+            continue
+        if info.uniqueid in book.hung_up_heard:  # its Hangup was heard: it is gone for good
+            log.warning("call %s: channel %s listed after its Hangup, ignored", info.linkedid,
+                        info.channel)  # fmt: skip
+            continue
+        groups[info.linkedid].append(item)
     present = {item.channel.uniqueid for group in groups.values() for item in group}
     updates: list[TrackerUpdate] = []
     for state in list(book.calls.values()):
-        updates += _drop_gone(book, state, present, at, heard)
+        updates += _drop_gone(book, state, present, state.linkedid in groups, at, heard)
     for linkedid, group in groups.items():
         known = book.calls.get(linkedid)
         if known is None:
@@ -81,10 +87,17 @@ def bounded_end(seen: datetime, heard: datetime | None, at: datetime) -> datetim
 
 
 def _drop_gone(
-    book: CallBook, state: CallState, present: set[str], at: datetime, heard: datetime | None
+    book: CallBook,
+    state: CallState,
+    present: set[str],
+    listed: bool,
+    at: datetime,
+    heard: datetime | None,
 ) -> list[TrackerUpdate]:
+    """End what the list no longer has: gone legs, and the call when none is left (an
+    adopted call stored with no live leg too, unless the list has channels of it)."""
     gone = [uid for uid in state.live if uid not in present]
-    if not gone:
+    if not gone and (state.live or listed):
         return []
     if len(gone) == len(state.live):
         call = state.call
@@ -135,7 +148,11 @@ def _recover(
 ) -> list[TrackerUpdate]:
     first = group[0]
     if book.recent.pop(linkedid, None):
-        log.warning("call %s: still up after being ended, tracking it again", linkedid)
+        log.warning(
+            "call %s: still up after being ended, tracking it again (its stored end "
+            "stays: an end is stored once)",
+            linkedid,
+        )
     state, updates = book.open_call(first.channel, at - timedelta(seconds=first.duration_s))
     _add_legs(book, state, group, at)  # its updates are summed up below
     note(state, at, "recovered", channels=str(len(group)))

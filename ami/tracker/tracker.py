@@ -140,6 +140,10 @@ class CallTracker:
         """The call is being tracked and has not ended."""
         return linkedid in self._book.calls
 
+    def live_linkedids(self) -> set[str]:
+        """The Linkedids of the calls not ended yet."""
+        return set(self._book.calls)
+
     def snapshot_live(self) -> list[Call]:
         """Copies of the calls not ended yet, oldest first."""
         return [snapshot(state.call) for state in self._book.calls.values()]

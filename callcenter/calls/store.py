@@ -168,6 +168,9 @@ def _strip(name: str) -> str:
 # statement, so one round trip (and, outside a transaction, an atomic one whose NOTIFYs leave
 # with it). A new call is linked to the one live client holding its number (a number held
 # by several is left unlinked); the link is made at the first store and never changed here.
+# A call's end is stored once: a row stored as ended is never reopened nor given another
+# end (a state that would do so is left out, with its legs and timeline entries; a replay of
+# the same end is harmless), so no late or repeated change can undo it.
 # Each notification is stamped with the moment it was stored (for latency breakdowns).
 # Under a leader's term nothing is written or sent unless the term's gate lets it through
 # (g, evaluated once and first: each write reads it as an init plan), so a fenced batch
@@ -184,6 +187,7 @@ WITH g AS MATERIALIZED (SELECT {TERM_GATE} AS term_ok
     WHERE (SELECT term_ok FROM g)
     ON CONFLICT (linkedid) DO UPDATE SET
         {", ".join(f"{c} = EXCLUDED.{c}" for c in CALL_COLUMNS)}, updated_at = now()
+    WHERE calls.ended_at IS NULL OR calls.ended_at = EXCLUDED.ended_at
     RETURNING linkedid, id
 ), l AS (
     INSERT INTO call_legs (uniqueid, call_id, {", ".join(LEG_COLUMNS[1:])})
@@ -295,8 +299,10 @@ async def save_calls(
     (after the first sight of an extension, which is looked up once). With a ``fence``,
     only while its term leads (``NotLeading`` otherwise, and nothing written).
 
-    Idempotent: saving the same state twice changes nothing (a replay is harmless). Call
-    ``memory.forget`` only after the transaction commits, or keep a fresh memory per try.
+    Idempotent: saving the same state twice changes nothing (a replay is harmless). A call
+    stored as ended keeps that end: a state of it open or ended otherwise is not saved, and
+    is missing from the answer. Call ``memory.forget`` only after the transaction commits,
+    or keep a fresh memory per try.
     """
     memory = memory if memory is not None else StoreMemory()
     latest = list({call.linkedid: call for call in calls}.values())

@@ -244,6 +244,42 @@ async def test_a_link_we_stopped_reading_is_not_declared_dead(
     assert (link.state, link.reconnects) == (LinkState.CONNECTED, 0)
 
 
+async def test_a_snapshot_answer_takes_its_place_among_the_events_read_with_it(
+    pbx: PbxSimulator, running: list[PbxLink]
+) -> None:
+    """The list's end and a call's first events come in one read: the ``in_order`` hook runs
+    between them, though the coroutine awaiting the list resumes only after all of them
+    were handed on (where a resync put after ``await`` would have taken its place)."""
+    rec = Recorder()
+    link = PbxLink(config(pbx.port), intake=rec.intake, on_login=rec.on_login)
+    running.append(link)
+    await link.start()
+    await until(lambda: rec.logins == 1)
+    seen: list[tuple[int, int]] = []  # (events handed on, list items) when the hook ran
+
+    def hook(answer: Any, received: float) -> None:
+        seen.append((len(rec.events), len(answer)))
+
+    link.pause_reading(True)  # busy: the answer and what follows wait unread together
+    listing = asyncio.create_task(
+        link.send({"Action": "CoreShowChannels"}, as_list=True, in_order=hook)
+    )
+    await asyncio.sleep(0.1)
+    before = len(rec.events)
+    linkedid = await pbx.inbound_call(agent_answers=True)
+    await asyncio.sleep(0.1)
+    link.pause_reading(False)
+    answer = await listing
+    resumed_at = len(rec.events)
+
+    assert seen == [(before, len(answer))] and len(answer) >= 2  # start, complete
+    assert resumed_at > before  # the call's events were handed on before the await resumed
+    of_call = [i for i, e in enumerate(rec.events)
+               if getattr(getattr(e, "channel", None), "linkedid", "") == linkedid]  # fmt: skip
+    assert of_call and min(of_call) >= before  # the call came after the list, as it did
+    await pbx.wait_idle()
+
+
 def test_bytes_read_before_the_manager_is_known_do_not_break_the_connection() -> None:
     """The banner (and the login's answer) can be read before panoramisk gives the protocol
     its manager: an exception there made asyncio abort the fresh connection, and the link

@@ -146,3 +146,36 @@ def test_calls_that_end_while_heard_are_never_marked_uncertain() -> None:
     tracker = CallTracker()
     ended = [u for _, u in replay(tracker, timed_events(SCENARIO)) if isinstance(u, CallEnded)]
     assert [(e.call.end_uncertain, e.call.ended_latest_at) for e in ended] == [(False, None)]
+
+
+def test_a_channel_listed_after_its_hangup_was_heard_never_brings_its_call_back() -> None:
+    """A list read in the same breath as the Hangups (or from a PBX whose list lags its
+    events) still holds the channels: a heard Hangup is final, the call stays ended."""
+    _, channels, _, moment = split_at_channel_list()
+    tracker = CallTracker()
+    (ended,) = [u for _, u in replay(tracker, timed_events(SCENARIO)) if isinstance(u, CallEnded)]
+
+    assert tracker.reconcile(channels, received_at(moment + 30)) == []
+    assert tracker.snapshot_live() == []
+    assert not ended.call.end_uncertain
+
+
+def test_an_adopted_call_with_no_live_leg_ends_at_the_resync_once() -> None:
+    """A call stored live whose every leg is stored ended (a dead leader's last word): no
+    Hangup will ever come for it, so the resync ends it, bounded by what was heard."""
+    before, _, _, moment = split_at_channel_list()
+    tracker = CallTracker()
+    replay(tracker, before)
+    (call,) = tracker.snapshot_live()
+    last = max(e.at for e in call.timeline)
+    for leg in call.legs.values():
+        leg.ended_at = last
+    heir = CallTracker()
+    heir.adopt([call], heard_at=last, at=received_at(moment))
+
+    (ended,) = [u for u in heir.reconcile([], received_at(moment)) if isinstance(u, CallEnded)]
+
+    assert ended.call.ended_at == last and ended.call.end_uncertain
+    assert ended.call.outcome is Outcome.ANSWERED
+    assert heir.reconcile([], received_at(moment + 1)) == []
+    assert heir.snapshot_live() == []

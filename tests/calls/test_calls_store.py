@@ -81,6 +81,42 @@ async def test_saving_twice_stores_once_and_updates(db_session: Any, make_user: 
     assert agent_leg.user_id == operator.id
 
 
+async def test_a_stored_end_is_final_no_later_state_reopens_or_moves_it(db_session: Any) -> None:
+    """A late or repeated change of a call already stored as ended (a state from before its
+    end, the call tracked again, another end) leaves the row, its legs and timeline as they
+    are; the same end again is a harmless replay."""
+    from dataclasses import replace
+
+    from sqlalchemy import func, select
+
+    from callcenter.calls.models import CallEventRow, CallLegRow, CallRow
+    from callcenter.calls.store import save_calls
+
+    ended = finish(inbound_answered("f.1"))
+    await save_call(db_session, ended)
+    reopened = inbound_answered("f.1")  # tracked again from the start: open, fresh timeline
+    reopened.timeline += [CallEvent(T0 + timedelta(seconds=20), "recovered", "f.1")]
+    later = replace(finish(inbound_answered("f.1")), ended_at=T0 + timedelta(seconds=99))
+    for state in (reopened, later, inbound_answered("f.1")):
+        assert await save_calls(db_session, [state, inbound_answered("other.1")]) == {
+            "other.1": await db_session.scalar(
+                select(CallRow.id).where(CallRow.linkedid == "other.1")
+            )
+        }
+    assert (await save_calls(db_session, [ended])).keys() == {"f.1"}  # the same end: a replay
+    await db_session.commit()
+
+    row = await db_session.scalar(select(CallRow).where(CallRow.linkedid == "f.1"))
+    assert (row.ended_at, row.outcome, row.talk_seconds) == (ended.ended_at, "answered", 11.0)
+    open_legs = select(func.count(CallLegRow.id)).where(CallLegRow.ended_at.is_(None),
+                                                         CallLegRow.call_id == row.id)  # fmt: skip
+    assert await db_session.scalar(open_legs) == 0
+    kinds = await db_session.scalars(select(CallEventRow.kind)
+                                     .where(CallEventRow.call_id == row.id)
+                                     .order_by(CallEventRow.seq))  # fmt: skip
+    assert list(kinds) == ["started", "queued", "answered", "ended"]
+
+
 async def test_a_long_lived_writer_rewrites_only_the_legs_that_changed(db_session: Any) -> None:
     """The listener's memory of stored legs: a call's next change leaves its other legs'
     rows as they are (no new row version), and a forgotten call is stored whole again."""

@@ -46,6 +46,12 @@ class Rig:
         self.port = 0
         self.listener: asyncio.subprocess.Process | None = None
         self.made: list[str] = []
+        self.made_at: dict[str, float] = {}
+        # a SIGKILL's blind spot: when the listener was killed, and the calls live when
+        # the next one logged in (a call begun just before the kill, unstored, that ended
+        # before then, was known to no process that lives: no AMI listener can record it)
+        self.killed_at: float | None = None
+        self.live_at_login: set[str] = set()
         self.events = 0
         self.random = random.Random(1)
 
@@ -106,6 +112,7 @@ class Rig:
                 continue
             if simulator is self.simulator:  # not begun on a PBX killed meanwhile
                 self.made.append(linkedid)
+                self.made_at[linkedid] = time.time()
 
     async def heartbeat(self) -> tuple[float, str, int]:
         async with self.engine.connect() as conn:
@@ -131,6 +138,34 @@ class Rig:
                 pass
             await asyncio.sleep(0.1)
         return float("nan")
+
+    async def note_next_login(self) -> None:
+        """Remember the calls live on the PBX when a new session logs in."""
+        simulator = self.simulator
+        assert simulator is not None
+        old = set(simulator.server.sessions)
+        while not any(s.authenticated for s in simulator.server.sessions - old):  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+        self.live_at_login = {c.linkedid for c in simulator.pbx.channels.values()}
+
+    async def unheard(self) -> list[str]:
+        """Calls never stored that began within a second before a SIGKILL (the killed
+        listener may have heard but not stored them) and ended before the next listener
+        logged in: no listener alive ever heard of them."""
+        if self.killed_at is None:
+            return []
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT linkedid FROM calls WHERE linkedid = ANY(:ids)"), {"ids": self.made}
+            )
+            stored = {row.linkedid for row in rows}
+        return [
+            linkedid
+            for linkedid in self.made
+            if linkedid not in stored
+            and linkedid not in self.live_at_login
+            and self.killed_at - 1.0 <= self.made_at[linkedid] <= self.killed_at
+        ]
 
     async def recorded(self) -> tuple[int, int]:
         async with self.engine.connect() as conn:
@@ -189,15 +224,19 @@ async def inject(rig: Rig, fault: str) -> float:
         await rig.start_pbx(port, clock_start=old.pbx.now() + 5 / rig.args.speed)
     elif fault == "app-kill":
         assert rig.listener is not None
+        rig.killed_at = time.time()
         rig.listener.send_signal(signal.SIGKILL)
         await rig.listener.wait()
         await asyncio.sleep(2)
+        login = asyncio.create_task(rig.note_next_login())
         await rig.start_listener()
+        await login
     return time.time()
 
 
 async def one_fault(rig: Rig, fault: str) -> dict[str, Any]:
     rig.made.clear()
+    rig.made_at.clear()
     stop = asyncio.Event()
     traffic = asyncio.create_task(rig.traffic(stop))
     events0, started = rig.events, time.monotonic()
@@ -214,21 +253,24 @@ async def one_fault(rig: Rig, fault: str) -> dict[str, Any]:
         await rig.simulator.pbx.idle.wait()
     await rig.settle()
     recorded, uncertain = await rig.recorded()
+    unheard = await rig.unheard()
     if recorded < len(rig.made):
-        await print_unfinished(rig, fault, struck)
+        await print_unfinished(rig, fault, struck, unheard)
+    rig.killed_at = None
     return {
         "fault": fault,
         "events/s": round(rate),
         "in flight": in_flight,
         "made": len(rig.made),
         "recorded": recorded,
-        "lost": len(rig.made) - recorded,
+        "ended unheard": len(unheard),
+        "lost": len(rig.made) - recorded - len(unheard),
         "uncertain end": uncertain,
         "recovered in s": round(recovery, 2),
     }
 
 
-async def print_unfinished(rig: Rig, fault: str, struck: int) -> None:
+async def print_unfinished(rig: Rig, fault: str, struck: int, unheard: list[str]) -> None:
     """The calls made but not stored as ended: when they were made, what the database has."""
     async with rig.engine.connect() as conn:
         rows = await conn.execute(
@@ -244,7 +286,8 @@ async def print_unfinished(rig: Rig, fault: str, struck: int) -> None:
     for n, linkedid in enumerate(rig.made):
         row = stored.get(linkedid)
         if row is None:
-            print(f"  {fault}: call {linkedid} (made {n - struck:+d}) never stored")
+            why = ", ended unheard" if linkedid in unheard else ""
+            print(f"  {fault}: call {linkedid} (made {n - struck:+d}) never stored{why}")
         elif not row.ended:
             kinds = row.kinds or []
             print(
