@@ -47,6 +47,7 @@ REASONS: dict[str, str] = {
     "bounced": N_("bounced before"),
     "no_consent": N_("no consent to advertising"),
     "duplicate": N_("duplicate address"),
+    "cancelled": N_("the mailing was cancelled"),
 }
 AUDIENCE_KEYS = ("segment_id", "channel_id", "tag_id", "kind", "q")
 ZONE_CHUNK = 5_000

@@ -182,3 +182,12 @@ def build_email(
     if letter.html.strip():
         email.add_alternative(letter.html, subtype="html")
     return email
+
+
+async def preview_context(
+    session: AsyncSession, client_id: int | None, *, base: str
+) -> dict[str, Any]:
+    """What a preview or a test letter is made for: the client's placeholders (a sample's
+    when none is given) and an unsubscribe link that unsubscribes nobody."""
+    found = (await contexts_for(session, [client_id])).get(client_id) if client_id else None
+    return {**(found or SAMPLE), "unsubscribe_url": f"{base}/u/preview"}

@@ -423,3 +423,32 @@ async def _record(
             handed_at=None,  # the server refused it: it was not taken
         )
     )
+
+
+async def send_test_letter(
+    settings: Settings, *, mailing: Mailing, context: dict[str, Any], to: str
+) -> str:
+    """Send the letter as one recipient would get it to ``to`` now (its unsubscribe link
+    leads nowhere); "" when the server took it, else what went wrong."""
+    if not settings.smtp_host:
+        return "no SMTP server is configured"
+    sources = {"subject": mailing.subject, "body_html": mailing.body_html,
+               "body_text": mailing.body_text}  # fmt: skip
+    link = context.get("unsubscribe_url", "")
+    letter = render_letter(sources, {**context, "mailing": {"name": mailing.name}})
+    email = build_email(
+        letter, sender=settings.smtp_from, to=to, unsubscribe=link, mailing_id=mailing.id
+    )
+
+    def send() -> str:
+        try:
+            smtp = _open(settings)
+        except (OSError, smtplib.SMTPException) as exc:
+            return f"cannot reach {settings.smtp_host}:{settings.smtp_port}: {exc}"
+        try:
+            outcome = _send_one(smtp, email)
+        finally:
+            _close(smtp)
+        return "" if outcome is None else outcome[1]
+
+    return await asyncio.to_thread(send)
