@@ -15,6 +15,7 @@ def load_all() -> None:
     import callcenter.imports.models  # noqa: F401
     import callcenter.invoices.models  # noqa: F401
     import callcenter.mail.models  # noqa: F401
+    import callcenter.mailings.models  # noqa: F401
     import callcenter.orders.models  # noqa: F401
     import callcenter.products.models  # noqa: F401
     import callcenter.reports.calls.models  # noqa: F401

@@ -81,6 +81,10 @@ class Settings:
     import_max_rows: int = 1_000_000
     import_max_shared_strings: int = 2_000_000  # a workbook's distinct texts
     report_refresh_seconds: float = 5.0  # how often report rollups catch up; 0: never here
+    # mass mailings: the most e-mails a minute any mailing may send (a mailing's own rate is
+    # held to it), and how often due recipients are looked for (0: never in this process)
+    mailing_email_per_minute: int = 600
+    mailing_check_seconds: float = 2.0
 
     @property
     def pbx_configured(self) -> bool:
@@ -151,6 +155,8 @@ class Settings:
             import_max_rows=reader.positive_int("IMPORT_MAX_ROWS", 1_000_000),
             import_max_shared_strings=reader.positive_int("IMPORT_MAX_SHARED_STRINGS", 2_000_000),
             report_refresh_seconds=reader.number("REPORT_REFRESH_SECONDS", 5.0),
+            mailing_email_per_minute=reader.positive_int("MAILING_EMAIL_PER_MINUTE", 600),
+            mailing_check_seconds=reader.number("MAILING_CHECK_SECONDS", 2.0),
         )
         if settings.smtp_host and "@" not in settings.smtp_from:
             raise SettingsError(

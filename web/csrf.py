@@ -1,7 +1,9 @@
 """CSRF protection: a per-session token required on every state-changing request.
 
 Forms carry it in a hidden ``csrf_token`` field; scripts send ``X-CSRF-Token``. Requests
-authenticated by an API token carry no cookie and need none.
+authenticated by an API token carry no cookie and need none; neither do the few handlers marked
+``@csrf_exempt``, whose authority is a signed link, not the session (the one-click unsubscribe
+a mail client POSTs, RFC 8058).
 """
 
 from __future__ import annotations
@@ -20,11 +22,23 @@ from web.keys import AUTH_VIA
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
+EXEMPT = "__csrf_exempt__"
 
 
 class CsrfFailed(DomainError):
     id = "csrf_failed"
     status = 403
+
+
+def csrf_exempt(handler: Handler) -> Handler:
+    """For a handler acting on a signed link alone: it must read no session nor user."""
+    setattr(handler, EXEMPT, True)
+    return handler
+
+
+def _exempt(request: web.Request) -> bool:
+    handler = request.match_info.handler
+    return bool(getattr(getattr(handler, "__func__", handler), EXEMPT, False))
 
 
 async def csrf_token(request: web.Request) -> str:
@@ -38,7 +52,7 @@ async def csrf_token(request: web.Request) -> str:
 
 @web.middleware
 async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.method in SAFE_METHODS or request.get(AUTH_VIA) == "token":
+    if request.method in SAFE_METHODS or request.get(AUTH_VIA) == "token" or _exempt(request):
         return await handler(request)
     session = await get_session(request)
     expected = session.get(FIELD)

@@ -19,6 +19,7 @@ from web.api import floor as api_floor
 from web.api import imports as api_imports
 from web.api import invoice_mail as api_invoice_mail
 from web.api import invoices as api_invoices
+from web.api import mailings as api_mailings
 from web.api import orders as api_orders
 from web.api import reports as api_reports
 from web.api import tasks as api_tasks
@@ -41,6 +42,7 @@ from web.views import (
     invoice_issue,
     invoice_mail,
     invoices,
+    mailings,
     order_form,
     orders,
     outbox,
@@ -105,6 +107,25 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/admin/products/{id:\\d+}", catalog.product_save)
     r.add_get("/admin/outbox", outbox.outbox_page)
     r.add_post("/admin/outbox/{id:\\d+}/resend", outbox.resend)
+
+    r.add_get("/mailings", mailings.mailing_list)
+    r.add_get("/mailings/new", mailings.new_page)
+    r.add_post("/mailings/new", mailings.create)
+    r.add_get("/mailings/{id:\\d+}", mailings.show)
+    r.add_get("/mailings/{id:\\d+}/edit", mailings.edit_page)
+    r.add_post("/mailings/{id:\\d+}/edit", mailings.update)
+    r.add_post("/mailings/{id:\\d+}/test", mailings.send_test)
+    r.add_post("/mailings/{id:\\d+}/schedule", mailings.schedule)
+    r.add_post("/mailings/{id:\\d+}/{action:pause|resume|cancel}", mailings.move)
+    r.add_get("/u/{token}", mailings.unsubscribe_page)  # signed links in letters: no login
+    r.add_post("/u/{token}", mailings.unsubscribe_now)
+    r.add_get("/api/v1/mailings", api_mailings.list_all)
+    r.add_post("/api/v1/mailings", api_mailings.create)
+    r.add_get("/api/v1/mailings/{id:\\d+}", api_mailings.get_one)
+    r.add_post("/api/v1/mailings/{id:\\d+}/schedule", api_mailings.schedule)
+    r.add_post("/api/v1/mailings/{id:\\d+}/{action:pause|resume|cancel}", api_mailings.move)
+    r.add_get("/api/v1/mailings/{id:\\d+}/figures", api_mailings.figures)
+    r.add_get("/api/v1/mailings/{id:\\d+}/recipients", api_mailings.recipients)
 
     r.add_get("/api/v1/clients", api_clients.list_clients)
     r.add_post("/api/v1/clients", api_clients.create_client)

@@ -19,6 +19,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from callcenter.imports.service import drop_stale_files
+from callcenter.mailings.sender import send_mailings
 from callcenter.reports.rollups.refresh import refresh_rollups
 from callcenter.tasks.reminders import fire_due_reminders
 from web.keys import SCHEDULER, SESSIONMAKER, SETTINGS
@@ -108,6 +109,15 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
 
         scheduler.add_job(
             "report-rollups", refresh_reports, every_seconds=settings.report_refresh_seconds
+        )
+    if settings.mailing_check_seconds > 0 and settings.smtp_host:
+        sessionmaker = app[SESSIONMAKER]
+
+        async def send_due_mailings() -> None:
+            await send_mailings(sessionmaker, settings)  # one process at a time: others skip
+
+        scheduler.add_job(
+            "mailings", send_due_mailings, every_seconds=settings.mailing_check_seconds
         )
     scheduler.start()
     yield

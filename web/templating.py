@@ -33,6 +33,8 @@ def _nav(user: Any) -> list[tuple[str, str]]:
         items.append(("/tasks", "Tasks"))
     if user.can(Permission.CAMPAIGNS_VIEW):
         items.append(("/campaigns", "Campaigns"))
+    if user.can(Permission.MAILINGS_VIEW):
+        items.append(("/mailings", "Mailings"))
     if user.can(Permission.FEEDBACK_VIEW):
         items.append(("/feedback", "Feedback"))
     if user.can(Permission.REPORTS_VIEW):

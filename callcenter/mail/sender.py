@@ -52,7 +52,8 @@ def build_email(message: OutboxMessage, settings: Settings) -> EmailMessage:
     return email
 
 
-def _connect(settings: Settings) -> smtplib.SMTP:
+def connect(settings: Settings) -> smtplib.SMTP:
+    """An SMTP connection to the configured server (blocking: for a worker thread)."""
     host, port = settings.smtp_host or "", settings.smtp_port
     if port == 465:
         return smtplib.SMTP_SSL(
@@ -64,7 +65,8 @@ def _connect(settings: Settings) -> smtplib.SMTP:
     return smtp
 
 
-def _outcome(exc: Exception) -> tuple[bool, str]:
+def classify_error(exc: Exception) -> tuple[bool, str]:
+    """(permanent?, what the server said) of a failed SMTP exchange."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         text = "; ".join(f"{code} {reply!r}" for code, reply in exc.recipients.values())
@@ -82,7 +84,7 @@ def _outcome(exc: Exception) -> tuple[bool, str]:
 def send_batch(settings: Settings, emails: list[EmailMessage]) -> list[Outcome]:
     """Send over one connection (run in a thread: smtplib blocks)."""
     try:
-        smtp = _connect(settings)
+        smtp = connect(settings)
     except (OSError, smtplib.SMTPException) as exc:
         return [(False, f"cannot reach {settings.smtp_host}:{settings.smtp_port}: {exc}")] * len(
             emails
@@ -93,7 +95,7 @@ def send_batch(settings: Settings, emails: list[EmailMessage]) -> list[Outcome]:
             if settings.smtp_user:
                 smtp.login(settings.smtp_user, settings.smtp_password)
         except (OSError, smtplib.SMTPException) as exc:
-            return [_outcome(exc)] * len(emails)
+            return [classify_error(exc)] * len(emails)
         for email in emails:
             try:
                 smtp.send_message(email)
@@ -102,7 +104,7 @@ def send_batch(settings: Settings, emails: list[EmailMessage]) -> list[Outcome]:
                 outcomes += [(False, f"disconnected: {exc}")] * (len(emails) - len(outcomes))
                 break
             except (OSError, smtplib.SMTPException) as exc:
-                outcomes.append(_outcome(exc))
+                outcomes.append(classify_error(exc))
     return outcomes
 
 

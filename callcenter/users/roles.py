@@ -49,6 +49,8 @@ class Permission(StrEnum):
     REPORTS_VIEW = "reports.view"  # reports (a manager kept to own clients: own figures)
     BONUSES_APPROVE = "bonuses.approve"  # enter a bonus pool and approve its split
     BONUS_WEIGHTS = "bonuses.weights"  # what each measure weighs in the bonus split
+    MAILINGS_VIEW = "mailings.view"  # mass mailings: their audience, progress and figures
+    MAILINGS_MANAGE = "mailings.manage"  # write, schedule, pause, resume and cancel mailings
 
 
 _OPERATOR = {
@@ -78,6 +80,8 @@ _MANAGER = _OPERATOR | {
     Permission.CAMPAIGNS_VIEW,
     Permission.CAMPAIGNS_MANAGE,
     Permission.REPORTS_VIEW,
+    Permission.MAILINGS_VIEW,
+    Permission.MAILINGS_MANAGE,
 }
 _SUPERVISOR = {
     Permission.CLIENTS_VIEW,
@@ -97,6 +101,7 @@ _SUPERVISOR = {
     Permission.CAMPAIGNS_VIEW,
     Permission.REPORTS_VIEW,
     Permission.BONUSES_APPROVE,
+    Permission.MAILINGS_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -20,6 +20,8 @@ from callcenter.feedback.service import create_feedback
 from callcenter.floor.admin import add_pause_reason
 from callcenter.floor.dnc import add_to_dnc
 from callcenter.invoices.service import issue_invoice, record_payment
+from callcenter.mailings.input import MailingInput
+from callcenter.mailings.service import create_mailing
 from callcenter.products.service import ProductInput, save_product
 from callcenter.reports.filters import FILTER_NAMES
 from callcenter.settings import Settings
@@ -122,4 +124,11 @@ async def seed(session: AsyncSession, admin: User, settings: Settings) -> None:
     )
     await add_pause_reason(session, name="Lunch", actor=admin)
     await save_product(session, data=ProductInput(name="Cable", price="10"), actor=admin)
+    await create_mailing(
+        session,
+        data=MailingInput(name="Spring", subject="Hi", body_text="{{ unsubscribe_url }}"),
+        actor=admin,
+        timezone="Europe/Moscow",
+        rate_cap=600,
+    )
     await session.commit()

@@ -139,6 +139,7 @@ def _paths(resource: web.AbstractResource, fill: dict[str, str]) -> list[str]:
 def _fill(formatter: str, walk: Walk) -> dict[str, str]:
     good = {"id": "1", "payment": "1", "entry": "1", "kind": "channel", "action": "pause"}
     good |= {"linkedid": "1700000000.1", "login": walk.operator_login, "queue": "sales"}
+    good["token"] = "1.not-a-signature"  # a mailing's unsubscribe link (a true one: its tests)
     if formatter.startswith("/admin/users/"):
         good["id"] = "2"  # the operator: the walking admin must not lock itself out
     return good

@@ -1,0 +1,237 @@
+"""Who a mailing reaches, and who is left out and why, in one SQL statement over the clients.
+
+The audience is the client list under the mailing's filters (a saved segment, a channel, a
+tag, a kind, a search), held to what the mailing's author may see: a manager kept to their
+own clients mails only those. Each client is written to at their first valid e-mail address
+(the first one when none is valid). A client is left out, in this order of reasons, with:
+no address; an invalid address; an address unsubscribed; an address that bounced before; for
+an advertising mailing, no consent on record (38-FZ art. 18); an address an earlier client
+of the audience already has (each address is written to once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from callcenter.clients.models import Client, ClientEmail, ClientPhone
+from callcenter.clients.search import ClientQuery
+from callcenter.clients.search import _conditions as client_conditions
+from callcenter.dialer.models import Consent
+from callcenter.dialer.windows import contact_zones
+from callcenter.i18n import N_
+from callcenter.mailings.models import Mailing, MailingRecipient, Suppression
+from callcenter.users.models import User
+
+# what a deliverable address looks like: one @, no spaces, a dot in the domain, 254 at most
+ADDRESS_PATTERN = r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$"
+REASONS: dict[str, str] = {
+    "no_address": N_("no e-mail address"),
+    "invalid_address": N_("invalid address"),
+    "unsubscribed": N_("unsubscribed"),
+    "bounced": N_("bounced before"),
+    "no_consent": N_("no consent to advertising"),
+    "duplicate": N_("duplicate address"),
+    "cancelled": N_("the mailing was cancelled"),
+}
+AUDIENCE_KEYS = ("segment_id", "channel_id", "tag_id", "kind", "q")
+ZONE_CHUNK = 5_000
+
+
+@dataclass
+class AudienceCount:
+    """How many clients the audience holds, how many get the mailing, the rest by reason."""
+
+    total: int = 0
+    reached: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)
+
+
+def client_query(audience: dict[str, Any]) -> ClientQuery:
+    """The stored audience as the client list's filters (unknown keys ignored)."""
+
+    def number(name: str) -> int | None:
+        value = audience.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    kind = audience.get("kind")
+    return ClientQuery(
+        q=str(audience.get("q") or "")[:200],
+        segment_id=number("segment_id"),
+        channel_id=number("channel_id"),
+        tag_id=number("tag_id"),
+        kind=kind if kind in ("person", "company") else "",
+    )
+
+
+def _valid(address: Any) -> ColumnElement[bool]:
+    return and_(address.op("~")(ADDRESS_PATTERN), func.length(address) <= 254)
+
+
+def _judged(mailing: Mailing, author: User, region: str) -> Any:
+    """(client_id, name, address, reason): reason NULL for those who get the mailing."""
+    email = func.lower(func.btrim(ClientEmail.email))
+    first_address = (
+        select(email)
+        .where(ClientEmail.client_id == Client.id, func.btrim(ClientEmail.email) != "")
+        .order_by(_valid(email).desc(), ClientEmail.position, ClientEmail.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    conds = client_conditions(client_query(mailing.audience or {}), author, region)
+    audience = (
+        select(Client.id.label("client_id"), Client.name, first_address.label("address"))
+        .where(*conds)
+        .cte("audience")
+    )
+    address = audience.c.address
+
+    def suppressed(reason: str) -> Any:
+        return exists().where(Suppression.address == address, Suppression.reason == reason)
+
+    numbers = select(ClientPhone.e164).where(ClientPhone.client_id == audience.c.client_id)
+    consent = exists().where(
+        Consent.withdrawn_at.is_(None),
+        or_(Consent.client_id == audience.c.client_id, Consent.e164.in_(numbers)),
+    )
+    reason = case(
+        (address.is_(None), literal("no_address")),
+        (~_valid(address), literal("invalid_address")),
+        (suppressed("unsubscribed"), literal("unsubscribed")),
+        (suppressed("bounced"), literal("bounced")),
+        (and_(literal(mailing.kind == "advertising"), ~consent), literal("no_consent")),
+        else_=null(),
+    ).label("reason")
+    judged = select(audience.c.client_id, audience.c.name, address, reason).cte("judged")
+    earlier = func.row_number().over(
+        partition_by=(judged.c.address, judged.c.reason.is_(None)), order_by=judged.c.client_id
+    )
+    final = case(
+        (and_(judged.c.reason.is_(None), earlier > 1), literal("duplicate")),
+        else_=judged.c.reason,
+    )
+    return select(
+        judged.c.client_id, judged.c.name, judged.c.address, final.label("reason")
+    ).subquery("ranked")
+
+
+async def count_audience(
+    session: AsyncSession, mailing: Mailing, *, author: User, region: str
+) -> AudienceCount:
+    ranked = _judged(mailing, author, region)
+    rows = await session.execute(select(ranked.c.reason, func.count()).group_by(ranked.c.reason))
+    found = AudienceCount()
+    for reason, count in rows:
+        found.total += count
+        if reason is None:
+            found.reached = count
+        else:
+            found.left_out[reason] = count
+    return found
+
+
+async def sample_clients(
+    session: AsyncSession, mailing: Mailing, *, author: User, region: str, limit: int = 20
+) -> list[tuple[int, str, str]]:
+    """A few of those the mailing reaches (id, name, address): whom to preview it for."""
+    ranked = _judged(mailing, author, region)
+    rows = await session.execute(
+        select(ranked.c.client_id, ranked.c.name, ranked.c.address)
+        .where(ranked.c.reason.is_(None))
+        .order_by(ranked.c.client_id)
+        .limit(limit)
+    )
+    return [(i, n, a) for i, n, a in rows]
+
+
+async def write_recipients(
+    session: AsyncSession, mailing: Mailing, *, author: User, region: str, default_zone: str
+) -> int:
+    """The audience as recipient rows (those left out as ``skipped`` with the reason), then
+    each one's time zones; returns how many will be sent to. Run once, when scheduled."""
+    ranked = _judged(mailing, author, region)
+    rows = select(
+        literal(mailing.id),
+        ranked.c.client_id,
+        func.left(ranked.c.name, 300),
+        func.coalesce(func.left(ranked.c.address, 254), ""),
+        literal("", String),
+        case((ranked.c.reason.is_(None), "queued"), else_="skipped"),
+        func.coalesce(ranked.c.reason, ""),
+        literal(0),
+    )
+    insert = MailingRecipient.__table__.insert().from_select(  # type: ignore[attr-defined]
+        ["mailing_id", "client_id", "name", "address", "zones", "state", "reason", "attempts"],
+        rows,
+    )
+    await session.execute(insert)
+    await _set_zones(session, mailing.id, default_zone)
+    reached = await session.scalar(
+        select(func.count()).where(
+            MailingRecipient.mailing_id == mailing.id, MailingRecipient.state == "queued"
+        )
+    )
+    return reached or 0
+
+
+async def _set_zones(session: AsyncSession, mailing_id: int, default_zone: str) -> None:
+    """Each recipient's candidate zones, as the dialer finds a contact's: from the client's
+    address, else the first phone's numbering plan, else the installation's zone."""
+    phone = (
+        select(ClientPhone.e164)
+        .where(ClientPhone.client_id == Client.id)
+        .order_by(ClientPhone.position, ClientPhone.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    after = 0
+    while True:
+        rows = (
+            await session.execute(
+                select(
+                    MailingRecipient.id,
+                    Client.postal_address,
+                    Client.legal_address,
+                    phone,
+                )
+                .join(Client, Client.id == MailingRecipient.client_id)
+                .where(
+                    MailingRecipient.mailing_id == mailing_id,
+                    MailingRecipient.state == "queued",
+                    MailingRecipient.id > after,
+                )
+                .order_by(MailingRecipient.id)
+                .limit(ZONE_CHUNK)
+            )
+        ).all()
+        if not rows:
+            return
+        ids, zones = [], []
+        for recipient_id, postal, legal, e164 in rows:
+            found, _source = contact_zones(f"{postal} {legal}", e164 or "", default_zone)
+            ids.append(recipient_id)
+            zones.append(",".join(found)[:200])
+        await session.execute(
+            text(
+                "UPDATE mailing_recipients r SET zones = t.zones "
+                "FROM unnest(CAST(:ids AS bigint[]), CAST(:zones AS text[])) AS t(id, zones) "
+                "WHERE r.id = t.id"
+            ),
+            {"ids": ids, "zones": zones},
+        )
+        after = ids[-1]

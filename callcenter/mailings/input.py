@@ -1,0 +1,174 @@
+"""A mailing as a form or the API gives it (text as typed), checked into the model's values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from callcenter.errors import Invalid
+from callcenter.i18n import N_
+from callcenter.limits import DUE_OUT_OF_RANGE, NUL_IN_TEXT, sane_due
+from callcenter.mailings.letters import FIELDS, TemplateInvalid, TemplateProblem, check_templates
+from callcenter.mailings.models import CHANNELS, KINDS
+
+MAX_TEMPLATE = 200_000  # characters of one template
+UNSUBSCRIBE_PLACEHOLDER = "unsubscribe_url"
+
+
+class MailingInvalid(Invalid):
+    id = "mailing_invalid"
+
+
+@dataclass
+class MailingInput:
+    name: str = ""
+    channel: str = "email"
+    kind: str = "advertising"
+    audience: dict[str, Any] = field(default_factory=dict)  # the client list's filters
+    subject: str = ""
+    body_html: str = ""
+    body_text: str = ""
+    starts_at: str = ""  # "2026-03-01T10:00" in the author's time zone; "" for at once
+    window_from: str = "09:00"
+    window_to: str = "21:00"
+    rate_per_minute: str = "60"
+
+
+@dataclass(frozen=True)
+class CleanMailing:
+    values: dict[str, Any]
+
+
+def _clock(errors: dict[str, str], name: str, text: str) -> time:
+    if not re.fullmatch(r"\d{1,2}:\d{2}(:00)?", text.strip()):
+        errors[name] = N_("A time of day like 09:00")
+        return time(0)
+    hours, minutes = (int(part) for part in text.strip().split(":")[:2])
+    if hours > 23 or minutes > 59:
+        errors[name] = N_("A time of day like 09:00")
+        return time(0)
+    return time(hours, minutes)
+
+
+def _starts_at(errors: dict[str, str], text: str, timezone: str) -> datetime | None:
+    if not text.strip():
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        errors["starts_at"] = N_("When to send: a date and time, or empty for at once")
+        return None
+    if not sane_due(value.replace(tzinfo=UTC)):  # before any offset: year 1 has none to spare
+        errors["starts_at"] = DUE_OUT_OF_RANGE
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(timezone))
+
+
+def _rate(errors: dict[str, str], text: str, cap: int) -> int:
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or not 1 <= int(digits[:12]) <= cap:
+        errors["rate_per_minute"] = N_("E-mails a minute: from 1 to the cap the admin set")
+        return 1
+    return int(digits)
+
+
+def _audience(data: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for name in ("segment_id", "channel_id", "tag_id"):
+        value = data.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value < 2**31:
+            clean[name] = value
+    if data.get("kind") in ("person", "company"):
+        clean["kind"] = data["kind"]
+    q = str(data.get("q") or "").strip()[:200]
+    if q:
+        clean["q"] = q
+    return clean
+
+
+def _texts(errors: dict[str, str], data: MailingInput) -> None:
+    for name in ("name", *FIELDS):
+        value = getattr(data, name)
+        if "\x00" in value:
+            errors[name] = NUL_IN_TEXT
+        elif len(value) > MAX_TEMPLATE:
+            errors[name] = N_("The text is too long")
+    if not data.name.strip() or len(data.name.strip()) > 200:
+        errors.setdefault("name", N_("Name the mailing (up to 200 characters)"))
+    if not data.subject.strip():
+        errors.setdefault("subject", N_("Write the subject"))
+    if not data.body_text.strip():
+        errors.setdefault("body_text", N_("Write the plain-text letter (the HTML one is optional)"))
+
+
+def _unsubscribe_link(errors: dict[str, str], data: MailingInput) -> None:
+    """Every letter carries the recipient's own unsubscribe link (a service one too)."""
+    for name in ("body_text", "body_html"):
+        body = getattr(data, name)
+        if body.strip() and UNSUBSCRIBE_PLACEHOLDER not in body and name not in errors:
+            errors[name] = N_("Put the unsubscribe link {{ unsubscribe_url }} in the letter")
+
+
+def validate_mailing(data: MailingInput, *, timezone: str, rate_cap: int) -> CleanMailing:
+    errors: dict[str, str] = {}
+    _texts(errors, data)
+    if data.channel not in CHANNELS:
+        errors["channel"] = N_("Choose the channel")
+    elif data.channel != "email":
+        errors["channel"] = N_("Only e-mail mailings can be sent for now")
+    if data.kind not in KINDS:
+        errors["kind"] = N_("Choose advertising or service")
+    window_from = _clock(errors, "window_from", data.window_from)
+    window_to = _clock(errors, "window_to", data.window_to)
+    if "window_from" not in errors and window_from == window_to:
+        errors["window_to"] = N_("The window must not end when it starts")
+    starts_at = _starts_at(errors, data.starts_at, timezone)
+    rate = _rate(errors, data.rate_per_minute, rate_cap)
+    problems: dict[str, TemplateProblem] = {}
+    if not any(name in errors for name in FIELDS):
+        try:
+            check_templates({name: getattr(data, name) for name in FIELDS})
+        except TemplateInvalid as exc:
+            problems = exc.problems
+        _unsubscribe_link(errors, data)
+    if problems:
+        invalid = TemplateInvalid(problems)
+        invalid.fields = {**errors, **invalid.fields}
+        raise invalid
+    if errors:
+        raise MailingInvalid(N_("Please correct the marked fields"), fields=errors)
+    return CleanMailing(
+        {
+            "name": data.name.strip(),
+            "channel": data.channel,
+            "kind": data.kind,
+            "audience": _audience(data.audience),
+            "subject": data.subject,
+            "body_html": data.body_html,
+            "body_text": data.body_text,
+            "starts_at": starts_at,
+            "window_from": window_from,
+            "window_to": window_to,
+            "rate_per_minute": rate,
+        }
+    )
+
+
+def to_input(mailing: Any, timezone: str) -> MailingInput:
+    starts = mailing.starts_at.astimezone(ZoneInfo(timezone)) if mailing.starts_at else None
+    return MailingInput(
+        name=mailing.name,
+        channel=mailing.channel,
+        kind=mailing.kind,
+        audience=dict(mailing.audience or {}),
+        subject=mailing.subject,
+        body_html=mailing.body_html,
+        body_text=mailing.body_text,
+        starts_at=starts.strftime("%Y-%m-%dT%H:%M") if starts else "",
+        window_from=mailing.window_from.strftime("%H:%M"),
+        window_to=mailing.window_to.strftime("%H:%M"),
+        rate_per_minute=str(mailing.rate_per_minute),
+    )

@@ -1,0 +1,131 @@
+"""JSON API for mailings: ``/api/v1/mailings`` (list, create), ``/{id}`` (with its figures),
+``/{id}/schedule|pause|resume|cancel``, ``/{id}/figures`` and ``/{id}/recipients`` (each
+recipient's state, paged, by state)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from callcenter.errors import DomainError
+from callcenter.mailings.audience import count_audience
+from callcenter.mailings.service import (
+    AlreadyInState,
+    change_state,
+    create_mailing,
+    get_mailing,
+    list_mailings,
+    list_recipients,
+    mailing_figures,
+    schedule_mailing,
+)
+from callcenter.users.models import User
+from callcenter.users.roles import Permission
+from web.auth import current_user, requires
+from web.errors import error_body
+from web.i18n import TIMEZONE
+from web.keys import SESSIONMAKER, SETTINGS
+from web.mailing_forms import mailing_from_json, mailing_json, recipient_json, template_errors
+from web.values import page_field, per_page_field, read_json_object
+
+
+def _refused(exc: DomainError) -> web.Response:
+    body = error_body(exc.id, exc.message)
+    body["fields"] = template_errors(exc, exc.fields)
+    return web.json_response(body, status=exc.status)
+
+
+async def _answer(request: web.Request, mailing_id: int, status: int = 200) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        mailing = await get_mailing(session, mailing_id, actor=current_user(request))
+        figures = (await mailing_figures(session, [mailing.id]))[mailing.id]
+    return web.json_response(mailing_json(mailing, figures), status=status)
+
+
+@requires(Permission.MAILINGS_VIEW)
+async def list_all(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        mailings = await list_mailings(
+            session, actor=current_user(request), state=request.query.get("state", "")[:20]
+        )
+        figures = await mailing_figures(session, [m.id for m in mailings])
+    return web.json_response({"items": [mailing_json(m, figures[m.id]) for m in mailings]})
+
+
+@requires(Permission.MAILINGS_VIEW)
+async def get_one(request: web.Request) -> web.Response:
+    return await _answer(request, int(request.match_info["id"]))
+
+
+@requires(Permission.MAILINGS_MANAGE)
+async def create(request: web.Request) -> web.Response:
+    """A draft mailing; the answer tells its audience and who is left out, by reason."""
+    actor, body = current_user(request), await read_json_object(request)
+    settings = request.app[SETTINGS]
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            mailing = await create_mailing(
+                session, data=mailing_from_json(body), actor=actor, timezone=TIMEZONE.get(),
+                rate_cap=settings.mailing_email_per_minute,
+            )  # fmt: skip
+            audience = await count_audience(
+                session, mailing, author=actor, region=settings.default_region
+            )
+            answer = mailing_json(mailing)
+    except DomainError as exc:
+        return _refused(exc)
+    answer["audience"] = {"total": audience.total, "reached": audience.reached,
+                          "left_out": audience.left_out}  # fmt: skip
+    return web.json_response(answer, status=201)
+
+
+@requires(Permission.MAILINGS_MANAGE)
+async def schedule(request: web.Request) -> web.Response:
+    mailing_id, settings = int(request.match_info["id"]), request.app[SETTINGS]
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            await schedule_mailing(
+                session, mailing_id=mailing_id, actor=current_user(request),
+                region=settings.default_region, default_zone=settings.default_timezone,
+            )  # fmt: skip
+    except AlreadyInState:
+        pass  # scheduling twice is scheduling once
+    return await _answer(request, mailing_id)
+
+
+@requires(Permission.MAILINGS_MANAGE)
+async def move(request: web.Request) -> web.Response:
+    mailing_id = int(request.match_info["id"])
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            await change_state(
+                session, mailing_id=mailing_id, action=request.match_info["action"],
+                actor=current_user(request),
+            )  # fmt: skip
+    except AlreadyInState:
+        pass
+    return await _answer(request, mailing_id)
+
+
+@requires(Permission.MAILINGS_VIEW)
+async def figures(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        mailing = await get_mailing(
+            session, int(request.match_info["id"]), actor=current_user(request)
+        )
+        found = (await mailing_figures(session, [mailing.id]))[mailing.id]
+    return web.json_response({"id": mailing.id, "state": mailing.state, **found.as_dict()})
+
+
+@requires(Permission.MAILINGS_VIEW)
+async def recipients(request: web.Request) -> web.Response:
+    actor: User = current_user(request)
+    page, per_page = page_field(request.query), per_page_field(request.query, most=500)
+    async with request.app[SESSIONMAKER]() as session:
+        mailing = await get_mailing(session, int(request.match_info["id"]), actor=actor)
+        rows = await list_recipients(
+            session, mailing, state=request.query.get("state", "")[:20], limit=per_page,
+            offset=(page - 1) * per_page,
+        )  # fmt: skip
+    return web.json_response(
+        {"items": [recipient_json(r) for r in rows], "page": page, "per_page": per_page}
+    )

@@ -1,0 +1,111 @@
+"""What the mailing pages and the mailing API share: reading a form or a JSON body into a
+``MailingInput``, a template error in the user's words, the sending settings, the JSON form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from multidict import MultiDictProxy
+
+from callcenter.errors import BadRequest
+from callcenter.i18n import N_
+from callcenter.mailings.input import MailingInput
+from callcenter.mailings.letters import TemplateInvalid
+from callcenter.mailings.links import public_base
+from callcenter.mailings.models import Mailing, MailingRecipient
+from callcenter.mailings.service import MailingFigures
+from callcenter.settings import Settings
+from web.i18n import gettext
+from web.values import int_field, ref
+
+TEXT_FIELDS = (
+    "name", "channel", "kind", "subject", "body_html", "body_text", "starts_at",
+    "window_from", "window_to", "rate_per_minute",
+)  # fmt: skip
+AUDIENCE_REFS = ("segment_id", "channel_id", "tag_id")
+
+
+def mailing_from_form(post: MultiDictProxy[Any]) -> MailingInput:
+    values = {name: str(post.get(name, "")) for name in TEXT_FIELDS}
+    audience: dict[str, Any] = {name: int_field(post, f"audience_{name}") for name in AUDIENCE_REFS}
+    audience["kind"] = str(post.get("audience_kind", ""))
+    audience["q"] = str(post.get("audience_q", ""))
+    return MailingInput(**values, audience=audience)
+
+
+def mailing_from_json(body: dict[str, Any], base: MailingInput | None = None) -> MailingInput:
+    """Absent keys keep ``base``'s values (a new mailing's defaults)."""
+    data = base or MailingInput()
+    for name in TEXT_FIELDS:
+        if name in body:
+            value = body[name]
+            if isinstance(value, dict | list):
+                raise BadRequest(N_("Please correct the marked fields"), fields={name: "text"})
+            setattr(data, name, "" if value is None else str(value))
+    if "audience" in body:
+        given = body["audience"]
+        if not isinstance(given, dict):
+            raise BadRequest(N_("audience is an object of the client list's filters"))
+        audience: dict[str, Any] = {n: ref(given.get(n), f"audience.{n}") for n in AUDIENCE_REFS}
+        audience["kind"] = str(given.get("kind") or "")
+        audience["q"] = str(given.get("q") or "")
+        data.audience = audience
+    return data
+
+
+def template_errors(exc: Exception, fields: dict[str, str]) -> dict[str, str]:
+    """Each field's error in the user's language; a template's names its line."""
+    shown = {name: gettext(text) for name, text in fields.items()}
+    if isinstance(exc, TemplateInvalid):
+        for name, problem in exc.problems.items():
+            shown[name] = gettext("Line %(line)s: %(error)s") % {
+                "line": problem.line,
+                "error": problem.detail,
+            }
+    return shown
+
+
+def links_base(settings: Settings) -> str:
+    return public_base(settings.public_url, settings.http_host, settings.http_port)
+
+
+def mailing_json(mailing: Mailing, figures: MailingFigures | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": mailing.id,
+        "name": mailing.name,
+        "channel": mailing.channel,
+        "kind": mailing.kind,
+        "state": mailing.state,
+        "audience": mailing.audience,
+        "subject": mailing.subject,
+        "body_html": mailing.body_html,
+        "body_text": mailing.body_text,
+        "starts_at": mailing.starts_at.isoformat() if mailing.starts_at else None,
+        "window_from": mailing.window_from.strftime("%H:%M"),
+        "window_to": mailing.window_to.strftime("%H:%M"),
+        "rate_per_minute": mailing.rate_per_minute,
+        "created_by_id": mailing.created_by_id,
+        "created_at": mailing.created_at.isoformat() if mailing.created_at else None,
+        "finished_at": mailing.finished_at.isoformat() if mailing.finished_at else None,
+    }
+    if figures is not None:
+        body["figures"] = figures.as_dict()
+    return body
+
+
+def recipient_json(recipient: MailingRecipient) -> dict[str, Any]:
+    def when(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": recipient.id,
+        "client_id": recipient.client_id,
+        "name": recipient.name,
+        "address": recipient.address,
+        "state": recipient.state,
+        "reason": recipient.reason,
+        "attempts": recipient.attempts,
+        "next_try_at": when(recipient.next_try_at),
+        "sent_at": when(recipient.sent_at),
+        "unsubscribed_at": when(recipient.unsubscribed_at),
+    }
