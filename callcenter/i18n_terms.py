@@ -14,6 +14,7 @@ TERMS = (
     N_("manager"),
     N_("supervisor"),
     N_("admin"),
+    N_("partner"),
     # phone kinds
     N_("mobile"),
     N_("work"),

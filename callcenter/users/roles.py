@@ -10,6 +10,7 @@ class Role(StrEnum):
     MANAGER = "manager"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    PARTNER = "partner"  # a sales partner signed in to their own downline and statements
 
 
 class Permission(StrEnum):
@@ -49,6 +50,11 @@ class Permission(StrEnum):
     REPORTS_VIEW = "reports.view"  # reports (a manager kept to own clients: own figures)
     BONUSES_APPROVE = "bonuses.approve"  # enter a bonus pool and approve its split
     BONUS_WEIGHTS = "bonuses.weights"  # what each measure weighs in the bonus split
+    PARTNERS_VIEW = "partners.view"  # every partner, their downline, sales and statements
+    PARTNERS_MANAGE = "partners.manage"  # add partners, move them, attribute clients
+    COMMISSION_PLANS = "partners.plans"  # commission plans and product groups
+    PARTNER_PAYOUTS = "partners.payouts"  # record payouts against statements
+    PARTNER_SELF = "partners.self"  # a partner's own downline, clients' orders and statements
 
 
 _OPERATOR = {
@@ -78,6 +84,8 @@ _MANAGER = _OPERATOR | {
     Permission.CAMPAIGNS_VIEW,
     Permission.CAMPAIGNS_MANAGE,
     Permission.REPORTS_VIEW,
+    Permission.PARTNERS_VIEW,
+    Permission.PARTNERS_MANAGE,
 }
 _SUPERVISOR = {
     Permission.CLIENTS_VIEW,
@@ -97,13 +105,17 @@ _SUPERVISOR = {
     Permission.CAMPAIGNS_VIEW,
     Permission.REPORTS_VIEW,
     Permission.BONUSES_APPROVE,
+    Permission.PARTNERS_VIEW,
 }
+# a partner sees only what is theirs: no permission of the staff's
+_PARTNER = {Permission.PARTNER_SELF}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(_OPERATOR),
     Role.MANAGER: frozenset(_MANAGER),
     Role.SUPERVISOR: frozenset(_SUPERVISOR),
-    Role.ADMIN: frozenset(Permission),
+    Role.ADMIN: frozenset(set(Permission) - {Permission.PARTNER_SELF}),
+    Role.PARTNER: frozenset(_PARTNER),
 }
 
 
