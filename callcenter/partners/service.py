@@ -240,8 +240,9 @@ async def update_partner(
             action="updated",
             changes=changes,
         )
+    partner_id = partner.id
     session.expire(partner)
-    return await get_partner(session, partner.id, actor=actor)
+    return await get_partner(session, partner_id, actor=actor)
 
 
 async def attribution_of(
