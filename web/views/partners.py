@@ -56,7 +56,7 @@ from web.values import int_field, page_field
 PER_PAGE = 50
 STATEMENT_HEADERS = (
     N_("Date"), N_("Order"), N_("Level"), N_("Product group"), N_("Kind"), N_("Base"),
-    N_("Rate, %"), N_("Amount"), N_("State"), N_("Arithmetic"),
+    N_("Rate (per cent)"), N_("Amount"), N_("State"), N_("Arithmetic"),
 )  # fmt: skip
 
 
