@@ -17,6 +17,7 @@ def load_all() -> None:
     import callcenter.mail.models  # noqa: F401
     import callcenter.mailings.models  # noqa: F401
     import callcenter.orders.models  # noqa: F401
+    import callcenter.partners.models  # noqa: F401
     import callcenter.products.models  # noqa: F401
     import callcenter.reports.calls.models  # noqa: F401
     import callcenter.reports.loyalty.models  # noqa: F401

@@ -21,6 +21,7 @@ from web.api import invoice_mail as api_invoice_mail
 from web.api import invoices as api_invoices
 from web.api import mailings as api_mailings
 from web.api import orders as api_orders
+from web.api import partners as api_partners
 from web.api import reports as api_reports
 from web.api import tasks as api_tasks
 from web.views import (
@@ -46,6 +47,7 @@ from web.views import (
     order_form,
     orders,
     outbox,
+    partners,
     reports,
     task_supervision,
     tasks,
@@ -287,5 +289,29 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/api/v1/bonuses/pools/{id:\\d+}/approve", bonuses.api_pool_approve)
     r.add_get("/api/v1/bonuses/weights", bonuses.api_weights)
     r.add_put("/api/v1/bonuses/weights", bonuses.api_weights_save)
+
+    r.add_get("/my/partner", partners.my_partnership)
+    r.add_get("/partners", partners.partner_list)
+    r.add_get("/partners/new", partners.new_page)
+    r.add_post("/partners/new", partners.create)
+    r.add_get("/partners/{id:\\d+}", partners.card)
+    r.add_get("/partners/{id:\\d+}/edit", partners.edit_page)
+    r.add_post("/partners/{id:\\d+}/edit", partners.update)
+    r.add_get("/partners/{id:\\d+}/statements", partners.statement_page)
+    r.add_get("/partners/{id:\\d+}/statements.xlsx", partners.statement_xlsx)
+    r.add_post("/partners/{id:\\d+}/payouts", partners.payout)
+    r.add_post("/clients/{id:\\d+}/partner", partners.attribute)
+    r.add_get("/admin/commission-plans", partners.plans_page)
+    r.add_post("/admin/commission-plans", partners.plan_save)
+    r.add_post("/admin/commission-groups", partners.group_save)
+    r.add_get("/api/v1/partners", api_partners.list_all)
+    r.add_post("/api/v1/partners", api_partners.create)
+    r.add_get("/api/v1/partners/{id:\\d+}", api_partners.get_one)
+    r.add_put("/api/v1/partners/{id:\\d+}", api_partners.update)
+    r.add_get("/api/v1/partners/{id:\\d+}/downline", api_partners.partner_downline)
+    r.add_get("/api/v1/partners/{id:\\d+}/statements", api_partners.partner_statements)
+    r.add_post("/api/v1/partners/{id:\\d+}/payouts", api_partners.payout)
+    r.add_get("/api/v1/commission-plans", api_partners.plans)
+    r.add_post("/api/v1/commission-plans", api_partners.plan_create)
 
     r.add_static("/static/", static_dir, name="static")

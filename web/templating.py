@@ -20,6 +20,8 @@ def _nav(user: Any) -> list[tuple[str, str]]:
     page folds under one "Settings" entry."""
     if user is None:
         return []
+    if user.can(Permission.PARTNER_SELF):  # a partner sees their partnership and nothing else
+        return [("/my/partner", "My partnership")]
     items = [("/workspace", "Workspace")]
     if user.can(Permission.CLIENTS_VIEW):
         items.append(("/clients", "Clients"))
@@ -39,6 +41,8 @@ def _nav(user: Any) -> list[tuple[str, str]]:
         items.append(("/feedback", "Feedback"))
     if user.can(Permission.REPORTS_VIEW):
         items.append(("/reports", "Reports"))
+    if user.can(Permission.PARTNERS_VIEW):
+        items.append(("/partners", "Partners"))
     if user.can(Permission.CLIENTS_IMPORT):
         items.append(("/imports", "Imports"))
     if user.can(Permission.LISTS_MANAGE):
@@ -53,6 +57,8 @@ def _nav(user: Any) -> list[tuple[str, str]]:
         items.append(("/admin/pipeline", "Pipeline"))
     if user.can(Permission.PRODUCTS_MANAGE):
         items.append(("/admin/products", "Products"))
+    if user.can(Permission.COMMISSION_PLANS):
+        items.append(("/admin/commission-plans", "Commission plans"))
     if user.can(Permission.MAIL_MANAGE):
         items.append(("/admin/outbox", "Outbox"))
     if user.can(Permission.COMPANY_MANAGE):

@@ -27,6 +27,8 @@ from callcenter.invoices.input import LineInput, Terms, validate_lines, validate
 from callcenter.invoices.models import Invoice, InvoiceCounter, InvoiceLine, InvoicePayment
 from callcenter.invoices.parties import buyer_snapshot
 from callcenter.invoices.words import UnsupportedCurrency, amount_in_words
+from callcenter.partners.commissions import accrue_for_payment, reverse_unless_paid
+from callcenter.partners.periods import local_today
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 
@@ -270,10 +272,19 @@ async def record_payment(
             fields={"paid_on": N_("Paid before the invoice was issued?")},
         )
     note = " ".join(note.split())[:300]
-    invoice.payments.append(
-        InvoicePayment(amount=value, paid_on=day, note=note, recorded_by_id=by.id, request_key=key)
+    payment = InvoicePayment(
+        amount=value, paid_on=day, note=note, recorded_by_id=by.id, request_key=key
     )
+    invoice.payments.append(payment)
     await _settle(session, invoice)
+    if invoice.order_id is not None:  # the payment that pays the order accrues commissions
+        await accrue_for_payment(
+            session,
+            order_id=invoice.order_id,
+            payment_id=payment.id,
+            paid_on=day,
+            vat_mode=invoice.vat_mode,
+        )
     await _audit(session, by, invoice, "payment", {"amount": value, "paid_on": day})
     return await get_invoice(session, invoice.id, actor=by)
 
@@ -288,6 +299,8 @@ async def remove_payment(
         raise NotFound(N_("No such payment"))
     invoice.payments.remove(payment)
     await _settle(session, invoice)
+    if invoice.order_id is not None:  # money taken back: the order's commissions reverse
+        await reverse_unless_paid(session, order_id=invoice.order_id, on=local_today(by))
     await _audit(
         session,
         by,

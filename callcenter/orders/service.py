@@ -31,6 +31,8 @@ from callcenter.orders.models import Order, OrderLine, OrderStatus, OrderStatusC
 from callcenter.orders.notify import notify_client
 from callcenter.orders.pipeline import first_stage
 from callcenter.orders.statuses import list_statuses
+from callcenter.partners.commissions import order_status_entered
+from callcenter.partners.periods import local_today
 from callcenter.products.models import Product
 from callcenter.settings import Settings
 from callcenter.users.models import User
@@ -183,6 +185,10 @@ async def enter_status(
         )
     )
     await stage_entered(session, order, status, previous)
+    # delivered: the order's commissions become payable; cancelled: they reverse
+    await order_status_entered(
+        session, order_id=order.id, kind=status.kind, on=local_today(actor, at)
+    )
 
 
 async def create_order(

@@ -21,7 +21,9 @@ from callcenter.users.roles import Permission, Role, role_can
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('operator', 'manager', 'supervisor', 'admin')", name="role"),
+        CheckConstraint(
+            "role IN ('operator', 'manager', 'supervisor', 'admin', 'partner')", name="role"
+        ),
         CheckConstraint("language IN ('ru', 'en')", name="language"),
     )
 
@@ -52,7 +54,10 @@ class User(Base):
 
     @property
     def sees_every_client(self) -> bool:
-        """Managers see their own clients unless given all; every other role sees all."""
+        """Managers see their own clients unless given all; a partner sees the client base
+        only through their own partnership (never here); every other role sees all."""
+        if self.role == Role.PARTNER:
+            return False
         return self.role != Role.MANAGER or self.sees_all_clients
 
 

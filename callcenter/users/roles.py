@@ -10,6 +10,7 @@ class Role(StrEnum):
     MANAGER = "manager"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    PARTNER = "partner"  # a sales partner signed in to their own downline and statements
 
 
 class Permission(StrEnum):
@@ -51,6 +52,11 @@ class Permission(StrEnum):
     BONUS_WEIGHTS = "bonuses.weights"  # what each measure weighs in the bonus split
     MAILINGS_VIEW = "mailings.view"  # mass mailings: their audience, progress and figures
     MAILINGS_MANAGE = "mailings.manage"  # write, schedule, pause, resume and cancel mailings
+    PARTNERS_VIEW = "partners.view"  # every partner, their downline, sales and statements
+    PARTNERS_MANAGE = "partners.manage"  # add partners, move them, attribute clients
+    COMMISSION_PLANS = "partners.plans"  # commission plans and product groups
+    PARTNER_PAYOUTS = "partners.payouts"  # record payouts against statements
+    PARTNER_SELF = "partners.self"  # a partner's own downline, clients' orders and statements
 
 
 _OPERATOR = {
@@ -82,6 +88,8 @@ _MANAGER = _OPERATOR | {
     Permission.REPORTS_VIEW,
     Permission.MAILINGS_VIEW,
     Permission.MAILINGS_MANAGE,
+    Permission.PARTNERS_VIEW,
+    Permission.PARTNERS_MANAGE,
 }
 _SUPERVISOR = {
     Permission.CLIENTS_VIEW,
@@ -102,13 +110,17 @@ _SUPERVISOR = {
     Permission.REPORTS_VIEW,
     Permission.BONUSES_APPROVE,
     Permission.MAILINGS_VIEW,
+    Permission.PARTNERS_VIEW,
 }
+# a partner sees only what is theirs: no permission of the staff's
+_PARTNER = {Permission.PARTNER_SELF}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(_OPERATOR),
     Role.MANAGER: frozenset(_MANAGER),
     Role.SUPERVISOR: frozenset(_SUPERVISOR),
-    Role.ADMIN: frozenset(Permission),
+    Role.ADMIN: frozenset(set(Permission) - {Permission.PARTNER_SELF}),
+    Role.PARTNER: frozenset(_PARTNER),
 }
 
 

@@ -22,6 +22,8 @@ from callcenter.floor.dnc import add_to_dnc
 from callcenter.invoices.service import issue_invoice, record_payment
 from callcenter.mailings.input import MailingInput
 from callcenter.mailings.service import create_mailing
+from callcenter.partners.plans import PlanInput, save_group, save_plan
+from callcenter.partners.service import PartnerInput, attribute_client, create_partner
 from callcenter.products.service import ProductInput, save_product
 from callcenter.reports.filters import FILTER_NAMES
 from callcenter.settings import Settings
@@ -131,4 +133,20 @@ async def seed(session: AsyncSession, admin: User, settings: Settings) -> None:
         timezone="Europe/Moscow",
         rate_cap=600,
     )
+    await session.commit()
+    await _seed_partners(session, admin, client.id)
+
+
+async def _seed_partners(session: AsyncSession, admin: User, client_id: int) -> None:
+    """Plan 1, group 1, partner 1 (the client) with client 1 attributed to it."""
+    group = await save_group(session, name="Cables", product_ids=[1], actor=admin)
+    plan = await save_plan(
+        session,
+        data=PlanInput(name="Standard", rates="10; 5", group_rates={group.id: "12"}),
+        actor=admin,
+    )
+    await create_partner(
+        session, data=PartnerInput(client_id=client_id, code="WALK1", plan_id=plan.id), actor=admin
+    )
+    await attribute_client(session, client_id=client_id, code="WALK1", actor=admin)
     await session.commit()

@@ -19,6 +19,7 @@ from callcenter.users.logins import (
 )
 from callcenter.users.models import User
 from callcenter.users.passwords import verify_password_async
+from callcenter.users.roles import Permission
 from callcenter.users.service import UserInput, get_user, update_user
 from callcenter.users.sessions import (
     end_all_sessions,
@@ -61,6 +62,9 @@ def _safe_next(value: str | None) -> str:
 
 @signed_in
 async def home(request: web.Request) -> web.StreamResponse:
+    user = request.get(USER)
+    if user is not None and user.can(Permission.PARTNER_SELF):
+        raise web.HTTPFound("/my/partner")  # a partner's home is their partnership
     raise web.HTTPFound("/clients")
 
 

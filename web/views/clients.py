@@ -26,6 +26,8 @@ from callcenter.invoices.lists import InvoiceQuery, list_invoices
 from callcenter.invoices.terms import ORDER_PAYMENT_LABELS
 from callcenter.orders.hints import bought_together, client_orders
 from callcenter.orders.search import OrderQuery, search_orders
+from callcenter.partners.models import Partner
+from callcenter.partners.service import attribution_of
 from callcenter.reports.loyalty.base import client_score
 from callcenter.tasks.service import open_tasks
 from callcenter.users.models import User
@@ -101,6 +103,10 @@ async def card(request: web.Request) -> dict[str, Any]:
             query = InvoiceQuery(client_id=client.id, per_page=20)
             invoices = (await list_invoices(session, query, actor=actor)).items
         consents = await consents_of_client(session, client)
+        attribution = await attribution_of(session, client.id)
+        partner_of_client = await session.scalar(
+            select(Partner.id).where(Partner.client_id == client.id)
+        )
         feedback, complaints = [], await open_complaints(session, [client.id])
         if actor.can(Permission.FEEDBACK_VIEW):
             feedback = (
@@ -123,6 +129,8 @@ async def card(request: web.Request) -> dict[str, Any]:
         "consent_methods": CONSENT_METHOD_LABELS,
         "open_complaints": complaints.get(client.id, 0),
         "loyalty": loyalty,
+        "attribution": attribution,
+        "partner_of_client": partner_of_client,
     }
 
 
