@@ -56,6 +56,16 @@ class Listener:
     client_scope: int | None = None  # whose clients the pop may show: None, every client
 
 
+def floor_key(message: dict[str, Any]) -> tuple[str, str, str] | None:
+    """What a floor figure describes (one agent, one queue), or None for any other kind."""
+    kind = message.get("kind")
+    if kind == LiveKind.AGENT:
+        return (kind, str(message.get("pbx")), str(message.get("interface")))
+    if kind == LiveKind.QUEUE:
+        return (kind, str(message.get("pbx")), str(message.get("queue")))
+    return None
+
+
 class LiveHub:
     def __init__(self, app: web.Application) -> None:
         self.app = app
@@ -69,6 +79,11 @@ class LiveHub:
         # queue keeps its own order (a call's ringing, answered, ended)
         self._calls: deque[dict[str, Any]] = deque()
         self._rest: deque[dict[str, Any]] = deque()
+        # a floor figure waiting in ``_rest``, by what it describes: each is the whole state
+        # of one agent or queue, so a newer one takes the waiting one's place (an overloaded
+        # hub sends fewer, fresher figures instead of falling ever further behind)
+        self._floor_waiting: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.coalesced = 0
         self._heard = asyncio.Event()
         self.cards = PopCards(app)
         self.region = app[SETTINGS].default_region
@@ -151,10 +166,19 @@ class LiveHub:
         except ValueError:
             log.error("live notification dropped: %.200s", payload)
             return
+        message["heard_at"] = time.time()
+        key = floor_key(message)
+        waiting = self._floor_waiting.get(key) if key else None
+        if waiting is not None:  # the newer state of the same agent or queue, in its place
+            waiting.clear()
+            waiting.update(message)
+            self.coalesced += 1
+            return
         if len(self._calls) + len(self._rest) >= MAX_WAITING:
             log.error("live notification dropped, %d waiting: %.200s", MAX_WAITING, payload)
             return
-        message["heard_at"] = time.time()
+        if key:
+            self._floor_waiting[key] = message
         (self._calls if message.get("kind") in CALL_KINDS else self._rest).append(message)
         self._heard.set()
 
@@ -195,6 +219,8 @@ class LiveHub:
                 await self._heard.wait()
             self.cards.read_ahead(self._calls, self._shown)
             message = self._calls.popleft() if self._calls else self._rest.popleft()
+            if key := floor_key(message):
+                self._floor_waiting.pop(key, None)
             try:
                 await self.dispatch(message)
             except Exception:

@@ -283,3 +283,54 @@ async def test_a_burst_of_calls_has_its_cards_read_together_and_sent_in_order(ap
     assert sent == [(k, f"c{n}", k == "ringing") for n in range(8) for k in ("ringing", "answered")]
     assert most == READS_AHEAD  # read together, never more than the pool allows
     assert took < 8 * 0.05 * 0.6  # one at a time would take 0.4 s
+
+
+async def test_an_overloaded_hub_sends_each_agents_and_queues_newest_figures_once(
+    app: Any,
+) -> None:
+    """Floor figures are each the whole state of one agent or queue: a newer one waiting
+    takes the older's place, so a burst is bounded by agents + queues, never dropped, and
+    calls still go first."""
+    hub = LiveHub(app)
+    sent: list[tuple[str, str, int]] = []
+
+    async def dispatch(message: dict[str, Any]) -> None:
+        what = message.get("interface") or message.get("queue") or message.get("linkedid")
+        sent.append((message["kind"], str(what), message.get("n", -1)))
+
+    hub.dispatch = dispatch  # type: ignore[method-assign]
+    for n in range(20_000):  # twice what the hub keeps waiting
+        agent = {"kind": "agent", "pbx": "default", "interface": f"PJSIP/{n % 200}", "n": n}
+        hub.on_notify(None, 0, "", json.dumps(agent))
+        if n % 100 == 0:
+            queue = {"kind": "queue", "pbx": "default", "queue": f"q{n % 3}", "n": n}
+            hub.on_notify(None, 0, "", json.dumps(queue))
+    hub.on_notify(
+        None, 0, "", json.dumps({"kind": "agent", "pbx": "other", "interface": "PJSIP/1"})
+    )
+    hub.on_notify(None, 0, "", json.dumps({"kind": "ringing", "linkedid": "a"}))
+    runner = asyncio.create_task(hub.dispatch_forever())
+    async with asyncio.timeout(2):
+        while len(sent) < 205:  # noqa: ASYNC110 - the recorder is filled by the task
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+    runner.cancel()
+    assert sent[0] == ("ringing", "a", -1)
+    agents = {what: n for kind, what, n in sent if kind == "agent" and n >= 0}
+    assert agents == {f"PJSIP/{i}": 19_800 + i for i in range(200)}  # each one's newest
+    queues = {what: n for kind, what, n in sent if kind == "queue"}
+    assert queues == {"q0": 19_800, "q1": 19_900, "q2": 19_700}
+    assert ("agent", "PJSIP/1", -1) in sent  # another PBX's agent is another agent
+    assert len(sent) == 1 + 200 + 3 + 1 and hub.coalesced == 20_000 + 200 - 203
+
+    # once sent, the next figure of the same agent waits again (it is not merged into the past)
+    sent.clear()
+    hub.on_notify(
+        None, 0, "", json.dumps({"kind": "agent", "pbx": "default", "interface": "PJSIP/0", "n": 1})
+    )
+    runner = asyncio.create_task(hub.dispatch_forever())
+    async with asyncio.timeout(2):
+        while not sent:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    runner.cancel()
+    assert sent == [("agent", "PJSIP/0", 1)]
