@@ -1,10 +1,12 @@
 """What the mailing pages and the mailing API share: reading a form or a JSON body into a
-``MailingInput``, a template error in the user's words, the sending settings, the JSON form."""
+``MailingInput``, a template error in the user's words, the sending settings, the JSON form,
+and moving a mailing on (schedule, pause, resume, cancel) for the request's user."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from aiohttp import web
 from multidict import MultiDictProxy
 
 from callcenter.errors import BadRequest
@@ -13,9 +15,16 @@ from callcenter.mailings.input import MailingInput
 from callcenter.mailings.letters import TemplateInvalid
 from callcenter.mailings.links import public_base
 from callcenter.mailings.models import Mailing, MailingRecipient
-from callcenter.mailings.service import MailingFigures
+from callcenter.mailings.service import (
+    AlreadyInState,
+    MailingFigures,
+    change_state,
+    schedule_mailing,
+)
 from callcenter.settings import Settings
+from web.auth import current_user
 from web.i18n import gettext
+from web.keys import SESSIONMAKER, SETTINGS
 from web.values import int_field, ref
 
 TEXT_FIELDS = (
@@ -109,3 +118,23 @@ def recipient_json(recipient: MailingRecipient) -> dict[str, Any]:
         "sent_at": when(recipient.sent_at),
         "unsubscribed_at": when(recipient.unsubscribed_at),
     }
+
+
+async def move_mailing(request: web.Request, mailing_id: int, action: str) -> None:
+    """``schedule``, ``pause``, ``resume`` or ``cancel`` the mailing as the request's user. A
+    mailing already in that state (a double click, a retried request) is left as it is:
+    the first request did it, once (the row is locked)."""
+    settings = request.app[SETTINGS]
+    try:
+        async with request.app[SESSIONMAKER].begin() as session:
+            if action == "schedule":
+                await schedule_mailing(
+                    session, mailing_id=mailing_id, actor=current_user(request),
+                    region=settings.default_region, default_zone=settings.default_timezone,
+                )  # fmt: skip
+            else:
+                await change_state(
+                    session, mailing_id=mailing_id, action=action, actor=current_user(request)
+                )
+    except AlreadyInState:
+        pass

@@ -9,14 +9,11 @@ from aiohttp import web
 from callcenter.errors import DomainError
 from callcenter.mailings.audience import count_audience
 from callcenter.mailings.service import (
-    AlreadyInState,
-    change_state,
     create_mailing,
     get_mailing,
     list_mailings,
     list_recipients,
     mailing_figures,
-    schedule_mailing,
 )
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
@@ -24,7 +21,13 @@ from web.auth import current_user, requires
 from web.errors import error_body
 from web.i18n import TIMEZONE
 from web.keys import SESSIONMAKER, SETTINGS
-from web.mailing_forms import mailing_from_json, mailing_json, recipient_json, template_errors
+from web.mailing_forms import (
+    mailing_from_json,
+    mailing_json,
+    move_mailing,
+    recipient_json,
+    template_errors,
+)
 from web.values import page_field, per_page_field, read_json_object
 
 
@@ -80,29 +83,15 @@ async def create(request: web.Request) -> web.Response:
 
 @requires(Permission.MAILINGS_MANAGE)
 async def schedule(request: web.Request) -> web.Response:
-    mailing_id, settings = int(request.match_info["id"]), request.app[SETTINGS]
-    try:
-        async with request.app[SESSIONMAKER].begin() as session:
-            await schedule_mailing(
-                session, mailing_id=mailing_id, actor=current_user(request),
-                region=settings.default_region, default_zone=settings.default_timezone,
-            )  # fmt: skip
-    except AlreadyInState:
-        pass  # scheduling twice is scheduling once
+    mailing_id = int(request.match_info["id"])
+    await move_mailing(request, mailing_id, "schedule")  # twice is once
     return await _answer(request, mailing_id)
 
 
 @requires(Permission.MAILINGS_MANAGE)
 async def move(request: web.Request) -> web.Response:
     mailing_id = int(request.match_info["id"])
-    try:
-        async with request.app[SESSIONMAKER].begin() as session:
-            await change_state(
-                session, mailing_id=mailing_id, action=request.match_info["action"],
-                actor=current_user(request),
-            )  # fmt: skip
-    except AlreadyInState:
-        pass
+    await move_mailing(request, mailing_id, request.match_info["action"])
     return await _answer(request, mailing_id)
 
 

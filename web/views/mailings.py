@@ -19,15 +19,12 @@ from callcenter.mailings.links import UNSUBSCRIBE, verify
 from callcenter.mailings.models import Mailing
 from callcenter.mailings.sender import send_test_letter
 from callcenter.mailings.service import (
-    AlreadyInState,
-    change_state,
     create_mailing,
     get_mailing,
     list_mailings,
     list_recipients,
     mailing_figures,
     recipient_of_link,
-    schedule_mailing,
     skipped_by_reason,
     unsubscribe,
     update_mailing,
@@ -39,7 +36,7 @@ from web.auth import current_user, public, requires
 from web.csrf import csrf_exempt
 from web.i18n import TIMEZONE, gettext
 from web.keys import SESSIONMAKER, SETTINGS
-from web.mailing_forms import links_base, mailing_from_form, template_errors
+from web.mailing_forms import links_base, mailing_from_form, move_mailing, template_errors
 from web.values import int_field
 
 STATES = ("draft", "scheduled", "sending", "paused", "cancelled", "done")
@@ -260,31 +257,18 @@ async def send_test(request: web.Request) -> web.StreamResponse:
 
 @requires(Permission.MAILINGS_MANAGE)
 async def schedule(request: web.Request) -> web.StreamResponse:
-    mailing_id, settings = int(request.match_info["id"]), request.app[SETTINGS]
-    try:
-        async with request.app[SESSIONMAKER].begin() as session:
-            await schedule_mailing(
-                session, mailing_id=mailing_id, actor=current_user(request),
-                region=settings.default_region, default_zone=settings.default_timezone,
-            )  # fmt: skip
-    except AlreadyInState:
-        pass  # a double click: the first one scheduled it (once: the row is locked)
-    except Conflict as exc:
-        return await render_page(request, mailing_id, message=exc.message, status=exc.status)
-    raise web.HTTPFound(f"/mailings/{mailing_id}")
+    return await _moved(request, "schedule")  # a double click: the first one scheduled it
 
 
 @requires(Permission.MAILINGS_MANAGE)
 async def move(request: web.Request) -> web.StreamResponse:
+    return await _moved(request, request.match_info["action"])
+
+
+async def _moved(request: web.Request, action: str) -> web.StreamResponse:
     mailing_id = int(request.match_info["id"])
     try:
-        async with request.app[SESSIONMAKER].begin() as session:
-            await change_state(
-                session, mailing_id=mailing_id, action=request.match_info["action"],
-                actor=current_user(request),
-            )  # fmt: skip
-    except AlreadyInState:
-        pass
+        await move_mailing(request, mailing_id, action)
     except Conflict as exc:
         return await render_page(request, mailing_id, message=exc.message, status=exc.status)
     raise web.HTTPFound(f"/mailings/{mailing_id}")
