@@ -137,7 +137,8 @@ def _day(errors: dict[str, str], name: str, text: str) -> date | None:
     return day
 
 
-def _clock(errors: dict[str, str], name: str, text: str) -> time:
+def read_clock(errors: dict[str, str], name: str, text: str) -> time:
+    """A time of day typed as 9:00 or 09:00; a bad one is named in ``errors``."""
     if not re.fullmatch(r"\d{1,2}:\d{2}(:00)?", text.strip()):
         errors[name] = N_("A time of day like 09:00")
         return time(0)
@@ -220,8 +221,8 @@ def _schedule(errors: dict[str, str], data: CampaignInput) -> dict[str, Any]:
     weekdays = sorted({d for d in data.weekdays if 1 <= d <= 7})
     if not weekdays:
         errors["weekdays"] = N_("Choose the days of the week to call on")
-    window_from = _clock(errors, "window_from", data.window_from)
-    window_to = _clock(errors, "window_to", data.window_to)
+    window_from = read_clock(errors, "window_from", data.window_from)
+    window_to = read_clock(errors, "window_to", data.window_to)
     if "window_from" not in errors and "window_to" not in errors and window_to <= window_from:
         errors["window_to"] = N_("The window closes after it opens")
     return {

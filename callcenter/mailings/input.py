@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from callcenter.dialer.campaign_input import read_clock
 from callcenter.errors import Invalid
 from callcenter.i18n import N_
 from callcenter.limits import DUE_OUT_OF_RANGE, NUL_IN_TEXT, sane_due
@@ -40,17 +40,6 @@ class MailingInput:
 @dataclass(frozen=True)
 class CleanMailing:
     values: dict[str, Any]
-
-
-def _clock(errors: dict[str, str], name: str, text: str) -> time:
-    if not re.fullmatch(r"\d{1,2}:\d{2}(:00)?", text.strip()):
-        errors[name] = N_("A time of day like 09:00")
-        return time(0)
-    hours, minutes = (int(part) for part in text.strip().split(":")[:2])
-    if hours > 23 or minutes > 59:
-        errors[name] = N_("A time of day like 09:00")
-        return time(0)
-    return time(hours, minutes)
 
 
 def _starts_at(errors: dict[str, str], text: str, timezone: str) -> datetime | None:
@@ -121,8 +110,8 @@ def validate_mailing(data: MailingInput, *, timezone: str, rate_cap: int) -> Cle
         errors["channel"] = N_("Only e-mail mailings can be sent for now")
     if data.kind not in KINDS:
         errors["kind"] = N_("Choose advertising or service")
-    window_from = _clock(errors, "window_from", data.window_from)
-    window_to = _clock(errors, "window_to", data.window_to)
+    window_from = read_clock(errors, "window_from", data.window_from)
+    window_to = read_clock(errors, "window_to", data.window_to)
     if "window_from" not in errors and window_from == window_to:
         errors["window_to"] = N_("The window must not end when it starts")
     starts_at = _starts_at(errors, data.starts_at, timezone)
