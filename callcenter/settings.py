@@ -85,6 +85,9 @@ class Settings:
     # held to it), and how often due recipients are looked for (0: never in this process)
     mailing_email_per_minute: int = 600
     mailing_check_seconds: float = 2.0
+    # imports' runs and exports run in child processes at this CPU niceness (0-19; their
+    # database backends too, when PostgreSQL is on this machine): the floor goes first
+    back_office_niceness: int = 10
 
     @property
     def pbx_configured(self) -> bool:
@@ -157,6 +160,7 @@ class Settings:
             report_refresh_seconds=reader.number("REPORT_REFRESH_SECONDS", 5.0),
             mailing_email_per_minute=reader.positive_int("MAILING_EMAIL_PER_MINUTE", 600),
             mailing_check_seconds=reader.number("MAILING_CHECK_SECONDS", 2.0),
+            back_office_niceness=reader.niceness("BACK_OFFICE_NICENESS", 10),
         )
         if settings.smtp_host and "@" not in settings.smtp_from:
             raise SettingsError(
@@ -225,6 +229,16 @@ class _Reader:
             return default
         if not value.isascii() or not value.isdigit() or int(value) <= 0:
             raise self._fail(name, "a positive whole number", value)
+        return int(value)
+
+    def niceness(self, name: str, default: int) -> int:
+        value = self.text(name)
+        if not value:
+            return default
+        if not value.isascii() or not value.isdigit() or int(value) > 19:
+            raise self._fail(
+                name, "a CPU niceness from 0 (none) to 19 (the lowest priority)", value
+            )
         return int(value)
 
     def names(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:

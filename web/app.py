@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
+from callcenter.backoffice.priority import lower_backend_priority
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.settings import Settings
 from web import i18n, routes
@@ -20,7 +21,14 @@ from web.bad_input import bad_input_middleware
 from web.csrf import csrf_middleware
 from web.errors import error_middleware
 from web.imports import imports_ctx, upload_limit_middleware
-from web.keys import ENGINE, HOT_SESSIONMAKER, POP_READER, SESSIONMAKER, SETTINGS
+from web.keys import (
+    BACKGROUND_SESSIONMAKER,
+    ENGINE,
+    HOT_SESSIONMAKER,
+    POP_READER,
+    SESSIONMAKER,
+    SETTINGS,
+)
 from web.live import live_hub_ctx
 from web.mail import mail_sender_ctx
 from web.pbx import pbx_ctx
@@ -42,9 +50,14 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[SESSIONMAKER] = make_sessionmaker(engine)
     app[HOT_SESSIONMAKER] = make_sessionmaker(hot)
     app[POP_READER] = make_sessionmaker(hot.execution_options(isolation_level="AUTOCOMMIT"))
+    # scheduled back-office work (report rollups, mailings): its backends below the floor's
+    background = make_engine(settings.database_url, pool_size=2)
+    lower_backend_priority(background, settings.back_office_niceness)
+    app[BACKGROUND_SESSIONMAKER] = make_sessionmaker(background)
     yield
     await engine.dispose()
     await hot.dispose()
+    await background.dispose()
 
 
 def _session_storage(settings: Settings) -> EncryptedCookieStorage:

@@ -1,9 +1,11 @@
-"""Imports run in this process after their upload returns; big uploads are let in here only.
+"""Imports run in back-office processes once uploaded; big uploads are let in here only.
 
-The runner keeps each running import as a task; on shutdown it cancels them (each then
-fails with nothing written). On start, imports a dead process left running are failed.
-An upload's bytes are read from aiohttp's spool file in a worker thread, and parsed in the
-app's reader processes (see callcenter/imports/workers.py): none of it runs on the loop.
+Each running import is a child process (callcenter/backoffice) at a lower CPU priority, watched
+by a task here; on shutdown the children are asked to stop (each import then fails with nothing
+written), and one that died on its own has its import failed. On start, imports a dead
+process left running are failed. An upload's bytes are read from aiohttp's spool file in a
+worker thread, and parsed in the app's reader processes (see callcenter/imports/workers.py):
+none of it runs on the loop.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from callcenter.backoffice.process import BackOffice, JobFailed
 from callcenter.i18n import N_
+from callcenter.imports.job import ImportJob
 from callcenter.imports.limits import ImportTooBig
-from callcenter.imports.run import run_import
+from callcenter.imports.run import fail_unfinished
 from callcenter.imports.service import expire_stale_imports
 from callcenter.imports.workers import ReaderPool
 from web.auth import Handler
-from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS, UPLOAD_READERS
+from web.keys import BACK_OFFICE, IMPORT_RUNNER, SESSIONMAKER, SETTINGS, UPLOAD_READERS
 
 log = logging.getLogger(__name__)
 UPLOAD_PATHS = frozenset(
@@ -37,18 +41,18 @@ class ImportRunner:
 
     def start(self, import_id: int) -> None:
         settings = self.app[SETTINGS]
-        task = asyncio.create_task(
-            run_import(
-                self.app[SESSIONMAKER],
-                import_id,
-                region=settings.default_region,
-                currency=settings.currency,
-                limits=settings.upload_limits,
-            ),
-            name=f"import-{import_id}",
-        )
+        region, currency = settings.default_region, settings.currency
+        job = ImportJob(import_id, region, currency, settings.upload_limits)
+        task = asyncio.create_task(self._run(job), name=f"import-{import_id}")
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    async def _run(self, job: ImportJob) -> None:
+        try:
+            await self.app[BACK_OFFICE].run(job)
+        except (JobFailed, OSError) as exc:
+            log.error("import %s: its process failed (%s)", job.import_id, exc)
+            await fail_unfinished(self.app[SESSIONMAKER], job.import_id)
 
     async def close(self) -> None:
         for task in self.tasks:
@@ -60,6 +64,11 @@ async def imports_ctx(app: web.Application) -> AsyncIterator[None]:
     async with app[SESSIONMAKER].begin() as session:
         if expired := await expire_stale_imports(session):
             log.warning("%d interrupted import(s) marked failed", expired)
+    settings = app[SETTINGS]
+    assert settings.database_url, "the command line resolves the database URL before the app"
+    app[BACK_OFFICE] = BackOffice(
+        settings.database_url, settings.back_office_niceness, settings.log_level
+    )
     runner = ImportRunner(app)
     app[IMPORT_RUNNER] = runner
     app[UPLOAD_READERS] = readers = ReaderPool()

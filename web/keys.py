@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from callcenter.settings import Settings
 
 if TYPE_CHECKING:
+    from callcenter.backoffice.process import BackOffice
     from callcenter.imports.workers import ReaderPool
     from web.imports import ImportRunner
     from web.live import LiveHub
@@ -26,8 +27,12 @@ SESSIONMAKER = web.AppKey("sessionmaker", async_sessionmaker)
 HOT_SESSIONMAKER = web.AppKey("hot_sessionmaker", async_sessionmaker)  # listener and hub
 # the hub's screen-pop reads: the hot pool with no transaction (no BEGIN/ROLLBACK round trips)
 POP_READER = web.AppKey("pop_reader", async_sessionmaker)
+# scheduled back-office work (report rollups, mailings): backends at a lower CPU priority
+BACKGROUND_SESSIONMAKER = web.AppKey("background_sessionmaker", async_sessionmaker)
 LIVE_HUB: web.AppKey[LiveHub] = web.AppKey("live_hub")
 PBX: web.AppKey[PbxGateway] = web.AppKey("pbx")
 SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler")
 IMPORT_RUNNER: web.AppKey[ImportRunner] = web.AppKey("import_runner")  # imports running here
+# imports' runs and exports, in child processes below the floor's CPU priority
+BACK_OFFICE: web.AppKey[BackOffice] = web.AppKey("back_office")
 UPLOAD_READERS: web.AppKey[ReaderPool] = web.AppKey("upload_readers")  # processes reading uploads

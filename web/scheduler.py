@@ -22,7 +22,7 @@ from callcenter.imports.service import drop_stale_files
 from callcenter.mailings.sender import send_mailings
 from callcenter.reports.rollups.refresh import refresh_rollups
 from callcenter.tasks.reminders import fire_due_reminders
-from web.keys import SCHEDULER, SESSIONMAKER, SETTINGS
+from web.keys import BACKGROUND_SESSIONMAKER, SCHEDULER, SESSIONMAKER, SETTINGS
 
 log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[Any]]
@@ -102,7 +102,7 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
         scheduler.add_job("task-reminders", remind, every_seconds=settings.reminder_check_seconds)
     scheduler.add_job("import-files", partial(_drop_import_files, app), every_seconds=3600)
     if settings.report_refresh_seconds > 0:
-        sessionmaker = app[SESSIONMAKER]
+        sessionmaker = app[BACKGROUND_SESSIONMAKER]
 
         async def refresh_reports() -> None:
             await refresh_rollups(sessionmaker)  # one process at a time: the others skip
@@ -111,7 +111,7 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
             "report-rollups", refresh_reports, every_seconds=settings.report_refresh_seconds
         )
     if settings.mailing_check_seconds > 0 and settings.smtp_host:
-        sessionmaker = app[SESSIONMAKER]
+        sessionmaker = app[BACKGROUND_SESSIONMAKER]
 
         async def send_due_mailings() -> None:
             await send_mailings(sessionmaker, settings)  # one process at a time: others skip

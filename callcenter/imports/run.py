@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.audit.service import record_change
@@ -190,13 +190,24 @@ async def _finish(session: AsyncSession, job: Import, actor: User, outcome: Outc
     )
 
 
+async def fail_unfinished(sessionmaker: async_sessionmaker, import_id: int) -> None:
+    """The process running the import died before its end (killed, out of memory): the data
+    transaction went with it, so the import is failed with nothing written."""
+    await _fail(sessionmaker, import_id, N_("The import failed: nothing was written"), [], True)
+
+
 async def _fail(
-    sessionmaker: async_sessionmaker, import_id: int, reason: str, bad: list[BadRow]
+    sessionmaker: async_sessionmaker,
+    import_id: int,
+    reason: str,
+    bad: list[BadRow],
+    only_unfinished: bool = False,
 ) -> None:
+    unfinished = Import.state.in_(("queued", "running")) if only_unfinished else true()
     async with sessionmaker.begin() as session:
         await session.execute(
             update(Import)
-            .where(Import.id == import_id)
+            .where(Import.id == import_id, unfinished)
             .values(
                 state="failed",
                 stage="",

@@ -33,7 +33,7 @@ def _upload(
 
 
 async def _wait_done(client: Any, import_id: int) -> dict[str, Any]:
-    for _ in range(100):
+    for _ in range(600):  # its process starts in about a second, more on a busy machine
         job = await (await client.get(f"/api/v1/imports/{import_id}")).json()
         if job["state"] in ("done", "failed"):
             return job

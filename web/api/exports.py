@@ -11,36 +11,24 @@ from aiohttp import web
 
 from callcenter.db import utcnow
 from callcenter.errors import BadRequest
-from callcenter.exports.stream import check_format, export_list, export_rows
+from callcenter.exports.stream import check_format
 from callcenter.i18n import N_
 from callcenter.orders.statuses import list_statuses
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires
-from web.downloads import stream_file
-from web.keys import SESSIONMAKER, SETTINGS
+from web.downloads import export_file, stream_file
+from web.keys import SESSIONMAKER
 from web.queries import call_query, client_query, order_query, task_api_query, task_query
 from web.values import int_field
 
 
 async def _export(request: web.Request, name: str, query: Any) -> web.StreamResponse:
+    """The file is made by a back-office process (callcenter/exports/job.py), not here."""
     file_format = check_format(request.query.get("format", "xlsx"))
-    listing = export_list(name)
-    async with request.app[SESSIONMAKER]() as session:
-        chunks = export_rows(
-            session,
-            listing,
-            query,
-            file_format=file_format,
-            actor=current_user(request),
-            region=request.app[SETTINGS].default_region,
-            language=i18n.LANGUAGE.get(),
-            timezone=i18n.TIMEZONE.get(),
-            gettext=i18n.gettext,
-            delimiter=request.query.get("delimiter", ""),
-        )
-        filename = f"{i18n.gettext(name)}-{utcnow():%Y-%m-%d}.{file_format}"
-        return await stream_file(request, chunks, filename=filename, file_format=file_format)
+    chunks = export_file(request, name, query, file_format)
+    filename = f"{i18n.gettext(name)}-{utcnow():%Y-%m-%d}.{file_format}"
+    return await stream_file(request, chunks, filename=filename, file_format=file_format)
 
 
 @requires(Permission.CLIENTS_VIEW, Permission.DATA_EXPORT)

@@ -28,7 +28,7 @@ from callcenter.dialer.contacts import (
 )
 from callcenter.dialer.results import AttemptResults, ContactResults
 from callcenter.errors import DomainError, Invalid
-from callcenter.exports.stream import check_format, export_rows
+from callcenter.exports.stream import check_format
 from callcenter.i18n import N_
 from callcenter.imports.limits import UploadLimits
 from callcenter.imports.workers import read_apart
@@ -37,7 +37,7 @@ from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires
-from web.downloads import stream_file
+from web.downloads import export_file, stream_file
 from web.forms import form_bool
 from web.imports import read_upload
 from web.keys import SESSIONMAKER, SETTINGS, UPLOAD_READERS
@@ -198,19 +198,10 @@ async def export(request: web.Request) -> web.StreamResponse:
     actor = current_user(request)
     async with request.app[SESSIONMAKER]() as session:
         campaign = await get_campaign(session, int(request.match_info["id"]), actor=actor)
-        chunks = export_rows(
-            session,
-            listing,
-            campaign,
-            file_format=file_format,
-            actor=actor,
-            region=request.app[SETTINGS].default_region,
-            language=i18n.LANGUAGE.get(),
-            timezone=i18n.TIMEZONE.get(),
-            gettext=i18n.gettext,
-            delimiter=request.query.get("delimiter", ""),
-        )
-        name = f"{campaign.name}-{i18n.gettext(listing.name)}-{utcnow():%Y-%m-%d}"
-        return await stream_file(
-            request, chunks, filename=f"{name}.{file_format}", file_format=file_format
-        )
+    name = f"{campaign.name}-{i18n.gettext(listing.name)}-{utcnow():%Y-%m-%d}"
+    return await stream_file(
+        request,
+        export_file(request, listing.name, campaign.id, file_format),
+        filename=f"{name}.{file_format}",
+        file_format=file_format,
+    )

@@ -1,0 +1,61 @@
+"""Jobs the back-office tests run in child processes (a child imports them by name)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from callcenter.backoffice.frames import Output
+from callcenter.errors import Conflict
+
+
+@dataclass(frozen=True)
+class Priorities:
+    """Writes this process's niceness and its database backend's, as ``own backend``."""
+
+    async def __call__(self, sessionmaker: async_sessionmaker, out: Output) -> None:
+        async with sessionmaker() as session:
+            pid = await session.scalar(text("SELECT pg_backend_pid()"))
+        backend = os.getpriority(os.PRIO_PROCESS, pid)
+        out.write(f"{os.getpriority(os.PRIO_PROCESS, 0)} {backend}".encode())
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """``count`` pieces of ``size`` bytes, then a Conflict if ``fail``, or a crash if ``die``."""
+
+    count: int
+    size: int = 10
+    fail: bool = False
+    die: bool = False
+
+    async def __call__(self, sessionmaker: async_sessionmaker, out: Output) -> None:
+        for i in range(self.count):
+            out.write(bytes([65 + i % 26]) * self.size)
+        if self.fail:
+            raise Conflict("Refused after %(n)s pieces", params={"n": str(self.count)})
+        if self.die:
+            os._exit(3)
+
+
+@dataclass(frozen=True)
+class Sleeper:
+    """Writes its pid (and ``path`` says "ready"), then records in ``path`` whether it was
+    stopped politely."""
+
+    path: str
+
+    async def __call__(self, sessionmaker: async_sessionmaker, out: Output) -> None:
+        import asyncio
+
+        out.write(str(os.getpid()).encode())
+        Path(self.path).write_text("ready")  # noqa: ASYNC240 (a few bytes, in a test)
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            Path(self.path).write_text("interrupted")  # noqa: ASYNC240
+            raise

@@ -1,0 +1,96 @@
+"""Back-office jobs in child processes: output streamed, errors carried, priority lowered,
+a stopped or dead child handled."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from callcenter.backoffice.priority import BACKEND_QUERY, is_local, is_postgres_here
+from callcenter.backoffice.process import BackOffice, JobFailed
+from callcenter.errors import Conflict
+from tests.backoffice.jobs import Pieces, Priorities, Sleeper
+
+
+async def _collect(back_office: BackOffice, job: object) -> list[bytes]:
+    return [piece async for piece in back_office.stream(job)]  # type: ignore[arg-type]
+
+
+async def test_pieces_arrive_in_order_whatever_their_size(database_url: str) -> None:
+    back_office = BackOffice(database_url, niceness=0)
+    assert await _collect(back_office, Pieces(3, 5)) == [b"AAAAA", b"BBBBB", b"CCCCC"]
+    big = await _collect(back_office, Pieces(2, 1_000_000))  # beyond the pipe's buffer
+    assert [len(p) for p in big] == [1_000_000, 1_000_000]
+    assert await _collect(back_office, Pieces(0)) == []
+
+
+async def test_a_domain_error_in_the_child_is_raised_in_the_parent_as_it_was(
+    database_url: str,
+) -> None:
+    back_office = BackOffice(database_url, niceness=0)
+    got: list[bytes] = []
+    with pytest.raises(Conflict) as raised:
+        async for piece in back_office.stream(Pieces(2, fail=True)):
+            got.append(piece)
+    assert got == [b"A" * 10, b"B" * 10]
+    assert raised.value.message == "Refused after %(n)s pieces"
+    assert raised.value.params == {"n": "2"}
+
+
+async def test_a_child_that_dies_is_a_failure_not_a_short_file(database_url: str) -> None:
+    back_office = BackOffice(database_url, niceness=0)
+    with pytest.raises(JobFailed, match="status 3"):
+        await _collect(back_office, Pieces(2, die=True))
+    with pytest.raises(JobFailed):
+        await back_office.run(Pieces(1, die=True))
+
+
+async def test_the_child_and_its_database_backend_run_at_the_lower_priority(
+    database_url: str,
+) -> None:
+    """The embedded PostgreSQL is on this machine: its backend is reniced with the child (a
+    server elsewhere keeps its priority: nothing to change there)."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        pid, address = await connection.fetchrow(BACKEND_QUERY)
+        here = is_local(address) and is_postgres_here(pid)
+        before = os.getpriority(os.PRIO_PROCESS, pid) if here else None
+    finally:
+        await connection.close()
+    own, backend = (await _collect(BackOffice(database_url, niceness=7), Priorities()))[0].split()
+    assert int(own) == max(7, os.getpriority(os.PRIO_PROCESS, 0))
+    if here:
+        assert before == 0 and int(backend) == 7
+    own, backend = (await _collect(BackOffice(database_url, niceness=0), Priorities()))[0].split()
+    assert int(own) == os.getpriority(os.PRIO_PROCESS, 0)
+    if here:
+        assert int(backend) == 0
+
+
+async def test_leaving_a_stream_early_kills_its_child(database_url: str, tmp_path: Path) -> None:
+    stream = BackOffice(database_url, niceness=0).stream(Sleeper(str(tmp_path / "said")))
+    pid = int(await anext(stream))
+    os.kill(pid, 0)  # running
+    await stream.aclose()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+async def test_a_cancelled_run_asks_its_child_to_stop_and_waits_for_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    said = tmp_path / "said"
+    run = asyncio.create_task(BackOffice(database_url, niceness=0).run(Sleeper(str(said))))
+    for _ in range(600):  # until the child has started its job
+        await asyncio.sleep(0.05)
+        if said.exists() or run.done():
+            break
+    assert said.read_text() == "ready"
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert said.read_text() == "interrupted"
