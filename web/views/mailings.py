@@ -17,7 +17,7 @@ from callcenter.mailings.input import MailingInput, to_input, validate_mailing
 from callcenter.mailings.letters import Letter, TemplateInvalid, preview_context, render_letter
 from callcenter.mailings.links import UNSUBSCRIBE, verify
 from callcenter.mailings.models import Mailing
-from callcenter.mailings.sender import send_test_letter
+from callcenter.mailings.sender import send_test_message
 from callcenter.mailings.service import (
     create_mailing,
     get_mailing,
@@ -243,7 +243,7 @@ async def send_test(request: web.Request) -> web.StreamResponse:
         client_id = int_field(post, "client_id")
         context = await preview_context(session, client_id, base=links_base(settings))
     try:
-        error = await send_test_letter(settings, mailing=mailing, context=context, to=address)
+        error = await send_test_message(settings, mailing=mailing, context=context, to=address)
     except TemplateInvalid as exc:
         error = "; ".join(template_errors(exc, {}).values())
     if error:
