@@ -177,8 +177,11 @@ async def _dropper(request: web.Request, handler: Any) -> web.StreamResponse:
 
 
 @asynccontextmanager
-async def provider_server(state: Provider | None = None) -> AsyncIterator[tuple[str, Provider]]:
-    """Serve both APIs on a free loopback port; yields its base URL and the state."""
+async def provider_server(
+    state: Provider | None = None, port: int | None = None
+) -> AsyncIterator[tuple[str, Provider]]:
+    """Serve both APIs on loopback (a free port unless given); yields its base URL and the
+    state."""
     state = state or Provider()
     app = web.Application(middlewares=[_dropper])
     app[PROVIDER] = state
@@ -186,7 +189,7 @@ async def provider_server(state: Provider | None = None) -> AsyncIterator[tuple[
     app.router.add_post("/sys/status.php", _smsc_status)
     app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", _twilio_send)
     app.router.add_get("/2010-04-01/Accounts/{sid}/Messages/{message}.json", _twilio_fetch)
-    server = TestServer(app, host="127.0.0.1")
+    server = TestServer(app, host="127.0.0.1", port=port)
     await server.start_server()
     try:
         yield str(server.make_url("")).rstrip("/"), state
