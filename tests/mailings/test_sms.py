@@ -253,3 +253,28 @@ async def test_polling_moves_sent_texts_to_delivered_or_failed(
     async with sessionmaker() as session:
         figures = (await mailing_figures(session, [mailing_id]))[mailing_id]
     assert figures.of("delivered") == 2 and figures.as_dict()["delivered"] == 2
+
+
+def test_an_sms_mailing_needs_its_text_and_no_subject_and_stays_within_ten_parts() -> None:
+    from callcenter.mailings.input import MailingInvalid, validate_mailing
+    from callcenter.mailings.letters import TemplateInvalid
+
+    def check(**fields: Any) -> Any:
+        data = mailing_input(channel="sms", **fields)
+        return validate_mailing(data, timezone="Europe/Moscow", rate_cap=600)
+
+    clean = check(subject="", body_html="<p>dropped</p>", body_text=RU, rate_per_minute="600")
+    assert clean.values["subject"] == "" and clean.values["body_html"] == ""
+    with pytest.raises(MailingInvalid) as caught:
+        check(body_text="   ", rate_per_minute="600")
+    assert set(caught.value.fields) == {"body_text"}
+    with pytest.raises(MailingInvalid) as caught:
+        check(body_text="я" * (67 * 10 + 1), rate_per_minute="600")
+    assert set(caught.value.fields) == {"body_text"}
+    check(body_text="я" * (67 * 10), rate_per_minute="600")  # ten parts exactly
+    with pytest.raises(TemplateInvalid) as broken:
+        check(body_text="Hi\n{{ client.nmae }}", rate_per_minute="600")
+    assert broken.value.problems["body_text"].line == 2
+    with pytest.raises(MailingInvalid) as caught:
+        check(body_text=RU, rate_per_minute="601")  # the SMS cap, not the e-mail one
+    assert set(caught.value.fields) == {"rate_per_minute"}
