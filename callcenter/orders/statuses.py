@@ -59,6 +59,14 @@ DEFAULT_PIPELINE = [
 ]
 
 
+# what the default pipeline's notified stages text the client (off until the admin ticks it)
+DEFAULT_SMS = {
+    "accepted": "Заказ {number} на сумму {total} принят в работу.",
+    "shipped": "Заказ {number} отгружен и уже в пути.",
+    "cancelled": "Заказ {number} отменён. Причина: {reason}",
+}
+
+
 class StatusInvalid(Invalid):
     id = "status_invalid"
 
@@ -100,6 +108,7 @@ async def seed_default_pipeline(session: AsyncSession) -> list[OrderStatus]:
                 notify_client=notify,
                 email_subject=subject,
                 email_body=body,
+                sms_text=DEFAULT_SMS.get(code, ""),
             )
         )
     await session.flush()

@@ -107,7 +107,7 @@ def _outcome(
     settings: Settings, message: SmsMessage, sent: Delivery, now: datetime
 ) -> dict[str, Any]:
     if sent.taken:
-        return {"state": "sent", "sent_at": utcnow(), "message_id": sent.message_id[:64],
+        return {"state": "sent", "sent_at": now, "message_id": sent.message_id[:64],
                 "last_error": ""}  # fmt: skip
     if sent.uncertain:
         return {"state": "failed", "last_error": f"{INTERRUPTED} ({sent.error})"[:2000]}
