@@ -23,5 +23,6 @@ def load_all() -> None:
     import callcenter.reports.loyalty.models  # noqa: F401
     import callcenter.reports.rollups.models  # noqa: F401
     import callcenter.reports.sales.models  # noqa: F401
+    import callcenter.sms.models  # noqa: F401
     import callcenter.tasks.models  # noqa: F401
     import callcenter.users.models  # noqa: F401

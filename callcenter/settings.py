@@ -17,6 +17,7 @@ from callcenter.imports.limits import MB, XLSX_MAX_COLUMNS, UploadLimits
 PREFIX = "CALLCENTER_"
 LANGUAGES = ("ru", "en")
 PBX_MODES = ("simulator", "ami", "off")
+SMS_PROVIDERS = ("off", "smsc", "twilio")
 
 
 class SettingsError(Exception):
@@ -88,6 +89,18 @@ class Settings:
     # imports' runs and exports run in child processes at this CPU niceness (0-19; their
     # database backends too, when PostgreSQL is on this machine): the floor goes first
     back_office_niceness: int = 10
+    # text messages (SMS mailings, order status texts) through a provider's HTTP API
+    sms_provider: str = "off"  # off | smsc | twilio
+    sms_base_url: str = ""  # "" = the provider's own (https://smsc.ru, https://api.twilio.com)
+    sms_sender: str = ""  # the sender name (SMSC, optional) or number (Twilio's From)
+    smsc_login: str = ""
+    smsc_password: str = field(default="", repr=False)
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = field(default="", repr=False)
+    sms_max_attempts: int = 6
+    sms_retry_seconds: int = 60  # first retry; each next one waits twice as long
+    mailing_sms_per_minute: int = 300  # the most texts a minute any mailing may send
+    sms_status_check_seconds: float = 60.0  # how often delivery is asked for; 0: never here
 
     @property
     def pbx_configured(self) -> bool:
@@ -161,7 +174,19 @@ class Settings:
             mailing_email_per_minute=reader.positive_int("MAILING_EMAIL_PER_MINUTE", 600),
             mailing_check_seconds=reader.number("MAILING_CHECK_SECONDS", 2.0),
             back_office_niceness=reader.niceness("BACK_OFFICE_NICENESS", 10),
+            sms_provider=reader.choice("SMS_PROVIDER", SMS_PROVIDERS, "off"),
+            sms_base_url=reader.base_url("SMS_BASE_URL"),
+            sms_sender=reader.text("SMS_SENDER"),
+            smsc_login=reader.text("SMSC_LOGIN"),
+            smsc_password=reader.text("SMSC_PASSWORD"),
+            twilio_account_sid=reader.text("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=reader.text("TWILIO_AUTH_TOKEN"),
+            sms_max_attempts=reader.positive_int("SMS_MAX_ATTEMPTS", 6),
+            sms_retry_seconds=reader.positive_int("SMS_RETRY_SECONDS", 60),
+            mailing_sms_per_minute=reader.positive_int("MAILING_SMS_PER_MINUTE", 300),
+            sms_status_check_seconds=reader.number("SMS_STATUS_CHECK_SECONDS", 60.0),
         )
+        _check_sms(settings)
         if settings.smtp_host and "@" not in settings.smtp_from:
             raise SettingsError(
                 f"{PREFIX}SMTP_FROM must be the sender's e-mail address when "
@@ -193,6 +218,23 @@ class Settings:
             path.write_text(key)
             path.chmod(0o600)
         return replace(self, secret_key=key)
+
+
+def _check_sms(settings: Settings) -> None:
+    """The chosen SMS provider has what it needs (the secrets' values are never shown)."""
+    needed = {
+        "smsc": {"SMSC_LOGIN": settings.smsc_login, "SMSC_PASSWORD": settings.smsc_password},
+        "twilio": {
+            "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+            "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+            "SMS_SENDER": settings.sms_sender,
+        },
+    }.get(settings.sms_provider, {})
+    missing = [PREFIX + name for name, value in needed.items() if not value]
+    if missing:
+        raise SettingsError(
+            f"{PREFIX}SMS_PROVIDER={settings.sms_provider} needs {', '.join(missing)}"
+        )
 
 
 def _redact(url: str) -> str:
@@ -273,6 +315,16 @@ class _Reader:
         if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
             raise self._fail(name, "an http(s):// address such as https://crm.example.ru", value)
         return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    def base_url(self, name: str) -> str:
+        """An http(s) address with its path kept (a provider's API base), no credentials."""
+        value = self.text(name).rstrip("/")
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+            raise self._fail(name, "an http(s):// address such as https://smsc.ru", value)
+        return value
 
     def boolean(self, name: str, default: bool) -> bool:
         value = self.text(name).lower()

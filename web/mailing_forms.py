@@ -74,6 +74,13 @@ def template_errors(exc: Exception, fields: dict[str, str]) -> dict[str, str]:
     return shown
 
 
+def rate_cap(settings: Settings, channel: str) -> int:
+    """The admin's cap per minute for the channel a mailing is written for."""
+    return (
+        settings.mailing_sms_per_minute if channel == "sms" else settings.mailing_email_per_minute
+    )
+
+
 def links_base(settings: Settings) -> str:
     return public_base(settings.public_url, settings.http_host, settings.http_port)
 

@@ -49,6 +49,7 @@ from web.views import (
     outbox,
     partners,
     reports,
+    sms,
     task_supervision,
     tasks,
     workspace,
@@ -121,6 +122,7 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/mailings/{id:\\d+}/{action:pause|resume|cancel}", mailings.move)
     r.add_get("/u/{token}", mailings.unsubscribe_page)  # signed links in letters: no login
     r.add_post("/u/{token}", mailings.unsubscribe_now)
+    r.add_post("/sms/twilio/status", sms.twilio_status)  # signed by Twilio: no login
     r.add_get("/api/v1/mailings", api_mailings.list_all)
     r.add_post("/api/v1/mailings", api_mailings.create)
     r.add_get("/api/v1/mailings/{id:\\d+}", api_mailings.get_one)

@@ -19,8 +19,13 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from callcenter.imports.service import drop_stale_files
+from callcenter.mailings.delivery import RECIPIENTS
 from callcenter.mailings.sender import send_mailings
 from callcenter.reports.rollups.refresh import refresh_rollups
+from callcenter.settings import Settings
+from callcenter.sms.outbox import send_texts
+from callcenter.sms.providers import make_provider
+from callcenter.sms.status import MESSAGES, poll_deliveries
 from callcenter.tasks.reminders import fire_due_reminders
 from web.keys import BACKGROUND_SESSIONMAKER, SCHEDULER, SESSIONMAKER, SETTINGS
 
@@ -88,6 +93,32 @@ def add_job(app: web.Application, name: str, job: Job, *, every_seconds: float) 
     app[SCHEDULER].add_job(name, job, every_seconds=every_seconds)
 
 
+def _add_sms_jobs(scheduler: Scheduler, app: web.Application, settings: Settings) -> None:
+    """Order texts sent every few seconds, and delivery asked about now and then."""
+    provider = make_provider(settings)
+    if provider is None:
+        return
+    sessionmaker = app[SESSIONMAKER]
+    if settings.mailing_check_seconds > 0:
+
+        async def send_order_texts() -> None:
+            await send_texts(sessionmaker, settings, provider)  # rows claimed: safe anywhere
+
+        scheduler.add_job(
+            "sms-outbox", send_order_texts, every_seconds=settings.mailing_check_seconds
+        )
+    if settings.sms_status_check_seconds > 0:
+        every = timedelta(seconds=settings.sms_status_check_seconds)
+
+        async def poll() -> None:
+            for tracked in (RECIPIENTS, MESSAGES):
+                await poll_deliveries(
+                    sessionmaker, provider, tracked, now=datetime.now(UTC), every=every
+                )
+
+        scheduler.add_job("sms-status", poll, every_seconds=settings.sms_status_check_seconds)
+
+
 async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     scheduler = Scheduler()
@@ -110,7 +141,10 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
         scheduler.add_job(
             "report-rollups", refresh_reports, every_seconds=settings.report_refresh_seconds
         )
-    if settings.mailing_check_seconds > 0 and settings.smtp_host:
+    _add_sms_jobs(scheduler, app, settings)
+    if settings.mailing_check_seconds > 0 and (
+        settings.smtp_host or settings.sms_provider != "off"
+    ):
         sessionmaker = app[BACKGROUND_SESSIONMAKER]
 
         async def send_due_mailings() -> None:

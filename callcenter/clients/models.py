@@ -21,6 +21,7 @@ from callcenter.users.models import User
 
 PHONE_KINDS = ("mobile", "work", "home", "fax")
 CLIENT_KINDS = ("person", "company")
+NOTIFY_BY = ("email", "sms", "both", "none")  # how the client hears of their orders
 
 
 class Channel(Base):
@@ -62,6 +63,7 @@ class Client(Base):
     __tablename__ = "clients"
     __table_args__ = (
         CheckConstraint("kind IN ('person', 'company')", name="kind"),
+        CheckConstraint("notify_by IN ('email', 'sms', 'both', 'none')", name="notify_by"),
         Index("ix_clients_inn", "inn", postgresql_where="inn IS NOT NULL"),
         Index("ix_clients_owner_name", "owner_id", "name"),
         Index("ix_clients_name", "name"),
@@ -92,6 +94,8 @@ class Client(Base):
         ForeignKey("segments.id", ondelete="SET NULL"), index=True
     )
     notes: Mapped[str] = mapped_column(Text, default="")
+    # order status notifications: by e-mail, by text message, both, or none
+    notify_by: Mapped[str] = mapped_column(String(10), default="email", server_default="email")
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("clients.id", ondelete="SET NULL"), index=True
     )

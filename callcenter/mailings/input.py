@@ -11,11 +11,20 @@ from callcenter.dialer.campaign_input import read_clock
 from callcenter.errors import Invalid
 from callcenter.i18n import N_
 from callcenter.limits import DUE_OUT_OF_RANGE, NUL_IN_TEXT, sane_due
-from callcenter.mailings.letters import FIELDS, TemplateInvalid, TemplateProblem, check_templates
+from callcenter.mailings.letters import (
+    FIELDS,
+    SAMPLE,
+    TemplateInvalid,
+    TemplateProblem,
+    check_templates,
+    render_sms,
+)
 from callcenter.mailings.models import CHANNELS, KINDS
+from callcenter.sms.parts import count_parts
 
 MAX_TEMPLATE = 200_000  # characters of one template
 UNSUBSCRIBE_PLACEHOLDER = "unsubscribe_url"
+MAX_SMS_PARTS = 10  # a text longer than this (for the sample recipient) is a letter, not an SMS
 
 
 class MailingInvalid(Invalid):
@@ -59,7 +68,7 @@ def _starts_at(errors: dict[str, str], text: str, timezone: str) -> datetime | N
 def _rate(errors: dict[str, str], text: str, cap: int) -> int:
     digits = text.strip()
     if not (digits.isascii() and digits.isdigit()) or not 1 <= int(digits[:12]) <= cap:
-        errors["rate_per_minute"] = N_("E-mails a minute: from 1 to the cap the admin set")
+        errors["rate_per_minute"] = N_("Messages a minute: from 1 to the cap the admin set")
         return 1
     return int(digits)
 
@@ -87,14 +96,30 @@ def _texts(errors: dict[str, str], data: MailingInput) -> None:
             errors[name] = N_("The text is too long")
     if not data.name.strip() or len(data.name.strip()) > 200:
         errors.setdefault("name", N_("Name the mailing (up to 200 characters)"))
+    if data.channel == "sms":
+        if not data.body_text.strip():
+            errors.setdefault("body_text", N_("Write the text message"))
+        return
     if not data.subject.strip():
         errors.setdefault("subject", N_("Write the subject"))
     if not data.body_text.strip():
         errors.setdefault("body_text", N_("Write the plain-text letter (the HTML one is optional)"))
 
 
+def _sms_length(errors: dict[str, str], data: MailingInput) -> None:
+    """A text as the sample recipient gets it fits in ``MAX_SMS_PARTS`` parts."""
+    if "body_text" in errors:
+        return
+    parts = count_parts(render_sms(data.body_text, SAMPLE))
+    if parts.parts > MAX_SMS_PARTS:
+        errors["body_text"] = N_("The text message is too long: at most 10 SMS parts")
+
+
 def _unsubscribe_link(errors: dict[str, str], data: MailingInput) -> None:
-    """Every letter carries the recipient's own unsubscribe link (a service one too)."""
+    """Every letter carries the recipient's own unsubscribe link (a service one too); a text
+    message may (a link costs a third of an SMS), and its recipient can also text STOP."""
+    if data.channel == "sms":
+        return
     for name in ("body_text", "body_html"):
         body = getattr(data, name)
         if body.strip() and UNSUBSCRIBE_PLACEHOLDER not in body and name not in errors:
@@ -106,8 +131,8 @@ def validate_mailing(data: MailingInput, *, timezone: str, rate_cap: int) -> Cle
     _texts(errors, data)
     if data.channel not in CHANNELS:
         errors["channel"] = N_("Choose the channel")
-    elif data.channel != "email":
-        errors["channel"] = N_("Only e-mail mailings can be sent for now")
+    elif data.channel == "sms":
+        data.subject, data.body_html = "", ""  # a text message is its plain text alone
     if data.kind not in KINDS:
         errors["kind"] = N_("Choose advertising or service")
     window_from = read_clock(errors, "window_from", data.window_from)
@@ -123,6 +148,8 @@ def validate_mailing(data: MailingInput, *, timezone: str, rate_cap: int) -> Cle
         except TemplateInvalid as exc:
             problems = exc.problems
         _unsubscribe_link(errors, data)
+        if data.channel == "sms" and not problems:
+            _sms_length(errors, data)
     if problems:
         invalid = TemplateInvalid(problems)
         invalid.fields = {**errors, **invalid.fields}

@@ -5,7 +5,8 @@ the RFC 8058 one-click unsubscribe headers.
 Placeholders: ``client.name``, ``client.company``, ``manager.name``, ``last_order.number``,
 ``last_order.total``, ``last_order.date``, ``unsubscribe_url`` (and ``mailing.name``). A
 template is rendered against a sample of every placeholder when saved, with undefined names
-refused, so one that saves renders for every recipient: never an error mid-send.
+refused, so one that saves renders for every recipient: never an error mid-send. An SMS
+mailing's message is its plain-text template alone (``render_sms``).
 """
 
 from __future__ import annotations
@@ -113,6 +114,16 @@ def render_letter(sources: dict[str, str], context: dict[str, Any]) -> Letter:
     if problems:
         raise TemplateInvalid(problems)
     return Letter(made["subject"], made["body_html"], made["body_text"])
+
+
+def render_sms(source: str, context: dict[str, Any]) -> str:
+    """A text message for one recipient: the plain-text template, its ends trimmed (raises
+    TemplateInvalid naming the line, like ``check_templates``)."""
+    try:
+        return _render("body_text", source, context).strip()
+    except Exception as exc:
+        problem = TemplateProblem(_line_of(exc), str(exc)[:300] or type(exc).__name__)
+        raise TemplateInvalid({"body_text": problem}) from None
 
 
 def _company_name(client: Client, companies: dict[int, str]) -> str:

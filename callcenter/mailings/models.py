@@ -25,7 +25,7 @@ from callcenter.db import Base
 CHANNELS = ("email", "sms")
 KINDS = ("advertising", "service")
 STATES = ("draft", "scheduled", "sending", "paused", "cancelled", "done")
-RECIPIENT_STATES = ("queued", "sending", "sent", "failed", "bounced", "skipped")
+RECIPIENT_STATES = ("queued", "sending", "sent", "delivered", "failed", "bounced", "skipped")
 SUPPRESSION_REASONS = ("unsubscribed", "bounced")
 
 
@@ -70,8 +70,10 @@ class Mailing(Base):
 
 class MailingRecipient(Base):
     """One client of a mailing's audience: to be sent (``queued``), at the wire (``sending``:
-    ``handed_at`` set the moment before the message leaves), or done; ``skipped`` rows keep
-    why the client was left out. ``zones`` are the recipient's candidate time zones."""
+    ``handed_at`` set the moment before the message leaves), or done (``delivered`` when an
+    SMS provider confirmed it); ``skipped`` rows keep why the client was left out. ``address``
+    is an e-mail address or, for an SMS mailing, an E.164 number. ``zones`` are the
+    recipient's candidate time zones."""
 
     __tablename__ = "mailing_recipients"
     __table_args__ = (
@@ -92,7 +94,12 @@ class MailingRecipient(Base):
             postgresql_where="state = 'queued'",
         ),  # fmt: skip
         Index("ix_mailing_recipients_state", "mailing_id", "state"),
-    )
+        # a text sent, its delivery not known yet: what the status poll asks about
+        Index("ix_mailing_recipients_unconfirmed", "checked_at",
+              postgresql_where="state = 'sent' AND message_id <> ''"),
+        Index("ix_mailing_recipients_message", "message_id",
+              postgresql_where="message_id <> ''"),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     mailing_id: Mapped[int] = mapped_column(ForeignKey("mailings.id", ondelete="CASCADE"))
@@ -110,11 +117,18 @@ class MailingRecipient(Base):
     handed_at: Mapped[datetime | None]  # given to the SMTP server: never sent again
     sent_at: Mapped[datetime | None]
     unsubscribed_at: Mapped[datetime | None]
+    # a text message: the provider that took it, its id there, when delivery was last asked
+    # for and when the provider confirmed it (state ``delivered``)
+    provider: Mapped[str] = mapped_column(String(20), default="")
+    message_id: Mapped[str] = mapped_column(String(64), default="")
+    checked_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
 
 
 class Suppression(Base):
-    """An address that gets no more mailings: unsubscribed by its owner, or bounced (a
-    permanent SMTP refusal). Order e-mails and other service messages are not held back."""
+    """An address (or an E.164 number) that gets no more mailings: unsubscribed by its owner
+    (by the link, or by texting STOP to the provider), or bounced (a permanent SMTP refusal).
+    Order e-mails and texts and other service messages are not held back."""
 
     __tablename__ = "mailing_suppressions"
     __table_args__ = (

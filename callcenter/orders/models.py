@@ -48,6 +48,8 @@ class OrderStatus(Base):
     notify_client: Mapped[bool] = mapped_column(Boolean, default=False)
     email_subject: Mapped[str] = mapped_column(String(300), default="")
     email_body: Mapped[str] = mapped_column(Text, default="")
+    notify_sms: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    sms_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     def name(self, language: str) -> str:
         return self.name_ru if language == "ru" else self.name_en

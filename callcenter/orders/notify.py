@@ -1,4 +1,7 @@
-"""The client's e-mail when an order enters a status the admin chose to notify on."""
+"""The client's e-mail and text message when an order enters a status the admin chose to
+notify on: by e-mail, by SMS or both as the status says, held to how the client wants to
+hear (``Client.notify_by``: e-mail, SMS, both or none). A text goes once per order and
+status, however often the order comes back to it."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from callcenter.mail.service import queue_message
 from callcenter.orders.letters import render
 from callcenter.orders.models import Order, OrderStatus
 from callcenter.settings import Settings
+from callcenter.sms.outbox import queue_order_text
 
 
 def letter_values(
@@ -46,10 +50,17 @@ async def notify_client(
     reason: str,
     settings: Settings,
 ) -> OutboxMessage | None:
-    """Queue the status e-mail if the status asks for one (to the client's first address)."""
-    if not status.notify_client:
-        return None
+    """Queue the status e-mail (to the client's first address) and the text (to their first
+    mobile number) that the status and the client's preference ask for."""
+    prefers = order.client.notify_by
     values = letter_values(order, status, previous, reason, settings)
+    if status.notify_sms and status.sms_text.strip() and prefers in ("sms", "both"):
+        await queue_order_text(
+            session, client_id=order.client_id, order_id=order.id, status_id=status.id,
+            body=render(status.sms_text, values),
+        )  # fmt: skip
+    if not status.notify_client or prefers not in ("email", "both"):
+        return None
     emails = order.client.emails
     return await queue_message(
         session,

@@ -59,6 +59,14 @@ DEFAULT_PIPELINE = [
 ]
 
 
+# what the default pipeline's notified stages text the client (off until the admin ticks it)
+DEFAULT_SMS = {
+    "accepted": "Заказ {number} на сумму {total} принят в работу.",
+    "shipped": "Заказ {number} отгружен и уже в пути.",
+    "cancelled": "Заказ {number} отменён. Причина: {reason}",
+}
+
+
 class StatusInvalid(Invalid):
     id = "status_invalid"
 
@@ -74,6 +82,8 @@ class StatusInput:
     notify_client: bool = False
     email_subject: str = ""
     email_body: str = ""
+    notify_sms: bool = False
+    sms_text: str = ""
 
 
 async def list_statuses(session: AsyncSession) -> list[OrderStatus]:
@@ -98,6 +108,7 @@ async def seed_default_pipeline(session: AsyncSession) -> list[OrderStatus]:
                 notify_client=notify,
                 email_subject=subject,
                 email_body=body,
+                sms_text=DEFAULT_SMS.get(code, ""),
             )
         )
     await session.flush()
@@ -124,13 +135,17 @@ def _validate(data: StatusInput) -> dict[str, str]:
             errors[name] = N_("Name is required")
     if data.kind not in STATUS_KINDS:
         errors["kind"] = N_("Choose a kind from the list")
-    for name in ("email_subject", "email_body"):
+    for name in ("email_subject", "email_body", "sms_text"):
         if unknown_placeholders(getattr(data, name)):
             errors[name] = N_("Unknown placeholder: use only the names listed")
     if len(data.email_subject) > 300:
         errors["email_subject"] = N_("Too long")
     if data.notify_client and not (data.email_subject.strip() and data.email_body.strip()):
         errors["email_body"] = N_("A notified status needs a subject and a text")
+    if data.notify_sms and not data.sms_text.strip():
+        errors["sms_text"] = N_("A status that texts the client needs the text")
+    if len(data.sms_text) > 1000:
+        errors["sms_text"] = N_("Too long")
     return errors
 
 
@@ -171,6 +186,7 @@ async def save_status(
     status.name_en = " ".join(data.name_en.split())
     status.notify_client = data.notify_client
     status.email_subject, status.email_body = data.email_subject.strip(), data.email_body.strip()
+    status.notify_sms, status.sms_text = data.notify_sms, data.sms_text.strip()
     if status_id is None:
         session.add(status)
     await session.flush()

@@ -69,7 +69,6 @@ def test_a_letter_without_its_unsubscribe_link_is_refused() -> None:
         ("name", "x" * 201),
         ("subject", "  "),
         ("channel", "pigeon"),
-        ("channel", "sms"),
         ("kind", "spam"),
         ("window_from", "25:00"),
         ("window_to", "09:00"),

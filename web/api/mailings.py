@@ -25,6 +25,7 @@ from web.mailing_forms import (
     mailing_from_json,
     mailing_json,
     move_mailing,
+    rate_cap,
     recipient_json,
     template_errors,
 )
@@ -65,10 +66,11 @@ async def create(request: web.Request) -> web.Response:
     actor, body = current_user(request), await read_json_object(request)
     settings = request.app[SETTINGS]
     try:
+        data = mailing_from_json(body)
         async with request.app[SESSIONMAKER].begin() as session:
             mailing = await create_mailing(
-                session, data=mailing_from_json(body), actor=actor, timezone=TIMEZONE.get(),
-                rate_cap=settings.mailing_email_per_minute,
+                session, data=data, actor=actor, timezone=TIMEZONE.get(),
+                rate_cap=rate_cap(settings, data.channel),
             )  # fmt: skip
             audience = await count_audience(
                 session, mailing, author=actor, region=settings.default_region

@@ -40,6 +40,7 @@ STATUS_TEXT = (
     "deadline_days",
     "email_subject",
     "email_body",
+    "sms_text",
 )
 PRODUCT_TEXT = ("name", "sku", "unit_code", "price", "vat_rate", "cost")
 
@@ -80,6 +81,8 @@ def _status_form(status: OrderStatus) -> StatusInput:
         notify_client=status.notify_client,
         email_subject=status.email_subject,
         email_body=status.email_body,
+        notify_sms=status.notify_sms,
+        sms_text=status.sms_text,
     )
 
 
@@ -105,6 +108,7 @@ async def status_save(request: web.Request) -> web.StreamResponse:
     data = StatusInput(
         **{f: str(form.get(f, "")) for f in STATUS_TEXT},
         notify_client=form_bool(form, "notify_client"),
+        notify_sms=form_bool(form, "notify_sms"),
     )
     try:
         async with request.app[SESSIONMAKER].begin() as session:

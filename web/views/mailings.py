@@ -17,7 +17,7 @@ from callcenter.mailings.input import MailingInput, to_input, validate_mailing
 from callcenter.mailings.letters import Letter, TemplateInvalid, preview_context, render_letter
 from callcenter.mailings.links import UNSUBSCRIBE, verify
 from callcenter.mailings.models import Mailing
-from callcenter.mailings.sender import send_test_letter
+from callcenter.mailings.sender import send_test_message
 from callcenter.mailings.service import (
     create_mailing,
     get_mailing,
@@ -30,13 +30,21 @@ from callcenter.mailings.service import (
     update_mailing,
 )
 from callcenter.mailings.terms import KIND_LABELS, RECIPIENT_LABELS, STATE_LABELS
+from callcenter.phones import PhoneError, parse_phone
+from callcenter.sms.parts import SmsParts, count_parts
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web.auth import current_user, public, requires
 from web.csrf import csrf_exempt
 from web.i18n import TIMEZONE, gettext
 from web.keys import SESSIONMAKER, SETTINGS
-from web.mailing_forms import links_base, mailing_from_form, move_mailing, template_errors
+from web.mailing_forms import (
+    links_base,
+    mailing_from_form,
+    move_mailing,
+    rate_cap,
+    template_errors,
+)
 from web.values import int_field
 
 STATES = ("draft", "scheduled", "sending", "paused", "cancelled", "done")
@@ -54,8 +62,17 @@ async def _choices(request: web.Request) -> dict[str, Any]:
             "channels": await list_entries(session, "channel", active_only=True),
             "tags": await list_tags(session),
             "rate_cap": request.app[SETTINGS].mailing_email_per_minute,
+            "sms_rate_cap": request.app[SETTINGS].mailing_sms_per_minute,
+            "sms_ready": request.app[SETTINGS].sms_provider != "off",
             **LABELS,
         }
+
+
+def _sms_parts(channel: str, letter: Letter | None) -> SmsParts | None:
+    """A text message's parts as the previewed recipient gets it (None for e-mail)."""
+    if channel != "sms" or letter is None:
+        return None
+    return count_parts(letter.text.strip())
 
 
 def _preview_of(form: MailingInput, context: dict[str, Any]) -> tuple[Letter | None, str]:
@@ -87,6 +104,7 @@ async def _render_form(
         "errors": errors or {},
         "message": message,
         "preview": preview,
+        "sms_parts": _sms_parts(form.channel, preview),
     }
     return aiohttp_jinja2.render_template("mailings/form.html", request, context, status=status)
 
@@ -122,7 +140,7 @@ async def _typed_preview(
     """The form again with the typed letter shown for a sample recipient, nothing saved."""
     settings = request.app[SETTINGS]
     try:
-        validate_mailing(form, timezone=TIMEZONE.get(), rate_cap=settings.mailing_email_per_minute)
+        validate_mailing(form, timezone=TIMEZONE.get(), rate_cap=rate_cap(settings, form.channel))
     except DomainError as exc:
         return await _form_answer(request, form, mailing, exc)
     async with request.app[SESSIONMAKER]() as session:
@@ -141,7 +159,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         async with request.app[SESSIONMAKER].begin() as session:
             mailing = await create_mailing(
                 session, data=form, actor=current_user(request), timezone=TIMEZONE.get(),
-                rate_cap=request.app[SETTINGS].mailing_email_per_minute,
+                rate_cap=rate_cap(request.app[SETTINGS], form.channel),
             )  # fmt: skip
     except DomainError as exc:
         return await _form_answer(request, form, None, exc)
@@ -172,7 +190,7 @@ async def update(request: web.Request) -> web.StreamResponse:
         async with request.app[SESSIONMAKER].begin() as session:
             await update_mailing(
                 session, mailing_id=mailing_id, data=form, actor=actor, timezone=TIMEZONE.get(),
-                rate_cap=request.app[SETTINGS].mailing_email_per_minute,
+                rate_cap=rate_cap(request.app[SETTINGS], form.channel),
             )  # fmt: skip
     except DomainError as exc:
         return await _form_answer(request, form, mailing, exc)
@@ -213,6 +231,7 @@ async def render_page(
         "samples": samples,
         "chosen": chosen,
         "preview": letter,
+        "sms_parts": _sms_parts(mailing.channel, letter),
         "preview_problem": problem,
         "figures": figures,
         "recipients": recipients,
@@ -231,19 +250,25 @@ async def show(request: web.Request) -> web.StreamResponse:
 
 @requires(Permission.MAILINGS_MANAGE)
 async def send_test(request: web.Request) -> web.StreamResponse:
-    """A test letter, as the chosen recipient would get it, to the address typed."""
+    """A test message, as the chosen recipient would get it, to the address (or, for an SMS
+    mailing, the number) typed."""
     mailing_id, settings = int(request.match_info["id"]), request.app[SETTINGS]
     post = await request.post()
-    address = str(post.get("address", "")).strip()[:254]
-    if "@" not in address or any(c.isspace() for c in address) or "\x00" in address:
-        message = N_("Type the address to send the test letter to")
-        return await render_page(request, mailing_id, message=message, status=422)
     async with request.app[SESSIONMAKER]() as session:
         mailing = await get_mailing(session, mailing_id, actor=current_user(request))
+    address = _test_address(mailing, str(post.get("address", "")), settings.default_region)
+    if not address:
+        message = (
+            N_("Type the mobile number to send the test text to")
+            if mailing.channel == "sms"
+            else N_("Type the address to send the test letter to")
+        )
+        return await render_page(request, mailing_id, message=message, status=422)
+    async with request.app[SESSIONMAKER]() as session:
         client_id = int_field(post, "client_id")
         context = await preview_context(session, client_id, base=links_base(settings))
     try:
-        error = await send_test_letter(settings, mailing=mailing, context=context, to=address)
+        error = await send_test_message(settings, mailing=mailing, context=context, to=address)
     except TemplateInvalid as exc:
         error = "; ".join(template_errors(exc, {}).values())
     if error:
@@ -253,6 +278,19 @@ async def send_test(request: web.Request) -> web.StreamResponse:
         )
     shown = gettext("The test letter went to %(address)s") % {"address": address}
     return await render_page(request, mailing_id, message=shown, test_address=address)
+
+
+def _test_address(mailing: Mailing, typed: str, region: str) -> str:
+    """The address (or E.164 number) a test goes to, "" when what was typed is not one."""
+    typed = typed.strip()[:254]
+    if mailing.channel == "sms":
+        try:
+            return parse_phone(typed[:64], region).e164
+        except PhoneError:
+            return ""
+    if "@" not in typed or any(c.isspace() for c in typed) or "\x00" in typed:
+        return ""
+    return typed
 
 
 @requires(Permission.MAILINGS_MANAGE)
