@@ -48,6 +48,7 @@ from web.views import (
     orders,
     outbox,
     partners,
+    referral,
     reports,
     task_supervision,
     tasks,
@@ -290,6 +291,8 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/bonuses/weights", bonuses.api_weights)
     r.add_put("/api/v1/bonuses/weights", bonuses.api_weights_save)
 
+    r.add_get("/r/{code}", referral.referral_page)  # a partner's referral link: no login
+    r.add_post("/r/{code}", referral.referral_submit)
     r.add_get("/my/partner", partners.my_partnership)
     r.add_get("/partners", partners.partner_list)
     r.add_get("/partners/new", partners.new_page)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from callcenter.clients.models import Client
 from callcenter.exports.xlsx import xlsx_bytes
 from callcenter.i18n import N_
+from callcenter.partners.attribution import attribute_client
 from callcenter.partners.downline import downline, partner_client_orders
 from callcenter.partners.exceptions import PartnerInvalid
 from callcenter.partners.models import PARTNER_STATUSES, Partner
@@ -35,7 +36,6 @@ from callcenter.partners.plans import (
 )
 from callcenter.partners.service import (
     PartnerInput,
-    attribute_client,
     check_own_statements,
     create_partner,
     get_partner,
@@ -50,7 +50,7 @@ from callcenter.users.roles import Permission, Role
 from web import i18n
 from web.auth import current_user, requires, signed_in
 from web.downloads import pieces, stream_file
-from web.keys import SESSIONMAKER
+from web.keys import SESSIONMAKER, SETTINGS
 from web.values import int_field, page_field
 
 PER_PAGE = 50
@@ -98,7 +98,8 @@ async def card(request: web.Request) -> dict[str, Any]:
         orders = await partner_client_orders(session, partner.id) if own else []
         sponsor = await session.get(Partner, partner.sponsor_id) if partner.sponsor_id else None
         sponsor_code = sponsor.code if sponsor else ""
-    link = f"{request.scheme}://{request.host}/r/{partner.code}"
+    base = request.app[SETTINGS].public_url.rstrip("/") or f"{request.scheme}://{request.host}"
+    link = f"{base}/r/{partner.code}"
     return {
         "partner": partner,
         "tree": tree,
