@@ -302,6 +302,7 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/partners/{id:\\d+}/edit", partners.update)
     r.add_get("/partners/{id:\\d+}/statements", partners.statement_page)
     r.add_get("/partners/{id:\\d+}/statements.xlsx", partners.statement_xlsx)
+    r.add_get("/partners/{id:\\d+}/statements.pdf", partners.statement_pdf_download)
     r.add_post("/partners/{id:\\d+}/payouts", partners.payout)
     r.add_post("/clients/{id:\\d+}/partner", partners.attribute)
     r.add_get("/admin/commission-plans", partners.plans_page)

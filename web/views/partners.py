@@ -1,5 +1,5 @@
 """Partner pages: the list, a partner's card (downline, own clients' orders, referral link),
-the add and edit forms, statements with payouts and their XLSX, commission plans, and the
+the add and edit forms, statements with payouts and their XLSX and PDF, commission plans, and the
 attribution form of the client card.
 
 Staff (``PARTNERS_VIEW``) see every partner; a user in the partner role sees their own card,
@@ -9,6 +9,7 @@ handler is ``@signed_in`` or ``@requires``; the partners' services check the res
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -43,6 +44,7 @@ from callcenter.partners.service import (
     own_partner,
     update_partner,
 )
+from callcenter.partners.statement_pdf import Texts, statement_pdf
 from callcenter.partners.statements import record_payout, statement, statement_rows
 from callcenter.products.models import Product
 from callcenter.users.models import User
@@ -231,6 +233,22 @@ async def statement_xlsx(request: web.Request) -> web.StreamResponse:
     parts = xlsx_bytes(headers, rows, sheet=partner.code, timezone=i18n.TIMEZONE.get())
     name = f"{partner.code}-{view.first_day:%Y-%m}.xlsx"
     return await stream_file(request, pieces(parts), filename=name, file_format="xlsx")
+
+
+@signed_in
+async def statement_pdf_download(request: web.Request) -> web.StreamResponse:
+    """The statement as a PDF: the page's figures and lines, in the reader's language."""
+    partner, view = await _statement(request)
+    texts = Texts(gettext=i18n.gettext, money=i18n.money_text, day=i18n.day_text)
+    body = await asyncio.to_thread(  # drawing takes tens of ms: off the loop
+        statement_pdf, view, code=partner.code, name=partner.client.name, texts=texts
+    )
+    name = f"{partner.code}-{view.first_day:%Y-%m}.pdf"
+    return web.Response(
+        body=body,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @requires(Permission.PARTNER_PAYOUTS)
