@@ -51,6 +51,16 @@ def _day(value: date | None, fmt: str = "medium") -> str:
     return format_date(value, fmt, locale=i18n.babel_locale(LANGUAGE.get()))
 
 
+def money_text(value: Decimal) -> str:
+    """What the ``money`` filter shows, for documents drawn outside templates (PDFs)."""
+    return _money(value)
+
+
+def day_text(value: date) -> str:
+    """What the ``day`` filter shows, for documents drawn outside templates (PDFs)."""
+    return _day(value)
+
+
 def _phone(e164: str, extension: str = "") -> str:
     return display_phone(e164, extension, REGION.get())
 

@@ -48,6 +48,7 @@ from web.views import (
     orders,
     outbox,
     partners,
+    referral,
     reports,
     sms,
     task_supervision,
@@ -292,6 +293,8 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/bonuses/weights", bonuses.api_weights)
     r.add_put("/api/v1/bonuses/weights", bonuses.api_weights_save)
 
+    r.add_get("/r/{code}", referral.referral_page)  # a partner's referral link: no login
+    r.add_post("/r/{code}", referral.referral_submit)
     r.add_get("/my/partner", partners.my_partnership)
     r.add_get("/partners", partners.partner_list)
     r.add_get("/partners/new", partners.new_page)
@@ -301,6 +304,7 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/partners/{id:\\d+}/edit", partners.update)
     r.add_get("/partners/{id:\\d+}/statements", partners.statement_page)
     r.add_get("/partners/{id:\\d+}/statements.xlsx", partners.statement_xlsx)
+    r.add_get("/partners/{id:\\d+}/statements.pdf", partners.statement_pdf_download)
     r.add_post("/partners/{id:\\d+}/payouts", partners.payout)
     r.add_post("/clients/{id:\\d+}/partner", partners.attribute)
     r.add_get("/admin/commission-plans", partners.plans_page)

@@ -171,7 +171,14 @@ async def create_client(
     await _check_links(session, clean, actor)
     if not allow_duplicates and (dups := await find_duplicates(session, clean, actor=actor)):
         raise DuplicateClient(N_("Another client already has this phone, INN or e-mail"), dups)
-    client = Client(created_by_id=actor.id, phones=[], emails=[], tags=[])
+    client_id = await add_client(session, clean=clean, actor=actor)
+    return await get_client(session, client_id, actor=actor)
+
+
+async def add_client(session: AsyncSession, *, clean: CleanClient, actor: User | None) -> int:
+    """Store a validated client and audit its creation; returns its id. The caller has
+    checked who may and the duplicates (``actor`` None: a visitor, as a referral link's)."""
+    client = Client(created_by_id=actor.id if actor else None, phones=[], emails=[], tags=[])
     await _apply(session, client, clean)
     session.add(client)
     await session.flush()
@@ -184,7 +191,7 @@ async def create_client(
         action="created",
         changes=diff({}, after),
     )
-    return await get_client(session, client.id, actor=actor)
+    return client.id
 
 
 async def update_client(

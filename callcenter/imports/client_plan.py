@@ -98,6 +98,7 @@ def _decide(
             plan.skipped += 1
         elif earlier is not None:
             merge_into(earlier.client, record.client, owner_given=record.owner_given)
+            earlier.partner_id = earlier.partner_id or record.partner_id  # the first wins
             earlier.company_name = record.company_name or earlier.company_name
         elif len(found) > 1:
             ids = ", ".join(f"#{cid}" for cid, _owner in sorted(found))

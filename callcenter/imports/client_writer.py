@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.clients.input import CleanClient
 from callcenter.imports.client_copy import CHUNK, allocate_ids, copy_new
+from callcenter.imports.client_partners import attribute_imported
 from callcenter.imports.client_plan import Existing, Plan, keys_of, plan_rows
 from callcenter.imports.client_updates import apply_updates
 from callcenter.imports.records import ClientRecord
@@ -106,6 +107,7 @@ class ClientWriter:
         self.updates: dict[int, list[ClientRecord]] = {}
         self.tag_ids: dict[str, int] = {}
         self.made_companies: dict[str, int] = {}  # companies made for people, by name
+        self.partner_offers: list[tuple[int, int, int]] = []  # (client, partner, line)
 
     async def write(self, records: list[ClientRecord]) -> None:
         conn = await driver_connection(self.session)
@@ -124,6 +126,17 @@ class ClientWriter:
             self.made_companies[_norm(record.client.name)] = record.client_id or 0
         for client_id, rows in plan.updates.items():
             self.updates.setdefault(client_id, []).extend(rows)
+        self.partner_offers += [
+            (r.client_id, r.partner_id, r.line)
+            for r in plan.new
+            if r.partner_id is not None and r.client_id is not None
+        ]
+        self.partner_offers += [
+            (client_id, r.partner_id, r.line)
+            for client_id, rows in plan.updates.items()
+            for r in rows
+            if r.partner_id is not None
+        ]
         self.result.created += len(plan.new)
         self.result.skipped += plan.skipped
         self.result.bad += plan.bad
@@ -135,6 +148,9 @@ class ClientWriter:
         conn = await driver_connection(self.session)
         self.result.updated = await apply_updates(
             conn, self.updates, self.tag_ids, actor=self.actor, import_id=self.import_id
+        )
+        await attribute_imported(
+            conn, self.partner_offers, actor=self.actor, import_id=self.import_id
         )
         return self.result
 

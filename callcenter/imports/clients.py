@@ -18,6 +18,11 @@ from callcenter.clients.fields import DETAILS
 from callcenter.clients.input import ClientInput, PhoneInput, validate_client
 from callcenter.clients.models import Channel, Segment
 from callcenter.i18n import N_
+from callcenter.imports.client_partners import (
+    PartnerCodes,
+    clean_partner_code,
+    load_partner_codes,
+)
 from callcenter.imports.client_writer import ClientWriter
 from callcenter.imports.records import ClientRecord
 from callcenter.imports.targets import (
@@ -79,6 +84,11 @@ FIELDS = (
         ("Канал", "Канал привлечения", "Источник", "Source", "Acquisition channel"),
     ),
     Field("segment", N_("Segment"), ("Сегмент",)),
+    Field(
+        "partner_code",
+        N_("Partner's code"),
+        ("Код партнёра", "Партнёр", "Реферальный код", "Partner", "Partner code", "Referral code"),
+    ),
     Field("tags", N_("Tags"), ("Теги", "Метки", "Тег", "Tag", "Labels"), multiple=True),
     Field(
         "notes",
@@ -119,6 +129,7 @@ class ClientContext:
     owners: dict[str, int]  # login or full name, lower case -> user id
     channels: dict[str, int]
     segments: dict[str, int]
+    partners: PartnerCodes
 
 
 def _text(cells: Cells, key: str, sep: str = " ") -> str:
@@ -202,6 +213,7 @@ class ClientsTarget:
             owners=owners,
             channels=lists[Channel],
             segments=lists[Segment],
+            partners=await load_partner_codes(session, actor),
         )
 
     def clean_row(self, line: int, cells: Cells, context: Any) -> ClientRecord:
@@ -233,6 +245,7 @@ class ClientsTarget:
             tags=[t for t in re.split(r"[,;]", _text(cells, "tags", ",")) if t.strip()],
             notes=_text(cells, "notes", "\n"),
         )
+        partner_id = clean_partner_code(_text(cells, "partner_code"), ctx.partners, errors)
         try:
             clean = validate_client(data, region=ctx.region)
         except ClientInvalid as exc:
@@ -240,7 +253,8 @@ class ClientsTarget:
         if errors:
             raise RowInvalid(_by_column(errors, cells, phone_headers))
         company_name = company if kind == "person" else ""
-        return ClientRecord(line, clean, company_name, owner is not None and not ctx.owner_fixed)
+        owner_given = owner is not None and not ctx.owner_fixed
+        return ClientRecord(line, clean, company_name, owner_given, partner_id=partner_id)
 
     def writer(
         self, session: AsyncSession, *, policy: dict[str, str], actor: User, import_id: int

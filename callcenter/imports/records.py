@@ -21,6 +21,7 @@ class ClientRecord:
     owner_given: bool  # the file names the owner (an update then changes it)
     client_id: int | None = None  # once written
     company_record: ClientRecord | None = None  # the company this file makes for a person
+    partner_id: int | None = None  # the partner the row attributes the client to
 
 
 @dataclass

@@ -41,7 +41,8 @@ GRID = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)])
 
 
 @cache
-def _fonts() -> tuple[str, str]:
+def register_fonts() -> tuple[str, str]:
+    """DejaVu Sans, regular and bold, registered once; their names (other PDFs use them too)."""
     pdfmetrics.registerFont(TTFont("DejaVuSans", str(FONTS / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(FONTS / "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFontFamily("DejaVuSans", normal="DejaVuSans", bold="DejaVuSans-Bold")
@@ -50,7 +51,7 @@ def _fonts() -> tuple[str, str]:
 
 @cache
 def _styles() -> dict[str, ParagraphStyle]:
-    regular, bold = _fonts()
+    regular, bold = register_fonts()
     base = ParagraphStyle("base", fontName=regular, fontSize=9, leading=11)
     return {
         "text": base,

@@ -314,3 +314,25 @@ class Payout(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(server_default=func.now())
     request_key: Mapped[str | None] = mapped_column(String(120))
+
+
+class ReferralRequest(Base):
+    """A visitor's call-back request sent from a partner's referral link (``/r/{code}``): the
+    record of what the link brought, and what rate-limits an address (every web process
+    counts the same rows)."""
+
+    __tablename__ = "referral_requests"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('attributed', 'same', 'kept')", name="outcome"),
+        Index("ix_referral_requests_address_at", "address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"))
+    address: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(12))  # what became of the attribution
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

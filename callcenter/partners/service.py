@@ -1,5 +1,5 @@
 """Partners: add one from the client base, change them (a move re-hangs their downline),
-read them within what the actor may see, attribute clients to them.
+read them within what the actor may see (attributing clients: ``attribution``).
 
 Who sees what: staff with ``PARTNERS_VIEW`` see every partner; a user in the ``partner`` role
 sees only their own partner record and its downline (``PARTNER_SELF``). Services flush and
@@ -12,26 +12,21 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, delete, func, select, true
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from callcenter.audit.service import diff, record_change
 from callcenter.clients.models import Client
-from callcenter.clients.service import get_client
 from callcenter.errors import Forbidden, NotFound
 from callcenter.i18n import N_
 from callcenter.partners.exceptions import PartnerInvalid
 from callcenter.partners.models import (
-    ATTRIBUTION_SOURCES,
     PARTNER_STATUSES,
-    ClientAttribution,
     CommissionPlan,
     Partner,
     PartnerPath,
 )
-from callcenter.partners.periods import local_today
 from callcenter.partners.tree import is_in_downline, move_partner, place_partner
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
@@ -243,84 +238,3 @@ async def update_partner(
     partner_id = partner.id
     session.expire(partner)
     return await get_partner(session, partner_id, actor=actor)
-
-
-async def attribution_of(
-    session: AsyncSession, client_id: int
-) -> tuple[ClientAttribution, Partner] | None:
-    row = (
-        await session.execute(
-            select(ClientAttribution, Partner)
-            .join(Partner, Partner.id == ClientAttribution.partner_id)
-            .where(ClientAttribution.client_id == client_id)
-        )
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
-async def attribute_client(
-    session: AsyncSession, *, client_id: int, code: str, actor: User, source: str = "card"
-) -> Partner | None:
-    """Attribute the client to the partner with ``code`` from today (empty: to no partner);
-    the change is kept in the client's audit trail. Orders paid from now on accrue to the
-    new partner's chain; what was accrued stays."""
-    if not actor.can(Permission.PARTNERS_MANAGE):
-        raise Forbidden(N_("You may not attribute clients to partners"))
-    if source not in ATTRIBUTION_SOURCES:
-        raise ValueError(source)
-    client = await get_client(session, client_id, actor=actor)
-    wanted = code.strip().upper()[:20]
-    partner = None
-    if wanted:
-        partner = await session.scalar(select(Partner).where(Partner.code == wanted))
-        if partner is None:
-            raise PartnerInvalid(
-                N_("Please correct the marked fields"),
-                fields={"partner_code": N_("No partner has this code")},
-            )
-        if partner.status != "active":
-            raise PartnerInvalid(
-                N_("Please correct the marked fields"),
-                fields={"partner_code": N_("This partner is suspended")},
-            )
-    before = await attribution_of(session, client.id)
-    old_code = before[1].code if before else None
-    if old_code == wanted or (old_code is None and not wanted):
-        return partner
-    await _store_attribution(session, client.id, partner, actor, source)
-    await record_change(
-        session,
-        actor=actor,
-        entity="client",
-        entity_id=client.id,
-        action="attributed",
-        changes={
-            "partner": [old_code, partner.code if partner else None],
-            "source": [None, source],
-        },
-    )
-    return partner
-
-
-async def _store_attribution(
-    session: AsyncSession, client_id: int, partner: Partner | None, actor: User, source: str
-) -> None:
-    if partner is None:
-        await session.execute(
-            delete(ClientAttribution).where(ClientAttribution.client_id == client_id)
-        )
-        return
-    values = {
-        "client_id": client_id,
-        "partner_id": partner.id,
-        "attributed_on": local_today(actor),
-        "source": source,
-        "by_id": actor.id,
-    }
-    statement = insert(ClientAttribution).values(**values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[ClientAttribution.client_id],
-            set_={k: statement.excluded[k] for k in values if k != "client_id"},
-        )
-    )

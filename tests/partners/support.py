@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.invoices.service import issue_invoice, record_payment
 from callcenter.orders.input import LineInput
+from callcenter.partners.attribution import attribute_client
 from callcenter.partners.models import CommissionLine, Partner
 from callcenter.partners.plans import PlanInput, save_group, save_plan
-from callcenter.partners.service import PartnerInput, attribute_client, create_partner
+from callcenter.partners.service import PartnerInput, create_partner
 from callcenter.products.service import ProductInput, save_product
 from callcenter.settings import Settings
 from callcenter.users.models import User

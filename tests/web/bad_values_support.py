@@ -22,8 +22,9 @@ from callcenter.floor.dnc import add_to_dnc
 from callcenter.invoices.service import issue_invoice, record_payment
 from callcenter.mailings.input import MailingInput
 from callcenter.mailings.service import create_mailing
+from callcenter.partners.attribution import attribute_client
 from callcenter.partners.plans import PlanInput, save_group, save_plan
-from callcenter.partners.service import PartnerInput, attribute_client, create_partner
+from callcenter.partners.service import PartnerInput, create_partner
 from callcenter.products.service import ProductInput, save_product
 from callcenter.reports.filters import FILTER_NAMES
 from callcenter.settings import Settings

@@ -140,6 +140,7 @@ def _fill(formatter: str, walk: Walk) -> dict[str, str]:
     good = {"id": "1", "payment": "1", "entry": "1", "kind": "channel", "action": "pause"}
     good |= {"linkedid": "1700000000.1", "login": walk.operator_login, "queue": "sales"}
     good["token"] = "1.not-a-signature"  # a mailing's unsubscribe link (a true one: its tests)
+    good["code"] = "WALK1"  # a partner's referral link (bad_values_support makes that partner)
     if formatter.startswith("/admin/users/"):
         good["id"] = "2"  # the operator: the walking admin must not lock itself out
     return good

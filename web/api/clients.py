@@ -1,10 +1,16 @@
-"""JSON API for clients: ``/api/v1/clients``."""
+"""JSON API for clients: ``/api/v1/clients``.
+
+``partner_code`` is the partner the client came through (null: none). Sent on POST, PUT or
+PATCH it does what the client card's field does (``attribute_client``: set, change, or
+remove with ``""``, audited; staff who manage partners only); left out, it changes nothing.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.clients.exceptions import DuplicateClient
 from callcenter.clients.models import Client
@@ -14,6 +20,9 @@ from callcenter.clients.service import get_client as fetch
 from callcenter.clients.service import to_input
 from callcenter.clients.service import update_client as update
 from callcenter.errors import BadRequest
+from callcenter.i18n import N_
+from callcenter.partners.attribution import attribute_client, partner_codes_of
+from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web.api.lists import list_response
 from web.auth import current_user, requires
@@ -24,7 +33,18 @@ from web.queries import client_query
 from web.values import read_json
 
 
-def client_json(client: Client) -> dict[str, Any]:
+def partner_code_in(body: Any) -> str | None:
+    """The body's ``partner_code``: None when left out; refused unless a string or null."""
+    if not isinstance(body, dict) or "partner_code" not in body:
+        return None
+    value = body["partner_code"]
+    if value is not None and not isinstance(value, str):
+        message = N_("A partner's code is a string")
+        raise BadRequest(message, fields={"partner_code": message})
+    return (value or "")[:40]
+
+
+def client_json(client: Client, partner_code: str | None = None) -> dict[str, Any]:
     def ref(obj: Any, label: str = "name") -> dict[str, Any] | None:
         return {"id": obj.id, label: getattr(obj, label)} if obj is not None else None
 
@@ -52,6 +72,7 @@ def client_json(client: Client) -> dict[str, Any]:
         "segment": ref(client.segment),
         "tags": [t.name for t in client.tags],
         "notes": client.notes,
+        "partner_code": partner_code,
         "created_at": client.created_at.isoformat(),
         "updated_at": client.updated_at.isoformat(),
     }
@@ -79,36 +100,53 @@ async def list_clients(request: web.Request) -> web.Response:
         page = await search_clients(
             session, query, actor=current_user(request), region=request.app[SETTINGS].default_region
         )
-    return list_response([client_json(c) for c in page.items], page, total_capped=page.total_capped)
+        codes = await partner_codes_of(session, [c.id for c in page.items])
+    items = [client_json(c, codes.get(c.id)) for c in page.items]
+    return list_response(items, page, total_capped=page.total_capped)
 
 
 @requires(Permission.CLIENTS_VIEW)
 async def get_client(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         client = await fetch(session, int(request.match_info["id"]), actor=current_user(request))
-    return web.json_response(client_json(client))
+        codes = await partner_codes_of(session, [client.id])
+    return web.json_response(client_json(client, codes.get(client.id)))
 
 
 @requires(Permission.CLIENTS_EDIT)
 async def create_client(request: web.Request) -> web.Response:
     body = await read_json(request)
+    code = partner_code_in(body)
+    actor = current_user(request)
     try:
         data = client_input_from_json(body)
         async with request.app[SESSIONMAKER].begin() as session:
             client = await create(
                 session,
                 data=data,
-                actor=current_user(request),
+                actor=actor,
                 region=request.app[SETTINGS].default_region,
                 allow_duplicates=bool(body.get("allow_duplicates")),
             )
+            partner_code = await _attribute(session, client.id, code, actor)
     except BadJson as exc:
         raise BadRequest(str(exc)) from None
     except DuplicateClient as exc:
         return _duplicate_response(exc)
     return web.json_response(
-        client_json(client), status=201, headers={"Location": f"/api/v1/clients/{client.id}"}
+        client_json(client, partner_code),
+        status=201,
+        headers={"Location": f"/api/v1/clients/{client.id}"},
     )
+
+
+async def _attribute(
+    session: AsyncSession, client_id: int, code: str | None, actor: User
+) -> str | None:
+    """Attribute as the card does when the body gives a code; the client's code after it."""
+    if code is not None:
+        await attribute_client(session, client_id=client_id, code=code, actor=actor, source="api")
+    return (await partner_codes_of(session, [client_id])).get(client_id)
 
 
 @requires(Permission.CLIENTS_EDIT)
@@ -133,8 +171,9 @@ async def update_client(request: web.Request) -> web.Response:
                 region=request.app[SETTINGS].default_region,
                 allow_duplicates=bool(body.get("allow_duplicates")),
             )
+            partner_code = await _attribute(session, client.id, partner_code_in(body), actor)
     except BadJson as exc:
         raise BadRequest(str(exc)) from None
     except DuplicateClient as exc:
         return _duplicate_response(exc)
-    return web.json_response(client_json(client))
+    return web.json_response(client_json(client, partner_code))

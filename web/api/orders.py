@@ -1,10 +1,16 @@
-"""JSON API for orders: ``/api/v1/orders``. Money and quantities are decimal strings."""
+"""JSON API for orders: ``/api/v1/orders``. Money and quantities are decimal strings.
+
+``partner_code`` is the partner the order's client came through (commissions follow the
+client). Sent on POST, PUT or PATCH it attributes the client as the order form does: only a
+client with no partner yet; another partner's client is refused (422 on ``partner_code``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.db import utcnow
 from callcenter.errors import BadRequest
@@ -15,8 +21,11 @@ from callcenter.orders.moves import change_status, order_history
 from callcenter.orders.search import ORDER_PAYMENTS, payments_of, search_orders
 from callcenter.orders.service import create_order, get_order, update_order
 from callcenter.orders.statuses import list_statuses
+from callcenter.partners.attribution import attribute_by_code, partner_codes_of
+from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web import i18n
+from web.api.clients import partner_code_in
 from web.api.lists import list_response
 from web.auth import current_user, requires
 from web.forms import BadJson, order_to_input
@@ -32,7 +41,9 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def order_json(order: Order, payment: str | None = None) -> dict[str, Any]:
+def order_json(
+    order: Order, payment: str | None = None, partner_code: str | None = None
+) -> dict[str, Any]:
     """``payment``: how its invoices are paid, for those who see invoices (else left out)."""
     language = i18n.LANGUAGE.get()
     body = {
@@ -55,6 +66,7 @@ def order_json(order: Order, payment: str | None = None) -> dict[str, Any]:
         "currency": order.currency,
         "total": f"{order.total:f}",
         "notes": order.notes,
+        "partner_code": partner_code,
         "lines": [
             {
                 "product_id": line.product_id,
@@ -125,7 +137,9 @@ async def list_orders(request: web.Request) -> web.Response:
                 raise BadRequest(N_("No such status"))
             query.status_id = codes[raw_status]
         page = await search_orders(session, query, actor=current_user(request))
-    return list_response([order_json(o, page.payments.get(o.id)) for o in page.items], page)
+        partners = await partner_codes_of(session, [o.client_id for o in page.items])
+    items = [order_json(o, page.payments.get(o.id), partners.get(o.client_id)) for o in page.items]
+    return list_response(items, page)
 
 
 @requires(Permission.ORDERS_VIEW)
@@ -137,7 +151,8 @@ async def get_one(request: web.Request) -> web.Response:
         history = await order_history(session, order_id)
         sees_invoices = actor.can(Permission.INVOICES_VIEW)
         payments = await payments_of(session, [order_id]) if sees_invoices else {}
-    body = order_json(order, payments.get(order_id))
+        code = await _partner_code(session, order)
+    body = order_json(order, payments.get(order_id), code)
     body["history"] = [
         {
             "at": _iso(row.at),
@@ -159,13 +174,30 @@ async def create(request: web.Request) -> web.Response:
         data = order_input_from_json(body)
     except BadJson as exc:
         raise BadRequest(str(exc)) from None
+    code, actor = partner_code_in(body), current_user(request)
     async with request.app[SESSIONMAKER].begin() as session:
-        order = await create_order(
-            session, data=data, actor=current_user(request), settings=request.app[SETTINGS]
-        )
+        order = await create_order(session, data=data, actor=actor, settings=request.app[SETTINGS])
+        partner_code = await _attribute(session, order, code, actor)
     return web.json_response(
-        order_json(order), status=201, headers={"Location": f"/api/v1/orders/{order.id}"}
+        order_json(order, partner_code=partner_code),
+        status=201,
+        headers={"Location": f"/api/v1/orders/{order.id}"},
     )
+
+
+async def _partner_code(session: AsyncSession, order: Order) -> str | None:
+    return (await partner_codes_of(session, [order.client_id])).get(order.client_id)
+
+
+async def _attribute(
+    session: AsyncSession, order: Order, code: str | None, actor: User
+) -> str | None:
+    """The order form's attribution when the body gives a code; the client's code after it."""
+    if code:
+        await attribute_by_code(
+            session, client_id=order.client_id, code=code, actor=actor, source="api"
+        )
+    return await _partner_code(session, order)
 
 
 @requires(Permission.ORDERS_EDIT)
@@ -184,7 +216,8 @@ async def update(request: web.Request) -> web.Response:
         except BadJson as exc:
             raise BadRequest(str(exc)) from None
         order = await update_order(session, order_id=order_id, data=data, actor=actor)
-    return web.json_response(order_json(order))
+        partner_code = await _attribute(session, order, partner_code_in(body), actor)
+    return web.json_response(order_json(order, partner_code=partner_code))
 
 
 @requires(Permission.ORDERS_EDIT)
@@ -206,4 +239,5 @@ async def move(request: web.Request) -> web.Response:
             actor=current_user(request),
             settings=request.app[SETTINGS],
         )
-    return web.json_response(order_json(order))
+        partner_code = await _partner_code(session, order)
+    return web.json_response(order_json(order, partner_code=partner_code))

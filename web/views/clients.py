@@ -26,8 +26,8 @@ from callcenter.invoices.lists import InvoiceQuery, list_invoices
 from callcenter.invoices.terms import ORDER_PAYMENT_LABELS
 from callcenter.orders.hints import bought_together, client_orders
 from callcenter.orders.search import OrderQuery, search_orders
+from callcenter.partners.attribution import attribution_of
 from callcenter.partners.models import Partner
-from callcenter.partners.service import attribution_of
 from callcenter.reports.loyalty.base import client_score
 from callcenter.tasks.service import open_tasks
 from callcenter.users.models import User

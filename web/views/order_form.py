@@ -1,4 +1,10 @@
-"""Order pages that take input: new (from the list or a client card) and edit."""
+"""Order pages that take input: new (from the list or a client card) and edit.
+
+The form's partner code attributes the order's *client* to that partner, as amoCRM users know
+it from a deal's source: commissions follow the client, so every later order of theirs counts
+too. It only ever adds: a client who came through a partner keeps them (the field shows who),
+another code is refused on the field, and changing partner is done on the client card.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,8 @@ from callcenter.clients.service import get_client
 from callcenter.orders.input import LineInput, OrderInput, OrderInvalid
 from callcenter.orders.models import Order
 from callcenter.orders.service import create_order, get_order, update_order
+from callcenter.partners.attribution import attribute_by_code, partner_codes_of
+from callcenter.partners.exceptions import PartnerInvalid
 from callcenter.products.models import VAT_RATES
 from callcenter.products.service import list_products
 from callcenter.products.units import UNITS, VAT_LABELS
@@ -69,9 +77,11 @@ async def _render(
     errors: dict[str, str] | None = None,
     message: str = "",
     status: int = 200,
+    partner_code: str | None = None,
 ) -> web.StreamResponse:
     async with request.app[SESSIONMAKER]() as session:
         choices = await _choices(session, current_user(request))
+        current = (await partner_codes_of(session, [client.id])).get(client.id, "")
     while len(form.lines) < 3 or not form.lines[-1].is_blank:
         form.lines.append(LineInput(quantity="1"))
     context = {
@@ -80,6 +90,8 @@ async def _render(
         "client": client,
         "errors": errors or {},
         "message": message,
+        "partner_code": current if partner_code is None else partner_code,
+        "client_partner": current,
         **choices,
     }
     return aiohttp_jinja2.render_template("orders/form.html", request, context, status=status)
@@ -111,16 +123,24 @@ async def new_page(request: web.Request) -> web.StreamResponse:
     return await _render(request, form, order=None, client=client)
 
 
+def _partner_code(form: Any) -> str:
+    return str(form.get("partner_code", ""))[:40]
+
+
 @requires(Permission.ORDERS_EDIT)
 async def create(request: web.Request) -> web.StreamResponse:
     actor = current_user(request)
-    data = order_input_from_form(await request.post())
+    form = await request.post()
+    data, code = order_input_from_form(form), _partner_code(form)
     try:
         async with request.app[SESSIONMAKER].begin() as session:
             order = await create_order(
                 session, data=data, actor=actor, settings=request.app[SETTINGS]
             )
-    except OrderInvalid as exc:
+            await attribute_by_code(
+                session, client_id=order.client_id, code=code, actor=actor, source="order"
+            )
+    except (OrderInvalid, PartnerInvalid) as exc:
         if data.client_id is None or "client_id" in exc.fields:
             raise
         async with request.app[SESSIONMAKER]() as session:
@@ -133,6 +153,7 @@ async def create(request: web.Request) -> web.StreamResponse:
             errors=exc.fields,
             message=exc.message,
             status=422,
+            partner_code=code,
         )
     raise web.HTTPFound(f"/orders/{order.id}")
 
@@ -151,11 +172,15 @@ async def edit_page(request: web.Request) -> web.StreamResponse:
 async def update(request: web.Request) -> web.StreamResponse:
     actor = current_user(request)
     order_id = int(request.match_info["id"])
-    data = order_input_from_form(await request.post())
+    form = await request.post()
+    data, code = order_input_from_form(form), _partner_code(form)
     try:
         async with request.app[SESSIONMAKER].begin() as session:
-            await update_order(session, order_id=order_id, data=data, actor=actor)
-    except OrderInvalid as exc:
+            order = await update_order(session, order_id=order_id, data=data, actor=actor)
+            await attribute_by_code(
+                session, client_id=order.client_id, code=code, actor=actor, source="order"
+            )
+    except (OrderInvalid, PartnerInvalid) as exc:
         async with request.app[SESSIONMAKER]() as session:
             order = await get_order(session, order_id, actor=actor)
         return await _render(
@@ -166,5 +191,6 @@ async def update(request: web.Request) -> web.StreamResponse:
             errors=exc.fields,
             message=exc.message,
             status=422,
+            partner_code=code,
         )
     raise web.HTTPFound(f"/orders/{order_id}")

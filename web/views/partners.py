@@ -1,5 +1,5 @@
 """Partner pages: the list, a partner's card (downline, own clients' orders, referral link),
-the add and edit forms, statements with payouts and their XLSX, commission plans, and the
+the add and edit forms, statements with payouts and their XLSX and PDF, commission plans, and the
 attribution form of the client card.
 
 Staff (``PARTNERS_VIEW``) see every partner; a user in the partner role sees their own card,
@@ -9,6 +9,7 @@ handler is ``@signed_in`` or ``@requires``; the partners' services check the res
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from callcenter.clients.models import Client
 from callcenter.exports.xlsx import xlsx_bytes
 from callcenter.i18n import N_
+from callcenter.partners.attribution import attribute_client
 from callcenter.partners.downline import downline, partner_client_orders
 from callcenter.partners.exceptions import PartnerInvalid
 from callcenter.partners.models import PARTNER_STATUSES, Partner
@@ -35,7 +37,6 @@ from callcenter.partners.plans import (
 )
 from callcenter.partners.service import (
     PartnerInput,
-    attribute_client,
     check_own_statements,
     create_partner,
     get_partner,
@@ -43,6 +44,7 @@ from callcenter.partners.service import (
     own_partner,
     update_partner,
 )
+from callcenter.partners.statement_pdf import Texts, statement_pdf
 from callcenter.partners.statements import record_payout, statement, statement_rows
 from callcenter.products.models import Product
 from callcenter.users.models import User
@@ -50,7 +52,7 @@ from callcenter.users.roles import Permission, Role
 from web import i18n
 from web.auth import current_user, requires, signed_in
 from web.downloads import pieces, stream_file
-from web.keys import SESSIONMAKER
+from web.keys import SESSIONMAKER, SETTINGS
 from web.values import int_field, page_field
 
 PER_PAGE = 50
@@ -98,7 +100,8 @@ async def card(request: web.Request) -> dict[str, Any]:
         orders = await partner_client_orders(session, partner.id) if own else []
         sponsor = await session.get(Partner, partner.sponsor_id) if partner.sponsor_id else None
         sponsor_code = sponsor.code if sponsor else ""
-    link = f"{request.scheme}://{request.host}/r/{partner.code}"
+    base = request.app[SETTINGS].public_url.rstrip("/") or f"{request.scheme}://{request.host}"
+    link = f"{base}/r/{partner.code}"
     return {
         "partner": partner,
         "tree": tree,
@@ -230,6 +233,22 @@ async def statement_xlsx(request: web.Request) -> web.StreamResponse:
     parts = xlsx_bytes(headers, rows, sheet=partner.code, timezone=i18n.TIMEZONE.get())
     name = f"{partner.code}-{view.first_day:%Y-%m}.xlsx"
     return await stream_file(request, pieces(parts), filename=name, file_format="xlsx")
+
+
+@signed_in
+async def statement_pdf_download(request: web.Request) -> web.StreamResponse:
+    """The statement as a PDF: the page's figures and lines, in the reader's language."""
+    partner, view = await _statement(request)
+    texts = Texts(gettext=i18n.gettext, money=i18n.money_text, day=i18n.day_text)
+    body = await asyncio.to_thread(  # drawing takes tens of ms: off the loop
+        statement_pdf, view, code=partner.code, name=partner.client.name, texts=texts
+    )
+    name = f"{partner.code}-{view.first_day:%Y-%m}.pdf"
+    return web.Response(
+        body=body,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @requires(Permission.PARTNER_PAYOUTS)
