@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import json
 import math
 import time
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -22,21 +24,76 @@ QUIET_S = 3.0  # no frame of the window's events for this long: the app has sent
 ANNOUNCED = ('{"kind": "ringing"', '{"kind": "agent"', '{"kind": "queue"')
 
 
+Key = tuple[str, str, str]  # what a floor figure describes: (kind, pbx, agent or queue)
+
+
+def figure_key(message: dict[str, Any]) -> Key:
+    """As the app's hub keys a figure (web/live.py ``floor_key``)."""
+    kind = message.get("kind") or message.get("type") or ""
+    what = message.get("interface") if kind == "agent" else message.get("queue")
+    return (str(kind), str(message.get("pbx")), str(what))
+
+
 class BoardFrames(Frames):
-    """The supervisors' frames (see bench/wallboard.py), and when the last of them came."""
+    """The supervisors' frames (see bench/wallboard.py), per socket and figure, and when the
+    last of them came.
+
+    The app's hub sends an overloaded board the newest state of an agent or a queue in place
+    of older ones still waiting (web/live.py), so a figure announced is shown once a frame of
+    the same agent or queue at least as new reaches the socket: its delay is from the event
+    to that frame (how stale the board was), and only a figure no such frame ever followed
+    is lost (``freshness``)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.last = 0.0
+        self.sockets: dict[int, dict[Key, list[tuple[float, float]]]] = {}
 
-    def note(self, text: str, arrived: float) -> None:
+    def note(self, text: str, arrived: float, socket: int = 0) -> None:
         before = self.received()
         super().note(text, arrived)
         if self.received() != before:
             self.last = arrived
+            frame = json.loads(text)
+            seen = self.sockets.setdefault(socket, {})
+            seen.setdefault(figure_key(frame), []).append((frame["event_at"], arrived))
 
     def received(self) -> int:
         return sum(len(delays) for delays in self.delays.values())
+
+    def freshness(self, announced: list[tuple[Key, float]]) -> tuple[dict[str, list[float]], int]:
+        """For every figure announced and every socket: the delay until the socket showed that
+        state or a newer one, by kind; and how many were never shown."""
+        delays: dict[str, list[float]] = {kind: [] for kind in self.delays}
+        lost = 0
+        for seen in self.sockets.values():
+            index = {key: _earliest_from(frames) for key, frames in seen.items()}
+            for key, event_at in announced:
+                shown = _shown_at(index.get(key), event_at)
+                if shown is None:
+                    lost += 1
+                elif key[0] in delays:
+                    delays[key[0]].append(shown - event_at)
+        return delays, lost
+
+
+def _earliest_from(frames: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
+    """The frames' event times in order, with the earliest arrival of any frame at least as
+    new as each (a suffix minimum)."""
+    ordered = sorted(frames)
+    earliest, best = [0.0] * len(ordered), math.inf
+    for i in range(len(ordered) - 1, -1, -1):
+        best = min(best, ordered[i][1])
+        earliest[i] = best
+    return [event_at for event_at, _ in ordered], earliest
+
+
+def _shown_at(index: tuple[list[float], list[float]] | None, event_at: float) -> float | None:
+    if index is None:
+        return None
+    events, earliest = index
+    i = bisect.bisect_left(events, event_at)
+    return earliest[i] if i < len(events) else None
 
 
 class Announced:
@@ -50,6 +107,7 @@ class Announced:
         self.since = self.until = math.inf
         self.pops = 0
         self.floor = 0
+        self.figures: list[tuple[Key, float]] = []  # every floor figure: what, and its event
         self.conn: asyncpg.Connection | None = None
 
     async def start(self, url: str) -> None:
@@ -68,6 +126,7 @@ class Announced:
             return
         if message["kind"] != "ringing":
             self.floor += 1
+            self.figures.append((figure_key(message), message["event_at"]))
         elif str(message.get("extension", "")) in self.extensions:
             self.pops += 1
 
@@ -103,9 +162,10 @@ async def wallboard(
             await sign_in(http, base, login)
         async with http.ws_connect(base + "/ws/live", max_msg_size=0) as ws:
             frames.connected += 1
+            socket = frames.connected
             async for message in ws:
                 if message.type == aiohttp.WSMsgType.TEXT:
-                    frames.note(message.data, time.time())
+                    frames.note(message.data, time.time(), socket)
 
 
 async def open_floor(

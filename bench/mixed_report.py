@@ -32,6 +32,9 @@ class Figures:
     stages: list[tuple[float, float, float]]
     frames: Frames
     board_owed: int  # agent and queue changes announced in the window, times the supervisors
+    # per kind, each figure's delay until its socket showed it or a newer state of the same
+    # agent or queue (BoardFrames.freshness); and how many were never shown
+    board: tuple[dict[str, list[float]], int]
     office: dict[str, Any]
     shares: dict[str, float]
     loop_late: list[float]
@@ -89,12 +92,18 @@ def print_floor(f: Figures) -> None:
         )
     if ami_ingest.ARRIVALS:
         ami_ingest.print_stalls(f.since, 0.05)
+    shown, lost = f.board
     for kind in KINDS:
         print(
-            f"wallboard {kind} frames to {f.frames.connected} supervisors: "
+            f"wallboard {kind} figures to {f.frames.connected} supervisors, event -> that "
+            f"state or a newer one shown: {spread(shown[kind])}; frames as sent "
             f"{spread(f.frames.delays[kind])}; hub -> socket {spread(f.frames.hub[kind])}"
         )
-    print(f"  wallboard frames: {missing(f.frames.received(), f.board_owed)}")
+    print(
+        f"  wallboard figures: {missing(f.board_owed - lost, f.board_owed)}; "
+        f"{f.frames.received():,} frames carried them (the hub sends the newest state of an "
+        "agent or queue in place of older ones waiting)"
+    )
     print(
         f"  the last frames came {f.settled:.1f} s after the backlog drained"
         + (" (gave up waiting: --settle)" if f.settled >= f.args.settle else "")
@@ -154,7 +163,7 @@ def ms(seconds: float) -> str:
 
 
 def verdicts(f: Figures) -> list[tuple[str, bool, str]]:
-    wallboard = [d for kind in KINDS for d in f.frames.delays[kind]]
+    wallboard = [d for kind in KINDS for d in f.board[0][kind]]
     imported, exported, bombs = f.office["import"], f.office["export"], f.office["bombs"]
     import_s = imported.get("seconds", float("inf"))
     import_ok = imported.get("state") == "done" and import_s <= IMPORT_S
