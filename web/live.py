@@ -66,6 +66,9 @@ def floor_key(message: dict[str, Any]) -> tuple[str, str, str] | None:
     return None
 
 
+CALLS_PER_OTHER = 4  # calls sent in a row before a waiting floor figure or reminder goes
+
+
 class LiveHub:
     def __init__(self, app: web.Application) -> None:
         self.app = app
@@ -84,6 +87,7 @@ class LiveHub:
         # hub sends fewer, fresher figures instead of falling ever further behind)
         self._floor_waiting: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.coalesced = 0
+        self._calls_in_a_row = 0
         self._heard = asyncio.Event()
         self.cards = PopCards(app)
         self.region = app[SETTINGS].default_region
@@ -218,7 +222,7 @@ class LiveHub:
                 self._heard.clear()
                 await self._heard.wait()
             self.cards.read_ahead(self._calls, self._shown)
-            message = self._calls.popleft() if self._calls else self._rest.popleft()
+            message = self._next()
             if key := floor_key(message):
                 self._floor_waiting.pop(key, None)
             try:
@@ -227,6 +231,16 @@ class LiveHub:
                 log.exception("live notification %s failed", message.get("kind"))
             finally:
                 forget_card(message)
+
+    def _next(self) -> dict[str, Any]:
+        """Calls first, but never all of the hub's time: with calls and other messages both
+        waiting, one other goes after every ``CALLS_PER_OTHER`` calls, so a stream of pops
+        cannot starve the wallboards (their waiting figures are bounded by coalescing)."""
+        if self._rest and (not self._calls or self._calls_in_a_row >= CALLS_PER_OTHER):
+            self._calls_in_a_row = 0
+            return self._rest.popleft()
+        self._calls_in_a_row += 1
+        return self._calls.popleft()
 
     def _shown(self, message: dict[str, Any]) -> bool:
         return bool(self.by_extension.get(str(message.get("extension", ""))))
