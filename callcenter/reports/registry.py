@@ -28,6 +28,7 @@ REPORT_MODULES: tuple[str, ...] = (
     "callcenter.reports.sales.segments",
     "callcenter.reports.loyalty.report",
     "callcenter.bonuses.report",
+    "callcenter.partners.report",
 )
 
 Builder = Callable[..., Awaitable[Report]]  # (session, *, filters, user) -> Report
