@@ -35,9 +35,16 @@ from callcenter.db import utcnow
 from callcenter.dialer.windows import Schedule, next_opening, open_now
 from callcenter.leadership import NAMESPACE
 from callcenter.mail.sender import classify_error, connect
-from callcenter.mailings.letters import TemplateInvalid, build_email, contexts_for, render_letter
+from callcenter.mailings.letters import (
+    Letter,
+    TemplateInvalid,
+    build_email,
+    contexts_for,
+    render_letter,
+)
 from callcenter.mailings.links import public_base, unsubscribe_url
 from callcenter.mailings.models import Mailing, MailingRecipient, Suppression
+from callcenter.mailings.tracking import number_links, tracked_letter, urls_to_number
 from callcenter.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -218,9 +225,11 @@ async def _send_mailing(
     async with sessionmaker() as session:
         contexts = await contexts_for(session, [c.client_id for c in claimed if c.client_id])
     base, secret = _settings_of_run(settings)
-    emails: list[tuple[Claimed, EmailMessage | str]] = []
-    for item in claimed:
-        emails.append((item, _email(mailing, settings, item, contexts, base, secret)))
+    letters = [(item, _letter(mailing, item, contexts, base, secret)) for item in claimed]
+    made = [letter for _, letter in letters if isinstance(letter, Letter)]
+    async with sessionmaker.begin() as session:
+        numbers = await number_links(session, mailing.id, urls_to_number(made, base))
+    emails = [(item, _email(mailing, settings, item, letter, numbers)) for item, letter in letters]
     return await _deliver(sessionmaker, settings, mailing, emails, now)
 
 
@@ -228,15 +237,33 @@ def _email(
     mailing: Mailing,
     settings: Settings,
     item: Claimed,
+    letter: Letter | str,
+    numbers: dict[str, int],
+) -> EmailMessage | str:
+    """The recipient's e-mail, its links tracked; or why the letter cannot be made."""
+    if isinstance(letter, str):
+        return letter
+    base, secret = _settings_of_run(settings)
+    tracked = tracked_letter(
+        letter, numbers=numbers, base=base, secret=secret, recipient_id=item.recipient_id
+    )
+    link = unsubscribe_url(base, secret, item.recipient_id)
+    return build_email(
+        tracked, sender=settings.smtp_from, to=item.address, unsubscribe=link, mailing_id=mailing.id
+    )
+
+
+def _letter(
+    mailing: Mailing,
+    item: Claimed,
     contexts: dict[int, dict[str, Any]],
     base: str,
     secret: str,
-) -> EmailMessage | str:
-    """The recipient's e-mail, or why it cannot be made."""
-    link = unsubscribe_url(base, secret, item.recipient_id)
+) -> Letter | str:
+    """The recipient's letter, or why it cannot be made."""
     context = {
         **contexts.get(item.client_id or 0, {}),
-        "unsubscribe_url": link,
+        "unsubscribe_url": unsubscribe_url(base, secret, item.recipient_id),
         "mailing": {"name": mailing.name},
     }
     sources = {
@@ -245,12 +272,9 @@ def _email(
         "body_text": mailing.body_text,
     }
     try:
-        letter = render_letter(sources, context)
+        return render_letter(sources, context)
     except TemplateInvalid as exc:
         return "; ".join(f"{f}: line {p.line}: {p.detail}" for f, p in exc.problems.items())
-    return build_email(
-        letter, sender=settings.smtp_from, to=item.address, unsubscribe=link, mailing_id=mailing.id
-    )
 
 
 async def _deliver(
