@@ -29,7 +29,7 @@ from web.values import int_field, ref
 
 TEXT_FIELDS = (
     "name", "channel", "kind", "subject", "body_html", "body_text", "starts_at",
-    "window_from", "window_to", "rate_per_minute",
+    "window_from", "window_to", "rate_per_minute", "attribution_days", "reply_days",
 )  # fmt: skip
 AUDIENCE_REFS = ("segment_id", "channel_id", "tag_id")
 
@@ -93,6 +93,8 @@ def mailing_json(mailing: Mailing, figures: MailingFigures | None = None) -> dic
         "window_from": mailing.window_from.strftime("%H:%M"),
         "window_to": mailing.window_to.strftime("%H:%M"),
         "rate_per_minute": mailing.rate_per_minute,
+        "attribution_days": mailing.attribution_days,
+        "reply_days": mailing.reply_days,
         "created_by_id": mailing.created_by_id,
         "created_at": mailing.created_at.isoformat() if mailing.created_at else None,
         "finished_at": mailing.finished_at.isoformat() if mailing.finished_at else None,
@@ -117,6 +119,8 @@ def recipient_json(recipient: MailingRecipient) -> dict[str, Any]:
         "next_try_at": when(recipient.next_try_at),
         "sent_at": when(recipient.sent_at),
         "unsubscribed_at": when(recipient.unsubscribed_at),
+        "first_opened_at": when(recipient.first_opened_at),
+        "first_clicked_at": when(recipient.first_clicked_at),
     }
 
 

@@ -17,6 +17,7 @@ from callcenter.mailings.input import MailingInput, to_input, validate_mailing
 from callcenter.mailings.letters import Letter, TemplateInvalid, preview_context, render_letter
 from callcenter.mailings.links import UNSUBSCRIBE, verify
 from callcenter.mailings.models import Mailing
+from callcenter.mailings.results import mailing_results
 from callcenter.mailings.sender import send_test_letter
 from callcenter.mailings.service import (
     create_mailing,
@@ -203,6 +204,7 @@ async def render_page(
         chosen = chosen if chosen in known else (samples[0][0] if samples else None)
         context = await preview_context(session, chosen, base=links_base(settings))
         figures = (await mailing_figures(session, [mailing.id]))[mailing.id]
+        results = None if draft else await mailing_results(session, mailing)
         recipients = [] if draft else await list_recipients(session, mailing, limit=50)
     letter, problem = _preview_of(to_input(mailing, TIMEZONE.get()), context)
     page = {
@@ -215,6 +217,7 @@ async def render_page(
         "preview": letter,
         "preview_problem": problem,
         "figures": figures,
+        "results": results,
         "recipients": recipients,
         "message": "",
         "test_address": "",
