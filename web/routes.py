@@ -116,6 +116,7 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/mailings/new", mailings.create)
     r.add_get("/mailings/{id:\\d+}", mailings.show)
     r.add_get("/mailings/{id:\\d+}/edit", mailings.edit_page)
+    r.add_get("/mailings/{id:\\d+}/figures", mailings.figures_fragment)
     r.add_post("/mailings/{id:\\d+}/edit", mailings.update)
     r.add_post("/mailings/{id:\\d+}/test", mailings.send_test)
     r.add_post("/mailings/{id:\\d+}/schedule", mailings.schedule)

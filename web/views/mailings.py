@@ -232,6 +232,19 @@ async def show(request: web.Request) -> web.StreamResponse:
     return await render_page(request, int(request.match_info["id"]))
 
 
+@requires(Permission.MAILINGS_VIEW)
+async def figures_fragment(request: web.Request) -> web.StreamResponse:
+    """The figures block of the mailing's page alone, for its script to show them moving."""
+    async with request.app[SESSIONMAKER]() as session:
+        mailing = await get_mailing(
+            session, int(request.match_info["id"]), actor=current_user(request)
+        )
+        figures = (await mailing_figures(session, [mailing.id]))[mailing.id]
+        results = None if mailing.state == "draft" else await mailing_results(session, mailing)
+    context = {"mailing": mailing, "figures": figures, "results": results, **LABELS}
+    return aiohttp_jinja2.render_template("mailings/figures.html", request, context)
+
+
 @requires(Permission.MAILINGS_MANAGE)
 async def send_test(request: web.Request) -> web.StreamResponse:
     """A test letter, as the chosen recipient would get it, to the address typed."""
