@@ -66,8 +66,14 @@ async def client_messages(
     )
     return [
         ClientMessage(
-            row.mailing_id, name, row.address, _state(row), row.sent_at,
-            row.first_opened_at, row.first_clicked_at, row.unsubscribed_at,
+            row.mailing_id,
+            name,
+            row.address,
+            _state(row),
+            row.sent_at,
+            row.first_opened_at,
+            row.first_clicked_at,
+            row.unsubscribed_at,
         )  # fmt: skip
         for row, name in rows
     ]
@@ -89,4 +95,3 @@ async def suppressed_addresses(
     for address, reason in rows:
         found.setdefault(address, []).append(reason)
     return found
-

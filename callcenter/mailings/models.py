@@ -28,6 +28,7 @@ STATES = ("draft", "scheduled", "sending", "paused", "cancelled", "done")
 RECIPIENT_STATES = ("queued", "sending", "sent", "failed", "bounced", "skipped")
 SUPPRESSION_REASONS = ("unsubscribed", "bounced")
 EVENT_KINDS = ("open", "click")
+FOLLOW_UP_KINDS = ("clicked_no_order", "opened_no_click")
 
 
 def _check(column: str, values: tuple[str, ...]) -> str:
@@ -187,3 +188,20 @@ class AudienceMember(Base):
     client_id: Mapped[int] = mapped_column(
         ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class FollowUp(Base):
+    """The outbound call campaign made from a mailing's recipients of one kind (those who
+    clicked but did not buy, those who opened but did not click): one per mailing and kind."""
+
+    __tablename__ = "mailing_follow_ups"
+    __table_args__ = (CheckConstraint(_check("kind", FOLLOW_UP_KINDS), name="kind"),)
+
+    mailing_id: Mapped[int] = mapped_column(
+        ForeignKey("mailings.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -1,5 +1,6 @@
 """Mailing tracking: links, open and click events, first open and click on the recipient, the
-attribution and reply windows of a mailing, clients of an uploaded audience file
+attribution and reply windows of a mailing, clients of an uploaded audience file, the call
+campaigns made from a mailing's recipients
 
 Revision ID: 0038
 Revises: 0036 (the lead rechains it after 0037)
@@ -88,9 +89,32 @@ def upgrade() -> None:
     op.create_index(
         "ix_mailing_audience_members_client_id", "mailing_audience_members", ["client_id"]
     )
+    op.create_table(
+        "mailing_follow_ups",
+        sa.Column(
+            "mailing_id",
+            sa.Integer(),
+            sa.ForeignKey("mailings.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("kind", sa.String(20), primary_key=True),
+        sa.Column(
+            "campaign_id",
+            sa.Integer(),
+            sa.ForeignKey("campaigns.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('clicked_no_order', 'opened_no_click')",
+            name=op.f("ck_mailing_follow_ups_kind"),
+        ),
+    )
+    op.create_index("ix_mailing_follow_ups_campaign_id", "mailing_follow_ups", ["campaign_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("mailing_follow_ups")
     op.drop_table("mailing_audience_members")
     op.drop_table("mailing_events")
     op.drop_table("mailing_links")

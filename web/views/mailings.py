@@ -8,11 +8,14 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
+from sqlalchemy import select
 
 from callcenter.clients.lists import list_entries, list_tags
 from callcenter.errors import Conflict, DomainError, NotFound
+from callcenter.floor.models import QueueRow
 from callcenter.i18n import N_
 from callcenter.mailings.audience import REASONS, count_audience, sample_clients
+from callcenter.mailings.follow_up import FOLLOW_UPS
 from callcenter.mailings.input import MailingInput, to_input, validate_mailing
 from callcenter.mailings.letters import Letter, TemplateInvalid, preview_context, render_letter
 from callcenter.mailings.links import UNSUBSCRIBE, verify
@@ -205,6 +208,7 @@ async def render_page(
         context = await preview_context(session, chosen, base=links_base(settings))
         figures = (await mailing_figures(session, [mailing.id]))[mailing.id]
         results = None if draft else await mailing_results(session, mailing)
+        queues = [] if draft else list(await session.scalars(select(QueueRow.name).distinct()))
         recipients = [] if draft else await list_recipients(session, mailing, limit=50)
     letter, problem = _preview_of(to_input(mailing, TIMEZONE.get()), context)
     page = {
@@ -218,6 +222,8 @@ async def render_page(
         "preview_problem": problem,
         "figures": figures,
         "results": results,
+        "queues": sorted(queues),
+        "follow_ups": FOLLOW_UPS,
         "recipients": recipients,
         "message": "",
         "test_address": "",
