@@ -39,6 +39,8 @@ def mailing_from_form(post: MultiDictProxy[Any]) -> MailingInput:
     audience: dict[str, Any] = {name: int_field(post, f"audience_{name}") for name in AUDIENCE_REFS}
     audience["kind"] = str(post.get("audience_kind", ""))
     audience["q"] = str(post.get("audience_q", ""))
+    audience["from_mailing_id"] = int_field(post, "audience_from_mailing_id")
+    audience["from_mailing_who"] = str(post.get("audience_from_mailing_who", ""))
     return MailingInput(**values, audience=audience)
 
 
@@ -58,6 +60,8 @@ def mailing_from_json(body: dict[str, Any], base: MailingInput | None = None) ->
         audience: dict[str, Any] = {n: ref(given.get(n), f"audience.{n}") for n in AUDIENCE_REFS}
         audience["kind"] = str(given.get("kind") or "")
         audience["q"] = str(given.get("q") or "")
+        audience["from_mailing_id"] = ref(given.get("from_mailing_id"), "audience.from_mailing_id")
+        audience["from_mailing_who"] = str(given.get("from_mailing_who") or "")
         data.audience = audience
     return data
 

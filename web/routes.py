@@ -43,6 +43,7 @@ from web.views import (
     invoice_issue,
     invoice_mail,
     invoices,
+    mailing_audience,
     mailing_follow_ups,
     mailing_tracking,
     mailings,
@@ -119,6 +120,7 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/mailings/{id:\\d+}/edit", mailings.edit_page)
     r.add_get("/mailings/{id:\\d+}/figures", mailings.figures_fragment)
     r.add_post("/mailings/{id:\\d+}/follow-up", mailing_follow_ups.follow_up)
+    r.add_post("/mailings/{id:\\d+}/audience-file", mailing_audience.audience_file)
     r.add_post("/mailings/{id:\\d+}/edit", mailings.update)
     r.add_post("/mailings/{id:\\d+}/test", mailings.send_test)
     r.add_post("/mailings/{id:\\d+}/schedule", mailings.schedule)

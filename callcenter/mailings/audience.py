@@ -36,10 +36,9 @@ from callcenter.dialer.models import Consent
 from callcenter.dialer.windows import contact_zones
 from callcenter.i18n import N_
 from callcenter.mailings.models import Mailing, MailingRecipient, Suppression
+from callcenter.mailings.sources import ADDRESS_PATTERN, source_conditions
 from callcenter.users.models import User
 
-# what a deliverable address looks like: one @, no spaces, a dot in the domain, 254 at most
-ADDRESS_PATTERN = r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$"
 REASONS: dict[str, str] = {
     "no_address": N_("no e-mail address"),
     "invalid_address": N_("invalid address"),
@@ -94,6 +93,7 @@ def _judged(mailing: Mailing, author: User, region: str) -> Any:
         .scalar_subquery()
     )
     conds = client_conditions(client_query(mailing.audience or {}), author, region)
+    conds = [*conds, *source_conditions(mailing)]
     audience = (
         select(Client.id.label("client_id"), Client.name, first_address.label("address"))
         .where(*conds)

@@ -13,6 +13,7 @@ from callcenter.i18n import N_
 from callcenter.limits import DUE_OUT_OF_RANGE, NUL_IN_TEXT, sane_due
 from callcenter.mailings.letters import FIELDS, TemplateInvalid, TemplateProblem, check_templates
 from callcenter.mailings.models import CHANNELS, KINDS
+from callcenter.mailings.sources import WHO
 
 MAX_TEMPLATE = 200_000  # characters of one template
 MAX_DAYS = 90  # the longest attribution or reply window
@@ -89,6 +90,9 @@ def _audience(data: dict[str, Any]) -> dict[str, Any]:
     q = str(data.get("q") or "").strip()[:200]
     if q:
         clean["q"] = q
+    earlier, who = data.get("from_mailing_id"), data.get("from_mailing_who")
+    if isinstance(earlier, int) and not isinstance(earlier, bool) and 1 <= earlier < 2**31:
+        clean.update(from_mailing_id=earlier, from_mailing_who=who if who in WHO else "clicked")
     return clean
 
 

@@ -33,6 +33,7 @@ from callcenter.mailings.service import (
     unsubscribe,
     update_mailing,
 )
+from callcenter.mailings.sources import WHO
 from callcenter.mailings.terms import KIND_LABELS, RECIPIENT_LABELS, STATE_LABELS
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
@@ -57,6 +58,12 @@ async def _choices(request: web.Request) -> dict[str, Any]:
             "segments": await list_entries(session, "segment", active_only=True),
             "channels": await list_entries(session, "channel", active_only=True),
             "tags": await list_tags(session),
+            "earlier_mailings": [
+                m
+                for m in await list_mailings(session, actor=current_user(request))
+                if m.state != "draft"
+            ],
+            "who_labels": WHO,
             "rate_cap": request.app[SETTINGS].mailing_email_per_minute,
             **LABELS,
         }
@@ -227,6 +234,8 @@ async def render_page(
         "recipients": recipients,
         "message": "",
         "test_address": "",
+        "who_labels": WHO,
+        "bad_rows": [],
         **LABELS,
         **extra,
     }
