@@ -10,6 +10,7 @@ refused, so one that saves renders for every recipient: never an error mid-send.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import traceback
@@ -19,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -92,8 +93,14 @@ def _line_of(exc: Exception) -> int:
     return 1
 
 
+@functools.lru_cache(maxsize=64)
+def _compiled(field: str, source: str) -> Template:
+    """A template compiled once, not once per recipient (compiling is most of a render)."""
+    return _env(field).from_string(source)
+
+
 def _render(field: str, source: str, context: dict[str, Any]) -> str:
-    text = _env(field).from_string(source).render(context)
+    text = _compiled(field, source).render(context)
     if len(text) > MAX_OUTPUT:
         raise TemplateError(f"the text made is longer than {MAX_OUTPUT} characters")
     return one_line(text) if field == "subject" else text
