@@ -127,8 +127,9 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/mailings/{id:\\d+}/{action:pause|resume|cancel}", mailings.move)
     r.add_get("/u/{token}", mailings.unsubscribe_page)  # signed links in letters: no login
     r.add_post("/u/{token}", mailings.unsubscribe_now)
-    r.add_get("/m/o/{token}", mailing_tracking.opened)  # the open pixel: no login
-    r.add_get("/m/c/{token}", mailing_tracking.clicked)  # a tracked link: no login
+    # a hit is a GET: a HEAD (a link checker's) records nothing
+    r.add_get("/m/o/{token}", mailing_tracking.opened, allow_head=False)  # the pixel
+    r.add_get("/m/c/{token}", mailing_tracking.clicked, allow_head=False)  # a tracked link
     r.add_get("/api/v1/mailings", api_mailings.list_all)
     r.add_post("/api/v1/mailings", api_mailings.create)
     r.add_get("/api/v1/mailings/{id:\\d+}", api_mailings.get_one)

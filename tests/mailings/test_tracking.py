@@ -136,6 +136,7 @@ async def test_sent_letters_carry_numbered_tracked_links_and_a_click_redirects_o
     assert len(CLICK.findall(text)) == 3 and len(CLICK.findall(html)) == 2
     assert len(PIXEL.findall(html)) == 1 and not PIXEL.findall(text)
     anna_click = CLICK.findall(html)[1].removeprefix("https://crm.example.ru")
+    assert (await client.head(anna_click)).status == 405  # a link checker's HEAD: no click
     for _ in range(2):
         answer = await client.get(anna_click, allow_redirects=False)
         assert answer.status == 302
