@@ -32,6 +32,7 @@ UPLOAD_PATHS = frozenset(
     {"/imports/new", "/api/v1/imports", "/orders/import", "/api/v1/orders/import"}
 )
 CAMPAIGN_UPLOADS = re.compile(r"/campaigns/(new|\d+/contacts)")  # a file of numbers to call
+MAILING_UPLOADS = re.compile(r"/mailings/\d+/audience-file")  # a file of e-mails or phones
 
 
 class ImportRunner:
@@ -81,7 +82,9 @@ async def imports_ctx(app: web.Application) -> AsyncIterator[None]:
 async def upload_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Only an import's upload may be larger than aiohttp's default 1 MB body."""
     if request.method == "POST" and (
-        request.path in UPLOAD_PATHS or CAMPAIGN_UPLOADS.fullmatch(request.path)
+        request.path in UPLOAD_PATHS
+        or CAMPAIGN_UPLOADS.fullmatch(request.path)
+        or MAILING_UPLOADS.fullmatch(request.path)
     ):
         megabytes = request.app[SETTINGS].import_max_mb
         try:

@@ -29,7 +29,7 @@ from web.values import int_field, ref
 
 TEXT_FIELDS = (
     "name", "channel", "kind", "subject", "body_html", "body_text", "starts_at",
-    "window_from", "window_to", "rate_per_minute",
+    "window_from", "window_to", "rate_per_minute", "attribution_days", "reply_days",
 )  # fmt: skip
 AUDIENCE_REFS = ("segment_id", "channel_id", "tag_id")
 
@@ -39,6 +39,8 @@ def mailing_from_form(post: MultiDictProxy[Any]) -> MailingInput:
     audience: dict[str, Any] = {name: int_field(post, f"audience_{name}") for name in AUDIENCE_REFS}
     audience["kind"] = str(post.get("audience_kind", ""))
     audience["q"] = str(post.get("audience_q", ""))
+    audience["from_mailing_id"] = int_field(post, "audience_from_mailing_id")
+    audience["from_mailing_who"] = str(post.get("audience_from_mailing_who", ""))
     return MailingInput(**values, audience=audience)
 
 
@@ -58,6 +60,8 @@ def mailing_from_json(body: dict[str, Any], base: MailingInput | None = None) ->
         audience: dict[str, Any] = {n: ref(given.get(n), f"audience.{n}") for n in AUDIENCE_REFS}
         audience["kind"] = str(given.get("kind") or "")
         audience["q"] = str(given.get("q") or "")
+        audience["from_mailing_id"] = ref(given.get("from_mailing_id"), "audience.from_mailing_id")
+        audience["from_mailing_who"] = str(given.get("from_mailing_who") or "")
         data.audience = audience
     return data
 
@@ -100,6 +104,8 @@ def mailing_json(mailing: Mailing, figures: MailingFigures | None = None) -> dic
         "window_from": mailing.window_from.strftime("%H:%M"),
         "window_to": mailing.window_to.strftime("%H:%M"),
         "rate_per_minute": mailing.rate_per_minute,
+        "attribution_days": mailing.attribution_days,
+        "reply_days": mailing.reply_days,
         "created_by_id": mailing.created_by_id,
         "created_at": mailing.created_at.isoformat() if mailing.created_at else None,
         "finished_at": mailing.finished_at.isoformat() if mailing.finished_at else None,
@@ -124,6 +130,8 @@ def recipient_json(recipient: MailingRecipient) -> dict[str, Any]:
         "next_try_at": when(recipient.next_try_at),
         "sent_at": when(recipient.sent_at),
         "unsubscribed_at": when(recipient.unsubscribed_at),
+        "first_opened_at": when(recipient.first_opened_at),
+        "first_clicked_at": when(recipient.first_clicked_at),
     }
 
 

@@ -43,6 +43,9 @@ from web.views import (
     invoice_issue,
     invoice_mail,
     invoices,
+    mailing_audience,
+    mailing_follow_ups,
+    mailing_tracking,
     mailings,
     order_form,
     orders,
@@ -117,6 +120,9 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/mailings/new", mailings.create)
     r.add_get("/mailings/{id:\\d+}", mailings.show)
     r.add_get("/mailings/{id:\\d+}/edit", mailings.edit_page)
+    r.add_get("/mailings/{id:\\d+}/figures", mailings.figures_fragment)
+    r.add_post("/mailings/{id:\\d+}/follow-up", mailing_follow_ups.follow_up)
+    r.add_post("/mailings/{id:\\d+}/audience-file", mailing_audience.audience_file)
     r.add_post("/mailings/{id:\\d+}/edit", mailings.update)
     r.add_post("/mailings/{id:\\d+}/test", mailings.send_test)
     r.add_post("/mailings/{id:\\d+}/schedule", mailings.schedule)
@@ -124,6 +130,9 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/u/{token}", mailings.unsubscribe_page)  # signed links in letters: no login
     r.add_post("/u/{token}", mailings.unsubscribe_now)
     r.add_post("/sms/twilio/status", sms.twilio_status)  # signed by Twilio: no login
+    # a hit is a GET: a HEAD (a link checker's) records nothing
+    r.add_get("/m/o/{token}", mailing_tracking.opened, allow_head=False)  # the pixel
+    r.add_get("/m/c/{token}", mailing_tracking.clicked, allow_head=False)  # a tracked link
     r.add_get("/api/v1/mailings", api_mailings.list_all)
     r.add_post("/api/v1/mailings", api_mailings.create)
     r.add_get("/api/v1/mailings/{id:\\d+}", api_mailings.get_one)

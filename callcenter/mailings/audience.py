@@ -44,11 +44,10 @@ from callcenter.dialer.models import Consent
 from callcenter.dialer.windows import contact_zones
 from callcenter.i18n import N_
 from callcenter.mailings.models import Mailing, MailingRecipient, Suppression
+from callcenter.mailings.sources import ADDRESS_PATTERN, source_conditions
 from callcenter.sms.numbers import is_mobile
 from callcenter.users.models import User
 
-# what a deliverable address looks like: one @, no spaces, a dot in the domain, 254 at most
-ADDRESS_PATTERN = r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$"
 REASONS: dict[str, str] = {
     "no_address": N_("no e-mail address"),
     "invalid_address": N_("invalid address"),
@@ -103,6 +102,7 @@ def _judged(mailing: Mailing, author: User, region: str, mobiles: list[str]) -> 
 
 def _audience(mailing: Mailing, author: User, region: str, address: Any) -> Any:
     conds = client_conditions(client_query(mailing.audience or {}), author, region)
+    conds = [*conds, *source_conditions(mailing)]  # an earlier mailing's, or a file's
     return (
         select(Client.id.label("client_id"), Client.name, address.label("address"))
         .where(*conds)

@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Protocol
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
 from callcenter.mail.sender import classify_error, connect
 from callcenter.mailings.letters import (
+    Letter,
     TemplateInvalid,
     build_email,
     render_letter,
@@ -25,6 +28,7 @@ from callcenter.mailings.letters import (
 )
 from callcenter.mailings.links import public_base, unsubscribe_url
 from callcenter.mailings.models import Mailing
+from callcenter.mailings.tracking import number_links, tracked_letter, urls_to_number
 from callcenter.settings import Settings
 from callcenter.sms.gateway import Delivery, Provider
 from callcenter.sms.providers import make_provider
@@ -41,10 +45,21 @@ class Claimed:
 
 
 @dataclass(frozen=True)
+class Rendered:
+    """A recipient's letter, rendered; it becomes an e-mail once its links are numbered."""
+
+    letter: Letter
+    unsubscribe: str
+
+
+@dataclass(frozen=True)
 class Unmade:
     """A recipient's message could not be made (a template error): it fails alone."""
 
     reason: str
+
+
+Made = list[tuple[Claimed, Any]]  # each claimed recipient with its message (or Unmade)
 
 
 class Channel(Protocol):
@@ -58,6 +73,10 @@ class Channel(Protocol):
     suppress_permanent: bool  # a permanent refusal suppresses the address for good
 
     def make(self, mailing: Mailing, item: Claimed, context: dict[str, Any]) -> Any: ...
+
+    async def finish(
+        self, sessionmaker: async_sessionmaker | None, mailing: Mailing, made: Made
+    ) -> Made: ...  # what the batch needs from the database (e-mail: its links numbered)
 
     async def open(self) -> str: ...  # "" when ready, else why not (passing)
 
@@ -102,11 +121,37 @@ class EmailChannel:
         sources = {"subject": mailing.subject, "body_html": mailing.body_html,
                    "body_text": mailing.body_text}  # fmt: skip
         try:
-            letter = render_letter(sources, _context(mailing, context, link))
+            return Rendered(render_letter(sources, _context(mailing, context, link)), link)
         except TemplateInvalid as exc:
             return Unmade(_problems(exc))
+
+    async def finish(
+        self, sessionmaker: async_sessionmaker | None, mailing: Mailing, made: Made
+    ) -> Made:
+        """The e-mails, their links numbered once per mailing and tracked per recipient
+        (``sessionmaker`` None: a test letter, sent as written: it tracks nobody)."""
+        numbers: dict[str, int] = {}
+        if sessionmaker is not None:
+            letters = [m.letter for _, m in made if isinstance(m, Rendered)]
+            async with sessionmaker.begin() as session:
+                numbers = await number_links(
+                    session, mailing.id, urls_to_number(letters, self.base)
+                )
+        return [(item, self._email(mailing, item, m, numbers, sessionmaker is not None))
+                for item, m in made]  # fmt: skip
+
+    def _email(
+        self, mailing: Mailing, item: Claimed, made: Any, numbers: dict[str, int], tracked: bool
+    ) -> Any:
+        if not isinstance(made, Rendered):
+            return made
+        letter = made.letter
+        if tracked:
+            letter = tracked_letter(letter, numbers=numbers, base=self.base,
+                                    secret=self.settings.secret_key,
+                                    recipient_id=item.recipient_id)  # fmt: skip
         return build_email(letter, sender=self.settings.smtp_from, to=item.address,
-                           unsubscribe=link, mailing_id=mailing.id)  # fmt: skip
+                           unsubscribe=made.unsubscribe, mailing_id=mailing.id)  # fmt: skip
 
     async def open(self) -> str:
         try:
@@ -146,6 +191,11 @@ class SmsChannel:
         except TemplateInvalid as exc:
             return Unmade(_problems(exc))
         return (item.address, text, item.recipient_id)
+
+    async def finish(
+        self, sessionmaker: async_sessionmaker | None, mailing: Mailing, made: Made
+    ) -> Made:
+        return made  # a text's links are not rewritten
 
     async def open(self) -> str:
         return ""

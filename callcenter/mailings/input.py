@@ -20,9 +20,11 @@ from callcenter.mailings.letters import (
     render_sms,
 )
 from callcenter.mailings.models import CHANNELS, KINDS
+from callcenter.mailings.sources import WHO
 from callcenter.sms.parts import count_parts
 
 MAX_TEMPLATE = 200_000  # characters of one template
+MAX_DAYS = 90  # the longest attribution or reply window
 UNSUBSCRIBE_PLACEHOLDER = "unsubscribe_url"
 MAX_SMS_PARTS = 10  # a text longer than this (for the sample recipient) is a letter, not an SMS
 
@@ -44,6 +46,8 @@ class MailingInput:
     window_from: str = "09:00"
     window_to: str = "21:00"
     rate_per_minute: str = "60"
+    attribution_days: str = "7"  # orders this many days after an open or click are its
+    reply_days: str = "3"  # an inbound call this many days after the letter is a reply
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,17 @@ def _rate(errors: dict[str, str], text: str, cap: int) -> int:
     return int(digits)
 
 
+def _days(errors: dict[str, str], name: str, text: str, default: int) -> int:
+    """A window in days: 1 to 90, the default when left empty."""
+    digits = text.strip()
+    if not digits:
+        return default
+    if not (digits.isascii() and digits.isdigit()) or not 1 <= int(digits[:12]) <= MAX_DAYS:
+        errors[name] = N_("Days: a whole number from 1 to 90")
+        return 1
+    return int(digits)
+
+
 def _audience(data: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for name in ("segment_id", "channel_id", "tag_id"):
@@ -84,6 +99,9 @@ def _audience(data: dict[str, Any]) -> dict[str, Any]:
     q = str(data.get("q") or "").strip()[:200]
     if q:
         clean["q"] = q
+    earlier, who = data.get("from_mailing_id"), data.get("from_mailing_who")
+    if isinstance(earlier, int) and not isinstance(earlier, bool) and 1 <= earlier < 2**31:
+        clean.update(from_mailing_id=earlier, from_mailing_who=who if who in WHO else "clicked")
     return clean
 
 
@@ -141,6 +159,8 @@ def validate_mailing(data: MailingInput, *, timezone: str, rate_cap: int) -> Cle
         errors["window_to"] = N_("The window must not end when it starts")
     starts_at = _starts_at(errors, data.starts_at, timezone)
     rate = _rate(errors, data.rate_per_minute, rate_cap)
+    attribution_days = _days(errors, "attribution_days", data.attribution_days, 7)
+    reply_days = _days(errors, "reply_days", data.reply_days, 3)
     problems: dict[str, TemplateProblem] = {}
     if not any(name in errors for name in FIELDS):
         try:
@@ -169,6 +189,8 @@ def validate_mailing(data: MailingInput, *, timezone: str, rate_cap: int) -> Cle
             "window_from": window_from,
             "window_to": window_to,
             "rate_per_minute": rate,
+            "attribution_days": attribution_days,
+            "reply_days": reply_days,
         }
     )
 
@@ -187,4 +209,6 @@ def to_input(mailing: Any, timezone: str) -> MailingInput:
         window_from=mailing.window_from.strftime("%H:%M"),
         window_to=mailing.window_to.strftime("%H:%M"),
         rate_per_minute=str(mailing.rate_per_minute),
+        attribution_days=str(mailing.attribution_days),
+        reply_days=str(mailing.reply_days),
     )

@@ -11,14 +11,17 @@ mailing's message is its plain-text template alone (``render_sms``).
 
 from __future__ import annotations
 
+import functools
+import html
+import re
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -40,6 +43,14 @@ SAMPLE: dict[str, Any] = {
     "unsubscribe_url": "https://crm.example.ru/u/1.sample",
     "mailing": {"name": "Весенняя распродажа"},
 }
+
+MAX_LINK_BYTES = 2000  # a longer link is left as written (and not counted)
+# a link in the plain text ends at a space, a quote or an angle bracket; the punctuation
+# that ends a sentence after it is not part of it
+TEXT_LINK = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+LINK_END = ".,;:!?)]}»"
+HTML_LINK = re.compile(r"""(\bhref\s*=\s*)(["'])\s*(https?://[^"']*?)\s*\2""", re.IGNORECASE)
+BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
 
 _html = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
 _plain = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
@@ -83,8 +94,14 @@ def _line_of(exc: Exception) -> int:
     return 1
 
 
+@functools.lru_cache(maxsize=64)
+def _compiled(field: str, source: str) -> Template:
+    """A template compiled once, not once per recipient (compiling is most of a render)."""
+    return _env(field).from_string(source)
+
+
 def _render(field: str, source: str, context: dict[str, Any]) -> str:
-    text = _env(field).from_string(source).render(context)
+    text = _compiled(field, source).render(context)
     if len(text) > MAX_OUTPUT:
         raise TemplateError(f"the text made is longer than {MAX_OUTPUT} characters")
     return one_line(text) if field == "subject" else text
@@ -202,3 +219,60 @@ async def preview_context(
     when none is given) and an unsubscribe link that unsubscribes nobody."""
     found = (await contexts_for(session, [client_id])).get(client_id) if client_id else None
     return {**(found or SAMPLE), "unsubscribe_url": f"{base}/u/preview"}
+
+
+def _text_links(text: str) -> Iterable[tuple[int, int, str]]:
+    """(start, end, url) of each http(s) link in plain text."""
+    for found in TEXT_LINK.finditer(text):
+        url = found.group(0).rstrip(LINK_END)
+        yield found.start(), found.start() + len(url), url
+
+
+def _trackable(url: str, own: tuple[str, ...]) -> bool:
+    """Links of our own (the unsubscribe page, the tracking ones) are not counted, nor one
+    too long or with a space or a control character in it (no redirect could carry it)."""
+    return (
+        not url.startswith(own)
+        and len(url.encode()) <= MAX_LINK_BYTES
+        and not any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url)
+    )
+
+
+def links_of(letter: Letter, *, own: tuple[str, ...]) -> list[str]:
+    """The letter's http(s) links that would be tracked, each once, in order of appearance.
+    ``own`` are the prefixes of our own links (unsubscribe, tracking): left alone."""
+    found = [html.unescape(m.group(3)) for m in HTML_LINK.finditer(letter.html)]
+    found += [url for _, _, url in _text_links(letter.text)]
+    return [url for url in dict.fromkeys(found) if _trackable(url, own)]
+
+
+def track_links(
+    letter: Letter, *, own: tuple[str, ...], redirect: Callable[[str], str | None], pixel: str
+) -> Letter:
+    """The letter with every link but our own going through ``redirect(url)`` (None leaves
+    it as written) and, when it has an HTML part, the open pixel at the end of its body."""
+
+    def in_html(found: re.Match[str]) -> str:
+        url = html.unescape(found.group(3))
+        target = redirect(url) if _trackable(url, own) else None
+        if target is None:
+            return found.group(0)
+        return f"{found.group(1)}{found.group(2)}{html.escape(target)}{found.group(2)}"
+
+    parts, at = [], 0
+    for start, end, url in _text_links(letter.text):
+        target = redirect(url) if _trackable(url, own) else None
+        parts += [letter.text[at:start], target or url]
+        at = end
+    text = "".join(parts) + letter.text[at:]
+    body = letter.html
+    if body.strip():
+        body = HTML_LINK.sub(in_html, body)
+        image = f'<img src="{html.escape(pixel)}" width="1" height="1" alt="" style="border:0">'
+        closing = list(BODY_END.finditer(body))
+        if closing:
+            last = closing[-1].start()
+            body = body[:last] + image + body[last:]
+        else:
+            body += image
+    return Letter(letter.subject, body, text)

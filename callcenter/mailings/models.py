@@ -27,6 +27,8 @@ KINDS = ("advertising", "service")
 STATES = ("draft", "scheduled", "sending", "paused", "cancelled", "done")
 RECIPIENT_STATES = ("queued", "sending", "sent", "delivered", "failed", "bounced", "skipped")
 SUPPRESSION_REASONS = ("unsubscribed", "bounced")
+EVENT_KINDS = ("open", "click")
+FOLLOW_UP_KINDS = ("clicked_no_order", "opened_no_click")
 
 
 def _check(column: str, values: tuple[str, ...]) -> str:
@@ -43,6 +45,8 @@ class Mailing(Base):
         CheckConstraint(_check("kind", KINDS), name="kind"),
         CheckConstraint(_check("state", STATES), name="state"),
         CheckConstraint("rate_per_minute > 0", name="rate"),
+        CheckConstraint("attribution_days BETWEEN 1 AND 90", name="attribution_days"),
+        CheckConstraint("reply_days BETWEEN 1 AND 90", name="reply_days"),
         Index("ix_mailings_due", "starts_at", postgresql_where="state IN ('scheduled', 'sending')"),
     )
 
@@ -59,6 +63,10 @@ class Mailing(Base):
     window_from: Mapped[time] = mapped_column(default=time(9, 0))  # the recipient's local time
     window_to: Mapped[time] = mapped_column(default=time(21, 0))
     rate_per_minute: Mapped[int] = mapped_column(Integer, default=60)
+    # orders this many days after a recipient's open or click are the mailing's
+    attribution_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    # an inbound call this many days after the letter is a reply to it
+    reply_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -123,6 +131,8 @@ class MailingRecipient(Base):
     message_id: Mapped[str] = mapped_column(String(64), default="")
     checked_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    first_opened_at: Mapped[datetime | None]  # the pixel, or a click (a click is an open)
+    first_clicked_at: Mapped[datetime | None]
 
 
 class Suppression(Base):
@@ -143,4 +153,69 @@ class Suppression(Base):
         ForeignKey("mailings.id", ondelete="SET NULL"), index=True
     )
     detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class MailingLink(Base):
+    """A link of a mailing's letters, as written (after the placeholders), numbered in the
+    mailing from 1: the click redirect goes only to this stored URL."""
+
+    __tablename__ = "mailing_links"
+    __table_args__ = (
+        UniqueConstraint("mailing_id", "number", name="uq_mailing_links_number"),
+        UniqueConstraint("mailing_id", "url", name="uq_mailing_links_url"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailing_id: Mapped[int] = mapped_column(ForeignKey("mailings.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)
+
+
+class MailingEvent(Base):
+    """A recipient opened the letter (the pixel) or clicked one of its links, at ``at``."""
+
+    __tablename__ = "mailing_events"
+    __table_args__ = (
+        CheckConstraint(_check("kind", EVENT_KINDS), name="kind"),
+        Index("ix_mailing_events_recipient", "recipient_id", "at"),
+        Index("ix_mailing_events_link", "link_id", postgresql_where="link_id IS NOT NULL"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(
+        ForeignKey("mailing_recipients.id", ondelete="CASCADE")
+    )
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("mailing_links.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(5))
+    at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AudienceMember(Base):
+    """A client named by a file uploaded as a draft mailing's audience."""
+
+    __tablename__ = "mailing_audience_members"
+
+    mailing_id: Mapped[int] = mapped_column(
+        ForeignKey("mailings.id", ondelete="CASCADE"), primary_key=True
+    )
+    client_id: Mapped[int] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class FollowUp(Base):
+    """The outbound call campaign made from a mailing's recipients of one kind (those who
+    clicked but did not buy, those who opened but did not click): one per mailing and kind."""
+
+    __tablename__ = "mailing_follow_ups"
+    __table_args__ = (CheckConstraint(_check("kind", FOLLOW_UP_KINDS), name="kind"),)
+
+    mailing_id: Mapped[int] = mapped_column(
+        ForeignKey("mailings.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

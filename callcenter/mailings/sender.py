@@ -216,6 +216,7 @@ async def _send_mailing(
         contexts = await contexts_for(session, [c.client_id for c in claimed if c.client_id])
     made = [(item, channel.make(mailing, item, contexts.get(item.client_id or 0, {})))
             for item in claimed]  # fmt: skip
+    made = await channel.finish(sessionmaker, mailing, made)  # e-mail: its links tracked
     return await _deliver(sessionmaker, channel, mailing, made, now)
 
 
@@ -401,7 +402,9 @@ async def send_test_message(
             else "no SMTP server is configured"
         )
     item = Claimed(0, None, to, 1)
-    message = channel.make(mailing, item, context)
+    [(_, message)] = await channel.finish(
+        None, mailing, [(item, channel.make(mailing, item, context))]
+    )
     if isinstance(message, Unmade):
         return message.reason
     down = await channel.open()

@@ -19,6 +19,7 @@ from callcenter.i18n import N_
 from callcenter.mailings.audience import write_recipients
 from callcenter.mailings.input import MailingInput, validate_mailing
 from callcenter.mailings.models import RECIPIENT_STATES, Mailing, MailingRecipient, Suppression
+from callcenter.mailings.sources import check_sources
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 
@@ -94,6 +95,7 @@ async def create_mailing(
 ) -> Mailing:
     _check(actor, Permission.MAILINGS_MANAGE)
     clean = validate_mailing(data, timezone=timezone, rate_cap=rate_cap)
+    await check_sources(session, clean.values["audience"], actor=actor, mailing_id=None)
     mailing = Mailing(**clean.values, state="draft", created_by_id=actor.id)
     session.add(mailing)
     await session.flush()
@@ -114,6 +116,9 @@ async def update_mailing(
     if mailing.state != "draft":
         raise Conflict(N_("Only a draft mailing can be changed"))
     clean = validate_mailing(data, timezone=timezone, rate_cap=rate_cap)
+    await check_sources(session, clean.values["audience"], actor=actor, mailing_id=mailing.id)
+    if "file" in (mailing.audience or {}):  # the uploaded file stays until it is dropped
+        clean.values["audience"]["file"] = mailing.audience["file"]
     for name, value in clean.values.items():
         setattr(mailing, name, value)
     await session.flush()

@@ -144,7 +144,7 @@ ROUTES = [
     ("GET", "/mailings"), ("GET", "/mailings/new"), ("POST", "/mailings/new"),
     ("GET", "{url}"), ("GET", "{url}/edit"), ("POST", "{url}/edit"), ("POST", "{url}/test"),
     ("POST", "{url}/schedule"), ("POST", "{url}/pause"), ("POST", "{url}/resume"),
-    ("POST", "{url}/cancel"),
+    ("POST", "{url}/cancel"), ("GET", "{url}/figures"),
 ]  # fmt: skip
 MANAGE_ONLY = {r for r in ROUTES if r[0] == "POST" or r[1].endswith(("/new", "/edit"))}
 

@@ -1,6 +1,7 @@
 """JSON API for mailings: ``/api/v1/mailings`` (list, create), ``/{id}`` (with its figures),
-``/{id}/schedule|pause|resume|cancel``, ``/{id}/figures`` and ``/{id}/recipients`` (each
-recipient's state, paged, by state)."""
+``/{id}/schedule|pause|resume|cancel``, ``/{id}/figures`` (the states, and what it did and
+sold: opens, clicks per link, replies by call, attributed orders and revenue) and
+``/{id}/recipients`` (each recipient's state, paged, by state)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from aiohttp import web
 
 from callcenter.errors import DomainError
 from callcenter.mailings.audience import count_audience
+from callcenter.mailings.results import mailing_results
 from callcenter.mailings.service import (
     create_mailing,
     get_mailing,
@@ -42,7 +44,10 @@ async def _answer(request: web.Request, mailing_id: int, status: int = 200) -> w
     async with request.app[SESSIONMAKER]() as session:
         mailing = await get_mailing(session, mailing_id, actor=current_user(request))
         figures = (await mailing_figures(session, [mailing.id]))[mailing.id]
-    return web.json_response(mailing_json(mailing, figures), status=status)
+        results = await mailing_results(session, mailing)
+    body = mailing_json(mailing, figures)
+    body["results"] = results.as_dict()
+    return web.json_response(body, status=status)
 
 
 @requires(Permission.MAILINGS_VIEW)
@@ -104,7 +109,9 @@ async def figures(request: web.Request) -> web.Response:
             session, int(request.match_info["id"]), actor=current_user(request)
         )
         found = (await mailing_figures(session, [mailing.id]))[mailing.id]
-    return web.json_response({"id": mailing.id, "state": mailing.state, **found.as_dict()})
+        results = await mailing_results(session, mailing)
+    body = {"id": mailing.id, "state": mailing.state, **found.as_dict()}
+    return web.json_response({**body, "results": results.as_dict()})
 
 
 @requires(Permission.MAILINGS_VIEW)

@@ -24,6 +24,12 @@ from callcenter.dialer.terms import CONSENT_METHOD_LABELS
 from callcenter.feedback.service import FeedbackQuery, list_feedback, open_complaints
 from callcenter.invoices.lists import InvoiceQuery, list_invoices
 from callcenter.invoices.terms import ORDER_PAYMENT_LABELS
+from callcenter.mailings.card import (
+    MESSAGE_LABELS,
+    SUPPRESSION_LABELS,
+    client_messages,
+    suppressed_addresses,
+)
 from callcenter.orders.hints import bought_together, client_orders
 from callcenter.orders.search import OrderQuery, search_orders
 from callcenter.partners.attribution import attribution_of
@@ -104,6 +110,7 @@ async def card(request: web.Request) -> dict[str, Any]:
             invoices = (await list_invoices(session, query, actor=actor)).items
         consents = await consents_of_client(session, client)
         attribution = await attribution_of(session, client.id)
+        mailings = await _mailings_section(session, client, actor)
         partner_of_client = await session.scalar(
             select(Partner.id).where(Partner.client_id == client.id)
         )
@@ -131,6 +138,22 @@ async def card(request: web.Request) -> dict[str, Any]:
         "loyalty": loyalty,
         "attribution": attribution,
         "partner_of_client": partner_of_client,
+        **mailings,
+    }
+
+
+async def _mailings_section(session: AsyncSession, client: Client, actor: User) -> dict[str, Any]:
+    """The letters of mailings the client got (for those who read mailings) and which of
+    the client's addresses get no more of them (for everyone who sees the card)."""
+    messages = None
+    if actor.can(Permission.MAILINGS_VIEW):
+        messages = await client_messages(session, client.id)
+    suppressed = await suppressed_addresses(session, [e.email for e in client.emails])
+    return {
+        "mailing_messages": messages,
+        "message_labels": MESSAGE_LABELS,
+        "suppressed": suppressed,
+        "suppression_labels": SUPPRESSION_LABELS,
     }
 
 

@@ -8,15 +8,19 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
+from sqlalchemy import select
 
 from callcenter.clients.lists import list_entries, list_tags
 from callcenter.errors import Conflict, DomainError, NotFound
+from callcenter.floor.models import QueueRow
 from callcenter.i18n import N_
 from callcenter.mailings.audience import REASONS, count_audience, sample_clients
+from callcenter.mailings.follow_up import FOLLOW_UPS
 from callcenter.mailings.input import MailingInput, to_input, validate_mailing
 from callcenter.mailings.letters import Letter, TemplateInvalid, preview_context, render_letter
 from callcenter.mailings.links import UNSUBSCRIBE, verify
 from callcenter.mailings.models import Mailing
+from callcenter.mailings.results import mailing_results
 from callcenter.mailings.sender import send_test_message
 from callcenter.mailings.service import (
     create_mailing,
@@ -29,6 +33,7 @@ from callcenter.mailings.service import (
     unsubscribe,
     update_mailing,
 )
+from callcenter.mailings.sources import WHO
 from callcenter.mailings.terms import KIND_LABELS, RECIPIENT_LABELS, STATE_LABELS
 from callcenter.phones import PhoneError, parse_phone
 from callcenter.sms.parts import SmsParts, count_parts
@@ -61,6 +66,12 @@ async def _choices(request: web.Request) -> dict[str, Any]:
             "segments": await list_entries(session, "segment", active_only=True),
             "channels": await list_entries(session, "channel", active_only=True),
             "tags": await list_tags(session),
+            "earlier_mailings": [
+                m
+                for m in await list_mailings(session, actor=current_user(request))
+                if m.state != "draft"
+            ],
+            "who_labels": WHO,
             "rate_cap": request.app[SETTINGS].mailing_email_per_minute,
             "sms_rate_cap": request.app[SETTINGS].mailing_sms_per_minute,
             "sms_ready": request.app[SETTINGS].sms_provider != "off",
@@ -221,6 +232,8 @@ async def render_page(
         chosen = chosen if chosen in known else (samples[0][0] if samples else None)
         context = await preview_context(session, chosen, base=links_base(settings))
         figures = (await mailing_figures(session, [mailing.id]))[mailing.id]
+        results = None if draft else await mailing_results(session, mailing)
+        queues = [] if draft else list(await session.scalars(select(QueueRow.name).distinct()))
         recipients = [] if draft else await list_recipients(session, mailing, limit=50)
     letter, problem = _preview_of(to_input(mailing, TIMEZONE.get()), context)
     page = {
@@ -234,9 +247,14 @@ async def render_page(
         "sms_parts": _sms_parts(mailing.channel, letter),
         "preview_problem": problem,
         "figures": figures,
+        "results": results,
+        "queues": sorted(queues),
+        "follow_ups": FOLLOW_UPS,
         "recipients": recipients,
         "message": "",
         "test_address": "",
+        "who_labels": WHO,
+        "bad_rows": [],
         **LABELS,
         **extra,
     }
@@ -246,6 +264,19 @@ async def render_page(
 @requires(Permission.MAILINGS_VIEW)
 async def show(request: web.Request) -> web.StreamResponse:
     return await render_page(request, int(request.match_info["id"]))
+
+
+@requires(Permission.MAILINGS_VIEW)
+async def figures_fragment(request: web.Request) -> web.StreamResponse:
+    """The figures block of the mailing's page alone, for its script to show them moving."""
+    async with request.app[SESSIONMAKER]() as session:
+        mailing = await get_mailing(
+            session, int(request.match_info["id"]), actor=current_user(request)
+        )
+        figures = (await mailing_figures(session, [mailing.id]))[mailing.id]
+        results = None if mailing.state == "draft" else await mailing_results(session, mailing)
+    context = {"mailing": mailing, "figures": figures, "results": results, **LABELS}
+    return aiohttp_jinja2.render_template("mailings/figures.html", request, context)
 
 
 @requires(Permission.MAILINGS_MANAGE)

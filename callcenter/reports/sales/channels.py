@@ -3,6 +3,8 @@
 Per channel: the period's new clients and how many of them have ordered, the calls with the
 channel's clients, the orders taken in the period (the order's channel, else its client's),
 their revenue and the average order; and the trend of new clients, orders and revenue.
+Mailings are a channel too: an order credited to a mailing that names no channel of its own
+moves from its client's channel to "Mailings" (``mailing_channel.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from callcenter.reports.filters import ReportFilters, own_figures
 from callcenter.reports.registry import ReportSpec
 from callcenter.reports.sales.client_rollups import CALL_DAYS, CLIENT_DAYS
 from callcenter.reports.sales.common import names, rows_in, series, step_of
+from callcenter.reports.sales.mailing_channel import MAILINGS, mailing_orders
 from callcenter.reports.sales.order_rollups import ORDER_DAYS
 from callcenter.reports.tables import Column, Table, share
 
@@ -97,7 +100,9 @@ class ChannelsReport:
         return {"filters": self.filters.as_dict(), **tables, "totals": totals, "step": self.step}
 
 
-async def _by_channel(session: AsyncSession, filters: ReportFilters) -> dict[int, dict[str, Any]]:
+async def _by_channel(
+    session: AsyncSession, filters: ReportFilters, moved: list[tuple[Any, int, int, Decimal]]
+) -> dict[int, dict[str, Any]]:
     figures: dict[int, dict[str, Any]] = defaultdict(
         lambda: {"leads": 0, "ordered": 0, "calls": 0, "answered": 0, "orders": 0, "revenue": ZERO}
     )
@@ -122,6 +127,11 @@ async def _by_channel(session: AsyncSession, filters: ReportFilters) -> dict[int
         )
     ):
         figures[channel].update(orders=int(n), revenue=revenue)
+    for _day, channel, n, revenue in moved:  # credited to mailings: moved, not added
+        figures[channel]["orders"] -= n
+        figures[channel]["revenue"] -= revenue
+        figures[MAILINGS]["orders"] += n
+        figures[MAILINGS]["revenue"] += revenue
     return figures
 
 
@@ -147,7 +157,11 @@ def _row(name: str, f: dict[str, Any]) -> tuple[Any, ...]:
 
 
 async def _trend(
-    session: AsyncSession, filters: ReportFilters, named: dict[int, str], step: str
+    session: AsyncSession,
+    filters: ReportFilters,
+    named: dict[int, str],
+    step: str,
+    moved: list[tuple[Any, int, int, Decimal]],
 ) -> tuple[list[date], dict[str, dict[str, list[float]]]]:
     leads = await rows_in(session, CLIENT_DAYS, filters, manager="owner_id", wanted={"channel_id"})
     orders = await _sold(session, filters)
@@ -156,8 +170,9 @@ async def _trend(
             leads.c.day, leads.c.channel_id
         )
     )
-    order_rows = list(
-        await session.execute(
+    order_rows: list[tuple[Any, int, Any, Any]] = [
+        (day, channel, n, revenue)
+        for day, channel, n, revenue in await session.execute(
             select(
                 orders.c.day,
                 orders.c.channel_id,
@@ -165,7 +180,9 @@ async def _trend(
                 func.sum(orders.c.revenue),
             ).group_by(orders.c.day, orders.c.channel_id)
         )
-    )
+    ]
+    for day, channel, n, revenue in moved:  # each moved order: out of its channel, in mailings
+        order_rows += [(day, channel, -n, -revenue), (day, MAILINGS, n, revenue)]
     trend: dict[str, dict[str, list[float]]] = {}
     labels, by_channel = series([(d, named.get(c, ""), n) for d, c, n in lead_rows], filters, step)
     trend["leads"] = by_channel
@@ -182,8 +199,10 @@ async def channels_report(
     session: AsyncSession, *, filters: ReportFilters, user: Any
 ) -> ChannelsReport:
     filters = own_figures(filters, user)
-    figures = await _by_channel(session, filters)
-    named = await names(session, "channel", figures, user.language)
+    moved = await mailing_orders(session, filters)
+    figures = await _by_channel(session, filters, moved)
+    named = await names(session, "channel", [c for c in figures if c != MAILINGS], user.language)
+    named[MAILINGS] = translations(user.language).gettext(N_("Mailings"))
     order = sorted(figures, key=lambda c: (-figures[c]["revenue"], -figures[c]["leads"], c == 0, c))
     total: dict[str, Any] = {
         k: sum(f[k] for f in figures.values())
@@ -191,7 +210,7 @@ async def channels_report(
     }
     total["revenue"] = sum((f["revenue"] for f in figures.values()), ZERO)
     step = step_of(filters)
-    labels, trend = await _trend(session, filters, named, step)
+    labels, trend = await _trend(session, filters, named, step, moved)
     return ChannelsReport(
         filters,
         channels=[_row(named.get(c, ""), figures[c]) for c in order],

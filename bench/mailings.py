@@ -1,0 +1,323 @@
+"""Mass mailings at size: the audience of 100,000 clients with its exclusions, the sending into
+a local SMTP server, and the open and click tracking hits against the running app.
+
+Three phases, each printing its figures beside the target of issue 17:
+1. audience: a draft mailing's audience counted with who is left out by reason, then frozen
+   into recipient rows (what scheduling does), seconds each (target: both within 5 s);
+2. sending: ``send_mailings`` run back to back (as the app's job would, with no pause
+   between runs) into an aiosmtpd server in another process that counts what it takes;
+   e-mails a second and this process's peak RSS, sampled as it goes (target >= 300/s, flat);
+3. tracking: the app (``python -m callcenter serve``, its own process) answers pixel and
+   click hits of the letters' signed links from ``--workers`` connections of this process;
+   hits a second and p50/p99 (target 10,000/s, p99 <= 20 ms). This process generates the
+   load on the same machine: on a small one it is the limit, and the figure says so.
+
+    .venv/bin/python bench/mailings.py [--clients 100000] [--hits 10000] [--workers 64]
+
+Uses CALLCENTER_DATABASE_URL's server when set, else the embedded PostgreSQL under
+var/bench-pg; the database ``cc_mailings`` is made afresh each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import random
+import resource
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+import asyncpg  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from bench.pbx_rig import (  # noqa: E402
+    clean_environment,
+    database_server,
+    free_port,
+    print_machine,
+    spawn,
+    stop_processes,
+    wait_for,
+)
+from callcenter.cli import _runtime_dir  # noqa: E402
+from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
+from callcenter.mailings.audience import count_audience  # noqa: E402
+from callcenter.mailings.input import MailingInput  # noqa: E402
+from callcenter.mailings.links import click_url, open_url  # noqa: E402
+from callcenter.mailings.sender import send_mailings  # noqa: E402
+from callcenter.mailings.service import create_mailing, schedule_mailing  # noqa: E402
+from callcenter.migrate import upgrade  # noqa: E402
+from callcenter.settings import Settings  # noqa: E402
+from callcenter.users.service import get_user  # noqa: E402
+
+DATABASE = "cc_mailings"
+SECRET = "bench mailing secret"
+TEXT = (
+    "Здравствуйте, {{ client.name }}! Скидки недели: https://shop.example.ru/sale?utm=mail\n"
+    "Каталог: https://shop.example.ru/catalog\nОтписаться: {{ unsubscribe_url }}"
+)
+HTML = (
+    "<p>Здравствуйте, {{ client.name }}!</p><p><a href='https://shop.example.ru/sale?utm=mail'>"
+    "Скидки недели</a> · <a href='https://shop.example.ru/catalog'>Каталог</a></p>"
+    "<p><a href='{{ unsubscribe_url }}'>Отписаться</a></p>"
+)
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def fresh_database(server_url: str) -> str:
+    conn = await asyncpg.connect(server_url)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    await conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    await conn.close()
+    url = urlunsplit(urlsplit(server_url)._replace(path="/" + DATABASE))
+    await asyncio.to_thread(upgrade, url)
+    return url
+
+
+def address_of(i: int) -> str:
+    """Every 50th client has no address, every 97th a broken one, every 103rd shares the
+    previous client's (a duplicate); the rest their own."""
+    if i % 103 == 0:
+        return f"client{i - 1}@example.ru"
+    if i % 97 == 0:
+        return f"client{i}@@example"
+    return f"client{i}@example.ru"
+
+
+async def fill(conn: asyncpg.Connection, count: int) -> None:
+    started = time.perf_counter()
+    ids = range(1, count + 1)
+    await conn.copy_records_to_table(
+        "clients",
+        records=[(i, "person", f"Клиент {i}", "", "", "", "", False) for i in ids],
+        columns=["id", "kind", "name", "legal_address", "postal_address", "bank_name", "notes",
+                 "is_demo"],
+    )  # fmt: skip
+    await conn.copy_records_to_table(
+        "client_emails",
+        records=[(i, address_of(i), 0) for i in ids if i % 50],
+        columns=["client_id", "email", "position"],
+    )
+    await conn.copy_records_to_table(  # every 101st address unsubscribed, every 89th bounced
+        "mailing_suppressions",
+        records=[
+            (address_of(i), "unsubscribed" if i % 101 == 0 else "bounced", "")
+            for i in ids
+            if (i % 101 == 0 or i % 89 == 0) and i % 50
+        ],  # fmt: skip
+        columns=["address", "reason", "detail"],
+    )
+    await conn.execute("SELECT setval('clients_id_seq', $1)", count)
+    await conn.execute(
+        "INSERT INTO users (login, full_name, password_hash, role, language, timezone, "
+        "sees_all_clients, active, session_version, is_demo) VALUES ('bench', 'Bench', '', "
+        "'admin', 'ru', 'Europe/Moscow', true, true, 0, false)"
+    )
+    await conn.execute("VACUUM ANALYZE")
+    print(f"filled {count:,} clients with addresses in {time.perf_counter() - started:.1f} s")
+
+
+async def audience_phase(sessionmaker: Any, settings: Settings) -> int:
+    async with sessionmaker() as session:
+        admin = await get_user(session, 1)
+    data = MailingInput(
+        name="Bench", kind="service", subject="Скидки для {{ client.name }}", body_text=TEXT,
+        body_html=HTML, window_from="00:00", window_to="23:59",
+        rate_per_minute=str(settings.mailing_email_per_minute),
+    )  # fmt: skip
+    async with sessionmaker.begin() as session:
+        mailing = await create_mailing(
+            session, data=data, actor=admin, timezone="Europe/Moscow",
+            rate_cap=settings.mailing_email_per_minute,
+        )  # fmt: skip
+    started = time.perf_counter()
+    async with sessionmaker() as session:
+        counted = await count_audience(session, mailing, author=admin, region="RU")
+    counting = time.perf_counter() - started
+    started = time.perf_counter()
+    async with sessionmaker.begin() as session:
+        reached = await schedule_mailing(
+            session, mailing_id=mailing.id, actor=admin, region="RU", default_zone="Europe/Moscow"
+        )
+    freezing = time.perf_counter() - started
+    left_out = ", ".join(f"{k} {v:,}" for k, v in sorted(counted.left_out.items()))
+    print(
+        f"audience: {counted.total:,} clients, {counted.reached:,} reached, left out: {left_out}"
+        f"\n  counted with exclusions in {counting:.2f} s; recipients written (with time zones)"
+        f" in {freezing:.2f} s (target: <= 5 s)"
+    )
+    assert reached == counted.reached
+    return mailing.id
+
+
+def smtp_process(port: int, taken: Any, ready: Any) -> None:
+    """An SMTP server that takes every message and counts it (nothing parsed, nothing kept)."""
+    from aiosmtpd.controller import Controller
+
+    class Counting:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            with taken.get_lock():
+                taken.value += 1
+            return "250 OK"
+
+    controller = Controller(Counting(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        controller.stop()
+
+
+async def sending_phase(sessionmaker: Any, settings: Settings, reached: int) -> None:
+    port = free_port()
+    taken = multiprocessing.Value("q", 0)
+    ready = multiprocessing.Event()
+    server = multiprocessing.Process(target=smtp_process, args=(port, taken, ready), daemon=True)
+    server.start()
+    ready.wait(10)
+    config = replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False)
+    started, samples, sent = time.perf_counter(), [], 0
+    try:
+        while sent < reached:
+            done = await send_mailings(sessionmaker, config)
+            if not done:
+                break
+            sent += done
+            samples.append((time.perf_counter() - started, sent, rss_mb()))
+    finally:
+        elapsed = time.perf_counter() - started
+        server.terminate()
+    rates = ", ".join(
+        f"{s:,.0f} at {t:.0f} s ({m:.0f} MB)" for t, s, m in samples[:: max(1, len(samples) // 6)]
+    )
+    print(
+        f"sending: {sent:,} letters in {elapsed:.1f} s = {sent / elapsed:,.0f} e-mails/s "
+        f"(target: >= 300/s); the server took {taken.value:,}\n  peak RSS {rss_mb():.0f} MB; "
+        f"as it went: {rates}"
+    )
+
+
+async def tracking_phase(url: str, mailing_id: int, hits: int, workers: int) -> None:
+    conn = await asyncpg.connect(url)
+    recipients = [r["id"] for r in await conn.fetch(
+        "SELECT id FROM mailing_recipients WHERE mailing_id = $1 AND state = 'sent'", mailing_id
+    )]  # fmt: skip
+    links = await conn.fetchval(
+        "SELECT count(*) FROM mailing_links WHERE mailing_id = $1", mailing_id
+    )
+    await conn.close()
+    http_port = free_port()
+    env = dict(
+        clean_environment(),
+        CALLCENTER_DATABASE_URL=url,
+        CALLCENTER_PBX="off",
+        CALLCENTER_HTTP_PORT=str(http_port),
+        CALLCENTER_SECRET_KEY=SECRET,
+        CALLCENTER_DATA_DIR=str(ROOT / "var" / "bench-app"),
+        CALLCENTER_LOG_LEVEL="WARNING",
+        CALLCENTER_REPORT_REFRESH_SECONDS="0",
+        CALLCENTER_MAILING_CHECK_SECONDS="0",
+    )
+    app = await spawn("-m", "callcenter", "serve", env=env, log="bench-mailings-app")
+    base = f"http://127.0.0.1:{http_port}"
+    rng = random.Random(5)
+    paths = []
+    for _ in range(hits):
+        recipient = rng.choice(recipients)
+        made = (
+            open_url(base, SECRET, recipient)
+            if rng.random() < 0.6
+            else click_url(base, SECRET, recipient, rng.randint(1, max(1, links)))
+        )
+        paths.append(made.removeprefix(base))
+    samples: list[float] = []
+    errors = 0
+    try:
+        connector = aiohttp.TCPConnector(limit=workers)
+        async with aiohttp.ClientSession(connector=connector) as http:
+            await wait_for(http, base, lambda body: True, within=60)
+            queue = iter(paths)
+
+            async def worker() -> None:
+                nonlocal errors
+                for path in queue:
+                    t0 = time.perf_counter()
+                    async with http.get(base + path, allow_redirects=False) as answer:
+                        await answer.read()
+                        if answer.status not in (200, 302):
+                            errors += 1
+                    samples.append(time.perf_counter() - t0)
+
+            started = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(workers)))
+            elapsed = time.perf_counter() - started
+    finally:
+        await stop_processes(app)
+    print(
+        f"tracking: {len(samples):,} hits from {workers} connections in {elapsed:.1f} s = "
+        f"{len(samples) / elapsed:,.0f} hits/s (target: 10,000/s); p50 "
+        f"{percentile(samples, 50) * 1000:.1f} ms, p99 {percentile(samples, 99) * 1000:.1f} ms "
+        f"(target: <= 20 ms), mean {statistics.fmean(samples) * 1000:.1f} ms; "
+        f"{errors} not answered 200/302"
+    )
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    server_url, server = database_server()
+    try:
+        url = await fresh_database(server_url)
+        conn = await asyncpg.connect(url)
+        await fill(conn, args.clients)
+        await conn.close()
+        settings = Settings(
+            database_url=url, data_dir=ROOT / "var", secret_key=SECRET, pbx="off",
+            smtp_from="shop@example.ru", public_url="https://crm.example.ru",
+            mailing_email_per_minute=1_000_000,
+        )  # fmt: skip
+        engine = make_engine(url)
+        sessionmaker = make_sessionmaker(engine)
+        mailing_id = await audience_phase(sessionmaker, settings)
+        async with sessionmaker() as session:
+            reached = await session.scalar(
+                text("SELECT count(*) FROM mailing_recipients WHERE state = 'queued'")
+            )
+        await sending_phase(sessionmaker, settings, reached or 0)
+        await engine.dispose()
+        await tracking_phase(url, mailing_id, args.hits, args.workers)
+    finally:
+        del server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--hits", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=64)
+    args = parser.parse_args()
+    _runtime_dir()
+    print_machine()
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()
