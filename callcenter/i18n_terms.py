@@ -127,6 +127,12 @@ TERMS = (
     N_("service_level_seconds"),
     N_("wrapup_seconds"),
     N_("allowed_users"),
+    N_("alert_waiting_amber"),
+    N_("alert_waiting_red"),
+    N_("alert_wait_amber"),
+    N_("alert_wait_red"),
+    N_("alert_service_level_amber"),
+    N_("alert_service_level_red"),
     # navigation: web.templating._nav
     N_("Tasks"),
     N_("Feedback"),

@@ -63,6 +63,19 @@ def display_phone(e164: str, extension: str = "", region: str = "RU") -> str:
     return f"{text} ext. {extension}" if extension else text
 
 
+# What a PBX gives for a caller who withheld their number: Asterisk's unset caller id
+# (``<unknown>``), the SIP "anonymous" (RFC 3323) and carriers' words for it
+HIDDEN_NUMBER = N_("hidden number")
+_HIDDEN = frozenset({"<unknown>", "unknown", "anonymous", "restricted", "private", "withheld",
+                     "unavailable", "blocked", "hidden"})  # fmt: skip
+
+
+def is_hidden_number(raw: str | None) -> bool:
+    """Whether a caller id says the number is withheld (or there is none at all)."""
+    text = (raw or "").strip().strip('"').casefold()
+    return not text or text in _HIDDEN
+
+
 def normalize_email(raw: str) -> str:
     email = (raw or "").strip().lower()
     if not _EMAIL.fullmatch(email) or len(email) > 254:

@@ -12,10 +12,9 @@ from callcenter.errors import Forbidden, NotFound
 from callcenter.floor.figures import QueueFigures
 from callcenter.floor.models import AgentRow, PbxCommand
 from callcenter.i18n import N_
-from callcenter.phones import display_phone
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, role_can
-from web.i18n import gettext
+from web.i18n import caller_text, gettext
 
 
 async def agent_user(session: AsyncSession, actor: User, login: str) -> User:
@@ -58,8 +57,9 @@ def agent_json(
 
 
 def with_display(callers: list[dict[str, Any]], region: str) -> list[dict[str, Any]]:
-    """Waiting callers with their number as people read it (``display``)."""
-    return [{**c, "display": display_phone(c.get("caller") or "", region=region)} for c in callers]
+    """Waiting callers with their number as people read it (``display``): "hidden number"
+    in the request's language when the caller withheld it."""
+    return [{**c, "display": caller_text(c.get("caller") or "", region)} for c in callers]
 
 
 def queue_json(f: QueueFigures, region: str) -> dict[str, Any]:
@@ -81,6 +81,7 @@ def queue_json(f: QueueFigures, region: str) -> dict[str, Any]:
         "asa_seconds": f.asa_seconds,
         "aht_seconds": f.aht_seconds,
         "callers": with_display(f.callers, region),
+        "thresholds": f.thresholds,
     }
 
 

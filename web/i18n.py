@@ -12,7 +12,7 @@ from babel.dates import format_date
 from markupsafe import Markup
 
 from callcenter import i18n
-from callcenter.phones import display_phone
+from callcenter.phones import HIDDEN_NUMBER, display_phone, is_hidden_number
 
 LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="ru")
 TIMEZONE: contextvars.ContextVar[str] = contextvars.ContextVar("timezone", default="Europe/Moscow")
@@ -66,12 +66,37 @@ def _phone(e164: str, extension: str = "") -> str:
 
 
 def _dial(number: str, extension: str = "") -> Markup:
-    """A phone number as a click-to-call link (app.js dials it; ctrl-click keeps tel:)."""
+    """A phone number as a click-to-call link (app.js dials it; ctrl-click keeps tel:); a
+    withheld one says so."""
+    if number and is_hidden_number(number):
+        return Markup.escape(gettext(HIDDEN_NUMBER))
     if not number or not number.startswith("+"):
         return Markup.escape(number or "")
     return Markup('<a href="tel:{0}" class="phone" data-phone="{0}">{1}</a>').format(
         number, _phone(number, extension)
     )
+
+
+def caller_text(raw: str, region: str | None = None) -> str:
+    """A caller's number as people read it, "hidden number" when withheld or absent."""
+    if is_hidden_number(raw):
+        return gettext(HIDDEN_NUMBER)
+    return display_phone(raw, "", region or REGION.get()) if raw.startswith("+") else raw
+
+
+def _caller(raw: str) -> Markup:
+    """A caller (in a queue, on the wallboard): a click-to-call link, or "hidden number"."""
+    return Markup.escape(gettext(HIDDEN_NUMBER)) if is_hidden_number(raw) else _dial(raw)
+
+
+def clock(seconds: float | None) -> str:
+    """A duration as a clock reads it: 0:07, 12:34, 1:02:03 (the wallboard's time in state)."""
+    if seconds is None:
+        return "—"
+    total = max(0, int(round(seconds)))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _audit_value(value: object) -> str:
@@ -92,6 +117,8 @@ def install(env: jinja2.Environment) -> None:
         when=_when,
         phone=_phone,
         dial=_dial,
+        caller=_caller,
+        clock=clock,
         day=_day,
         t=gettext,
         audit_value=_audit_value,

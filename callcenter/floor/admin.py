@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.audit.service import diff, record_change
 from callcenter.errors import Forbidden, Invalid, NotFound
+from callcenter.floor.alerts import COLUMNS as ALERT_COLUMNS
+from callcenter.floor.alerts import checked_thresholds
 from callcenter.floor.models import PauseReason, QueueRow
 from callcenter.floor.records import WRAPUP_REASON
 from callcenter.i18n import LANGUAGE_NAMES, N_, translations
@@ -47,6 +49,7 @@ class QueueSettingsInput:
     service_level_seconds: str = "20"
     wrapup_seconds: str = "0"
     allowed_user_ids: list[str] = field(default_factory=list)
+    alerts: dict[str, str] = field(default_factory=dict)  # the wallboard's thresholds, by column
 
     @classmethod
     def of(cls, queue: QueueRow) -> QueueSettingsInput:
@@ -55,6 +58,10 @@ class QueueSettingsInput:
             service_level_seconds=str(queue.service_level_seconds),
             wrapup_seconds=str(queue.wrapup_seconds),
             allowed_user_ids=[str(i) for i in queue.allowed_user_ids],
+            alerts={
+                c: "" if getattr(queue, c) is None else str(getattr(queue, c))
+                for c in ALERT_COLUMNS
+            },
         )
 
 
@@ -107,13 +114,14 @@ async def _allowed_users(
 
 async def _checked_settings(
     session: AsyncSession, queue: QueueRow, data: QueueSettingsInput
-) -> tuple[str, int, int, list[User]]:
-    """The form's values checked: title, service level, wrap-up, allowed users; or Invalid."""
+) -> tuple[str, int, int, list[User], dict[str, int | None]]:
+    """The form's values checked: title, service level, wrap-up, allowed users, the
+    wallboard's thresholds; or Invalid."""
     title = " ".join(data.title.split())
     service_level = _seconds(data.service_level_seconds, *SERVICE_LEVEL_RANGE)
     wrapup = _seconds(data.wrapup_seconds, *WRAPUP_RANGE)
     allowed = await _allowed_users(session, queue, data.allowed_user_ids)
-    errors = {}
+    alerts, errors = checked_thresholds(data.alerts)
     if len(title) > TITLE_MAX:
         errors["title"] = N_("At most 120 characters")
     if service_level is None:
@@ -124,7 +132,7 @@ async def _checked_settings(
         errors["allowed_user_ids"] = N_("Choose agents from the list")
     if errors or service_level is None or wrapup is None or allowed is None:
         raise Invalid(FIX_FIELDS, fields=errors)
-    return title, service_level, wrapup, allowed
+    return title, service_level, wrapup, allowed, alerts
 
 
 async def update_queue_settings(
@@ -133,10 +141,12 @@ async def update_queue_settings(
     """Save the CRM's settings of a queue; a changed wrap-up is announced to the listener."""
     _require(actor, Permission.QUEUES_MANAGE)
     queue = await get_queue(session, queue_id)
-    title, service_level, wrapup, allowed = await _checked_settings(session, queue, data)
+    title, service_level, wrapup, allowed, alerts = await _checked_settings(session, queue, data)
     before = await _queue_snapshot(session, queue)
     queue.title, queue.service_level_seconds = title, service_level
     queue.wrapup_seconds, queue.allowed_user_ids = wrapup, [u.id for u in allowed]
+    for column, value in alerts.items():
+        setattr(queue, column, value)
     await session.flush()
     changes = diff(before, await _queue_snapshot(session, queue))
     if changes:
@@ -167,6 +177,7 @@ async def _queue_snapshot(session: AsyncSession, queue: QueueRow) -> dict[str, A
         "service_level_seconds": queue.service_level_seconds,
         "wrapup_seconds": queue.wrapup_seconds,
         "allowed_users": logins,
+        **{column: getattr(queue, column) for column in ALERT_COLUMNS},
     }
 
 

@@ -31,10 +31,14 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from callcenter.calls.models import CallRow
+from callcenter.floor.alerts import thresholds_of
 from callcenter.floor.models import AgentRow, QueueRow, StintRow
+from callcenter.phones import try_e164
 
 
 @dataclass
@@ -56,9 +60,14 @@ class QueueFigures:
     asa_seconds: float | None = None
     aht_seconds: float | None = None
     callers: list[dict[str, Any]] = field(default_factory=list)
+    # the queue's wallboard thresholds, {figure: [amber, red]} (``alerts.py``)
+    thresholds: dict[str, list[int | None]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+LOST_OUTCOMES = ("abandoned", "exited", "lost")  # a visit that ended with no agent
 
 
 def day_start(now: datetime, timezone: str) -> datetime:
@@ -122,7 +131,9 @@ async def queue_figures(
         )
     }
     figures = {
-        name: QueueFigures(name, row.title, row.service_level_seconds)
+        name: QueueFigures(
+            name, row.title, row.service_level_seconds, thresholds=thresholds_of(row)
+        )
         for name, row in settings.items()
     }
     rows = await session.execute(
@@ -184,17 +195,69 @@ async def live_agents(session: AsyncSession, *, pbx: str | None = None) -> list[
 async def abandoned_today(
     session: AsyncSession, *, now: datetime, timezone: str, limit: int = 100
 ) -> list[StintRow]:
-    """Today's abandoned callers, newest first (the wallboard offers to call them back):
-    the same visits as the abandoned figure."""
+    """Today's lost callers, newest first (the wallboard shows whether they were called back):
+    visits that ended today unanswered (abandoned, left otherwise, lost with the PBX link)
+    in a call no agent answered in any queue."""
     day = day_start(now, timezone)
+    answered = aliased(StintRow)
     rows = await session.scalars(
         select(StintRow)
         .where(
-            StintRow.outcome == "abandoned",
+            StintRow.outcome.in_(LOST_OUTCOMES),
+            StintRow.connected_at.is_(None),
             StintRow.ended_at >= day,
             StintRow.entered_at >= day - timedelta(days=1),
+            ~exists().where(
+                answered.linkedid == StintRow.linkedid, answered.connected_at.is_not(None)
+            ),
         )
         .order_by(StintRow.ended_at.desc())
         .limit(limit)
     )
     return list(rows)
+
+
+@dataclass(frozen=True)
+class Callback:
+    """How a lost caller was called back: the chosen outbound call to their number after
+    they hung up (the first answered one, else the latest try), and how many tries."""
+
+    at: datetime
+    agent: str  # the extension that called
+    answered: bool
+    tries: int
+
+
+async def callbacks(
+    session: AsyncSession, stints: list[StintRow], *, region: str
+) -> dict[str, Callback]:
+    """Each lost visit's callback by its key, by the calls report's rule: an outbound call to
+    the caller's number started after the visit ended. A hidden number has none."""
+    numbers = {s.key: try_e164(s.caller, region) for s in stints if s.ended_at is not None}
+    wanted = {n for n in numbers.values() if n}
+    if not wanted:
+        return {}
+    earliest = min(s.ended_at for s in stints if s.ended_at is not None)
+    rows = await session.execute(
+        select(CallRow.callee, CallRow.started_at, CallRow.outcome, CallRow.agents, CallRow.caller)
+        .where(
+            CallRow.direction == "outbound",
+            CallRow.callee.in_(sorted(wanted)),
+            CallRow.started_at >= earliest,
+        )
+        .order_by(CallRow.started_at)
+    )
+    calls = list(rows)
+    found: dict[str, Callback] = {}
+    for stint in stints:
+        number = numbers.get(stint.key)
+        tries = [
+            c for c in calls if number and c.callee == number and c.started_at >= stint.ended_at
+        ]
+        if not tries:
+            continue
+        answered = [c for c in tries if c.outcome == "answered"]
+        chosen = answered[0] if answered else tries[-1]
+        agent = chosen.agents[0] if chosen.agents else chosen.caller
+        found[stint.key] = Callback(chosen.started_at, agent, bool(answered), len(tries))
+    return found

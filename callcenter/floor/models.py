@@ -47,6 +47,15 @@ class QueueRow(Base):
     seen_at: Mapped[datetime | None]
     # who may log in: empty = every operator; else these users only
     allowed_user_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), default=list)
+    # the wallboard's thresholds (``floor/alerts.py``): a figure at or past amber or red turns
+    # that colour; None, no alert. Waiting callers, the longest wait in seconds, and the
+    # service level in percent (at or BELOW its thresholds, as lower is worse)
+    alert_waiting_amber: Mapped[int | None] = mapped_column(Integer)
+    alert_waiting_red: Mapped[int | None] = mapped_column(Integer)
+    alert_wait_amber: Mapped[int | None] = mapped_column(Integer)
+    alert_wait_red: Mapped[int | None] = mapped_column(Integer)
+    alert_service_level_amber: Mapped[int | None] = mapped_column(Integer)
+    alert_service_level_red: Mapped[int | None] = mapped_column(Integer)
 
 
 class PauseReason(Base):

@@ -50,6 +50,15 @@ async def seeded(database_url: str, add: Any) -> None:
     await engine.dispose()
 
 
+async def no_wider_than_the_window(page: Any, width: int) -> None:
+    """The page does not scroll sideways: its wide tables scroll inside their panel."""
+    assert await page.evaluate("document.documentElement.scrollWidth") <= width
+    widest = await page.evaluate(
+        "Math.max(...[...document.querySelectorAll('.table-scroll')].map(b => b.scrollWidth))"
+    )
+    assert widest > 0
+
+
 async def figure(page: Any, label: str) -> str:
     """The headline figure under ``label`` as the page shows it."""
     box = page.locator(FIGURE).filter(has=page.get_by_text(label, exact=True))
@@ -127,12 +136,15 @@ async def test_calls_page_figures_filters_charts_and_exports(
     await seeded(database_url, add)
     boss = await make_user("supervisor", full_name="The Boss")
     await sign_in_page(page, boss.login, PASSWORD)
+    await page.set_viewport_size({"width": 1440, "height": 900})
     await open_from_index(page, "Calls", MARCH_2)
+    await no_wider_than_the_window(page, 1440)
     assert [await figure(page, label) for label in ("Inbound calls", "Answered inbound")] == [
         "5",
         "2",
     ]
-    assert await figure(page, "Missed inbound") == "3"
+    assert await figure(page, "Lost calls") == "3"
+    assert await figure(page, "Lost share") == "60 %"  # 3 of 5 inbound calls
     assert await figure(page, "Outbound calls") == "2"
     assert await figure(page, "Service level 2") == "75 %"  # (2 + the 3 s abandon) / 4
     assert await figure(page, "Abandon rate") == "33.3 %"
@@ -150,7 +162,7 @@ async def test_calls_page_figures_filters_charts_and_exports(
     await show(page, channel="Yandex")  # Alpha's c1 and Delta's c4
     assert "channel=1" in page.url
     assert await figure(page, "Inbound calls") == "2"
-    assert await figure(page, "Missed inbound") == "0"
+    assert await figure(page, "Lost calls") == "0"
     assert await figure(page, "ASA") == "0:18"
     note = page.locator("#agent-time-unfiltered")
     assert "not kept to these filters: channel." in await note.text_content()
@@ -255,7 +267,9 @@ async def test_loyalty_page_figures_filter_and_export(
     await seeded(database_url, add)
     boss = await make_user("supervisor", full_name="The Boss")
     await sign_in_page(page, boss.login, PASSWORD)
+    await page.set_viewport_size({"width": 1440, "height": 900})
     await open_from_index(page, "Loyalty", HALF_YEAR)
+    await no_wider_than_the_window(page, 1440)
     assert await figure(page, "Orders") == "5"
     assert await figure(page, "Repeat orders") == "60 %"
     assert await figure(page, "NPS") == "0"
@@ -290,13 +304,14 @@ async def test_in_russian_labels_and_numbers_are_russian(
     assert await page.get_by_role("link", name="Звонки", exact=True).count() == 1
     await page.goto("/reports/calls?since=2026-03-02&until=2026-03-02")
     assert await figure(page, "Входящие") == "5"
-    assert await figure(page, "Доля потерянных") == "33,3 %"
+    assert await figure(page, "Доля потерянных") == "60 %"  # 3 of 5 inbound calls
+    assert await figure(page, "Доля брошенных") == "33,3 %"  # of queue visits
     assert "Понедельник" in await chart(page, "Входящие по дням недели и часам")
     assert await page.locator("details.report-formulas summary").text_content() == "Как считается"
     name, rows = await download(page, "queues", "csv", label="Выгрузить")
     assert name.startswith("Звонки - ") and rows[0][:2] == ["Очередь", "Поступило"]
     assert rows[-1][:2] == ["Все очереди", "4"]
-    assert rows[-1][rows[0].index("Доля потерянных")] == "33,3"  # as Russian Excel reads it
+    assert rows[-1][rows[0].index("Доля брошенных")] == "33,3"  # as Russian Excel reads it
     totals = await page.locator("#table-queues tfoot th").all_text_contents()
     assert totals[0] == "Все очереди" and "33,3 %" in totals
     await page.goto("/reports/channels?since=2026-01-01&until=2026-01-31")

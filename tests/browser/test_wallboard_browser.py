@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,8 +16,10 @@ from ami.simulator import PbxSimulator
 from ami.tracker import CallTracker
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.floor.models import QueueRow
+from callcenter.live import LiveKind, notify
 from tests.browser.conftest import sign_in_page
 from tests.conftest import PASSWORD
+from tests.floor.wallboard_data import QUEUE, seed_floor
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +66,7 @@ async def test_supervisor_sees_the_counters_move_as_a_call_is_queued_answered_an
     slow_pbx.set_agent("102", mode="noanswer")
     call = asyncio.create_task(slow_pbx.inbound_call(caller="+79167654321", agent_answers=True))
     await row.locator('[data-field="waiting"]:text-is("1")').wait_for(timeout=10_000)
-    agent = page.locator('#agents tr[data-interface="Local/101@agents/n"]')
+    agent = page.locator('#agents [data-interface="Local/101@agents/n"]')
     await agent.locator('[data-field="state"] .state-on_call').wait_for(timeout=15_000)
     await row.locator('[data-field="answered_today"]:text-is("1")').wait_for(timeout=15_000)
     assert await row.locator('[data-field="waiting"]').text_content() == "0"
@@ -74,3 +77,81 @@ async def test_supervisor_sees_the_counters_move_as_a_call_is_queued_answered_an
     live = await row.locator('[data-field="answered_today"]').text_content()
     await page.reload()
     assert await row.locator('[data-field="answered_today"]').text_content() == live
+
+
+def _seconds(clock: str) -> int:
+    parts = [int(p) for p in clock.split(":")]
+    return sum(p * 60**i for i, p in enumerate(reversed(parts)))
+
+
+async def test_tiles_and_waits_tick_as_clocks_and_a_wait_past_its_red_threshold_sounds(
+    page: Any, make_user: Any, database_url: str
+) -> None:
+    supervisor = await make_user("supervisor", language="en")
+    await sign_in_page(page, supervisor.login, PASSWORD)
+    engine = make_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            # amber at 10 s, red at 20 s for the longest wait; the longest caller waited 12 s
+            await seed_floor(session, alerts={"alert_wait_amber": 10, "alert_wait_red": 20},
+                             waits=(12, 3))  # fmt: skip
+        await _watch_the_clocks(page)
+        # an agent's change turns its tile at once, its clock from zero
+        async with make_sessionmaker(engine).begin() as session:
+            await notify(session, LiveKind.AGENT, pbx="default", extension="102",
+                         interface="Local/102@agents/n", state="available", queues=[QUEUE],
+                         since=datetime.now(UTC).isoformat())  # fmt: skip
+    finally:
+        await engine.dispose()
+    tile = page.locator('#agents .tile-available[data-interface="Local/102@agents/n"]')
+    await tile.wait_for()
+    assert _seconds(await tile.locator('[data-field="since"]').text_content() or "") <= 2
+
+
+async def _watch_the_clocks(page: Any) -> None:
+    await page.goto("/wallboard")
+    await page.locator("#link-state[data-state=online]").wait_for()
+    await page.check("#sound-alerts")  # off by default; a click lets Web Audio play
+    tile = page.locator('#agents [data-interface="Local/102@agents/n"]')
+    assert "tile-paused" in (await tile.get_attribute("class") or "")
+    since = tile.locator('[data-field="since"]')
+    first = await since.text_content() or ""
+    row = page.locator(f'#queues tr[data-queue="{QUEUE}"]')
+    waits = row.locator(".caller .wait")
+    assert await waits.count() == 2
+    assert (await row.locator(".caller").first.text_content() or "").startswith("hidden number")
+    before = [await waits.nth(i).text_content() or "" for i in range(2)]
+    longest = row.locator('[data-field="longest_wait_seconds"]')
+    assert "level-amber" in (await longest.get_attribute("class") or "")
+    await page.wait_for_timeout(2200)
+    after = [await waits.nth(i).text_content() or "" for i in range(2)]
+    assert all(_seconds(a) - _seconds(b) in (2, 3) for a, b in zip(after, before, strict=True))
+    assert _seconds(await since.text_content() or "") - _seconds(first) in (2, 3)
+    assert await page.locator("#sound-alerts").get_attribute("data-beeps") is None
+    # the longest wait crosses 20 s by itself: red, and one tone
+    await row.locator('[data-field="longest_wait_seconds"].level-red').wait_for(timeout=15_000)
+    await page.locator('#sound-alerts[data-beeps="1"]').wait_for()
+
+
+async def test_tv_mode_shows_the_board_alone_and_its_page_is_no_wider_than_the_screen(
+    page: Any, make_user: Any, database_url: str
+) -> None:
+    engine = make_engine(database_url)
+    async with make_sessionmaker(engine)() as session:
+        await seed_floor(session)
+    await engine.dispose()
+    supervisor = await make_user("supervisor", language="en")
+    await sign_in_page(page, supervisor.login, PASSWORD)
+    await page.set_viewport_size({"width": 1440, "height": 900})
+    await page.goto("/wallboard")
+    assert not await page.is_checked("#sound-alerts")  # sound is off until switched on
+    assert await page.locator("header.top").is_visible()
+    await page.click("#tv-mode")
+    assert await page.evaluate("document.body.classList.contains('tv')")
+    assert not await page.locator("header.top").is_visible()
+    assert await page.locator("#tv-mode").text_content() == "Leave TV mode"
+    await page.click("#tv-mode")
+    assert await page.locator("header.top").is_visible()
+    await page.goto("/wallboard?tv=1")  # a kiosk's start page
+    assert await page.evaluate("document.body.classList.contains('tv')")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 1440

@@ -65,7 +65,9 @@ async def test_manager_keeps_to_calls_with_the_clients_they_own(world: Any):
     assert report.missed == [
         {
             "queue": "sales",
+            "calls": 2,
             "missed": 1,
+            "lost_share": 50.0,
             "with_number": 1,
             "called_back": 1,
             "called_back_share": 100.0,
@@ -88,7 +90,10 @@ async def test_channel_keeps_to_calls_with_clients_from_it(world: Any):
         ("support", 1, 1),
     ]
     assert (report.total.asa, report.total.aht, report.total.service_level) == (17.5, 82.5, 100.0)
-    assert report.missed == []
+    assert [(m["queue"], m["calls"], m["missed"]) for m in report.missed] == [
+        ("sales", 1, 0),
+        ("support", 1, 0),
+    ]
     assert agents(report) == {"101": (1, 0, 0), "102": (1, 0, 0)}
     assert report.summary["missed"] == 0 and report.summary["called_back_share"] is None
 
@@ -97,8 +102,10 @@ async def test_segment_keeps_to_calls_with_clients_in_it(world: Any):
     report = await report_for(world, segment=RETAIL)  # Alpha: c1; Eps: c5, c7
     assert directions(report) == {"inbound": (2, 1, 1), "outbound": (1, 0, 0)}
     assert [(q.queue, q.offered, q.answered) for q in report.queues] == [("sales", 1, 1)]
-    ((missed),) = report.missed
-    assert (missed["queue"], missed["missed"], missed["called_back"]) == ("", 1, 1)
+    no_queue, sales = report.missed
+    assert (sales["queue"], sales["calls"], sales["missed"]) == ("sales", 1, 0)
+    missed = no_queue
+    assert (missed["queue"], missed["missed"], missed["called_back"]) == ("no queue", 1, 1)
     assert (missed["within_hour"], missed["average_callback_seconds"]) == (0, 7170.0)
     assert (report.heat[0][10], report.heat[0][12]) == (1, 1)
     assert agents(report) == {"101": (1, 1, 0)}
@@ -123,14 +130,15 @@ async def test_a_channel_and_a_segment_keep_to_calls_with_clients_in_both(world:
     assert (alpha.directions[0]["talk_seconds"], alpha.directions[0]["hold_seconds"]) == (100, 5)
     (sales,) = alpha.queues
     assert (sales.offered, sales.answered, sales.asa, sales.aht) == (1, 1, 10.0, 105.0)
-    assert alpha.missed == [] and alpha.heat[0][10] == 1 and sum(map(sum, alpha.heat)) == 1
+    assert [m["missed"] for m in alpha.missed] == [0]
+    assert alpha.heat[0][10] == 1 and sum(map(sum, alpha.heat)) == 1
     assert agents(alpha) == {"101": (1, 0, 0)}
     assert alpha.time_not_filtered_by == ("channel", "segment")
     eps = await report_for(world, channel=RADIO, segment=RETAIL)  # Eps: c5, and c7 calls back
     assert directions(eps) == {"inbound": (1, 0, 1), "outbound": (1, 0, 0)}
     assert eps.queues == [] and eps.heat[0][12] == 1
     ((missed),) = eps.missed
-    assert (missed["queue"], missed["missed"], missed["called_back"]) == ("", 1, 1)
+    assert (missed["queue"], missed["missed"], missed["called_back"]) == ("no queue", 1, 1)
     assert (missed["within_hour"], missed["average_callback_seconds"]) == (0, 7170.0)
     assert agents(eps) == {"101": (0, 1, 0)}
     nobody = await report_for(world, channel=RADIO, segment=WHOLESALE)

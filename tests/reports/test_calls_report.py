@@ -38,6 +38,7 @@ async def test_calls_by_direction(day: Any):
     report = await report_for(day)
     by = {d["direction"]: d for d in report.directions}
     assert (by["inbound"]["calls"], by["inbound"]["answered"], by["inbound"]["missed"]) == (5, 2, 3)
+    assert by["inbound"]["not_answered"] == 3
     assert by["inbound"]["abandoned"] == 2 and by["inbound"]["talk_seconds"] == 160
     assert by["inbound"]["hold_seconds"] == 5 and by["inbound"]["answer_rate"] == 40.0
     assert (by["outbound"]["calls"], by["outbound"]["answered"]) == (2, 1)
@@ -91,7 +92,9 @@ async def test_missed_calls_and_how_fast_they_were_called_back(day: Any):
     by = {m["queue"]: m for m in report.missed}
     assert by["sales"] == {
         "queue": "sales",
+        "calls": 3,
         "missed": 2,
+        "lost_share": 66.7,
         "with_number": 2,
         "called_back": 1,
         "called_back_share": 50.0,
@@ -99,8 +102,8 @@ async def test_missed_calls_and_how_fast_they_were_called_back(day: Any):
         "average_callback_seconds": 1160.0,
         "not_called_back": 1,
     }
-    assert by[""]["called_back"] == 1 and by[""]["within_hour"] == 0
-    assert by[""]["average_callback_seconds"] == 7170.0  # 12:00:30 -> 14:00
+    assert by["no queue"]["called_back"] == 1 and by["no queue"]["within_hour"] == 0
+    assert by["no queue"]["average_callback_seconds"] == 7170.0  # 12:00:30 -> 14:00
     assert report.summary["called_back_share"] == 66.7
 
 
@@ -204,3 +207,35 @@ async def test_page_over_several_days_draws_the_trend(signed_in: Any, day: Any):
     html = await page.text()
     assert page.status == 200
     assert "Уровень обслуживания по дням, %" in html and "<polyline" in html
+
+
+async def test_one_lost_call_everywhere_busy_and_failed_inbound_calls_too(day: Any):
+    """Inbound: c1, c4 answered; c2, c3 abandoned; c5 not answered; and now one busy, one
+    failed (no queue). Lost = 7 - 2 = 5 in the summary, the directions and by queue; the lost
+    share 5 / 7 = 71.4 % in the summary and the table's total, each queue over its own calls."""
+    async with day.begin() as session:
+        for linkedid, outcome in (("c9", "busy"), ("c10", "failed")):
+            await session.execute(
+                text(
+                    "INSERT INTO calls (linkedid, pbx, direction, caller, callee, queue, "
+                    "started_at, ended_at, outcome, wait_seconds, talk_seconds, hold_seconds, "
+                    "recording, agents) VALUES (:l, 'default', 'inbound', '+79160000009', "
+                    "'74951234567', '', :s, :s, :o, 0, 0, 0, '', '{}')"
+                ),
+                {"l": linkedid, "s": DAY.replace(hour=15), "o": outcome},
+            )
+    await rolled_up(day)
+    report = await report_for(day)
+    s = report.summary
+    inbound = next(d for d in report.directions if d["direction"] == "inbound")
+    assert (s["inbound"], s["inbound_answered"], s["lost"], s["lost_share"]) == (7, 2, 5, 71.4)
+    assert inbound["not_answered"] == inbound["missed"] == s["lost"] == s["missed"]
+    by = {m["queue"]: m for m in report.missed}
+    assert (by["sales"]["missed"], by["sales"]["lost_share"]) == (2, 66.7)
+    assert (by["support"]["missed"], by["support"]["lost_share"]) == (0, 0.0)
+    assert (by["no queue"]["calls"], by["no queue"]["missed"]) == (3, 3)
+    assert by["no queue"]["with_number"] == 3  # the busy and failed callers can be called back
+    lost = next(t for t in report.tables() if t.name == "missed")
+    assert lost.totals is not None
+    assert (lost.totals[1], lost.totals[2], lost.totals[3]) == (7, 5, 71.4)
+    assert sum(row[2] for row in lost.rows) == s["lost"]

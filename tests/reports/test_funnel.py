@@ -21,6 +21,11 @@ def test_conversion_is_each_stage_over_the_one_before_and_the_leak_the_worst_ste
     assert conversions((10, 8, 2, 2, 1)) == [None, 80.0, 25.0, 100.0, 50.0]
     assert leak((10, 8, 2, 2, 1)) == "contacted>interested"
     assert leak((3, 3, 3, 3, 3)) == ""
+    # the step that loses the most people, not the lowest rate on a handful of orders
+    assert leak((40, 10, 9, 1, 0)) == "leads>contacted"  # 30 lost; 1 of 1 order is 0 %
+    assert leak((100, 50, 48, 46, 1)) == "leads>contacted"  # 50 lost; not 46 -> 1 (2 %)
+    assert leak((4, 3, 2, 2, 2)) == "leads>contacted"  # a tie: the earlier step
+    assert leak((0, 0, 0, 0, 0)) == "" and leak((1, 0, 0, 0, 0)) == "leads>contacted"
     assert conversions((0, 0, 0, 0, 0)) == [None, None, None, None, None]
 
 
@@ -37,7 +42,7 @@ async def test_january_leads_and_how_far_they_got(database_url: str, data: Any):
     ]
     assert report.leaks_at == "Ordered → Delivered"
     assert report.managers == [
-        ("Masha One", 3, 3, 2, 2, 1, 66.7, "Ordered → Delivered"),  # 1 of 2
+        ("Masha One", 3, 3, 2, 2, 1, 66.7, "Contacted → Interested"),  # 1 lost, the first
         ("Misha Two", 2, 2, 2, 2, 0, 100.0, "Ordered → Delivered"),
     ]
 

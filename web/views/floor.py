@@ -10,9 +10,11 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.floor.figures import abandoned_today, live_agents, queue_figures
+from callcenter.floor.alerts import levels
+from callcenter.floor.figures import abandoned_today, callbacks, live_agents, queue_figures
 from callcenter.floor.models import AgentRow, QueueRow
 from callcenter.floor.service import agent_of, pause_reasons
+from callcenter.phones import is_hidden_number
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
@@ -22,6 +24,36 @@ from web.keys import SESSIONMAKER, SETTINGS
 STATES = ("available", "ringing", "on_call", "wrap_up", "paused", "unavailable", "logged_out")
 
 
+async def lost_callers(
+    session: AsyncSession, request: web.Request, logins: dict[str, tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Today's lost callers for the wallboard, each with its callback and who made it."""
+    settings = request.app[SETTINGS]
+    stints = await abandoned_today(
+        session, now=datetime.now(UTC), timezone=settings.default_timezone
+    )
+    found = await callbacks(session, stints, region=settings.default_region)
+    rows = []
+    for stint in stints:
+        callback = found.get(stint.key)
+        by = logins.get(callback.agent, (None, callback.agent))[1] if callback else ""
+        rows.append(
+            {
+                "stint": stint,
+                "callback": callback,
+                "by": by,
+                "hidden": is_hidden_number(stint.caller),
+            }
+        )
+    return rows
+
+
+def queue_row(figures: Any, region: str) -> dict[str, Any]:
+    """A queue as the wallboard draws it: its JSON and each figure's alert colour."""
+    row = queue_json(figures, region)
+    return {**row, "levels": levels(row, row["thresholds"])}
+
+
 async def wallboard_data(request: web.Request) -> dict[str, Any]:
     settings = request.app[SETTINGS]
     now = datetime.now(UTC)
@@ -29,10 +61,10 @@ async def wallboard_data(request: web.Request) -> dict[str, Any]:
         figures = await queue_figures(session, now=now, timezone=settings.default_timezone)
         agents = await live_agents(session)
         logins = await logins_by_extension(session)
-        abandoned = await abandoned_today(session, now=now, timezone=settings.default_timezone)
+        abandoned = await lost_callers(session, request, logins)
         reasons = await pause_reasons(session)
     return {
-        "queues": [queue_json(f, settings.default_region) for f in figures],
+        "queues": [queue_row(f, settings.default_region) for f in figures],
         "agents": [agent_json(a, logins, now) for a in agents],
         "abandoned": abandoned,
         "reasons": reasons,
@@ -50,12 +82,9 @@ async def wallboard(request: web.Request) -> dict[str, Any]:
 @requires(Permission.FLOOR_VIEW)
 @aiohttp_jinja2.template("floor/_abandoned.html")
 async def wallboard_abandoned(request: web.Request) -> dict[str, Any]:
-    settings = request.app[SETTINGS]
     async with request.app[SESSIONMAKER]() as session:
-        rows = await abandoned_today(
-            session, now=datetime.now(UTC), timezone=settings.default_timezone
-        )
-    return {"abandoned": rows}
+        logins = await logins_by_extension(session)
+        return {"abandoned": await lost_callers(session, request, logins)}
 
 
 async def my_floor(session: AsyncSession, user: User) -> dict[str, Any]:

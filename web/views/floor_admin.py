@@ -12,6 +12,8 @@ from callcenter.audit.service import list_history
 from callcenter.errors import BadRequest, Invalid
 from callcenter.floor import admin
 from callcenter.floor.admin import QueueSettingsInput
+from callcenter.floor.alerts import COLUMNS as ALERT_COLUMNS
+from callcenter.floor.alerts import THRESHOLDS
 from callcenter.floor.models import QueueRow
 from callcenter.floor.service import pause_reasons
 from callcenter.i18n import N_
@@ -48,6 +50,7 @@ async def _queue_context(
         "agents": await admin.queue_agent_choices(session, queue),
         "history": await list_history(session, entity="queue", entity_ids=[queue.id], limit=50),
         "ranges": {"service_level": admin.SERVICE_LEVEL_RANGE, "wrapup": admin.WRAPUP_RANGE},
+        "thresholds": THRESHOLDS,
     }
 
 
@@ -68,6 +71,7 @@ async def queue_save(request: web.Request) -> web.StreamResponse:
         service_level_seconds=str(posted.get("service_level_seconds", "")),
         wrapup_seconds=str(posted.get("wrapup_seconds", "")),
         allowed_user_ids=[str(v) for v in posted.getall("allowed_user_ids", [])],
+        alerts={c: str(posted.get(c, "")) for c in ALERT_COLUMNS},
     )
     try:
         async with request.app[SESSIONMAKER].begin() as session:

@@ -70,11 +70,11 @@ _BY_AGENT = """
     GROUP BY agent ORDER BY agent
 """
 _MISSED = """
-    SELECT queue, sum(missed) AS missed, sum(callback_due) AS due,
+    SELECT queue, sum(calls) AS calls, sum(missed) AS missed, sum(callback_due) AS due,
       sum(called_back) AS called_back, sum(called_back_1h) AS called_back_1h,
       sum(callback_seconds) AS callback_seconds
     FROM {calls} WHERE direction = 'inbound' AND {period}
-    GROUP BY queue HAVING sum(missed) > 0 ORDER BY queue
+    GROUP BY queue ORDER BY queue
 """
 QUERIES = {
     "directions": _BY_DIRECTION,

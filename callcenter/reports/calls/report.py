@@ -116,13 +116,18 @@ def _days(report: CallsReport, rows: list[Any]) -> None:
     ]
 
 
-def _missed(report: CallsReport, rows: list[Any]) -> None:
+def _missed(report: CallsReport, rows: list[Any], no_queue: str) -> None:
+    """Lost calls by the queue they were in (every inbound call counted in one row): the
+    lost share over the same base as the summary's, inbound calls."""
     for row in rows:
+        calls, lost = int(row["calls"]), int(row["missed"])
         due, back = int(row["due"]), int(row["called_back"])
         report.missed.append(
             {
-                "queue": row["queue"],
-                "missed": int(row["missed"]),
+                "queue": row["queue"] or no_queue,
+                "calls": calls,
+                "missed": lost,
+                "lost_share": share(lost, calls),
                 "with_number": due,
                 "called_back": back,
                 "called_back_share": share(back, due),
@@ -138,13 +143,17 @@ def _summary(report: CallsReport) -> dict[str, Any]:
     missed = report.missed
     due = sum(m["with_number"] for m in missed)
     back = sum(m["called_back"] for m in missed)
+    inbound = by.get("inbound", {}).get("calls", 0)
+    lost = sum(m["missed"] for m in missed)  # = inbound - answered inbound, by construction
     t = report.total
     return {
-        "inbound": by.get("inbound", {}).get("calls", 0),
+        "inbound": inbound,
         "outbound": by.get("outbound", {}).get("calls", 0),
         "internal": by.get("internal", {}).get("calls", 0),
         "inbound_answered": by.get("inbound", {}).get("answered", 0),
-        "missed": by.get("inbound", {}).get("missed", 0),
+        "missed": lost,
+        "lost": lost,
+        "lost_share": share(lost, inbound),
         "offered": t.offered,
         "answered": t.answered,
         "abandoned": t.abandoned,
@@ -171,11 +180,12 @@ async def calls_report(session: AsyncSession, *, filters: ReportFilters, user: A
         and not (name == "manager" and own_agent is not None)
     )
     _directions(report, sums["directions"])
-    _queues(report, sums["queues"], translations(user.language or "en").gettext(N_("All queues")))
+    language = translations(user.language or "en")
+    _queues(report, sums["queues"], language.gettext(N_("All queues")))
     for row in sums["heat"]:
         report.heat[row["weekday"] - 1][row["local_hour"]] = int(row["calls"])
     _days(report, sums["days"])
-    _missed(report, sums["missed"])
+    _missed(report, sums["missed"], language.gettext(N_("no queue")))
     agents = {r["agent"] for r in sums["agents"]} | {r["agent"] for r in sums["agent_time"]}
     names = await agent_names(session, agents)
     _agents(report, sums["agents"], names)

@@ -8,7 +8,7 @@ from typing import Any
 
 from callcenter.i18n import N_
 from callcenter.reports.filters import ReportFilters
-from callcenter.reports.tables import Column, Table
+from callcenter.reports.tables import Column, Table, mean
 
 WEEKDAYS = (
     N_("Monday"),
@@ -130,7 +130,6 @@ DIRECTION_COLUMNS = (
     Column("calls", N_("Calls")),
     Column("answered", N_("Answered")),
     Column("not_answered", N_("Not answered")),
-    Column("missed", N_("Missed")),
     Column("abandoned", N_("Abandoned in a queue")),
     Column("answer_rate", N_("Answered, %%"), "percent"),
     Column("talk_seconds", N_("Talk time"), "seconds"),
@@ -177,7 +176,9 @@ PAUSE_COLUMNS = (
 )
 MISSED_COLUMNS = (
     Column("queue", N_("Queue"), "text"),
-    Column("missed", N_("Missed")),
+    Column("calls", N_("Inbound calls")),
+    Column("missed", N_("Lost calls")),
+    Column("lost_share", N_("Lost share"), "percent"),
     Column("with_number", N_("With a number to call")),
     Column("called_back", N_("Called back")),
     Column("called_back_share", N_("Called back, %%"), "percent"),
@@ -223,10 +224,33 @@ def calls_tables(report: CallsReport) -> list[Table]:
             "agent_time", N_("Agents' time"), TIME_COLUMNS, _rows(report.agent_time, TIME_COLUMNS)
         ),
         Table("pauses", N_("Pauses by reason"), PAUSE_COLUMNS, _rows(report.pauses, PAUSE_COLUMNS)),
-        Table(
-            "missed",
-            N_("Missed calls and callbacks"),
-            MISSED_COLUMNS,
-            _rows(report.missed, MISSED_COLUMNS),
-        ),
+        _lost_table(report),
     ]
+
+
+def _lost_table(report: CallsReport) -> Table:
+    """Lost calls by queue, with their total: the summary's lost calls and lost share."""
+    table = Table(
+        "missed",
+        N_("Lost calls and callbacks"),
+        MISSED_COLUMNS,
+        _rows(report.missed, MISSED_COLUMNS),
+    )
+    if len(report.missed) > 1:
+        s = report.summary
+        counts = ("calls", "missed", "with_number", "called_back", "within_hour", "not_called_back")
+        sums = {key: sum(m[key] for m in report.missed) for key in counts}
+        waited = sum((m["average_callback_seconds"] or 0) * m["called_back"] for m in report.missed)
+        table.totals = (
+            report.total.title,  # "All queues", in the user's language
+            sums["calls"],
+            sums["missed"],
+            s["lost_share"],
+            sums["with_number"],
+            sums["called_back"],
+            s["called_back_share"],
+            sums["within_hour"],
+            mean(waited, sums["called_back"]),
+            sums["not_called_back"],
+        )
+    return table
