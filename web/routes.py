@@ -47,6 +47,7 @@ from web.views import (
     mailing_follow_ups,
     mailing_tracking,
     mailings,
+    order_board,
     order_form,
     orders,
     outbox,
@@ -94,6 +95,9 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/admin/lists/{kind:channel|segment}", admin.list_save)
 
     r.add_get("/orders", orders.order_list)
+    r.add_get("/orders/board", order_board.board)
+    r.add_get("/orders/board/more", order_board.more)
+    r.add_post("/api/v1/orders/board/move", order_board.move)
     r.add_get("/orders/analytics", orders.analytics)
     r.add_get("/orders/new", order_form.new_page)
     r.add_post("/orders/new", order_form.create)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from callcenter.clients.exceptions import ClientInvalid
 from callcenter.clients.fields import DETAILS
 from callcenter.clients.input import ClientInput, PhoneInput, validate_client
 from callcenter.clients.models import Channel, Segment
-from callcenter.i18n import N_
+from callcenter.i18n import LANGUAGE_NAMES, N_, translations
 from callcenter.imports.client_partners import (
     PartnerCodes,
     clean_partner_code,
@@ -112,9 +113,18 @@ CHOICES = (
     duplicate_choice(KEYS[1], N_("Same phone"), ACTION_LABELS),
     duplicate_choice(KEYS[2], N_("Same e-mail"), ACTION_LABELS),
 )
-PERSON_WORDS = {"person", "физ", "физлицо", "физ лицо", "физическое лицо", "фл", "частное лицо"}
-COMPANY_WORDS = {"company", "юр", "юрлицо", "юр лицо", "юридическое лицо", "юл", "организация"}
-COMPANY_WORDS |= {"компания", "ип", "business", "organization", "organisation"}
+# The client type's words, as people type them and as the UI itself names the two kinds in
+# either language (``ui_kind_words``); KIND_HELP lists them in the error of a row that fits
+# neither, and a test holds the two together.
+PERSON_WORDS = {"person", "contact", "individual", "private person", "человек", "контакт"}
+PERSON_WORDS |= {"физ", "физлицо", "физ лицо", "физическое лицо", "фл", "частное лицо"}
+COMPANY_WORDS = {"company", "organization", "organisation", "business", "компания", "организация"}
+COMPANY_WORDS |= {"юр", "юрлицо", "юр лицо", "юридическое лицо", "юл", "ип"}
+KIND_HELP = N_(
+    "The client type is a person (person, contact, individual, человек, контакт, физлицо, "
+    "физическое лицо, частное лицо, ФЛ) or a company (company, organization, business, "
+    "компания, организация, юрлицо, юридическое лицо, ЮЛ, ИП)"
+)
 LEGAL_FORMS = re.compile(r"^(ооо|оао|зао|пао|ао|ип|нко|ано|гуп|муп|фгуп|llc|ltd|inc)\b", re.I)
 # Excel drops leading zeros of numbers: a requisite one digit short gets its zero back
 PADDED = {"inn": (9, 11), "kpp": (8,), "bik": (8,), "corr_account": (19,)}
@@ -148,10 +158,25 @@ def _padded(key: str, value: str) -> str:
     return value
 
 
+@cache
+def ui_kind_words() -> dict[str, str]:
+    """What the UI calls the two kinds, in every language it speaks (normalized): a file
+    exported or typed after the screen's own words reads back."""
+    words = {}
+    for language in LANGUAGE_NAMES:
+        catalog = translations(language)
+        for kind, labels in (("person", ("Person", "person")), ("company", ("Company", "company"))):
+            for label in labels:
+                words[norm_header(catalog.gettext(label))] = kind
+    return words
+
+
 def _kind(cells: Cells, name: str, company: str, inn: str, kpp: str) -> str | None:
     given = norm_header(_text(cells, "kind"))
     if given:
-        return "person" if given in PERSON_WORDS else "company" if given in COMPANY_WORDS else None
+        if given in PERSON_WORDS:
+            return "person"
+        return "company" if given in COMPANY_WORDS else ui_kind_words().get(given)
     if (company and not name) or kpp or len(re.sub(r"\D", "", inn)) == 10:
         return "company"
     return "company" if LEGAL_FORMS.match(name) else "person"
@@ -223,7 +248,7 @@ class ClientsTarget:
         values: dict[str, Any] = {key: _padded(key, _text(cells, key)) for key in DETAILS}
         kind = _kind(cells, name, company, values["inn"], values["kpp"])
         if kind is None:
-            errors["kind"] = N_("A client is a person or a company")
+            errors["kind"] = KIND_HELP
         if kind == "company" and not name:
             name, company = company, ""
         phones, phone_headers = _phones(cells)

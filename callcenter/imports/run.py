@@ -33,9 +33,10 @@ TICK_SECONDS = 1.0
 
 
 class BadRowsFound(Exception):
-    def __init__(self, bad: list[BadRow]) -> None:
-        super().__init__(f"{len(bad)} bad rows")
+    def __init__(self, bad: list[BadRow], total: int) -> None:
+        super().__init__(f"{len(bad)} bad rows of {total}")
         self.bad = bad
+        self.total = total  # the rows read: the result says how many there were
 
 
 async def run_import(
@@ -62,7 +63,9 @@ async def run_import(
         await _fail(sessionmaker, import_id, INTERRUPTED, [])
         raise
     except BadRowsFound as exc:
-        await _fail(sessionmaker, import_id, N_("Bad rows: nothing was imported"), exc.bad)
+        await _fail(
+            sessionmaker, import_id, N_("Bad rows: nothing was imported"), exc.bad, total=exc.total
+        )
     except ImportInvalid as exc:  # the file is beyond a limit, found only past its header
         await _fail(sessionmaker, import_id, await _told(sessionmaker, claimed, exc), [])
     except Exception:
@@ -152,7 +155,7 @@ async def _run(
             time.perf_counter() - started,
         )
         if outcome.bad and not job.skip_bad_rows:
-            raise BadRowsFound(outcome.bad)  # the data transaction rolls back
+            raise BadRowsFound(outcome.bad, outcome.total)  # the data transaction rolls back
         await _finish(session, job, actor, outcome)
 
 
@@ -202,7 +205,12 @@ async def _fail(
     reason: str,
     bad: list[BadRow],
     only_unfinished: bool = False,
+    *,
+    total: int | None = None,
 ) -> None:
+    """The import failed and wrote nothing (its data transaction rolled back); ``total``,
+    when known, is how many rows the file had."""
+    read = {} if total is None else {"total_rows": total}
     unfinished = Import.state.in_(("queued", "running")) if only_unfinished else true()
     async with sessionmaker.begin() as session:
         await session.execute(
@@ -215,5 +223,9 @@ async def _fail(
                 bad_count=len(bad),
                 bad_rows=[b.as_json() for b in bad],
                 finished_at=utcnow(),
+                rows_done=0,
+                created_count=0,
+                updated_count=0,
+                **read,
             )
         )

@@ -65,6 +65,7 @@ async def order_list(request: web.Request) -> dict[str, Any]:
         "page": page,
         "query": query,
         "args": args,
+        "board_args": {k: v for k, v in args.items() if k != "status"},
         "due_clients": due,
         "duration": duration,
         "payment_labels": ORDER_PAYMENT_LABELS,
