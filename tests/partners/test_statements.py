@@ -15,7 +15,13 @@ from sqlalchemy import select
 from callcenter.invoices.models import Invoice
 from callcenter.invoices.service import remove_payment
 from callcenter.orders.moves import change_status
-from callcenter.partners.models import CommissionLine, CommissionRun, Partner, ProductGroup
+from callcenter.partners.models import (
+    CommissionLine,
+    CommissionRun,
+    Partner,
+    Payout,
+    ProductGroup,
+)
 from callcenter.partners.periods import month_bounds
 from callcenter.partners.statements import month_statements, record_payout, statement
 from callcenter.users.service import get_user
@@ -99,7 +105,8 @@ async def _hand_made_lines(db_session: Any, chain: Any, settings: Any) -> None:
 
 async def _paid_out_then_refunded(db_session: Any, chain: Any, settings: Any) -> date:
     """D's client pays 10 000,00 net on 10 March, delivered, March paid out, then the payment
-    is taken back today: D's paid line comes back negative and payable today, C's is void."""
+    is taken back today: D's paid line comes back negative and payable today, C's is void.
+    Two payouts against D's March statement: 1 100,00 and 0,45."""
     buyer = await client_of(db_session, chain, chain.d, "D's client")
     order = await paid_order(db_session, chain, buyer, settings)
     for status in ("accepted", "in_production", "done", "shipped", "delivered"):
@@ -107,13 +114,22 @@ async def _paid_out_then_refunded(db_session: Any, chain: Any, settings: Any) ->
             db_session, order_id=order.id, status=status, actor=chain.admin, settings=settings
         )
     await db_session.commit()
-    await record_payout(
+    payout = await record_payout(
         db_session,
         partner_id=chain.d.id,
         first=MARCH[0],
         last=MARCH[1],
         paid_on="2026-04-05",
         by=chain.admin,
+    )
+    # a second payout against the same statement (by hand: nothing is payable any more)
+    db_session.add(
+        Payout(
+            statement_id=payout.statement_id,
+            partner_id=chain.d.id,
+            amount=Decimal("0.45"),
+            paid_on=date(2026, 4, 6),
+        )
     )
     await db_session.commit()
     invoice = await db_session.scalar(select(Invoice).where(Invoice.order_id == order.id))
@@ -177,10 +193,11 @@ async def test_the_figures_are_the_hand_computed_ones(
         "AAAA": (Decimal("20.00"), zero, zero, zero, zero),
     }
     # March: D's order of 10 000,00 net (1 000,00, paid out on 5 April with February's
-    # 100,00 and March's held lines still held); C's 500,00 and 0,01 payable (the 500,00 void
-    # since the refund, which is after March); B's reversal of a paid line owes 30,00 back
+    # 100,00, plus 0,45 by hand; March's held lines still held); C's 500,00 and 0,01
+    # payable (the 500,00 void since the refund, which is after March); B's reversal of a
+    # paid line owes 30,00 back
     march = await figures(MARCH)
-    assert march["DDDD"] == (Decimal("1020.55"), zero, Decimal("20.55"), zero, Decimal("1100.00"))
+    assert march["DDDD"] == (Decimal("1020.55"), zero, Decimal("20.55"), zero, Decimal("1100.45"))
     assert march["CCCC"] == (Decimal("500.01"), zero, Decimal("50.00"), Decimal("0.01"), zero)
     assert march["BBBB"] == (zero, Decimal("-30.00"), zero, Decimal("-30.00"), zero)
     assert march["AAAA"] == (zero, Decimal("-20.00"), zero, zero, zero)
