@@ -11,8 +11,9 @@ Then prints:
 
 - one paid order's commissions accrued by the hook the app's payment runs
   (``commissions.accrue_for_payment``), p50/p99, with and without the commit (target 5 ms);
-- last month's statements of every partner, as ``statements.statement`` gives each one,
-  in one session one after another (target 30 s);
+- last month's statements of every partner at once, as ``statements.month_statements``
+  gives them (target 30 s), and one partner's statement page query (``statements.statement``)
+  for ``--pages`` partners spread over the tree, each checked against the former;
 - the downline page (``/partners/{id}``) and ``/api/v1/partners/{id}/downline`` of the partner
   nearest ``--downline`` descendants, over HTTP, p50/p99 (target 200 ms p99).
 
@@ -38,16 +39,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg  # noqa: E402
 from aiohttp import ClientSession, CookieJar, web  # noqa: E402
-from sqlalchemy import select  # noqa: E402
 
 from bench.client_lookup import fmt_ms  # noqa: E402
 from callcenter.cli import _runtime_dir  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
 from callcenter.migrate import upgrade  # noqa: E402
 from callcenter.partners.commissions import accrue_for_payment  # noqa: E402
-from callcenter.partners.models import Partner  # noqa: E402
 from callcenter.partners.periods import month_bounds  # noqa: E402
-from callcenter.partners.statements import statement  # noqa: E402
+from callcenter.partners.statements import month_statements, statement  # noqa: E402
 from callcenter.settings import Settings  # noqa: E402
 from callcenter.users.passwords import hash_password  # noqa: E402
 from web.app import create_app  # noqa: E402
@@ -235,11 +234,11 @@ async def bench_accruals(url: str, args: argparse.Namespace) -> None:
     for order_id in range(first, args.orders + 1):
         t0 = time.perf_counter()
         async with sessionmaker.begin() as session:
-            run = await accrue_for_payment(
+            run_id = await accrue_for_payment(
                 session, order_id=order_id, payment_id=order_id, paid_on=TODAY, vat_mode="included"
             )
             hook.append(time.perf_counter() - t0)
-            assert run is not None, order_id
+            assert run_id is not None, order_id
         whole.append(time.perf_counter() - t0)
     await engine.dispose()
     warm = min(20, len(hook) // 10)  # the first few warm the connection and the caches
@@ -247,26 +246,31 @@ async def bench_accruals(url: str, args: argparse.Namespace) -> None:
     print(f"  the same with its commit: {fmt_ms(whole[warm:])}  (target p99 <= 5 ms)")
 
 
-async def bench_statements(url: str, month: tuple[date, date]) -> None:
+async def bench_statements(url: str, month: tuple[date, date], sample: int) -> None:
+    """The month of every partner at once (``statements.month_statements``), then the
+    statement page's own query (``statements.statement``) for ``sample`` partners spread over
+    the tree, each checked against the figures of the first."""
     engine = make_engine(url)
     sessionmaker = make_sessionmaker(engine)
-    samples = []
-    accrued = 0
     async with sessionmaker() as session:
-        ids = list(await session.scalars(select(Partner.id).order_by(Partner.id)))
         started = time.perf_counter()
-        for partner_id in ids:
-            t0 = time.perf_counter()
-            view = await statement(session, partner_id, *month)
-            samples.append(time.perf_counter() - t0)
-            accrued += view.accrued
-            session.expunge_all()
+        figures = await month_statements(session, first=month[0], last=month[1])
         took = time.perf_counter() - started
+        accrued = sum(f.accrued for f in figures)
+        print(
+            f"statements of {month[0]:%Y-%m} for all {len(figures):,} partners: {took:.1f} s "
+            f"(target <= 30 s); accrued in all {accrued}"
+        )
+        samples = []
+        for f in figures[:: max(1, len(figures) // sample)]:
+            t0 = time.perf_counter()
+            view = await statement(session, f.partner_id, *month)
+            samples.append(time.perf_counter() - t0)
+            got = (view.accrued, view.reversed, view.held, view.payable, view.paid)
+            assert got == (f.accrued, f.reversed, f.held, f.payable, f.paid), f.partner_id
+            session.expunge_all()
     await engine.dispose()
-    print(
-        f"statements of {month[0]:%Y-%m} for all {len(ids):,} partners: {took:.1f} s "
-        f"(target <= 30 s); each: {fmt_ms(samples)}; accrued in all {accrued}"
-    )
+    print(f"  one partner's statement (the page's query), {len(samples)}: {fmt_ms(samples)}")
 
 
 async def _sign_in(http: ClientSession, base: str) -> None:
@@ -322,7 +326,7 @@ async def main_async(url: str, args: argparse.Namespace) -> None:
     await conn.close()
     await bench_accruals(url, args)
     month = month_bounds(TODAY.replace(day=1) - timedelta(days=1))
-    await bench_statements(url, month)
+    await bench_statements(url, month, args.pages)
     await bench_downline(url, args, month)
 
 

@@ -19,7 +19,7 @@ import logging
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Select, case, exists, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.db import utcnow
@@ -32,36 +32,56 @@ from callcenter.partners.models import (
     CommissionPlan,
     CommissionRun,
     Partner,
+    PartnerPath,
+    PlanRate,
     ProductGroupMember,
 )
 from callcenter.partners.periods import month_bounds
-from callcenter.partners.tree import upline
 from callcenter.products.models import Product
 
 log = logging.getLogger(__name__)
 MAX_LEVELS = 20  # a plan's deepest level (``ck_commission_plan_rates_level``)
 
 
-async def _lock_order(session: AsyncSession, order_id: int) -> str | None:
-    """Lock the order's row; its status kind (open, final, cancel), None if it is gone."""
-    row = await session.execute(
-        select(OrderStatus.kind)
-        .join(Order, Order.status_id == OrderStatus.id)
-        .where(Order.id == order_id)
-        .with_for_update(of=Order)
+async def _lock_order(session: AsyncSession, order_id: int) -> tuple[str, int | None] | None:
+    """Lock the order's row: its status kind (open, final, cancel) and the partner its client
+    came through; None if it is gone.
+
+    Both are read off the row as locked (scalar subqueries, no join): a status move that
+    held the row while this waited is seen as it left it. A join to the statuses would be
+    rechecked against the old status row, and the order would seem gone."""
+    kind = select(OrderStatus.kind).where(OrderStatus.id == Order.status_id)
+    partner = select(ClientAttribution.partner_id).where(
+        ClientAttribution.client_id == Order.client_id
     )
-    return row.scalar_one_or_none()
+    row = (
+        await session.execute(
+            select(kind.scalar_subquery(), partner.scalar_subquery())
+            .where(Order.id == order_id)
+            .with_for_update(of=Order)
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+def _paid_in_full(order_id: int) -> ColumnElement[bool]:
+    paid, total = (
+        func.coalesce(func.sum(Invoice.paid), 0),
+        func.coalesce(func.sum(Invoice.total), 0),
+    )
+    return (
+        select((paid > 0) & (paid >= total))
+        .where(Invoice.order_id == order_id, Invoice.cancelled.is_(False))
+        .scalar_subquery()
+    )
+
+
+def _accrued(order_id: int) -> ColumnElement[bool]:
+    return exists().where(CommissionRun.order_id == order_id, CommissionRun.reversed_at.is_(None))
 
 
 async def _is_paid(session: AsyncSession, order_id: int) -> bool:
-    paid, total = (
-        await session.execute(
-            select(
-                func.coalesce(func.sum(Invoice.paid), 0), func.coalesce(func.sum(Invoice.total), 0)
-            ).where(Invoice.order_id == order_id, Invoice.cancelled.is_(False))
-        )
-    ).one()
-    return paid > 0 and paid >= total
+    return bool(await session.scalar(select(_paid_in_full(order_id))))
 
 
 async def _live_run(session: AsyncSession, order_id: int) -> CommissionRun | None:
@@ -74,106 +94,154 @@ async def _live_run(session: AsyncSession, order_id: int) -> CommissionRun | Non
 
 async def _sold_lines(session: AsyncSession, order_id: int) -> list[SoldLine]:
     rows = await session.execute(
-        select(OrderLine, Product.cost, ProductGroupMember.group_id)
+        select(
+            OrderLine.amount,
+            OrderLine.vat_rate,
+            OrderLine.quantity,
+            Product.cost,
+            ProductGroupMember.group_id,
+        )
         .outerjoin(Product, Product.id == OrderLine.product_id)
         .outerjoin(ProductGroupMember, ProductGroupMember.product_id == OrderLine.product_id)
         .where(OrderLine.order_id == order_id)
         .order_by(OrderLine.position, OrderLine.id)
     )
-    return [
-        SoldLine(line.amount, line.vat_rate, line.quantity, cost, group)
-        for line, cost, group in rows.all()
-    ]
+    return [SoldLine(*row) for row in rows.all()]
 
 
-async def personal_sales(
-    session: AsyncSession, partner_ids: list[int], first: date, last: date
-) -> dict[int, Decimal]:
-    """Sales without VAT of the partners' own clients' orders paid in [first, last], live."""
-    rows = await session.execute(
-        select(CommissionRun.partner_id, func.sum(CommissionRun.sales))
+def qualifies(
+    from_level: int | None, min_sales: Decimal | None, level: int, personal_sales: Decimal
+) -> bool:
+    """Whether a partner with these personal sales in the month earns at ``level`` under a
+    plan that asks for ``min_sales`` from ``from_level`` on."""
+    if from_level is None or level < from_level:
+        return True
+    return personal_sales >= (min_sales or 0)
+
+
+def _chain_with_plans(partner_id: int, first: date, last: date) -> Select:
+    """One row per partner up the chain who is active and whose plan pays at their level:
+    the level, the plan, the level's rates (group ids and per cents, side by side) and, when
+    the plan asks for it at that level, the partner's personal sales of the month."""
+    path, level = PartnerPath, PartnerPath.depth + 1
+    plan = CommissionPlan
+    sales = (
+        select(func.coalesce(func.sum(CommissionRun.sales), 0))
         .where(
-            CommissionRun.partner_id.in_(partner_ids),
+            CommissionRun.partner_id == path.ancestor_id,
             CommissionRun.reversed_at.is_(None),
             CommissionRun.paid_on.between(first, last),
         )
-        .group_by(CommissionRun.partner_id)
+        .scalar_subquery()
     )
-    return {int(p): Decimal(total) for p, total in rows.all()}
+    wants_sales = plan.qualify_from_level.isnot(None) & (level >= plan.qualify_from_level)
+    return (
+        select(
+            path.ancestor_id,
+            level,
+            plan.base,
+            plan.qualify_from_level,
+            plan.qualify_min_sales,
+            func.array_agg(PlanRate.group_id),
+            func.array_agg(PlanRate.rate),
+            case((wants_sales, sales)),
+        )
+        .join(Partner, Partner.id == path.ancestor_id)
+        .join(plan, plan.id == Partner.plan_id)
+        .join(PlanRate, (PlanRate.plan_id == plan.id) & (PlanRate.level == level))
+        .where(
+            path.descendant_id == partner_id,
+            path.depth < MAX_LEVELS,
+            Partner.status == "active",
+        )
+        .group_by(path.ancestor_id, path.depth, plan.id)
+        .order_by(path.depth)
+    )
 
 
-def qualifies(plan: CommissionPlan, level: int, personal_sales: Decimal) -> bool:
-    """Whether a partner with these personal sales in the month earns at ``level``."""
-    if plan.qualify_from_level is None or level < plan.qualify_from_level:
-        return True
-    return personal_sales >= (plan.qualify_min_sales or 0)
-
-
-async def _earners(session: AsyncSession, partner_id: int, paid_on: date) -> list[Earner]:
+async def _earners(
+    session: AsyncSession, partner_id: int, paid_on: date, own_sale: Decimal
+) -> list[Earner]:
     """Who earns on a sale of ``partner_id``'s client: active partners up the chain, at a level
-    their plan pays, qualified at that level."""
-    chain = await upline(session, partner_id, MAX_LEVELS)
-    rows = await session.execute(
-        select(Partner, CommissionPlan)
-        .join(CommissionPlan, CommissionPlan.id == Partner.plan_id)
-        .where(Partner.id.in_([p for p, _ in chain]))
-    )
-    found = {partner.id: (partner, plan) for partner, plan in rows.all()}
-    sales = await personal_sales(session, list(found), *month_bounds(paid_on))
+    their plan pays, qualified at that level (``own_sale``, this very sale, counts toward the
+    personal sales of ``partner_id``). One query over the closure table."""
+    rows = await session.execute(_chain_with_plans(partner_id, *month_bounds(paid_on)))
     earners = []
-    for pid, level in chain:
-        partner, plan = found[pid]
-        if partner.status != "active" or level > plan.depth:
-            continue
-        if not qualifies(plan, level, sales.get(pid, Decimal(0))):
-            continue
-        rates = {r.group_id: r.rate for r in plan.rates if r.level == level}
-        earners.append(Earner(pid, level, plan.base, rates))
+    for pid, level, base, from_level, min_sales, groups, rates, sales in rows.all():
+        personal = Decimal(sales or 0) + (own_sale if pid == partner_id else 0)
+        if qualifies(from_level, min_sales, level, personal):
+            earners.append(Earner(pid, level, base, dict(zip(groups, rates, strict=True))))
     return earners
+
+
+_WRITE_RUN = text(
+    """WITH run AS (
+        INSERT INTO commission_runs (order_id, payment_id, partner_id, paid_on, sales, vat_mode,
+                                     reverse_reason)
+        VALUES (:order_id, :payment_id, :partner_id, :paid_on, :sales, :vat_mode, '')
+        RETURNING id
+    ), lines AS (
+        INSERT INTO commission_lines (run_id, order_id, booked_on, state, partner_id, level,
+                                      group_id, base, rate, amount)
+        SELECT run.id, :order_id, :paid_on, :state, share.*
+        FROM run, unnest(CAST(:partners AS integer[]), CAST(:levels AS integer[]),
+                         CAST(:groups AS integer[]), CAST(:bases AS numeric[]),
+                         CAST(:rates AS numeric[]), CAST(:amounts AS numeric[])) AS share
+    )
+    SELECT id FROM run"""
+)
 
 
 async def accrue_for_payment(
     session: AsyncSession, *, order_id: int, payment_id: int, paid_on: date, vat_mode: str
-) -> CommissionRun | None:
+) -> int | None:
     """The order's commissions, if this payment paid it in full and its client came through a
-    partner. Nothing when it is not paid yet, already accrued, cancelled or not attributed."""
-    kind = await _lock_order(session, order_id)
-    if kind is None or kind == "cancel" or not await _is_paid(session, order_id):
+    partner: the id of the run made. Nothing when it is not paid yet, already accrued,
+    cancelled or not attributed.
+
+    Five round trips whatever the chain's length: the order locked, whether it is paid and
+    not yet accrued, its lines, the chain with plans, rates and personal sales, then the run
+    with its lines in one statement."""
+    kind, partner_id = await _lock_order(session, order_id) or (None, None)
+    if kind in (None, "cancel") or partner_id is None:
         return None
-    if await _live_run(session, order_id) is not None:
-        return None
-    partner_id = await session.scalar(
-        select(ClientAttribution.partner_id)
-        .join(Order, Order.client_id == ClientAttribution.client_id)
-        .where(Order.id == order_id)
-    )
-    if partner_id is None:
+    # after the lock, in a statement of its own: it sees what the lock waited for
+    paid, accrued = (
+        await session.execute(select(_paid_in_full(order_id), _accrued(order_id)))
+    ).one()
+    if not paid or accrued:
         return None
     lines = await _sold_lines(session, order_id)
-    run = CommissionRun(
-        order_id=order_id,
-        payment_id=payment_id,
-        partner_id=partner_id,
-        paid_on=paid_on,
-        sales=sales_without_vat(lines, vat_mode),
-        vat_mode=vat_mode,
+    sales = sales_without_vat(lines, vat_mode)
+    earned = shares(lines, vat_mode, await _earners(session, partner_id, paid_on, sales))
+    run_id = await session.scalar(
+        _WRITE_RUN,
+        {
+            "order_id": order_id,
+            "payment_id": payment_id,
+            "partner_id": partner_id,
+            "paid_on": paid_on,
+            "sales": sales,
+            "vat_mode": vat_mode,
+            "state": "payable" if kind == "final" else "held",
+            **{
+                name: [getattr(share, field) for share in earned]
+                for name, field in _SHARE_ARRAYS.items()
+            },
+        },
     )
-    session.add(run)
-    await session.flush()  # the run's own sale counts toward its partner's qualification
-    state = "payable" if kind == "final" else "held"
-    for share in shares(lines, vat_mode, await _earners(session, partner_id, paid_on)):
-        session.add(
-            CommissionLine(
-                run_id=run.id,
-                order_id=order_id,
-                booked_on=paid_on,
-                state=state,
-                **vars(share),
-            )
-        )
-    await session.flush()
-    log.info("order %s paid: commissions of run %s accrued (%s)", order_id, run.id, state)
-    return run
+    log.info("order %s paid: commissions of run %s accrued (%s)", order_id, run_id, kind)
+    return int(run_id)
+
+
+_SHARE_ARRAYS = {
+    "partners": "partner_id",
+    "levels": "level",
+    "groups": "group_id",
+    "bases": "base",
+    "rates": "rate",
+    "amounts": "amount",
+}
 
 
 async def reverse_run(session: AsyncSession, run: CommissionRun, *, on: date, reason: str) -> None:

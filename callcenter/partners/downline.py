@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -53,23 +53,29 @@ def _live_sales(first: date, last: date, partner: Any) -> ColumnElement[bool]:
 
 
 async def downline(session: AsyncSession, partner_id: int, first: date, last: date) -> Downline:
-    child, below = aliased(PartnerPath), aliased(PartnerPath)
+    """Levels, then each branch: the recruits found by their sponsor (an index, whatever the
+    tree's size), everyone below each of them through the closure, and each one's sales of
+    the period summed by an index probe (no scan of the tree's partners or sales)."""
+    below = aliased(PartnerPath)
+    sales = (
+        select(func.sum(CommissionRun.sales).label("sales"))
+        .where(_live_sales(first, last, below.descendant_id))
+        .lateral()
+    )
     rows = await session.execute(
         select(
             Partner.id,
             Partner.code,
             Client.name,
             Partner.status,
-            func.count(func.distinct(below.descendant_id)),
-            func.coalesce(func.sum(CommissionRun.sales), ZERO),
+            func.count(),
+            func.coalesce(func.sum(sales.c.sales), ZERO),
         )
-        .select_from(child)
-        .join(Partner, Partner.id == child.descendant_id)
         .join(Client, Client.id == Partner.client_id)
-        .join(below, below.ancestor_id == child.descendant_id)
-        .outerjoin(CommissionRun, _live_sales(first, last, below.descendant_id))
-        .where(child.ancestor_id == partner_id, child.depth == 1)
-        .group_by(Partner.id, Partner.code, Client.name, Partner.status)
+        .join(below, below.ancestor_id == Partner.id)
+        .outerjoin(sales, true())
+        .where(Partner.sponsor_id == partner_id)
+        .group_by(Partner.id, Client.name)
         .order_by(Client.name, Partner.id)
     )
     branches = [Branch(*row) for row in rows.all()]

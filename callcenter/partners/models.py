@@ -167,6 +167,7 @@ class PartnerPath(Base):
     __tablename__ = "partner_paths"
     __table_args__ = (
         Index("ix_partner_paths_descendant", "descendant_id", "depth"),
+        Index("ix_partner_paths_ancestor_depth", "ancestor_id", "depth"),  # partners per level
         CheckConstraint("depth >= 0", name="depth"),
     )
 
@@ -213,7 +214,14 @@ class CommissionRun(Base):
             unique=True,
             postgresql_where=text("reversed_at IS NULL"),
         ),
-        Index("ix_commission_runs_partner_paid", "partner_id", "paid_on"),
+        # a partner's live sales of a period, summed from the index alone (downline, plans)
+        Index(
+            "ix_commission_runs_live_partner_paid",
+            "partner_id",
+            "paid_on",
+            postgresql_include=["sales"],
+            postgresql_where=text("reversed_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -179,3 +179,51 @@ async def test_payments_racing_in_one_chain_accrue_every_order_exactly_once(
     assert total == 4 * Decimal("1300.00") + 4 * Decimal("1500.00")
     lines = await db_session.scalar(select(func.count()).select_from(CommissionLine))
     assert lines == 8 * 2
+
+
+async def test_a_payment_waiting_on_a_status_move_of_its_order_still_accrues(
+    db_session: Any, chain: Any, settings: Any, database_url: str
+) -> None:
+    """The order is moved (its row locked, its status changed) while its last payment comes
+    in: the payment waits for the move, then accrues on the order as the move left it."""
+    from callcenter.orders.moves import change_status
+
+    buyer = await client_of(db_session, chain, chain.d, "Buyer")
+    order = await add_order(db_session, chain.admin, buyer, settings)
+    invoice = await issue_invoice(
+        db_session,
+        client_id=buyer.id,
+        by=chain.admin,
+        order_id=order.id,
+        lines=None,
+        issued_on=date(2026, 3, 1),
+    )
+    await db_session.commit()
+    engine = make_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    async with sessions() as mover:
+        await change_status(
+            mover,
+            order_id=order.id,
+            status="accepted",
+            actor=await get_user(mover, chain.admin.id),
+            settings=settings,
+        )
+
+        async def pay() -> None:
+            async with sessions.begin() as session:
+                actor = await get_user(session, chain.admin.id)
+                await record_payment(
+                    session, invoice_id=invoice.id, amount="12200", paid_on=PAID_ON, by=actor
+                )
+
+        paying = asyncio.create_task(pay())
+        await asyncio.sleep(0.5)  # the payment is waiting on the order's row
+        assert not paying.done()
+        await mover.commit()
+        await paying
+    await engine.dispose()
+    total = await db_session.scalar(
+        select(func.sum(CommissionLine.amount)).where(CommissionLine.order_id == order.id)
+    )
+    assert total == Decimal("1500.00")  # D 10 % and C 5 % of 10 000,00
