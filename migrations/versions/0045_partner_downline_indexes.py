@@ -4,7 +4,7 @@ sales, so a branch's sales of a period are summed from the index alone (it repla
 index of every run by (partner, day): each query of it asks for live runs only)
 
 Revision ID: 0045
-Revises: 0039
+Revises: 0043
 Create Date: 2026-12-14 10:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0045"
-down_revision = "0039"
+down_revision = "0043"
 branch_labels = None
 depends_on = None
 
