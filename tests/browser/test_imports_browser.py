@@ -42,7 +42,8 @@ async def test_manager_imports_a_small_file_and_watches_it_finish(
 
     await page.select_option("select[name=policy_phone]", "update")
     await page.click("button:has-text('Start the import')")
-    await page.locator("dd.created").wait_for()  # the page reloads itself when the run is over
+    # the page reloads itself when the run is over (run by a process started for it)
+    await page.locator("dd.created").wait_for(timeout=30_000)
     assert (await page.text_content("#import-state")).strip() == "done"
     assert (await page.text_content("dd.created")).strip() == "2"
 
@@ -73,7 +74,7 @@ async def test_manager_imports_orders_from_the_order_list(page: Any, make_user: 
     assert await page.input_value("select[name=column_0]") == "number"
     await page.select_option("select[name=policy_client]", "create")
     await page.click("button:has-text('Start the import')")
-    await page.locator("dd.created").wait_for()
+    await page.locator("dd.created").wait_for(timeout=30_000)
     assert (await page.text_content("dd.created")).strip() == "1"
 
     await page.click("text=Open the orders")
