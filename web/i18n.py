@@ -14,6 +14,7 @@ from babel.dates import format_date
 from markupsafe import Markup
 
 from callcenter import i18n
+from callcenter.i18n import N_
 from callcenter.phones import HIDDEN_NUMBER, display_phone, is_hidden_number
 
 LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="ru")
@@ -178,6 +179,44 @@ def audit_text(field: str, value: object, names: dict[str, dict[int, str]] | Non
     return ", ".join(_audit_item(field, item, names or {}) for item in items)
 
 
+# the audit trail stores a field's column name; these are the words the forms use for it
+_FIELD_WORDS = {
+    "kind": N_("Type"),
+    "name": N_("Name"),
+    "owner_id": N_("Owner"),
+    "manager_id": N_("Manager"),
+    "channel_id": N_("Channel"),
+    "segment_id": N_("Segment"),
+    "company_id": N_("Company"),
+    "total": N_("Total"),
+    "lines": N_("Lines"),
+    "notes": N_("Notes"),
+    "phones": N_("Phones"),
+    "emails": N_("E-mail"),
+    "tags": N_("Tags"),
+    "inn": N_("INN"),
+    "kpp": N_("KPP"),
+    "ogrn": N_("OGRN"),
+    "legal_address": N_("Legal address"),
+    "postal_address": N_("Postal address"),
+    "bank_name": N_("Bank"),
+    "bik": N_("BIK"),
+    "corr_account": N_("Correspondent account"),
+    "settlement_account": N_("Settlement account"),
+}
+
+
+def audit_field(field: str) -> str:
+    """A field of the audit trail by the word its form uses; one without a word of its own
+    is its catalog entry, or its name made readable (``stage_due_at`` -> "stage due at")."""
+    if field in _FIELD_WORDS:
+        return gettext(_FIELD_WORDS[field])
+    translated = gettext(field)
+    if translated != field:
+        return translated
+    return field.removesuffix("_id").replace("_", " ")
+
+
 def install(env: jinja2.Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
@@ -193,5 +232,6 @@ def install(env: jinja2.Environment) -> None:
         t=gettext,
         audit_value=_audit_value,
         audit_text=audit_text,
+        audit_field=audit_field,
     )
     env.globals.update(LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, current_language=LANGUAGE.get)

@@ -286,7 +286,7 @@ async def _changes(
     numbers: dict[int, str] = {}
     if order_ids := {r.entity_id for r in rows if r.entity == "order"}:
         found = await session.execute(select(Order.id, Order.number).where(Order.id.in_(order_ids)))
-        numbers = dict(found.tuples().all())
+        numbers = {order_id: number for order_id, number in found}
     return [Activity(r.at, "change", r.id, r, {"number": numbers.get(r.entity_id)}) for r in rows]
 
 
@@ -344,7 +344,7 @@ async def _names(session: AsyncSession, items: list[Activity]) -> dict[str, dict
             rows = await session.execute(
                 select(id_column, name_column).where(id_column.in_(wanted[name]))
             )
-            names[name] = dict(rows.tuples().all())
+            names[name] = {row_id: text for row_id, text in rows}
     names["status_ru"], names["status_en"] = {}, {}
     if wanted["status"]:
         statuses = await session.scalars(

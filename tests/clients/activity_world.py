@@ -56,7 +56,7 @@ async def build_feed(session: Any, *, owner_id: int | None, rounds: int = 4) -> 
         at = START + timedelta(hours=n)
         for target in (client, other):
             mine = feed if target is client else None
-            await _round(session, mine, target.id, at, n, mailing.id, first, second)
+            await _round(session, mine, target.id, at, n, mailing.id, (first, second), owner_id)
     return feed
 
 
@@ -67,9 +67,10 @@ async def _round(
     at: datetime,
     n: int,
     mailing_id: int,
-    first: OrderStatus,
-    second: OrderStatus,
+    pipeline: tuple[OrderStatus, OrderStatus],
+    owner_id: int | None,
 ) -> None:
+    first, second = pipeline
     tie = at  # calls, orders, tasks and the client's changes share this moment
     call = CallRow(
         linkedid=uuid.uuid4().hex, direction="inbound", caller="+79161234567",
@@ -111,6 +112,11 @@ async def _round(
         changes={"kind": ["person", "company"], "notes": ["", f"примечание {n}"]},
     )  # fmt: skip
     await _add(session, feed, "change", change, tie)
+    order_change = AuditEntry(
+        entity="order", entity_id=order.id, action="updated", at=tie + timedelta(minutes=1),
+        changes={"total": ["5000.00", f"{5100 + n}.00"], "manager_id": [None, owner_id]},
+    )  # fmt: skip
+    await _add(session, feed, "change", order_change, order_change.at)
 
 
 async def add_invoice_email(session: Any, invoice: Invoice, at: datetime) -> OutboxMessage:
