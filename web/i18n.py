@@ -16,6 +16,7 @@ from markupsafe import Markup
 from callcenter import i18n
 from callcenter.i18n import N_
 from callcenter.phones import HIDDEN_NUMBER, display_phone, is_hidden_number
+from callcenter.users.exceptions import NO_EXTENSION
 
 LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="ru")
 TIMEZONE: contextvars.ContextVar[str] = contextvars.ContextVar("timezone", default="Europe/Moscow")
@@ -234,4 +235,8 @@ def install(env: jinja2.Environment) -> None:
         audit_text=audit_text,
         audit_field=audit_field,
     )
-    env.globals.update(LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, current_language=LANGUAGE.get)
+    env.globals.update(
+        LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
+        current_language=LANGUAGE.get,
+        NO_EXTENSION=NO_EXTENSION,
+    )
