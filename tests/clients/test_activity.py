@@ -190,3 +190,28 @@ async def test_a_page_size_out_of_range_is_clamped(sessionmaker: Any, make_user:
         )
         assert await session.scalar(select(Task.id).limit(1)) is not None
     assert len(tiny.items) == 1 and len(huge.items) == len(feed.keys)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "before=garbage",
+        "before=1.call",
+        "kind=nope",
+        "kind=mailing&kind=%00",
+        "before=" + "9" * 500,
+    ],
+)
+async def test_the_feed_page_refuses_garbage_with_a_clear_error(
+    signed_in: Any, sessionmaker: Any, query: str
+) -> None:
+    client, manager, _csrf = await signed_in("operator")  # operators read no mailings
+    async with sessionmaker.begin() as session:
+        feed = await build_feed(session, owner_id=manager.id, rounds=1)
+    response = await client.get(f"/clients/{feed.client_id}/activity?{query}")
+    assert response.status == 422
+    assert "Traceback" not in await response.text()
+    fragment = await client.get(
+        f"/clients/{feed.client_id}/activity?kind=call", headers={"X-Requested-With": "fetch"}
+    )
+    assert fragment.status == 200 and 'data-kind="call"' in await fragment.text()
