@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -12,7 +14,9 @@ from babel.dates import format_date
 from markupsafe import Markup
 
 from callcenter import i18n
+from callcenter.i18n import N_
 from callcenter.phones import HIDDEN_NUMBER, display_phone, is_hidden_number
+from callcenter.users.exceptions import NO_EXTENSION
 
 LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="ru")
 TIMEZONE: contextvars.ContextVar[str] = contextvars.ContextVar("timezone", default="Europe/Moscow")
@@ -108,6 +112,112 @@ def _audit_value(value: object) -> str:
     return str(value)
 
 
+# a client's kind as the card names it (the audit trail stores the code)
+_KIND_WORDS = {"company": "Company", "person": "Person"}
+# fields of the audit trail holding another row's id, and which names (see
+# callcenter.clients.activity) say what it is
+_REFERENCE_FIELDS = {
+    "owner_id": "user",
+    "manager_id": "user",
+    "assignee_id": "user",
+    "channel_id": "channel",
+    "segment_id": "segment",
+    "company_id": "client",
+}
+_MONEY_FIELDS = ("total", "amount", "price", "paid_amount")
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_MOMENT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?$"
+)
+_ORDER_LINE = re.compile(r"^(?P<what>.*) × (?P<qty>[0-9.]+) = (?P<amount>-?[0-9]+(\.[0-9]+)?)$")
+_PHONE_ENTRY = re.compile(r"^(?P<e164>\+\d+)(?: x(?P<ext>\S+))? \((?P<kind>\w+)\)$")
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text)
+    except (ArithmeticError, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def _audit_item(field: str, value: object, names: dict[str, dict[int, str]]) -> str:
+    """One value (or one element of a list) of ``field`` as the user reads it."""
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if field in _REFERENCE_FIELDS and isinstance(value, int):
+        return names.get(_REFERENCE_FIELDS[field], {}).get(value) or f"#{value}"
+    if isinstance(value, int | float):
+        return _number(value)
+    text = str(value)
+    if field == "kind" and text in _KIND_WORDS:
+        return gettext(_KIND_WORDS[text])
+    if field in _MONEY_FIELDS and (amount := _decimal(text)) is not None:
+        return _money(amount)
+    if field == "lines" and (line := _ORDER_LINE.match(text)):
+        qty, amount = _decimal(line["qty"]), _decimal(line["amount"])
+        if qty is not None and amount is not None:
+            return f"{line['what']} × {_number(qty)} = {_money(amount)}"
+    if field == "phones" and (phone := _PHONE_ENTRY.match(text)):
+        return f"{_phone(phone['e164'], phone['ext'] or '')} ({gettext(phone['kind'])})"
+    if _ISO_DAY.match(text):
+        with contextlib.suppress(ValueError):
+            return _day(date.fromisoformat(text))
+    if _ISO_MOMENT.match(text):
+        with contextlib.suppress(ValueError):
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return _when(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    return text
+
+
+def audit_text(field: str, value: object, names: dict[str, dict[int, str]] | None = None) -> str:
+    """A value from the audit trail as people read it, in their language: a client's kind as
+    a word, an owner's name instead of an id, money and dates in the user's format, lists
+    joined; nothing (None, empty) as a dash."""
+    if value in (None, "", []):
+        return "—"
+    items = value if isinstance(value, list) else [value]
+    return ", ".join(_audit_item(field, item, names or {}) for item in items)
+
+
+# the audit trail stores a field's column name; these are the words the forms use for it
+_FIELD_WORDS = {
+    "kind": N_("Type"),
+    "name": N_("Name"),
+    "owner_id": N_("Owner"),
+    "manager_id": N_("Manager"),
+    "channel_id": N_("Channel"),
+    "segment_id": N_("Segment"),
+    "company_id": N_("Company"),
+    "total": N_("Total"),
+    "lines": N_("Lines"),
+    "notes": N_("Notes"),
+    "phones": N_("Phones"),
+    "emails": N_("E-mail"),
+    "tags": N_("Tags"),
+    "inn": N_("INN"),
+    "kpp": N_("KPP"),
+    "ogrn": N_("OGRN"),
+    "legal_address": N_("Legal address"),
+    "postal_address": N_("Postal address"),
+    "bank_name": N_("Bank"),
+    "bik": N_("BIK"),
+    "corr_account": N_("Correspondent account"),
+    "settlement_account": N_("Settlement account"),
+}
+
+
+def audit_field(field: str) -> str:
+    """A field of the audit trail by the word its form uses; one without a word of its own
+    is its catalog entry, or its name made readable (``stage_due_at`` -> "stage due at")."""
+    if field in _FIELD_WORDS:
+        return gettext(_FIELD_WORDS[field])
+    translated = gettext(field)
+    if translated != field:
+        return translated
+    return field.removesuffix("_id").replace("_", " ")
+
+
 def install(env: jinja2.Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
@@ -122,5 +232,11 @@ def install(env: jinja2.Environment) -> None:
         day=_day,
         t=gettext,
         audit_value=_audit_value,
+        audit_text=audit_text,
+        audit_field=audit_field,
     )
-    env.globals.update(LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, current_language=LANGUAGE.get)
+    env.globals.update(
+        LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
+        current_language=LANGUAGE.get,
+        NO_EXTENSION=NO_EXTENSION,
+    )

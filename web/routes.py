@@ -31,6 +31,7 @@ from web.views import (
     campaign_contacts,
     campaigns,
     catalog,
+    client_activity,
     clients,
     company,
     consents,
@@ -80,6 +81,7 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/clients/new", clients.new_page)
     r.add_post("/clients/new", clients.create)
     r.add_get("/clients/{id:\\d+}", clients.card)
+    r.add_get("/clients/{id:\\d+}/activity", client_activity.more)
     r.add_get("/clients/{id:\\d+}/edit", clients.edit_page)
     r.add_post("/clients/{id:\\d+}/edit", clients.update)
     r.add_get("/clients/{id:\\d+}/merge", clients.merge_page)

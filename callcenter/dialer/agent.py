@@ -39,6 +39,7 @@ from callcenter.floor.models import PbxCommand
 from callcenter.floor.placing import place_once
 from callcenter.floor.service import command_of_key, queue_command
 from callcenter.i18n import N_
+from callcenter.users.exceptions import require_extension
 from callcenter.users.models import User
 
 PREVIEW_PREFIX = "crm-dial-p-"  # a preview dial: the Originate's ActionID and ChannelId
@@ -243,8 +244,7 @@ async def dial_preview(
     finds its dial); one call at a time per agent (``placing``); a number that may not be
     dialed excludes the contact instead (no call)."""
     now = now or utcnow()
-    if not user.extension:
-        raise Invalid(N_("Set your extension in your profile first"))
+    require_extension(user)
     contact = await _locked_contact(session, contact_id)
     if key and (done := await _dial_of_key(session, key, user, contact_id)) is not None:
         return done

@@ -28,15 +28,14 @@ from callcenter.floor.placing import place_once
 from callcenter.i18n import N_
 from callcenter.live import LiveKind, notify
 from callcenter.phones import PhoneError, parse_phone
+from callcenter.users.exceptions import require_extension
 from callcenter.users.models import User
 
 C2C_PREFIX = "crm-c2c-"
 
 
 def _extension(user: User) -> str:
-    if not user.extension:
-        raise Invalid(N_("Set your extension in your profile first"))
-    return user.extension
+    return require_extension(user)
 
 
 async def queue_command(

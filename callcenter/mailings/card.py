@@ -40,7 +40,7 @@ class ClientMessage:
     unsubscribed_at: datetime | None
 
 
-def _state(row: MailingRecipient) -> str:
+def letter_state(row: MailingRecipient) -> str:
     """The furthest the letter got: unsubscribing beats clicking beats opening."""
     if row.unsubscribed_at is not None:
         return "unsubscribed"
@@ -69,7 +69,7 @@ async def client_messages(
             row.mailing_id,
             name,
             row.address,
-            _state(row),
+            letter_state(row),
             row.sent_at,
             row.first_opened_at,
             row.first_clicked_at,

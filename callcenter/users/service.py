@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.audit.service import diff, record_change
@@ -82,6 +83,23 @@ async def _check_unique(session: AsyncSession, data: UserInput, user_id: int | N
         raise UserInvalid(N_("Please correct the marked fields"), fields=errors)
 
 
+async def _flush_unique(session: AsyncSession) -> None:
+    """Store the user; two admins giving one login or extension at once pass the check
+    above together, and the database's unique constraint decides: the loser gets the same
+    clear error (the caller's transaction is rolled back, the form keeps what was typed)."""
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        constraint = getattr(exc.orig, "constraint_name", None) or str(exc.orig)
+        if "extension" in constraint:
+            field, message = "extension", N_("This extension belongs to another user")
+        elif "login" in constraint:
+            field, message = "login", N_("This login is taken")
+        else:
+            raise
+        raise UserInvalid(N_("Please correct the marked fields"), fields={field: message}) from None
+
+
 def _snapshot(user: User) -> dict[str, object]:
     return {name: getattr(user, name) for name in AUDITED}
 
@@ -94,7 +112,7 @@ async def create_user(session: AsyncSession, *, data: UserInput, actor: User | N
     user = User(password_hash=await hash_password_async(data.password))
     _apply(user, data)
     session.add(user)
-    await session.flush()
+    await _flush_unique(session)
     await record_change(
         session,
         actor=actor,
@@ -133,7 +151,7 @@ async def update_user(
         changes["password"] = ["***", "***"]
     if data.password or "role" in changes or "active" in changes:
         user.session_version += 1  # every session of theirs ends (the caller may start one)
-    await session.flush()
+    await _flush_unique(session)
     if changes:
         await record_change(
             session,

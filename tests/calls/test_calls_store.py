@@ -242,7 +242,7 @@ async def test_linked_call_and_open_tasks_show_on_the_client_card(
     await callback_for_missed_call(db_session, row)
     await db_session.commit()
     page = await (await client.get(f"/clients/{known.id}")).text()
-    assert 'class="call-row"' in page and "abandoned" in page and "sales" in page
+    assert 'data-kind="call"' in page and "abandoned" in page and "sales" in page
     assert "Call back +79161234567" in page
 
 

@@ -24,6 +24,7 @@ from callcenter.floor.placing import RequestInProgress
 from callcenter.i18n import N_
 from callcenter.limits import DUE_OUT_OF_RANGE, sane_due
 from callcenter.phones import display_phone
+from callcenter.users.exceptions import require_extension
 from callcenter.users.roles import Permission
 from web.api.floor import require_pbx, retry_later
 from web.auth import current_user, requires
@@ -150,6 +151,7 @@ async def dial(request: web.Request) -> web.Response:
     """``POST /api/v1/dialer/contacts/{id}/dial``; an ``Idempotency-Key`` makes retries safe."""
     body = await _body(request)
     key = request.headers.get("Idempotency-Key") or body.get("key")
+    require_extension(current_user(request))  # said first: the PBX could not help either
     await require_pbx(request)
     try:
         async with request.app[SESSIONMAKER].begin() as session:

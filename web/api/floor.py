@@ -13,6 +13,7 @@ from callcenter.floor.figures import live_agents, queue_figures
 from callcenter.floor.models import PbxCommand
 from callcenter.floor.placing import RequestInProgress
 from callcenter.i18n import N_
+from callcenter.users.exceptions import require_extension
 from callcenter.users.roles import Permission
 from web.auth import current_user, requires
 from web.errors import error_body
@@ -41,6 +42,7 @@ async def require_pbx(request: web.Request) -> None:
 
 
 async def start_dial(request: web.Request, number: str, key: str | None) -> PbxCommand:
+    require_extension(current_user(request))  # said first: the PBX could not help either
     await require_pbx(request)
     settings = request.app[SETTINGS]
     async with request.app[SESSIONMAKER].begin() as session:

@@ -9,8 +9,6 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.audit.service import list_history
-from callcenter.calls.service import CallQuery, list_calls, logins_by_user_id
 from callcenter.clients import lists
 from callcenter.clients.exceptions import ClientInvalid, DuplicateClient
 from callcenter.clients.input import ClientInput, PhoneInput
@@ -21,15 +19,10 @@ from callcenter.clients.service import create_client, get_client, to_input, upda
 from callcenter.db import utcnow
 from callcenter.dialer.consents import consents_of_client
 from callcenter.dialer.terms import CONSENT_METHOD_LABELS
-from callcenter.feedback.service import FeedbackQuery, list_feedback, open_complaints
+from callcenter.feedback.service import open_complaints
 from callcenter.invoices.lists import InvoiceQuery, list_invoices
 from callcenter.invoices.terms import ORDER_PAYMENT_LABELS
-from callcenter.mailings.card import (
-    MESSAGE_LABELS,
-    SUPPRESSION_LABELS,
-    client_messages,
-    suppressed_addresses,
-)
+from callcenter.mailings.card import SUPPRESSION_LABELS, suppressed_addresses
 from callcenter.orders.hints import bought_together, client_orders
 from callcenter.orders.search import OrderQuery, search_orders
 from callcenter.partners.attribution import attribution_of
@@ -44,6 +37,7 @@ from web.forms import client_input_from_form, form_bool
 from web.keys import SESSIONMAKER, SETTINGS
 from web.queries import client_query
 from web.values import int_field
+from web.views.client_activity import activity_context
 from web.views.orders import duration
 
 
@@ -91,16 +85,7 @@ async def card(request: web.Request) -> dict[str, Any]:
                 .order_by(Client.name)
             )
         )
-        history = await list_history(session, entity="client", entity_ids=[client.id, *merged_ids])
-        calls = []
-        if actor.can(Permission.CALLS_VIEW):
-            calls = await list_calls(
-                session,
-                CallQuery(client_id=client.id, limit=20),
-                actor=actor,
-                region=request.app[SETTINGS].default_region,
-            )
-        agents = await logins_by_user_id(session, calls)
+        activity = await activity_context(request, session, [client.id, *merged_ids], actor)
         tasks = await open_tasks(session, client_ids=[client.id])
         orders = await _orders_section(session, client.id, actor)
         loyalty = await client_score(session, client.id, utcnow())
@@ -110,50 +95,28 @@ async def card(request: web.Request) -> dict[str, Any]:
             invoices = (await list_invoices(session, query, actor=actor)).items
         consents = await consents_of_client(session, client)
         attribution = await attribution_of(session, client.id)
-        mailings = await _mailings_section(session, client, actor)
+        suppressed = await suppressed_addresses(session, [e.email for e in client.emails])
         partner_of_client = await session.scalar(
             select(Partner.id).where(Partner.client_id == client.id)
         )
-        feedback, complaints = [], await open_complaints(session, [client.id])
-        if actor.can(Permission.FEEDBACK_VIEW):
-            feedback = (
-                await list_feedback(
-                    session, FeedbackQuery(client_id=client.id, per_page=20), actor=actor
-                )
-            ).items
+        complaints = await open_complaints(session, [client.id])
     return {
         **orders,
         "invoices": invoices,
         "client": client,
         "members": members,
-        "history": history,
         "merged_ids": merged_ids,
-        "calls": calls,
-        "agents": agents,
         "tasks": tasks,
-        "feedback": feedback,
         "consents": consents,
         "consent_methods": CONSENT_METHOD_LABELS,
         "open_complaints": complaints.get(client.id, 0),
         "loyalty": loyalty,
         "attribution": attribution,
         "partner_of_client": partner_of_client,
-        **mailings,
-    }
-
-
-async def _mailings_section(session: AsyncSession, client: Client, actor: User) -> dict[str, Any]:
-    """The letters of mailings the client got (for those who read mailings) and which of
-    the client's addresses get no more of them (for everyone who sees the card)."""
-    messages = None
-    if actor.can(Permission.MAILINGS_VIEW):
-        messages = await client_messages(session, client.id)
-    suppressed = await suppressed_addresses(session, [e.email for e in client.emails])
-    return {
-        "mailing_messages": messages,
-        "message_labels": MESSAGE_LABELS,
         "suppressed": suppressed,
         "suppression_labels": SUPPRESSION_LABELS,
+        "saved": request.query.get("saved") == "1",
+        **activity,
     }
 
 
@@ -240,7 +203,7 @@ async def _save(request: web.Request, client_id: int | None) -> web.StreamRespon
         )
     except ClientInvalid as exc:
         return await _render_form(request, data, client_id, exc.fields, exc.message, [], 422)
-    raise web.HTTPFound(f"/clients/{client.id}")
+    raise web.HTTPFound(f"/clients/{client.id}?saved=1")
 
 
 async def _render_form(
