@@ -8,12 +8,18 @@ channel (both counted over the last minute in the database) and only while the r
 local window is open (the dialer's time zones: a recipient outside it waits for its next
 opening). A mailing whose channel is not configured here waits.
 
-At most once, and honestly said: a recipient is claimed (``sending``), and right before its
-message goes to the server or provider ``handed_at`` is committed; its outcome is committed
-right after the answer. A run that dies leaves claimed rows: those never handed go back to
-the queue; the one handed whose answer was lost (at most one per run) is marked failed as
-``interrupted`` and never sent again: a duplicate advertising message is worse than a lost
-one. A passing refusal or a way out that is down is retried with growing pauses (the
+At most once, and honestly said: a recipient is claimed (``sending``, CLAIM at a time, their
+messages made together), and its messages go out in batches: right before a batch goes to
+the server or provider its ``handed_at`` marks are committed in one statement, the batch is
+handed over in order (e-mail: over the run's one SMTP connection, in one worker thread), and
+its outcomes are committed in one more. A batch is what the rate sends in ``HAND_SPAN`` (at
+least one message, at most BATCH), so at an ordinary rate it is a single message. A run that
+dies leaves claimed rows: those never handed go back to the queue; those handed whose
+outcome was not recorded (at most one batch per run) are marked failed as ``interrupted``
+and never sent again, though the server may have taken only some of them: a duplicate
+advertising message is worse than a lost one. A batch cut short while the run lives (the
+line dropped, the way out down) takes back the hand marks of the messages it never tried.
+A passing refusal or a way out that is down is retried with growing pauses (the
 channel's settings); a permanent one bounces an e-mail address (suppressed for every later
 mailing) or fails a text (with the provider's reason; a number that texted STOP is
 suppressed as unsubscribed), and a message that cannot be made fails alone.
