@@ -43,7 +43,7 @@ KNOWN_MAX = 500_000  # recipients and links remembered (a few tens of MB at most
 UNKNOWN_SECONDS = 30.0
 RETRY_SECONDS = 1.0  # after a failed write, before the next try
 
-RECIPIENT = text("SELECT mailing_id FROM mailing_recipients WHERE id = :recipient")
+RECIPIENTS = text("SELECT id, mailing_id FROM mailing_recipients WHERE id = ANY(:ids)")
 LINK = text("SELECT id, url FROM mailing_links WHERE mailing_id = :mailing AND number = :number")
 # a batch of hits: the events of recipients still there, and each one's first open and
 # click lowered to its earliest hit (LEAST ignores a NULL: a first one is set)
@@ -109,6 +109,8 @@ class HitRecorder:
         self._known: dict[Hashable, Any] = {}
         self._unknown: dict[Hashable, float] = {}  # key -> when it may be asked about again
         self._asking: dict[Hashable, asyncio.Future[Any]] = {}
+        self._next_question: dict[int, asyncio.Future[Any]] = {}  # recipients to ask about
+        self._questioning = False
         self._waiting: list[Hit] = []
         self._some, self._full = asyncio.Event(), asyncio.Event()
         self._writing = asyncio.Lock()
@@ -135,10 +137,43 @@ class HitRecorder:
         return link[1]
 
     async def _mailing(self, recipient_id: int) -> int | None:
-        found = await self._cached(
-            ("recipient", recipient_id), lambda s: _row(s, RECIPIENT, recipient=recipient_id)
-        )
-        return None if found is None else int(found[0])
+        """The recipient's mailing. Recipients not known yet are asked about together: those
+        missed while a question is under way go in the next one, so a burst of first hits
+        costs one query, not one each."""
+        key = ("recipient", recipient_id)
+        if key in self._known:
+            return int(self._known[key])
+        if self._unknown.get(key, 0.0) > time.monotonic():
+            return None
+        asking = self._asking.get(key)
+        if asking is None:
+            asking = asyncio.get_running_loop().create_future()
+            self._asking[key] = self._next_question[recipient_id] = asking
+            if not self._questioning:
+                self._questioning = True
+                asyncio.get_running_loop().create_task(self._ask_about_recipients())
+        found = await asyncio.shield(asking)
+        return None if found is None else int(found)
+
+    async def _ask_about_recipients(self) -> None:
+        try:
+            while self._next_question:
+                await asyncio.sleep(0)  # the misses of this turn of the loop join in
+                question, self._next_question = self._next_question, {}
+                try:
+                    async with self.sessionmaker() as session:
+                        rows = await session.execute(RECIPIENTS, {"ids": list(question)})
+                        found = {recipient_id: mailing_id for recipient_id, mailing_id in rows}
+                except Exception as exc:
+                    for recipient_id, asking in question.items():
+                        del self._asking[("recipient", recipient_id)]
+                        asking.set_exception(exc)
+                        asking.exception()  # the asker gets it; nobody else need
+                    continue
+                for recipient_id, asking in question.items():
+                    self._settle(("recipient", recipient_id), found.get(recipient_id), asking)
+        finally:
+            self._questioning = False
 
     async def _cached(self, key: Hashable, ask: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         if key in self._known:
@@ -155,11 +190,19 @@ class HitRecorder:
         try:
             async with self.sessionmaker() as session:
                 found = await ask(session)
-        finally:
+        except BaseException:
             del self._asking[key]
+            raise
+        self._settle(key, found, None)
+        return found
+
+    def _settle(self, key: Hashable, found: Any, asking: asyncio.Future[Any] | None) -> None:
+        """Remember the answer (or that there is none, for a while) and give it."""
+        del self._asking[key]
         _remember(self._unknown, key, time.monotonic() + UNKNOWN_SECONDS, found is None)
         _remember(self._known, key, found, found is not None)
-        return found
+        if asking is not None:
+            asking.set_result(found)
 
     def _add(self, hit: Hit) -> None:
         self._waiting.append(hit)
