@@ -15,7 +15,7 @@ from yarl import URL
 from callcenter.errors import NotFound
 from callcenter.i18n import N_
 from callcenter.mailings.links import OPEN, verify, verify_click
-from web.auth import public
+from web.auth import by_token_alone
 from web.csrf import csrf_exempt
 from web.keys import HIT_RECORDER, SETTINGS
 
@@ -28,8 +28,8 @@ def _refused() -> NotFound:
     return NotFound(N_("Page not found"))
 
 
-@public
-@csrf_exempt  # the signed token is the authority; a mail client sends no session
+@by_token_alone  # a mail client's hit: no session read, no cookie set
+@csrf_exempt
 async def opened(request: web.Request) -> web.StreamResponse:
     recipient_id = verify(request.app[SETTINGS].secret_key, OPEN, request.match_info["token"])
     if recipient_id is None or not await request.app[HIT_RECORDER].opened(recipient_id):
@@ -37,7 +37,7 @@ async def opened(request: web.Request) -> web.StreamResponse:
     return web.Response(body=PIXEL, content_type="image/gif", headers=NOT_CACHED)
 
 
-@public
+@by_token_alone
 @csrf_exempt
 async def clicked(request: web.Request) -> web.StreamResponse:
     named = verify_click(request.app[SETTINGS].secret_key, request.match_info["token"])
