@@ -82,6 +82,12 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def current_rss_mb() -> float:
+    """This process's resident memory now (Linux), to see that it stays flat."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
 async def fresh_database(server_url: str) -> str:
     conn = await asyncpg.connect(server_url)
     await conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
@@ -197,15 +203,22 @@ async def sending_phase(sessionmaker: Any, settings: Settings, reached: int) -> 
     ready.wait(10)
     config = replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False)
     started, samples, sent = time.perf_counter(), [], 0
+
+    async def sample() -> None:  # a run may send everything: watch it from beside
+        while True:
+            await asyncio.sleep(2)
+            samples.append((time.perf_counter() - started, taken.value, current_rss_mb()))
+
+    sampler = asyncio.create_task(sample())
     try:
         while sent < reached:
             done = await send_mailings(sessionmaker, config)
             if not done:
                 break
             sent += done
-            samples.append((time.perf_counter() - started, sent, rss_mb()))
     finally:
         elapsed = time.perf_counter() - started
+        sampler.cancel()
         server.terminate()
     rates = ", ".join(
         f"{s:,.0f} at {t:.0f} s ({m:.0f} MB)" for t, s, m in samples[:: max(1, len(samples) // 6)]
@@ -213,7 +226,7 @@ async def sending_phase(sessionmaker: Any, settings: Settings, reached: int) -> 
     print(
         f"sending: {sent:,} letters in {elapsed:.1f} s = {sent / elapsed:,.0f} e-mails/s "
         f"(target: >= 300/s); the server took {taken.value:,}\n  peak RSS {rss_mb():.0f} MB; "
-        f"as it went: {rates}"
+        f"as it went (taken, this process's RSS): {rates}"
     )
 
 

@@ -58,6 +58,7 @@ TERMS = (
     N_("owner_id"),
     N_("channel_id"),
     N_("segment_id"),
+    N_("notify_by"),
     N_("notes"),
     N_("phones"),
     N_("emails"),

@@ -35,6 +35,7 @@ from web.pbx import pbx_ctx
 from web.scheduler import scheduler_ctx
 from web.security_headers import add_security_headers
 from web.templating import context_processor
+from web.tracking_hits import hit_recorder_ctx
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,6 +94,7 @@ def create_app(settings: Settings) -> web.Application:
     app.middlewares.append(bad_input_middleware)  # innermost: it wraps the handler alone
     _templates(app)
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(hit_recorder_ctx)  # after the database: flushed before it closes
     app.cleanup_ctx.append(live_hub_ctx)
     app.cleanup_ctx.append(pbx_ctx)
     app.cleanup_ctx.append(mail_sender_ctx)

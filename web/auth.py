@@ -1,7 +1,8 @@
 """Who is asking, and may they: sessions, API tokens, the access each handler declares.
 
-Every handler declares its access with ``@public``, ``@signed_in`` or ``@requires(...)``;
-the middleware refuses a handler that declares none, so no route is left unchecked.
+Every handler declares its access with ``@public``, ``@signed_in``, ``@requires(...)`` or
+``@by_token_alone``; the middleware refuses a handler that declares none, so no route is
+left unchecked.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from web.keys import AUTH_VIA, SESSIONMAKER, SETTINGS, USER
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ACCESS = "__access__"
-PUBLIC, SIGNED_IN = "public", "signed_in"
+PUBLIC, SIGNED_IN, BY_TOKEN = "public", "signed_in", "by_token"
 
 
 class NotSignedIn(DomainError):
@@ -34,6 +35,18 @@ class NotSignedIn(DomainError):
 def public(handler: Handler) -> Handler:
     setattr(handler, ACCESS, PUBLIC)
     return handler
+
+
+def by_token_alone(handler: Handler) -> Handler:
+    """Public, and nobody's: the signed token in the path is the only authority (a mail
+    client's tracking hit). No session is read, so none is set or cleared on the answer."""
+    setattr(handler, ACCESS, BY_TOKEN)
+    return handler
+
+
+def answers_by_token(request: web.Request) -> bool:
+    """The request's handler is ``@by_token_alone``: nothing may touch its session."""
+    return getattr(_resolve_handler(request), ACCESS, None) == BY_TOKEN
 
 
 def signed_in(handler: Handler) -> Handler:
@@ -90,13 +103,13 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     if access is None:
         raise Forbidden(N_("This page declares no access rule"))
-    user, via = await _user_from_request(request)
+    user, via = (None, None) if access == BY_TOKEN else await _user_from_request(request)
     request[USER], request[AUTH_VIA] = user, via or ""
     settings = request.app[SETTINGS]
     i18n.LANGUAGE.set(user.language if user else _anonymous_language(request, settings))
     i18n.TIMEZONE.set(user.timezone if user else settings.default_timezone)
     i18n.REGION.set(settings.default_region)
-    if access == PUBLIC:
+    if access in (PUBLIC, BY_TOKEN):
         return await handler(request)
     if user is None:
         if request.path.startswith("/api/") or via == "token":

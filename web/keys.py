@@ -12,6 +12,7 @@ from callcenter.settings import Settings
 if TYPE_CHECKING:
     from callcenter.backoffice.process import BackOffice
     from callcenter.imports.workers import ReaderPool
+    from callcenter.mailings.hits import HitRecorder
     from web.imports import ImportRunner
     from web.live import LiveHub
     from web.pbx import PbxGateway
@@ -35,4 +36,6 @@ SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler")
 IMPORT_RUNNER: web.AppKey[ImportRunner] = web.AppKey("import_runner")  # imports running here
 # imports' runs and exports, in child processes below the floor's CPU priority
 BACK_OFFICE: web.AppKey[BackOffice] = web.AppKey("back_office")
+# mailing open and click hits: answered from memory, stored in batches
+HIT_RECORDER: web.AppKey[HitRecorder] = web.AppKey("hit_recorder")
 UPLOAD_READERS: web.AppKey[ReaderPool] = web.AppKey("upload_readers")  # processes reading uploads

@@ -11,6 +11,7 @@ from callcenter.db import utcnow
 from callcenter.tasks.service import due_counts
 from callcenter.users.roles import Permission
 from web import i18n
+from web.auth import answers_by_token
 from web.csrf import csrf_token
 from web.keys import SESSIONMAKER, SETTINGS, USER
 
@@ -83,7 +84,8 @@ async def context_processor(request: web.Request) -> dict[str, Any]:
     return {
         "request": request,
         "user": user,
-        "csrf_token": await csrf_token(request),
+        # a tracking hit's page (its 404) has no form: no session is made for a token
+        "csrf_token": "" if answers_by_token(request) else await csrf_token(request),
         "language": i18n.LANGUAGE.get(),
         "nav": [item for item in menu if not item[0].startswith("/admin/")],
         "nav_settings": [item for item in menu if item[0].startswith("/admin/")],

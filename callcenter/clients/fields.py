@@ -18,7 +18,7 @@ DETAILS = (
 # ids of other rows: the company a person works at, the owner, the channel, the segment
 REFERENCES = ("company_id", "owner_id", "channel_id", "segment_id")
 # what a form or a JSON body gives as text
-TEXTS = ("kind", "name", *DETAILS, "notes")
+TEXTS = ("kind", "name", *DETAILS, "notes", "notify_by")
 # every column of the client itself, in the order the audit trail and COPY use
 SCALARS = (
     "kind",
@@ -29,4 +29,7 @@ SCALARS = (
     "channel_id",
     "segment_id",
     "notes",
+    "notify_by",
 )
+# what a new client has unless told otherwise: its creation's history does not list it
+DEFAULTS = {"notify_by": "email"}

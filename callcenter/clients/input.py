@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from callcenter.clients import requisites as rq
 from callcenter.clients.exceptions import ClientInvalid
-from callcenter.clients.models import CLIENT_KINDS, PHONE_KINDS
+from callcenter.clients.models import CLIENT_KINDS, NOTIFY_BY, PHONE_KINDS
 from callcenter.i18n import N_
 from callcenter.phones import PhoneError, normalize_email, parse_phone
 
@@ -46,6 +46,7 @@ class ClientInput:
     segment_id: int | None = None
     tags: list[str] = field(default_factory=list)
     notes: str = ""
+    notify_by: str = ""  # email, sms, both or none; empty: e-mail, the default
 
 
 @dataclass
@@ -71,6 +72,7 @@ class CleanClient:
     segment_id: int | None
     tags: list[str]
     notes: str
+    notify_by: str
 
 
 def _requisite(errors: dict[str, str], name: str, value: str, check, *args) -> str | None:  # type: ignore[no-untyped-def]
@@ -151,6 +153,9 @@ def validate_client(data: ClientInput, *, region: str) -> CleanClient:
     phones = _phones(errors, data.phones, region)
     emails = _emails(errors, data.emails)
     tags = sorted({" ".join(t.split()).lower()[:60] for t in data.tags if t.strip()})
+    notify_by = data.notify_by.strip().lower() or "email"
+    if notify_by not in NOTIFY_BY:
+        errors["notify_by"] = N_("Notify by e-mail, SMS, both or none")
     if errors:
         raise ClientInvalid(N_("Please correct the marked fields"), fields=errors)
     return CleanClient(
@@ -173,4 +178,5 @@ def validate_client(data: ClientInput, *, region: str) -> CleanClient:
         segment_id=data.segment_id,
         tags=tags,
         notes=data.notes.strip(),
+        notify_by=notify_by,
     )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from callcenter.audit.service import diff, record_change
 from callcenter.clients.exceptions import ClientInvalid, Duplicate, DuplicateClient
-from callcenter.clients.fields import SCALARS
+from callcenter.clients.fields import DEFAULTS, SCALARS
 from callcenter.clients.input import CleanClient, ClientInput, PhoneInput, validate_client
 from callcenter.clients.models import Channel, Client, ClientEmail, ClientPhone, Segment, Tag
 from callcenter.errors import Forbidden, NotFound
@@ -182,7 +182,11 @@ async def add_client(session: AsyncSession, *, clean: CleanClient, actor: User |
     await _apply(session, client, clean)
     session.add(client)
     await session.flush()
-    after = {k: v for k, v in snapshot(client).items() if v not in (None, "", [])}
+    after = {
+        k: v
+        for k, v in snapshot(client).items()
+        if v not in (None, "", []) and v != DEFAULTS.get(k)
+    }
     await record_change(
         session,
         actor=actor,

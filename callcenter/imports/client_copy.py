@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from callcenter.clients.fields import SCALARS
+from callcenter.clients.fields import DEFAULTS, SCALARS
 from callcenter.imports.records import ClientRecord
 from callcenter.users.models import User
 
@@ -20,10 +20,13 @@ CLIENT_COLUMNS = ("id", *SCALARS, "is_demo", "created_by_id")
 
 def _created_audit_sql() -> str:
     """Each new client's audit entry, built by PostgreSQL from the rows just copied: every
-    filled field as ``[null, value]``, like ``create_client`` records (spares Python the JSON)."""
+    filled field (not left at its default) as ``[null, value]``, like ``create_client``
+    records (spares Python the JSON)."""
     fields = ["'import', jsonb_build_array(NULL, $2::int)"]
     for name in SCALARS:
         value = f"c.{name}" if name.endswith("_id") or name == "kind" else f"NULLIF(c.{name}, '')"
+        if name in DEFAULTS:
+            value = f"NULLIF(c.{name}, '{DEFAULTS[name]}')"
         fields.append(
             f"'{name}', CASE WHEN {value} IS NOT NULL THEN jsonb_build_array(NULL, {value}) END"
         )

@@ -37,7 +37,9 @@ def keys_of(client: CleanClient) -> dict[str, list[str]]:
     }
 
 
-def merge_into(base: CleanClient, extra: CleanClient, *, owner_given: bool) -> None:
+def merge_into(
+    base: CleanClient, extra: CleanClient, *, owner_given: bool, notify_given: bool = False
+) -> None:
     """What ``update`` means: the row's filled fields win; phones, e-mails and tags add up."""
     for name in ("name", *DETAILS, "channel_id", "segment_id"):
         value = getattr(extra, name)
@@ -45,6 +47,8 @@ def merge_into(base: CleanClient, extra: CleanClient, *, owner_given: bool) -> N
             setattr(base, name, value)
     if owner_given and extra.owner_id is not None:
         base.owner_id = extra.owner_id
+    if notify_given:
+        base.notify_by = extra.notify_by
     have = {(p.e164, p.extension) for p in base.phones}
     base.phones += [
         CleanPhone(p.number, p.e164, p.extension, p.kind)
@@ -97,7 +101,12 @@ def _decide(
         if action == "skip":
             plan.skipped += 1
         elif earlier is not None:
-            merge_into(earlier.client, record.client, owner_given=record.owner_given)
+            merge_into(
+                earlier.client,
+                record.client,
+                owner_given=record.owner_given,
+                notify_given=record.notify_given,
+            )
             earlier.partner_id = earlier.partner_id or record.partner_id  # the first wins
             earlier.company_name = record.company_name or earlier.company_name
         elif len(found) > 1:

@@ -93,7 +93,9 @@ def _merge(
     before = client_snapshot(client)
     had_phones, had_emails, had_tags = len(client.phones), len(client.emails), set(client.tags)
     for record in records:
-        merge_into(client, record.client, owner_given=record.owner_given)
+        merge_into(
+            client, record.client, owner_given=record.owner_given, notify_given=record.notify_given
+        )
         if record.company_record is not None:
             client.company_id = record.company_record.client_id
         elif record.client.company_id is not None:

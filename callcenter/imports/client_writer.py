@@ -218,6 +218,7 @@ def _new_company(record: ClientRecord, actor: User) -> CleanClient:
         segment_id=None,
         tags=[],
         notes="",
+        notify_by="email",
     )
 
 

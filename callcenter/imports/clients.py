@@ -92,6 +92,12 @@ FIELDS = (
     ),
     Field("tags", N_("Tags"), ("Теги", "Метки", "Тег", "Tag", "Labels"), multiple=True),
     Field(
+        "notify_by",
+        N_("Order notifications"),
+        ("Уведомления", "Уведомлять", "Способ уведомления", "Уведомления о заказах", "Оповещения")
+        + ("Notify by", "Notifications", "Notify"),
+    ),
+    Field(
         "notes",
         N_("Notes"),
         ("Примечание", "Примечания", "Комментарий", "Заметки", "Описание", "Comment", "Note"),
@@ -126,6 +132,14 @@ KIND_HELP = N_(
     "компания, организация, юрлицо, юридическое лицо, ЮЛ, ИП)"
 )
 LEGAL_FORMS = re.compile(r"^(ооо|оао|зао|пао|ао|ип|нко|ано|гуп|муп|фгуп|llc|ltd|inc)\b", re.I)
+# how a file says a client hears of their orders (norm_header'd)
+NOTIFY_WORDS = {
+    "email": {"email", "e mail", "mail", "почта", "эл почта", "электронная почта", "емейл"},
+    "sms": {"sms", "смс", "text", "текст", "sms only", "только смс"},
+    "both": {"both", "оба", "email и sms", "email sms", "e mail sms", "email and sms"},
+    "none": {"none", "no", "нет", "никак", "не уведомлять", "не надо"},
+}
+NOTIFY_WORDS["both"] |= {"почта и смс", "e mail и sms", "e mail and sms", "все"}
 # Excel drops leading zeros of numbers: a requisite one digit short gets its zero back
 PADDED = {"inn": (9, 11), "kpp": (8,), "bik": (8,), "corr_account": (19,)}
 PADDED["settlement_account"] = (19,)
@@ -201,6 +215,18 @@ def _lookup(found: dict[str, int], text: str, errors: dict[str, str], where: str
     return ref
 
 
+def _notify_by(text: str, errors: dict[str, str]) -> str:
+    """``email``, ``sms``, ``both`` or ``none`` from the file's words; "" when it says none."""
+    said = norm_header(text)
+    if not said:
+        return ""
+    for value, words in NOTIFY_WORDS.items():
+        if said in words:
+            return value
+    errors["notify_by"] = N_("Notify by e-mail, SMS, both or none")
+    return ""
+
+
 class ClientsTarget:
     name: str = "clients"
     label: str = N_("Clients")
@@ -270,6 +296,8 @@ class ClientsTarget:
             tags=[t for t in re.split(r"[,;]", _text(cells, "tags", ",")) if t.strip()],
             notes=_text(cells, "notes", "\n"),
         )
+        notify_by = _notify_by(_text(cells, "notify_by"), errors)
+        data.notify_by = notify_by
         partner_id = clean_partner_code(_text(cells, "partner_code"), ctx.partners, errors)
         try:
             clean = validate_client(data, region=ctx.region)
@@ -279,7 +307,14 @@ class ClientsTarget:
             raise RowInvalid(_by_column(errors, cells, phone_headers))
         company_name = company if kind == "person" else ""
         owner_given = owner is not None and not ctx.owner_fixed
-        return ClientRecord(line, clean, company_name, owner_given, partner_id=partner_id)
+        return ClientRecord(
+            line,
+            clean,
+            company_name,
+            owner_given,
+            notify_given=bool(notify_by),
+            partner_id=partner_id,
+        )
 
     def writer(
         self, session: AsyncSession, *, policy: dict[str, str], actor: User, import_id: int

@@ -19,6 +19,7 @@ class ClientRecord:
     client: CleanClient
     company_name: str  # a person's company, linked (or made) by name
     owner_given: bool  # the file names the owner (an update then changes it)
+    notify_given: bool = False  # the file says how the client hears of orders (likewise)
     client_id: int | None = None  # once written
     company_record: ClientRecord | None = None  # the company this file makes for a person
     partner_id: int | None = None  # the partner the row attributes the client to

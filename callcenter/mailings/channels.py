@@ -1,11 +1,14 @@
 """What differs between sending a mailing by e-mail and by SMS, behind one shape the sender
-drives: make a recipient's message, open the way out, hand one message over and say how it
-went (a ``Delivery``), close; plus each channel's cap per minute, retries, and what a
-permanent refusal means (an e-mail address bounced and suppressed; a number failed).
+drives: make a recipient's message, open the way out, hand a batch of messages over in order
+and say how each went (a ``Delivery``), close; plus each channel's cap per minute, retries,
+and what a permanent refusal means (an e-mail address bounced and suppressed; a number
+failed).
 
-E-mail goes over one SMTP connection per run (smtplib, in a worker thread); a server that
-cannot be reached fails the whole batch as passing, a line dropped mid-message leaves its
-outcome unknown. SMS goes to the provider's HTTP API one message per request.
+E-mail goes over one SMTP connection per run (smtplib), a batch at a time in one worker
+thread, written straight as bytes (``wire.py``); a server that cannot be reached fails the
+whole batch as passing, a line dropped mid-message leaves its outcome unknown. SMS goes to
+the provider's HTTP API one message per request. A batch stops at the first message whose
+answer was lost or whose way out is down: the ones after it were never tried.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from callcenter.mailings.letters import (
 from callcenter.mailings.links import public_base, unsubscribe_url
 from callcenter.mailings.models import Mailing
 from callcenter.mailings.tracking import number_links, tracked_letter, urls_to_number
+from callcenter.mailings.wire import Wire, wire_email
 from callcenter.settings import Settings
 from callcenter.sms.gateway import Delivery, Provider
 from callcenter.sms.providers import make_provider
@@ -80,7 +84,7 @@ class Channel(Protocol):
 
     async def open(self) -> str: ...  # "" when ready, else why not (passing)
 
-    async def send(self, message: Any) -> Delivery: ...
+    async def send_many(self, messages: list[Any]) -> list[Delivery]: ...  # those tried
 
     async def close(self) -> None: ...
 
@@ -150,8 +154,10 @@ class EmailChannel:
             letter = tracked_letter(letter, numbers=numbers, base=self.base,
                                     secret=self.settings.secret_key,
                                     recipient_id=item.recipient_id)  # fmt: skip
-        return build_email(letter, sender=self.settings.smtp_from, to=item.address,
-                           unsubscribe=made.unsubscribe, mailing_id=mailing.id)  # fmt: skip
+        sender, to, link = self.settings.smtp_from, item.address, made.unsubscribe
+        return wire_email(
+            letter, sender=sender, to=to, unsubscribe=link, mailing_id=mailing.id
+        ) or build_email(letter, sender=sender, to=to, unsubscribe=link, mailing_id=mailing.id)
 
     async def open(self) -> str:
         try:
@@ -160,9 +166,9 @@ class EmailChannel:
             return f"cannot reach {self.settings.smtp_host}:{self.settings.smtp_port}: {exc}"
         return ""
 
-    async def send(self, message: Any) -> Delivery:
+    async def send_many(self, messages: list[Any]) -> list[Delivery]:
         assert self.smtp is not None
-        return await asyncio.to_thread(send_email, self.smtp, message)
+        return await asyncio.to_thread(send_emails, self.smtp, messages)
 
     async def close(self) -> None:
         if self.smtp is not None:
@@ -200,9 +206,13 @@ class SmsChannel:
     async def open(self) -> str:
         return ""
 
-    async def send(self, message: Any) -> Delivery:
-        to, text, reference = message
-        return await self.gateway.send(to, text, reference=reference)
+    async def send_many(self, messages: list[Any]) -> list[Delivery]:
+        outcomes = []
+        for to, text, reference in messages:
+            outcomes.append(await self.gateway.send(to, text, reference=reference))
+            if outcomes[-1].uncertain or outcomes[-1].unreachable:
+                break
+        return outcomes
 
     async def close(self) -> None:
         return None
@@ -237,9 +247,23 @@ def close_smtp(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-def send_email(smtp: smtplib.SMTP, email: EmailMessage) -> Delivery:
+def send_emails(smtp: smtplib.SMTP, emails: list[Wire | EmailMessage]) -> list[Delivery]:
+    """Hand the e-mails over in order on the one connection, stopping after one whose answer
+    was lost (blocking: for a worker thread)."""
+    outcomes = []
+    for email in emails:
+        outcomes.append(send_email(smtp, email))
+        if outcomes[-1].uncertain:
+            break
+    return outcomes
+
+
+def send_email(smtp: smtplib.SMTP, email: Wire | EmailMessage) -> Delivery:
     try:
-        smtp.send_message(email)
+        if isinstance(email, Wire):
+            smtp.sendmail(email.sender, [email.to], email.data)
+        else:
+            smtp.send_message(email)
     except smtplib.SMTPServerDisconnected as exc:
         return Delivery(error=f"{DISCONNECTED}: {exc}", uncertain=True)
     except (OSError, smtplib.SMTPException) as exc:

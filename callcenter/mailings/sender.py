@@ -8,12 +8,18 @@ channel (both counted over the last minute in the database) and only while the r
 local window is open (the dialer's time zones: a recipient outside it waits for its next
 opening). A mailing whose channel is not configured here waits.
 
-At most once, and honestly said: a recipient is claimed (``sending``), and right before its
-message goes to the server or provider ``handed_at`` is committed; its outcome is committed
-right after the answer. A run that dies leaves claimed rows: those never handed go back to
-the queue; the one handed whose answer was lost (at most one per run) is marked failed as
-``interrupted`` and never sent again: a duplicate advertising message is worse than a lost
-one. A passing refusal or a way out that is down is retried with growing pauses (the
+At most once, and honestly said: a recipient is claimed (``sending``, CLAIM at a time, their
+messages made together), and its messages go out in batches: right before a batch goes to
+the server or provider its ``handed_at`` marks are committed in one statement, the batch is
+handed over in order (e-mail: over the run's one SMTP connection, in one worker thread), and
+its outcomes are committed in one more. A batch is what the rate sends in ``HAND_SPAN`` (at
+least one message, at most BATCH), so at an ordinary rate it is a single message. A run that
+dies leaves claimed rows: those never handed go back to the queue; those handed whose
+outcome was not recorded (at most one batch per run) are marked failed as ``interrupted``
+and never sent again, though the server may have taken only some of them: a duplicate
+advertising message is worse than a lost one. A batch cut short while the run lives (the
+line dropped, the way out down) takes back the hand marks of the messages it never tried.
+A passing refusal or a way out that is down is retried with growing pauses (the
 channel's settings); a permanent one bounces an e-mail address (suppressed for every later
 mailing) or fails a text (with the provider's reason; a number that texted STOP is
 suppressed as unsubscribed), and a message that cannot be made fails alone.
@@ -24,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,7 +50,9 @@ from callcenter.sms.gateway import Delivery
 log = logging.getLogger(__name__)
 LOCK_FAMILY = "mailings"
 LEASE = timedelta(minutes=5)  # a claim older than this belongs to a run that died
-BATCH = 50  # recipients claimed at a time
+CLAIM = 200  # recipients claimed (and their messages made) at a time
+BATCH = 100  # messages handed over at most as one batch
+HAND_SPAN = 0.01  # a batch is what the rate sends in this many seconds (at least one)
 RUN_SECONDS = 5  # a run sends at most this long's worth of the rate: the minute is spread
 INTERRUPTED = "interrupted: the server may have taken it, so it is not sent again"
 
@@ -129,8 +138,8 @@ async def _finish(session: AsyncSession, mailing_ids: list[int], now: datetime) 
 async def _allowance(
     session: AsyncSession, mailing: Mailing, channel: Channel, now: datetime
 ) -> int:
-    """How many more may go out now: the mailing's rate and the admin's cap for its channel,
-    per minute."""
+    """How many more may go out in this run: the mailing's rate and the admin's cap for its
+    channel, per minute, and at most RUN_SECONDS' worth of the rate."""
     minute = MailingRecipient.handed_at > now - timedelta(minutes=1)
     everyone = (
         await session.scalar(
@@ -147,10 +156,19 @@ async def _allowance(
         )
         or 0
     )
-    rate = min(mailing.rate_per_minute, channel.per_minute)
+    rate = _rate(mailing, channel)
     per_run = max(1, math.ceil(rate * RUN_SECONDS / 60))
     left = min(rate - this_one, channel.per_minute - everyone)
-    return max(0, min(left, per_run, BATCH))
+    return max(0, min(left, per_run))
+
+
+def _rate(mailing: Mailing, channel: Channel) -> int:
+    return max(1, min(mailing.rate_per_minute, channel.per_minute))
+
+
+def batch_size(rate_per_minute: int) -> int:
+    """How many messages are handed over as one batch: what the rate sends in HAND_SPAN."""
+    return max(1, min(BATCH, int(rate_per_minute / 60 * HAND_SPAN)))
 
 
 def _zones(recipient: MailingRecipient, default: str) -> tuple[str, ...]:
@@ -203,21 +221,28 @@ async def _send_mailing(
     mailing_id: int,
     now: datetime,
 ) -> int:
-    async with sessionmaker.begin() as session:
+    """Send the mailing's share of this run, CLAIM recipients at a time (memory stays flat)."""
+    async with sessionmaker() as session:
         mailing = await session.get(Mailing, mailing_id)
         if mailing is None or mailing.state != "sending":
             return 0
-        wanted = await _allowance(session, mailing, channel, now)
-        zone = channel.settings.default_timezone
-        claimed = await _claim(session, mailing, zone, now, wanted) if wanted else []
-    if not claimed:
-        return 0
-    async with sessionmaker() as session:
-        contexts = await contexts_for(session, [c.client_id for c in claimed if c.client_id])
-    made = [(item, channel.make(mailing, item, contexts.get(item.client_id or 0, {})))
-            for item in claimed]  # fmt: skip
-    made = await channel.finish(sessionmaker, mailing, made)  # e-mail: its links tracked
-    return await _deliver(sessionmaker, channel, mailing, made, now)
+        budget = await _allowance(session, mailing, channel, now)
+    sent, going = 0, True
+    while going and budget > 0:
+        async with sessionmaker.begin() as session:
+            zone = channel.settings.default_timezone
+            claimed = await _claim(session, mailing, zone, now, min(budget, CLAIM))
+        if not claimed:
+            break
+        budget -= len(claimed)
+        async with sessionmaker() as session:
+            contexts = await contexts_for(session, [c.client_id for c in claimed if c.client_id])
+        made = [(item, channel.make(mailing, item, contexts.get(item.client_id or 0, {})))
+                for item in claimed]  # fmt: skip
+        made = await channel.finish(sessionmaker, mailing, made)  # e-mail: its links tracked
+        taken, going = await _deliver(sessionmaker, channel, mailing, made, now)
+        sent += taken
+    return sent
 
 
 async def _deliver(
@@ -226,66 +251,86 @@ async def _deliver(
     mailing: Mailing,
     made: list[tuple[Claimed, Any]],
     now: datetime,
-) -> int:
+) -> tuple[int, bool]:
+    """Hand the messages over a batch at a time: (how many were taken, whether the run
+    may go on with this mailing)."""
+    unmade = [(item, m.reason) for item, m in made if isinstance(m, Unmade)]
+    if unmade:
+        async with sessionmaker.begin() as session:
+            for item, reason in unmade:
+                await _fail(session, item, f"the message cannot be made: {reason}")
+    ready = [(item, m) for item, m in made if not isinstance(m, Unmade)]
+    if not ready:
+        return 0, True
     down = await channel.open()
     if down:
-        await _record_all(sessionmaker, channel, mailing, [i for i, _ in made], down, now)
+        await _settle(sessionmaker, channel, mailing, [(i, Delivery(error=down)) for i, _ in ready],
+                      now)  # fmt: skip
         log.info("mailing %s: %s not reached (%s); retrying later", mailing.id, channel.name, down)
-        return 0
+        return 0, False
+    rate = _rate(mailing, channel)
+    size = batch_size(rate)
     sent = 0
-    # spaced at the rate within a run (a run holds at most RUN_SECONDS' worth of it)
-    pause = 60.0 / max(1, min(mailing.rate_per_minute, channel.per_minute))
     try:
-        for index, (item, message) in enumerate(made):
-            if isinstance(message, Unmade):
-                async with sessionmaker.begin() as session:
-                    await _fail(session, item, f"the message cannot be made: {message.reason}")
-                continue
-            if not await _hand(sessionmaker, mailing.id, item, now):
-                await _release(sessionmaker, mailing.id, [i for i, _ in made[index:]])
-                break
-            outcome = await channel.send(message)
-            async with sessionmaker.begin() as session:
-                await _record(session, channel, mailing, item, outcome, now)
-            sent += outcome.taken
-            rest = [i for i, _ in made[index + 1 :]]
-            if outcome.uncertain:  # the answer was lost with the line: the rest wait
-                await _release(sessionmaker, mailing.id, rest)
-                break
-            if outcome.unreachable:  # the way out is down: the rest wait as long
-                await _record_all(sessionmaker, channel, mailing, rest, outcome.error, now)
-                break
-            if index + 1 < len(made):
-                await asyncio.sleep(pause)
+        for at in range(0, len(ready), size):
+            started = time.monotonic()
+            taken, going = await _hand_over(sessionmaker, channel, mailing, ready[at:], size, now)
+            sent += taken
+            if not going:
+                return sent, False
+            if at + size < len(ready):  # spaced at the rate (a run holds RUN_SECONDS of it)
+                await asyncio.sleep(max(0.0, size * 60 / rate - (time.monotonic() - started)))
     finally:
         await channel.close()
-    return sent
+    return sent, True
 
 
-async def _record_all(
+async def _hand_over(
     sessionmaker: async_sessionmaker[AsyncSession],
     channel: Channel,
     mailing: Mailing,
-    items: list[Claimed],
-    error: str,
+    rest: list[tuple[Claimed, Any]],
+    size: int,
     now: datetime,
-) -> None:
-    """Claimed recipients none of whose messages left: a passing failure for each."""
-    async with sessionmaker.begin() as session:
-        for item in items:
-            await _record(session, channel, mailing, item, Delivery(error=error), now)
+) -> tuple[int, bool]:
+    """One batch: marked handed in one commit, sent, its outcomes recorded in one more.
+    When it cannot go on (paused, cancelled, the answer lost, the way out down), the rest
+    of the claim is let go; (taken, whether to go on)."""
+    batch = rest[:size]
+    handed = await _hand(sessionmaker, mailing.id, [item for item, _ in batch], now)
+    if len(handed) < len(batch):  # paused or cancelled meanwhile: nothing of it is sent
+        await _release(sessionmaker, mailing.id, [item for item, _ in rest])
+        return 0, False
+    outcomes = await channel.send_many([message for _, message in batch])
+    tried = [(item, outcome) for (item, _), outcome in zip(batch, outcomes, strict=False)]
+    untried = [item for item, _ in rest[len(tried) :]]
+    taken = sum(outcome.taken for outcome in outcomes)
+    last = outcomes[-1] if outcomes else Delivery(error="not tried")
+    if len(tried) == len(batch) and not (last.uncertain or last.unreachable):
+        await _settle(sessionmaker, channel, mailing, tried, now)
+        return taken, True
+    if last.unreachable:  # the way out is down: the rest wait as long as the last one
+        tried += [(item, Delivery(error=last.error)) for item in untried]
+        await _settle(sessionmaker, channel, mailing, tried, now)
+    else:  # the answer was lost with the line: the rest wait, never tried
+        await _settle(sessionmaker, channel, mailing, tried, now)
+        await _release(sessionmaker, mailing.id, untried)
+    return taken, False
 
 
 async def _hand(
-    sessionmaker: async_sessionmaker[AsyncSession], mailing_id: int, item: Claimed, now: datetime
-) -> bool:
-    """Commit that this message is going to the server now (False: the mailing was paused
-    or cancelled meanwhile, so it is not sent)."""
+    sessionmaker: async_sessionmaker[AsyncSession],
+    mailing_id: int,
+    items: list[Claimed],
+    now: datetime,
+) -> set[int]:
+    """Commit that these messages go to the server now, in one statement: the ids marked
+    (none when the mailing was paused or cancelled meanwhile: they are not sent)."""
     async with sessionmaker.begin() as session:
         result = await session.execute(
             update(MailingRecipient)
             .where(
-                MailingRecipient.id == item.recipient_id,
+                MailingRecipient.id.in_([item.recipient_id for item in items]),
                 MailingRecipient.state == "sending",
                 MailingRecipient.handed_at.is_(None),
                 select(Mailing.id)
@@ -295,14 +340,15 @@ async def _hand(
             .values(handed_at=now)
             .returning(MailingRecipient.id)
         )
-        return result.first() is not None
+        return {recipient_id for (recipient_id,) in result}
 
 
 async def _release(
     sessionmaker: async_sessionmaker[AsyncSession], mailing_id: int, items: list[Claimed]
 ) -> None:
-    """Claimed rows not handed go back: to the queue, or skipped when the mailing was
-    cancelled meanwhile; their attempt is not counted."""
+    """Claimed rows whose messages were never tried go back: to the queue, or skipped when
+    the mailing was cancelled meanwhile; their attempt is not counted, their hand mark (a
+    batch's, made before its sending stopped short) is taken back."""
     if not items:
         return
     async with sessionmaker.begin() as session:
@@ -313,12 +359,12 @@ async def _release(
             .where(
                 MailingRecipient.id.in_([i.recipient_id for i in items]),
                 MailingRecipient.state == "sending",
-                MailingRecipient.handed_at.is_(None),
             )
             .values(
                 state="skipped" if cancelled else "queued",
                 reason="cancelled" if cancelled else "",
                 claimed_at=None,
+                handed_at=None,
                 attempts=MailingRecipient.attempts - 1,
             )
         )
@@ -342,51 +388,70 @@ async def _suppress(
     )
 
 
-async def _record(
-    session: AsyncSession,
+async def _settle(
+    sessionmaker: async_sessionmaker[AsyncSession],
     channel: Channel,
     mailing: Mailing,
-    item: Claimed,
-    outcome: Delivery,
+    outcomes: list[tuple[Claimed, Delivery]],
     now: datetime,
 ) -> None:
-    row = MailingRecipient.id == item.recipient_id
+    """Record how each message went, in one statement (and the suppressions a permanent
+    refusal makes)."""
+    if not outcomes:
+        return
+    rows = [_row(channel, item, outcome, now) for item, outcome in outcomes]
+    async with sessionmaker.begin() as session:
+        await session.execute(SETTLE, {
+            "ids": [r[0] for r in rows], "states": [r[1] for r in rows],
+            "reasons": [r[2] for r in rows], "message_ids": [r[3] for r in rows],
+            "next_tries": [r[4] for r in rows], "provider": channel.provider, "now": utcnow(),
+        })  # fmt: skip
+        for item, outcome in outcomes:
+            if outcome.permanent and channel.suppress_permanent:
+                await _suppress(session, item.address, "bounced", mailing.id, outcome.error)
+            if outcome.permanent and outcome.opted_out:
+                await _suppress(session, item.address, "unsubscribed", mailing.id, outcome.error)
+    for item, outcome in outcomes:
+        if outcome.uncertain:
+            log.warning("mailing recipient %s: %s (%s)", item.recipient_id, INTERRUPTED,
+                        outcome.error)  # fmt: skip
+
+
+def _row(
+    channel: Channel, item: Claimed, outcome: Delivery, now: datetime
+) -> tuple[int, str, str, str, datetime | None]:
+    """(recipient, state, reason, message id, next try) after ``outcome``."""
     if outcome.taken:
-        await session.execute(
-            update(MailingRecipient).where(row).values(
-                state="sent", sent_at=utcnow(), reason="", provider=channel.provider,
-                message_id=outcome.message_id[:64],
-            )
-        )  # fmt: skip
-        return
+        return item.recipient_id, "sent", "", outcome.message_id[:64], None
     if outcome.uncertain:
-        await _fail(session, item, f"{INTERRUPTED} ({outcome.error})")
-        return
+        return item.recipient_id, "failed", f"{INTERRUPTED} ({outcome.error})"[:2000], "", None
     if outcome.permanent:
-        state = channel.permanent_state
-        await session.execute(
-            update(MailingRecipient).where(row).values(state=state, reason=outcome.error[:2000])
-        )
-        if channel.suppress_permanent:
-            await _suppress(session, item.address, "bounced", mailing.id, outcome.error)
-        if outcome.opted_out:
-            await _suppress(session, item.address, "unsubscribed", mailing.id, outcome.error)
-        return
+        return item.recipient_id, channel.permanent_state, outcome.error[:2000], "", None
     if item.attempts >= channel.max_attempts:
-        await _fail(session, item, outcome.error)
-        return
+        return item.recipient_id, "failed", outcome.error[:2000], "", None
     pause = timedelta(seconds=channel.retry_seconds * 2 ** (item.attempts - 1))
-    await session.execute(
-        update(MailingRecipient)
-        .where(row)
-        .values(
-            state="queued",
-            reason=outcome.error[:2000],
-            next_try_at=now + pause,
-            claimed_at=None,
-            handed_at=None,  # the server refused it: it was not taken
-        )
-    )
+    return item.recipient_id, "queued", outcome.error[:2000], "", now + pause
+
+
+# a batch's outcomes: sent (with the provider's id), failed, bounced, or back to the queue
+# for a later try (not taken: its hand mark goes)
+SETTLE = text(
+    """
+    UPDATE mailing_recipients r SET
+        state = o.state,
+        reason = o.reason,
+        sent_at = CASE WHEN o.state = 'sent' THEN CAST(:now AS timestamptz) ELSE r.sent_at END,
+        provider = CASE WHEN o.state = 'sent' THEN :provider ELSE r.provider END,
+        message_id = CASE WHEN o.state = 'sent' THEN o.message_id ELSE r.message_id END,
+        next_try_at = COALESCE(o.next_try, r.next_try_at),
+        claimed_at = CASE WHEN o.state = 'sent' THEN r.claimed_at END,
+        handed_at = CASE WHEN o.state = 'queued' THEN NULL ELSE r.handed_at END
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:states AS text[]), CAST(:reasons AS text[]),
+                CAST(:message_ids AS text[]), CAST(:next_tries AS timestamptz[]))
+         AS o(id, state, reason, message_id, next_try)
+    WHERE r.id = o.id AND r.state = 'sending'
+    """
+)
 
 
 async def send_test_message(
@@ -411,7 +476,7 @@ async def send_test_message(
     if down:
         return down
     try:
-        outcome = await channel.send(message)
+        [outcome] = await channel.send_many([message])
     finally:
         await channel.close()
     return outcome.error

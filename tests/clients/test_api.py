@@ -109,3 +109,23 @@ async def test_missing_client_is_404_and_bad_json_is_400(api: Any) -> None:
     assert (await response.json())["error"] == "bad_request"
     assert (await _post(api, ["a list"])).status == 400
     assert (await _post(api, {"name": "X", "phones": "not a list"})).status == 400
+
+
+async def test_notify_by_goes_in_and_out_and_a_bad_value_is_a_422_naming_it(api: Any) -> None:
+    created = await (await _post(api, {"name": "Анна", "notify_by": "SMS"})).json()
+    assert created["notify_by"] == "sms"
+    assert (await _post(api, {"name": "Борис"})).status == 201
+    url = f"/api/v1/clients/{created['id']}"
+    changed = await api.patch(url, json={"name": "Анна П."}, headers=api.headers)
+    assert (await changed.json())["notify_by"] == "sms"  # kept when not given
+    for bad in ("fax", "e-mail", 5, ["sms"], {"by": "sms"}, True, "sms\x00", "x" * 10_000):
+        response = await api.patch(url, json={"notify_by": bad}, headers=api.headers)
+        assert response.status == 422, bad
+        body = await response.json()
+        assert body["error"] in ("client_invalid", "value_out_of_range")  # the NUL: earlier
+        assert set(body["fields"]) == {"notify_by"}
+    for value in ("both", "none", "email"):
+        response = await api.patch(url, json={"notify_by": value}, headers=api.headers)
+        assert (await response.json())["notify_by"] == value
+    got = await (await api.get(url, headers=api.headers)).json()
+    assert got["notify_by"] == "email"

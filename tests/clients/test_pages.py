@@ -97,3 +97,35 @@ async def test_edit_page_and_history_on_the_card(signed_in: Any) -> None:
     assert (await client.post(url + "/edit", data=form, allow_redirects=False)).status == 302
     card = await (await client.get(url)).text()
     assert "Вектор Плюс" in card and "<s>ООО «Вектор»</s>" in card.replace("&#34;", '"')
+
+
+async def test_the_form_sets_how_the_client_hears_of_orders_and_the_card_history_shows_it(
+    signed_in: Any, db_session: Any
+) -> None:
+    from sqlalchemy import select
+
+    from callcenter.audit.models import AuditEntry
+    from callcenter.clients.models import Client
+
+    client, _user, csrf = await signed_in("admin")
+    new = await (await client.get("/clients/new?kind=company")).text()
+    assert '<option value="email" selected>' in new  # e-mail unless told otherwise
+    created = await client.post("/clients/new", data=_company_form(csrf), allow_redirects=False)
+    url = created.headers["Location"]
+    form = _company_form(csrf, notify_by="both")
+    assert (await client.post(url + "/edit", data=form, allow_redirects=False)).status == 302
+    assert '<option value="both" selected>' in await (await client.get(url + "/edit")).text()
+    bad = await client.post(url + "/edit", data=_company_form(csrf, notify_by="pigeon"))
+    page = await bad.text()
+    assert bad.status == 422 and "Notify by e-mail, SMS, both or none" in page
+    assert 'value="7736207543"' in page  # what was typed is kept
+    client_id = int(url.rsplit("/", 1)[1])
+    db_session.expire_all()
+    stored = await db_session.get(Client, client_id)
+    assert stored.notify_by == "both"
+    changes = await db_session.scalar(
+        select(AuditEntry.changes).where(
+            AuditEntry.entity_id == client_id, AuditEntry.action == "updated"
+        )
+    )
+    assert changes["notify_by"] == ["email", "both"]

@@ -280,3 +280,41 @@ async def test_a_draft_queued_long_after_upload_is_not_taken_for_interrupted(
     assert await expire_stale_imports(db_session) == 0
     await db_session.commit()
     assert (await db_session.get(Import, job.id)).state == "queued"
+
+
+async def test_a_notifications_column_in_russian_or_english_words_sets_notify_by(
+    make_user: Any, database_url: str, db_session: Any
+) -> None:
+    admin = await make_user("admin")
+    head = ["ФИО", "Телефон", "Уведомления"]
+    rows = [
+        head,
+        ["Анна", "+7 916 000-00-01", "СМС"],
+        ["Борис", "+7 916 000-00-02", "E-mail и SMS"],
+        ["Вера", "+7 916 000-00-03", "не уведомлять"],
+        ["Глеб", "+7 916 000-00-04", ""],
+    ]
+    job = await run_file(database_url, admin, csv_bytes(rows))
+    assert job.state == "done", job.bad_rows
+    found = {c.name: c.notify_by for c in await _clients(db_session)}
+    assert found == {"Анна": "sms", "Борис": "both", "Вера": "none", "Глеб": "email"}
+
+    english = [["Name", "Phone", "Notify by"], ["Anna", "+7 916 000-00-01", "both"],
+               ["Vera", "+7 916 000-00-03", ""]]  # fmt: skip
+    updated = await run_file(database_url, admin, csv_bytes(english), policy={"phone": "update"})
+    assert updated.updated_count == 2
+    found = {c.name: c.notify_by for c in await _clients(db_session)}
+    assert found["Anna"] == "both" and found["Vera"] == "none"  # an empty cell changes nothing
+    history = await db_session.scalar(
+        select(AuditEntry.changes).where(
+            AuditEntry.action == "updated", AuditEntry.changes["notify_by"].is_not(None)
+        )
+    )
+    assert history["notify_by"] == ["sms", "both"]
+
+    bad = [head, ["Дина", "+7 916 000-00-05", "голубиная почта"], ["Ева", "", "fax"]]
+    failed = await run_file(database_url, admin, csv_bytes(bad))
+    assert failed.state == "failed" and failed.bad_count == 2
+    assert [b["errors"] for b in failed.bad_rows] == [
+        {"Уведомления": "Notify by e-mail, SMS, both or none"}
+    ] * 2

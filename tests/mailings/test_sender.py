@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from callcenter.mailings.models import Mailing, MailingRecipient, Suppression
-from callcenter.mailings.sender import INTERRUPTED, LEASE, send_mailings
+from callcenter.mailings.sender import BATCH, INTERRUPTED, LEASE, batch_size, send_mailings
 from callcenter.mailings.service import create_mailing, mailing_figures, schedule_mailing
 from tests.mailings.conftest import sending
 from tests.mailings.support import add_client, mailing_input
@@ -255,3 +255,106 @@ async def test_two_senders_at_once_never_share_the_work(
         )
     assert sorted(r for r in results if r is not None) == [6] and results.count(None) == 2
     assert len(mailbox.received) == 6
+
+
+async def _killed_when_stalled(database_url: str, port: int, mailbox: Stalling) -> None:
+    """A sender in its own process, killed (SIGKILL: no cleanup) while the server holds a
+    message's DATA."""
+    args = json.dumps({"url": database_url, "port": port, "now": NOON.isoformat()})
+    script = (
+        "import asyncio, json, sys; from datetime import datetime;"
+        "from callcenter.db import make_engine, make_sessionmaker;"
+        "from callcenter.settings import Settings;"
+        "from callcenter.mailings.sender import send_mailings;"
+        "a = json.loads(sys.argv[1]);"
+        "s = Settings(database_url=a['url'], smtp_host='127.0.0.1', smtp_port=a['port'],"
+        " smtp_from='shop@example.ru', smtp_starttls=False, secret_key='test-secret',"
+        " mailing_email_per_minute=60000);"
+        "asyncio.run(send_mailings(make_sessionmaker(make_engine(a['url'])), s,"
+        " now=datetime.fromisoformat(a['now'])))"
+    )
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", script, args, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while not mailbox.stalled.is_set() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert mailbox.stalled.is_set(), "the sender never reached the stalled message"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        await child.wait()
+        mailbox.release.set()
+
+
+async def test_a_crash_between_a_batchs_hand_mark_and_its_record_sends_none_of_it_again(
+    sessionmaker: Any, settings: Any, make_user: Any, database_url: str
+) -> None:
+    admin = await make_user("admin")
+    async with sessionmaker() as session:
+        for n in range(8):
+            await add_client(session, f"Клиент {n}", f"c{n}@example.ru", consent=True)
+    async with sessionmaker.begin() as session:  # 1,000 a second: batches of 10 (8 here)
+        mailing = await create_mailing(
+            session, data=mailing_input(rate_per_minute="60000"), actor=admin,
+            timezone="Europe/Moscow", rate_cap=60_000,
+        )  # fmt: skip
+    async with sessionmaker.begin() as session:
+        await schedule_mailing(
+            session, mailing_id=mailing.id, actor=admin, region="RU", default_zone="Europe/Moscow"
+        )
+    assert batch_size(60_000) == 10 and batch_size(6_000) == 1 and batch_size(10**9) == BATCH
+    mailbox = Stalling(keep=3)
+    with smtp_server(mailbox) as port:  # type: ignore[arg-type]
+        await _killed_when_stalled(database_url, port, mailbox)
+        async with sessionmaker() as session:
+            rows = list(await session.scalars(select(MailingRecipient)))
+        # the whole batch was marked handed in one commit before its first byte left
+        assert {(r.state, r.handed_at is not None) for r in rows} == {("sending", True)}
+        config = sending(settings, port)
+        restarted = NOON + LEASE + timedelta(seconds=1)
+        assert await send_mailings(sessionmaker, config, now=restarted) == 0
+    received = [m["To"] for m in mailbox.received]
+    assert len(received) == len(set(received)) == 3  # the server's three, nobody twice
+    states = await _states(sessionmaker, mailing.id)
+    assert set(states.values()) == {"failed"}  # taken or not, none of the batch goes again
+    async with sessionmaker() as session:
+        reasons = set(await session.scalars(select(MailingRecipient.reason)))
+        assert reasons == {INTERRUPTED}
+        done = await session.get(Mailing, mailing.id)
+        assert done is not None and done.state == "done"
+
+
+async def test_batches_at_a_high_rate_send_everyone_once_and_record_each_outcome(
+    sessionmaker: Any, settings: Any, make_user: Any
+) -> None:
+    admin = await make_user("admin")
+    async with sessionmaker() as session:
+        for n in range(25):
+            await add_client(session, f"Клиент {n}", f"c{n}@example.ru", consent=True)
+    async with sessionmaker.begin() as session:
+        mailing = await create_mailing(
+            session, data=mailing_input(rate_per_minute="600000"), actor=admin,
+            timezone="Europe/Moscow", rate_cap=600_000,
+        )  # fmt: skip
+    async with sessionmaker.begin() as session:
+        await schedule_mailing(
+            session, mailing_id=mailing.id, actor=admin, region="RU", default_zone="Europe/Moscow"
+        )
+    refuse = {"c3@example.ru": "550 No such user", "c17@example.ru": "451 Busy"}
+    mailbox = Picky(refuse)  # batches of 25 (100 a batch at 10,000 a second)
+    with smtp_server(mailbox) as port:
+        config = sending(settings, port, mailing_email_per_minute=600_000)
+        assert await send_mailings(sessionmaker, config, now=NOON) == 23
+    states = await _states(sessionmaker, mailing.id)
+    assert states.pop("c3@example.ru") == "bounced" and states.pop("c17@example.ru") == "queued"
+    assert set(states.values()) == {"sent"}
+    assert sorted(m["To"] for m in mailbox.received) == sorted(states)
+    async with sessionmaker() as session:
+        busy = await session.scalar(
+            select(MailingRecipient).where(MailingRecipient.address == "c17@example.ru")
+        )
+        sent = list(await session.scalars(
+            select(MailingRecipient).where(MailingRecipient.state == "sent")
+        ))  # fmt: skip
+    assert busy is not None and busy.handed_at is None and busy.reason == "451 b'Busy'"
+    assert busy.next_try_at == NOON + timedelta(seconds=config.smtp_retry_seconds)
+    assert all(r.sent_at and r.handed_at == NOON and r.provider == "smtp" for r in sent)

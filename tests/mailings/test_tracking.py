@@ -20,6 +20,7 @@ from tests.mailings.conftest import sending
 from tests.mailings.support import add_client, mailing_input
 from tests.mailings.test_sender import NOON
 from tests.orders.smtp_support import Mailbox, smtp_server
+from web.keys import HIT_RECORDER
 
 TEXT = (
     "Здравствуйте, {{ client.name }}! Каталог: https://shop.example.ru/catalog?a=1&b=2.\n"
@@ -144,6 +145,7 @@ async def test_sent_letters_carry_numbered_tracked_links_and_a_click_redirects_o
     unsubscribe = re.search(r"https://crm\.example\.ru(/u/\S+)", text)
     assert unsubscribe is not None
     assert (await client.get(unsubscribe.group(1))).status == 200  # a page, no click
+    await client.app[HIT_RECORDER].flush()  # the hits are stored in batches
     async with sessionmaker() as session:
         rows = {r.address: r for r in await session.scalars(select(MailingRecipient))}
         clicks = await session.scalar(select(func.count()).where(MailingEvent.kind == "click"))
@@ -163,10 +165,12 @@ async def test_the_pixel_records_the_first_open_and_every_later_one_as_an_event(
     assert first.status == 200 and first.headers["Content-Type"] == "image/gif"
     assert first.headers["Cache-Control"].startswith("no-store")
     assert (await first.read()).startswith(b"GIF89a")
+    await client.app[HIT_RECORDER].flush()
     async with sessionmaker() as session:
         opened_at = await session.scalar(select(MailingRecipient.first_opened_at))
     assert opened_at is not None
     assert (await client.get(pixel)).status == 200
+    await client.app[HIT_RECORDER].flush()
     async with sessionmaker() as session:
         assert await session.scalar(select(MailingRecipient.first_opened_at)) == opened_at
         assert await session.scalar(select(func.count()).where(MailingEvent.kind == "open")) == 2
@@ -198,6 +202,7 @@ async def test_a_tampered_foreign_or_unknown_token_is_a_404_that_writes_nothing(
         answer = await client.get(path, allow_redirects=False)
         assert answer.status == 404, path
         assert "Location" not in answer.headers
+    await client.app[HIT_RECORDER].flush()
     assert await _count(sessionmaker, MailingEvent) == 0
     async with sessionmaker() as session:
         row = await session.scalar(select(MailingRecipient))

@@ -72,6 +72,7 @@ def client_json(client: Client, partner_code: str | None = None) -> dict[str, An
         "segment": ref(client.segment),
         "tags": [t.name for t in client.tags],
         "notes": client.notes,
+        "notify_by": client.notify_by,
         "partner_code": partner_code,
         "created_at": client.created_at.isoformat(),
         "updated_at": client.updated_at.isoformat(),
