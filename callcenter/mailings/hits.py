@@ -46,7 +46,9 @@ RETRY_SECONDS = 1.0  # after a failed write, before the next try
 RECIPIENTS = text("SELECT id, mailing_id FROM mailing_recipients WHERE id = ANY(:ids)")
 LINK = text("SELECT id, url FROM mailing_links WHERE mailing_id = :mailing AND number = :number")
 # a batch of hits: the events of recipients still there, and each one's first open and
-# click lowered to its earliest hit (LEAST ignores a NULL: a first one is set)
+# click lowered to its earliest hit (LEAST ignores a NULL: a first one is set); the rows are
+# locked in id order, so two web processes flushing the same recipients never deadlock
+# (NO KEY UPDATE: the events' foreign keys hold KEY SHARE locks, which it lets be)
 WRITE_HITS = text(
     """
     WITH stored AS (
@@ -60,12 +62,15 @@ WRITE_HITS = text(
     ), firsts AS (
         SELECT recipient_id, min(at) AS opened, min(at) FILTER (WHERE kind = 'click') AS clicked
         FROM stored GROUP BY recipient_id
+    ), locked AS (
+        SELECT r.id FROM mailing_recipients r JOIN firsts f ON f.recipient_id = r.id
+        ORDER BY r.id FOR NO KEY UPDATE OF r
     )
     UPDATE mailing_recipients r
     SET first_opened_at = LEAST(r.first_opened_at, f.opened),
         first_clicked_at = LEAST(r.first_clicked_at, f.clicked)
     FROM firsts f
-    WHERE r.id = f.recipient_id
+    WHERE r.id = f.recipient_id AND r.id IN (SELECT id FROM locked)
       AND (r.first_opened_at IS NULL OR r.first_opened_at > f.opened
            OR r.first_clicked_at IS NULL AND f.clicked IS NOT NULL
            OR r.first_clicked_at > f.clicked)
