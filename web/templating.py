@@ -78,7 +78,15 @@ async def _due_count(request: web.Request, user: Any) -> int:
         return 0
 
 
+NO_PAGES = ("/api/", "/ws/", "/static/")  # paths that answer JSON, a socket or a file
+
+
 async def context_processor(request: web.Request) -> dict[str, Any]:
+    """The pages' shared context. aiohttp_jinja2 asks for it on every request, so a request
+    that never renders a page gets none: each JSON call and websocket paid the due-task
+    badge's query and a session for it."""
+    if request.path.startswith(NO_PAGES) or request.path == "/health":
+        return {}
     user = request.get(USER)
     menu = _nav(user)
     return {
