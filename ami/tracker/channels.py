@@ -67,7 +67,7 @@ def on_newstate(book: CallBook, event: Newstate, at: datetime) -> list[TrackerUp
     state, leg = found
     channel_state = event.channel.channel_state
     if channel_state == RINGING:
-        state.rang = True
+        state.rang.add(leg.leg.uniqueid)
         return []
     if channel_state == UP:
         return book.leg_up(state, leg, at)

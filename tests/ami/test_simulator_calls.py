@@ -173,6 +173,24 @@ async def test_click_to_call_is_transcript_05(pbx: PbxSimulator, manager: AmiCli
     )
 
 
+async def test_click_to_call_of_a_number_the_dialplan_cannot_route_is_05b(
+    pbx: PbxSimulator, manager: AmiClient
+) -> None:
+    fields = [("Channel", "Local/101@agents"), ("Context", "outbound"), ("Exten", "89161234569")]
+    fields += [("Priority", "1"), ("CallerID", '"Call to 89161234569" <89161234569>')]
+
+    names = await run_call(pbx, manager, [*fields, ("Timeout", "30000"), ("Async", "true")])
+
+    assert burst_mismatch(transcript_bursts("05b_click_to_call_invalid"), names) == ""
+    result = await manager.event("OriginateResponse")
+    assert result["Response"] == "Success"  # the agent's phone answered: the dial failed after
+    gone = [m for m in manager.messages if m.name == "Hangup" and "@customers-" in m["Channel"]]
+    assert [m["Cause"] for m in gone] == ["0", "0"]
+    assert not any(
+        m.name == "DialBegin" and "customers" in m.get("DialString", "") for m in manager.messages
+    )
+
+
 async def test_blind_transfer_of_the_agent_leg(pbx: PbxSimulator, manager: AmiClient) -> None:
     pbx.set_agent("102", talk_s=8)
     await manager.action("Originate", inbound("74951234568", "40", '"Anna" <+79165550101>'))

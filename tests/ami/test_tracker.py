@@ -62,6 +62,8 @@ EXPECTED = {
     "04f_outbound_cancelled": Expected(OUT, ACME, "+79161234563", "", NO_ANSWER, 16),
     "04g_outbound_channelid": Expected(OUT, ACME, "+79161234562", "", BUSY, 17),
     "05_click_to_call": Expected(OUT, "101", "+79161234561", "", ANSWERED, 16, ("101",)),
+    # the agent's phone rang and answered; the number could not be routed: failed, not no answer
+    "05b_click_to_call_invalid": Expected(OUT, "101", "+79161234569", "", FAILED, 16, ("101",)),
     "06a_blind_transfer": Expected(
         IN, "+79165550101", SUPPORT_DID, "support", ANSWERED, 16, ("101", "102")
     ),

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ami.listener import PbxListener
 from ami.simulator import PbxSimulator
 from callcenter.calls.models import CallLegRow, CallRow
+from callcenter.floor.models import PbxCommand
 from tests.calls.test_listener import pbx, sessionmaker  # noqa: F401
 from tests.floor.test_floor_live import running, until_db  # noqa: F401
 from tests.floor.test_once_dial import RACERS, beating, dial_all, originates, settings  # noqa: F401
@@ -54,3 +55,32 @@ async def test_an_operator_on_a_call_is_told_so_and_nothing_dials(
     await until_db(sessionmaker, lambda s: _ended(s, linkedid), within=15)
     [(status, body, _)] = await dial_all(client, ["after"], ["+79161234561"])
     assert status == 202, body  # the phone is free again
+
+
+async def _finished(session: Any, command_id: int) -> PbxCommand | None:
+    command = await session.get(PbxCommand, command_id)
+    return command if command is not None and command.progress in ("ended", "failed") else None
+
+
+async def test_each_failed_dial_says_why_and_an_unroutable_number_says_so(
+    pbx: PbxSimulator,  # noqa: F811
+    running: PbxListener,  # noqa: F811
+    sessionmaker: Any,  # noqa: F811
+    api_as: Any,
+) -> None:
+    """The simulator's customers: ...2 busy, ...3 never answers, ...4 congestion, and a
+    number outside its dialplan (05b: the agent answers, then Dial finds no route)."""
+    client, _ = await api_as("operator", extension="101")
+    await until_db(sessionmaker, beating)
+    expected = {
+        "+79161234569": "the PBX cannot route this number: check it",
+        "+79161234562": "the line is busy",
+        "+79161234563": "no answer",
+        "+79161234564": "the call could not be made",
+    }
+    for number, message in expected.items():
+        [(status, body, _)] = await dial_all(client, [number], [number])
+        assert status == 202, body
+        await until_db(sessionmaker, lambda s, i=body["id"]: _finished(s, i), within=15)
+        shown = await (await client.get(f"/api/v1/calls/dial/{body['id']}")).json()
+        assert (shown["progress"], shown["message"]) == ("failed", message), number
