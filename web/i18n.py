@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from callcenter import i18n
 from callcenter.phones import display_phone
+from callcenter.tasks.callbacks import CALLBACK_TITLE, callback_number
 
 LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="ru")
 TIMEZONE: contextvars.ContextVar[str] = contextvars.ContextVar("timezone", default="Europe/Moscow")
@@ -74,6 +75,15 @@ def _dial(number: str, extension: str = "") -> Markup:
     )
 
 
+def _task_title(title: str) -> str:
+    """A task's title as the reader reads it: a missed call's callback in their language,
+    with the number formatted (it is stored as ``Call back +7…``)."""
+    number = callback_number(title)
+    if number is None:
+        return title
+    return gettext(CALLBACK_TITLE) % {"number": _phone(number)}
+
+
 def _audit_value(value: object) -> str:
     """A value from the audit trail as people read it: lists joined, not Python reprs."""
     if isinstance(value, list):
@@ -95,5 +105,6 @@ def install(env: jinja2.Environment) -> None:
         day=_day,
         t=gettext,
         audit_value=_audit_value,
+        task_title=_task_title,
     )
     env.globals.update(LANGUAGE_NAMES=i18n.LANGUAGE_NAMES, current_language=LANGUAGE.get)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +17,8 @@ from callcenter.settings import Settings
 from tests.browser.conftest import sign_in_page
 from tests.browser.test_screenpop_browser import pbx_path  # noqa: F401
 from tests.conftest import PASSWORD
+from tests.dialer.support import make_campaign
+from tests.tasks.support import add_client, add_task, ahead
 
 pytestmark = pytest.mark.browser
 
@@ -43,9 +46,13 @@ async def test_each_role_lands_on_its_own_home_after_sign_in(
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """Agents as the simulator has them (Local channels), numbers as its outbound takes them."""
+    """Agents as the simulator has them (Local channels), numbers as its outbound takes them;
+    reminders looked for often."""
     return dataclasses.replace(
-        settings, agent_dial="Local/{extension}@agents", dial_format="national"
+        settings,
+        agent_dial="Local/{extension}@agents",
+        dial_format="national",
+        reminder_check_seconds=0.2,
     )
 
 
@@ -60,7 +67,10 @@ async def _agent(db_session: Any, extension: str, status: str | None = None) -> 
 
 
 async def test_pause_during_a_call_says_at_once_it_starts_after_the_call(
-    page: Any, make_user: Any, db_session: Any, pbx_path: PbxSimulator  # noqa: F811
+    page: Any,
+    make_user: Any,
+    db_session: Any,
+    pbx_path: PbxSimulator,  # noqa: F811
 ) -> None:
     db_session.add(PauseReason(name="Lunch", active=True, position=0))
     await db_session.commit()
@@ -90,3 +100,92 @@ async def test_pause_during_a_call_says_at_once_it_starts_after_the_call(
     assert await reason.text_content() == "Pause after this call"
     await page.locator("#my-state.state-paused").wait_for(timeout=15_000)
     assert await reason.text_content() == "Lunch"
+
+
+async def _effective_opacity(locator: Any) -> float:
+    """The opacity the element is drawn with: its own times every ancestor's."""
+    return float(
+        await locator.evaluate(
+            """(el) => { let o = 1; for (; el; el = el.parentElement)
+                o *= Number(getComputedStyle(el).opacity); return o; }"""
+        )
+    )
+
+
+async def test_the_pop_times_the_call_shows_the_queues_script_and_a_live_wrapup(
+    page: Any,
+    make_user: Any,
+    db_session: Any,
+    pbx_path: PbxSimulator,  # noqa: F811
+) -> None:
+    await make_campaign(
+        db_session, queue="sales", state="paused", script="Добрый день! Меня зовут…"
+    )
+    await make_campaign(db_session, name="Other", queue="support", script="Не этот")
+    await db_session.commit()
+    operator = await make_user("operator", extension="101", language="en")
+    await sign_in_page(page, operator.login, PASSWORD)
+    await page.locator("#link-state[data-state=online]").wait_for()
+    pbx_path.set_agent("102", mode="noanswer")
+    await pbx_path.inbound_call(agent_answers=True, talk_s=120, patience_s=900)
+    pop = page.locator(".pop.talking").first
+    await pop.wait_for(timeout=15_000)
+    assert await pop.locator(".pop-script .script").text_content() == "Добрый день! Меня зовут…"
+    timer = pop.locator(".pop-timer")
+    first = await timer.text_content()
+    await page.wait_for_timeout(2_100)
+    later = await timer.text_content()
+    assert re.fullmatch(r"\d+:\d\d", first or "") and re.fullmatch(r"\d+:\d\d", later or "")
+    assert _seconds(later) - _seconds(first) >= 2  # it ticks on its own
+
+    await page.locator(".pop.ended").wait_for(timeout=15_000)
+    ended = page.locator(".pop.ended").first
+    frozen = await ended.locator(".pop-timer").text_content()
+    await page.wait_for_timeout(1_100)
+    assert await ended.locator(".pop-timer").text_content() == frozen  # stopped at the end
+    form = ended.locator("form.wrapup")
+    await form.wait_for()
+    for control in ("select[name=result]", "textarea[name=note]", "button[type=submit]"):
+        assert await form.locator(control).is_enabled()
+        assert await _effective_opacity(form.locator(control)) == 1.0  # not drawn as disabled
+    assert await _effective_opacity(ended.locator(".pop-number")) < 1.0  # the card is muted
+
+
+def _seconds(shown: str | None) -> int:
+    minutes, seconds = (shown or "0:0").split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
+async def test_reminders_due_together_make_one_toast_with_a_count_and_close_all(
+    page: Any, make_user: Any, db_session: Any
+) -> None:
+    operator = await make_user("operator", extension="101", language="ru")
+    await sign_in_page(page, operator.login, PASSWORD)
+    await page.locator("body[data-live=online]").wait_for()
+    buyer = await add_client(db_session, "Мария Кузнецова")
+    first = await add_task(
+        db_session, assignee_id=operator.id, client_id=buyer.id, title="Отправить счёт",
+        due_at=ahead(seconds=1),
+    )  # fmt: skip
+    missed = await add_task(  # a missed call's callback, titled as the PBX listener stores it
+        db_session, assignee_id=operator.id, title="Call back +79167654321", phone="+79167654321",
+        due_at=ahead(seconds=1),
+    )  # fmt: skip
+    group = page.locator("#toasts .toast-group")
+    await group.wait_for(timeout=10_000)
+    assert await group.locator(".toast-count").text_content() == "2 напоминания"
+    assert await page.locator("#toasts > .toast").count() == 1  # one toast, not two
+    listed = group.locator(".task-toast")
+    assert await listed.count() == 2
+    callback = group.locator(f".task-toast[data-task-id='{missed.id}'] a.toast-link")
+    assert await callback.text_content() == "Перезвонить 8 (916) 765-43-21"
+    # one closed: a single toast again; then another due, grouped again; close all
+    await group.locator(f".task-toast[data-task-id='{first.id}'] .toast-close").click()
+    assert await page.locator("#toasts .toast-group").count() == 0
+    assert await page.locator("#toasts > .task-toast").count() == 1
+    await add_task(db_session, assignee_id=operator.id, title="Третье", due_at=ahead(seconds=1))
+    await group.wait_for()
+    await group.locator(".toast-close-all").click()
+    assert await page.locator("#toasts .toast").count() == 0
+    await page.goto(f"/tasks/{missed.id}")  # the task's own page reads the same
+    assert await page.text_content("h1.task-heading") == "Перезвонить 8 (916) 765-43-21"
