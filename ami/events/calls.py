@@ -141,6 +141,22 @@ class BlindTransfer(AmiEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ChanSpyStart(AmiEvent):
+    """A supervisor's channel (``spyer``) started listening to ``spyee`` (08a-c)."""
+
+    spyer: ChannelInfo = nested(ChannelInfo, "Spyer")
+    spyee: ChannelInfo = nested(ChannelInfo, "Spyee")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChanSpyStop(AmiEvent):
+    """The spy ended; ``spyee`` is absent when the spied channel was already gone."""
+
+    spyer: ChannelInfo = nested(ChannelInfo, "Spyer")
+    spyee: ChannelInfo | None = nested(ChannelInfo, "Spyee", optional=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AttendedTransfer(AmiEvent):
     """``dest_type``: Bridge, App, Link, Threeway or Fail."""
 

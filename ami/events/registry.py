@@ -34,6 +34,8 @@ EVENT_TYPES: dict[str, type[AmiEvent]] = {
     "MixMonitorStop": calls.MixMonitorStop,
     "BlindTransfer": calls.BlindTransfer,
     "AttendedTransfer": calls.AttendedTransfer,
+    "ChanSpyStart": calls.ChanSpyStart,
+    "ChanSpyStop": calls.ChanSpyStop,
     "OriginateResponse": calls.OriginateResponse,
     "Cdr": calls.Cdr,
     "VarSet": calls.VarSet,

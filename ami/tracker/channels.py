@@ -10,6 +10,7 @@ from ami.tracker.book import CallBook
 from ami.tracker.parties import creation_context, party_number
 from ami.tracker.state import CallState, LegState, Role, note, snapshot
 from ami.tracker.updates import CallStarted, CallUpdated, TrackerUpdate
+from callcenter.calls.records import SPY_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ def on_newchannel(book: CallBook, event: Newchannel, at: datetime) -> list[Track
     if not info.linkedid or not info.uniqueid:
         log.warning("call ?: Newchannel %r without Linkedid/Uniqueid, skipped", info.channel)
         return []
+    if info.linkedid.startswith(SPY_PREFIX):
+        return []  # a supervisor listening in: no call of its own (08a-c)
     state = book.calls.get(info.linkedid)
     updates: list[TrackerUpdate] = []
     if state is None:
@@ -115,7 +118,7 @@ def on_hangup(book: CallBook, event: Hangup, at: datetime) -> list[TrackerUpdate
         book.heard_hangup(event.channel.uniqueid)
     found = book.find(event.channel)
     if found is None:
-        if event.channel.uniqueid:
+        if event.channel.uniqueid and not event.channel.linkedid.startswith(SPY_PREFIX):
             book.hung_up_early(event.channel.uniqueid, at, event.cause)
         return []
     state, leg = found

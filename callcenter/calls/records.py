@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+# A supervisor's listen, whisper or barge is originated with this prefix on its ChannelId
+# (so its Linkedid): it is no conversation of the call center's, and is never tracked.
+SPY_PREFIX = "crm-spy-"
+
 
 class Direction(StrEnum):
     INBOUND = "inbound"
