@@ -49,12 +49,16 @@ def on_newchannel(book: CallBook, event: Newchannel, at: datetime) -> list[Track
 
 
 def on_new_callerid(book: CallBook, event: NewCallerid, at: datetime) -> list[TrackerUpdate]:
-    """The first channel's caller id is the caller (set by the trunk or the Originate)."""
+    """The first channel's caller id is the caller (set by the trunk or the Originate) until
+    the call is answered: later ones are connected-line echoes (06d: the caller's channel
+    took the number of the agent who picked the parked call up)."""
     found = book.find(event.channel)
     if found is None:
         return []
     state, leg = found
     if leg.leg.uniqueid != state.first or leg.role is not Role.PARTY:
+        return []
+    if state.call.answered_at is not None:
         return []
     number = party_number(event.channel.caller_id_num, book.config.region)
     if not number or number == state.call.caller:
