@@ -72,6 +72,8 @@ class ScreenPop:
     orders: list[PopOrder] = field(default_factory=list)  # open ones, newest first
     campaign: CampaignPop | None = None  # a campaign's call: its contact, script, dispositions
     script: str = ""  # any other call of a queue: the script of the campaign working that queue
+    transfer_note: str = ""  # a transferred call: what the agent who transferred it wrote
+    transfer_by: str = ""
     hidden_clients: int = 0  # clients with this number the viewer may not see
 
     @property
@@ -131,6 +133,13 @@ SELECT
     (SELECT number FROM dialed) AS number,
     (SELECT cp.script FROM campaigns cp WHERE $3 <> '' AND cp.queue = $3 AND cp.script <> ''
      ORDER BY cp.state = 'running' DESC, cp.id DESC LIMIT 1) AS queue_script,
+    (SELECT json_build_object('note', pc.payload->>'note',
+                              'by', coalesce(nullif(u.full_name, ''), u.login))
+     FROM pbx_commands pc LEFT JOIN users u ON u.id = pc.user_id
+     WHERE $2 <> '' AND pc.linkedid = $2
+       AND pc.kind IN ('blind_transfer', 'attended_transfer') AND pc.state <> 'failed'
+       AND coalesce(pc.payload->>'note', '') <> ''
+     ORDER BY pc.id DESC LIMIT 1) AS transfer_note,
     (SELECT json_agg(json_build_object(
         'id', f.id, 'name', f.name, 'company', f.company, 'owner', f.owner,
         'owner_id', f.owner_id,
@@ -182,6 +191,8 @@ async def build_pop(
         pop.campaign = await campaign_pop(session, row.attempt_id)
     else:  # a queue's call: the script of the campaign working that queue, as VICIdial shows
         pop.script = row.queue_script or ""
+    if row.transfer_note:
+        pop.transfer_note, pop.transfer_by = row.transfer_note["note"], row.transfer_note["by"]
     for c in row.clients or ():
         pop.clients.append(
             PopClient(c["id"], c["name"], c["company"], c["owner"], c["tags"], c["owner_id"])

@@ -234,3 +234,34 @@ async def test_hold_with_the_feature_code_like_06c(pbx: PbxSimulator, manager: A
         ("MusicOnHoldStop", caller),
     ]
     assert [m["Digit"] for m in manager.messages if m.name == "DTMFEnd"] == ["*", "8"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "options"), [("listen", "qE"), ("whisper", "qwE"), ("barge", "qBE")]
+)
+async def test_a_supervisor_listens_in_like_08(
+    pbx: PbxSimulator, manager: AmiClient, mode: str, options: str
+) -> None:
+    pbx.set_agent("101", talk_s=8)
+    await manager.action("Originate", inbound("74951234568", "60", '"Ivan" <+79161234567>'))
+    agent = (await manager.event("AgentConnect"))["DestChannel"]
+    fields = [("Channel", "Local/103@agents"), ("Context", "crm-spy"), ("Exten", mode)]
+    fields += [("Priority", "1"), ("Async", "true"), ("ChannelId", f"crm-spy-{mode}-1")]
+    response = await manager.action("Originate", [*fields, ("Variable", f"CRM_SPY_ON={agent}")])
+    start = await manager.event("ChanSpyStart")
+    stop = await manager.event("ChanSpyStop", within_s=10)
+    await pbx.wait_idle()
+
+    assert response["Response"] == "Success"
+    assert (start["SpyeeChannel"], start["SpyerLinkedid"]) == (agent, f"crm-spy-{mode}-1")
+    assert stop["SpyerUniqueid"] == f"crm-spy-{mode}-1"
+    spy_app = [
+        m for m in manager.messages if m.name == "Newexten" and m["Application"] == "ChanSpy"
+    ]
+    assert spy_app and spy_app[0]["AppData"] == f"{agent},{options}"
+    gone = [m for m in manager.messages if m.name == "Hangup" and m["Channel"] == agent]
+    assert manager.messages.index(gone[0]) < manager.messages.index(stop)  # E: ends with the call
+    halves = {
+        m["Uniqueid"] for m in manager.messages if m.name == "Newchannel" and "103@" in m["Channel"]
+    }
+    assert halves == {f"crm-spy-{mode}-1", f"crm-spy-{mode}-1;2"}  # as Asterisk names them

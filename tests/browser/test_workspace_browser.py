@@ -189,3 +189,44 @@ async def test_reminders_due_together_make_one_toast_with_a_count_and_close_all(
     assert await page.locator("#toasts .toast").count() == 0
     await page.goto(f"/tasks/{missed.id}")  # the task's own page reads the same
     assert await page.text_content("h1.task-heading") == "Перезвонить 8 (916) 765-43-21"
+
+
+async def test_the_operator_hangs_up_and_transfers_with_a_note_the_next_agent_reads(
+    page: Any, browser: Any, live_app: Any, make_user: Any, db_session: Any,
+    pbx_path: PbxSimulator,  # noqa: F811
+) -> None:  # fmt: skip
+    first = await make_user("operator", extension="101", language="en", full_name="Anna")
+    second = await make_user("operator", extension="102", language="en")
+    await sign_in_page(page, first.login, PASSWORD)
+    await page.locator("#link-state[data-state=online]").wait_for()
+    pbx_path.set_agent("102", mode="noanswer")
+    await pbx_path.inbound_call(agent_answers=True, talk_s=400, patience_s=900)
+    pop = page.locator(".pop.talking").first
+    await pop.wait_for(timeout=15_000)
+    await pop.locator(".call-hangup").click()  # the operator ends the call from the screen
+    await page.locator(".pop.ended").first.wait_for(timeout=15_000)
+    assert not await page.locator(".pop.ended .call-controls").is_visible()
+
+    context = await browser.new_context(base_url=str(live_app.make_url("/")).rstrip("/"))
+    other = await context.new_page()
+    await sign_in_page(other, second.login, PASSWORD)
+    await other.locator("#link-state[data-state=online]").wait_for()
+    pbx_path.set_agent("102", mode="answer", talk_s=200)  # 102 takes the transfer
+    linkedid = await pbx_path.inbound_call(  # support rings its agents in order: 101 first
+        caller="+79167654321", did="74951234568", ring_s=1, talk_s=400, patience_s=900
+    )
+    pop = page.locator(f".pop.talking[data-linkedid='{linkedid}']")
+    await pop.wait_for(timeout=15_000)
+    await pop.locator(".call-transfer summary").click()
+    form = pop.locator("form.transfer-form")
+    await form.locator("select[name=to]").select_option("agent")
+    await form.locator("input[name=target]").fill("102")
+    await form.locator("textarea[name=note]").fill("Wants the invoice re-issued")
+    await form.locator("button[value=blind]").click()
+    theirs = other.locator(f".pop[data-linkedid='{linkedid}']")
+    await theirs.wait_for(timeout=15_000)
+    assert "Anna" in (await theirs.locator(".pop-transfer-note").text_content() or "")
+    assert "Wants the invoice re-issued" in (
+        await theirs.locator(".pop-transfer-note").text_content() or ""
+    )
+    await context.close()
