@@ -230,3 +230,32 @@ async def test_the_operator_hangs_up_and_transfers_with_a_note_the_next_agent_re
         await theirs.locator(".pop-transfer-note").text_content() or ""
     )
     await context.close()
+
+
+async def test_a_supervisor_listens_in_from_the_wallboard(
+    page: Any,
+    make_user: Any,
+    db_session: Any,
+    pbx_path: PbxSimulator,  # noqa: F811
+) -> None:
+    await make_user("operator", extension="101", language="en")
+    supervisor = await make_user("supervisor", extension="103", language="en")
+    await sign_in_page(page, supervisor.login, PASSWORD)  # lands on the wallboard
+    row = page.locator("#agents tr[data-interface='Local/101@agents/n']")
+    await row.wait_for()
+    assert not await row.locator("button.spy").first.is_visible()  # no call: nothing to hear
+    linkedid = await pbx_path.inbound_call(
+        did="74951234568", agent_answers=True, talk_s=300, patience_s=900
+    )
+    await page.locator(
+        "#agents tr[data-interface='Local/101@agents/n'][data-state=on_call]"
+    ).wait_for(timeout=15_000)
+    async with page.expect_response(f"**/api/v1/calls/{linkedid}/spy") as answered:
+        await row.locator("button.spy[data-mode=listen]").click()
+    assert (await answered.value).status == 202
+    status = page.locator(".agent-action-error")
+    await status.wait_for()
+    assert "Your phone is ringing" in (await status.text_content() or "")
+    async with asyncio.timeout(10):  # the supervisor's phone is rung into the call
+        while not any(n.startswith("Local/103@agents") for n in pbx_path.pbx.channels):
+            await asyncio.sleep(0.05)
