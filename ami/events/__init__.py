@@ -31,8 +31,10 @@ from ami.events.calls import (
     NewConnectedLine,
     Newstate,
     OriginateResponse,
+    ParkedCall,
     SoftHangupRequest,
     Unhold,
+    UnParkedCall,
     VarSet,
 )
 from ami.events.common import (
@@ -87,6 +89,8 @@ __all__ = [
     "AmiEvent",
     "AttendedTransfer",
     "ChanSpyStart",
+    "ParkedCall",
+    "UnParkedCall",
     "ChanSpyStop",
     "BlindTransfer",
     "BridgeCreate",

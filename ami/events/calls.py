@@ -157,6 +157,23 @@ class ChanSpyStop(AmiEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ParkedCall(AmiEvent):
+    """A caller waits in a parking lot space (06d); its siblings say how it left."""
+
+    parkee: ChannelInfo = nested(ChannelInfo, "Parkee")
+    parker_dial_string: str = text("ParkerDialString")
+    space: str = text("ParkingSpace")
+    timeout_s: int = number("ParkingTimeout")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnParkedCall(ParkedCall):
+    """Picked up from the lot; ``retriever`` is who did (06d)."""
+
+    retriever: ChannelInfo | None = nested(ChannelInfo, "Retriever", optional=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AttendedTransfer(AmiEvent):
     """``dest_type``: Bridge, App, Link, Threeway or Fail."""
 

@@ -35,6 +35,8 @@ EVENT_TYPES: dict[str, type[AmiEvent]] = {
     "BlindTransfer": calls.BlindTransfer,
     "AttendedTransfer": calls.AttendedTransfer,
     "ChanSpyStart": calls.ChanSpyStart,
+    "ParkedCall": calls.ParkedCall,
+    "UnParkedCall": calls.UnParkedCall,
     "ChanSpyStop": calls.ChanSpyStop,
     "OriginateResponse": calls.OriginateResponse,
     "Cdr": calls.Cdr,

@@ -35,7 +35,8 @@ class CallEvent:
     """One significant moment of a call, kept as its timeline (to show and to audit)."""
 
     at: datetime
-    kind: str  # started, queued, ringing, answered, hold, unhold, transfer, left_queue, ended
+    kind: str  # started, queued, ringing, answered, hold, unhold, transfer, parked, unparked,
+    # left_queue, ended
     uniqueid: str = ""
     detail: dict[str, str] = field(default_factory=dict)
 

@@ -235,3 +235,20 @@ def test_a_supervisor_listening_in_is_no_call_and_no_leg_of_the_spied_call(scena
     touched = {u.call.linkedid for u in updates_of(scenario) if hasattr(u, "call")}
     assert touched == {call.linkedid}
     assert not any("supervisors" in leg.channel for leg in call.legs.values())
+
+
+def test_park_and_pick_up_are_in_the_callers_timeline_and_the_caller_stays_the_caller() -> None:
+    calls = [u.call for u in updates_of("06d_park") if isinstance(u, CallEnded)]
+    [parked] = [c for c in calls if c.queue == "support"]
+    kinds = [(e.kind, e.detail.get("space", "")) for e in parked.timeline]
+    assert ("parked", "701") in kinds and ("unparked", "701") in kinds
+    assert kinds.index(("parked", "701")) < kinds.index(("unparked", "701"))
+    assert parked.caller == "+79161234567"  # not 102, whose number the channel echoed
+    assert parked.outcome is ANSWERED and "101" in parked.agents
+
+
+def test_the_attended_transfer_is_in_the_timeline_with_both_agents() -> None:
+    call = finished("06b_attended_transfer")
+    [transfer] = [e for e in call.timeline if e.kind == "transfer"]
+    assert (transfer.detail["kind"], transfer.detail["result"]) == ("attended", "Success")
+    assert transfer.detail["agent"] == "101"

@@ -36,6 +36,7 @@ CALLS = [s for s in SCENARIOS if not s.startswith("07")]
 TIMELINE_KINDS = {"started", "queued", "ringing", "answered", "ring_ended", "agent_left"}
 TIMELINE_KINDS |= {"hold", "unhold", "transfer", "abandoned", "left_queue", "ended"}
 TIMELINE_KINDS |= {"dial_failed", "originate_failed"}  # read back by a new leader
+TIMELINE_KINDS |= {"parked", "unparked"}
 
 
 def updates(scenario: str) -> list[TrackerUpdate]:

@@ -18,6 +18,7 @@
         body: JSON.stringify(body || {}),
       });
       const answer = await response.json().catch(() => ({}));
+      if (response.ok) section.dataset.commandId = String(answer.command_id);
       status.textContent = response.ok ? pops.dataset.labelSent
         : [answer.message, ...Object.values(answer.fields || {})].filter(Boolean).join(" ");
       status.hidden = false;
@@ -26,6 +27,18 @@
       section.querySelectorAll("button").forEach((b) => { b.disabled = false; });
     }
   }
+
+  // the PBX's answer to the command, over the live socket: a refusal is shown as it came
+  document.addEventListener("live-frame", (event) => {
+    const frame = event.detail;
+    if (frame.type !== "command" || frame.state !== "failed") return;
+    const section = pops.querySelector(`.call-controls[data-command-id="${CSS.escape(String(frame.id))}"]`);
+    if (!section) return;
+    const status = section.querySelector(".call-control-status");
+    status.textContent = `${pops.dataset.labelRefused}: ${frame.message || ""}`;
+    status.classList.add("error");
+    status.hidden = false;
+  });
 
   pops.addEventListener("click", (event) => {
     const section = event.target.closest(".call-controls");
