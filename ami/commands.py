@@ -71,7 +71,56 @@ def action_for(command: PbxCommand) -> dict[str, Any]:
         # a campaign's preview dial names its campaign, contact and attempt to the dialplan
         action["Variable"] += [f"{name}={value}" for name, value in p.get("variables", {}).items()]
         return action
+    if command.kind in CALL_CONTROL:
+        return CALL_CONTROL[command.kind](p)
     raise ValueError(f"unknown PBX command {command.kind!r}")
+
+
+def _hangup(p: dict[str, Any]) -> dict[str, Any]:
+    return {"Action": "Hangup", "Channel": p["channel"], "Cause": "16"}
+
+
+def _transfer(action: str) -> Any:
+    def build(p: dict[str, Any]) -> dict[str, Any]:
+        return {"Action": action, "Channel": p["channel"], "Context": p["context"],
+                "Exten": p["exten"]}  # fmt: skip
+
+    return build
+
+
+def _park(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Action": "Park",
+        "Channel": p["channel"],
+        "TimeoutChannel": p["timeout_channel"],
+        "Timeout": str(p["timeout_ms"]),
+    }
+
+
+def _spy(p: dict[str, Any]) -> dict[str, Any]:
+    """The supervisor's phone rung into ``crm-spy``; ChannelId keeps it out of the calls."""
+    return {
+        "Action": "Originate",
+        "Channel": p["channel"],
+        "Context": p["context"],
+        "Exten": p["exten"],
+        "Priority": "1",
+        "CallerID": f'"{p["exten"]} {p["agent"]}" <{p["extension"]}>',
+        "Timeout": str(ORIGINATE_TIMEOUT_MS),
+        "Async": "true",
+        "ChannelId": p["channel_id"],
+        "Variable": [f"CRM_SPY_ON={p['spy_on']}"],
+    }
+
+
+# call control from the screen (callcenter.floor.call_control), as 06a, 06b, 06d, 08a-c
+CALL_CONTROL = {
+    "hangup": _hangup,
+    "blind_transfer": _transfer("BlindTransfer"),
+    "attended_transfer": _transfer("Atxfer"),
+    "park": _park,
+    "spy": _spy,
+}
 
 
 class CommandRunner:

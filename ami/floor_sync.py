@@ -25,6 +25,7 @@ from ami.link import PbxLink
 from ami.protocol import Message
 from ami.tracker.updates import CallAnswered, CallEnded, OriginateResult, TrackerUpdate
 from callcenter.calls.models import PbxStatus
+from callcenter.calls.records import Call
 from callcenter.dialer.agent import PREVIEW_PREFIX
 from callcenter.floor.figures import queue_figures
 from callcenter.floor.models import AgentLogin, PbxCommand
@@ -273,6 +274,21 @@ STAGE_ORDER = {
 }
 
 
+# a failed call ended with one of these (or none, or a normal clearing: nothing rang) could
+# not be routed: no such number (1), no route (3), number changed (22), invalid format (28)
+UNROUTABLE_CAUSES = frozenset({0, 1, 3, 16, 22, 28})
+
+
+def failure_of(call: Call) -> str:
+    """Why a click-to-call ended unconnected, in ``dial_json``'s words: the outcome, or
+    ``unroutable`` when the PBX could not route the number (05b) rather than it failing on
+    the way (congestion 34/38/41/42, a rejection 21)."""
+    outcome = call.outcome.value if call.outcome else ""
+    if outcome == "failed" and (call.hangup_cause or 0) in UNROUTABLE_CAUSES:
+        return "unroutable"
+    return outcome
+
+
 async def click_to_call_progress(session: AsyncSession, updates: list[TrackerUpdate]) -> None:
     """Move click-to-call commands (a campaign's preview dial is one) along as their calls go
     (ringing you, calling the customer, connected, then ended or failed with the reason) and
@@ -290,8 +306,7 @@ async def click_to_call_progress(session: AsyncSession, updates: list[TrackerUpd
             stage = "calling_customer" if u.agent else "connected"
             steps.setdefault(linkedid, []).append((stage, ""))
         elif isinstance(u, CallEnded):
-            outcome = u.call.outcome.value if u.call.outcome else ""
-            steps.setdefault(linkedid, []).append(("end", outcome))
+            steps.setdefault(linkedid, []).append(("end", failure_of(u.call)))
     notes: list[Note] = []
     for linkedid, moves in steps.items():
         command = await session.scalar(select(PbxCommand).where(PbxCommand.linkedid == linkedid))
@@ -310,7 +325,7 @@ async def click_to_call_progress(session: AsyncSession, updates: list[TrackerUpd
             continue
         command.progress = stage
         if stage == "failed" and reason:
-            command.message = reason  # busy, no_answer, failed, agent_no_answer
+            command.message = reason  # busy, no_answer, failed, unroutable, agent_no_answer
         notes.append(
             (
                 LiveKind.COMMAND,

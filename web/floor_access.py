@@ -97,6 +97,7 @@ FAILURES = {
     "busy": N_("the line is busy"),
     "no_answer": N_("no answer"),
     "failed": N_("the call could not be made"),
+    "unroutable": N_("the PBX cannot route this number: check it"),
     "abandoned": N_("the call could not be made"),
     "agent_no_answer": N_("your phone did not answer"),
     "given_up": N_("no news of the call from the PBX"),

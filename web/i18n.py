@@ -16,6 +16,7 @@ from markupsafe import Markup
 from callcenter import i18n
 from callcenter.i18n import N_
 from callcenter.phones import HIDDEN_NUMBER, display_phone, is_hidden_number
+from callcenter.tasks.callbacks import CALLBACK_TITLE, callback_number
 from callcenter.users.exceptions import NO_EXTENSION
 
 LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="ru")
@@ -101,6 +102,15 @@ def clock(seconds: float | None) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _task_title(title: str) -> str:
+    """A task's title as the reader reads it: a missed call's callback in their language,
+    with the number formatted (it is stored as ``Call back +7…``)."""
+    number = callback_number(title)
+    if number is None:
+        return title
+    return gettext(CALLBACK_TITLE) % {"number": _phone(number)}
 
 
 def _audit_value(value: object) -> str:
@@ -232,6 +242,7 @@ def install(env: jinja2.Environment) -> None:
         day=_day,
         t=gettext,
         audit_value=_audit_value,
+        task_title=_task_title,
         audit_text=audit_text,
         audit_field=audit_field,
     )

@@ -127,6 +127,8 @@ class LiveHub:
                 "number": number,
                 "direction": call.direction,
                 "queue": call.queue,
+                "event_at": call.started_at.timestamp(),  # the pop's timer runs from it
+                "heard_at": time.time(),
             }
             rendered: dict[PopKey, str] = {}
             for ws in sockets:

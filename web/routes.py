@@ -7,6 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from web import live
+from web.api import call_control as api_call_control
 from web.api import calls as api_calls
 from web.api import campaigns as api_campaigns
 from web.api import clients as api_clients
@@ -165,6 +166,10 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/calls/{linkedid}/recording", api_calls.recording)
     r.add_post("/api/v1/calls", api_floor.dial)
     r.add_get("/api/v1/calls/dial/{id:\\d+}", api_floor.dial_progress)
+    r.add_post("/api/v1/calls/{linkedid}/hangup", api_call_control.hang_up)
+    r.add_post("/api/v1/calls/{linkedid}/transfer", api_call_control.transfer)
+    r.add_post("/api/v1/calls/{linkedid}/park", api_call_control.park)
+    r.add_post("/api/v1/calls/{linkedid}/spy", api_call_control.spy)
     r.add_get("/api/v1/queues", api_floor.queues)
     r.add_get("/api/v1/agents", api_floor.agents)
     r.add_post("/api/v1/agents/{login}/pause", api_floor.pause)

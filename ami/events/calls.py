@@ -141,6 +141,39 @@ class BlindTransfer(AmiEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ChanSpyStart(AmiEvent):
+    """A supervisor's channel (``spyer``) started listening to ``spyee`` (08a-c)."""
+
+    spyer: ChannelInfo = nested(ChannelInfo, "Spyer")
+    spyee: ChannelInfo = nested(ChannelInfo, "Spyee")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChanSpyStop(AmiEvent):
+    """The spy ended; ``spyee`` is absent when the spied channel was already gone."""
+
+    spyer: ChannelInfo = nested(ChannelInfo, "Spyer")
+    spyee: ChannelInfo | None = nested(ChannelInfo, "Spyee", optional=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParkedCall(AmiEvent):
+    """A caller waits in a parking lot space (06d); its siblings say how it left."""
+
+    parkee: ChannelInfo = nested(ChannelInfo, "Parkee")
+    parker_dial_string: str = text("ParkerDialString")
+    space: str = text("ParkingSpace")
+    timeout_s: int = number("ParkingTimeout")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnParkedCall(ParkedCall):
+    """Picked up from the lot; ``retriever`` is who did (06d)."""
+
+    retriever: ChannelInfo | None = nested(ChannelInfo, "Retriever", optional=True)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AttendedTransfer(AmiEvent):
     """``dest_type``: Bridge, App, Link, Threeway or Fail."""
 

@@ -40,6 +40,7 @@ class Agent:
     unpause_asked: bool = False  # the CRM asked the PBX to end its wrap-up pause
     status: AgentStatus = AgentStatus.LOGGED_OUT
     reason: str = ""
+    announced_paused: tuple[str, ...] = ()  # the paused queues the last change carried
 
     @property
     def extension(self) -> str:
@@ -90,10 +91,17 @@ class Agent:
         )
 
     def settle(self, at: datetime) -> AgentChange | None:
-        """Recompute the status; the change, if any (a new reason is a change too)."""
+        """Recompute the status; the change, if any (a new reason is a change too). A pause
+        that leaves the status as it is (asked during a call: it starts after it) is a change
+        of the paused queues alone, which ends no stretch of the status."""
         status, reason = self.compute(at)
+        paused = tuple(self.paused_queues)
         if status == self.status and reason == self.reason:
-            return None
+            if paused == self.announced_paused:
+                return None
+            self.announced_paused = paused
+            return AgentChange(self.snapshot(), status, self.since, reason, at)
         previous, previous_since, previous_reason = self.status, self.since, self.reason
         self.status, self.reason, self.since = status, reason, at
+        self.announced_paused = paused
         return AgentChange(self.snapshot(), previous, previous_since, previous_reason, at)

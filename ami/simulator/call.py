@@ -27,13 +27,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HANGUP, TRANSFER, HOLD = "hangup", "transfer", "hold"
+ATXFER, PARK = "atxfer", "park"
 
 
 @dataclass(frozen=True, slots=True)
 class Interrupt:
     """Something done to one of the call's channels from outside the flow."""
 
-    kind: str  # HANGUP | TRANSFER | HOLD
+    kind: str  # HANGUP | TRANSFER | HOLD | ATXFER | PARK
     channel: Channel
     cause: int = 16
     context: str = ""

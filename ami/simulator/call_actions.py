@@ -3,7 +3,7 @@ Status."""
 
 from __future__ import annotations
 
-from ami.simulator.call import HANGUP, HOLD, TRANSFER, Interrupt
+from ami.simulator.call import ATXFER, HANGUP, HOLD, PARK, TRANSFER, Interrupt
 from ami.simulator.flows import call_for
 from ami.simulator.model import Channel
 from ami.simulator.origination import OriginateRequest
@@ -80,6 +80,37 @@ async def blind_transfer(request: Request) -> None:
     request.respond("Success", "Transfer succeeded")
     context, exten = request.get("context"), request.get("exten")
     channel.owner.interrupt(Interrupt(TRANSFER, channel, context=context, exten=exten))
+
+
+async def atxfer(request: Request) -> None:
+    """Attended transfer of a bridged agent leg (06b): the caller waits on hold."""
+    channel = await _transfer(request, announce=True)
+    if channel is None:
+        return
+    exten = request.get("exten")
+    if not exten:
+        request.error("No extension specified")
+        return
+    if not channel.bridge_id or channel.owner is None:
+        request.error("Atxfer failed")
+        return
+    request.respond("Success", "Atxfer successfully queued")
+    context = request.get("context")
+    channel.owner.interrupt(Interrupt(ATXFER, channel, context=context, exten=exten))
+
+
+async def park(request: Request) -> None:
+    """Park a bridged caller (06d); ``Timeout`` in ms, 45 s by default (res_parking.conf)."""
+    channel = await _transfer(request, announce=True)
+    if channel is None:
+        return
+    if not channel.bridge_id or channel.owner is None:
+        request.error("Park failed")
+        return
+    timeout = request.get("timeout")
+    seconds = int(timeout) / 1000 if timeout.isdigit() and int(timeout) > 0 else 45.0
+    request.respond("Success", "Park successful")
+    channel.owner.interrupt(Interrupt(PARK, channel, seconds=seconds))
 
 
 async def redirect(request: Request) -> None:
@@ -161,6 +192,8 @@ ACTIONS: dict[str, Handler] = {
     "hangup": hangup,
     "redirect": redirect,
     "blindtransfer": blind_transfer,
+    "atxfer": atxfer,
+    "park": park,
     "playdtmf": play_dtmf,
     "coreshowchannels": core_show_channels,
     "status": status,

@@ -16,6 +16,7 @@ from ami.simulator.origination import (
 )
 from ami.simulator.outbound import CampaignCall, ClickToCall
 from ami.simulator.pbx import Pbx
+from ami.simulator.spy import SPY_CONTEXT, SpyCall
 
 log = logging.getLogger(__name__)
 
@@ -60,5 +61,7 @@ def call_for(pbx: Pbx, request: OriginateRequest) -> Call:
     if context == pbx.config.dialer_context:
         return DialerCall(pbx, request, exten, context)
     if context == "agents" and exten.isdigit() and exten.startswith("1") and len(exten) == 3:
+        if request.context == SPY_CONTEXT:  # a supervisor listening in (08a-c)
+            return SpyCall(pbx, request, exten, context)
         return ClickToCall(pbx, request, exten, context)
     return InvalidOriginate(pbx, request, exten, context)

@@ -145,10 +145,13 @@ class ChannelOps:
         bridge = Bridge()
         self._bridge_event("BridgeCreate", bridge)
         for channel in channels:
-            bridge.channels.append(channel)
-            channel.bridge_id = bridge.uniqueid
-            self._bridge_event("BridgeEnter", bridge, channel)
+            self.bridge_enter(bridge, channel)
         return bridge
+
+    def bridge_enter(self, bridge: Bridge, channel: Channel) -> None:
+        bridge.channels.append(channel)
+        channel.bridge_id = bridge.uniqueid
+        self._bridge_event("BridgeEnter", bridge, channel)
 
     def bridge_leave(self, bridge: Bridge, channel: Channel) -> None:
         if channel in bridge.channels:

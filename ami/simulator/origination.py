@@ -100,7 +100,8 @@ def start_pair(call: Call, request: OriginateRequest, exten: str, context: str) 
 
 
 def _other_id(channel_id: str) -> str:
-    return f"{channel_id}-2" if channel_id else ""
+    """The ``;2`` half's Uniqueid when only ChannelId was given (08a-c)."""
+    return f"{channel_id};2" if channel_id else ""
 
 
 def originate_response(

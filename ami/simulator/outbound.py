@@ -160,7 +160,8 @@ class ClickToCall(OutboundCall):
         self.newexten(one, 3, "Dial", f"Local/{number}@customers/n,{CUSTOMER_DIAL_TIMEOUT_S},tT")
         if customer_kind(number) == INVALID:
             log.info("click-to-call %s: %s is not in the dialplan", self.linkedid, number)
-            hang_up_pair(self, agent.pair)
+            self._unroutable(one, number)
+            self._end_after_failed_dial(agent.pair)
             return
         pair = self.local_pair(number, "customers")
         leg = CustomerLeg(self, pair, number, caller=one)
@@ -176,6 +177,41 @@ class ClickToCall(OutboundCall):
         ender = await self.talk(ends, pairs)
         other = "agent" if ender == "customer" else "customer"
         end_two_pairs(self, bridge, pairs[ender], pairs[other])
+
+    def _unroutable(self, one: Channel, number: str) -> None:
+        """Transcript 05b: Dial() creates the customer's pair, which cannot be called (no
+        such extension): both halves go with cause 0 before any DialBegin; CHANUNAVAIL."""
+        pair = self.local_pair(number, "customers")
+        cid = (one.caller_num, one.caller_name)
+        self.newchannel(*pair.channels)
+        self.varset(pair.one, ("DIALEDPEERNUMBER", f"{number}@customers/n"))
+        self.newexten(pair.one, 1, "AppDial", "(Outgoing Line)")
+        for channel in pair.channels:
+            self.newcallerid(channel, *cid)
+            self.newconnectedline(channel, *cid)
+        pair.two.application = pair.one.application = ""
+        self.hangup(pair.two, 0)
+        self.hangup(pair.one, 0)
+        self.cdr(pair.two, application=("", ""), disposition="FAILED")
+        for _ in range(2):
+            self.pbx.devstate(pair.device, "INVALID")
+        self.varset(one, ("DIALSTATUS", "CHANUNAVAIL"))
+        self.newexten(one, 4, "NoOp", "DIALSTATUS=CHANUNAVAIL")
+        self.newexten(one, 5, "Hangup")
+
+    def _end_after_failed_dial(self, pair: LocalPair) -> None:
+        """The agent's answered pair ends after its Dial failed (05b order)."""
+        one, two = pair.channels
+        self.hangup_request(one, 16, soft=True)
+        self.hangup_request(two, 16)
+        self.cdr(one)
+        self.hangup_request(two, 16, soft=True)
+        self.hangup(one, 16)
+        self.cdr(two)
+        self.pbx.devstate(pair.device, "NOT_INUSE")
+        self.hangup(two, 16)
+        self.pbx.devstate(pair.device, "NOT_INUSE")
+        self.pbx.set_device_busy(pair.device, False)
 
 
 def announce_dialled_pair(call: Call, pair: LocalPair, caller_one: Channel, dial: str) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ami.simulator.agent_leg import AgentLeg
-from ami.simulator.call import HANGUP, HOLD, TRANSFER
+from ami.simulator.call import ATXFER, HANGUP, HOLD, PARK, TRANSFER
 from ami.simulator.features import blind_transfer, hold
+from ami.simulator.handover import attended_transfer, park
 from ami.simulator.model import Bridge, Member
 
 if TYPE_CHECKING:
@@ -93,6 +94,12 @@ class QueueTalk:
                 await hold(call, interrupt, self.agent.one, self.visit.leg)
             elif interrupt.kind == TRANSFER:
                 await blind_transfer(self, interrupt)
+                return None
+            elif interrupt.kind == ATXFER:
+                if await attended_transfer(self, interrupt):
+                    return None
+            elif interrupt.kind == PARK:
+                await park(self, interrupt)
                 return None
             elif interrupt.kind == HANGUP:
                 return "caller" if interrupt.channel in self.visit.pair.channels else "agent"

@@ -72,7 +72,7 @@ def state_of(book: CallBook, call: Call) -> CallState:
                 leg_state.dial_status = leg_state.dial_status or state.dial_status
         elif event.kind == "originate_failed" and event.detail.get("reason", "").isdigit():
             state.originate_reason = int(event.detail["reason"])
-    state.rang = bool(rang)
+    state.rang = set(rang)
     answers = [
         leg.leg.answered_at
         for leg in state.legs.values()

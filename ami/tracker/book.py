@@ -49,11 +49,16 @@ class CallBook:
     # -- lookups
 
     def find(self, info: ChannelInfo | None) -> tuple[CallState, LegState] | None:
-        """The live call and leg of a channel, if the tracker knows them."""
+        """The live call and leg of a channel, if the tracker knows them. A channel keeps the
+        call it was created in: bridged into an older call (a parked caller picked up, 06d)
+        Asterisk gives it that call's Linkedid, yet its events still end it where it began."""
         if info is None:
             return None
         state = self.calls.get(info.linkedid)
         leg = state.legs.get(info.uniqueid) if state is not None else None
+        if leg is None and (first := self.leg_calls.get(info.uniqueid)) is not None:
+            state = self.calls.get(first)
+            leg = state.legs.get(info.uniqueid) if state is not None else None
         return (state, leg) if state is not None and leg is not None else None
 
     def linkedid_of(self, uniqueid: str) -> str | None:

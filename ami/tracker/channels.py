@@ -10,6 +10,7 @@ from ami.tracker.book import CallBook
 from ami.tracker.parties import creation_context, party_number
 from ami.tracker.state import CallState, LegState, Role, note, snapshot
 from ami.tracker.updates import CallStarted, CallUpdated, TrackerUpdate
+from callcenter.calls.records import SPY_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ def on_newchannel(book: CallBook, event: Newchannel, at: datetime) -> list[Track
     if not info.linkedid or not info.uniqueid:
         log.warning("call ?: Newchannel %r without Linkedid/Uniqueid, skipped", info.channel)
         return []
+    if info.linkedid.startswith(SPY_PREFIX):
+        return []  # a supervisor listening in: no call of its own (08a-c)
     state = book.calls.get(info.linkedid)
     updates: list[TrackerUpdate] = []
     if state is None:
@@ -46,12 +49,16 @@ def on_newchannel(book: CallBook, event: Newchannel, at: datetime) -> list[Track
 
 
 def on_new_callerid(book: CallBook, event: NewCallerid, at: datetime) -> list[TrackerUpdate]:
-    """The first channel's caller id is the caller (set by the trunk or the Originate)."""
+    """The first channel's caller id is the caller (set by the trunk or the Originate) until
+    the call is answered: later ones are connected-line echoes (06d: the caller's channel
+    took the number of the agent who picked the parked call up)."""
     found = book.find(event.channel)
     if found is None:
         return []
     state, leg = found
     if leg.leg.uniqueid != state.first or leg.role is not Role.PARTY:
+        return []
+    if state.call.answered_at is not None:
         return []
     number = party_number(event.channel.caller_id_num, book.config.region)
     if not number or number == state.call.caller:
@@ -67,7 +74,7 @@ def on_newstate(book: CallBook, event: Newstate, at: datetime) -> list[TrackerUp
     state, leg = found
     channel_state = event.channel.channel_state
     if channel_state == RINGING:
-        state.rang = True
+        state.rang.add(leg.leg.uniqueid)
         return []
     if channel_state == UP:
         return book.leg_up(state, leg, at)
@@ -115,7 +122,7 @@ def on_hangup(book: CallBook, event: Hangup, at: datetime) -> list[TrackerUpdate
         book.heard_hangup(event.channel.uniqueid)
     found = book.find(event.channel)
     if found is None:
-        if event.channel.uniqueid:
+        if event.channel.uniqueid and not event.channel.linkedid.startswith(SPY_PREFIX):
             book.hung_up_early(event.channel.uniqueid, at, event.cause)
         return []
     state, leg = found

@@ -11,7 +11,9 @@ from ami.events import (
     Hold,
     MixMonitorStart,
     OriginateResponse,
+    ParkedCall,
     Unhold,
+    UnParkedCall,
     VarSet,
 )
 from ami.tracker.book import CallBook
@@ -68,6 +70,21 @@ def on_attended_transfer(
     note(state, at, "transfer", leg.leg.uniqueid, kind="attended", result=event.result,
          agent=leg.leg.agent, target=target, dest_type=event.dest_type)  # fmt: skip
     return [CallUpdated(snapshot(state.call), "transfer")]
+
+
+def on_parked(book: CallBook, event: ParkedCall, at: datetime) -> list[TrackerUpdate]:
+    """The caller waits in the lot (06d), or was picked up from it: in the timeline."""
+    found = book.find(event.parkee)
+    if found is None:
+        return []
+    state, leg = found
+    if isinstance(event, UnParkedCall):
+        retriever = event.retriever.channel if event.retriever else ""
+        note(state, at, "unparked", leg.leg.uniqueid, space=event.space, by=retriever)
+    else:
+        note(state, at, "parked", leg.leg.uniqueid, space=event.space,
+             parker=event.parker_dial_string)  # fmt: skip
+    return [CallUpdated(snapshot(state.call), "park")]
 
 
 def on_mixmonitor_start(

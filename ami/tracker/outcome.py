@@ -12,11 +12,15 @@ Outcome, first rule that applies:
    invalid 1/3/22/28, rejected 21...); else the last DialEnd status -> BUSY ``busy``,
    NOANSWER/CANCEL ``no_answer``, CONGESTION/CHANUNAVAIL ``failed``; else the
    OriginateResponse Reason if it came before the end -> 5 ``busy``, 1/3 ``no_answer``,
-   0/8 ``failed``; else ``no_answer`` if a leg rang, ``failed`` if none did.
+   0/8 ``failed``; else ``no_answer`` if the called side rang, ``failed`` if it did not.
+   The called side of an outbound call is the customer: a click-to-call rings the agent's
+   own phone first, and that ringing says nothing of the number (``rings_for_outcome``).
 
 In the transcripts: 04b/04g busy (cause 17), 04c no_answer (19), 04d failed (34), 04e failed
 (cause 0, nothing rang, Reason 0), 04f no_answer (cause 16, DialEnd NOANSWER: the CRM hung
-up a ringing call; Asterisk's CDR says NO ANSWER too).
+up a ringing call; Asterisk's CDR says NO ANSWER too), 05b failed (click-to-call of a number
+the dialplan cannot route: the agent answered, the customer's channel went with cause 0 and
+never rang, Dial said CHANUNAVAIL).
 
 Hangup cause: answered calls take the first non-zero cause of a leg that had answered, in
 hangup order; unanswered calls the cause that decided the outcome (else 16, else 0).
@@ -32,8 +36,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ami.tracker.state import CallState, seconds
-from callcenter.calls.records import Outcome
+from ami.tracker.state import CallState, LegState, Role, seconds
+from callcenter.calls.records import Direction, Outcome
 
 NEUTRAL_CAUSES = frozenset({0, 16, 26})
 BUSY_CAUSES = frozenset({17})
@@ -52,6 +56,12 @@ REASON_OUTCOME = {
     5: Outcome.BUSY,
     8: Outcome.FAILED,
 }
+
+
+def rings_for_outcome(state: CallState, leg: LegState) -> bool:
+    """Whether this leg's ringing makes an unanswered call a ``no_answer``: any leg of an
+    inbound or internal call, only the customer's (a party's) of an outbound one."""
+    return state.call.direction is not Direction.OUTBOUND or leg.role is Role.PARTY
 
 
 def cause_outcome(cause: int) -> Outcome:
@@ -74,7 +84,10 @@ def unanswered_outcome(state: CallState) -> Outcome:
         return DIAL_STATUS_OUTCOME[state.dial_status]
     if state.originate_reason in REASON_OUTCOME:
         return REASON_OUTCOME[state.originate_reason]
-    return Outcome.NO_ANSWER if state.rang else Outcome.FAILED
+    called_rang = any(
+        rings_for_outcome(state, state.legs[u]) for u in state.rang if u in state.legs
+    )
+    return Outcome.NO_ANSWER if called_rang else Outcome.FAILED
 
 
 def outcome_of(state: CallState) -> Outcome:

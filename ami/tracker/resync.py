@@ -27,7 +27,7 @@ from ami.tracker.updates import (
     CallUpdated,
     TrackerUpdate,
 )
-from callcenter.calls.records import Call
+from callcenter.calls.records import SPY_PREFIX, Call
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,8 @@ def reconcile(
     groups: dict[str, list[CoreShowChannel]] = defaultdict(list)
     for item in channels:
         info = item.channel
-        if not (info.linkedid and info.uniqueid):
-            continue
+        if not (info.linkedid and info.uniqueid) or info.linkedid.startswith(SPY_PREFIX):
+            continue  # (a supervisor listening in is no call: never tracked)
         if info.uniqueid in book.hung_up_heard:  # its Hangup was heard: it is gone for good
             log.warning("call %s: channel %s listed after its Hangup, ignored", info.linkedid,
                         info.channel)  # fmt: skip

@@ -53,7 +53,7 @@ class CallState:
     abandoned: bool = False
     originate_reason: int | None = None
     dial_status: str = ""  # last final DialEnd status other than ANSWER
-    rang: bool = False  # some leg reached the Ringing state
+    rang: set[str] = field(default_factory=set)  # uniqueids of legs that reached Ringing
     causes: list[tuple[int, bool]] = field(default_factory=list)  # (cause, leg answered)
 
     @property

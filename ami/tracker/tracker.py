@@ -46,6 +46,8 @@ HANDLERS: dict[type, Handler] = {
     ev.Unhold: features.on_unhold,
     ev.BlindTransfer: features.on_blind_transfer,
     ev.AttendedTransfer: features.on_attended_transfer,
+    ev.ParkedCall: features.on_parked,
+    ev.UnParkedCall: features.on_parked,
     ev.MixMonitorStart: features.on_mixmonitor_start,
     ev.OriginateResponse: features.on_originate_response,
 }

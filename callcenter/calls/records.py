@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+# A supervisor's listen, whisper or barge is originated with this prefix on its ChannelId
+# (so its Linkedid): it is no conversation of the call center's, and is never tracked.
+SPY_PREFIX = "crm-spy-"
+
 
 class Direction(StrEnum):
     INBOUND = "inbound"
@@ -31,7 +35,8 @@ class CallEvent:
     """One significant moment of a call, kept as its timeline (to show and to audit)."""
 
     at: datetime
-    kind: str  # started, queued, ringing, answered, hold, unhold, transfer, left_queue, ended
+    kind: str  # started, queued, ringing, answered, hold, unhold, transfer, parked, unparked,
+    # left_queue, ended
     uniqueid: str = ""
     detail: dict[str, str] = field(default_factory=dict)
 

@@ -71,6 +71,9 @@ class ScreenPop:
     complaints: dict[int, int] = field(default_factory=dict)  # client id: open complaints
     orders: list[PopOrder] = field(default_factory=list)  # open ones, newest first
     campaign: CampaignPop | None = None  # a campaign's call: its contact, script, dispositions
+    script: str = ""  # any other call of a queue: the script of the campaign working that queue
+    transfer_note: str = ""  # a transferred call: what the agent who transferred it wrote
+    transfer_by: str = ""
     hidden_clients: int = 0  # clients with this number the viewer may not see
 
     @property
@@ -101,8 +104,9 @@ class ScreenPop:
 
 # The whole card in one statement: at a busy call center's peak a pop is rendered hundreds
 # of times a second, and each round trip costs the web process more than the reading does.
-# $1 the number as the PBX gave it, $2 the linkedid. A dialer call (found by the Originate's
-# ActionID or the linkedid it saw) takes its contact's number when the agent rings first.
+# $1 the number as the PBX gave it, $2 the linkedid, $3 the queue. A dialer call (found by the
+# Originate's ActionID or the linkedid it saw) takes its contact's number when the agent rings
+# first; any other call of a queue, the script of the campaign working that queue.
 POP_SQL = """
 WITH attempt AS (
     SELECT a.id, cc.e164
@@ -127,6 +131,15 @@ WITH attempt AS (
 SELECT
     (SELECT id FROM attempt) AS attempt_id,
     (SELECT number FROM dialed) AS number,
+    (SELECT cp.script FROM campaigns cp WHERE $3 <> '' AND cp.queue = $3 AND cp.script <> ''
+     ORDER BY cp.state = 'running' DESC, cp.id DESC LIMIT 1) AS queue_script,
+    (SELECT json_build_object('note', pc.payload->>'note',
+                              'by', coalesce(nullif(u.full_name, ''), u.login))
+     FROM pbx_commands pc LEFT JOIN users u ON u.id = pc.user_id
+     WHERE $2 <> '' AND pc.linkedid = $2
+       AND pc.kind IN ('blind_transfer', 'attended_transfer') AND pc.state <> 'failed'
+       AND coalesce(pc.payload->>'note', '') <> ''
+     ORDER BY pc.id DESC LIMIT 1) AS transfer_note,
     (SELECT json_agg(json_build_object(
         'id', f.id, 'name', f.name, 'company', f.company, 'owner', f.owner,
         'owner_id', f.owner_id,
@@ -169,12 +182,17 @@ async def build_pop(
     session: AsyncSession, *, linkedid: str, number: str, direction: str, queue: str = ""
 ) -> ScreenPop:
     """The caller's card: one statement (the driver decodes its JSON), and for a dialer
-    call the campaign's part."""
+    call the campaign's part; a queue's inbound call gets the script of that queue's
+    campaign (the running one first)."""
     connection = await session.connection()
-    row = (await connection.exec_driver_sql(POP_SQL, (number, linkedid))).one()
+    row = (await connection.exec_driver_sql(POP_SQL, (number, linkedid, queue))).one()
     pop = ScreenPop(linkedid=linkedid, number=row.number, direction=direction, queue=queue)
     if row.attempt_id is not None:
         pop.campaign = await campaign_pop(session, row.attempt_id)
+    else:  # a queue's call: the script of the campaign working that queue, as VICIdial shows
+        pop.script = row.queue_script or ""
+    if row.transfer_note:
+        pop.transfer_note, pop.transfer_by = row.transfer_note["note"], row.transfer_note["by"]
     for c in row.clients or ():
         pop.clients.append(
             PopClient(c["id"], c["name"], c["company"], c["owner"], c["tags"], c["owner_id"])

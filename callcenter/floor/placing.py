@@ -12,7 +12,8 @@ A duplicate that waits longer than ``WAIT_FOR_FIRST`` is told to retry (409 with
 A row leaves placing for good (its progress only moves forward, see
 ``ami.floor_sync.click_to_call_progress``). One the PBX has said nothing more of for
 ``BUSY_FOR`` is given up (failed, ``given_up``) by its user's next dial, so a lost event
-never blocks a phone.
+never blocks a phone. A user whose phone is up in a live call (an answered leg of theirs
+not yet hung up) is refused at once (``OnACall``), whichever way the call came.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TypeVar
 
-from sqlalchemy import case, func, text, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.calls.models import CallLegRow, CallRow
 from callcenter.db import LOCK_NOT_AVAILABLE, sqlstate, utcnow, violated_constraint
 from callcenter.errors import Conflict
 from callcenter.floor.models import PLACING, PbxCommand
@@ -40,6 +42,12 @@ WAIT_FOR_FIRST = "3s"  # how long a duplicate request waits for the first one to
 
 class CallBeingPlaced(Conflict):
     id = "call_in_progress"
+
+
+class OnACall(Conflict):
+    """The user's phone is in a live call: the PBX would ring it again over the talk."""
+
+    id = "on_a_call"
 
 
 class RequestInProgress(Conflict):
@@ -68,6 +76,24 @@ async def give_up_stale(session: AsyncSession, user_id: int) -> None:
     )
 
 
+async def refuse_while_on_call(session: AsyncSession, user_id: int) -> None:
+    """Refuse a dial while a leg of the user's is up in a live call (ringing legs do not
+    count: the phone is free until it is answered, and the PBX ends that ring itself)."""
+    talking = await session.scalar(
+        select(CallLegRow.id)
+        .join(CallRow, CallRow.id == CallLegRow.call_id)
+        .where(
+            CallLegRow.user_id == user_id,
+            CallLegRow.answered_at.is_not(None),
+            CallLegRow.ended_at.is_(None),
+            CallRow.ended_at.is_(None),
+        )
+        .limit(1)
+    )
+    if talking is not None:
+        raise OnACall(N_("You are on a call: finish it before dialing another number"))
+
+
 async def place_once(
     session: AsyncSession,
     *,
@@ -79,6 +105,7 @@ async def place_once(
     collides with a concurrent request, answer with ``replay`` (the command of the same
     request key, once committed), else refuse: one call per user is being placed."""
     await give_up_stale(session, user_id)
+    await refuse_while_on_call(session, user_id)
     try:
         async with session.begin_nested():
             await session.execute(text(f"SET LOCAL lock_timeout = '{WAIT_FOR_FIRST}'"))

@@ -75,7 +75,8 @@ UPSERT_STINTS = unnest_insert(
 
 
 async def save_agents(session: AsyncSession, *, pbx: str, changes: list[AgentChange]) -> None:
-    """Each agent's latest status, and the stretches its changes finished."""
+    """Each agent's latest status, and the stretches its changes finished (a change that
+    keeps the status and its reason, only the paused queues moving, finishes none)."""
     if not changes:
         return
     finished = [
@@ -90,6 +91,7 @@ async def save_agents(session: AsyncSession, *, pbx: str, changes: list[AgentCha
         }
         for c in changes
         if c.at > c.previous_since
+        and (c.previous != c.agent.status or c.previous_reason != c.agent.reason)
     ]
     if finished:
         await session.execute(INSERT_AGENT_STATES, unnest_params(finished, AGENT_STATE_SPEC))

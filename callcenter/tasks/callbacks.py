@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,10 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from callcenter.calls.models import CallRow
 from callcenter.calls.records import Direction, Outcome
 from callcenter.clients.models import Client
+from callcenter.i18n import N_
 from callcenter.tasks.models import Task
 
 OPEN_DEDUPE = text("status = 'open' AND dedupe_key IS NOT NULL")  # uq_tasks_open_dedupe
 MISSED = (Outcome.ABANDONED.value, Outcome.NO_ANSWER.value)
+# a callback's title is stored in one form (searchable, the same for every reader) and shown
+# in each reader's language with the number as people read it (``callback_number``)
+CALLBACK_TITLE = N_("Call back %(number)s")
+STORED_TITLE = re.compile(r"Call back (\+\d{5,16})")
+
+
+def callback_number(title: str) -> str | None:
+    """The number of a missed call's callback task title as stored, else None."""
+    match = STORED_TITLE.fullmatch(title)
+    return match.group(1) if match else None
 
 
 def calls_back(direction: str, outcome: str | None, caller: str) -> bool:
@@ -35,7 +48,7 @@ async def callback_for_missed_call(session: AsyncSession, call: CallRow) -> int 
         owner_id = await session.scalar(select(Client.owner_id).where(Client.id == call.client_id))
     values = {
         "kind": "call",
-        "title": f"Call back {call.caller}",
+        "title": CALLBACK_TITLE % {"number": call.caller},
         "due_at": call.ended_at or func.now(),
         "assignee_id": owner_id,
         "queue": "" if owner_id else call.queue,

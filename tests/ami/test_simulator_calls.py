@@ -173,6 +173,24 @@ async def test_click_to_call_is_transcript_05(pbx: PbxSimulator, manager: AmiCli
     )
 
 
+async def test_click_to_call_of_a_number_the_dialplan_cannot_route_is_05b(
+    pbx: PbxSimulator, manager: AmiClient
+) -> None:
+    fields = [("Channel", "Local/101@agents"), ("Context", "outbound"), ("Exten", "89161234569")]
+    fields += [("Priority", "1"), ("CallerID", '"Call to 89161234569" <89161234569>')]
+
+    names = await run_call(pbx, manager, [*fields, ("Timeout", "30000"), ("Async", "true")])
+
+    assert burst_mismatch(transcript_bursts("05b_click_to_call_invalid"), names) == ""
+    result = await manager.event("OriginateResponse")
+    assert result["Response"] == "Success"  # the agent's phone answered: the dial failed after
+    gone = [m for m in manager.messages if m.name == "Hangup" and "@customers-" in m["Channel"]]
+    assert [m["Cause"] for m in gone] == ["0", "0"]
+    assert not any(
+        m.name == "DialBegin" and "customers" in m.get("DialString", "") for m in manager.messages
+    )
+
+
 async def test_blind_transfer_of_the_agent_leg(pbx: PbxSimulator, manager: AmiClient) -> None:
     pbx.set_agent("102", talk_s=8)
     await manager.action("Originate", inbound("74951234568", "40", '"Anna" <+79165550101>'))
@@ -216,3 +234,118 @@ async def test_hold_with_the_feature_code_like_06c(pbx: PbxSimulator, manager: A
         ("MusicOnHoldStop", caller),
     ]
     assert [m["Digit"] for m in manager.messages if m.name == "DTMFEnd"] == ["*", "8"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "options"), [("listen", "qE"), ("whisper", "qwE"), ("barge", "qBE")]
+)
+async def test_a_supervisor_listens_in_like_08(
+    pbx: PbxSimulator, manager: AmiClient, mode: str, options: str
+) -> None:
+    pbx.set_agent("101", talk_s=8)
+    await manager.action("Originate", inbound("74951234568", "60", '"Ivan" <+79161234567>'))
+    agent = (await manager.event("AgentConnect"))["DestChannel"]
+    fields = [("Channel", "Local/103@agents"), ("Context", "crm-spy"), ("Exten", mode)]
+    fields += [("Priority", "1"), ("Async", "true"), ("ChannelId", f"crm-spy-{mode}-1")]
+    response = await manager.action("Originate", [*fields, ("Variable", f"CRM_SPY_ON={agent}")])
+    start = await manager.event("ChanSpyStart")
+    stop = await manager.event("ChanSpyStop", within_s=10)
+    await pbx.wait_idle()
+
+    assert response["Response"] == "Success"
+    assert (start["SpyeeChannel"], start["SpyerLinkedid"]) == (agent, f"crm-spy-{mode}-1")
+    assert stop["SpyerUniqueid"] == f"crm-spy-{mode}-1"
+    spy_app = [
+        m for m in manager.messages if m.name == "Newexten" and m["Application"] == "ChanSpy"
+    ]
+    assert spy_app and spy_app[0]["AppData"] == f"{agent},{options}"
+    gone = [m for m in manager.messages if m.name == "Hangup" and m["Channel"] == agent]
+    assert manager.messages.index(gone[0]) < manager.messages.index(stop)  # E: ends with the call
+    halves = {
+        m["Uniqueid"] for m in manager.messages if m.name == "Newchannel" and "103@" in m["Channel"]
+    }
+    assert halves == {f"crm-spy-{mode}-1", f"crm-spy-{mode}-1;2"}  # as Asterisk names them
+
+
+async def test_attended_transfer_holds_then_hands_the_caller_over_like_06b(
+    pbx: PbxSimulator, manager: AmiClient
+) -> None:
+    pbx.set_agent("102", ring_s=2, talk_s=300)
+    await manager.action("Originate", inbound("74951234568", "400", '"Ivan" <+79161234567>'))
+    connected = await manager.event("AgentConnect")
+    agent, caller = connected["DestChannel"], connected["Channel"]
+    fields = {"Channel": agent, "Context": "internal", "Exten": "102"}
+
+    response = await manager.action("Atxfer", fields)
+    await manager.wait_for(
+        lambda m: m.name == "DialEnd" and m.get("DestChannel", "").startswith("Local/102@")
+    )
+    await manager.action("Hangup", {"Channel": agent, "Cause": "16"})  # the CRM completes it
+    transfer = await manager.event("AttendedTransfer")
+    await pbx.wait_idle(within_s=20)
+    await manager.wait_for(lambda m: m.name == "Hangup" and "from-pstn" in m["Channel"])
+
+    assert response["Message"] == "Atxfer successfully queued"  # as Asterisk 22 says it
+    assert (transfer["Result"], transfer["OrigTransfererChannel"]) == ("Success", agent)
+    assert transfer["TransfereeChannel"] == caller
+    assert transfer["TransferTargetChannel"].startswith("Local/102@agents-")
+    names = [m.name for m in manager.messages if m.name in ("Hold", "MusicOnHoldStart",
+             "MusicOnHoldStop", "AttendedTransfer", "AgentComplete")]  # fmt: skip
+    assert names[-5:] == ["Hold", "MusicOnHoldStart", "MusicOnHoldStop", "AttendedTransfer",
+                          "AgentComplete"]  # fmt: skip
+    complete = [m for m in manager.messages if m.name == "AgentComplete"][-1]
+    assert complete["Reason"] == "transfer"
+    ended = [m for m in manager.messages if m.name == "Hangup" and "102@agents" in m["Channel"]]
+    assert len(ended) == 2  # the target talked, then hung up
+
+
+async def test_an_unanswered_attended_transfer_gives_the_caller_back(
+    pbx: PbxSimulator, manager: AmiClient
+) -> None:
+    pbx.set_agent("102", mode="noanswer")
+    pbx.set_agent("101", talk_s=40)
+    await manager.action("Originate", inbound("74951234568", "60", '"Ivan" <+79161234567>'))
+    agent = (await manager.event("AgentConnect"))["DestChannel"]
+    await manager.action("Atxfer", {"Channel": agent, "Context": "internal", "Exten": "102"})
+    await manager.event("Unhold")
+    await manager.event("MusicOnHoldStop")
+    complete = await manager.event("AgentComplete", within_s=10)
+    await pbx.wait_idle()
+    assert complete["Reason"] != "transfer"  # the call went on with the first agent
+    assert not any(m.name == "AttendedTransfer" for m in manager.messages)
+
+
+async def test_park_puts_the_caller_in_space_701_like_06d(
+    pbx: PbxSimulator, manager: AmiClient
+) -> None:
+    await manager.action("Originate", inbound("74951234568", "40", '"Ivan" <+79161234567>'))
+    connected = await manager.event("AgentConnect")
+    agent, caller = connected["DestChannel"], connected["Channel"]
+    fields = {"Channel": caller, "TimeoutChannel": agent, "Timeout": "30000"}
+
+    response = await manager.action("Park", fields)
+    parked = await manager.event("ParkedCall")
+    complete = await manager.event("AgentComplete")
+    await pbx.wait_idle()
+    await manager.wait_for(lambda m: m.name in ("ParkedCallGiveUp", "ParkedCallTimeOut"))
+
+    assert response["Message"] == "Park successful"
+    assert (parked["ParkeeChannel"], parked["ParkingSpace"]) == (caller, "701")
+    assert parked["ParkerDialString"] == "Local/101@agents"
+    assert complete["Reason"] == "transfer"
+    agent_gone = [m for m in manager.messages if m.name == "Hangup" and m["Channel"] == agent]
+    caller_gone = [m for m in manager.messages if m.name == "Hangup" and m["Channel"] == caller]
+    assert manager.messages.index(agent_gone[0]) < manager.messages.index(caller_gone[0])
+    assert any(m.name in ("ParkedCallGiveUp", "ParkedCallTimeOut") for m in manager.messages)
+
+
+async def test_atxfer_and_park_of_a_channel_in_no_call_are_refused(
+    pbx: PbxSimulator, manager: AmiClient
+) -> None:
+    for action, fields in [
+        ("Atxfer", {"Channel": "Local/999@agents-00000001;1", "Exten": "102"}),
+        ("Atxfer", {"Exten": "102"}),
+        ("Park", {"Channel": "PJSIP/nobody-00000001"}),
+    ]:
+        response = await manager.action(action, fields)
+        assert response["Response"] == "Error", (action, fields)

@@ -22,9 +22,9 @@ from functools import cache
 
 import pytest
 
-from ami.events import AgentComplete, AgentConnect, Cdr, QueueCallerAbandon
+from ami.events import AgentComplete, AgentConnect, Cdr, ChanSpyStart, QueueCallerAbandon
 from ami.tracker import CallEnded, CallTracker, TrackerUpdate
-from callcenter.calls.records import Call, Direction, Outcome
+from callcenter.calls.records import SPY_PREFIX, Call, Direction, Outcome
 from tests.ami.ami_support import only, replay, timed_events
 
 IN, OUT = Direction.INBOUND, Direction.OUTBOUND
@@ -62,10 +62,21 @@ EXPECTED = {
     "04f_outbound_cancelled": Expected(OUT, ACME, "+79161234563", "", NO_ANSWER, 16),
     "04g_outbound_channelid": Expected(OUT, ACME, "+79161234562", "", BUSY, 17),
     "05_click_to_call": Expected(OUT, "101", "+79161234561", "", ANSWERED, 16, ("101",)),
+    # the agent's phone rang and answered; the number could not be routed: failed, not no answer
+    "05b_click_to_call_invalid": Expected(OUT, "101", "+79161234569", "", FAILED, 16, ("101",)),
     "06a_blind_transfer": Expected(
         IN, "+79165550101", SUPPORT_DID, "support", ANSWERED, 16, ("101", "102")
     ),
+    # Atxfer: 101 consulted 102, then hung up to complete; the caller talked on with 102
+    "06b_attended_transfer": Expected(
+        IN, "+79161234567", SUPPORT_DID, "support", ANSWERED, 16, ("101", "102")
+    ),
     "06c_hold": Expected(IN, "+79161234567", SUPPORT_DID, "support", ANSWERED, 16, ("101",)),
+}
+# a supervisor listened to, whispered to or barged into 101's call: still that one call
+SPIED = ["08a_chanspy_listen", "08b_chanspy_whisper", "08c_chanspy_barge"]
+EXPECTED |= {
+    s: Expected(IN, "+79161234567", SUPPORT_DID, "support", ANSWERED, 16, ("101",)) for s in SPIED
 }
 CALLS = list(EXPECTED)
 QUEUE_ANSWERED = [
@@ -211,3 +222,33 @@ def test_outbound_wait_is_the_ringing_before_the_customer_answered() -> None:
 
     assert abs(campaign.wait_seconds - 2) < 0.1  # the customer answers after 2 s
     assert abs(click.wait_seconds - 4) < 0.1  # 2 s at agent 101, then 2 s at the customer
+
+
+@pytest.mark.parametrize("scenario", SPIED)
+def test_a_supervisor_listening_in_is_no_call_and_no_leg_of_the_spied_call(scenario: str) -> None:
+    """The spy is originated with ``ChannelId: crm-spy-...``: none of its channels is tracked,
+    whatever its events (ChanSpyStart names the agent's leg as the spyee)."""
+    (start,) = [m for m in only(scenario, ChanSpyStart)]
+    call = finished(scenario)
+    assert start.spyee.channel in {leg.channel for leg in call.legs.values()}
+    assert start.spyer.linkedid.startswith(SPY_PREFIX)
+    touched = {u.call.linkedid for u in updates_of(scenario) if hasattr(u, "call")}
+    assert touched == {call.linkedid}
+    assert not any("supervisors" in leg.channel for leg in call.legs.values())
+
+
+def test_park_and_pick_up_are_in_the_callers_timeline_and_the_caller_stays_the_caller() -> None:
+    calls = [u.call for u in updates_of("06d_park") if isinstance(u, CallEnded)]
+    [parked] = [c for c in calls if c.queue == "support"]
+    kinds = [(e.kind, e.detail.get("space", "")) for e in parked.timeline]
+    assert ("parked", "701") in kinds and ("unparked", "701") in kinds
+    assert kinds.index(("parked", "701")) < kinds.index(("unparked", "701"))
+    assert parked.caller == "+79161234567"  # not 102, whose number the channel echoed
+    assert parked.outcome is ANSWERED and "101" in parked.agents
+
+
+def test_the_attended_transfer_is_in_the_timeline_with_both_agents() -> None:
+    call = finished("06b_attended_transfer")
+    [transfer] = [e for e in call.timeline if e.kind == "transfer"]
+    assert (transfer.detail["kind"], transfer.detail["result"]) == ("attended", "Success")
+    assert transfer.detail["agent"] == "101"

@@ -66,8 +66,10 @@ async def page(browser: Any, live_app: Any) -> AsyncIterator[Any]:
 
 
 async def sign_in_page(page: Any, login: str, password: str) -> None:
+    """Sign in and wait for the landing page, which is each role's own home."""
     await page.goto("/login?lang=en")
     await page.fill("input[name=login]", login)
     await page.fill("input[name=password]", password)
     await page.click("button[type=submit]")
-    await page.wait_for_url("**/clients")
+    await page.wait_for_url(lambda url: "/login" not in url)
+    await page.wait_for_load_state()

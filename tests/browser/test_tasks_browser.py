@@ -24,7 +24,7 @@ async def test_reminder_toast_appears_in_every_tab_and_leads_to_the_task(
     page: Any, make_user: Any, db_session: Any
 ) -> None:
     operator = await make_user("operator", language="en")
-    await sign_in_page(page, operator.login, PASSWORD)  # lands on the client list
+    await sign_in_page(page, operator.login, PASSWORD)  # lands on the workspace
     other_tab = await page.context.new_page()
     await other_tab.goto("/tasks")
     for tab in (page, other_tab):

@@ -243,7 +243,7 @@ async def test_linked_call_and_open_tasks_show_on_the_client_card(
     await db_session.commit()
     page = await (await client.get(f"/clients/{known.id}")).text()
     assert 'data-kind="call"' in page and "abandoned" in page and "sales" in page
-    assert "Call back +79161234567" in page
+    assert "Call back 8 (916) 123-45-67" in page  # in the reader's language, as people read it
 
 
 async def test_a_batch_and_its_notifications_are_one_statement_delivered_at_commit(

@@ -141,3 +141,43 @@ def test_rebuild_logs_out_agents_the_pbx_no_longer_has_and_loses_unknown_visits(
     updates = board.rebuild([QueueParams(queue="sales")], received_at(200))
     assert all(a.status == AgentStatus.LOGGED_OUT for a in board.agents.values())
     assert [u.outcome for u in updates if isinstance(u, Stint)] == [StintOutcome.LOST]
+
+
+def _pause_event(queue: str, paused: bool) -> object:
+    from ami.events import to_event
+    from ami.protocol import Message
+
+    fields = {
+        "Event": "QueueMemberPause",
+        "Queue": queue,
+        "MemberName": "Agent 101",
+        "Interface": A101,
+        "Status": "2",  # in use: the call goes on
+        "InCall": "1",
+        "Paused": "1" if paused else "0",
+        "PausedReason": "Lunch" if paused else "",
+    }
+    return to_event(Message(fields))
+
+
+def test_a_pause_asked_during_a_call_is_announced_and_ends_no_stretch() -> None:
+    board = FloorBoard()
+    timed = timed_events("01_inbound_answered")
+    connect = next(i for i, (_, e) in enumerate(timed) if type(e).__name__ == "AgentConnect")
+    for t, event in timed[: connect + 1]:
+        board.handle(event, received_at(t))
+    at = received_at(timed[connect][0]) + timedelta(seconds=1)
+    assert board.agents[A101].status == AgentStatus.ON_CALL
+    queues = sorted(board.agents[A101].members)
+    changes: list = []
+    for queue in queues:
+        changes += board.handle(_pause_event(queue, True), at)
+    # each queue paused is announced, the status (and its stretch) goes on
+    assert [c.agent.paused_queues for c in changes] == [
+        tuple(queues[: i + 1]) for i in range(len(queues))
+    ]
+    assert all(c.agent.status == c.previous == AgentStatus.ON_CALL for c in changes)
+    assert all(c.previous_since == c.agent.since < at for c in changes)
+    assert board.handle(_pause_event(queues[0], True), at) == []  # nothing new: no change
+    unpaused = board.handle(_pause_event(queues[0], False), at)
+    assert [c.agent.paused_queues for c in unpaused] == [tuple(queues[1:])]

@@ -79,3 +79,20 @@ async def test_a_visit_stored_twice_in_one_batch_keeps_its_last_state(db_session
     await save_stints(db_session, pbx="default", stints=[waiting, connected])
     await db_session.refresh(stint)
     assert (stint.outcome, stint.wait_seconds, stint.agent) == ("connected", 12, "Local/101@agents")
+
+
+async def test_a_change_of_the_paused_queues_alone_finishes_no_stretch(db_session: Any) -> None:
+    talking = AgentSnapshot(
+        interface="Local/101@agents",
+        extension="101",
+        name="Anna",
+        status=AgentStatus.ON_CALL,
+        since=T0,
+        queues=("sales",),
+        paused_queues=("sales",),
+    )
+    quiet = AgentChange(talking, AgentStatus.ON_CALL, T0, "", T0 + timedelta(seconds=20))
+    await save_agents(db_session, pbx="default", changes=[quiet])
+    agent = await db_session.scalar(select(AgentRow))
+    assert (agent.status, agent.paused_queues, agent.since) == ("on_call", ["sales"], T0)
+    assert list(await db_session.scalars(select(AgentStateRow))) == []

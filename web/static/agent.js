@@ -1,5 +1,7 @@
 // The operator's own agent panel: log into queues, pause with a reason, be ready again.
-// The status shown comes from the PBX (agent frames over the live socket), not from clicks.
+// The status shown comes from the PBX (agent frames over the live socket), not from clicks,
+// but a pause asked for during a call says at once that it starts after this call, as the
+// PBX does it (the member is paused now, the call goes on).
 "use strict";
 (() => {
   const panel = document.getElementById("agent-panel");
@@ -7,6 +9,23 @@
   const login = panel.dataset.login;
   const csrf = document.body.dataset.csrf || (document.querySelector("input[name=csrf_token]") || {}).value || "";
   const error = panel.querySelector(".agent-error");
+  const reasonBox = document.getElementById("my-reason");
+  const TALKING = ["on_call", "ringing"];
+
+  function pausePending(reason) {
+    reasonBox.textContent = panel.dataset.labelPauseAfter + (reason ? ` · ${reason}` : "");
+    reasonBox.dataset.pending = "1";
+  }
+
+  function showReason(state, reason, pausedQueues) {
+    if (TALKING.includes(state) && pausedQueues.length) {
+      // keep the reason chosen at the click: the PBX reports none while the call goes on
+      pausePending(reason || (reasonBox.dataset.pending ? reasonBox.dataset.reason : ""));
+      return;
+    }
+    delete reasonBox.dataset.pending;
+    reasonBox.textContent = reason || "";
+  }
 
   async function call(method, path, body) {
     const response = await fetch(path, {
@@ -24,12 +43,18 @@
       const path = `/api/v1/agents/${encodeURIComponent(login)}/queues/${encodeURIComponent(toggle.dataset.queue)}`;
       call(toggle.dataset.in ? "DELETE" : "POST", path);
     } else if (event.target.id === "unpause") {
+      if (reasonBox.dataset.pending) showReason("", "", []);
       call("POST", `/api/v1/agents/${encodeURIComponent(login)}/unpause`);
     }
   });
   panel.querySelector("#pause-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    call("POST", `/api/v1/agents/${encodeURIComponent(login)}/pause`, { reason: event.target.elements.reason.value });
+    const select = event.target.elements.reason;
+    if (TALKING.includes(panel.dataset.state)) {
+      reasonBox.dataset.reason = select.selectedOptions.length ? select.selectedOptions[0].textContent : "";
+      pausePending(reasonBox.dataset.reason);
+    }
+    call("POST", `/api/v1/agents/${encodeURIComponent(login)}/pause`, { reason: select.value });
   });
 
   document.addEventListener("live-frame", (event) => {
@@ -38,7 +63,8 @@
     const badge = document.getElementById("my-state");
     badge.className = "state state-" + frame.status;
     badge.textContent = panel.getAttribute("data-label-" + frame.status) || frame.status;
-    document.getElementById("my-reason").textContent = frame.reason || "";
+    panel.dataset.state = frame.status;
+    showReason(frame.status, frame.reason, frame.paused_queues || []);
     for (const toggle of panel.querySelectorAll("button.queue-toggle")) {
       const inside = (frame.queues || []).includes(toggle.dataset.queue);
       toggle.dataset.in = inside ? "1" : "";

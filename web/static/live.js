@@ -32,10 +32,72 @@
     const old = toasts.querySelector(`.toast[data-task-id="${CSS.escape(String(frame.task_id))}"]`);
     if (old) old.remove();
     toasts.prepend(toast);
+    regroup();
+  }
+
+  // Two reminders or more make one toast: how many, "close all", and the reminders listed
+  // inside it (newest first); back to a single toast when one is left.
+  function remindersLabel(count) {
+    const rule = new Intl.PluralRules(document.documentElement.lang || "en").select(count);
+    const text = toasts.dataset["reminders" + rule[0].toUpperCase() + rule.slice(1)]
+      || toasts.dataset.remindersMany || "{n}";
+    return text.replace("{n}", String(count));
+  }
+
+  function regroup() {
+    let group = toasts.querySelector(".toast-group");
+    const reminders = [...toasts.querySelectorAll(".task-toast")];
+    if (reminders.length < 2) {
+      if (group) {
+        reminders.forEach((toast) => group.before(toast));
+        group.remove();
+      }
+      return;
+    }
+    if (!group) {
+      group = document.createElement("div");
+      group.className = "toast toast-group";
+      group.setAttribute("role", "alert");
+      const head = document.createElement("div");
+      head.className = "toast-group-head";
+      const count = document.createElement("strong");
+      count.className = "toast-count";
+      const closeAll = document.createElement("button");
+      closeAll.type = "button";
+      closeAll.className = "link toast-close-all";
+      closeAll.textContent = toasts.dataset.closeAll || "×";
+      head.append(count, closeAll);
+      const list = document.createElement("div");
+      list.className = "toast-group-list";
+      group.append(head, list);
+    }
+    toasts.prepend(group);
+    const list = group.querySelector(".toast-group-list");
+    // newest first: the order the toasts had on the page (each new one is prepended)
+    const ordered = reminders.filter((t) => !list.contains(t)).concat([...list.children]);
+    ordered.forEach((toast) => list.append(toast));
+    group.querySelector(".toast-count").textContent = remindersLabel(reminders.length);
   }
 
   function popFor(linkedid) {
     return pops.querySelector(`.pop[data-linkedid="${CSS.escape(linkedid)}"]`);
+  }
+
+  // the call timer: ring time while ringing, talk time once answered, frozen when it ends;
+  // the PBX's moment is read on the server's clock (heard_at), so a skewed PC clock is no matter
+  function startOf(frame) {
+    const lag = frame.event_at && frame.heard_at ? Math.max(0, frame.heard_at - frame.event_at) : 0;
+    return Date.now() - lag * 1000;
+  }
+
+  function showTime(pop) {
+    const timer = pop.querySelector(".pop-timer");
+    if (!timer || !pop.dataset.since) return;
+    const total = Math.max(0, Math.floor((Date.now() - Number(pop.dataset.since)) / 1000));
+    const minutes = Math.floor(total / 60), seconds = String(total % 60).padStart(2, "0");
+    timer.textContent = minutes >= 60
+      ? `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}:${seconds}`
+      : `${minutes}:${seconds}`;
   }
 
   function refreshEmpty() {
@@ -49,11 +111,15 @@
       holder.innerHTML = frame.html;  // rendered and escaped by the server's templates
       const pop = holder.firstElementChild;
       pop.classList.add("ringing");
+      pop.dataset.since = old && old.dataset.since ? old.dataset.since : String(startOf(frame));
       if (old) old.replaceWith(pop); else pops.prepend(pop);
+      showTime(pop);
     } else if (frame.type === "answered" || frame.type === "ended") {
       const pop = popFor(frame.linkedid);
       if (!pop) return;
       pop.classList.remove("ringing");
+      showTime(pop);  // the ended call keeps its last figure
+      if (frame.type === "answered") pop.dataset.since = String(startOf(frame));
       pop.classList.add(frame.type === "answered" ? "talking" : "ended");
       const label = pop.querySelector(".pop-state");
       if (label) label.textContent = pops.dataset[frame.type === "answered" ? "labelTalking" : "labelEnded"];
@@ -97,8 +163,14 @@
   }
   if (toasts) {
     toasts.addEventListener("click", (event) => {
+      if (event.target.closest(".toast-close-all")) {
+        toasts.querySelectorAll(".toast").forEach((toast) => toast.remove());
+        return;
+      }
       const close = event.target.closest(".toast-close");
-      if (close) close.closest(".toast").remove();
+      if (!close) return;
+      close.closest(".toast").remove();
+      regroup();
     });
   }
   // the wrap-up form is sent by script, so typing it never leaves the page (and its pops)
@@ -122,6 +194,7 @@
       errors.hidden = false;
     }
   });
+  if (pops) setInterval(() => pops.querySelectorAll(".pop:not(.ended)").forEach(showTime), 1000);
   refreshEmpty();
   connect();
 })();

@@ -19,7 +19,7 @@ from callcenter.users.logins import (
 )
 from callcenter.users.models import User
 from callcenter.users.passwords import verify_password_async
-from callcenter.users.roles import Permission
+from callcenter.users.roles import Role
 from callcenter.users.service import UserInput, get_user, update_user
 from callcenter.users.sessions import (
     end_all_sessions,
@@ -60,12 +60,23 @@ def _safe_next(value: str | None) -> str:
     return value if not parts.scheme and not parts.netloc else "/"
 
 
+# where each role's day starts, and where sign-in lands them
+HOMES: dict[str, str] = {
+    Role.OPERATOR: "/workspace",  # the screen the calls pop on
+    Role.SUPERVISOR: "/wallboard",  # the floor, live
+    Role.MANAGER: "/clients",
+    Role.ADMIN: "/admin/users",
+    Role.PARTNER: "/my/partner",  # a partner's home is their partnership
+}
+
+
+def home_of(user: User | None) -> str:
+    return HOMES.get(user.role, "/clients") if user is not None else "/clients"
+
+
 @signed_in
 async def home(request: web.Request) -> web.StreamResponse:
-    user = request.get(USER)
-    if user is not None and user.can(Permission.PARTNER_SELF):
-        raise web.HTTPFound("/my/partner")  # a partner's home is their partnership
-    raise web.HTTPFound("/clients")
+    raise web.HTTPFound(home_of(request.get(USER)))
 
 
 @public
