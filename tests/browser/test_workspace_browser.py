@@ -241,14 +241,14 @@ async def test_a_supervisor_listens_in_from_the_wallboard(
     await make_user("operator", extension="101", language="en")
     supervisor = await make_user("supervisor", extension="103", language="en")
     await sign_in_page(page, supervisor.login, PASSWORD)  # lands on the wallboard
-    row = page.locator("#agents tr[data-interface='Local/101@agents/n']")
+    row = page.locator("#agents li[data-interface='Local/101@agents/n']")
     await row.wait_for()
     assert not await row.locator("button.spy").first.is_visible()  # no call: nothing to hear
     linkedid = await pbx_path.inbound_call(
         did="74951234568", agent_answers=True, talk_s=300, patience_s=900
     )
     await page.locator(
-        "#agents tr[data-interface='Local/101@agents/n'][data-state=on_call]"
+        "#agents li[data-interface='Local/101@agents/n'][data-state=on_call]"
     ).wait_for(timeout=15_000)
     async with page.expect_response(f"**/api/v1/calls/{linkedid}/spy") as answered:
         await row.locator("button.spy[data-mode=listen]").click()

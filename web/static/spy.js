@@ -16,7 +16,7 @@
 
   async function spy(span, mode) {
     const list = await fetch("/api/v1/agents", { credentials: "same-origin" }).then((r) => r.json());
-    const agent = (list.agents || []).find((a) => a.interface === span.dataset.interface);
+    const agent = (list.agents || []).find((a) => a.interface === span.dataset.agentInterface);
     if (!agent || !agent.linkedid) return say(agents.dataset.labelNoCall || "", true);
     const response = await fetch(`/api/v1/calls/${encodeURIComponent(agent.linkedid)}/spy`, {
       method: "POST", credentials: "same-origin",
