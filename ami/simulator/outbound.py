@@ -44,6 +44,29 @@ class OutboundCall(Call):
         self.request = request
         self.target = (exten, context)
 
+    async def ring_the_user(self) -> tuple[LocalPair, AgentLeg] | None:
+        """An Originate's first leg: the user's own phone rung (click-to-call, a
+        supervisor's listen-in). Not answered, the Originate is answered as failed (busy,
+        congestion or no answer, as the phone did) and the leg hung up: None."""
+        extension, context = self.target
+        pair = start_pair(self, self.request, extension, context)
+        self.local_bridge(pair, optimization=True)
+        self.dial_begin(None, pair.one, f"{extension}@{context}")
+        agent = AgentLeg(self, extension, None, via=None, pair=pair)
+        agent.ring()
+        kind, after = agent.outcome(self.request.timeout_s)
+        if not await self.ring(after, pair) or kind != ANSWER:
+            reason = REASON_BUSY if agent.behaviour.mode == "busy" else REASON_NO_ANSWER
+            reason = REASON_CONGESTION if agent.behaviour.mode == "congestion" else reason
+            self.dial_end(None, pair.one, "NOANSWER")
+            originate_response(self, self.request, reason, pair)
+            agent.drop_after_cancel()
+            agent.hang_up_two(cause=16)
+            return None
+        agent.answer()
+        originate_response(self, self.request, REASON_ANSWERED, pair)
+        return pair, agent
+
     def failed(self, pair: LocalPair) -> Failed:
         return lambda reason: originate_response(self, self.request, reason, pair)
 
@@ -130,23 +153,10 @@ class CampaignCall(OutboundCall):
 
 class ClickToCall(OutboundCall):
     async def flow(self) -> None:
-        extension, context = self.target
-        pair = start_pair(self, self.request, extension, context)
-        self.local_bridge(pair, optimization=True)
-        self.dial_begin(None, pair.one, f"{extension}@{context}")
-        agent = AgentLeg(self, extension, None, via=None, pair=pair)
-        agent.ring()
-        kind, after = agent.outcome(self.request.timeout_s)
-        if not await self.ring(after, pair) or kind != ANSWER:
-            reason = REASON_BUSY if agent.behaviour.mode == "busy" else REASON_NO_ANSWER
-            reason = REASON_CONGESTION if agent.behaviour.mode == "congestion" else reason
-            self.dial_end(None, pair.one, "NOANSWER")
-            originate_response(self, self.request, reason, pair)
-            agent.drop_after_cancel()
-            agent.hang_up_two(cause=16)
+        rung = await self.ring_the_user()
+        if rung is None:
             return
-        agent.answer()
-        originate_response(self, self.request, REASON_ANSWERED, pair)
+        pair, agent = rung
         self.pbx.devstate(pair.device, "INUSE")
         agent.talk_started()
         await self._dial_customer(agent)

@@ -7,14 +7,7 @@ the supervisor's call is hung up (ChanSpyStop), then the supervisor's pair ends.
 
 from __future__ import annotations
 
-from ami.simulator.agent_leg import ANSWER, AgentLeg
 from ami.simulator.model import Channel, LocalPair
-from ami.simulator.origination import (
-    REASON_ANSWERED,
-    REASON_NO_ANSWER,
-    originate_response,
-    start_pair,
-)
 from ami.simulator.outbound import OutboundCall, hang_up_pair
 from ami.simulator.render import channel_pairs
 
@@ -26,22 +19,9 @@ LONGEST_S = 3600.0
 
 class SpyCall(OutboundCall):
     async def flow(self) -> None:
-        extension, context = self.target
-        pair = start_pair(self, self.request, extension, context)
-        self.local_bridge(pair, optimization=True)
-        self.dial_begin(None, pair.one, f"{extension}@{context}")
-        agent = AgentLeg(self, extension, None, via=None, pair=pair)
-        agent.ring()
-        kind, after = agent.outcome(self.request.timeout_s)
-        if not await self.ring(after, pair) or kind != ANSWER:
-            self.dial_end(None, pair.one, "NOANSWER")
-            originate_response(self, self.request, REASON_NO_ANSWER, pair)
-            agent.drop_after_cancel()
-            agent.hang_up_two(cause=16)
-            return
-        agent.answer()
-        originate_response(self, self.request, REASON_ANSWERED, pair)
-        await self._spy(pair)
+        rung = await self.ring_the_user()  # the supervisor's phone first
+        if rung is not None:
+            await self._spy(rung[0])
 
     async def _spy(self, pair: LocalPair) -> None:
         one, mode = pair.one, self.request.exten
