@@ -66,6 +66,7 @@ from web.views import (
 def setup(app: web.Application, *, static_dir: Path) -> None:
     r = app.router
     r.add_get("/health", health.health)
+    r.add_get("/favicon.ico", health.favicon)
     r.add_get("/", auth.home)
     r.add_get("/login", auth.login_page)
     r.add_post("/login", auth.login)

@@ -74,3 +74,9 @@ async def health(request: web.Request) -> web.Response:
         "live": {"listening": hub.listening, "sockets": len(hub.sockets)},
     }
     return web.json_response(body, status=503 if problems else 200)
+
+
+@public
+async def favicon(request: web.Request) -> web.StreamResponse:
+    """Browsers ask for /favicon.ico whatever the page says: the icon is the SVG."""
+    raise web.HTTPMovedPermanently("/static/favicon.svg")
