@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import random
 import signal
@@ -52,6 +53,7 @@ class Rig:
         # before then, was known to no process that lives: no AMI listener can record it)
         self.killed_at: float | None = None
         self.live_at_login: set[str] = set()
+        self.logged_in_at = math.inf
         self.events = 0
         self.random = random.Random(1)
 
@@ -147,11 +149,13 @@ class Rig:
         while not any(s.authenticated for s in simulator.server.sessions - old):  # noqa: ASYNC110
             await asyncio.sleep(0.005)
         self.live_at_login = {c.linkedid for c in simulator.pbx.channels.values()}
+        self.logged_in_at = time.time()
 
     async def unheard(self) -> list[str]:
-        """Calls never stored that began within a second before a SIGKILL (the killed
-        listener may have heard but not stored them) and ended before the next listener
-        logged in: no listener alive ever heard of them."""
+        """Calls never stored that began from a second before a SIGKILL (the killed listener
+        may have heard but not stored them) until the next listener logged in, and ended
+        before it did: no listener alive ever heard of them (a call placed the instant the
+        listener died counts too: its events went to a dead socket)."""
         if self.killed_at is None:
             return []
         async with self.engine.connect() as conn:
@@ -164,7 +168,7 @@ class Rig:
             for linkedid in self.made
             if linkedid not in stored
             and linkedid not in self.live_at_login
-            and self.killed_at - 1.0 <= self.made_at[linkedid] <= self.killed_at
+            and self.killed_at - 1.0 <= self.made_at[linkedid] <= self.logged_in_at
         ]
 
     async def recorded(self) -> tuple[int, int]:
@@ -256,7 +260,7 @@ async def one_fault(rig: Rig, fault: str) -> dict[str, Any]:
     unheard = await rig.unheard()
     if recorded < len(rig.made):
         await print_unfinished(rig, fault, struck, unheard)
-    rig.killed_at = None
+    rig.killed_at, rig.logged_in_at = None, math.inf
     return {
         "fault": fault,
         "events/s": round(rate),
