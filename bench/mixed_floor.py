@@ -49,14 +49,13 @@ class BoardFrames(Frames):
         self.last = 0.0
         self.sockets: dict[int, dict[Key, list[tuple[float, float]]]] = {}
 
-    def note(self, text: str, arrived: float, socket: int = 0) -> None:
-        before = self.received()
-        super().note(text, arrived)
-        if self.received() != before:
-            self.last = arrived
-            frame = json.loads(text)
-            seen = self.sockets.setdefault(socket, {})
-            seen.setdefault(figure_key(frame), []).append((frame["event_at"], arrived))
+    def note_figure(self, frame: dict, arrived: float, socket: int) -> bool:
+        if not super().note_figure(frame, arrived, socket):
+            return False
+        self.last = arrived
+        seen = self.sockets.setdefault(socket, {})
+        seen.setdefault(figure_key(frame), []).append((frame["event_at"], arrived))
+        return True
 
     def received(self) -> int:
         return sum(len(delays) for delays in self.delays.values())

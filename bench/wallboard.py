@@ -65,16 +65,23 @@ class Frames:
         self.hub: dict[str, list[float]] = {kind: [] for kind in KINDS}  # heard -> arrived
         self.connected = 0
 
-    def note(self, text: str, arrived: float) -> None:
+    def note(self, text: str, arrived: float, socket: int = 0) -> None:
+        """A frame from a socket: the hub sends the floor's figures together (``floor``)."""
         if arrived < self.since:
             return
         frame = json.loads(text)
+        for figure in frame.get("figures", ()) if frame.get("type") == "floor" else (frame,):
+            self.note_figure(figure, arrived, socket)
+
+    def note_figure(self, frame: dict, arrived: float, socket: int) -> bool:
+        """One agent's or queue's figure; whether it is of the window's events."""
         kind, event_at = frame.get("type"), frame.get("event_at")
         if kind not in KINDS or not event_at or not self.since <= event_at <= self.until:
-            return
+            return False
         self.delays[kind].append(arrived - event_at)
         if frame.get("heard_at"):
             self.hub[kind].append(arrived - frame["heard_at"])
+        return True
 
 
 async def supervisor(base: str, login: str, frames: Frames) -> None:

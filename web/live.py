@@ -56,6 +56,9 @@ class Listener:
     client_scope: int | None = None  # whose clients the pop may show: None, every client
 
 
+FLOOR_KINDS = (LiveKind.AGENT, LiveKind.QUEUE)  # sent by ``LiveHub.floor_forever``
+
+
 def floor_key(message: dict[str, Any]) -> tuple[str, str, str] | None:
     """What a floor figure describes (one agent, one queue), or None for any other kind."""
     kind = message.get("kind")
@@ -66,7 +69,8 @@ def floor_key(message: dict[str, Any]) -> tuple[str, str, str] | None:
     return None
 
 
-CALLS_PER_OTHER = 4  # calls sent in a row before a waiting floor figure or reminder goes
+CALLS_PER_OTHER = 4  # calls sent in a row before a waiting reminder or command goes
+FLOOR_TICK = 0.25  # floor figures go to the wallboards together, at most this often
 
 
 class LiveHub:
@@ -78,17 +82,19 @@ class LiveHub:
         self.floor_watchers: set[web.WebSocketResponse] = set()
         self.campaign_watchers: set[web.WebSocketResponse] = set()
         self._listening = False
-        # calls first: a pop never waits behind a burst of reminders or floor figures; each
-        # queue keeps its own order (a call's ringing, answered, ended)
+        # calls first: a pop never waits behind a burst of reminders; each queue keeps its
+        # own order (a call's ringing, answered, ended)
         self._calls: deque[dict[str, Any]] = deque()
         self._rest: deque[dict[str, Any]] = deque()
-        # a floor figure waiting in ``_rest``, by what it describes: each is the whole state
-        # of one agent or queue, so a newer one takes the waiting one's place (an overloaded
-        # hub sends fewer, fresher figures instead of falling ever further behind)
+        # floor figures not yet sent, by what each describes: each is the whole state of one
+        # agent or queue, so a newer one takes the waiting one's place (an overloaded hub
+        # sends fewer, fresher figures instead of falling ever further behind); they go out
+        # together every ``FLOOR_TICK``, one frame per wallboard, not a frame per figure
         self._floor_waiting: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.coalesced = 0
         self._calls_in_a_row = 0
         self._heard = asyncio.Event()
+        self._floor_heard = asyncio.Event()
         self.cards = PopCards(app)
         self.region = app[SETTINGS].default_region
 
@@ -173,18 +179,15 @@ class LiveHub:
             log.error("live notification dropped: %.200s", payload)
             return
         message["heard_at"] = time.time()
-        key = floor_key(message)
-        waiting = self._floor_waiting.get(key) if key else None
-        if waiting is not None:  # the newer state of the same agent or queue, in its place
-            waiting.clear()
-            waiting.update(message)
-            self.coalesced += 1
+        if key := floor_key(message):
+            if key in self._floor_waiting:  # the newer state of the same agent or queue
+                self.coalesced += 1
+            self._floor_waiting[key] = message  # bounded by the agents and queues there are
+            self._floor_heard.set()
             return
         if len(self._calls) + len(self._rest) >= MAX_WAITING:
             log.error("live notification dropped, %d waiting: %.200s", MAX_WAITING, payload)
             return
-        if key:
-            self._floor_waiting[key] = message
         (self._calls if message.get("kind") in CALL_KINDS else self._rest).append(message)
         self._heard.set()
 
@@ -225,8 +228,6 @@ class LiveHub:
                 await self._heard.wait()
             self.cards.read_ahead(self._calls, self._shown)
             message = self._next()
-            if key := floor_key(message):
-                self._floor_waiting.pop(key, None)
             try:
                 await self.dispatch(message)
             except Exception:
@@ -234,10 +235,26 @@ class LiveHub:
             finally:
                 forget_card(message)
 
+    async def floor_forever(self) -> None:
+        """Floor figures to the wallboards, every ``FLOOR_TICK`` at most: each board gets one
+        frame with every agent and queue that changed since the last, so 5,000 PBX events a
+        second cost the hub a few sends a second per board, not thousands, and the pops'
+        loop stays free. A figure waits at most a tick (plus the sends before it)."""
+        while True:
+            if not self._floor_waiting:
+                self._floor_heard.clear()
+                await self._floor_heard.wait()
+            figures, self._floor_waiting = list(self._floor_waiting.values()), {}
+            try:
+                await self.send_floor(figures)
+            except Exception:
+                log.exception("floor figures failed")
+            await asyncio.sleep(FLOOR_TICK)
+
     def _next(self) -> dict[str, Any]:
         """Calls first, but never all of the hub's time: with calls and other messages both
         waiting, one other goes after every ``CALLS_PER_OTHER`` calls, so a stream of pops
-        cannot starve the wallboards (their waiting figures are bounded by coalescing)."""
+        cannot starve the reminders and commands."""
         if self._rest and (not self._calls or self._calls_in_a_row >= CALLS_PER_OTHER):
             self._calls_in_a_row = 0
             return self._rest.popleft()
@@ -278,27 +295,48 @@ class LiveHub:
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await ws.send_json(frame)
 
-    async def dispatch_floor(self, message: dict[str, Any]) -> None:
-        """Queue figures to every wallboard; an agent's change also to that agent's pages.
-        One frame per language (the pause reason is shown translated)."""
-        targets = set(self.floor_watchers)
-        if message["kind"] == LiveKind.AGENT:
-            targets |= self.by_extension.get(str(message.get("extension", "")), set())
+    async def send_floor(self, figures: list[dict[str, Any]]) -> None:
+        """Every figure to every wallboard, as one ``floor`` frame per language (the pause
+        reason and the waiting callers are shown in it); an agent's own figure also to that
+        agent's pages that do not watch the floor, as an ``agent`` frame."""
+        batches: dict[str, str] = {}
+        for ws in list(self.floor_watchers):
+            listener = self.sockets.get(ws)
+            if listener is None or ws.closed:
+                continue
+            if listener.language not in batches:
+                shown = [self._figure(message, listener.language) for message in figures]
+                batches[listener.language] = json.dumps(
+                    {"type": "floor", "figures": shown}, ensure_ascii=False
+                )
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_str(batches[listener.language])
+        for message in figures:
+            if message["kind"] == LiveKind.AGENT:
+                await self._to_the_agent(message)
+
+    async def _to_the_agent(self, message: dict[str, Any]) -> None:
+        sockets = self.by_extension.get(str(message.get("extension", "")), set())
         frames: dict[str, str] = {}
-        for ws in list(targets):
+        for ws in list(sockets - self.floor_watchers):
             listener = self.sockets.get(ws)
             if listener is None or ws.closed:
                 continue
             if listener.language not in frames:
-                i18n.LANGUAGE.set(listener.language)
-                frame = {**message, "type": message["kind"]}
-                if frame.get("callers"):
-                    frame["callers"] = with_display(frame["callers"], self.region)
-                if frame.get("reason"):
-                    frame["reason"] = i18n.gettext(frame["reason"])
+                frame = self._figure(message, listener.language)
                 frames[listener.language] = json.dumps(frame, ensure_ascii=False)
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await ws.send_str(frames[listener.language])
+
+    def _figure(self, message: dict[str, Any], language: str) -> dict[str, Any]:
+        """A floor figure as a page shows it in ``language``."""
+        frame = {**message, "type": message["kind"]}
+        if frame.get("callers"):
+            frame["callers"] = with_display(frame["callers"], self.region)
+        if frame.get("reason"):
+            i18n.LANGUAGE.set(language)
+            frame["reason"] = i18n.gettext(frame["reason"])
+        return frame
 
     async def send_call(
         self,
@@ -329,13 +367,12 @@ class LiveHub:
             await ws.send_json(frame)
 
 
-# Who hears each kind of notification; the PBX listener's own kinds reach no page.
+# Who hears each kind of notification; the PBX listener's own kinds reach no page, and the
+# floor's figures go their own way (``LiveHub.floor_forever``).
 SENDERS: dict[LiveKind, Callable[[LiveHub, dict[str, Any]], Awaitable[None]]] = {
     LiveKind.RINGING: LiveHub.send_calls,
     LiveKind.ANSWERED: LiveHub.send_calls,
     LiveKind.ENDED: LiveHub.send_calls,
-    LiveKind.QUEUE: LiveHub.dispatch_floor,
-    LiveKind.AGENT: LiveHub.dispatch_floor,
     LiveKind.TASK_DUE: send_task_toasts,
     LiveKind.TASK_POOL_DUE: send_task_toasts,
     LiveKind.TASK_COUNT: send_task_count,
@@ -350,6 +387,7 @@ async def live_hub_ctx(app: web.Application) -> AsyncIterator[None]:
     tasks = [
         asyncio.create_task(hub.listen_forever(), name="live-listen"),
         asyncio.create_task(hub.dispatch_forever(), name="live-dispatch"),
+        asyncio.create_task(hub.floor_forever(), name="live-floor"),
     ]
     yield
     for task in tasks:

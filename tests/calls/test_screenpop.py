@@ -283,28 +283,39 @@ async def test_a_burst_of_calls_has_its_cards_read_together_and_sent_in_order(ap
     assert most == READS_AHEAD
 
 
-async def test_a_stream_of_calls_leaves_the_wallboards_a_share_of_the_hub(app: Any) -> None:
-    """Calls go first, yet with both waiting a floor figure goes after every few calls:
-    a burst of pops delays the wallboards by a few frames, never starves them."""
+async def test_a_stream_of_calls_never_holds_the_wallboards_back(app: Any) -> None:
+    """Calls go first, but the floor's figures go on their own tick: a burst of pops that
+    keeps the hub busy for a while delays the wallboards by at most a tick, and the other
+    messages (reminders, commands) still get one turn after every few calls."""
     hub = LiveHub(app)
     sent: list[str] = []
+    floor: list[tuple[int, list[str]]] = []  # (calls sent before it, its figures)
 
     async def dispatch(message: dict[str, Any]) -> None:
+        await asyncio.sleep(0.01)  # a pop's card read and render
         sent.append(message["kind"])
 
+    async def send_floor(figures: list[dict[str, Any]]) -> None:
+        floor.append((sent.count("ringing"), [f["interface"] for f in figures]))
+
     hub.dispatch = dispatch  # type: ignore[method-assign]
-    for n in range(40):
+    hub.send_floor = send_floor  # type: ignore[method-assign]
+    for n in range(100):
         hub.on_notify(None, 0, "", json.dumps({"kind": "ringing", "linkedid": f"c{n}"}))
         if n < 5:
             agent = {"kind": "agent", "pbx": "default", "interface": f"PJSIP/{n}"}
             hub.on_notify(None, 0, "", json.dumps(agent))
-    runner = asyncio.create_task(hub.dispatch_forever())
-    async with asyncio.timeout(2):
-        while len(sent) < 45:  # noqa: ASYNC110 - the recorder is filled by the task
+            hub.on_notify(None, 0, "", json.dumps({"kind": "task_count", "user_id": n}))
+    tasks = [asyncio.create_task(hub.dispatch_forever()), asyncio.create_task(hub.floor_forever())]
+    async with asyncio.timeout(5):
+        while len(sent) < 105:  # noqa: ASYNC110 - the recorder is filled by the task
             await asyncio.sleep(0.01)
-    runner.cancel()
+    for task in tasks:
+        task.cancel()
+    # the figures went at once, together, before the burst of 100 calls (a second) was through
+    assert floor == [(0, [f"PJSIP/{n}" for n in range(5)])]
     every = CALLS_PER_OTHER + 1
-    assert [i for i, kind in enumerate(sent) if kind == "agent"] == [
+    assert [i for i, kind in enumerate(sent) if kind == "task_count"] == [
         every * k + CALLS_PER_OTHER for k in range(5)
     ]
     assert sent[:CALLS_PER_OTHER] == ["ringing"] * CALLS_PER_OTHER  # calls first
@@ -315,16 +326,21 @@ async def test_an_overloaded_hub_sends_each_agents_and_queues_newest_figures_onc
 ) -> None:
     """Floor figures are each the whole state of one agent or queue: a newer one waiting
     takes the older's place, so a burst is bounded by agents + queues, never dropped, and
-    calls still go first."""
+    goes out as one batch; calls go their own way."""
     hub = LiveHub(app)
-    sent: list[tuple[str, str, int]] = []
+    batches: list[list[tuple[str, str, int]]] = []
+    calls: list[str] = []
 
     async def dispatch(message: dict[str, Any]) -> None:
-        what = message.get("interface") or message.get("queue") or message.get("linkedid")
-        sent.append((message["kind"], str(what), message.get("n", -1)))
+        calls.append(message["linkedid"])
+
+    async def send_floor(figures: list[dict[str, Any]]) -> None:
+        what = [str(f.get("interface") or f.get("queue")) for f in figures]
+        batches.append([(f["kind"], w, f.get("n", -1)) for f, w in zip(figures, what, strict=True)])
 
     hub.dispatch = dispatch  # type: ignore[method-assign]
-    for n in range(20_000):  # twice what the hub keeps waiting
+    hub.send_floor = send_floor  # type: ignore[method-assign]
+    for n in range(20_000):  # twice what the hub keeps waiting of other messages
         agent = {"kind": "agent", "pbx": "default", "interface": f"PJSIP/{n % 200}", "n": n}
         hub.on_notify(None, 0, "", json.dumps(agent))
         if n % 100 == 0:
@@ -334,28 +350,26 @@ async def test_an_overloaded_hub_sends_each_agents_and_queues_newest_figures_onc
         None, 0, "", json.dumps({"kind": "agent", "pbx": "other", "interface": "PJSIP/1"})
     )
     hub.on_notify(None, 0, "", json.dumps({"kind": "ringing", "linkedid": "a"}))
-    runner = asyncio.create_task(hub.dispatch_forever())
+    tasks = [asyncio.create_task(hub.dispatch_forever()), asyncio.create_task(hub.floor_forever())]
     async with asyncio.timeout(2):
-        while len(sent) < 205:  # noqa: ASYNC110 - the recorder is filled by the task
+        while not batches or not calls:  # noqa: ASYNC110 - the recorders are filled by tasks
             await asyncio.sleep(0.01)
-    await asyncio.sleep(0.05)
-    runner.cancel()
-    assert sent[0] == ("ringing", "a", -1)
+    assert calls == ["a"]
+    [sent] = batches
     agents = {what: n for kind, what, n in sent if kind == "agent" and n >= 0}
     assert agents == {f"PJSIP/{i}": 19_800 + i for i in range(200)}  # each one's newest
     queues = {what: n for kind, what, n in sent if kind == "queue"}
     assert queues == {"q0": 19_800, "q1": 19_900, "q2": 19_700}
     assert ("agent", "PJSIP/1", -1) in sent  # another PBX's agent is another agent
-    assert len(sent) == 1 + 200 + 3 + 1 and hub.coalesced == 20_000 + 200 - 203
+    assert len(sent) == 200 + 3 + 1 and hub.coalesced == 20_000 + 200 - 203
 
-    # once sent, the next figure of the same agent waits again (it is not merged into the past)
-    sent.clear()
+    # once sent, the next figure of the same agent waits again, for the next tick
     hub.on_notify(
         None, 0, "", json.dumps({"kind": "agent", "pbx": "default", "interface": "PJSIP/0", "n": 1})
     )
-    runner = asyncio.create_task(hub.dispatch_forever())
     async with asyncio.timeout(2):
-        while not sent:  # noqa: ASYNC110
+        while len(batches) < 2:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
-    runner.cancel()
-    assert sent == [("agent", "PJSIP/0", 1)]
+    for task in tasks:
+        task.cancel()
+    assert batches[1] == [("agent", "PJSIP/0", 1)]

@@ -9,14 +9,15 @@ import json
 import pytest
 
 from callcenter.live import CALL_KINDS, MAX_PAYLOAD, LiveKind, payloads
-from web.live import SENDERS
+from web.live import FLOOR_KINDS, SENDERS
 
 FOR_THE_PBX_LISTENER = {LiveKind.PBX_COMMAND, LiveKind.QUEUE_SETTINGS}
 
 
 def test_every_kind_reaches_pages_or_is_the_pbx_listeners():
-    assert set(SENDERS) | FOR_THE_PBX_LISTENER == set(LiveKind)
-    assert not set(SENDERS) & FOR_THE_PBX_LISTENER
+    """The floor's figures go their own way (batched per wallboard), all else by the table."""
+    assert set(SENDERS) | set(FLOOR_KINDS) | FOR_THE_PBX_LISTENER == set(LiveKind)
+    assert not set(SENDERS) & (FOR_THE_PBX_LISTENER | set(FLOOR_KINDS))
 
 
 def test_call_kinds_are_sent_as_calls():

@@ -130,6 +130,10 @@
   }
 
   function onFrame(frame) {
+    if (frame.type === "floor") {  // the floor's figures, sent together: one event each
+      frame.figures.forEach(onFrame);
+      return;
+    }
     document.dispatchEvent(new CustomEvent("live-frame", { detail: frame }));
     if (frame.type === "hello" || frame.type === "link") {
       // online only while the server hears the calls too: a pop is never lost silently

@@ -199,8 +199,12 @@
         // live only while the server hears the floor; figures missed meanwhile are fetched
         setState(frame.listening === false ? "connecting" : "online");
         if (frame.listening !== false) refreshAll().catch(() => {});
-      } else if (frame.type === "queue") applyQueue(frame);
-      else if (frame.type === "agent") applyAgent(frame);
+      } else if (frame.type === "floor") {  // every figure that changed since the last frame
+        for (const figure of frame.figures) {
+          if (figure.type === "queue") applyQueue(figure);
+          else if (figure.type === "agent") applyAgent(figure);
+        }
+      }
     };
     ws.onclose = () => {
       setState("offline");
