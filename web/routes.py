@@ -20,6 +20,7 @@ from web.api import floor as api_floor
 from web.api import imports as api_imports
 from web.api import invoice_mail as api_invoice_mail
 from web.api import invoices as api_invoices
+from web.api import leads as api_leads
 from web.api import mailings as api_mailings
 from web.api import orders as api_orders
 from web.api import partners as api_partners
@@ -149,6 +150,8 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/mailings/{id:\\d+}/figures", api_mailings.figures)
     r.add_get("/api/v1/mailings/{id:\\d+}/recipients", api_mailings.recipients)
 
+    r.add_post("/api/v1/leads", api_leads.submit)  # a website form's key: no login
+    r.add_route("OPTIONS", "/api/v1/leads", api_leads.preflight)  # CORS, allowed origins only
     r.add_get("/api/v1/clients", api_clients.list_clients)
     r.add_post("/api/v1/clients", api_clients.create_client)
     r.add_get("/api/v1/clients/{id:\\d+}", api_clients.get_client)
