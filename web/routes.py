@@ -50,6 +50,7 @@ from web.views import (
     mailing_follow_ups,
     mailing_tracking,
     mailings,
+    marketing,
     order_board,
     order_form,
     orders,
@@ -97,6 +98,13 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/admin/users/{id:\\d+}", admin.user_update)
     r.add_post("/admin/users/{id:\\d+}/token", admin.user_token)
     r.add_get("/admin/lists", admin.lists_page)
+    r.add_get("/admin/marketing", marketing.marketing_page)
+    r.add_post("/admin/marketing/keys", marketing.key_create)
+    r.add_post("/admin/marketing/keys/{id:\\d+}/revoke", marketing.key_revoke)
+    r.add_post("/admin/marketing/{kind:utm|number}", marketing.map_save)
+    r.add_post("/admin/marketing/{kind:utm|number}/{id:\\d+}/delete", marketing.map_delete)
+    r.add_post("/admin/marketing/spend", marketing.spend_save)
+    r.add_post("/admin/marketing/spend/import", marketing.spend_import)
     r.add_post("/admin/lists/{kind:channel|segment}", admin.list_save)
 
     r.add_get("/orders", orders.order_list)
