@@ -81,6 +81,7 @@ TERMS = (
     N_("Clients"),
     N_("Wallboard"),
     N_("Lists"),
+    N_("Marketing"),
     N_("Users"),
     # list titles: templates/admin/lists.html
     N_("Acquisition channels"),

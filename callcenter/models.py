@@ -16,6 +16,7 @@ def load_all() -> None:
     import callcenter.invoices.models  # noqa: F401
     import callcenter.mail.models  # noqa: F401
     import callcenter.mailings.models  # noqa: F401
+    import callcenter.marketing.models  # noqa: F401
     import callcenter.orders.models  # noqa: F401
     import callcenter.partners.models  # noqa: F401
     import callcenter.products.models  # noqa: F401

@@ -57,6 +57,10 @@ class Settings:
     # make everyone wait a short, growing delay after each failure
     login_max_failures: int = 5
     login_lockout_seconds: int = 900  # the window
+    # website leads (POST /api/v1/leads): at most so many per form key and per address
+    lead_max_per_key: int = 120
+    lead_max_per_address: int = 10
+    lead_window_seconds: int = 600
     login_address_max_failures: int = 20
     session_max_age_seconds: int = 12 * 3600
     cookie_secure: bool = False
@@ -149,6 +153,9 @@ class Settings:
             ami_secret=reader.text("AMI_SECRET"),
             login_max_failures=reader.positive_int("LOGIN_MAX_FAILURES", 5),
             login_lockout_seconds=reader.positive_int("LOGIN_LOCKOUT_SECONDS", 900),
+            lead_max_per_key=reader.positive_int("LEAD_MAX_PER_KEY", 120),
+            lead_max_per_address=reader.positive_int("LEAD_MAX_PER_ADDRESS", 10),
+            lead_window_seconds=reader.positive_int("LEAD_WINDOW_SECONDS", 600),
             login_address_max_failures=reader.positive_int("LOGIN_ADDRESS_MAX_FAILURES", 20),
             trusted_proxy=reader.boolean("TRUSTED_PROXY", False),
             public_url=reader.url("PUBLIC_URL"),

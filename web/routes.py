@@ -20,6 +20,7 @@ from web.api import floor as api_floor
 from web.api import imports as api_imports
 from web.api import invoice_mail as api_invoice_mail
 from web.api import invoices as api_invoices
+from web.api import leads as api_leads
 from web.api import mailings as api_mailings
 from web.api import orders as api_orders
 from web.api import partners as api_partners
@@ -49,6 +50,7 @@ from web.views import (
     mailing_follow_ups,
     mailing_tracking,
     mailings,
+    marketing,
     order_board,
     order_form,
     orders,
@@ -96,6 +98,13 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/admin/users/{id:\\d+}", admin.user_update)
     r.add_post("/admin/users/{id:\\d+}/token", admin.user_token)
     r.add_get("/admin/lists", admin.lists_page)
+    r.add_get("/admin/marketing", marketing.marketing_page)
+    r.add_post("/admin/marketing/keys", marketing.key_create)
+    r.add_post("/admin/marketing/keys/{id:\\d+}/revoke", marketing.key_revoke)
+    r.add_post("/admin/marketing/{kind:utm|number}", marketing.map_save)
+    r.add_post("/admin/marketing/{kind:utm|number}/{id:\\d+}/delete", marketing.map_delete)
+    r.add_post("/admin/marketing/spend", marketing.spend_save)
+    r.add_post("/admin/marketing/spend/import", marketing.spend_import)
     r.add_post("/admin/lists/{kind:channel|segment}", admin.list_save)
 
     r.add_get("/orders", orders.order_list)
@@ -149,6 +158,8 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/api/v1/mailings/{id:\\d+}/figures", api_mailings.figures)
     r.add_get("/api/v1/mailings/{id:\\d+}/recipients", api_mailings.recipients)
 
+    r.add_post("/api/v1/leads", api_leads.submit)  # a website form's key: no login
+    r.add_route("OPTIONS", "/api/v1/leads", api_leads.preflight)  # CORS, allowed origins only
     r.add_get("/api/v1/clients", api_clients.list_clients)
     r.add_post("/api/v1/clients", api_clients.create_client)
     r.add_get("/api/v1/clients/{id:\\d+}", api_clients.get_client)

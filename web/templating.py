@@ -48,6 +48,7 @@ def _nav(user: Any) -> list[tuple[str, str]]:
         items.append(("/imports", "Imports"))
     if user.can(Permission.LISTS_MANAGE):
         items.append(("/admin/lists", "Lists"))
+        items.append(("/admin/marketing", "Marketing"))
     if user.can(Permission.USERS_MANAGE):
         items.append(("/admin/users", "Users"))
     if user.can(Permission.QUEUES_MANAGE):

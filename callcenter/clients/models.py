@@ -93,6 +93,13 @@ class Client(Base):
     segment_id: Mapped[int | None] = mapped_column(
         ForeignKey("segments.id", ondelete="SET NULL"), index=True
     )
+    # attribution: ``channel_id`` is the first touch (kept once set); the last touch moves
+    # with every later website lead or call to a tracked number (callcenter/marketing)
+    first_touch_at: Mapped[datetime | None]
+    last_channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="SET NULL")
+    )
+    last_touch_at: Mapped[datetime | None]
     notes: Mapped[str] = mapped_column(Text, default="")
     # order status notifications: by e-mail, by text message, both, or none
     notify_by: Mapped[str] = mapped_column(String(10), default="email", server_default="email")
@@ -112,7 +119,7 @@ class Client(Base):
     )
     tags: Mapped[list[Tag]] = relationship(secondary=client_tags, order_by="Tag.name")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="raise")
-    channel: Mapped[Channel | None] = relationship(lazy="raise")
+    channel: Mapped[Channel | None] = relationship(foreign_keys=[channel_id], lazy="raise")
     segment: Mapped[Segment | None] = relationship(lazy="raise")
     company: Mapped[Client | None] = relationship(
         foreign_keys=[company_id], remote_side=[id], lazy="raise"

@@ -15,6 +15,7 @@ from callcenter.clients.input import CleanClient, ClientInput, PhoneInput, valid
 from callcenter.clients.models import Channel, Client, ClientEmail, ClientPhone, Segment, Tag
 from callcenter.errors import Forbidden, NotFound
 from callcenter.i18n import N_
+from callcenter.marketing.touches import attribute_new_caller
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
 
@@ -172,6 +173,7 @@ async def create_client(
     if not allow_duplicates and (dups := await find_duplicates(session, clean, actor=actor)):
         raise DuplicateClient(N_("Another client already has this phone, INN or e-mail"), dups)
     client_id = await add_client(session, clean=clean, actor=actor)
+    await attribute_new_caller(session, client_id)  # a caller to a tracked number: its channel
     return await get_client(session, client_id, actor=actor)
 
 

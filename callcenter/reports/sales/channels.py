@@ -5,6 +5,10 @@ channel's clients, the orders taken in the period (the order's channel, else its
 their revenue and the average order; and the trend of new clients, orders and revenue.
 Mailings are a channel too: an order credited to a mailing that names no channel of its own
 moves from its client's channel to "Mailings" (``mailing_channel.py``).
+
+Return on spend (``callcenter/marketing/roi.py``): per channel its cost for the period (the
+monthly spend prorated by days), leads, cost per lead, customers, CAC, revenue, ROI and
+ROMI, by first touch and by last touch side by side.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.i18n import N_, translations
+from callcenter.marketing.roi import ChannelReturn, attribution
 from callcenter.orders.models import OrderStatus
 from callcenter.reports.filters import ReportFilters, own_figures
 from callcenter.reports.registry import ReportSpec
@@ -43,6 +48,10 @@ class ChannelsReport:
     step: str = "day"
     trend_labels: list[date] = field(default_factory=list)
     trend: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # figure -> name
+    roi_first: list[tuple[Any, ...]] = field(default_factory=list)
+    roi_last: list[tuple[Any, ...]] = field(default_factory=list)
+    roi_totals: tuple[Any, ...] | None = None  # the same whichever the attribution
+    romi_unknown: list[str] = field(default_factory=list)  # channels with an uncosted line
 
     def chart_by_channel(self) -> tuple[list[str], list[float], list[float]]:
         """Channel names, their revenue and their new clients (for bars)."""
@@ -90,6 +99,8 @@ class ChannelsReport:
         return [
             Table("channels", N_("By channel"), columns, self.channels, self.totals),
             Table("trend", N_("By period"), trend_columns, self.trend_rows()),
+            Table("roi_first", N_("Return by first touch"), ROI, self.roi_first, self.roi_totals),
+            Table("roi_last", N_("Return by last touch"), ROI, self.roi_last, self.roi_totals),
         ]
 
     def as_dict(self) -> dict[str, Any]:
@@ -97,7 +108,58 @@ class ChannelsReport:
         totals = dict(
             zip([c.key for c in self.tables()[0].columns], self.totals or (), strict=False)
         )
-        return {"filters": self.filters.as_dict(), **tables, "totals": totals, "step": self.step}
+        return {
+            "filters": self.filters.as_dict(),
+            **tables,
+            "totals": totals,
+            "step": self.step,
+            "romi_unknown": self.romi_unknown,
+        }
+
+
+ROI = (
+    Column("channel", N_("Channel"), "text"),
+    Column("cost", N_("Cost"), "money"),
+    Column("leads", N_("Leads")),
+    Column("cost_per_lead", N_("Cost per lead"), "money"),
+    Column("customers", N_("Customers")),
+    Column("cac", N_("CAC"), "money"),
+    Column("revenue", N_("Revenue"), "money"),
+    Column("roi", N_("ROI"), "percent"),
+    Column("romi", N_("ROMI"), "percent"),
+)
+
+
+async def _returns(
+    session: AsyncSession, filters: ReportFilters, user: Any
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], tuple[Any, ...] | None, list[str]]:
+    """The return-on-spend rows by first and by last touch, their total, and the channels
+    whose ROMI is not known (a sold line with no product cost)."""
+    found = await attribution(
+        session,
+        since=filters.since,
+        until=filters.until,
+        first_day=filters.first_day,
+        last_day=filters.last_day,
+        manager=filters.manager,
+        segment=filters.segment,
+    )
+    named = await names(session, "channel", [*found.first, *found.last], user.language)
+    sides = []
+    for side in (found.first, found.last):
+        kept = {c: r for c, r in side.items() if filters.channel in (None, c)}
+        order = sorted(kept, key=lambda c: (-kept[c].revenue, -kept[c].cost, c == 0, c))
+        sides.append([kept[c].row(named.get(c, "")) for c in order])
+    total = ChannelReturn()
+    for c, r in found.first.items():
+        if filters.channel in (None, c):
+            total.add(r)
+    unknown = sorted(
+        {named.get(c, "") for side in (found.first, found.last) for c, r in side.items()
+         if r.revenue and r.margin is None and filters.channel in (None, c)}
+    )  # fmt: skip
+    label = translations(user.language).gettext(N_("Total"))
+    return sides[0], sides[1], total.row(label) if found.first else None, unknown
 
 
 async def _by_channel(
@@ -211,6 +273,7 @@ async def channels_report(
     total["revenue"] = sum((f["revenue"] for f in figures.values()), ZERO)
     step = step_of(filters)
     labels, trend = await _trend(session, filters, named, step, moved)
+    roi_first, roi_last, roi_totals, romi_unknown = await _returns(session, filters, user)
     return ChannelsReport(
         filters,
         channels=[_row(named.get(c, ""), figures[c]) for c in order],
@@ -218,6 +281,10 @@ async def channels_report(
         step=step,
         trend_labels=labels,
         trend=trend,
+        roi_first=roi_first,
+        roi_last=roi_last,
+        roi_totals=roi_totals,
+        romi_unknown=romi_unknown,
     )
 
 

@@ -1,0 +1,1 @@
+"""Marketing attribution: website leads, call tracking by the dialed number, channel spend."""
