@@ -90,9 +90,11 @@ class Settings:
     # held to it), and how often due recipients are looked for (0: never in this process)
     mailing_email_per_minute: int = 600
     mailing_check_seconds: float = 2.0
-    # imports' runs and exports run in child processes at this CPU niceness (0-19; their
-    # database backends too, when PostgreSQL is on this machine): the floor goes first
+    # imports' runs and exports run in child processes at these CPU niceness values (0-19;
+    # their database backends too, when PostgreSQL is on this machine): the floor goes
+    # first, then an import, then an export (never above the import's)
     back_office_niceness: int = 10
+    export_niceness: int = 19
     # text messages (SMS mailings, order status texts) through a provider's HTTP API
     sms_provider: str = "off"  # off | smsc | twilio
     sms_base_url: str = ""  # "" = the provider's own (https://smsc.ru, https://api.twilio.com)
@@ -181,6 +183,7 @@ class Settings:
             mailing_email_per_minute=reader.positive_int("MAILING_EMAIL_PER_MINUTE", 600),
             mailing_check_seconds=reader.number("MAILING_CHECK_SECONDS", 2.0),
             back_office_niceness=reader.niceness("BACK_OFFICE_NICENESS", 10),
+            export_niceness=reader.niceness("EXPORT_NICENESS", 19),
             sms_provider=reader.choice("SMS_PROVIDER", SMS_PROVIDERS, "off"),
             sms_base_url=reader.base_url("SMS_BASE_URL"),
             sms_sender=reader.text("SMS_SENDER"),

@@ -68,7 +68,10 @@ async def imports_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     assert settings.database_url, "the command line resolves the database URL before the app"
     app[BACK_OFFICE] = BackOffice(
-        settings.database_url, settings.back_office_niceness, settings.log_level
+        settings.database_url,
+        settings.back_office_niceness,
+        settings.log_level,
+        export_niceness=settings.export_niceness,
     )
     runner = ImportRunner(app)
     app[IMPORT_RUNNER] = runner

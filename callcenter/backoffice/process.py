@@ -26,16 +26,20 @@ class JobFailed(Exception):
 
 @dataclass(frozen=True)
 class BackOffice:
-    """Starts back-office jobs against ``database_url`` at ``niceness`` (0: the floor's own)."""
+    """Starts back-office jobs against ``database_url``: imports at ``niceness``, exports at
+    ``export_niceness`` (0: the floor's own). An import goes before an export: its user
+    watches its progress and nothing of it is usable until it ends, while an export's file
+    streams to its user from the first row."""
 
     database_url: str
     niceness: int = 10
     log_level: str = "INFO"
+    export_niceness: int = 19
 
     async def stream(self, job: Job) -> AsyncGenerator[bytes, None]:
         """The job's output piece by piece; its domain error is raised here. Leaving early
         (the client went away) kills the child: an export has nothing to put right."""
-        child = await self._start(job)
+        child = await self._start(job, max(self.niceness, self.export_niceness))
         try:
             async for piece in _pieces(child):
                 yield piece
@@ -48,7 +52,7 @@ class BackOffice:
     async def run(self, job: Job) -> None:
         """Run the job to its end. Cancelled, the child is asked to stop (SIGTERM: it records
         that it was interrupted) and killed if it has not within the grace period."""
-        child = await self._start(job)
+        child = await self._start(job, self.niceness)
         try:
             async for _ in _pieces(child):
                 pass
@@ -57,8 +61,8 @@ class BackOffice:
             await _stop(child)
             raise
 
-    async def _start(self, job: Job) -> Process:
-        spec = Spec(self.database_url, self.niceness, self.log_level, job)
+    async def _start(self, job: Job, niceness: int) -> Process:
+        spec = Spec(self.database_url, niceness, self.log_level, job)
         child = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",

@@ -16,12 +16,17 @@ from callcenter.errors import Conflict
 from tests.backoffice.jobs import Pieces, Priorities, Sleeper
 
 
+def _level(database_url: str) -> BackOffice:
+    """Jobs at the tests' own priority."""
+    return BackOffice(database_url, niceness=0, export_niceness=0)
+
+
 async def _collect(back_office: BackOffice, job: object) -> list[bytes]:
     return [piece async for piece in back_office.stream(job)]  # type: ignore[arg-type]
 
 
 async def test_pieces_arrive_in_order_whatever_their_size(database_url: str) -> None:
-    back_office = BackOffice(database_url, niceness=0)
+    back_office = _level(database_url)
     assert await _collect(back_office, Pieces(3, 5)) == [b"AAAAA", b"BBBBB", b"CCCCC"]
     big = await _collect(back_office, Pieces(2, 1_000_000))  # beyond the pipe's buffer
     assert [len(p) for p in big] == [1_000_000, 1_000_000]
@@ -31,7 +36,7 @@ async def test_pieces_arrive_in_order_whatever_their_size(database_url: str) -> 
 async def test_a_domain_error_in_the_child_is_raised_in_the_parent_as_it_was(
     database_url: str,
 ) -> None:
-    back_office = BackOffice(database_url, niceness=0)
+    back_office = _level(database_url)
     got: list[bytes] = []
     with pytest.raises(Conflict) as raised:
         async for piece in back_office.stream(Pieces(2, fail=True)):
@@ -42,7 +47,7 @@ async def test_a_domain_error_in_the_child_is_raised_in_the_parent_as_it_was(
 
 
 async def test_a_child_that_dies_is_a_failure_not_a_short_file(database_url: str) -> None:
-    back_office = BackOffice(database_url, niceness=0)
+    back_office = _level(database_url)
     with pytest.raises(JobFailed, match="status 3"):
         await _collect(back_office, Pieces(2, die=True))
     with pytest.raises(JobFailed):
@@ -50,10 +55,11 @@ async def test_a_child_that_dies_is_a_failure_not_a_short_file(database_url: str
 
 
 async def test_the_child_and_its_database_backend_run_at_the_lower_priority(
-    database_url: str,
+    database_url: str, tmp_path: Path
 ) -> None:
     """The embedded PostgreSQL is on this machine: its backend is reniced with the child (a
-    server elsewhere keeps its priority: nothing to change there)."""
+    server elsewhere keeps its priority: nothing to change there). An import runs at the
+    back office's niceness, an export lower still (never above an import)."""
     connection = await asyncpg.connect(database_url)
     try:
         pid, address = await connection.fetchrow(BACKEND_QUERY)
@@ -61,18 +67,30 @@ async def test_the_child_and_its_database_backend_run_at_the_lower_priority(
         before = os.getpriority(os.PRIO_PROCESS, pid) if here else None
     finally:
         await connection.close()
-    own, backend = (await _collect(BackOffice(database_url, niceness=7), Priorities()))[0].split()
-    assert int(own) == max(7, os.getpriority(os.PRIO_PROCESS, 0))
+    parent = os.getpriority(os.PRIO_PROCESS, 0)
+    back_office = BackOffice(database_url, niceness=7, export_niceness=12)
+    own, backend = (await _collect(back_office, Priorities()))[0].split()
+    assert int(own) == max(12, parent)
     if here:
-        assert before == 0 and int(backend) == 7
-    own, backend = (await _collect(BackOffice(database_url, niceness=0), Priorities()))[0].split()
-    assert int(own) == os.getpriority(os.PRIO_PROCESS, 0)
+        assert before == 0 and int(backend) == 12
+    said = tmp_path / "import"
+    await back_office.run(Priorities(str(said)))
+    own, backend = said.read_text().split()
+    assert int(own) == max(7, parent)
+    if here:
+        assert int(backend) == 7
+    # an export asked to run above the imports' priority runs at theirs
+    above = BackOffice(database_url, niceness=7, export_niceness=3)
+    assert int((await _collect(above, Priorities()))[0].split()[0]) == max(7, parent)
+    level = _level(database_url)
+    own, backend = (await _collect(level, Priorities()))[0].split()
+    assert int(own) == parent
     if here:
         assert int(backend) == 0
 
 
 async def test_leaving_a_stream_early_kills_its_child(database_url: str, tmp_path: Path) -> None:
-    stream = BackOffice(database_url, niceness=0).stream(Sleeper(str(tmp_path / "said")))
+    stream = _level(database_url).stream(Sleeper(str(tmp_path / "said")))
     pid = int(await anext(stream))
     os.kill(pid, 0)  # running
     await stream.aclose()
@@ -84,7 +102,7 @@ async def test_a_cancelled_run_asks_its_child_to_stop_and_waits_for_it(
     database_url: str, tmp_path: Path
 ) -> None:
     said = tmp_path / "said"
-    run = asyncio.create_task(BackOffice(database_url, niceness=0).run(Sleeper(str(said))))
+    run = asyncio.create_task(_level(database_url).run(Sleeper(str(said))))
     for _ in range(600):  # until the child has started its job
         await asyncio.sleep(0.05)
         if said.exists() or run.done():
