@@ -17,6 +17,7 @@ from callcenter.errors import Forbidden, NotFound
 from callcenter.i18n import N_
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
+from callcenter.webhooks.service import enqueue
 
 
 def visible_to(actor: User) -> ColumnElement[bool]:
@@ -146,6 +147,11 @@ def snapshot(client: Client) -> dict[str, Any]:
     return data
 
 
+def client_event(client: Client) -> dict[str, Any]:
+    """What a webhook tells of a client: its id and its audited fields."""
+    return {"id": client.id, **snapshot(client)}
+
+
 async def _apply(session: AsyncSession, client: Client, clean: CleanClient) -> None:
     for name in SCALARS:
         setattr(client, name, getattr(clean, name))
@@ -195,6 +201,7 @@ async def add_client(session: AsyncSession, *, clean: CleanClient, actor: User |
         action="created",
         changes=diff({}, after),
     )
+    await enqueue(session, "client.created", f"client:{client.id}", client_event(client))
     return client.id
 
 
@@ -236,6 +243,8 @@ async def update_client(
             action="updated",
             changes=changes,
         )
+        event = client_event(client) | {"changed": sorted(changes)}
+        await enqueue(session, "client.updated", f"client:{client.id}", event)
     client_id = client.id
     session.expire(client)  # reload the collections as stored
     return await get_client(session, client_id, actor=actor)
