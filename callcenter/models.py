@@ -27,3 +27,4 @@ def load_all() -> None:
     import callcenter.sms.models  # noqa: F401
     import callcenter.tasks.models  # noqa: F401
     import callcenter.users.models  # noqa: F401
+    import callcenter.webhooks.models  # noqa: F401

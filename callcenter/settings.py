@@ -107,6 +107,15 @@ class Settings:
     sms_retry_seconds: int = 60  # first retry; each next one waits twice as long
     mailing_sms_per_minute: int = 300  # the most texts a minute any mailing may send
     sms_status_check_seconds: float = 60.0  # how often delivery is asked for; 0: never here
+    # webhooks out: how often the sender looks for due deliveries (0: never in this process;
+    # one process sends at a time), the receiver's time to answer, the first retry (each next
+    # waits twice as long, for a day: then failed), failures in a row that pause an endpoint,
+    # and requests in flight at once
+    webhook_check_seconds: float = 0.5
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_seconds: int = 30
+    webhook_pause_after: int = 20
+    webhook_concurrency: int = 64
 
     @property
     def pbx_configured(self) -> bool:
@@ -195,6 +204,11 @@ class Settings:
             sms_retry_seconds=reader.positive_int("SMS_RETRY_SECONDS", 60),
             mailing_sms_per_minute=reader.positive_int("MAILING_SMS_PER_MINUTE", 300),
             sms_status_check_seconds=reader.number("SMS_STATUS_CHECK_SECONDS", 60.0),
+            webhook_check_seconds=reader.number("WEBHOOK_CHECK_SECONDS", 0.5),
+            webhook_timeout_seconds=reader.number("WEBHOOK_TIMEOUT_SECONDS", 10.0) or 10.0,
+            webhook_retry_seconds=reader.positive_int("WEBHOOK_RETRY_SECONDS", 30),
+            webhook_pause_after=reader.positive_int("WEBHOOK_PAUSE_AFTER", 20),
+            webhook_concurrency=reader.positive_int("WEBHOOK_CONCURRENCY", 64),
         )
         _check_sms(settings)
         if settings.smtp_host and "@" not in settings.smtp_from:

@@ -88,6 +88,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         # every report rollup as it starts (a tenth of the suite's time)
         reminder_check_seconds=0,
         report_refresh_seconds=0,
+        webhook_check_seconds=0,
     )
 
 

@@ -26,6 +26,7 @@ from web.api import orders as api_orders
 from web.api import partners as api_partners
 from web.api import reports as api_reports
 from web.api import tasks as api_tasks
+from web.api import webhooks as api_webhooks
 from web.views import (
     admin,
     auth,
@@ -61,6 +62,7 @@ from web.views import (
     sms,
     task_supervision,
     tasks,
+    webhooks,
     workspace,
 )
 
@@ -131,6 +133,21 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/admin/products/{id:\\d+}", catalog.product_save)
     r.add_get("/admin/outbox", outbox.outbox_page)
     r.add_post("/admin/outbox/{id:\\d+}/resend", outbox.resend)
+    r.add_get("/admin/webhooks", webhooks.endpoint_list)
+    r.add_get("/admin/webhooks/new", webhooks.form_page)
+    r.add_post("/admin/webhooks/new", webhooks.save)
+    r.add_get("/admin/webhooks/{id:\\d+}", webhooks.show)
+    r.add_get("/admin/webhooks/{id:\\d+}/edit", webhooks.form_page)
+    r.add_post("/admin/webhooks/{id:\\d+}/edit", webhooks.save)
+    r.add_post("/admin/webhooks/{id:\\d+}/{action:pause|resume|rotate}", webhooks.move)
+    r.add_post("/admin/webhooks/deliveries/{id:\\d+}/resend", webhooks.resend)
+    r.add_get("/api/v1/webhooks", api_webhooks.list_all)
+    r.add_post("/api/v1/webhooks", api_webhooks.create)
+    r.add_get("/api/v1/webhooks/{id:\\d+}", api_webhooks.get_one)
+    r.add_patch("/api/v1/webhooks/{id:\\d+}", api_webhooks.update)
+    r.add_post("/api/v1/webhooks/{id:\\d+}/rotate", api_webhooks.rotate)
+    r.add_get("/api/v1/webhooks/{id:\\d+}/deliveries", api_webhooks.deliveries)
+    r.add_post("/api/v1/webhook-deliveries/{id:\\d+}/resend", api_webhooks.resend)
 
     r.add_get("/mailings", mailings.mailing_list)
     r.add_get("/mailings/new", mailings.new_page)

@@ -28,6 +28,7 @@ from callcenter.sms.providers import make_provider
 from callcenter.sms.status import MESSAGES, poll_deliveries
 from callcenter.tasks.reminders import fire_due_reminders
 from web.keys import BACKGROUND_SESSIONMAKER, SCHEDULER, SESSIONMAKER, SETTINGS
+from web.webhook_client import add_webhook_job
 
 log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[Any]]
@@ -153,6 +154,9 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
         scheduler.add_job(
             "mailings", send_due_mailings, every_seconds=settings.mailing_check_seconds
         )
+    close_webhooks = add_webhook_job(app)
     scheduler.start()
     yield
     await scheduler.stop()
+    if close_webhooks is not None:
+        await close_webhooks()  # after the sender's last run, never under it

@@ -63,6 +63,8 @@ def _nav(user: Any) -> list[tuple[str, str]]:
         items.append(("/admin/commission-plans", "Commission plans"))
     if user.can(Permission.MAIL_MANAGE):
         items.append(("/admin/outbox", "Outbox"))
+    if user.can(Permission.WEBHOOKS_MANAGE):
+        items.append(("/admin/webhooks", "Webhooks"))
     if user.can(Permission.COMPANY_MANAGE):
         items.append(("/admin/company", "Company requisites"))
     return items

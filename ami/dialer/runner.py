@@ -29,12 +29,14 @@ from ami.link import PbxLink
 from ami.tracker.updates import OriginateResult, TrackerUpdate
 from callcenter.calls.records import Call
 from callcenter.db import database_unreachable
+from callcenter.dialer.campaigns import finished
 from callcenter.dialer.claims import claim_contacts
 from callcenter.dialer.models import Campaign, CampaignAttempt, CampaignContact
 from callcenter.dialer.pacing import Pacer
 from callcenter.leadership import NotLeading
 from callcenter.live import LiveKind, notify
 from callcenter.users.models import User
+from callcenter.webhooks.service import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -273,6 +275,8 @@ class DialerRunner:
             )
             if done.rowcount:  # type: ignore[attr-defined]
                 log.info("dialer: campaign %s finished", campaign.id)
+                event = finished(campaign) | {"state": "finished", "stopped_at": now}
+                await enqueue(session, "campaign.finished", f"campaign:{campaign.id}", event)
                 await notify(session, LiveKind.CAMPAIGN, id=campaign.id, event_at=now.timestamp())
 
     async def _announce(self, running: list[Campaign], moved: set[int], now: datetime) -> None:

@@ -20,6 +20,8 @@ from callcenter.db import unnest_columns, unnest_rows
 from callcenter.leadership import TERM_GATE, Fence, gate_params, term_over
 from callcenter.live import CHANNEL, Note, payloads
 from callcenter.users.models import User
+from callcenter.webhooks.calls import PREVIOUS
+from callcenter.webhooks.calls import deliveries as call_deliveries
 
 CALL_COLUMNS = (
     "direction",
@@ -171,6 +173,8 @@ def _strip(name: str) -> str:
 # A call's end is stored once: a row stored as ended is never reopened nor given another
 # end (a state that would do so is left out, with its legs and timeline entries; a replay of
 # the same end is harmless), so no late or repeated change can undo it.
+# Each call event (ringing, answered, ended, missed) goes to the webhook endpoints subscribed
+# to it from the same statement (callcenter/webhooks/calls.py).
 # Each notification is stamped with the moment it was stored (for latency breakdowns).
 # Under a leader's term nothing is written or sent unless the term's gate lets it through
 # (g, evaluated once and first: each write reads it as an init plan), so a fenced batch
@@ -178,6 +182,7 @@ def _strip(name: str) -> str:
 STORE_CALLS = text(
     f"""
 WITH g AS MATERIALIZED (SELECT {TERM_GATE} AS term_ok
+), was AS MATERIALIZED ({PREVIOUS}
 ), c AS (
     INSERT INTO calls (linkedid, pbx, client_id, {", ".join(CALL_COLUMNS)})
     SELECT linkedid, pbx,
@@ -188,7 +193,9 @@ WITH g AS MATERIALIZED (SELECT {TERM_GATE} AS term_ok
     ON CONFLICT (linkedid) DO UPDATE SET
         {", ".join(f"{c} = EXCLUDED.{c}" for c in CALL_COLUMNS)}, updated_at = now()
     WHERE calls.ended_at IS NULL OR calls.ended_at = EXCLUDED.ended_at
-    RETURNING linkedid, id
+    RETURNING linkedid, id, client_id
+), w AS (
+    {call_deliveries(unnest_rows(CALL_SPEC), "c", "was")}
 ), l AS (
     INSERT INTO call_legs (uniqueid, call_id, {", ".join(LEG_COLUMNS[1:])})
     SELECT t.uniqueid, c.id, {", ".join(f"t.{n}" for n, _ in LEG_SPEC[2:])}

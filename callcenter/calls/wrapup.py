@@ -14,6 +14,7 @@ from callcenter.db import utcnow
 from callcenter.errors import Invalid, NotFound
 from callcenter.i18n import N_
 from callcenter.tasks.models import Task
+from callcenter.tasks.webhooks import tell_webhooks
 from callcenter.users.models import User
 
 RESULTS = ("resolved", "follow_up", "sale", "complaint", "wrong_number", "other")
@@ -88,4 +89,5 @@ async def _follow_up_task(
     )
     session.add(task)
     await session.flush()
+    await tell_webhooks(session, "task.created", [task.id])
     return task.id

@@ -10,12 +10,13 @@ from callcenter.audit.service import record_change
 from callcenter.clients.exceptions import ClientInvalid
 from callcenter.clients.fields import DETAILS, REFERENCES
 from callcenter.clients.models import Client, ClientEmail, ClientPhone, client_tags
-from callcenter.clients.service import get_client, snapshot
+from callcenter.clients.service import client_event, get_client, snapshot
 from callcenter.db import Base
 from callcenter.errors import Forbidden
 from callcenter.i18n import N_
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
+from callcenter.webhooks.service import enqueue
 
 # moved by hand (with de-duplication) or meaning something else than "belongs to"
 _HANDLED = {
@@ -87,6 +88,8 @@ async def merge_clients(
         action="merged_into",
         changes={"merged_into": [None, survivor.id]},
     )
+    event = client_event(survivor) | {"merged_from": duplicate_id}
+    await enqueue(session, "client.merged", f"client:{survivor.id}", event)
     return survivor
 
 

@@ -18,6 +18,7 @@ from callcenter.i18n import N_
 from callcenter.marketing.touches import attribute_new_caller
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
+from callcenter.webhooks.service import enqueue
 
 
 def visible_to(actor: User) -> ColumnElement[bool]:
@@ -147,6 +148,11 @@ def snapshot(client: Client) -> dict[str, Any]:
     return data
 
 
+def client_event(client: Client) -> dict[str, Any]:
+    """What a webhook tells of a client: its id and its audited fields."""
+    return {"id": client.id, **snapshot(client)}
+
+
 async def _apply(session: AsyncSession, client: Client, clean: CleanClient) -> None:
     for name in SCALARS:
         setattr(client, name, getattr(clean, name))
@@ -197,6 +203,7 @@ async def add_client(session: AsyncSession, *, clean: CleanClient, actor: User |
         action="created",
         changes=diff({}, after),
     )
+    await enqueue(session, "client.created", f"client:{client.id}", client_event(client))
     return client.id
 
 
@@ -238,6 +245,8 @@ async def update_client(
             action="updated",
             changes=changes,
         )
+        event = client_event(client) | {"changed": sorted(changes)}
+        await enqueue(session, "client.updated", f"client:{client.id}", event)
     client_id = client.id
     session.expire(client)  # reload the collections as stored
     return await get_client(session, client_id, actor=actor)

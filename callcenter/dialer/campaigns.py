@@ -35,6 +35,7 @@ from callcenter.i18n import N_
 from callcenter.live import LiveKind, notify
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
+from callcenter.webhooks.service import enqueue
 
 LEFT_STATES = ("pending", "retry", "dialing")  # a contact the campaign still has to finish
 EDITABLE_STATES = ("draft", "running", "paused")
@@ -213,7 +214,21 @@ async def change_state(
     )
     await tell_pages(session, campaign.id)
     await session.flush()
+    if target == "stopped":
+        await enqueue(session, "campaign.finished", f"campaign:{campaign.id}", finished(campaign))
     return campaign
+
+
+def finished(campaign: Campaign) -> dict[str, Any]:
+    """What ``campaign.finished`` tells: the campaign and how it ended (stopped by a manager
+    or finished, every contact done)."""
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "state": campaign.state,
+        "started_at": campaign.started_at,
+        "stopped_at": campaign.stopped_at,
+    }
 
 
 def _refusal(action: str, state: str) -> str:

@@ -32,6 +32,7 @@ from callcenter.limits import id_in
 from callcenter.orders.links import check_order_link
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
+from callcenter.webhooks.service import enqueue
 
 FIELDS = ("kind", "client_id", "call_id", "order_id", "owner_id", "text", "status", "resolution")
 OWNER_ROLES = (Role.OPERATOR.value, Role.MANAGER.value, Role.ADMIN.value)
@@ -240,6 +241,8 @@ async def create_feedback(session: AsyncSession, *, data: FeedbackInput, actor: 
         session, actor=actor, entity="feedback", entity_id=item.id, action="created",
         changes=diff({}, after),
     )  # fmt: skip
+    event = {"id": item.id, **_snapshot(item)}
+    await enqueue(session, "feedback.created", f"feedback:{item.id}", event)
     return await get_feedback(session, item.id, actor=actor)
 
 

@@ -31,6 +31,7 @@ from callcenter.partners.commissions import accrue_for_payment, reverse_unless_p
 from callcenter.partners.periods import local_today
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
+from callcenter.webhooks.service import enqueue
 
 
 def payment_status(total: Decimal, paid: Decimal) -> str:
@@ -235,9 +236,20 @@ async def _editable(session: AsyncSession, invoice_id: int, by: User) -> Invoice
 
 
 async def _settle(session: AsyncSession, invoice: Invoice) -> None:
+    was = invoice.payment_status
     invoice.paid = sum((p.amount for p in invoice.payments), ZERO)
     invoice.payment_status = payment_status(invoice.total, invoice.paid)
     await session.flush()
+    if invoice.payment_status == "paid" and was != "paid":
+        event = {
+            "id": invoice.id,
+            "number": f"{invoice.number}/{invoice.year}",
+            "client_id": invoice.client_id,
+            "order_id": invoice.order_id,
+            "total": invoice.total,
+            "paid": invoice.paid,
+        }
+        await enqueue(session, "invoice.paid", f"invoice:{invoice.id}", event)
 
 
 async def record_payment(

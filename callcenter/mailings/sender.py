@@ -44,8 +44,10 @@ from callcenter.leadership import NAMESPACE
 from callcenter.mailings.channels import Channel, Claimed, Unmade, channels_of
 from callcenter.mailings.letters import contexts_for
 from callcenter.mailings.models import Mailing, MailingRecipient, Suppression
+from callcenter.mailings.service import finished
 from callcenter.settings import Settings
 from callcenter.sms.gateway import Delivery
+from callcenter.webhooks.service import enqueue
 
 log = logging.getLogger(__name__)
 LOCK_FAMILY = "mailings"
@@ -128,11 +130,14 @@ async def _finish(session: AsyncSession, mailing_ids: list[int], now: datetime) 
         MailingRecipient.mailing_id == Mailing.id,
         MailingRecipient.state.in_(("queued", "sending")),
     )
-    await session.execute(
+    done = await session.scalars(
         update(Mailing)
         .where(Mailing.id.in_(mailing_ids), Mailing.state == "sending", ~left.exists())
         .values(state="done", finished_at=now)
+        .returning(Mailing)
     )
+    for mailing in done.all():
+        await enqueue(session, "mailing.finished", f"mailing:{mailing.id}", finished(mailing))
 
 
 async def _allowance(

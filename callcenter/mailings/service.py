@@ -8,6 +8,7 @@ own clients sees only their own mailings, and their audience holds only their cl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -22,6 +23,7 @@ from callcenter.mailings.models import RECIPIENT_STATES, Mailing, MailingRecipie
 from callcenter.mailings.sources import check_sources
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
+from callcenter.webhooks.service import enqueue
 
 ACTIONS = ("pause", "resume", "cancel")
 MOVES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -186,7 +188,20 @@ async def change_state(
             .values(state="skipped", reason="cancelled")
         )
     await session.flush()
+    if action == "cancel":
+        await enqueue(session, "mailing.finished", f"mailing:{mailing.id}", finished(mailing))
     return mailing
+
+
+def finished(mailing: Mailing) -> dict[str, Any]:
+    """What ``mailing.finished`` tells: the mailing and how it ended (done or cancelled)."""
+    return {
+        "id": mailing.id,
+        "name": mailing.name,
+        "channel": mailing.channel,
+        "state": mailing.state,
+        "finished_at": mailing.finished_at,
+    }
 
 
 async def mailing_figures(

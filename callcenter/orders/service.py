@@ -37,6 +37,7 @@ from callcenter.products.models import Product
 from callcenter.settings import Settings
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
+from callcenter.webhooks.service import enqueue
 
 
 def visible_orders(actor: User) -> ColumnElement[bool]:
@@ -137,6 +138,19 @@ def snapshot(order: Order) -> dict[str, Any]:
     }
 
 
+def order_event(order: Order) -> dict[str, Any]:
+    """What a webhook tells of an order: its number, client, status, money and lines."""
+    return {
+        "id": order.id,
+        "number": order.number,
+        "client_id": order.client_id,
+        "status": order.status.code,
+        "currency": order.currency,
+        "created_at": order.created_at,
+        **snapshot(order),
+    }
+
+
 async def _client_for_order(session: AsyncSession, client_id: int | None, actor: User) -> Client:
     if client_id is None:
         raise OrderInvalid(
@@ -185,6 +199,18 @@ async def enter_status(
         )
     )
     await stage_entered(session, order, status, previous)
+    if previous is not None:
+        event = {
+            "id": order.id,
+            "number": order.number,
+            "client_id": order.client_id,
+            "from": previous.code,
+            "to": status.code,
+            "kind": status.kind,
+            "reason": reason,
+            "at": at,
+        }
+        await enqueue(session, "order.status_changed", f"order:{order.id}", event)
     # delivered: the order's commissions become payable; cancelled: they reverse
     await order_status_entered(
         session, order_id=order.id, kind=status.kind, on=local_today(actor, at)
@@ -232,6 +258,7 @@ async def create_order(
         changes=diff({}, snapshot(order)),
     )
     order = await get_order(session, order.id, actor=actor)
+    await enqueue(session, "order.created", f"order:{order.id}", order_event(order))
     await notify_client(
         session, order=order, status=order.status, previous=None, reason="", settings=settings
     )

@@ -35,6 +35,7 @@ from callcenter.i18n import N_
 from callcenter.partners.attribution import attribute_if_new
 from callcenter.partners.models import Partner, ReferralRequest
 from callcenter.tasks.models import Task
+from callcenter.tasks.webhooks import tell_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ async def _callback_task(
         .returning(Task.id)
     )
     if task_id is not None:
+        await tell_webhooks(session, "task.created", [task_id])
         return int(task_id)
     bumped = await session.scalar(
         update(Task)

@@ -13,6 +13,7 @@ from callcenter.calls.records import Direction, Outcome
 from callcenter.clients.models import Client
 from callcenter.i18n import N_
 from callcenter.tasks.models import Task
+from callcenter.tasks.webhooks import tell_webhooks
 
 OPEN_DEDUPE = text("status = 'open' AND dedupe_key IS NOT NULL")  # uq_tasks_open_dedupe
 MISSED = (Outcome.ABANDONED.value, Outcome.NO_ANSWER.value)
@@ -69,6 +70,7 @@ async def callback_for_missed_call(session: AsyncSession, call: CallRow) -> int 
     )
     task_id = (await session.execute(stmt)).scalar_one_or_none()
     if task_id is not None:
+        await tell_webhooks(session, "task.created", [task_id])
         return task_id
     open_task = (Task.dedupe_key == values["dedupe_key"], Task.status == "open")
     bumped = await session.scalar(  # the row lock makes concurrent bumps take turns

@@ -24,6 +24,7 @@ from callcenter.tasks.access import queues_of
 from callcenter.tasks.input import TaskInput, TaskInvalid, validate_task
 from callcenter.tasks.models import Task
 from callcenter.tasks.service import due_counts, get_task, task_loading
+from callcenter.tasks.webhooks import tell_webhooks
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
 
@@ -129,6 +130,7 @@ async def create_task(session: AsyncSession, *, data: TaskInput, actor: User, re
         changes=diff({}, {k: v for k, v in _snapshot(task).items() if v not in (None, "")}),
     )
     await tell_counts(session, {task.assignee_id})
+    await tell_webhooks(session, "task.created", [task.id])
     return await _reload(session, task.id)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from callcenter.live import LiveKind, Note, notify_many
 from callcenter.tasks.access import queue_operators
 from callcenter.tasks.service import due_counts
+from callcenter.tasks.webhooks import tell_webhooks
 
 log = logging.getLogger(__name__)
 BATCH = 200  # reminders per transaction; a backlog is worked off batch by batch
@@ -80,6 +81,7 @@ async def claim_reminders(
     ]
     counts = await due_counts(session, {u for r in reminders for u in r.user_ids})
     await notify_many(session, _all_notes(reminders, counts))
+    await tell_webhooks(session, "task.due", [r.task_id for r in reminders])
     return reminders
 
 

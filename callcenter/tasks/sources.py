@@ -8,14 +8,16 @@ the open one up to date (a moved deadline moves the task and lets it remind agai
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func, update
+from sqlalchemy import Boolean, case, func, literal_column, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.tasks.callbacks import OPEN_DEDUPE
 from callcenter.tasks.changes import tell_counts
 from callcenter.tasks.models import Task
+from callcenter.tasks.webhooks import tell_webhooks
 
 
 async def keep_task(
@@ -47,7 +49,7 @@ async def keep_task(
     moved = (Task.due_at != stmt.excluded.due_at) | Task.assignee_id.is_distinct_from(
         stmt.excluded.assignee_id
     )
-    upsert = stmt.on_conflict_do_update(
+    upsert: Any = stmt.on_conflict_do_update(
         index_elements=[Task.dedupe_key],
         index_where=OPEN_DEDUPE,
         set_={
@@ -60,9 +62,11 @@ async def keep_task(
             "reminded_at": case((moved, None), else_=Task.reminded_at),
             "updated_at": func.now(),
         },
-    ).returning(Task.id)
-    task_id = (await session.execute(upsert)).scalar_one()
+    ).returning(Task.id, literal_column("xmax = 0", Boolean).label("made"))  # made, not updated
+    task_id, made = (await session.execute(upsert)).one()
     await tell_counts(session, {assignee_id})
+    if made:
+        await tell_webhooks(session, "task.created", [task_id])
     return int(task_id)
 
 

@@ -56,6 +56,7 @@ class Permission(StrEnum):
     PARTNERS_MANAGE = "partners.manage"  # add partners, move them, attribute clients
     COMMISSION_PLANS = "partners.plans"  # commission plans and product groups
     PARTNER_PAYOUTS = "partners.payouts"  # record payouts against statements
+    WEBHOOKS_MANAGE = "webhooks.manage"  # endpoints, their secrets and deliveries (admin only)
     PARTNER_SELF = "partners.self"  # a partner's own downline, clients' orders and statements
 
 

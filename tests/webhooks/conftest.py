@@ -1,0 +1,34 @@
+"""Webhook fixtures: a sessionmaker over the test database, a receiver on loopback and the
+app's real HTTP transport pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from callcenter.db import make_engine, make_sessionmaker
+from tests.webhooks.support import Receiver
+from web.webhook_client import HttpTransport
+
+
+@pytest.fixture
+async def sessionmaker(database_url: str, clean_db: None) -> AsyncIterator[Any]:
+    engine = make_engine(database_url)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    receiver = await Receiver().start()
+    yield receiver
+    await receiver.stop()
+
+
+@pytest.fixture
+async def transport(settings: Any) -> AsyncIterator[HttpTransport]:
+    transport = HttpTransport(settings)
+    yield transport
+    await transport.close()

@@ -1,0 +1,143 @@
+"""JSON API of webhooks out (admins only): ``/api/v1/webhooks`` endpoints and deliveries.
+A secret is in the answer that made or rotated it, and in no other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from callcenter.errors import BadRequest
+from callcenter.i18n import N_
+from callcenter.users.roles import Permission
+from callcenter.webhooks.models import Delivery, Endpoint
+from callcenter.webhooks.service import (
+    EndpointInput,
+    create_endpoint,
+    get_endpoint,
+    list_deliveries,
+    list_endpoints,
+    resend_delivery,
+    rotate_secret,
+    update_endpoint,
+)
+from web.auth import current_user, requires
+from web.keys import SESSIONMAKER
+from web.values import read_json_object
+
+
+def endpoint_json(endpoint: Endpoint) -> dict[str, Any]:
+    return {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "events": list(endpoint.events),
+        "active": endpoint.active,
+        "paused": endpoint.paused_at is not None,
+        "paused_at": endpoint.paused_at.isoformat() if endpoint.paused_at else None,
+        "paused_by": endpoint.paused_by or None,
+        "paused_reason": endpoint.paused_reason,
+        "failures_in_row": endpoint.failures_in_row,
+    }
+
+
+def delivery_json(delivery: Delivery) -> dict[str, Any]:
+    held = delivery.next_attempt_at.year >= 9999
+    return {
+        "id": delivery.id,
+        "event": delivery.event,
+        "event_id": str(delivery.event_id),
+        "entity": delivery.entity,
+        "state": delivery.state,
+        "attempts": delivery.attempts,
+        "created_at": delivery.created_at.isoformat(),
+        "next_attempt_at": None if held else delivery.next_attempt_at.isoformat(),
+        "sent_at": delivery.sent_at.isoformat() if delivery.sent_at else None,
+        "response_status": delivery.response_status,
+        "response_excerpt": delivery.response_excerpt,
+        "error": delivery.error,
+        "resent_from": delivery.resent_from,
+    }
+
+
+def _input(body: dict[str, Any], base: EndpointInput) -> EndpointInput:
+    events = body.get("events", base.events)
+    active = body.get("active", base.active)
+    if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+        raise BadRequest(N_("events must be a list of event names"))
+    if not isinstance(active, bool):
+        raise BadRequest(N_("active must be true or false"))
+    texts = {name: body.get(name, getattr(base, name)) for name in ("url", "description")}
+    if not all(isinstance(value, str) for value in texts.values()):
+        raise BadRequest(N_("url and description must be text"))
+    return EndpointInput(events=events, active=active, **texts)
+
+
+@requires(Permission.WEBHOOKS_MANAGE)
+async def list_all(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        rows = await list_endpoints(session)
+    items = [endpoint_json(endpoint) | {"deliveries": counts} for endpoint, counts in rows]
+    return web.json_response({"items": items})
+
+
+@requires(Permission.WEBHOOKS_MANAGE)
+async def create(request: web.Request) -> web.Response:
+    data = _input(await read_json_object(request), EndpointInput())
+    async with request.app[SESSIONMAKER].begin() as session:
+        endpoint, secret = await create_endpoint(session, data=data, actor=current_user(request))
+    return web.json_response(endpoint_json(endpoint) | {"secret": secret}, status=201)
+
+
+@requires(Permission.WEBHOOKS_MANAGE)
+async def get_one(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER]() as session:
+        endpoint = await get_endpoint(session, int(request.match_info["id"]))
+    return web.json_response(endpoint_json(endpoint))
+
+
+@requires(Permission.WEBHOOKS_MANAGE)
+async def update(request: web.Request) -> web.Response:
+    endpoint_id, body = int(request.match_info["id"]), await read_json_object(request)
+    async with request.app[SESSIONMAKER].begin() as session:
+        endpoint = await get_endpoint(session, endpoint_id)
+        base = EndpointInput(endpoint.url, endpoint.description, list(endpoint.events))
+        base.active = endpoint.active
+        endpoint = await update_endpoint(
+            session,
+            endpoint_id=endpoint_id,
+            data=_input(body, base),
+            actor=current_user(request),
+        )
+    return web.json_response(endpoint_json(endpoint))
+
+
+@requires(Permission.WEBHOOKS_MANAGE)
+async def rotate(request: web.Request) -> web.Response:
+    endpoint_id = int(request.match_info["id"])
+    async with request.app[SESSIONMAKER].begin() as session:
+        secret = await rotate_secret(session, endpoint_id=endpoint_id, actor=current_user(request))
+    return web.json_response({"id": endpoint_id, "secret": secret})
+
+
+@requires(Permission.WEBHOOKS_MANAGE)
+async def deliveries(request: web.Request) -> web.Response:
+    before = request.query.get("before", "")
+    async with request.app[SESSIONMAKER]() as session:
+        endpoint = await get_endpoint(session, int(request.match_info["id"]))
+        rows = await list_deliveries(
+            session,
+            endpoint_id=endpoint.id,
+            state=request.query.get("state", ""),
+            before_id=int(before) if before.isdigit() and len(before) < 19 else None,
+        )
+    return web.json_response({"items": [delivery_json(d) for d in rows]})
+
+
+@requires(Permission.WEBHOOKS_MANAGE)
+async def resend(request: web.Request) -> web.Response:
+    async with request.app[SESSIONMAKER].begin() as session:
+        again = await resend_delivery(
+            session, delivery_id=int(request.match_info["id"]), actor=current_user(request)
+        )
+    return web.json_response(delivery_json(again), status=201)
