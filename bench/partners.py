@@ -19,6 +19,10 @@ Then prints:
 
     .venv/bin/python bench/partners.py [--partners 100000] [--orders 1000000]
         [--depth 12] [--accruals 2000] [--pages 200] [--downline 10000]
+        [--only hook|statements|downline]
+
+``--only`` runs one part after the fill (a small local look at one figure, e.g.
+``--only hook --partners 10000 --orders 100000``); the figures to publish are the full run's.
 
 Uses CALLCENTER_DATABASE_URL when set, else the embedded PostgreSQL under var/bench-pg.
 """
@@ -324,10 +328,13 @@ async def main_async(url: str, args: argparse.Namespace) -> None:
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     await fill(conn, args)
     await conn.close()
-    await bench_accruals(url, args)
     month = month_bounds(TODAY.replace(day=1) - timedelta(days=1))
-    await bench_statements(url, month, args.pages)
-    await bench_downline(url, args, month)
+    if args.only in (None, "hook"):
+        await bench_accruals(url, args)
+    if args.only in (None, "statements"):
+        await bench_statements(url, month, args.pages)
+    if args.only in (None, "downline"):
+        await bench_downline(url, args, month)
 
 
 def main() -> None:
@@ -338,6 +345,7 @@ def main() -> None:
     parser.add_argument("--accruals", type=int, default=2_000)
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--downline", type=int, default=10_000)
+    parser.add_argument("--only", choices=("hook", "statements", "downline"))
     args = parser.parse_args()
     if not (1 <= args.depth <= 12 and args.partners >= args.depth):
         parser.error("--depth is 1 to 12 (the plan's levels) and at most --partners")

@@ -11,33 +11,44 @@ Hooks, called inside the transaction of what triggers them:
 Each locks the order's row first, so payments of one order (on one or several invoices) and
 its moves take turns; the database holds the rest: one run per payment, one live run per
 order, one line per (run, partner, level, group), one reversal per line.
+
+The arithmetic, as the statements show it (computed by the accrual's one statement, in
+PostgreSQL's ``numeric``, whose ``round`` takes halves away from zero: half up):
+
+- A line's amount without VAT: with the invoice's VAT ``included``, amount − amount × r /
+  (100 + r), the VAT rounded half up to the kopeck per line; VAT ``on_top`` or ``none``: the
+  amount as it is (the order's prices carry no VAT then).
+- A line's margin: its amount without VAT − quantity × the catalog's unit cost (rounded half up
+  to the kopeck); a line whose product has no cost in the catalog counts its amount without
+  VAT (the margin is not known, so nothing is taken off).
+- The base of a share: the sum over the order's lines of one product group (lines of no group
+  together), never below zero.
+- A share: base × rate / 100, rounded half up to the kopeck, once per (partner, level, product
+  group). The rate is the plan's rate for that group at that level, else the plan's rate for
+  the level; a zero rate or a zero share makes no line.
+- Who earns: every active partner up the chain, at the level the plan pays (suspended ones
+  keep their level, earning nothing); at ``qualify_from_level`` or deeper only with at least
+  ``qualify_min_sales`` of personal sales (the partner's live runs paid in the calendar month
+  of the payment, without VAT; for the partner whose client bought, this sale counts too).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import date
-from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, select, text, update
+from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.db import utcnow
 from callcenter.invoices.models import Invoice
-from callcenter.orders.models import Order, OrderLine, OrderStatus
-from callcenter.partners.arithmetic import Earner, SoldLine, sales_without_vat, shares
+from callcenter.orders.models import Order, OrderStatus
 from callcenter.partners.models import (
     ClientAttribution,
     CommissionLine,
-    CommissionPlan,
     CommissionRun,
-    Partner,
-    PartnerPath,
-    PlanRate,
-    ProductGroupMember,
 )
 from callcenter.partners.periods import month_bounds
-from callcenter.products.models import Product
 
 log = logging.getLogger(__name__)
 MAX_LEVELS = 20  # a plan's deepest level (``ck_commission_plan_rates_level``)
@@ -76,10 +87,6 @@ def _paid_in_full(order_id: int) -> ColumnElement[bool]:
     )
 
 
-def _accrued(order_id: int) -> ColumnElement[bool]:
-    return exists().where(CommissionRun.order_id == order_id, CommissionRun.reversed_at.is_(None))
-
-
 async def _is_paid(session: AsyncSession, order_id: int) -> bool:
     return bool(await session.scalar(select(_paid_in_full(order_id))))
 
@@ -92,101 +99,67 @@ async def _live_run(session: AsyncSession, order_id: int) -> CommissionRun | Non
     )
 
 
-async def _sold_lines(session: AsyncSession, order_id: int) -> list[SoldLine]:
-    rows = await session.execute(
-        select(
-            OrderLine.amount,
-            OrderLine.vat_rate,
-            OrderLine.quantity,
-            Product.cost,
-            ProductGroupMember.group_id,
-        )
-        .outerjoin(Product, Product.id == OrderLine.product_id)
-        .outerjoin(ProductGroupMember, ProductGroupMember.product_id == OrderLine.product_id)
-        .where(OrderLine.order_id == order_id)
-        .order_by(OrderLine.position, OrderLine.id)
-    )
-    return [SoldLine(*row) for row in rows.all()]
-
-
-def qualifies(
-    from_level: int | None, min_sales: Decimal | None, level: int, personal_sales: Decimal
-) -> bool:
-    """Whether a partner with these personal sales in the month earns at ``level`` under a
-    plan that asks for ``min_sales`` from ``from_level`` on."""
-    if from_level is None or level < from_level:
-        return True
-    return personal_sales >= (min_sales or 0)
-
-
-def _chain_with_plans(partner_id: int, first: date, last: date) -> Select:
-    """One row per partner up the chain who is active and whose plan pays at their level:
-    the level, the plan, the level's rates (group ids and per cents, side by side) and, when
-    the plan asks for it at that level, the partner's personal sales of the month."""
-    path, level = PartnerPath, PartnerPath.depth + 1
-    plan = CommissionPlan
-    sales = (
-        select(func.coalesce(func.sum(CommissionRun.sales), 0))
-        .where(
-            CommissionRun.partner_id == path.ancestor_id,
-            CommissionRun.reversed_at.is_(None),
-            CommissionRun.paid_on.between(first, last),
-        )
-        .scalar_subquery()
-    )
-    wants_sales = plan.qualify_from_level.isnot(None) & (level >= plan.qualify_from_level)
-    return (
-        select(
-            path.ancestor_id,
-            level,
-            plan.base,
-            plan.qualify_from_level,
-            plan.qualify_min_sales,
-            func.array_agg(PlanRate.group_id),
-            func.array_agg(PlanRate.rate),
-            case((wants_sales, sales)),
-        )
-        .join(Partner, Partner.id == path.ancestor_id)
-        .join(plan, plan.id == Partner.plan_id)
-        .join(PlanRate, (PlanRate.plan_id == plan.id) & (PlanRate.level == level))
-        .where(
-            path.descendant_id == partner_id,
-            path.depth < MAX_LEVELS,
-            Partner.status == "active",
-        )
-        .group_by(path.ancestor_id, path.depth, plan.id)
-        .order_by(path.depth)
-    )
-
-
-async def _earners(
-    session: AsyncSession, partner_id: int, paid_on: date, own_sale: Decimal
-) -> list[Earner]:
-    """Who earns on a sale of ``partner_id``'s client: active partners up the chain, at a level
-    their plan pays, qualified at that level (``own_sale``, this very sale, counts toward the
-    personal sales of ``partner_id``). One query over the closure table."""
-    rows = await session.execute(_chain_with_plans(partner_id, *month_bounds(paid_on)))
-    earners = []
-    for pid, level, base, from_level, min_sales, groups, rates, sales in rows.all():
-        personal = Decimal(sales or 0) + (own_sale if pid == partner_id else 0)
-        if qualifies(from_level, min_sales, level, personal):
-            earners.append(Earner(pid, level, base, dict(zip(groups, rates, strict=True))))
-    return earners
-
-
-_WRITE_RUN = text(
-    """WITH run AS (
+# The arithmetic of the module's docstring, all of it in the one statement that writes the
+# run: nothing comes back to Python between the check and the write.
+_ACCRUE = text(
+    """WITH due AS (  -- paid in full by the order's live invoices, and not accrued yet
+        SELECT 1 WHERE (SELECT coalesce(sum(paid), 0) > 0
+                               AND coalesce(sum(paid), 0) >= coalesce(sum(total), 0)
+                        FROM invoices WHERE order_id = :order_id AND NOT cancelled)
+          AND NOT EXISTS (SELECT 1 FROM commission_runs
+                          WHERE order_id = :order_id AND reversed_at IS NULL)
+    ), sold AS (  -- each line without VAT (VAT rounded half up per line), and its cost
+        SELECT m.group_id,
+               l.amount - CASE WHEN :vat_mode = 'included' AND l.vat_rate ~ '^[0-9]+$'
+                   THEN round(l.amount * CAST(l.vat_rate AS integer)
+                              / (100 + CAST(l.vat_rate AS integer)), 2)
+                   ELSE 0 END AS net,
+               coalesce(round(l.quantity * p.cost, 2), 0) AS cost
+        FROM order_lines l
+        LEFT JOIN products p ON p.id = l.product_id
+        LEFT JOIN commission_group_products m ON m.product_id = l.product_id
+        WHERE l.order_id = :order_id
+    ), bases AS (  -- per product group, never below zero
+        SELECT group_id, greatest(sum(net), 0) AS net, greatest(sum(net - cost), 0) AS margin
+        FROM sold GROUP BY group_id
+    ), sale AS (
+        SELECT coalesce(sum(net), 0) AS sales FROM sold
+    ), chain AS (  -- active partners up the chain, qualified at their level
+        SELECT up.ancestor_id AS partner_id, up.depth + 1 AS level, plan.id AS plan_id,
+               plan.base
+        FROM partner_paths up
+        JOIN partners partner ON partner.id = up.ancestor_id AND partner.status = 'active'
+        JOIN commission_plans plan ON plan.id = partner.plan_id
+        WHERE up.descendant_id = :partner_id AND up.depth < :max_levels
+          AND (plan.qualify_from_level IS NULL OR up.depth + 1 < plan.qualify_from_level
+               OR coalesce(plan.qualify_min_sales, 0) <=
+                  (SELECT coalesce(sum(r.sales), 0) FROM commission_runs r
+                   WHERE r.partner_id = up.ancestor_id AND r.reversed_at IS NULL
+                     AND r.paid_on BETWEEN :first AND :last)
+                  + CASE WHEN up.depth = 0 THEN (SELECT sales FROM sale) ELSE 0 END)
+    ), shares AS (  -- the group's own rate at the level, else the level's
+        SELECT chain.partner_id, chain.level, bases.group_id,
+               CASE chain.base WHEN 'margin' THEN bases.margin ELSE bases.net END AS base,
+               coalesce(own.rate, general.rate) AS rate
+        FROM chain CROSS JOIN bases
+        LEFT JOIN commission_plan_rates own ON own.plan_id = chain.plan_id
+             AND own.level = chain.level AND own.group_id = bases.group_id
+        LEFT JOIN commission_plan_rates general ON general.plan_id = chain.plan_id
+             AND general.level = chain.level AND general.group_id IS NULL
+    ), run AS (
         INSERT INTO commission_runs (order_id, payment_id, partner_id, paid_on, sales, vat_mode,
                                      reverse_reason)
-        VALUES (:order_id, :payment_id, :partner_id, :paid_on, :sales, :vat_mode, '')
+        SELECT :order_id, :payment_id, :partner_id, :paid_on, sale.sales, :vat_mode, ''
+        FROM sale WHERE EXISTS (SELECT 1 FROM due)
         RETURNING id
     ), lines AS (
         INSERT INTO commission_lines (run_id, order_id, booked_on, state, partner_id, level,
                                       group_id, base, rate, amount)
-        SELECT run.id, :order_id, :paid_on, :state, share.*
-        FROM run, unnest(CAST(:partners AS integer[]), CAST(:levels AS integer[]),
-                         CAST(:groups AS integer[]), CAST(:bases AS numeric[]),
-                         CAST(:rates AS numeric[]), CAST(:amounts AS numeric[])) AS share
+        SELECT run.id, :order_id, :paid_on, :state, share.partner_id, share.level,
+               share.group_id, share.base, share.rate, share.amount
+        FROM run, (SELECT *, round(base * rate / 100, 2) AS amount FROM shares) share
+        WHERE share.amount <> 0
+        ORDER BY share.level, coalesce(share.group_id, 0)
     )
     SELECT id FROM run"""
 )
@@ -199,49 +172,33 @@ async def accrue_for_payment(
     partner: the id of the run made. Nothing when it is not paid yet, already accrued,
     cancelled or not attributed.
 
-    Five round trips whatever the chain's length: the order locked, whether it is paid and
-    not yet accrued, its lines, the chain with plans, rates and personal sales, then the run
-    with its lines in one statement."""
+    Two round trips whatever the chain's length: the order locked, then one statement that
+    checks it is paid and not accrued, computes the bases, reads the chain with its plans,
+    rates and personal sales, and writes the run with its lines. The check must not share
+    the lock's statement: only a statement begun after the lock sees what the lock waited for
+    (a payment on another invoice of the order, a status move)."""
     kind, partner_id = await _lock_order(session, order_id) or (None, None)
     if kind in (None, "cancel") or partner_id is None:
         return None
-    # after the lock, in a statement of its own: it sees what the lock waited for
-    paid, accrued = (
-        await session.execute(select(_paid_in_full(order_id), _accrued(order_id)))
-    ).one()
-    if not paid or accrued:
-        return None
-    lines = await _sold_lines(session, order_id)
-    sales = sales_without_vat(lines, vat_mode)
-    earned = shares(lines, vat_mode, await _earners(session, partner_id, paid_on, sales))
+    first, last = month_bounds(paid_on)
     run_id = await session.scalar(
-        _WRITE_RUN,
+        _ACCRUE,
         {
             "order_id": order_id,
             "payment_id": payment_id,
             "partner_id": partner_id,
             "paid_on": paid_on,
-            "sales": sales,
             "vat_mode": vat_mode,
             "state": "payable" if kind == "final" else "held",
-            **{
-                name: [getattr(share, field) for share in earned]
-                for name, field in _SHARE_ARRAYS.items()
-            },
+            "first": first,
+            "last": last,
+            "max_levels": MAX_LEVELS,
         },
     )
+    if run_id is None:
+        return None
     log.info("order %s paid: commissions of run %s accrued (%s)", order_id, run_id, kind)
     return int(run_id)
-
-
-_SHARE_ARRAYS = {
-    "partners": "partner_id",
-    "levels": "level",
-    "groups": "group_id",
-    "bases": "base",
-    "rates": "rate",
-    "amounts": "amount",
-}
 
 
 async def reverse_run(session: AsyncSession, run: CommissionRun, *, on: date, reason: str) -> None:

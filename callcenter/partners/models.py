@@ -256,7 +256,14 @@ class CommissionLine(Base):
             postgresql_where=text("reverses_id IS NULL"),
         ),
         UniqueConstraint("reverses_id", name="uq_commission_lines_reverses_id"),
-        Index("ix_commission_lines_partner_booked", "partner_id", "booked_on"),
+        # a statement's lines page by page, its figures summed from the index alone
+        Index(
+            "ix_commission_lines_partner_booked_id",
+            "partner_id",
+            "booked_on",
+            "id",
+            postgresql_include=["state", "amount", "reverses_id"],
+        ),
         Index("ix_commission_lines_partner_state", "partner_id", "state"),
     )
 

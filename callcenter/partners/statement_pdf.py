@@ -23,7 +23,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 
 from callcenter.i18n import N_
 from callcenter.invoices.pdf import register_fonts
-from callcenter.partners.statements import StatementView
+from callcenter.partners.statements import StatementLine, StatementView
 
 FIGURES = (
     (N_("Accrued in the month"), "accrued"),
@@ -73,10 +73,10 @@ def _figures(view: StatementView, t: Texts, styles: dict[str, ParagraphStyle]) -
     return table
 
 
-def _lines(view: StatementView, t: Texts, styles: dict[str, ParagraphStyle]) -> Table:
+def _lines(lines: list[StatementLine], t: Texts, styles: dict[str, ParagraphStyle]) -> Table:
     head = [Paragraph(escape(t.gettext(c)), styles["bold"]) for c in COLUMNS]
     rows: list[list[Flowable]] = [head]
-    for line in view.lines:
+    for line in lines:
         when = t.day(line.booked_on)
         if line.brought_forward:
             when += f" ({t.gettext('brought forward')})"
@@ -102,8 +102,17 @@ def _lines(view: StatementView, t: Texts, styles: dict[str, ParagraphStyle]) -> 
     return table
 
 
-def statement_pdf(view: StatementView, *, code: str, name: str, texts: Texts) -> bytes:
-    """The statement of ``view`` for partner ``code`` (``name``) as a PDF document."""
+def statement_pdf(
+    view: StatementView,
+    batches: list[list[StatementLine]],
+    *,
+    code: str,
+    name: str,
+    texts: Texts,
+) -> bytes:
+    """The statement of ``view`` for partner ``code`` (``name``) as a PDF document, with all
+    its lines in ``batches`` (``view``'s own page of lines is not used): a table per batch,
+    as reportlab splits one long table over pages in time that grows with its length."""
     styles = _styles()
     t = texts
     title = (
@@ -117,9 +126,8 @@ def statement_pdf(view: StatementView, *, code: str, name: str, texts: Texts) ->
         Paragraph(escape(t.gettext(NOTE)), styles["text"]),
         Spacer(0, 3 * mm),
     ]
-    if view.lines:
-        story.append(_lines(view, t, styles))
-    else:
+    story += [_lines(batch, t, styles) for batch in batches if batch]
+    if not any(batches):
         story.append(Paragraph(escape(t.gettext("No commission in this month.")), styles["text"]))
     if view.payouts:
         story += [Spacer(0, 4 * mm), Paragraph(escape(t.gettext("Payouts")), styles["bold"])]

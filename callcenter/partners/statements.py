@@ -13,12 +13,12 @@ A payout pays every payable line booked by the statement's last day, at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,7 +61,39 @@ class StatementLine:
 
 
 @dataclass(frozen=True)
+class LineKey:
+    """Where a page of a statement's lines ends: lines run by (day, id)."""
+
+    booked_on: date
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.booked_on.isoformat()}.{self.id}"
+
+    @classmethod
+    def parse(cls, text: object) -> LineKey | None:
+        """``2026-03-10.1234`` as a key; None for nothing given. Raises PartnerInvalid."""
+        value = str(text or "").strip()
+        if not value:
+            return None
+        day, _, number = value.partition(".")
+        try:
+            key = cls(date.fromisoformat(day), int(number))
+        except ValueError:
+            key = None
+        if key is None or not sane_day(key.booked_on) or not 0 < key.id < 2**63:
+            raise PartnerInvalid(
+                N_("Please correct the marked fields"),
+                fields={"after": N_("Not a place in the statement's lines")},
+            )
+        return key
+
+
+@dataclass(frozen=True)
 class StatementView:
+    """The statement's figures (sums over all its lines, in SQL), its payouts, and one page
+    of its lines: up to ``LINES_PER_PAGE`` after ``after``; ``next_after`` continues them."""
+
     partner_id: int
     first_day: date
     last_day: date
@@ -71,49 +103,90 @@ class StatementView:
     held: Decimal
     payable: Decimal
     paid: Decimal
+    line_count: int
     lines: list[StatementLine]
     payouts: list[Payout]
+    after: LineKey | None = None
+    next_after: LineKey | None = None
 
 
-def _line_rows(partner_id: int, first: date, last: date) -> Select:
-    """The statement's lines as plain rows (no ORM objects: a busy partner has thousands)."""
-    in_month = CommissionLine.booked_on.between(first, last)
-    carried = (CommissionLine.booked_on < first) & CommissionLine.state.in_(("held", "payable"))
+LINES_PER_PAGE = 200
+EXPORT_BATCH = 2_000  # lines read at a time by the exports
+
+
+def _lines_of(partner_id: int, first: date, last: date) -> ColumnElement[bool]:
+    """The statement's lines: booked in the month, or before it and still held or payable."""
+    line = CommissionLine
+    in_month = line.booked_on.between(first, last)
+    carried = (line.booked_on < first) & line.state.in_(("held", "payable"))
+    return (line.partner_id == partner_id) & or_(in_month, carried)
+
+
+def _line_rows(
+    partner_id: int, first: date, last: date, after: LineKey | None, limit: int
+) -> Select:
+    """Statement lines as plain rows (no ORM objects), by (day, id) from after ``after``:
+    one range of ``ix_commission_lines_partner_booked_id``."""
+    line = CommissionLine
+    where = _lines_of(partner_id, first, last)
+    if after is not None:
+        where &= tuple_(line.booked_on, line.id) > tuple_(after.booked_on, after.id)
     return (
         select(
-            CommissionLine.id,
-            CommissionLine.booked_on,
-            CommissionLine.order_id,
+            line.id,
+            line.booked_on,
+            line.order_id,
             Order.number,
-            CommissionLine.level,
+            line.level,
             func.coalesce(ProductGroup.name, ""),
-            CommissionLine.base,
-            CommissionLine.rate,
-            CommissionLine.amount,
-            CommissionLine.state,
-            CommissionLine.reverses_id,
-            CommissionLine.booked_on < first,
+            line.base,
+            line.rate,
+            line.amount,
+            line.state,
+            line.reverses_id,
+            line.booked_on < first,
         )
-        .join(Order, Order.id == CommissionLine.order_id)
-        .outerjoin(ProductGroup, ProductGroup.id == CommissionLine.group_id)
-        .where(CommissionLine.partner_id == partner_id, or_(in_month, carried))
-        .order_by(CommissionLine.booked_on, CommissionLine.id)
+        .join(Order, Order.id == line.order_id)
+        .outerjoin(ProductGroup, ProductGroup.id == line.group_id)
+        .where(where)
+        .order_by(line.booked_on, line.id)
+        .limit(limit)
     )
 
 
-def _sum(lines: list[StatementLine], keep: Callable[[StatementLine], bool]) -> Decimal:
-    return sum((line.amount for line in lines if keep(line)), ZERO)
+def _totals(partner_id: int, first: date, last: date) -> Select:
+    """accrued, reversed, held, payable and the number of lines, summed over every line."""
+    line = CommissionLine
+    fresh = line.booked_on >= first
+    return select(
+        func.sum(line.amount).filter(fresh, line.reverses_id.is_(None)),
+        func.sum(line.amount).filter(fresh, line.reverses_id.isnot(None)),
+        func.sum(line.amount).filter(line.state == "held"),
+        func.sum(line.amount).filter(line.state == "payable"),
+        func.count(),
+    ).where(_lines_of(partner_id, first, last))
 
 
 async def statement(
-    session: AsyncSession, partner_id: int, first: date, last: date
+    session: AsyncSession,
+    partner_id: int,
+    first: date,
+    last: date,
+    *,
+    after: LineKey | None = None,
+    per_page: int = LINES_PER_PAGE,
 ) -> StatementView:
-    """The statement as it stands (a page never writes: its row is made by the first payout).
+    """The statement as it stands (a page never writes: its row is made by the first payout),
+    with one page of its lines.
 
-    Two queries whatever the partner's size: the lines (every figure but ``paid`` is a sum
-    over them), then the statement's row with its payouts."""
-    rows = await session.execute(_line_rows(partner_id, first, last))
+    Three queries whatever the partner's size: the figures summed over all lines, one page
+    of lines, the statement's row with its payouts."""
+    *sums, count = (await session.execute(_totals(partner_id, first, last))).one()
+    accrued, reversed_, held, payable = (total or ZERO for total in sums)
+    rows = await session.execute(_line_rows(partner_id, first, last, after, per_page + 1))
     lines = [StatementLine(*row) for row in rows.all()]
+    more = len(lines) > per_page
+    lines = lines[:per_page]
     paid_rows = (
         await session.execute(
             select(Statement.id, Payout)
@@ -128,14 +201,33 @@ async def statement(
         first_day=first,
         last_day=last,
         statement_id=paid_rows[0][0] if paid_rows else None,
-        accrued=_sum(lines, lambda x: not x.brought_forward and x.kind == "accrual"),
-        reversed=_sum(lines, lambda x: not x.brought_forward and x.kind == "reversal"),
-        held=_sum(lines, lambda x: x.state == "held"),
-        payable=_sum(lines, lambda x: x.state == "payable"),
+        accrued=accrued,
+        reversed=reversed_,
+        held=held,
+        payable=payable,
         paid=sum((p.amount for p in payouts), ZERO),
+        line_count=count,
         lines=lines,
         payouts=payouts,
+        after=after,
+        next_after=LineKey(lines[-1].booked_on, lines[-1].id) if more and lines else None,
     )
+
+
+async def statement_lines(
+    session: AsyncSession, partner_id: int, first: date, last: date, *, batch: int = EXPORT_BATCH
+) -> AsyncIterator[list[StatementLine]]:
+    """Every line of the statement, ``batch`` at a time, by the page's keyset: an export
+    never holds them all."""
+    after = None
+    while True:
+        rows = await session.execute(_line_rows(partner_id, first, last, after, batch))
+        lines = [StatementLine(*row) for row in rows.all()]
+        if lines:
+            yield lines
+        if len(lines) < batch:
+            return
+        after = LineKey(lines[-1].booked_on, lines[-1].id)
 
 
 @dataclass(frozen=True)
@@ -287,8 +379,8 @@ async def record_payout(
     return payout
 
 
-def statement_rows(view: StatementView) -> list[tuple]:
-    """The statement's lines as an export's rows (the headers are the caller's, translated)."""
+def statement_rows(lines: list[StatementLine]) -> list[tuple]:
+    """Statement lines as an export's rows (the headers are the caller's, translated)."""
     return [
         (
             line.booked_on.isoformat(),
@@ -302,5 +394,5 @@ def statement_rows(view: StatementView) -> list[tuple]:
             line.state,
             line.arithmetic,
         )
-        for line in view.lines
+        for line in lines
     ]

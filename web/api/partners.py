@@ -24,7 +24,7 @@ from callcenter.partners.service import (
     list_partners,
     update_partner,
 )
-from callcenter.partners.statements import StatementView, record_payout, statement
+from callcenter.partners.statements import LineKey, StatementView, record_payout, statement
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires, signed_in
@@ -163,6 +163,9 @@ def statement_json(view: StatementView) -> dict[str, Any]:
         "held": _money(view.held),
         "payable": _money(view.payable),
         "paid": _money(view.paid),
+        "line_count": view.line_count,
+        "after": None if view.after is None else str(view.after),
+        "next_after": None if view.next_after is None else str(view.next_after),
         "rounding": "base × rate / 100, ROUND_HALF_UP to the kopeck, per line",
         "lines": [
             {
@@ -192,13 +195,16 @@ def statement_json(view: StatementView) -> dict[str, Any]:
 
 @signed_in
 async def partner_statements(request: web.Request) -> web.Response:
-    """``?month=YYYY-MM``: the statement of that month (this month by default)."""
+    """``?month=YYYY-MM``: the statement of that month (this month by default), its figures
+    over all its lines and one page of the lines; ``?after=`` the previous page's
+    ``next_after`` gives the next page (``next_after`` is null on the last)."""
     actor = current_user(request)
     first, last = parse_month(request.query.get("month"), i18n.today())
+    after = LineKey.parse(request.query.get("after"))
     async with request.app[SESSIONMAKER]() as session:
         partner = await get_partner(session, _id(request), actor=actor)
         await check_own_statements(session, partner, actor)
-        view = await statement(session, partner.id, first, last)
+        view = await statement(session, partner.id, first, last, after=after)
     return web.json_response(statement_json(view))
 
 

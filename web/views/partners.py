@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncGenerator
+from datetime import date
 from typing import Any
 
 import aiohttp_jinja2
@@ -20,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.clients.models import Client
-from callcenter.exports.xlsx import xlsx_bytes
+from callcenter.exports.xlsx import XlsxWriter
 from callcenter.i18n import N_
 from callcenter.partners.attribution import attribute_client
 from callcenter.partners.downline import downline, partner_client_orders
@@ -45,13 +47,19 @@ from callcenter.partners.service import (
     update_partner,
 )
 from callcenter.partners.statement_pdf import Texts, statement_pdf
-from callcenter.partners.statements import record_payout, statement, statement_rows
+from callcenter.partners.statements import (
+    LineKey,
+    record_payout,
+    statement,
+    statement_lines,
+    statement_rows,
+)
 from callcenter.products.models import Product
 from callcenter.users.models import User
 from callcenter.users.roles import Permission, Role
 from web import i18n
 from web.auth import current_user, requires, signed_in
-from web.downloads import pieces, stream_file
+from web.downloads import stream_file
 from web.keys import SESSIONMAKER, SETTINGS
 from web.values import int_field, page_field
 
@@ -201,19 +209,24 @@ async def update(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound(f"/partners/{partner.id}")
 
 
-async def _statement(request: web.Request) -> tuple[Partner, Any]:
+async def _statement_partner(request: web.Request) -> tuple[Partner, date, date]:
+    """The partner whose statement is asked for, if the reader may see it, and the month."""
     actor = current_user(request)
     first, last = parse_month(request.query.get("month"), i18n.today())
     async with request.app[SESSIONMAKER]() as session:
         partner = await get_partner(session, _id(request), actor=actor)
         await check_own_statements(session, partner, actor)
-        return partner, await statement(session, partner.id, first, last)
+    return partner, first, last
 
 
 @signed_in
 @aiohttp_jinja2.template("partners/statement.html")
 async def statement_page(request: web.Request) -> dict[str, Any]:
-    partner, view = await _statement(request)
+    """The figures over all the month's lines, and one page of lines (``?after=``)."""
+    after = LineKey.parse(request.query.get("after"))
+    partner, first, last = await _statement_partner(request)
+    async with request.app[SESSIONMAKER]() as session:
+        view = await statement(session, partner.id, first, last, after=after)
     return {
         "partner": partner,
         "view": view,
@@ -222,28 +235,48 @@ async def statement_page(request: web.Request) -> dict[str, Any]:
     }
 
 
+async def _xlsx_pieces(
+    request: web.Request, partner: Partner, first: date, last: date
+) -> AsyncGenerator[bytes, None]:
+    """The statement's every line as XLSX, made and sent a batch of lines at a time."""
+    headers = [i18n.gettext(h) for h in STATEMENT_HEADERS]
+    writer = XlsxWriter(
+        headers,
+        [max(12, min(60, len(h) + 4)) for h in headers],
+        sheet=partner.code,
+        timezone=i18n.TIMEZONE.get(),
+    )
+    yield writer.start()
+    async with request.app[SESSIONMAKER]() as session:
+        async for batch in statement_lines(session, partner.id, first, last):
+            yield writer.rows(
+                (*row[:4], i18n.gettext(row[4]), *row[5:8], i18n.gettext(row[8]), row[9])
+                for row in statement_rows(batch)
+            )
+    yield writer.finish()
+
+
 @signed_in
 async def statement_xlsx(request: web.Request) -> web.StreamResponse:
-    partner, view = await _statement(request)
-    headers = [i18n.gettext(h) for h in STATEMENT_HEADERS]
-    rows = [
-        (*row[:4], i18n.gettext(row[4]), *row[5:8], i18n.gettext(row[8]), row[9])
-        for row in statement_rows(view)
-    ]
-    parts = xlsx_bytes(headers, rows, sheet=partner.code, timezone=i18n.TIMEZONE.get())
-    name = f"{partner.code}-{view.first_day:%Y-%m}.xlsx"
-    return await stream_file(request, pieces(parts), filename=name, file_format="xlsx")
+    partner, first, last = await _statement_partner(request)
+    name = f"{partner.code}-{first:%Y-%m}.xlsx"
+    pieces = _xlsx_pieces(request, partner, first, last)
+    return await stream_file(request, pieces, filename=name, file_format="xlsx")
 
 
 @signed_in
 async def statement_pdf_download(request: web.Request) -> web.StreamResponse:
-    """The statement as a PDF: the page's figures and lines, in the reader's language."""
-    partner, view = await _statement(request)
+    """The statement as a PDF: the page's figures and every line, in the reader's language.
+    The lines are read a batch at a time; each batch is a table of its own in the PDF."""
+    partner, first, last = await _statement_partner(request)
+    async with request.app[SESSIONMAKER]() as session:
+        view = await statement(session, partner.id, first, last, per_page=0)
+        batches = [batch async for batch in statement_lines(session, partner.id, first, last)]
     texts = Texts(gettext=i18n.gettext, money=i18n.money_text, day=i18n.day_text)
-    body = await asyncio.to_thread(  # drawing takes tens of ms: off the loop
-        statement_pdf, view, code=partner.code, name=partner.client.name, texts=texts
+    body = await asyncio.to_thread(  # drawing takes a while: off the loop
+        statement_pdf, view, batches, code=partner.code, name=partner.client.name, texts=texts
     )
-    name = f"{partner.code}-{view.first_day:%Y-%m}.pdf"
+    name = f"{partner.code}-{first:%Y-%m}.pdf"
     return web.Response(
         body=body,
         content_type="application/pdf",

@@ -1,6 +1,8 @@
-"""Commission arithmetic, with no I/O: an order's bases and each partner's share.
+"""The commission arithmetic of ``callcenter.partners.commissions`` written again in Python
+with ``Decimal``, no I/O: the reference the accrual's SQL is checked against (random orders,
+every rounding edge). The app itself computes it all in SQL.
 
-The rules, as the statements show them:
+The rules:
 
 - A line's amount without VAT: with the invoice's VAT ``included``, amount − amount × r /
   (100 + r), the VAT rounded half up to the kopeck per line; VAT ``on_top`` or ``none``: the
@@ -101,3 +103,13 @@ def shares(lines: list[SoldLine], vat_mode: str, earners: list[Earner]) -> list[
 
 def _group_order(item: tuple[int | None, Decimal]) -> int:
     return item[0] or 0
+
+
+def qualifies(
+    from_level: int | None, min_sales: Decimal | None, level: int, personal_sales: Decimal
+) -> bool:
+    """Whether a partner with these personal sales in the month earns at ``level`` under a
+    plan that asks for ``min_sales`` from ``from_level`` on."""
+    if from_level is None or level < from_level:
+        return True
+    return personal_sales >= (min_sales or 0)
