@@ -3,7 +3,7 @@ channels, client touches (first touch kept on the client, the last one moving), 
 received (once per form key and Idempotency-Key), each channel's spend per month
 
 Revision ID: 0048
-Revises: 0045
+Revises: 0046
 Create Date: 2026-12-20 10:00:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0048"
-down_revision = "0045"
+down_revision = "0046"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ amount and reversed line, so a statement's page is one range of the index and it
 are summed from the index alone (it replaces the index by (partner, day) it extends)
 
 Revision ID: 0051
-Revises: 0045
+Revises: 0048
 Create Date: 2026-12-20 10:00:00.000000
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0051"
-down_revision = "0045"
+down_revision = "0048"
 branch_labels = None
 depends_on = None
 
