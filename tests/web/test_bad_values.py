@@ -29,7 +29,8 @@ from aiohttp import web
 
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.reports.registry import all_reports
-from callcenter.users.service import create_token, get_user
+from callcenter.users.service import get_user
+from callcenter.users.tokens import create_token
 from tests.conftest import sign_in
 from tests.web.bad_values_support import (
     BAD_PATH_IDS,
