@@ -25,6 +25,7 @@ from web.api import orders as api_orders
 from web.api import partners as api_partners
 from web.api import reports as api_reports
 from web.api import tasks as api_tasks
+from web.apidoc import views as apidoc
 from web.views import (
     admin,
     api_tokens,
@@ -77,6 +78,8 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/profile", auth.profile_save)
     r.add_post("/profile/tokens", api_tokens.token_create)
     r.add_post("/profile/tokens/{id:\\d+}/revoke", api_tokens.token_revoke)
+    r.add_get("/api/v1/openapi.json", apidoc.openapi_json)
+    r.add_get("/docs/api", apidoc.reference_page)
 
     r.add_get("/workspace", workspace.workspace)
     r.add_get("/ws/live", live.live_socket)

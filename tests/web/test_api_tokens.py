@@ -233,3 +233,12 @@ async def test_token_of_a_deactivated_user_is_refused(
     await db_session.execute(update(User).where(User.id == user.id).values(active=False))
     await db_session.commit()
     assert (await client.get("/api/v1/clients", headers=_bearer(token))).status == 401
+
+
+@pytest.mark.parametrize("token_id", ["0", "2147483648", "9" * 40, "1"])
+async def test_revoking_a_token_that_is_not_there_is_404(
+    client: Any, make_user: Any, token_id: str
+) -> None:
+    csrf = await sign_in(client, await make_user("manager"))
+    response = await client.post(f"/profile/tokens/{token_id}/revoke", data={"csrf_token": csrf})
+    assert response.status == 404
