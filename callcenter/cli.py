@@ -20,10 +20,10 @@ from callcenter.users.roles import Role
 from callcenter.users.service import (
     UserInput,
     count_users,
-    create_token,
     create_user,
     get_user_by_login,
 )
+from callcenter.users.tokens import create_token
 
 log = logging.getLogger("callcenter")
 

@@ -195,7 +195,8 @@ def signed_in(client: Any, make_user: Any) -> Any:
 @pytest.fixture
 def api_as(client: Any, make_user: Any, database_url: str) -> Any:
     """``client, user = await api_as("supervisor")``: the test client with a Bearer token."""
-    from callcenter.users.service import create_token, get_user
+    from callcenter.users.service import get_user
+    from callcenter.users.tokens import create_token
 
     async def go(role: str, **fields: Any) -> tuple[Any, User]:
         user = await make_user(role, **fields)

@@ -17,8 +17,8 @@ from callcenter.errors import DomainError, Forbidden
 from callcenter.i18n import N_
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
-from callcenter.users.service import user_for_token
 from callcenter.users.sessions import user_for_session
+from callcenter.users.tokens import bearer_of
 from web import i18n
 from web.keys import AUTH_VIA, SESSIONMAKER, SETTINGS, USER
 
@@ -30,6 +30,10 @@ PUBLIC, SIGNED_IN, BY_TOKEN = "public", "signed_in", "by_token"
 class NotSignedIn(DomainError):
     id = "not_signed_in"
     status = 401
+
+
+class ReadOnlyToken(Forbidden):
+    id = "token_read_only"
 
 
 def public(handler: Handler) -> Handler:
@@ -72,23 +76,28 @@ def current_user(request: web.Request) -> User:
     return user
 
 
-async def _user_from_request(request: web.Request) -> tuple[User | None, str | None]:
+async def _user_from_request(request: web.Request) -> tuple[User | None, str | None, bool]:
+    """The user, how they came (``token``, ``session`` or None) and whether the request's
+    method is theirs to use (a read-only token only reads)."""
     sessionmaker = request.app[SESSIONMAKER]
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         async with sessionmaker.begin() as session:
-            return await user_for_token(session, header[7:].strip()), "token"
+            bearer = await bearer_of(session, header[7:].strip())
+        if bearer is None:
+            return None, "token", True
+        return bearer.user, "token", bearer.may(request.method)
     session_data = await get_session(request)
     token = session_data.get(SESSION_KEY)
     if not token or not isinstance(token, str):
-        return None, None
+        return None, None, True
     max_age = request.app[SETTINGS].session_max_age_seconds
     async with sessionmaker.begin() as session:  # signed out, expired or revoked: None
         user = await user_for_session(session, token, max_age_seconds=max_age)
     if user is None:
         session_data.invalidate()
-        return None, None
-    return user, "session"
+        return None, None, True
+    return user, "session", True
 
 
 def _resolve_handler(request: web.Request) -> Any:
@@ -103,12 +112,16 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     if access is None:
         raise Forbidden(N_("This page declares no access rule"))
-    user, via = (None, None) if access == BY_TOKEN else await _user_from_request(request)
+    user, via, permitted = (
+        (None, None, True) if access == BY_TOKEN else await _user_from_request(request)
+    )
     request[USER], request[AUTH_VIA] = user, via or ""
     settings = request.app[SETTINGS]
     i18n.LANGUAGE.set(user.language if user else _anonymous_language(request, settings))
     i18n.TIMEZONE.set(user.timezone if user else settings.default_timezone)
     i18n.REGION.set(settings.default_region)
+    if not permitted:
+        raise ReadOnlyToken(N_("This API token is read-only"))
     if access in (PUBLIC, BY_TOKEN):
         return await handler(request)
     if user is None:

@@ -27,8 +27,10 @@ from web.api import partners as api_partners
 from web.api import reports as api_reports
 from web.api import tasks as api_tasks
 from web.api import webhooks as api_webhooks
+from web.apidoc import views as apidoc
 from web.views import (
     admin,
+    api_tokens,
     auth,
     bonuses,
     campaign_contacts,
@@ -78,6 +80,10 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/logout/everywhere", auth.logout_everywhere)
     r.add_get("/profile", auth.profile_page)
     r.add_post("/profile", auth.profile_save)
+    r.add_post("/profile/tokens", api_tokens.token_create)
+    r.add_post("/profile/tokens/{id:\\d+}/revoke", api_tokens.token_revoke)
+    r.add_get("/api/v1/openapi.json", apidoc.openapi_json)
+    r.add_get("/docs/api", apidoc.reference_page)
 
     r.add_get("/workspace", workspace.workspace)
     r.add_get("/ws/live", live.live_socket)

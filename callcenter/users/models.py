@@ -62,14 +62,23 @@ class User(Base):
 
 
 class ApiToken(Base):
+    """A key for the JSON API: the random token is shown once, this row keeps its SHA-256.
+    ``read_only`` may only read (GET, HEAD); ``read_write`` does what its user's role may.
+    Past ``expires_at`` (none: never) or once revoked it opens nothing."""
+
     __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint("scope IN ('read_only', 'read_write')", name="scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100), default="")
+    scope: Mapped[str] = mapped_column(
+        String(10), default="read_write", server_default="read_write"
+    )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]  # kept to the minute: not written on every request
     revoked_at: Mapped[datetime | None]
 
 

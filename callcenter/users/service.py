@@ -1,23 +1,21 @@
-"""Users: create, update, API tokens. (Signing in: ``logins``; sessions: ``sessions``.)"""
+"""Users: create and update. (Signing in: ``logins``; sessions: ``sessions``; API tokens:
+``tokens``.)"""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.audit.service import diff, record_change
-from callcenter.db import utcnow
 from callcenter.errors import NotFound
 from callcenter.i18n import N_
 from callcenter.settings import LANGUAGES
 from callcenter.users.exceptions import UserInvalid
-from callcenter.users.models import ApiToken, User
+from callcenter.users.models import User
 from callcenter.users.passwords import MIN_LENGTH, hash_password_async
 from callcenter.users.roles import Role
 
@@ -184,30 +182,3 @@ async def list_users(session: AsyncSession) -> list[User]:
 
 async def count_users(session: AsyncSession) -> int:
     return await session.scalar(select(func.count(User.id))) or 0
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-async def create_token(session: AsyncSession, *, user: User, name: str = "") -> str:
-    """Create an API token; only its hash is stored, the token itself is returned once."""
-    token = "cc_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), name=name))
-    await session.flush()
-    return token
-
-
-async def user_for_token(session: AsyncSession, token: str) -> User | None:
-    row = await session.execute(
-        select(User, ApiToken.id)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
-    )
-    found = row.first()
-    if found is None or not found[0].active:
-        return None
-    await session.execute(
-        update(ApiToken).where(ApiToken.id == found[1]).values(last_used_at=utcnow())
-    )
-    return found[0]

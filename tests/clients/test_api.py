@@ -7,7 +7,8 @@ import pytest
 
 @pytest.fixture
 async def api(client: Any, make_user: Any, db_session: Any) -> Any:
-    from callcenter.users.service import create_token, get_user
+    from callcenter.users.service import get_user
+    from callcenter.users.tokens import create_token
 
     user = await make_user("admin")
     token = await create_token(db_session, user=await get_user(db_session, user.id))

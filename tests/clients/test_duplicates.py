@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from callcenter.clients.models import Client, ClientEmail, ClientPhone
-from callcenter.users.service import create_token, get_user
+from callcenter.users.service import get_user
+from callcenter.users.tokens import create_token
 from tests.conftest import sign_in
 
 SECRET = "Тайный Клиент Соседа"

@@ -11,7 +11,8 @@ from aiohttp import web
 
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.partners.service import PartnerInput, update_partner
-from callcenter.users.service import create_token, get_user
+from callcenter.users.service import get_user
+from callcenter.users.tokens import create_token
 from tests.conftest import sign_in
 from tests.partners.support import client_of, make_chain, paid_order
 

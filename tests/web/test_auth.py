@@ -81,7 +81,8 @@ async def test_sign_in_never_redirects_off_site(client: Any, make_user: Any) -> 
 async def test_api_token_authenticates_without_csrf(
     client: Any, make_user: Any, db_session: Any
 ) -> None:
-    from callcenter.users.service import create_token, get_user
+    from callcenter.users.service import get_user
+    from callcenter.users.tokens import create_token
 
     user = await make_user("manager", sees_all_clients=True)
     token = await create_token(db_session, user=await get_user(db_session, user.id))

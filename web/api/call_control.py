@@ -10,6 +10,7 @@ from callcenter.floor import call_control
 from callcenter.floor.models import PbxCommand
 from callcenter.users.roles import Permission
 from web.api.floor import require_pbx
+from web.apidoc.describe import described
 from web.auth import current_user, requires
 from web.keys import PBX, SESSIONMAKER, SETTINGS
 from web.values import read_json_object
@@ -26,6 +27,7 @@ def _text(body: dict[str, Any], name: str) -> str:
 
 
 @requires(Permission.CALLS_DIAL)
+@described(ok=202, errors=(409, 503))
 async def hang_up(request: web.Request) -> web.Response:
     """``POST /api/v1/calls/{linkedid}/hangup``: end one's own leg of the call."""
     await require_pbx(request)
@@ -40,6 +42,7 @@ async def hang_up(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CALLS_DIAL)
+@described(ok=202, errors=(409, 503))
 async def transfer(request: web.Request) -> web.Response:
     """``POST /api/v1/calls/{linkedid}/transfer {"mode": "blind"|"attended", "to":
     "agent"|"queue"|"number", "target": ..., "note": ...}``."""
@@ -61,6 +64,7 @@ async def transfer(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CALLS_DIAL)
+@described(ok=202, errors=(409, 503))
 async def park(request: web.Request) -> web.Response:
     """``POST /api/v1/calls/{linkedid}/park``: the customer waits in the parking lot."""
     await require_pbx(request)
@@ -75,6 +79,7 @@ async def park(request: web.Request) -> web.Response:
 
 
 @requires(Permission.FLOOR_CONTROL)
+@described(ok=202, errors=(409, 503))
 async def spy(request: web.Request) -> web.Response:
     """``POST /api/v1/calls/{linkedid}/spy {"mode": "listen"|"whisper"|"barge", "agent":
     extension}``: the supervisor's own phone rings into the agent's call."""

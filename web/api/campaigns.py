@@ -43,6 +43,7 @@ from web.api.campaign_json import (
     report_json,
 )
 from web.api.lists import list_response
+from web.apidoc.describe import described
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.keys import SESSIONMAKER, SETTINGS
@@ -117,6 +118,7 @@ async def get_one(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CAMPAIGNS_MANAGE)
+@described(ok=201)
 async def create(request: web.Request) -> web.Response:
     """The campaign's fields and, optionally, its contacts; all or nothing."""
     actor, body = current_user(request), await read_json_object(request)

@@ -13,6 +13,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.clients.exceptions import DuplicateClient
+from callcenter.clients.fields import REFERENCES, TEXTS
 from callcenter.clients.models import Client
 from callcenter.clients.search import ClientQuery, search_clients
 from callcenter.clients.service import create_client as create
@@ -25,12 +26,58 @@ from callcenter.partners.attribution import attribute_client, partner_codes_of
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web.api.lists import list_response
+from web.apidoc.describe import (
+    ID,
+    MOMENT,
+    PAGING,
+    SEARCH,
+    TEXT,
+    Schema,
+    described,
+    listing,
+    nullable,
+    obj,
+    ref,
+)
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.forms import BadJson, client_input_from_json
 from web.keys import SESSIONMAKER, SETTINGS
 from web.queries import client_query
 from web.values import read_json
+
+
+def _array(item: Schema) -> Schema:
+    return {"type": "array", "items": item}
+
+
+# the body ``client_input_from_json`` reads: the client's text fields and references by id
+PHONE_IN: Schema = {"anyOf": [TEXT, obj(("number",), number=TEXT, kind=TEXT)]}
+CLIENT_BODY = obj(
+    **{name: nullable(TEXT) for name in TEXTS},
+    **{name: nullable(ID) for name in REFERENCES},
+    phones=_array(PHONE_IN),
+    emails=_array(TEXT),
+    tags=_array(TEXT),
+    partner_code=nullable(TEXT),
+    allow_duplicates={"type": "boolean"},
+)
+CLIENT = obj(
+    ("id", "kind", "name", "phones", "emails", "created_at"),
+    id=ID,
+    kind=TEXT,
+    name=TEXT,
+    company=ref(),
+    owner=ref("login"),
+    channel=ref(),
+    segment=ref(),
+    phones=_array(obj(("number", "e164"), number=TEXT, e164=nullable(TEXT))),
+    emails=_array(TEXT),
+    tags=_array(TEXT),
+    partner_code=nullable(TEXT),
+    created_at=MOMENT,
+    updated_at=MOMENT,
+)
 
 
 def partner_code_in(body: Any) -> str | None:
@@ -95,6 +142,7 @@ def _duplicate_response(exc: DuplicateClient) -> web.Response:
 
 
 @requires(Permission.CLIENTS_VIEW)
+@described(response=listing(CLIENT), query=(SEARCH, *PAGING))
 async def list_clients(request: web.Request) -> web.Response:
     query: ClientQuery = client_query(request)
     async with request.app[SESSIONMAKER]() as session:
@@ -107,6 +155,7 @@ async def list_clients(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CLIENTS_VIEW)
+@described(response=CLIENT)
 async def get_client(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         client = await fetch(session, int(request.match_info["id"]), actor=current_user(request))
@@ -115,6 +164,7 @@ async def get_client(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CLIENTS_EDIT)
+@described(ok=201, errors=(409,), body=CLIENT_BODY, response=CLIENT)
 async def create_client(request: web.Request) -> web.Response:
     body = await read_json(request)
     code = partner_code_in(body)
@@ -151,6 +201,7 @@ async def _attribute(
 
 
 @requires(Permission.CLIENTS_EDIT)
+@described(errors=(409,), body=CLIENT_BODY, response=CLIENT)
 async def update_client(request: web.Request) -> web.Response:
     """PUT replaces the client; PATCH changes only the keys given."""
     client_id = int(request.match_info["id"])

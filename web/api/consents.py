@@ -22,6 +22,7 @@ from callcenter.dialer.consents import (
 from callcenter.dialer.models import Consent
 from callcenter.users.roles import Permission
 from web import i18n
+from web.apidoc.describe import described
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
 from web.values import read_json_object
@@ -56,6 +57,7 @@ async def list_consents(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CLIENTS_EDIT)
+@described(ok=201)
 async def create_consent(request: web.Request) -> web.Response:
     """``number``, ``given_by``, ``given_at``, ``method`` (call, web_form, paper, sms, email,
     other) and ``evidence`` (a reference: a form's id, a recording, a document)."""

@@ -27,6 +27,7 @@ from callcenter.phones import display_phone
 from callcenter.users.exceptions import require_extension
 from callcenter.users.roles import Permission
 from web.api.floor import require_pbx, retry_later
+from web.apidoc.describe import described
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.floor_access import dial_json
@@ -147,6 +148,7 @@ async def next_contact(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CAMPAIGNS_WORK, Permission.CALLS_DIAL)
+@described(ok=202, errors=(409, 429, 503))
 async def dial(request: web.Request) -> web.Response:
     """``POST /api/v1/dialer/contacts/{id}/dial``; an ``Idempotency-Key`` makes retries safe."""
     body = await _body(request)

@@ -19,12 +19,32 @@ from callcenter.i18n import N_
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web.api.lists import list_response
+from web.apidoc.describe import (
+    ID,
+    MOMENT,
+    PAGING,
+    SEARCH,
+    TEXT,
+    described,
+    listing,
+    nullable,
+    obj,
+)
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.keys import SESSIONMAKER, SETTINGS
 from web.values import int_field, page_field, read_json
 
 MAX_PER_PAGE = 500
+ENTRY = obj(
+    ("id", "number", "reason", "added_by", "created_at"),
+    id=ID,
+    number=TEXT,
+    reason=TEXT,
+    added_by=nullable(obj(("id", "login"), id=ID, login=TEXT)),
+    created_at=MOMENT,
+)
+NEW_ENTRY = obj(("number",), number=TEXT, reason=TEXT)
 
 
 def dnc_json(entry: DoNotCall, added_by: User | None) -> dict[str, Any]:
@@ -38,6 +58,7 @@ def dnc_json(entry: DoNotCall, added_by: User | None) -> dict[str, Any]:
 
 
 @requires(Permission.DNC_VIEW)
+@described(response=listing(ENTRY), query=(SEARCH, *PAGING))
 async def list_dnc(request: web.Request) -> web.Response:
     """``?q=`` a number in any format (or some of its digits, or words of the reason)."""
     per_page = min(int_field(request.query, "per_page") or 50, MAX_PER_PAGE)
@@ -53,6 +74,7 @@ async def list_dnc(request: web.Request) -> web.Response:
 
 
 @requires(Permission.DNC_VIEW)
+@described(response=ENTRY)
 async def get_dnc_entry(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         entry, added_by = await get_dnc(session, int(request.match_info["id"]))
@@ -69,6 +91,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 
 @requires(Permission.DNC_MANAGE)
+@described(ok=201, errors=(409,), body=NEW_ENTRY, response=ENTRY)
 async def add_dnc(request: web.Request) -> web.Response:
     """``{number, reason}``: 201 with the entry; 409 with ``existing`` when already listed."""
     body = await _body(request)
@@ -92,6 +115,7 @@ async def add_dnc(request: web.Request) -> web.Response:
 
 
 @requires(Permission.DNC_MANAGE)
+@described(ok=204)
 async def delete_dnc(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER].begin() as session:
         await remove_from_dnc(

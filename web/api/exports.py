@@ -16,6 +16,7 @@ from callcenter.i18n import N_
 from callcenter.orders.statuses import list_statuses
 from callcenter.users.roles import Permission
 from web import i18n
+from web.apidoc.describe import FILE_FORMAT, FILES, described
 from web.auth import current_user, requires
 from web.downloads import export_file, stream_file
 from web.keys import SESSIONMAKER
@@ -32,16 +33,19 @@ async def _export(request: web.Request, name: str, query: Any) -> web.StreamResp
 
 
 @requires(Permission.CLIENTS_VIEW, Permission.DATA_EXPORT)
+@described(content=FILES, query=(FILE_FORMAT,))
 async def clients(request: web.Request) -> web.StreamResponse:
     return await _export(request, "clients", client_query(request))
 
 
 @requires(Permission.CALLS_VIEW, Permission.DATA_EXPORT)
+@described(content=FILES, query=(FILE_FORMAT,))
 async def calls(request: web.Request) -> web.StreamResponse:
     return await _export(request, "calls", call_query(request, live=False))
 
 
 @requires(Permission.ORDERS_VIEW, Permission.DATA_EXPORT)
+@described(content=FILES, query=(FILE_FORMAT,))
 async def orders(request: web.Request) -> web.StreamResponse:
     """The order list's filters (``status`` as an id or, as in the API, a code)."""
     query = order_query(request)
@@ -57,6 +61,7 @@ async def orders(request: web.Request) -> web.StreamResponse:
 
 
 @requires(Permission.TASKS_VIEW, Permission.DATA_EXPORT)
+@described(content=FILES, query=(FILE_FORMAT,))
 async def tasks(request: web.Request) -> web.StreamResponse:
     """The task API's filters; the task page's ``from``/``to`` days are read as it reads them."""
     query = task_api_query(request)

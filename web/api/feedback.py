@@ -20,6 +20,7 @@ from callcenter.feedback.service import (
 from callcenter.i18n import N_
 from callcenter.users.roles import Permission
 from web.api.lists import list_response
+from web.apidoc.describe import described
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER
 from web.queries import feedback_query
@@ -88,6 +89,7 @@ async def get_one(request: web.Request) -> web.Response:
 
 
 @requires(Permission.FEEDBACK_EDIT)
+@described(ok=201)
 async def create(request: web.Request) -> web.Response:
     data = feedback_input(await read_json_object(request))
     async with request.app[SESSIONMAKER].begin() as session:

@@ -15,6 +15,7 @@ from callcenter.floor.placing import RequestInProgress
 from callcenter.i18n import N_
 from callcenter.users.exceptions import require_extension
 from callcenter.users.roles import Permission
+from web.apidoc.describe import described
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.floor_access import agent_json, agent_user, dial_json, logins_by_extension, queue_json
@@ -57,6 +58,7 @@ async def start_dial(request: web.Request, number: str, key: str | None) -> PbxC
 
 
 @requires(Permission.CALLS_DIAL)
+@described(ok=202, errors=(409, 429, 503))
 async def dial(request: web.Request) -> web.Response:
     """``POST /api/v1/calls {"to": ...}``; an ``Idempotency-Key`` header makes retries safe."""
     body = await _json(request)
@@ -108,11 +110,13 @@ async def agents(request: web.Request) -> web.Response:
 
 
 @requires(Permission.QUEUES_WORK)
+@described(ok=202, errors=(409, 503))
 async def pause(request: web.Request) -> web.Response:
     return await _set_paused(request, paused=True)
 
 
 @requires(Permission.QUEUES_WORK)
+@described(ok=202, errors=(409, 503))
 async def unpause(request: web.Request) -> web.Response:
     return await _set_paused(request, paused=False)
 
@@ -137,6 +141,7 @@ async def _set_paused(request: web.Request, *, paused: bool) -> web.Response:
 
 
 @requires(Permission.QUEUES_WORK)
+@described(ok=202, errors=(409, 503))
 async def queue_login(request: web.Request) -> web.Response:
     await require_pbx(request)
     async with request.app[SESSIONMAKER].begin() as session:
@@ -154,6 +159,7 @@ async def queue_login(request: web.Request) -> web.Response:
 
 
 @requires(Permission.QUEUES_WORK)
+@described(ok=202, errors=(409, 503))
 async def queue_logout(request: web.Request) -> web.Response:
     await require_pbx(request)
     async with request.app[SESSIONMAKER].begin() as session:

@@ -23,6 +23,7 @@ from callcenter.imports.service import (
 )
 from callcenter.imports.targets import norm_header
 from callcenter.users.roles import Permission
+from web.apidoc.describe import described
 from web.auth import current_user, requires
 from web.forms import form_bool
 from web.i18n import gettext
@@ -98,12 +99,14 @@ def mapping_by_column(given: dict[str, str], headers: list[str]) -> Mapping:
 
 
 @requires(Permission.CLIENTS_IMPORT)
+@described(ok=202)
 async def create(request: web.Request) -> web.Response:
     """A file of clients, or of the ``target`` the form names (its permission is checked)."""
     return await _create(request, target=None)
 
 
 @requires(Permission.ORDERS_IMPORT)
+@described(ok=202)
 async def create_orders(request: web.Request) -> web.Response:
     """``POST /api/v1/orders/import``: a file of order lines."""
     return await _create(request, target="orders")

@@ -19,6 +19,7 @@ from callcenter.invoices.service import get_invoice
 from callcenter.mail.models import OutboxMessage
 from callcenter.mail.service import messages_about
 from callcenter.users.roles import Permission
+from web.apidoc.describe import described
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER
 from web.values import read_money_json
@@ -47,6 +48,7 @@ async def list_emails(request: web.Request) -> web.Response:
 
 
 @requires(Permission.INVOICES_EDIT)
+@described(ok=201)
 async def send_email(request: web.Request) -> web.Response:
     """``{"to", "subject", "body"}``, each optional: the client's first address and the
     Russian letter the page proposes."""

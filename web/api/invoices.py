@@ -20,6 +20,7 @@ from callcenter.invoices.words import amount_in_words
 from callcenter.users.roles import Permission
 from web import i18n
 from web.api.lists import list_response
+from web.apidoc.describe import described
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
 from web.queries import invoice_query
@@ -149,6 +150,7 @@ async def get_invoice_api(request: web.Request) -> web.Response:
 
 
 @requires(Permission.INVOICES_VIEW)
+@described(content=("application/pdf",))
 async def invoice_pdf_api(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         invoice = await get_invoice(
@@ -162,6 +164,7 @@ async def invoice_pdf_api(request: web.Request) -> web.Response:
 
 
 @requires(Permission.INVOICES_EDIT)
+@described(ok=201)
 async def create_invoice_api(request: web.Request) -> web.Response:
     """With ``order_id`` and no ``lines``, the invoice takes the order's lines (and client)."""
     body = await read_money_json(request)
@@ -194,6 +197,7 @@ async def create_invoice_api(request: web.Request) -> web.Response:
 
 
 @requires(Permission.INVOICES_EDIT)
+@described(ok=201)
 async def add_payment_api(request: web.Request) -> web.Response:
     body = await read_money_json(request)
     async with request.app[SESSIONMAKER].begin() as session:

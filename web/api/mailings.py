@@ -19,6 +19,7 @@ from callcenter.mailings.service import (
 )
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
+from web.apidoc.describe import described
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.i18n import TIMEZONE
@@ -66,6 +67,7 @@ async def get_one(request: web.Request) -> web.Response:
 
 
 @requires(Permission.MAILINGS_MANAGE)
+@described(ok=201)
 async def create(request: web.Request) -> web.Response:
     """A draft mailing; the answer tells its audience and who is left out, by reason."""
     actor, body = current_user(request), await read_json_object(request)

@@ -27,6 +27,7 @@ from callcenter.users.roles import Permission
 from web import i18n
 from web.api.clients import partner_code_in
 from web.api.lists import list_response
+from web.apidoc.describe import described
 from web.auth import current_user, requires
 from web.forms import BadJson, order_to_input
 from web.keys import SESSIONMAKER, SETTINGS
@@ -168,6 +169,7 @@ async def get_one(request: web.Request) -> web.Response:
 
 
 @requires(Permission.ORDERS_EDIT)
+@described(ok=201)
 async def create(request: web.Request) -> web.Response:
     body = await read_json(request)
     try:

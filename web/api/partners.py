@@ -27,6 +27,7 @@ from callcenter.partners.service import (
 from callcenter.partners.statements import LineKey, StatementView, record_payout, statement
 from callcenter.users.roles import Permission
 from web import i18n
+from web.apidoc.describe import described
 from web.auth import current_user, requires, signed_in
 from web.keys import SESSIONMAKER
 from web.values import int_field, read_json_object, ref
@@ -93,6 +94,7 @@ async def list_all(request: web.Request) -> web.Response:
 
 
 @requires(Permission.PARTNERS_MANAGE)
+@described(ok=201)
 async def create(request: web.Request) -> web.Response:
     data = _partner_input(await read_json_object(request))
     async with request.app[SESSIONMAKER].begin() as session:
@@ -209,6 +211,7 @@ async def partner_statements(request: web.Request) -> web.Response:
 
 
 @requires(Permission.PARTNER_PAYOUTS)
+@described(ok=201)
 async def payout(request: web.Request) -> web.Response:
     """``{"month": "2026-03", "paid_on": "2026-04-05", "note": ""}``; the ``Idempotency-Key``
     header makes a resent request record one payout."""
@@ -266,6 +269,7 @@ def _rates_text(value: Any, name: str) -> str:
 
 
 @requires(Permission.COMMISSION_PLANS)
+@described(ok=201)
 async def plan_create(request: web.Request) -> web.Response:
     """``{"name", "base": "net"|"margin", "rates": ["10", "5", "2"], "group_rates":
     {"<group id>": ["15", "7"]}, "qualify_from_level": 3, "qualify_min_sales": "10000"}``."""

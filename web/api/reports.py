@@ -18,6 +18,7 @@ from callcenter.reports.registry import ReportSpec, all_reports
 from callcenter.reports.tables import Report, Table, jsonable
 from callcenter.users.roles import Permission
 from web import i18n
+from web.apidoc.describe import FILE_FORMAT, FILES, TEXT, described, param
 from web.auth import current_user, requires
 from web.downloads import pieces, stream_file
 from web.reporting import report_filters, report_spec_for, run_report
@@ -51,6 +52,7 @@ async def report_json(request: web.Request) -> web.Response:
 
 
 @requires(Permission.REPORTS_VIEW, Permission.DATA_EXPORT)
+@described(content=FILES, query=(FILE_FORMAT, param("table", TEXT)))
 async def report_export(request: web.Request) -> web.StreamResponse:
     spec = report_spec_for(request)
     filters = report_filters(request, spec)

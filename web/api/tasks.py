@@ -13,6 +13,7 @@ from callcenter.tasks.models import Task
 from callcenter.tasks.service import get_task, list_tasks
 from callcenter.users.roles import Permission
 from web.api.lists import list_response
+from web.apidoc.describe import described
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
 from web.queries import task_api_query
@@ -83,6 +84,7 @@ async def get_one(request: web.Request) -> web.Response:
 
 
 @requires(Permission.TASKS_EDIT)
+@described(ok=201)
 async def create(request: web.Request) -> web.Response:
     actor, body = current_user(request), await read_json_object(request)
     data = task_input(body, TaskInput(assignee_id=actor.id))

@@ -13,12 +13,12 @@ from callcenter.users.exceptions import UserInvalid
 from callcenter.users.roles import Permission, Role
 from callcenter.users.service import (
     UserInput,
-    create_token,
     create_user,
     get_user,
     list_users,
     update_user,
 )
+from callcenter.users.tokens import create_token
 from web.auth import current_user, requires
 from web.forms import form_bool
 from web.keys import SESSIONMAKER

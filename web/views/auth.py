@@ -1,7 +1,9 @@
-"""Sign in and out, and each user's own profile (language, time zone, password)."""
+"""Sign in and out, and each user's own profile (language, time zone, password, where they
+are signed in, their API tokens: made and revoked in ``web.views.api_tokens``)."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp_jinja2
@@ -28,6 +30,7 @@ from callcenter.users.sessions import (
     list_sessions,
     start_session,
 )
+from callcenter.users.tokens import Scope, list_tokens, token_state
 from web.auth import SESSION_KEY, current_user, public, signed_in
 from web.keys import SESSIONMAKER, SETTINGS, USER
 from web.proxy import client_address
@@ -171,17 +174,31 @@ async def _sessions(request: web.Request) -> list[dict]:
     return [{"row": row, "current": is_session(row, str(token))} for row in rows]
 
 
-@signed_in
-@aiohttp_jinja2.template("auth/profile.html")
-async def profile_page(request: web.Request) -> dict:
+async def profile_context(request: web.Request, **given: Any) -> dict[str, Any]:
+    """Everything the profile page shows; ``given`` replaces a part (a form with errors,
+    a token just made)."""
     user = current_user(request)
-    return {
+    async with request.app[SESSIONMAKER]() as session:
+        tokens = await list_tokens(session, user_id=user.id)
+    context: dict[str, Any] = {
         "form": {"language": user.language, "timezone": user.timezone},
         "errors": {},
         "timezones": COMMON_TIMEZONES,
         "saved": request.query.get("saved") == "1",
         "sessions": await _sessions(request),
+        "tokens": [{"row": t, "state": token_state(t)} for t in tokens],
+        "token_form": {"name": "", "scope": Scope.READ_ONLY, "expires_in_days": "90"},
+        "token_errors": {},
+        "new_token": None,
     }
+    context.update(given)
+    return context
+
+
+@signed_in
+async def profile_page(request: web.Request) -> web.StreamResponse:
+    context = await profile_context(request)
+    return aiohttp_jinja2.render_template("auth/profile.html", request, context)
 
 
 @signed_in
@@ -216,13 +233,7 @@ async def profile_save(request: web.Request) -> web.StreamResponse:
             except UserInvalid as exc:
                 errors = exc.fields
         if errors:
-            context = {
-                "form": values,
-                "errors": errors,
-                "timezones": COMMON_TIMEZONES,
-                "saved": False,
-                "sessions": await _sessions(request),
-            }
+            context = await profile_context(request, form=values, errors=errors, saved=False)
             return aiohttp_jinja2.render_template("auth/profile.html", request, context, status=422)
         # a new password ended every session of the user: this browser goes on in a new one
         token = await _start_session(request, session, user) if values["new_password"] else None
