@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from ami.tracker.updates import (
     AgentLeft,
     CallAnswered,
     CallEnded,
+    CallMerged,
     CallRinging,
     OriginateResult,
     TrackerUpdate,
@@ -28,7 +29,13 @@ from ami.tracker.updates import (
 from callcenter.calls.ghosts import end_ghost_calls
 from callcenter.calls.models import CallRow
 from callcenter.calls.records import Call
-from callcenter.calls.store import StoreMemory, customer_number, remember, save_calls
+from callcenter.calls.store import (
+    StoreMemory,
+    customer_number,
+    delete_merged_calls,
+    remember,
+    save_calls,
+)
 from callcenter.db import database_unreachable
 from callcenter.dialer.agent import PREVIEW_PREFIX
 from callcenter.floor.service import C2C_PREFIX
@@ -92,16 +99,20 @@ class CallWriter:
         the commit of its call."""
         calls: list[Call] = []
         ended: list[str] = []
+        merged: list[str] = []
         for update, _at in updates:
             if isinstance(update, OriginateResult):
                 self.originate_results[update.action_id] = update
                 while len(self.originate_results) > ORIGINATE_RESULTS_KEPT:
                     self.originate_results.popitem(last=False)
                 continue
+            if isinstance(update, CallMerged):
+                merged.append(update.call.linkedid)
+                continue
             calls.append(update.call)
             if isinstance(update, CallEnded):
                 ended.append(update.call.linkedid)
-        await self.commit(calls, notes_of(updates), ended, resyncs)
+        await self.commit(calls, notes_of(updates), ended, resyncs, merged)
 
     async def commit(
         self,
@@ -109,13 +120,16 @@ class CallWriter:
         notes: list[Note],
         ended: list[str],
         resyncs: list[Resync],
+        merged: Sequence[str] = (),
     ) -> None:
         """Store the calls with their notifications. With nothing else to do in the same
-        transaction (no missed call to call back, no resync) that is one statement in
-        autocommit: one round trip, atomic, its NOTIFYs delivered with it."""
-        latest = list({call.linkedid: call for call in calls}.values())
+        transaction (no missed call to call back, no resync, no call ``merged`` into another
+        whose row to delete) that is one statement in autocommit: one round trip, atomic,
+        its NOTIFYs delivered with it."""
+        gone = set(merged)
+        latest = list({c.linkedid: c for c in calls if c.linkedid not in gone}.values())
         missed = [call.linkedid for call in latest if call.linkedid in ended and missed_call(call)]
-        if not missed and not resyncs:  # one statement, no BEGIN and COMMIT
+        if not missed and not resyncs and not merged:  # one statement, no BEGIN and COMMIT
             async with self.plain.begin() as session:
                 await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
                 ids = await save_calls(
@@ -133,10 +147,12 @@ class CallWriter:
                     )
                     for row in rows:
                         await callback_for_missed_call(session, row)
+                # after the calls they joined took their legs over
+                await delete_merged_calls(session, pbx=self.pbx, linkedids=merged)
                 for resync in resyncs:
                     await self._end_ghosts(session, resync)
         remember(self.memory, latest, ids)
-        for linkedid in ended:
+        for linkedid in (*ended, *merged):
             self.memory.forget(linkedid)
         for resync in resyncs:
             resync.swept = True

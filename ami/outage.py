@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 
 from ami.call_writer import CallWriter, Resync, Timed, database_unreachable, notes_of
-from ami.tracker.updates import CallEnded, OriginateResult
+from ami.tracker.updates import CallEnded, CallMerged, OriginateResult
 from callcenter.calls.records import Call
 from callcenter.leadership import NotLeading
 from callcenter.live import Note
@@ -43,6 +43,7 @@ class Heard:
 
     calls: dict[str, Call] = field(default_factory=dict)
     ended: set[str] = field(default_factory=set)
+    merged: set[str] = field(default_factory=set)  # calls that joined another: no row
     notes: list[Note] = field(default_factory=list)
     resyncs: list[Resync] = field(default_factory=list)
 
@@ -52,6 +53,9 @@ class Heard:
                 continue
             call = update.call
             self.calls.pop(call.linkedid, None)  # keep the order of the last change
+            if isinstance(update, CallMerged):
+                self.merged.add(call.linkedid)
+                continue
             self.calls[call.linkedid] = call
             if isinstance(update, CallEnded):
                 self.ended.add(call.linkedid)
@@ -64,6 +68,7 @@ class Heard:
             self.calls.pop(linkedid, None)
             self.calls[linkedid] = call
         self.ended |= newer.ended
+        self.merged |= newer.merged
         self.notes += newer.notes
         self.resyncs += newer.resyncs
 
@@ -160,7 +165,8 @@ class OutageStore:
     async def _store(self, heard: Heard) -> None:
         calls = list(heard.calls.values())
         notes = heard.fresh_notes(time.time())
-        await self.writer.commit(calls, notes, sorted(heard.ended), heard.resyncs)
+        merged = sorted(heard.merged)
+        await self.writer.commit(calls, notes, sorted(heard.ended), heard.resyncs, merged)
 
     async def _store_each(self, heard: Heard) -> None:
         for linkedid, call in heard.calls.items():
@@ -171,5 +177,12 @@ class OutageStore:
                 raise
             except Exception:
                 log.exception("call %s: cannot be stored, skipped", linkedid)
+        if heard.merged:  # after the calls they joined took their legs over
+            try:
+                await self.writer.commit([], [], [], [], sorted(heard.merged))
+            except NotLeading:
+                raise
+            except Exception:
+                log.exception("PBX %s: calls joined to others cannot be removed", self.writer.pbx)
         if heard.resyncs:  # after the calls: their ghosts, those no call of ours holds
             await self.writer.sweep_or_give_up(heard.resyncs)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import jinja2
-from babel.dates import format_date
+from babel.dates import format_date, format_time, get_day_names
 from markupsafe import Markup
 
 from callcenter import i18n
+from callcenter.audit.names import REFERENCE_FIELDS
 from callcenter.i18n import N_
+from callcenter.invoices.terms import HISTORY_LABELS
 from callcenter.phones import HIDDEN_NUMBER, display_phone, is_hidden_number
 from callcenter.tasks.callbacks import CALLBACK_TITLE, callback_number
 from callcenter.users.exceptions import NO_EXTENSION
@@ -49,11 +52,35 @@ def _when(value: datetime | None, fmt: str = "short") -> str:
     return i18n.format_when(value, LANGUAGE.get(), TIMEZONE.get(), fmt)
 
 
+def moment(value: datetime | None) -> str:
+    """A recent moment as a clock reads it: its time today ("09:30"), its day and time on
+    another day (a tile's "recalculated at", never a timestamp with seconds)."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(TIMEZONE.get())
+    local = value.astimezone(zone) if value.tzinfo else value.replace(tzinfo=UTC).astimezone(zone)
+    if local.date() == datetime.now(zone).date():
+        return format_time(local, "short", locale=i18n.babel_locale(LANGUAGE.get()))
+    return _when(value, "short")
+
+
 def _day(value: date | None, fmt: str = "medium") -> str:
     """A calendar date (no time, no time zone) in the user's language."""
     if value is None:
         return ""
     return format_date(value, fmt, locale=i18n.babel_locale(LANGUAGE.get()))
+
+
+def day_range(first: date | None, last: date | None) -> str:
+    """Days from ``first`` to ``last``, either end open as people say it: "from 2 Mar",
+    "until 9 Mar", "any date"; never "… — …"."""
+    if first and last:
+        return f"{_day(first)} – {_day(last)}"
+    if first:
+        return gettext("from %(day)s") % {"day": _day(first)}
+    if last:
+        return gettext("until %(day)s") % {"day": _day(last)}
+    return gettext("any date")
 
 
 def money_text(value: Decimal) -> str:
@@ -113,34 +140,21 @@ def _task_title(title: str) -> str:
     return gettext(CALLBACK_TITLE) % {"number": _phone(number)}
 
 
-def _audit_value(value: object) -> str:
-    """A value from the audit trail as people read it: lists joined, not Python reprs."""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
-    return str(value)
-
-
 # a client's kind as the card names it (the audit trail stores the code)
 _KIND_WORDS = {"company": "Company", "person": "Person"}
-# fields of the audit trail holding another row's id, and which names (see
-# callcenter.clients.activity) say what it is
-_REFERENCE_FIELDS = {
-    "owner_id": "user",
-    "manager_id": "user",
-    "assignee_id": "user",
-    "channel_id": "channel",
-    "segment_id": "segment",
-    "company_id": "client",
-}
+# fields whose values are codes with a word in the catalog (a task's kind, a campaign's mode)
+_CODE_FIELDS = ("kind", "status", "state", "mode", "outcome", "role", "direction", "vat_mode")
 _MONEY_FIELDS = ("total", "amount", "price", "paid_amount")
+_PHONE_FIELDS = ("phone", "do_not_call")
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_MOMENT = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?$"
 )
+_ISO_TIME = re.compile(r"^\d{2}:\d{2}(:\d{2})?$")
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
 _ORDER_LINE = re.compile(r"^(?P<what>.*) × (?P<qty>[0-9.]+) = (?P<amount>-?[0-9]+(\.[0-9]+)?)$")
 _PHONE_ENTRY = re.compile(r"^(?P<e164>\+\d+)(?: x(?P<ext>\S+))? \((?P<kind>\w+)\)$")
+_PHONE_NOTE = re.compile(r"^(?P<e164>\+\d{6,15})(?: (?P<note>.*))?$")
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -155,13 +169,46 @@ def _audit_item(field: str, value: object, names: dict[str, dict[int, str]]) -> 
     """One value (or one element of a list) of ``field`` as the user reads it."""
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
-    if field in _REFERENCE_FIELDS and isinstance(value, int):
-        return names.get(_REFERENCE_FIELDS[field], {}).get(value) or f"#{value}"
+    if field in REFERENCE_FIELDS and isinstance(value, int):
+        return names.get(REFERENCE_FIELDS[field], {}).get(value) or f"#{value}"
+    if field == "weekdays" and isinstance(value, int) and 1 <= value <= 7:
+        return get_day_names("abbreviated", locale=i18n.babel_locale(LANGUAGE.get()))[value - 1]
     if isinstance(value, int | float):
-        return _number(value)
-    text = str(value)
+        return _figure(field, value)
+    if isinstance(value, dict):
+        return _audit_mapping(value)
+    return _audit_string(field, str(value))
+
+
+def _figure(field: str, value: int | float | Decimal) -> str:
+    """A number as the form asks for it: seconds and percents with their unit."""
+    if field.endswith("_seconds"):
+        return gettext("%(seconds)s s") % {"seconds": _number(value)}
+    if field.endswith("_percent"):
+        return f"{_number(value)}\xa0%"
+    return _number(value)
+
+
+def _audit_mapping(value: dict[Any, Any]) -> str:
+    """A structured value (a disposition, retry rules): its name when it has one, else each
+    key (a code, translated) with its value."""
+    for key in ("label", "name", "title"):
+        if isinstance(value.get(key), str) and value[key]:
+            return value[key]
+    parts = []
+    for key, inner in value.items():
+        shown = (
+            _audit_mapping(inner) if isinstance(inner, dict) else _audit_item(str(key), inner, {})
+        )
+        parts.append(f"{gettext(str(key).replace('_', ' '))}: {shown}")
+    return "; ".join(parts)
+
+
+def _audit_string(field: str, text: str) -> str:
     if field == "kind" and text in _KIND_WORDS:
         return gettext(_KIND_WORDS[text])
+    if field in _CODE_FIELDS and (word := gettext(text)) != text:
+        return word
     if field in _MONEY_FIELDS and (amount := _decimal(text)) is not None:
         return _money(amount)
     if field == "lines" and (line := _ORDER_LINE.match(text)):
@@ -170,6 +217,15 @@ def _audit_item(field: str, value: object, names: dict[str, dict[int, str]]) -> 
             return f"{line['what']} × {_number(qty)} = {_money(amount)}"
     if field == "phones" and (phone := _PHONE_ENTRY.match(text)):
         return f"{_phone(phone['e164'], phone['ext'] or '')} ({gettext(phone['kind'])})"
+    if field in _PHONE_FIELDS and (number := _PHONE_NOTE.match(text)):
+        return " ".join(filter(None, (_phone(number["e164"]), number["note"])))
+    if _DECIMAL.match(text) and (figure := _decimal(text)) is not None:
+        return _figure(field, figure)
+    return _audit_moment(text)
+
+
+def _audit_moment(text: str) -> str:
+    """A day, a moment or a time of day in the user's format; any other text as it is."""
     if _ISO_DAY.match(text):
         with contextlib.suppress(ValueError):
             return _day(date.fromisoformat(text))
@@ -177,6 +233,11 @@ def _audit_item(field: str, value: object, names: dict[str, dict[int, str]]) -> 
         with contextlib.suppress(ValueError):
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
             return _when(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    if _ISO_TIME.match(text):
+        with contextlib.suppress(ValueError):
+            return format_time(
+                time.fromisoformat(text), "short", locale=i18n.babel_locale(LANGUAGE.get())
+            )
     return text
 
 
@@ -214,6 +275,10 @@ _FIELD_WORDS = {
     "bik": N_("BIK"),
     "corr_account": N_("Correspondent account"),
     "settlement_account": N_("Settlement account"),
+    "assignee_id": N_("Assignee"),
+    "agent_ids": N_("Agents"),
+    "client_id": N_("Client"),
+    **{field: HISTORY_LABELS[field] for field in ("to", "number", "amount", "paid_on", "reason")},
 }
 
 
@@ -240,8 +305,9 @@ def install(env: jinja2.Environment) -> None:
         caller=_caller,
         clock=clock,
         day=_day,
+        day_range=day_range,
+        moment=moment,
         t=gettext,
-        audit_value=_audit_value,
         task_title=_task_title,
         audit_text=audit_text,
         audit_field=audit_field,

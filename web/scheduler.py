@@ -40,6 +40,7 @@ class Scheduler:
     def __init__(self) -> None:
         self.apscheduler = AsyncIOScheduler(timezone=UTC)
         self.running: set[asyncio.Task[Any]] = set()
+        self.stopping = False
 
     def add_job(self, name: str, job: Job, *, every_seconds: float) -> None:
         """Run ``job`` every so often (first at once); a run still going is never doubled."""
@@ -50,6 +51,12 @@ class Scheduler:
             self.running.add(task)
             try:
                 await job()
+            except asyncio.CancelledError:
+                if not self.stopping:
+                    raise
+                # cancelled by ``stop``, which waits for it: its transaction rolled back, and
+                # APScheduler would log the cancellation as a failure with a traceback
+                log.info("scheduled job %s cancelled at shutdown, done by its next run", name)
             except Exception:
                 log.exception(
                     "scheduled job %s failed; it runs again in %.1f s", name, every_seconds
@@ -75,6 +82,7 @@ class Scheduler:
     async def stop(self) -> None:
         """Stop scheduling, then cancel runs in progress and wait for them (their
         transactions roll back, so their work is done by the next run, here or elsewhere)."""
+        self.stopping = True
         if self.apscheduler.running:
             self.apscheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn

@@ -18,6 +18,7 @@ from ami.tracker.updates import (
     AgentLeft,
     CallAnswered,
     CallEnded,
+    CallMerged,
     CallRinging,
     CallUpdated,
     TrackerUpdate,
@@ -49,9 +50,9 @@ class CallBook:
     # -- lookups
 
     def find(self, info: ChannelInfo | None) -> tuple[CallState, LegState] | None:
-        """The live call and leg of a channel, if the tracker knows them. A channel keeps the
-        call it was created in: bridged into an older call (a parked caller picked up, 06d)
-        Asterisk gives it that call's Linkedid, yet its events still end it where it began."""
+        """The live call and leg of a channel, if the tracker knows them: by its Linkedid, or
+        where its leg is kept (a channel bridged into an older call is given that call's
+        Linkedid by Asterisk, while its Local ``;2`` half keeps the old one, 06d)."""
         if info is None:
             return None
         state = self.calls.get(info.linkedid)
@@ -232,6 +233,34 @@ class CallBook:
             state.call.hold_seconds += seconds(state.hold_since, at)
             state.hold_since = None
         return True
+
+    # -- joining
+
+    def merge(self, state: CallState, other: CallState, at: datetime) -> list[TrackerUpdate]:
+        """``other``, a call made only to reach ``state`` (a phone picking a parked call up,
+        06d: Asterisk gives its channel ``state``'s Linkedid once bridged), becomes part of
+        it: its legs, an agent who answered among them, and its Linkedid, so that a late
+        event of it finds ``state``. It is never recorded on its own (``CallMerged``)."""
+        call = state.call
+        for uid, leg in other.legs.items():
+            self.hold_off(other, leg, at)
+            state.legs[uid], call.legs[uid] = leg, leg.leg
+            self.leg_calls[uid] = state.linkedid
+            if uid in other.live:
+                state.live.add(uid)
+            agent = leg.leg.agent
+            if leg.role is Role.AGENT and leg.leg.answered_at is not None and agent:
+                if agent not in call.agents:
+                    call.agents.append(agent)
+                note(state, at, "answered", uid, agent=agent)
+        state.local_ones |= other.local_ones
+        state.rang |= other.rang
+        state.causes += other.causes
+        self.calls.pop(other.linkedid, None)
+        self.recent[other.linkedid] = state.linkedid
+        log.info("call %s: call %s joined it", state.linkedid, other.linkedid)
+        joined = CallMerged(snapshot(other.call), state.linkedid)
+        return [joined, CallUpdated(snapshot(call), "legs")]
 
     # -- ending
 

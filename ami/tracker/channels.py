@@ -27,6 +27,8 @@ def on_newchannel(book: CallBook, event: Newchannel, at: datetime) -> list[Track
         return []  # a supervisor listening in: no call of its own (08a-c)
     state = book.calls.get(info.linkedid)
     updates: list[TrackerUpdate] = []
+    if state is None and (joined := book.recent.get(info.linkedid)) in book.calls:
+        state = book.calls[joined]  # a channel of a call that joined another (06d)
     if state is None:
         if info.linkedid in book.recent:
             book.hung_up.pop(info.uniqueid, None)

@@ -73,18 +73,23 @@ def on_attended_transfer(
 
 
 def on_parked(book: CallBook, event: ParkedCall, at: datetime) -> list[TrackerUpdate]:
-    """The caller waits in the lot (06d), or was picked up from it: in the timeline."""
+    """The caller waits in the lot (06d), or was picked up from it: in the timeline, and
+    the channel that picked it up joins the call with the call it was made in."""
     found = book.find(event.parkee)
     if found is None:
         return []
     state, leg = found
-    if isinstance(event, UnParkedCall):
-        retriever = event.retriever.channel if event.retriever else ""
-        note(state, at, "unparked", leg.leg.uniqueid, space=event.space, by=retriever)
-    else:
+    if not isinstance(event, UnParkedCall):
         note(state, at, "parked", leg.leg.uniqueid, space=event.space,
              parker=event.parker_dial_string)  # fmt: skip
-    return [CallUpdated(snapshot(state.call), "park")]
+        return [CallUpdated(snapshot(state.call), "park")]
+    retriever = event.retriever.channel if event.retriever else ""
+    note(state, at, "unparked", leg.leg.uniqueid, space=event.space, by=retriever)
+    picker = book.find(event.retriever)
+    if picker is None or picker[0] is state:
+        return [CallUpdated(snapshot(state.call), "park")]
+    # the phone that picked the call up was a call of its own until now: it joins this one
+    return book.merge(state, picker[0], at)
 
 
 def on_mixmonitor_start(

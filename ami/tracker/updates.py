@@ -66,6 +66,16 @@ class CallEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class CallMerged:
+    """A call that only reached another one (a phone that picked a parked call up, 06d)
+    became part of it, ``into`` (the Linkedid it joined): its legs went over, and it is no
+    call of its own, so its stored row goes. Sent once, instead of ``CallEnded``."""
+
+    call: Call
+    into: str
+
+
+@dataclass(frozen=True, slots=True)
 class OriginateResult:
     """The outcome of an async ``Originate``, matched to it by ``action_id``.
 
@@ -83,5 +93,12 @@ class OriginateResult:
 
 
 TrackerUpdate = (
-    CallStarted | CallRinging | CallAnswered | CallUpdated | AgentLeft | CallEnded | OriginateResult
+    CallStarted
+    | CallRinging
+    | CallAnswered
+    | CallUpdated
+    | AgentLeft
+    | CallEnded
+    | CallMerged
+    | OriginateResult
 )

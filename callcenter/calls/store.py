@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.calls.models import CallRow
 from callcenter.calls.records import Call, Direction
 from callcenter.db import unnest_columns, unnest_rows
 from callcenter.leadership import TERM_GATE, Fence, gate_params, term_over
@@ -325,6 +326,20 @@ async def save_calls(
     if fence is not None and not row.term_ok:
         raise term_over(fence)
     return {linkedid: int(call_id) for linkedid, call_id in row.ids.items()}
+
+
+async def delete_merged_calls(session: AsyncSession, *, pbx: str, linkedids: Sequence[str]) -> None:
+    """Delete the stored rows of calls that joined another (a phone picking a parked call
+    up, 06d): their legs were stored with that call, so nothing of them is lost; a row
+    stored as ended is a finished record and stays."""
+    if linkedids:
+        await session.execute(
+            delete(CallRow).where(
+                CallRow.pbx == pbx,
+                CallRow.linkedid.in_(list(linkedids)),
+                CallRow.ended_at.is_(None),
+            )
+        )
 
 
 def remember(memory: StoreMemory, calls: Iterable[Call], ids: dict[str, int]) -> None:

@@ -10,6 +10,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy import select
 
+from callcenter.audit.names import audit_names
 from callcenter.audit.service import list_history
 from callcenter.clients.lists import list_entries, list_tags
 from callcenter.dialer.campaign_dnc import list_campaign_dnc
@@ -265,6 +266,7 @@ async def render_page(
         )
         dnc = await list_campaign_dnc(session, campaign.id)
         history = await list_history(session, entity="campaign", entity_ids=[campaign.id])
+        history_names = await audit_names(session, history)
         agents = await session.scalars(select(User).where(User.id.in_(campaign.agent_ids or [])))
     context = {
         **(await _choices(request)),
@@ -274,6 +276,7 @@ async def render_page(
         "disposition_labels": {d.code: d.label for d in dispositions_of(campaign)},
         "dnc": dnc,
         "history": history,
+        "audit_names": history_names,
         "campaign_agents": list(agents),
         "editable": campaign.state in EDITABLE_STATES,
         "source": ContactSource(),

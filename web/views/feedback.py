@@ -9,6 +9,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.audit.names import audit_names
 from callcenter.audit.service import list_history
 from callcenter.calls.models import CallRow
 from callcenter.clients.models import Client
@@ -100,6 +101,7 @@ async def _context(
             await list_history(session, entity="feedback", entity_ids=[item.id]) if item else []
         )
         people = await owners(session)
+        history_names = await audit_names(session, history)
     return {
         "form": form,
         "item": item,
@@ -109,6 +111,7 @@ async def _context(
         "form_call": call,
         "order_text": order_text,
         "history": history,
+        "audit_names": history_names,
         "people": people,
         "kinds": FEEDBACK_KINDS,
         "statuses": FEEDBACK_STATUSES,

@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from callcenter.audit.names import audit_names
 from callcenter.audit.service import list_history
 from callcenter.calls.models import CallRow
 from callcenter.clients.models import Client
@@ -169,6 +170,7 @@ async def detail(request: web.Request) -> dict[str, Any]:
     async with request.app[SESSIONMAKER]() as session:
         task = await get_task(session, int(request.match_info["id"]), actor=actor)
         history = await list_history(session, entity="task", entity_ids=[task.id])
+        history_names = await audit_names(session, history)
         call = await session.get(CallRow, task.call_id) if task.call_id else None
         names = await _names(session, [task.created_by_id, task.closed_by_id])
         claimable = (
@@ -179,6 +181,7 @@ async def detail(request: web.Request) -> dict[str, Any]:
     return {
         "task": task,
         "history": history,
+        "audit_names": history_names,
         "call": call,
         "names": names,
         "claimable": claimable and actor.can(Permission.TASKS_EDIT),
