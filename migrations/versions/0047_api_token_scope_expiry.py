@@ -3,7 +3,7 @@
 Tokens issued before keep what they could do: read-write, never expiring.
 
 Revision ID: 0047
-Revises: 0045
+Revises: 0051
 Create Date: 2026-12-20 10:00:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0047"
-down_revision = "0045"
+down_revision = "0051"
 branch_labels = None
 depends_on = None
 
