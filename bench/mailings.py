@@ -258,9 +258,9 @@ async def tracking_phase(url: str, mailing_id: int, hits: int, workers: int) -> 
     for _ in range(hits):
         recipient = rng.choice(recipients)
         made = (
-            open_url(base, SECRET, recipient)
+            open_url(base, SECRET, mailing_id, recipient)
             if rng.random() < 0.6
-            else click_url(base, SECRET, recipient, rng.randint(1, max(1, links)))
+            else click_url(base, SECRET, mailing_id, recipient, rng.randint(1, max(1, links)))
         )
         paths.append(made.removeprefix(base))
     samples: list[float] = []

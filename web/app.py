@@ -35,6 +35,7 @@ from web.pbx import pbx_ctx
 from web.scheduler import scheduler_ctx
 from web.security_headers import add_security_headers
 from web.templating import context_processor
+from web.token_answers import token_answers_middleware
 from web.tracking_hits import hit_recorder_ctx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +86,8 @@ def _templates(app: web.Application) -> None:
 
 def create_app(settings: Settings) -> web.Application:
     settings = settings.with_secret_key()
-    app = web.Application(middlewares=[error_middleware])
+    # a tracking hit's handler is answered by the first, the pages' chain skipped
+    app = web.Application(middlewares=[token_answers_middleware, error_middleware])
     app[SETTINGS] = settings
     app.on_response_prepare.append(add_security_headers)  # every response, errors included
     setup_session(app, _session_storage(settings))

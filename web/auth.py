@@ -117,7 +117,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     )
     request[USER], request[AUTH_VIA] = user, via or ""
     settings = request.app[SETTINGS]
-    i18n.LANGUAGE.set(user.language if user else _anonymous_language(request, settings))
+    i18n.LANGUAGE.set(user.language if user else anonymous_language(request, settings))
     i18n.TIMEZONE.set(user.timezone if user else settings.default_timezone)
     i18n.REGION.set(settings.default_region)
     if not permitted:
@@ -133,7 +133,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
-def _anonymous_language(request: web.Request, settings: Any) -> str:
+def anonymous_language(request: web.Request, settings: Any) -> str:
+    """The language of a reader nobody signed in as: asked for, else the settings'."""
     lang = request.query.get("lang") or request.cookies.get("lang") or ""
     if lang in ("ru", "en"):
         return lang

@@ -45,19 +45,25 @@ async def _respond(
     return response
 
 
+async def error_response(request: web.Request, exc: Exception) -> web.StreamResponse:
+    """The page (or JSON) for what a handler raised; an HTTP answer raised on purpose (a
+    redirect) goes on up as it is."""
+    if isinstance(exc, DomainError):
+        message = gettext(exc.message) % exc.params if exc.params else exc.message
+        return await _respond(request, exc.status, exc.id, message, exc.fields)
+    if isinstance(exc, web.HTTPNotFound):
+        return await _respond(request, 404, "not_found", "Page not found")
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return await _respond(request, 405, "method_not_allowed", "Method not allowed")
+    if isinstance(exc, web.HTTPException):
+        raise exc
+    log.error("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+    return await _respond(request, 500, "internal", "Something went wrong on our side")
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except DomainError as exc:
-        message = gettext(exc.message) % exc.params if exc.params else exc.message
-        return await _respond(request, exc.status, exc.id, message, exc.fields)
-    except web.HTTPNotFound:
-        return await _respond(request, 404, "not_found", "Page not found")
-    except web.HTTPMethodNotAllowed:
-        return await _respond(request, 405, "method_not_allowed", "Method not allowed")
-    except web.HTTPException:
-        raise
-    except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return await _respond(request, 500, "internal", "Something went wrong on our side")
+    except Exception as exc:
+        return await error_response(request, exc)

@@ -10,6 +10,8 @@ them alike.
 
 from __future__ import annotations
 
+import functools
+
 from aiohttp import web
 
 from web.proxy import request_host
@@ -36,7 +38,11 @@ POLICY = (
 def content_security_policy(request: web.Request) -> str:
     """The policy for this request: the live websocket is reached on the page's own host
     (named outright: not every browser counts ws: as 'self')."""
-    host = request_host(request)  # None when the Host header is no plain host
+    return _policy(request_host(request))  # None when the Host header is no plain host
+
+
+@functools.lru_cache(maxsize=64)  # a site answers on a host or two: made once for each
+def _policy(host: str | None) -> str:
     sockets = f" ws://{host} wss://{host}" if host else ""
     return "; ".join((*POLICY, f"connect-src 'self'{sockets}"))
 

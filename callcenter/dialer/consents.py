@@ -1,5 +1,8 @@
-"""Consents to advertising calls: who gave it, when, how, for which number; withdrawn ones
-stay on record. An advertising campaign dials a number only with a consent not withdrawn.
+"""Consents to advertising, each for one channel (38-FZ art. 18 asks for the recipient's
+consent to advertising by that means): calls or SMS to a number, e-mail to an address; who
+gave it, when, how. Withdrawn ones stay on record. An advertising campaign dials a number only
+with a call consent for it not withdrawn; an advertising mailing texts a number only with an
+SMS consent for it, and writes to an address only with an e-mail consent for it.
 
 Recorded and withdrawn from the client's card by whoever may edit that client; each change
 goes to the client's audit trail.
@@ -11,18 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.audit.service import record_change
-from callcenter.clients.models import Client, ClientPhone
+from callcenter.clients.models import Client, ClientEmail, ClientPhone
 from callcenter.clients.service import get_client
 from callcenter.db import utcnow
-from callcenter.dialer.models import Consent
+from callcenter.dialer.models import CONSENT_CHANNELS, Consent
 from callcenter.errors import Conflict, Forbidden, Invalid, NotFound
 from callcenter.i18n import N_
 from callcenter.limits import DAY_OUT_OF_RANGE, sane_day
-from callcenter.phones import PhoneError, parse_phone
+from callcenter.phones import PhoneError, normalize_email, parse_phone
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 
@@ -35,7 +38,9 @@ class ConsentInvalid(Invalid):
 
 @dataclass
 class ConsentInput:
-    number: str = ""
+    number: str = ""  # the channel's contact: a number for calls and SMS
+    email: str = ""  # an address for e-mail
+    channel: str = "call"
     given_by: str = ""
     given_at: str = ""  # "2026-03-01T14:30" in the user's time zone, as a form sends it
     method: str = "call"
@@ -58,13 +63,27 @@ def _given_at(errors: dict[str, str], text: str, timezone: str) -> datetime:
     return value
 
 
-def validate_consent(data: ConsentInput, *, region: str, timezone: str) -> Consent:
-    errors: dict[str, str] = {}
-    e164 = ""
+def _contact(errors: dict[str, str], data: ConsentInput, region: str) -> tuple[str, str]:
+    """(number, address): the one the channel names, checked; the other one empty."""
+    if data.channel not in CONSENT_CHANNELS:
+        errors["channel"] = N_("Choose what the consent is for: calls, SMS or e-mail")
+        return "", ""
+    if data.channel == "email":
+        try:
+            return "", normalize_email(data.email)
+        except ValueError:
+            errors["email"] = N_("Not an e-mail address")
+            return "", ""
     try:
-        e164 = parse_phone(data.number, region).e164
+        return parse_phone(data.number, region).e164, ""
     except PhoneError as exc:
         errors["number"] = str(exc)
+        return "", ""
+
+
+def validate_consent(data: ConsentInput, *, region: str, timezone: str) -> Consent:
+    errors: dict[str, str] = {}
+    e164, email = _contact(errors, data, region)
     given_by = data.given_by.strip()
     if not given_by or len(given_by) > 300:
         errors["given_by"] = N_("Name who gave the consent")
@@ -76,7 +95,9 @@ def validate_consent(data: ConsentInput, *, region: str, timezone: str) -> Conse
     if errors:
         raise ConsentInvalid(N_("Please correct the marked fields"), fields=errors)
     return Consent(
-        e164=e164,
+        channel=data.channel,
+        e164=e164 or None,
+        email=email or None,
         given_by=given_by,
         given_at=given_at,
         method=data.method,
@@ -85,14 +106,34 @@ def validate_consent(data: ConsentInput, *, region: str, timezone: str) -> Conse
 
 
 async def consents_of_client(session: AsyncSession, client: Client) -> list[Consent]:
-    """Consents recorded for the client or for any of its numbers, the newest first."""
+    """Consents recorded for the client or for any of its numbers and addresses, the newest
+    first."""
     numbers = select(ClientPhone.e164).where(ClientPhone.client_id == client.id)
+    addresses = select(func.lower(func.btrim(ClientEmail.email))).where(
+        ClientEmail.client_id == client.id
+    )
     rows = await session.scalars(
         select(Consent)
-        .where(or_(Consent.client_id == client.id, Consent.e164.in_(numbers)))
+        .where(
+            or_(
+                Consent.client_id == client.id,
+                Consent.e164.in_(numbers),
+                Consent.email.in_(addresses),
+            )
+        )
         .order_by(Consent.given_at.desc(), Consent.id.desc())
     )
     return list(rows)
+
+
+def contact_of(consent: Consent) -> str:
+    """The number or address the consent is for."""
+    return consent.email or consent.e164 or ""
+
+
+def consented_channels(consents: list[Consent]) -> set[str]:
+    """The channels with a consent not withdrawn among ``consents``."""
+    return {c.channel for c in consents if c.withdrawn_at is None}
 
 
 def _check_edit(actor: User) -> None:
@@ -121,7 +162,12 @@ async def record_consent(
         entity="client",
         entity_id=client.id,
         action="consent_given",
-        changes={"consent": [None, f"{consent.e164} · {consent.given_by} · {consent.method}"]},
+        changes={
+            "consent": [
+                None,
+                f"{consent.channel} {contact_of(consent)} · {consent.given_by} · {consent.method}",
+            ]
+        },  # fmt: skip
     )
     return consent
 
@@ -145,7 +191,7 @@ async def withdraw_consent(session: AsyncSession, *, consent_id: int, actor: Use
             entity="client",
             entity_id=consent.client_id,
             action="consent_withdrawn",
-            changes={"consent": [consent.e164, None]},
+            changes={"consent": [f"{consent.channel} {contact_of(consent)}", None]},
         )
     await session.flush()
     return consent

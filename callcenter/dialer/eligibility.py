@@ -38,6 +38,7 @@ async def refusals(
         consented = set(
             await session.scalars(
                 select(Consent.e164).where(
+                    Consent.channel == "call",
                     Consent.e164.in_(wanted),
                     Consent.withdrawn_at.is_(None),
                     Consent.given_at <= moment,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -163,14 +164,27 @@ class CampaignDoNotCall(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+CONSENT_CHANNELS = ("call", "sms", "email")
+
+
 class Consent(Base):
-    """A contact's recorded consent to advertising calls: who gave it, when, how.
-    Withdrawn consent stays on record with ``withdrawn_at``."""
+    """A contact's recorded consent to advertising by one channel (calls or SMS to a number,
+    e-mail to an address): who gave it, when, how. Withdrawn consent stays on record with
+    ``withdrawn_at``."""
 
     __tablename__ = "contact_consents"
+    __table_args__ = (
+        CheckConstraint(
+            "channel = 'email' AND email IS NOT NULL AND e164 IS NULL"
+            " OR channel IN ('call', 'sms') AND e164 IS NOT NULL AND email IS NULL",
+            name="one_contact",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    e164: Mapped[str] = mapped_column(String(20), index=True)
+    channel: Mapped[str] = mapped_column(String(10), default="call", server_default="call")
+    e164: Mapped[str | None] = mapped_column(String(20), index=True)  # calls and SMS
+    email: Mapped[str | None] = mapped_column(String(254), index=True)  # lowercased
     client_id: Mapped[int | None] = mapped_column(
         ForeignKey("clients.id", ondelete="SET NULL"), index=True
     )

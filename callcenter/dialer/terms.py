@@ -30,6 +30,11 @@ DISPOSITION_KIND_LABELS = {
     "callback": N_("call back (at a time)"),
     "other": N_("something else"),
 }
+CONSENT_CHANNEL_LABELS = {
+    "call": N_("Calls"),
+    "sms": N_("SMS"),
+    "email": N_("E-mail"),
+}
 CONSENT_METHOD_LABELS = {
     "call": N_("in a call"),
     "web_form": N_("a web form"),

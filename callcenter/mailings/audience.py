@@ -5,13 +5,15 @@ tag, a kind, a search), held to what the mailing's author may see: a manager kep
 own clients mails only those. Each client is written to at their first valid e-mail address
 (the first one when none is valid). A client is left out, in this order of reasons, with:
 no address; an invalid address; an address unsubscribed; an address that bounced before; for
-an advertising mailing, no consent on record (38-FZ art. 18); an address an earlier client
+an advertising mailing, no e-mail consent recorded for that very address (38-FZ art. 18:
+a consent to calls or texts is no consent to e-mail); an address an earlier client
 of the audience already has (each address is written to once).
 
 An SMS mailing texts each client's first mobile number (phonenumbers judges which of the
 audience's numbers are mobile, in one pass before the statement, and hands them to it as an
 array). Left out: no number; no mobile number; a number unsubscribed (by a link or STOP); for
-advertising, no consent recorded for that very number; a number an earlier client has.
+advertising, no SMS consent recorded for that very number (a consent to calls is none to
+texts); a number an earlier client has.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from sqlalchemy import (
     func,
     literal,
     null,
-    or_,
     select,
     text,
 )
@@ -125,7 +126,9 @@ def _judged_numbers(mailing: Mailing, author: User, region: str, mobiles: list[s
     )
     audience = _audience(mailing, author, region, first_number)
     address = audience.c.address
-    consent = exists().where(Consent.withdrawn_at.is_(None), Consent.e164 == address)
+    consent = exists().where(
+        Consent.withdrawn_at.is_(None), Consent.channel == "sms", Consent.e164 == address
+    )
     reason = case(
         (address.is_(None), literal("no_number")),
         (~(address == any_(textable)), literal("not_mobile")),
@@ -147,10 +150,8 @@ def _judged_emails(mailing: Mailing, author: User, region: str) -> Any:
     )
     audience = _audience(mailing, author, region, first_address)
     address = audience.c.address
-    numbers = select(ClientPhone.e164).where(ClientPhone.client_id == audience.c.client_id)
     consent = exists().where(
-        Consent.withdrawn_at.is_(None),
-        or_(Consent.client_id == audience.c.client_id, Consent.e164.in_(numbers)),
+        Consent.withdrawn_at.is_(None), Consent.channel == "email", Consent.email == address
     )
     reason = case(
         (address.is_(None), literal("no_address")),

@@ -152,7 +152,7 @@ class EmailChannel:
         letter = made.letter
         if tracked:
             letter = tracked_letter(letter, numbers=numbers, base=self.base,
-                                    secret=self.settings.secret_key,
+                                    secret=self.settings.secret_key, mailing_id=mailing.id,
                                     recipient_id=item.recipient_id)  # fmt: skip
         sender, to, link = self.settings.smtp_from, item.address, made.unsubscribe
         return wire_email(

@@ -1,13 +1,16 @@
 """Open and click hits answered from memory and written in batches: what lets a web process
 answer thousands of them a second without waiting for PostgreSQL.
 
-What a hit needs to be answered never changes once it exists: a recipient's mailing, and a
-mailing's link (its number and URL are stored once, before any letter carrying it leaves).
-So each web process remembers them (``KNOWN_MAX`` at most, the oldest forgotten first), asks
-the database once per recipient or link it has not seen (concurrent hits for the same one
-wait for the one question), and remembers a recipient or link that is not there for
-``UNKNOWN_SECONDS``: a token we signed whose recipient is gone (a deleted mailing) gets its
-404 without asking again for each hit. A token we did not sign never gets here.
+What a hit needs to be answered never changes once it exists: that its mailing is there
+(a token names it: ``callcenter.mailings.links``), a recipient's mailing (for an older
+letter's token, which names only the recipient), and a mailing's link (its number and URL
+are stored once, before any letter carrying it leaves). So each web process remembers them
+(``KNOWN_MAX`` at most, the oldest forgotten first), asks the database once per mailing,
+older token's recipient or link it has not seen (concurrent hits for the same one wait for
+the one question), and remembers one that is not there for ``UNKNOWN_SECONDS``: a token we
+signed whose mailing is gone gets its 404 without asking again for each hit. A token we did
+not sign never gets here. A mailing's recipients go only with it (a cascade), so a hit
+on a mailing that is there is on a recipient that is there.
 
 The hits themselves wait in memory and one writer task stores them every ``FLUSH_SECONDS``
 or every ``FLUSH_HITS`` hits, in one statement: the events, and each recipient's first open
@@ -25,9 +28,8 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -43,6 +45,7 @@ KNOWN_MAX = 500_000  # recipients and links remembered (a few tens of MB at most
 UNKNOWN_SECONDS = 30.0
 RETRY_SECONDS = 1.0  # after a failed write, before the next try
 
+MAILING = text("SELECT id FROM mailings WHERE id = :mailing")
 RECIPIENTS = text("SELECT id, mailing_id FROM mailing_recipients WHERE id = ANY(:ids)")
 LINK = text("SELECT id, url FROM mailing_links WHERE mailing_id = :mailing AND number = :number")
 # a batch of hits: the events of recipients still there, and each one's first open and
@@ -78,8 +81,7 @@ WRITE_HITS = text(
 )
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     recipient_id: int
     link_id: int | None  # a click's link; None: the pixel
     at: datetime
@@ -121,16 +123,19 @@ class HitRecorder:
         self._writing = asyncio.Lock()
         self._writer: asyncio.Task[None] | None = None
 
-    async def opened(self, recipient_id: int) -> bool:
-        """The pixel: False when there is no such recipient."""
-        if await self._mailing(recipient_id) is None:
+    async def opened(self, recipient_id: int, mailing_id: int | None = None) -> bool:
+        """The pixel: False when there is no such recipient (or mailing). ``mailing_id``:
+        the recipient's, as a signed token names it; None: to be looked up."""
+        if await self._mailing_of(recipient_id, mailing_id) is None:
             return False
         self._add(Hit(recipient_id, None, utcnow()))
         return True
 
-    async def clicked(self, recipient_id: int, number: int) -> str | None:
+    async def clicked(
+        self, recipient_id: int, number: int, mailing_id: int | None = None
+    ) -> str | None:
         """A link: where to send the browser, or None when the recipient or link is not there."""
-        mailing_id = await self._mailing(recipient_id)
+        mailing_id = await self._mailing_of(recipient_id, mailing_id)
         if mailing_id is None:
             return None
         link: tuple[int, str] | None = await self._cached(
@@ -140,6 +145,15 @@ class HitRecorder:
             return None
         self._add(Hit(recipient_id, link[0], utcnow()))
         return link[1]
+
+    async def _mailing_of(self, recipient_id: int, mailing_id: int | None) -> int | None:
+        """The mailing, if it is there: the one a token names, else the recipient's."""
+        if mailing_id is None:
+            return await self._mailing(recipient_id)
+        found = await self._cached(
+            ("mailing", mailing_id), lambda s: s.scalar(MAILING, {"mailing": mailing_id})
+        )
+        return None if found is None else mailing_id
 
     async def _mailing(self, recipient_id: int) -> int | None:
         """The recipient's mailing. Recipients not known yet are asked about together: those

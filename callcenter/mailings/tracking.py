@@ -95,19 +95,27 @@ async def number_links(session: AsyncSession, mailing_id: int, urls: list[str]) 
 
 
 def tracked_letter(
-    letter: Letter, *, numbers: dict[str, int], base: str, secret: str, recipient_id: int
+    letter: Letter,
+    *,
+    numbers: dict[str, int],
+    base: str,
+    secret: str,
+    mailing_id: int,
+    recipient_id: int,
 ) -> Letter:
     """The recipient's letter with its numbered links and the pixel signed for them."""
 
     def redirect(url: str) -> str | None:
         number = numbers.get(url)
-        return None if number is None else click_url(base, secret, recipient_id, number)
+        if number is None:
+            return None
+        return click_url(base, secret, mailing_id, recipient_id, number)
 
     return track_links(
         letter,
         own=own_links(base),
         redirect=redirect,
-        pixel=open_url(base, secret, recipient_id),
+        pixel=open_url(base, secret, mailing_id, recipient_id),
     )
 
 

@@ -63,3 +63,27 @@ async def test_who_may_read_and_record_consents(
     assert recorded.status == 403  # a supervisor watches, does not edit clients
     client.session.headers.pop("Authorization")
     assert (await client.get(f"/api/v1/clients/{anna.id}/consents")).status == 401
+
+
+async def test_a_consent_s_channel_through_the_api(api_as: Any, db_session: Any) -> None:
+    client, me = await api_as("manager")
+    anna = await add_client(db_session, "Анна Белова", "+79161234567", owner_id=me.id)
+    url = f"/api/v1/clients/{anna.id}/consents"
+    given = {"given_by": "Анна", "given_at": "2026-01-15T14:30"}
+    made = await client.post(url, json={**given, "channel": "email", "email": "A@Example.RU"})
+    assert made.status == 201, await made.text()
+    body = await made.json()
+    assert (body["channel"], body["email"], body["number"]) == ("email", "a@example.ru", None)
+    sms = await (await client.post(url, json={**given, "channel": "sms",
+                                              "number": "+79161234567"})).json()  # fmt: skip
+    assert (sms["channel"], sms["number"], sms["email"]) == ("sms", "+79161234567", None)
+    listed = await (await client.get(url)).json()
+    assert sorted(c["channel"] for c in listed["items"]) == ["email", "sms"]
+    for bad, field in (({"channel": "fax", "number": "+79161234567"}, "channel"),
+                       ({"channel": "email", "email": "@@"}, "email"),
+                       ({"channel": "email", "email": 7}, "email"),
+                       ({"channel": ["sms"], "number": "+79161234567"}, "channel")):  # fmt: skip
+        refused = await client.post(url, json={**given, **bad})
+        assert refused.status == 422, bad
+        assert field in (await refused.json())["fields"], bad
+    assert await db_session.scalar(select(func.count()).select_from(Consent)) == 2

@@ -1,4 +1,5 @@
-"""Helpers for mailing tests: clients with addresses, consents, a valid mailing's input."""
+"""Helpers for mailing tests: clients with addresses, consents (for the channel each contact
+is: SMS for the number, e-mail for each address), a valid mailing's input."""
 
 from __future__ import annotations
 
@@ -43,15 +44,20 @@ async def add_client(
     )
     session.add(client)
     await session.flush()
-    if consent:
-        session.add(
+    if consent:  # for each channel it can be reached by: SMS to the number, e-mail to each address
+        contacts = [("sms", phone, None)] if phone else []
+        contacts += [("email", None, e.strip().lower()) for e in emails if "@" in e.strip()]
+        session.add_all(
             Consent(
-                e164=phone or "+79160000000",
+                channel=channel,
+                e164=e164,
+                email=email,
                 client_id=client.id,
                 given_by=name,
                 given_at=datetime(2026, 1, 1, tzinfo=UTC),
                 method="web_form",
-            )
+            )  # fmt: skip
+            for channel, e164, email in contacts
         )
     await session.commit()
     return client

@@ -3,11 +3,13 @@ audience holds only their clients; scheduling freezes it once."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from callcenter.dialer.models import Consent
 from callcenter.errors import Forbidden
 from callcenter.mailings.audience import count_audience, sample_clients
 from callcenter.mailings.models import MailingRecipient, Suppression
@@ -75,6 +77,65 @@ async def test_a_service_mailing_needs_no_consent(db_session: Any, make_user: An
     )
     counted = await count_audience(db_session, mailing, author=admin, region=REGION)
     assert counted.reached == 3 and "no_consent" not in counted.left_out
+
+
+async def _consented(
+    session: Any, name: str, *given: tuple[str, str], phone: str, withdrawn: bool = False
+) -> int:
+    """A client with an address and a mobile number, and consents for (channel, contact)."""
+    client = await add_client(session, name, f"{name}@example.ru", phone=phone)
+    for channel, contact in given:
+        at_number = channel in ("call", "sms")
+        session.add(Consent(
+            channel=channel, e164=contact if at_number else None,
+            email=None if at_number else contact, client_id=client.id, given_by=name,
+            given_at=datetime(2026, 1, 1, tzinfo=UTC), method="paper",
+            withdrawn_at=datetime(2026, 2, 1, tzinfo=UTC) if withdrawn else None,
+        ))  # fmt: skip
+    await session.commit()
+    return client.id
+
+
+@pytest.mark.parametrize("channel", ["email", "sms"])
+async def test_an_advertising_mailing_needs_the_consent_of_its_own_channel_and_contact(
+    db_session: Any, make_user: Any, channel: str
+) -> None:
+    admin = await make_user("admin")
+    phone = {name: f"+7916555{n:04d}" for n, name in enumerate(("a", "b", "c", "d", "e", "f"))}
+    made = {
+        "calls_only": await _consented(db_session, "a", ("call", phone["a"]), phone=phone["a"]),
+        "sms_only": await _consented(db_session, "b", ("sms", phone["b"]), phone=phone["b"]),
+        "email_only": await _consented(
+            db_session, "c", ("email", "c@example.ru"), phone=phone["c"]
+        ),  # fmt: skip
+        "another_contact": await _consented(
+            db_session,
+            "d",
+            ("email", "old-d@example.ru"),
+            ("sms", "+79169999999"),
+            phone=phone["d"],
+        ),  # fmt: skip
+        "withdrawn": await _consented(
+            db_session,
+            "e",
+            ("email", "e@example.ru"),
+            ("sms", phone["e"]),
+            withdrawn=True,
+            phone=phone["e"],
+        ),  # fmt: skip
+        "both": await _consented(
+            db_session, "f", ("email", "f@example.ru"), ("sms", phone["f"]), phone=phone["f"]
+        ),  # fmt: skip
+    }
+    data = mailing_input(channel=channel, **({"body_text": "Скидки!"} if channel == "sms" else {}))
+    mailing = await create_mailing(db_session, data=data, actor=admin, timezone=ZONE,
+                                   rate_cap=6000)  # fmt: skip
+    counted = await count_audience(db_session, mailing, author=admin, region=REGION)
+    sample = await sample_clients(db_session, mailing, author=admin, region=REGION, limit=50)
+    reached = {client_id for client_id, _, _ in sample}
+    own = "email_only" if channel == "email" else "sms_only"
+    assert reached == {made[own], made["both"]}, {k for k, v in made.items() if v in reached}
+    assert counted.reached == 2 and counted.left_out == {"no_consent": 4}
 
 
 async def test_scheduling_writes_each_client_once_with_the_reasons_and_only_once(

@@ -5,6 +5,8 @@ the app shuts down, and a recipient that is not there asked about once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +15,7 @@ from sqlalchemy import event, func, select
 from callcenter.mailings import hits
 from callcenter.mailings.links import click_url, open_url, sign_click
 from callcenter.mailings.models import MailingEvent, MailingRecipient
-from tests.mailings.test_tracking import CLICK, PIXEL, _parts, _sent
+from tests.mailings.test_tracking import CLICK, PIXEL, _parts, _sent, older_token
 from web.keys import ENGINE, HIT_RECORDER
 
 BASE = "https://crm.example.ru"
@@ -98,40 +100,106 @@ async def test_the_hits_waiting_are_stored_when_the_app_shuts_down(
     assert [len(v) for v in stored.values()] == [7]
 
 
-async def test_an_unknown_recipient_or_link_is_asked_about_once_and_a_tampered_token_never(
+class Questions:
+    """The recorder's questions to the database, by what they ask about."""
+
+    def __init__(self) -> None:
+        self.mailings: list[int] = []
+        self.recipients: list[int] = []
+        self.links: list[Any] = []
+        self.other: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM mailings WHERE id" in statement:
+            self.mailings.append(parameters[0])
+        elif "FROM mailing_recipients WHERE id" in statement:
+            self.recipients.extend(parameters[0])  # several at once: ANY($1)
+        elif "FROM mailing_links" in statement:
+            self.links.append(parameters)
+        elif "synchronous_commit" not in statement and "mailing_events" not in statement:
+            self.other.append(statement)  # (those two: the writer's batches)
+
+
+@contextlib.contextmanager
+def questions(client: Any) -> Iterator[Questions]:
+    asked = Questions()
+    engine = client.app[ENGINE].sync_engine
+    event.listen(engine, "before_cursor_execute", asked)
+    try:
+        yield asked
+    finally:
+        event.remove(engine, "before_cursor_execute", asked)
+
+
+async def test_an_unknown_mailing_recipient_or_link_is_asked_about_once_a_tampered_token_never(
     client: Any, sessionmaker: Any, settings: Any, make_user: Any
 ) -> None:
     admin = await make_user("admin")
-    _, letters = await _sent(sessionmaker, settings, admin, ["anna"])
+    mailing, letters = await _sent(sessionmaker, settings, admin, ["anna"])
     async with sessionmaker() as session:
         anna = await session.scalar(select(MailingRecipient.id))
-    recipients_asked: list[int] = []
-    links_asked: list[Any] = []
-
-    def count(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        if "FROM mailing_recipients WHERE id" in statement:
-            recipients_asked.extend(parameters[0])  # several at once: ANY($1)
-        elif "FROM mailing_links" in statement:
-            links_asked.append(parameters)
-
-    engine = client.app[ENGINE].sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        secret = settings.secret_key
-        gone = [open_url("", secret, 424242), click_url("", secret, 424242, 1)]
-        no_link = f"/m/c/{sign_click(secret, anna, 99)}"
-        answers = await asyncio.gather(
-            *(client.get(path, allow_redirects=False) for path in gone * 50 + [no_link] * 50)
-        )
+    assert anna is not None
+    secret = settings.secret_key
+    gone = [open_url("", secret, 424242, anna), click_url("", secret, 424242, anna, 1)]
+    older_gone = [f"/m/o/{older_token(secret, 'open', '434343')}",
+                  f"/m/c/{older_token(secret, 'click', '434343-1')}"]  # fmt: skip
+    no_link = f"/m/c/{sign_click(secret, mailing, anna, 99)}"
+    real = PIXEL.findall(_parts(letters["anna"])[1])[0].removeprefix(BASE)
+    tampered = real[:-1] + ("A" if real[-1] != "A" else "B")
+    with questions(client) as asked:
+        paths = gone * 50 + older_gone * 50 + [no_link] * 50
+        answers = await asyncio.gather(*(client.get(p, allow_redirects=False) for p in paths))
         assert {a.status for a in answers} == {404}
-        for path in [*gone, no_link]:
+        for path in [*gone, *older_gone, no_link]:
             assert (await client.get(path, allow_redirects=False)).status == 404
-        real = PIXEL.findall(_parts(letters["anna"])[1])[0].removeprefix(BASE)
-        tampered = real[:-1] + ("A" if real[-1] != "A" else "B")
         assert (await client.get(tampered)).status == 404
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    # 424242 once, anna once, anna's mailing's link 99 once; the tampered token not at all
-    assert sorted(recipients_asked) == sorted([424242, anna]) and len(links_asked) == 1
+    # mailing 424242 once, recipient 434343 once (an older token names no mailing), the
+    # mailing's link 99 once (after its mailing, once); the tampered token not at all
+    assert sorted(asked.mailings) == sorted([424242, mailing])
+    assert asked.recipients == [434343] and len(asked.links) == 1
     await client.app[HIT_RECORDER].flush()
     assert await _events(sessionmaker) == {}
+
+
+async def test_hits_on_many_recipients_ask_about_their_mailing_once_and_no_recipient(
+    client: Any, sessionmaker: Any, settings: Any, make_user: Any
+) -> None:
+    admin = await make_user("admin")
+    names = [f"client{i}" for i in range(30)]
+    mailing, _ = await _sent(sessionmaker, settings, admin, names)
+    async with sessionmaker() as session:
+        recipients = list(await session.scalars(select(MailingRecipient.id)))
+    secret = settings.secret_key
+    paths = [open_url("", secret, mailing, r) for r in recipients] + [
+        click_url("", secret, mailing, r, 1 + r % 2) for r in recipients
+    ]
+    with questions(client) as asked:
+        answers = await asyncio.gather(*(client.get(p, allow_redirects=False) for p in paths))
+        assert [a.status for a in answers] == [200] * 30 + [302] * 30
+    await client.app[HIT_RECORDER].flush()
+    assert asked.mailings == [mailing] and asked.recipients == [] and len(asked.links) == 2
+    assert asked.other == []  # no session, no user: no other question at all
+    stored = await _events(sessionmaker)
+    assert {key: len(at) for key, at in stored.items()} == {
+        **{(r, "open"): 1 for r in recipients},
+        **{(r, "click"): 1 for r in recipients},
+    }
+
+
+async def test_an_older_letters_hits_are_recorded_as_before(
+    client: Any, sessionmaker: Any, settings: Any, make_user: Any
+) -> None:
+    admin = await make_user("admin")
+    await _sent(sessionmaker, settings, admin, ["anna"])
+    async with sessionmaker() as session:
+        anna = await session.scalar(select(MailingRecipient))
+    assert anna is not None
+    secret = settings.secret_key
+    pixel = f"/m/o/{older_token(secret, 'open', str(anna.id))}"
+    click = f"/m/c/{older_token(secret, 'click', f'{anna.id}-2')}"
+    assert (await client.get(pixel)).status == 200
+    answer = await client.get(click, allow_redirects=False)
+    assert answer.status == 302 and answer.headers["Location"] == "https://shop.example.ru/sale"
+    await client.app[HIT_RECORDER].flush()
+    stored = await _events(sessionmaker)
+    assert sorted(stored) == [(anna.id, "click"), (anna.id, "open")]

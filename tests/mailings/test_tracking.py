@@ -5,6 +5,9 @@ nothing; the redirect goes only to the mailing's stored URL; the unsubscribe lin
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 from typing import Any
 
@@ -12,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from callcenter.mailings.letters import Letter, links_of, track_links
-from callcenter.mailings.links import sign_click, verify_click
+from callcenter.mailings.links import Tracked, sign_click, sign_open, verify_click, verify_open
 from callcenter.mailings.models import MailingEvent, MailingLink, MailingRecipient
 from callcenter.mailings.sender import send_mailings
 from callcenter.mailings.service import create_mailing, schedule_mailing
@@ -70,19 +73,49 @@ def test_a_link_too_long_or_with_a_line_break_is_left_as_written_and_text_gets_n
 @pytest.mark.parametrize(
     "token",
     ["", ".", "1-1", "1-1.", "x-1.abc", "1-x.abc", "01-1.abc", "1-01.abc", "-1-1.abc",
-     "1--1.abc", "99999999999999999999-1.abc", "1-99999999999.abc", "١-١.abc", "1-1.a.b"],
+     "1--1.abc", "99999999999999999999-1.abc", "1-99999999999.abc", "١-١.abc", "1-1.a.b",
+     "1-1-1.abc", "1-1-1-1.abc", "1.abc", "1-1-01.abc", "1-1-1-.abc", "1-+1-1.abc",
+     "2147483648-1-1.abc", "1-1-2147483648.abc", "1-" + "9" * 5000 + ".abc"],
 )  # fmt: skip
 def test_garbage_click_tokens_name_nobody(token: str) -> None:
     assert verify_click("secret", token) is None
+    assert verify_open("secret", token) is None
 
 
-def test_a_click_token_opens_only_its_own_recipient_and_link() -> None:
-    token = sign_click("secret", 7, 3)
-    assert verify_click("secret", token) == (7, 3)
+def older_token(secret: str, purpose: str, head: str) -> str:
+    """A token as letters sent before links named their mailing carry it, made by hand from
+    its documented form (HMAC-SHA256 of "<purpose>:<head>", URL-safe base64, 22 chars)."""
+    digest = hmac.new(secret.encode(), f"{purpose}:{head}".encode(), hashlib.sha256).digest()
+    return f"{head}.{base64.urlsafe_b64encode(digest).decode()[:22]}"
+
+
+def test_a_click_token_opens_only_its_own_mailing_recipient_and_link() -> None:
+    token = sign_click("secret", 5, 7, 3)
+    assert verify_click("secret", token) == Tracked(7, 5, 3)
     head, mac = token.split(".")
-    assert verify_click("secret", f"7-4.{mac}") is None
-    assert verify_click("secret", f"8-3.{mac}") is None
+    for other in ("6-7-3", "5-8-3", "5-7-4", "7-3", "5-7"):
+        assert verify_click("secret", f"{other}.{mac}") is None, other
     assert verify_click("other", token) is None
+    assert verify_open("secret", token) is None  # a click is not a pixel
+    assert verify_click("", token) is None
+
+
+def test_a_pixel_token_opens_only_its_own_mailing_and_recipient() -> None:
+    token = sign_open("secret", 5, 7)
+    assert verify_open("secret", token) == Tracked(7, 5)
+    head, mac = token.split(".")
+    for other in ("6-7", "5-8", "7", "5-7-1"):
+        assert verify_open("secret", f"{other}.{mac}") is None, other
+    assert verify_click("secret", token) is None and verify_open("other", token) is None
+
+
+def test_the_tokens_of_letters_sent_before_still_name_their_recipient() -> None:
+    assert verify_click("secret", older_token("secret", "click", "7-3")) == Tracked(7, None, 3)
+    assert verify_open("secret", older_token("secret", "open", "7")) == Tracked(7, None)
+    assert verify_open("secret", older_token("secret", "click", "7")) is None
+    assert verify_open("secret", older_token("other", "open", "7")) is None
+    with pytest.raises(ValueError):
+        sign_open("", 5, 7)
 
 
 async def _sent(sessionmaker: Any, settings: Any, admin: Any, names: list[str]) -> tuple[int, Any]:
@@ -185,18 +218,20 @@ async def test_a_tampered_foreign_or_unknown_token_is_a_404_that_writes_nothing(
     click = CLICK.findall(_parts(letters["anna"])[1])[0].removeprefix("https://crm.example.ru")
     pixel = PIXEL.findall(_parts(letters["anna"])[1])[0].removeprefix("https://crm.example.ru")
     head, mac = click.removeprefix("/m/c/").split(".")
-    recipient = head.split("-")[0]
+    mailing, recipient, _ = map(int, head.split("-"))
     flipped = mac[:-1] + ("A" if mac[-1] != "A" else "B")
     secret = settings.secret_key
     bad = [
         f"/m/c/{head}.{flipped}",
-        f"/m/c/{recipient}-2.{mac}",  # another link with this link's mac
-        f"/m/c/{sign_click(secret, int(recipient), 99)}",  # signed, but no such link
-        f"/m/c/{sign_click(secret, 424242, 1)}",  # signed, but no such recipient
-        f"/m/c/{sign_click('another-secret', int(recipient), 1)}",
+        f"/m/c/{mailing}-{recipient}-2.{mac}",  # another link with this link's mac
+        f"/m/c/{sign_click(secret, mailing, recipient, 99)}",  # signed, but no such link
+        f"/m/c/{sign_click(secret, 424242, recipient, 1)}",  # signed, but no such mailing
+        f"/m/c/{older_token(secret, 'click', '424242-1')}",  # an older one: no such recipient
+        f"/m/c/{sign_click('another-secret', mailing, recipient, 1)}",
         f"/m/o/{head}.{mac}",  # a click's token is not a pixel's
+        f"/m/o/{sign_open(secret, 424242, recipient)}",
         pixel[:-1] + ("A" if pixel[-1] != "A" else "B"),
-        "/m/o/%00", "/m/c/" + "9" * 5000, "/m/c/1-1.%ff%fe",
+        "/m/o/%00", "/m/c/" + "9" * 5000, "/m/c/1-1.%ff%fe", "/m/c/1-1-1.%ff%fe",
     ]  # fmt: skip
     for path in bad:
         answer = await client.get(path, allow_redirects=False)

@@ -1,4 +1,4 @@
-"""JSON API for consents to advertising calls, e.g. from a website's opt-in form:
+"""JSON API for consents to advertising (calls, SMS or e-mail), e.g. from a website's opt-in form:
 ``/api/v1/clients/{id}/consents`` and ``/api/v1/consents/{id}/withdraw``.
 
 ``given_at`` is ISO 8601; one without an offset is read in the user's time zone. A bad field
@@ -31,7 +31,9 @@ from web.values import read_json_object
 def consent_json(consent: Consent) -> dict[str, Any]:
     return {
         "id": consent.id,
+        "channel": consent.channel,
         "number": consent.e164,
+        "email": consent.email,
         "client_id": consent.client_id,
         "given_by": consent.given_by,
         "given_at": consent.given_at.astimezone(UTC).isoformat(),
@@ -59,13 +61,15 @@ async def list_consents(request: web.Request) -> web.Response:
 @requires(Permission.CLIENTS_EDIT)
 @described(ok=201)
 async def create_consent(request: web.Request) -> web.Response:
-    """``number``, ``given_by``, ``given_at``, ``method`` (call, web_form, paper, sms, email,
+    """``channel`` (call, the default; sms; email), its ``number`` (calls and SMS) or
+    ``email``, ``given_by``, ``given_at``, ``method`` (call, web_form, paper, sms, email,
     other) and ``evidence`` (a reference: a form's id, a recording, a document)."""
     body = await read_json_object(request)
     data = ConsentInput(
         **{name: str(body.get(name) or "") for name in ConsentInput.__annotations__}
     )
     data.method = data.method or "web_form"
+    data.channel = data.channel or "call"
     async with request.app[SESSIONMAKER].begin() as session:
         consent = await record_consent(
             session,

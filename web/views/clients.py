@@ -17,8 +17,8 @@ from callcenter.clients.models import Client
 from callcenter.clients.search import ClientQuery, search_clients
 from callcenter.clients.service import create_client, get_client, to_input, update_client
 from callcenter.db import utcnow
-from callcenter.dialer.consents import consents_of_client
-from callcenter.dialer.terms import CONSENT_METHOD_LABELS
+from callcenter.dialer.consents import consented_channels, consents_of_client
+from callcenter.dialer.terms import CONSENT_CHANNEL_LABELS, CONSENT_METHOD_LABELS
 from callcenter.feedback.service import open_complaints
 from callcenter.invoices.lists import InvoiceQuery, list_invoices
 from callcenter.invoices.terms import ORDER_PAYMENT_LABELS
@@ -109,6 +109,8 @@ async def card(request: web.Request) -> dict[str, Any]:
         "tasks": tasks,
         "consents": consents,
         "consent_methods": CONSENT_METHOD_LABELS,
+        "consent_channels": CONSENT_CHANNEL_LABELS,
+        "consented": consented_channels(consents),
         "open_complaints": complaints.get(client.id, 0),
         "loyalty": loyalty,
         "attribution": attribution,

@@ -1,4 +1,5 @@
-"""Consents to advertising calls from the client's card: record one, withdraw one."""
+"""Consents to advertising (calls, SMS or e-mail) from the client's card: record one,
+withdraw one."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from callcenter.dialer.consents import (
     record_consent,
     withdraw_consent,
 )
-from callcenter.dialer.terms import CONSENT_METHOD_LABELS
+from callcenter.dialer.models import CONSENT_CHANNELS
+from callcenter.dialer.terms import CONSENT_CHANNEL_LABELS, CONSENT_METHOD_LABELS
 from callcenter.users.roles import Permission
 from web import i18n
 from web.auth import current_user, requires
@@ -43,6 +45,8 @@ async def _render(
         "message": message,
         "methods": METHODS,
         "method_labels": CONSENT_METHOD_LABELS,
+        "channels": CONSENT_CHANNELS,
+        "channel_labels": CONSENT_CHANNEL_LABELS,
     }
     return aiohttp_jinja2.render_template(
         "campaigns/consent_form.html", request, context, status=status
@@ -51,20 +55,31 @@ async def _render(
 
 @requires(Permission.CLIENTS_EDIT)
 async def new_page(request: web.Request) -> web.StreamResponse:
-    """The form filled in with the client's first number, name and this minute."""
+    """The form filled in with the client's first number and address, name and this minute;
+    the channel asked for (``?channel=sms``) chosen."""
     async with request.app[SESSIONMAKER]() as session:
         client = await get_client(
             session, int(request.match_info["id"]), actor=current_user(request)
         )
     now = utcnow().astimezone(ZoneInfo(i18n.TIMEZONE.get())).strftime("%Y-%m-%dT%H:%M")
     number = client.phones[0].e164 if client.phones else ""
-    return await _render(request, ConsentInput(number=number, given_by=client.name, given_at=now))
+    email = client.emails[0].email.strip() if client.emails else ""
+    channel = request.query.get("channel", "call")
+    form = ConsentInput(
+        number=number,
+        email=email,
+        channel=channel if channel in CONSENT_CHANNELS else "call",
+        given_by=client.name,
+        given_at=now,
+    )
+    return await _render(request, form)
 
 
 @requires(Permission.CLIENTS_EDIT)
 async def create(request: web.Request) -> web.StreamResponse:
     post = await request.post()
     form = ConsentInput(**{name: str(post.get(name, "")) for name in ConsentInput.__annotations__})
+    form.channel = form.channel or "call"  # a form of before channels: a consent to calls
     client_id = int(request.match_info["id"])
     try:
         async with request.app[SESSIONMAKER].begin() as session:
