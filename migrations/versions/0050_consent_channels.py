@@ -4,7 +4,7 @@ so far were recorded as consents to advertising calls, and stay that; an e-mail 
 names its address (lowercased) where the others name a number.
 
 Revision ID: 0050
-Revises: 0045
+Revises: 0047
 Create Date: 2026-12-15 10:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0050"
-down_revision = "0045"
+down_revision = "0047"
 branch_labels = None
 depends_on = None
 
