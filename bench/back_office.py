@@ -220,18 +220,21 @@ async def bombs_loop(
 
 async def health_loop(base: str, stop: asyncio.Event) -> dict:
     """/health every 100 ms (the next one at once when an answer took longer); the problems
-    a 503 named, counted."""
-    took, problems = [], {}
+    a 503 named, counted; and the web process's event-loop lag as /health saw it (the worst
+    of each minute's p99 and maximum: how long the pops' loop was held)."""
+    took, problems, loop = [], {}, {"lag_p99_ms": 0.0, "lag_max_ms": 0.0}
     async with aiohttp.ClientSession(timeout=NO_TOTAL) as http:
         while not stop.is_set():
             started = time.monotonic()
             async with http.get(base + "/health") as response:
                 body = await response.json()
             took.append(time.monotonic() - started)
+            for figure, value in body.get("loop", {}).items():
+                loop[figure] = max(loop.get(figure, 0.0), value)
             for problem in body["problems"] if response.status != 200 else ():
                 problems[problem] = problems.get(problem, 0) + 1
             await asyncio.sleep(max(0.0, HEALTH_EVERY - took[-1]))
-    return {"took": took, "problems": problems}
+    return {"took": took, "problems": problems, "loop": loop}
 
 
 def say(message: dict[str, Any]) -> None:

@@ -147,6 +147,11 @@ def print_back_office(f: Figures) -> None:
     )
     problems = "; ".join(f"{k} ({v})" for k, v in health["problems"].items())
     print(f"/health every 100 ms: {spread(health['took'])}; 503: {problems or 'none'}")
+    loop = health.get("loop", {})
+    print(
+        f"web event loop lag (worst minute): p99 {loop.get('lag_p99_ms', 0):.0f} ms,"
+        f" max {loop.get('lag_max_ms', 0):.0f} ms"
+    )
 
 
 def print_cpu(f: Figures) -> None:

@@ -30,6 +30,7 @@ from web.keys import (
     SETTINGS,
 )
 from web.live import live_hub_ctx
+from web.loop_watch import loop_watch_ctx
 from web.mail import mail_sender_ctx
 from web.pbx import pbx_ctx
 from web.scheduler import scheduler_ctx
@@ -98,6 +99,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(hit_recorder_ctx)  # after the database: flushed before it closes
     app.cleanup_ctx.append(live_hub_ctx)
+    app.cleanup_ctx.append(loop_watch_ctx)
     app.cleanup_ctx.append(pbx_ctx)
     app.cleanup_ctx.append(mail_sender_ctx)
     app.cleanup_ctx.append(scheduler_ctx)

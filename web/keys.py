@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from callcenter.mailings.hits import HitRecorder
     from web.imports import ImportRunner
     from web.live import LiveHub
+    from web.loop_watch import LoopWatch
     from web.pbx import PbxGateway
     from web.scheduler import Scheduler
 
@@ -31,6 +32,7 @@ POP_READER = web.AppKey("pop_reader", async_sessionmaker)
 # scheduled back-office work (report rollups, mailings): backends at a lower CPU priority
 BACKGROUND_SESSIONMAKER = web.AppKey("background_sessionmaker", async_sessionmaker)
 LIVE_HUB: web.AppKey[LiveHub] = web.AppKey("live_hub")
+LOOP_WATCH: web.AppKey[LoopWatch] = web.AppKey("loop_watch")  # how late the loop runs
 PBX: web.AppKey[PbxGateway] = web.AppKey("pbx")
 SCHEDULER: web.AppKey[Scheduler] = web.AppKey("scheduler")
 IMPORT_RUNNER: web.AppKey[ImportRunner] = web.AppKey("import_runner")  # imports running here

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from callcenter.migrate import current_revision, head_revision
 from web.auth import public
-from web.keys import ENGINE, LIVE_HUB, PBX, SESSIONMAKER
+from web.keys import ENGINE, LIVE_HUB, LOOP_WATCH, PBX, SESSIONMAKER
 
 CHECK_S = 5.0  # a busy machine answers within it; a hung database does not
 
@@ -72,6 +72,7 @@ async def health(request: web.Request) -> web.Response:
         "database": database,
         "pbx": pbx,
         "live": {"listening": hub.listening, "sockets": len(hub.sockets)},
+        "loop": request.app[LOOP_WATCH].figures(),  # how late this process's loop ran
     }
     return web.json_response(body, status=503 if problems else 200)
 
