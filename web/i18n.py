@@ -14,6 +14,7 @@ from babel.dates import format_date
 from markupsafe import Markup
 
 from callcenter import i18n
+from callcenter.dialer.idle import Idle
 from callcenter.i18n import N_
 from callcenter.phones import HIDDEN_NUMBER, display_phone, is_hidden_number
 from callcenter.tasks.callbacks import CALLBACK_TITLE, callback_number
@@ -54,6 +55,22 @@ def _day(value: date | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     return format_date(value, fmt, locale=i18n.babel_locale(LANGUAGE.get()))
+
+
+def idle_text(idle: Idle | None) -> str:
+    """Why a campaign is not dialing, in the reader's words; a wait ends at a time in their
+    format (with the date when it is not today where they are); "" while it dials."""
+    if idle is None:
+        return ""
+    until = ""
+    if idle.until is not None:
+        zone = ZoneInfo(TIMEZONE.get())
+        same_day = idle.until.astimezone(zone).date() == datetime.now(zone).date()
+        if same_day:
+            until = i18n.format_clock(idle.until, LANGUAGE.get(), TIMEZONE.get())
+        else:
+            until = i18n.format_when(idle.until, LANGUAGE.get(), TIMEZONE.get())
+    return gettext(idle.message) % {"until": until}
 
 
 def money_text(value: Decimal) -> str:
@@ -245,6 +262,7 @@ def install(env: jinja2.Environment) -> None:
         task_title=_task_title,
         audit_text=audit_text,
         audit_field=audit_field,
+        idle=idle_text,
     )
     env.globals.update(
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,

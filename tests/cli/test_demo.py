@@ -1,5 +1,6 @@
 """The newcomer's demo: seeded once, living traffic from its clients, removed in one command."""
 
+from datetime import time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -8,6 +9,7 @@ from callcenter.calls.models import CallRow
 from callcenter.clients.models import Client
 from callcenter.demo import SIMULATOR_PBX, demo_numbers, is_seeded, remove_demo, seed_demo
 from callcenter.dialer.models import Campaign, CampaignContact
+from callcenter.products.models import Product
 from callcenter.users.models import User
 
 
@@ -23,7 +25,8 @@ async def test_demo_is_seeded_marked_and_removed_whole(db_session: Any, make_use
     assert admin.extension == "101"
     assert len(await demo_numbers(db_session)) == 40
     campaign = await db_session.scalar(select(Campaign))
-    assert (campaign.state, campaign.mode, campaign.queue) == ("draft", "progressive", "sales")
+    assert (campaign.state, campaign.mode, campaign.queue) == ("draft", "progressive", "campaigns")
+    assert campaign.window_from == campaign.window_to == time(0, 0)  # around the clock
     contacts = await db_session.scalar(select(func.count(CampaignContact.id)))
     assert contacts == 35  # every demo person (every eighth client is a company)
     db_session.add(
@@ -31,7 +34,16 @@ async def test_demo_is_seeded_marked_and_removed_whole(db_session: Any, make_use
     )
     await db_session.flush()
     counts = await remove_demo(db_session)
-    assert counts == {"campaigns": 1, "tasks": 0, "calls": 1, "clients": 40, "users": 4}
+    assert counts == {
+        "campaigns": 1,
+        "tasks": 0,
+        "calls": 1,
+        "clients": 40,
+        "users": 4,
+        "sellers": 1,
+        "products": 4,
+    }
+    assert await db_session.scalar(select(func.count(Product.id))) == 0
     assert await db_session.scalar(select(func.count(CampaignContact.id))) == 0
     names = list(await db_session.scalars(select(Client.name)))
     assert names == ["Настоящий клиент"]
