@@ -73,9 +73,9 @@ def idle_text(idle: Idle | None) -> str:
     return gettext(idle.message) % {"until": until}
 
 
-def money_text(value: Decimal) -> str:
-    """What the ``money`` filter shows, for documents drawn outside templates (PDFs)."""
-    return _money(value)
+def money_text(value: Decimal, currency: str = "RUB") -> str:
+    """What the ``money`` filter shows, for documents drawn outside templates (PDFs, JSON)."""
+    return _money(value, currency)
 
 
 def day_text(value: date) -> str:
