@@ -180,3 +180,21 @@ async def test_the_dialer_waits_for_the_reason_the_pages_show(
         assert runner.idle[campaign_id] == shown
         assert shown is not None and shown.reason == "outside_window"
         assert dialed == 0
+
+
+async def test_the_api_gives_the_reason_its_time_and_words(api_as: Any, db_session: Any) -> None:
+    client, manager = await api_as("manager", language="ru")
+    campaign = await campaign_with(
+        db_session, [FIXED_LINE], [], window_from=time(0), window_to=time(0),
+        created_by_id=manager.id,
+    )  # fmt: skip
+    await db_session.commit()
+    one = await (await client.get(f"/api/v1/campaigns/{campaign.id}")).json()
+    words = "нет операторов на линии"
+    assert one["idle"] == {"reason": "no_agent", "until": None, "message": words}
+    listed = await (await client.get("/api/v1/campaigns")).json()
+    assert [c["idle"]["reason"] for c in listed["items"]] == ["no_agent"]
+    campaign.state = "paused"
+    await db_session.commit()
+    one = await (await client.get(f"/api/v1/campaigns/{campaign.id}")).json()
+    assert one["idle"]["reason"] == "paused"
