@@ -107,9 +107,9 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
     def data_received(self, data: bytes) -> None:
         """Never raises: an exception here would make asyncio abort the connection and lose
         every message read with it. A message that cannot be handled is logged and skipped."""
-        received = time.time()
         # the banner can arrive before panoramisk has given the protocol its manager
         link: PbxLink | None = getattr(self.factory, "link", None)
+        received = link.clock() if link is not None else time.time()
         if link is not None:
             link.last_heard_at = received
         parser = self.parser
@@ -219,8 +219,10 @@ class PbxLink:
         intake: Intake,
         on_login: Callable[[PbxLink], Awaitable[None]] | None = None,
         wants: Callable[[Message], bool] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
+        self.clock = clock  # unix time: when a message is received (a test may set the hour)
         self.intake = intake
         self.on_login = on_login
         self.wants = wants  # None: every event; else those it says yes to (the rest counted)

@@ -77,6 +77,7 @@ class PbxListener:
         timezone: str = "Europe/Moscow",
         dialer: DialerPlan | None = None,
         fence: Fence | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         """With a ``fence`` (the leadership's term) every write checks the term first."""
         self.pbx = config.name
@@ -94,7 +95,9 @@ class PbxListener:
             intake=self.intake,
             on_login=self.resync,
             wants=EventFilter(tracker.event_types | self.floor.board.event_types),
+            clock=clock,
         )
+        self.clock = clock  # unix time of receipts, ticks and the dialer's decisions
         self.commands = CommandRunner(self.link, sessionmaker, self.pbx)
         self.paused = False
         self.dialer_every_s = 1.0
@@ -120,6 +123,7 @@ class PbxListener:
                 agents=lambda: list(self.floor.board.agents.values()),
                 live_calls=tracker.snapshot_live,
                 where=dialer,
+                clock=lambda: datetime.fromtimestamp(clock(), UTC),
             )
             if dialer is not None
             else None
@@ -247,7 +251,7 @@ class PbxListener:
         while True:
             await asyncio.sleep(every_s)
             if self.queue.qsize() < PAUSE_AT:
-                await self.queue.put(Tick(datetime.now(UTC)))
+                await self.queue.put(Tick(datetime.fromtimestamp(self.clock(), UTC)))
             count += 1
             if count % settings_every == 0:
                 try:

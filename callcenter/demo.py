@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import time
 from typing import Any
 
 from sqlalchemy import delete, func, literal, select, update
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.calls.models import CallRow
 from callcenter.clients.models import Channel, Client, ClientEmail, ClientPhone, Segment, Tag
+from callcenter.demo_catalog import remove_catalog, seed_catalog
 from callcenter.dialer.models import Campaign, CampaignContact
 from callcenter.reports.rollups.deletions import note_deletions
 from callcenter.tasks.models import Task
@@ -24,6 +26,11 @@ from callcenter.users.roles import Role
 from callcenter.users.service import UserInput, create_user
 
 SIMULATOR_PBX = "simulator"
+# the demo campaign's own queue, whose one agent (operator2's extension) takes no inbound
+# calls: however busy the inbound floor, the campaign has an agent (the simulator's demo
+# configuration has the queue, see ``ami.simulator.config.demo_config``)
+CAMPAIGN_QUEUE = "campaigns"
+CAMPAIGN_EXTENSION = "103"
 FIRST = [
     "Александр",
     "Мария",
@@ -106,7 +113,7 @@ CHANNELS = ["Яндекс.Директ", "Сайт", "Рекомендация",
 SEGMENTS = ["Розница", "Опт", "VIP"]
 STAFF = [
     ("operator1", "Анна Смирнова", Role.OPERATOR, "102"),
-    ("operator2", "Пётр Козлов", Role.OPERATOR, "103"),
+    ("operator2", "Пётр Козлов", Role.OPERATOR, CAMPAIGN_EXTENSION),
     ("manager1", "Ольга Волкова", Role.MANAGER, None),
     ("supervisor1", "Игорь Лебедев", Role.SUPERVISOR, None),
 ]
@@ -182,17 +189,21 @@ async def seed_demo(session: AsyncSession, *, clients: int = 300, seed: int = 7)
         )
     await session.flush()
     await _demo_campaign(session, manager_id)
+    await seed_catalog(session)
     return DemoLogins(password=password, logins=logins)
 
 
 async def _demo_campaign(session: AsyncSession, manager_id: int | None) -> None:
-    """A progressive campaign to start: the sales queue calls 50 demo clients back."""
+    """A progressive campaign to start: 50 demo clients called back by the campaign's own
+    queue, around the clock (a demo started at any hour dials at once)."""
     if manager_id is None:
         return
     campaign = Campaign(
         name="Весеннее предложение (демо)",
         mode="progressive",
-        queue="sales",
+        queue=CAMPAIGN_QUEUE,
+        window_from=time(0, 0),
+        window_to=time(0, 0),  # 00:00-00:00: around the clock
         script="Здравствуйте! Звоню из компании с весенним предложением: скидка 10 % на "
         "повторный заказ до конца месяца. Вам удобно говорить?",
         dispositions=[
@@ -264,6 +275,7 @@ async def remove_demo(session: AsyncSession) -> dict[str, int]:
         "calls": await _delete(session, delete(CallRow).where(CallRow.pbx == SIMULATOR_PBX)),
         "clients": await _delete(session, delete(Client).where(Client.is_demo)),
         "users": await _delete(session, delete(User).where(User.is_demo)),
+        **await remove_catalog(session),
     }
     await session.execute(
         update(User).where(User.login == "admin", User.extension == "101").values(extension=None)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_datetime as _format_datetime
+from babel.dates import format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -58,3 +59,8 @@ def format_when(value: datetime | None, language: str, timezone: str, fmt: str =
     if value is None:
         return ""
     return _format_datetime(value, fmt, tzinfo=ZoneInfo(timezone), locale=babel_locale(language))
+
+
+def format_clock(value: datetime, language: str, timezone: str) -> str:
+    """The time of day as the language writes it (ru 23:00, en 11:00 PM), in the zone."""
+    return format_time(value, "short", tzinfo=ZoneInfo(timezone), locale=babel_locale(language))

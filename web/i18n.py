@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from callcenter import i18n
 from callcenter.audit.names import REFERENCE_FIELDS
+from callcenter.dialer.idle import Idle
 from callcenter.i18n import N_
 from callcenter.invoices.terms import HISTORY_LABELS
 from callcenter.phones import HIDDEN_NUMBER, display_phone, is_hidden_number
@@ -83,9 +84,25 @@ def day_range(first: date | None, last: date | None) -> str:
     return gettext("any date")
 
 
-def money_text(value: Decimal) -> str:
-    """What the ``money`` filter shows, for documents drawn outside templates (PDFs)."""
-    return _money(value)
+def idle_text(idle: Idle | None) -> str:
+    """Why a campaign is not dialing, in the reader's words; a wait ends at a time in their
+    format (with the date when it is not today where they are); "" while it dials."""
+    if idle is None:
+        return ""
+    until = ""
+    if idle.until is not None:
+        zone = ZoneInfo(TIMEZONE.get())
+        same_day = idle.until.astimezone(zone).date() == datetime.now(zone).date()
+        if same_day:
+            until = i18n.format_clock(idle.until, LANGUAGE.get(), TIMEZONE.get())
+        else:
+            until = i18n.format_when(idle.until, LANGUAGE.get(), TIMEZONE.get())
+    return gettext(idle.message) % {"until": until}
+
+
+def money_text(value: Decimal, currency: str = "RUB") -> str:
+    """What the ``money`` filter shows, for documents drawn outside templates (PDFs, JSON)."""
+    return _money(value, currency)
 
 
 def day_text(value: date) -> str:
@@ -311,6 +328,7 @@ def install(env: jinja2.Environment) -> None:
         task_title=_task_title,
         audit_text=audit_text,
         audit_field=audit_field,
+        idle=idle_text,
     )
     env.globals.update(
         LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,

@@ -21,10 +21,11 @@ from ami.link import PbxConfig
 from ami.listener import PbxListener
 from ami.outage import OUTAGE_GRACE_S
 from ami.simulator import PbxSimulator
+from ami.simulator.config import demo_config
 from ami.simulator.traffic import TrafficConfig
 from ami.takeover import lead
 from callcenter.calls.status import read_status
-from callcenter.demo import SIMULATOR_PBX, demo_numbers
+from callcenter.demo import CAMPAIGN_EXTENSION, CAMPAIGN_QUEUE, SIMULATOR_PBX, demo_numbers
 from callcenter.floor.dialplan import DialPlan
 from callcenter.leadership import Leadership
 from callcenter.settings import Settings
@@ -111,7 +112,7 @@ def _state(listener: PbxListener) -> str:
 
 async def _start_simulator(app: web.Application) -> tuple[PbxSimulator, PbxConfig]:
     settings = app[SETTINGS]
-    simulator = PbxSimulator()
+    simulator = PbxSimulator(demo_config(CAMPAIGN_QUEUE, CAMPAIGN_EXTENSION))
     port = await simulator.start("127.0.0.1", 0)
     async with app[SESSIONMAKER]() as session:
         known = tuple(await demo_numbers(session))

@@ -246,6 +246,7 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_post("/invoices/{id:\\d+}/email", invoice_mail.email_send)
     r.add_get("/clients/{id:\\d+}/invoices/new", invoice_issue.new_page)
     r.add_post("/clients/{id:\\d+}/invoices/new", invoice_issue.issue)
+    r.add_post("/clients/{id:\\d+}/invoices/preview", invoice_issue.preview)
     r.add_get("/api/v1/invoices", api_invoices.list_invoices_api)
     r.add_post("/api/v1/invoices", api_invoices.create_invoice_api)
     r.add_get("/api/v1/invoices/{id:\\d+}", api_invoices.get_invoice_api)

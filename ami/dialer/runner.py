@@ -31,6 +31,7 @@ from callcenter.calls.records import Call
 from callcenter.db import database_unreachable
 from callcenter.dialer.campaigns import finished
 from callcenter.dialer.claims import claim_contacts
+from callcenter.dialer.idle import Idle, Staffing, contact_outlook, logged_in, why_idle
 from callcenter.dialer.models import Campaign, CampaignAttempt, CampaignContact
 from callcenter.dialer.pacing import Pacer
 from callcenter.leadership import NotLeading
@@ -53,6 +54,7 @@ class DialerRunner:
         agents: Callable[[], list[Agent]],
         live_calls: Callable[[], list[Call]],
         where: DialerPlan,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.pbx_names = (pbx, "default")  # one PBX per installation: "default" is this one
         self.link = link
@@ -65,6 +67,8 @@ class DialerRunner:
         self.campaigns: dict[int, Campaign] = {}
         self.resync_pending = False
         self.placed = 0
+        self.idle: dict[int, Idle | None] = {}  # why each running campaign waits, as last seen
+        self.clock = clock
 
     # -- from the listener (its event loop, no I/O) -----------------------------------------
 
@@ -93,7 +97,7 @@ class DialerRunner:
             await asyncio.sleep(every_s)
 
     async def cycle(self) -> None:
-        now = datetime.now(UTC)
+        now = self.clock()
         moved = await self._write(now)
         if not self.link.connected:
             return
@@ -162,6 +166,8 @@ class DialerRunner:
     # -- placing calls ---------------------------------------------------------------------
 
     async def _dial(self, campaign: Campaign, now: datetime) -> bool:
+        """Place the calls the pacing asks for, when ``why_idle`` (what the pages show too)
+        says the campaign may dial; a reason that changed goes out as a live notification."""
         pacer = await self._pacer(campaign)
         calls = self.watch.live(campaign.id)
         extensions = await self._extensions(campaign)
@@ -174,8 +180,12 @@ class DialerRunner:
             targets = free_targets(agents, calls)
             count = len(targets)
         claimed = []
-        if count > 0:
-            async with self.sessionmaker.begin() as session:
+        async with self.sessionmaker.begin() as session:
+            outlook = await contact_outlook(
+                session, campaign=campaign, now=now, default_zone=self.where.default_zone
+            )
+            idle = why_idle(campaign, Staffing(logged_in(a.status for a in agents), count), outlook)
+            if idle is None and count > 0:
                 claimed = await claim_contacts(
                     session,
                     campaign=campaign,
@@ -183,6 +193,7 @@ class DialerRunner:
                     now=now,
                     default_zone=self.where.default_zone,
                 )
+        moved = self._note_idle(campaign, idle)
         if not claimed and not calls:
             await self._finish_if_done(campaign, now)
         for index, claim in enumerate(claimed):
@@ -192,7 +203,18 @@ class DialerRunner:
             action = originate(claim, campaign, self.where, target or campaign.queue)
             asyncio.get_running_loop().create_task(self._send(call, action))
         self.placed += len(claimed)
-        return bool(claimed)
+        return bool(claimed) or moved
+
+    def _note_idle(self, campaign: Campaign, idle: Idle | None) -> bool:
+        """Remember why the campaign waits; True when that changed (the pages are told)."""
+        if self.idle.get(campaign.id) == idle:
+            return False
+        self.idle[campaign.id] = idle
+        if idle is None:
+            log.info("dialer: campaign %s dials", campaign.id)
+        else:
+            log.info("dialer: campaign %s waits: %s until %s", campaign.id, idle.reason, idle.until)
+        return True
 
     async def _send(self, call: DialerCall, action: dict[str, Any]) -> None:
         """Send once. Refused: failed at once; lost with the link: the resync tells."""

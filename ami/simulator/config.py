@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 AGENT_MEMBERS = (("Local/101@agents/n", "Agent 101"), ("Local/102@agents/n", "Agent 102"))
+# what the demo campaign's customers do, as (outcome, weight): most answer
+DEMO_DIALER_MIX = (("answer", 6.0), ("busy", 1.0), ("no_answer", 2.0), ("machine", 1.0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +68,15 @@ class SimulatorConfig:
     dialer_context: str = "dialer"
     dialer_mix: tuple[tuple[str, float], ...] = ()
     dialer_patience_s: float = 10.0
+
+
+def demo_config(campaign_queue: str, extension: str) -> SimulatorConfig:
+    """The demo's PBX: the capture's queues, and a queue of its own for the demo campaign
+    whose one agent no inbound call reaches (no DID leads to it), so the campaign has an
+    agent however busy inbound keeps the others; its customers mostly answer."""
+    member = (f"Local/{extension}@agents/n", f"Agent {extension}")
+    defaults = SimulatorConfig()
+    return SimulatorConfig(
+        queues=(*defaults.queues, QueueConfig(campaign_queue, members=(member,))),
+        dialer_mix=DEMO_DIALER_MIX,
+    )

@@ -16,6 +16,7 @@ from callcenter.phones import PhoneError, parse_phone
 
 DISPOSITION_KINDS = ("success", "refusal", "callback", "other")
 RETRY_OUTCOMES = ("busy", "no_answer", "failed", "machine", "congestion")
+AROUND_THE_CLOCK = time(0, 0)  # a window from 00:00 to 00:00 never closes
 # after how many minutes, how many times: the notes' suggestions (busy 10-30 min, no answer
 # 1-4 h, a machine another part of the day, congestion within minutes)
 DEFAULT_RETRY = {
@@ -223,7 +224,9 @@ def _schedule(errors: dict[str, str], data: CampaignInput) -> dict[str, Any]:
         errors["weekdays"] = N_("Choose the days of the week to call on")
     window_from = read_clock(errors, "window_from", data.window_from)
     window_to = read_clock(errors, "window_to", data.window_to)
-    if "window_from" not in errors and "window_to" not in errors and window_to <= window_from:
+    around_the_clock = window_from == window_to == AROUND_THE_CLOCK  # 00:00-00:00
+    clocks_read = "window_from" not in errors and "window_to" not in errors
+    if clocks_read and window_to <= window_from and not around_the_clock:
         errors["window_to"] = N_("The window closes after it opens")
     return {
         "starts_on": starts_on,

@@ -13,7 +13,14 @@ from typing import Any
 
 from callcenter.errors import Invalid
 from callcenter.i18n import N_
-from callcenter.invoices.figures import VAT_MODES, VAT_RATES, general_vat_rate, line_amount
+from callcenter.invoices.figures import (
+    VAT_MODES,
+    VAT_RATES,
+    Figures,
+    general_vat_rate,
+    invoice_figures,
+    line_amount,
+)
 from callcenter.limits import DAY_OUT_OF_RANGE, NUMBER_TOO_LARGE, sane_day
 from callcenter.orders.money import MAX_WHOLE_DIGITS, NumberTooLarge
 from callcenter.products.units import DOCUMENT_UNITS
@@ -21,6 +28,7 @@ from callcenter.products.units import DOCUMENT_UNITS
 MAX_LINES = 200
 MAX_AMOUNT = Decimal("999999999999.99")
 NO_VAT = "none"
+PRICED_FIELDS = ("quantity", "price", "discount", "vat_rate")  # a line's figures read these
 
 
 class InvoiceInvalid(Invalid):
@@ -207,3 +215,32 @@ def validate_payment(amount: Any, paid_on: Any) -> tuple[Decimal, date]:
     if errors or day is None:
         raise InvoiceInvalid(N_("Please correct the marked fields"), fields=errors)
     return value, day
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The form's figures before issuing: each typed line's amount (None for a blank line
+    or one whose numbers cannot be read yet), and the invoice's figures over the lines
+    that can be: computed by the very functions issuing uses."""
+
+    amounts: list[Decimal | None]
+    figures: Figures
+
+
+def preview_lines(lines: list[LineInput], terms: Terms) -> Preview:
+    """What issuing these lines would come to; never raises on what is typed."""
+    if terms.vat_mode not in VAT_MODES:
+        terms = Terms("included", terms.vat_exempt_reason, terms.issued_on)
+    amounts: list[Decimal | None] = []
+    priced: list[tuple[Decimal, int | None]] = []
+    for i, line in enumerate(lines):
+        errors: dict[str, str] = {}
+        clean = None if line.is_blank() else _line(errors, i, i + 1, line, terms)
+        key = f"lines.{i}."
+        figures_ok = not any(key + name in errors for name in PRICED_FIELDS)
+        if clean is None or not figures_ok:
+            amounts.append(None)
+            continue
+        amounts.append(clean.amount)
+        priced.append((clean.amount, clean.vat_rate))
+    return Preview(amounts, invoice_figures(priced, terms.vat_mode))

@@ -187,3 +187,14 @@ async def test_a_manager_kept_to_own_clients_sees_only_own_campaigns(
         await change_state(db_session, campaign_id=theirs.id, action="stop", actor=supervisor)
     with pytest.raises(Forbidden):
         await list_campaigns(db_session, actor=operator)
+
+
+def test_a_window_from_midnight_to_midnight_is_around_the_clock_and_no_other_is_empty() -> None:
+    from callcenter.dialer.campaign_input import CampaignInvalid, validate_campaign
+
+    clean = validate_campaign(campaign_input(window_from="00:00", window_to="00:00"), region="RU")
+    assert clean.window_from == clean.window_to
+    for start, end in (("09:00", "09:00"), ("21:00", "09:00"), ("23:59", "00:00")):
+        with pytest.raises(CampaignInvalid) as refused:
+            validate_campaign(campaign_input(window_from=start, window_to=end), region="RU")
+        assert "window_to" in refused.value.fields

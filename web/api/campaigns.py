@@ -4,6 +4,7 @@ figures; PUT/PATCH edits), ``/{id}/start|pause|resume|stop``, ``/{id}/contacts``
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +30,7 @@ from callcenter.dialer.contacts import (
     from_numbers,
 )
 from callcenter.dialer.figures import campaign_figures, progress_of
+from callcenter.dialer.idle import campaign_idle
 from callcenter.dialer.models import Campaign
 from callcenter.dialer.results import list_attempts
 from callcenter.errors import BadRequest
@@ -46,6 +48,7 @@ from web.api.lists import list_response
 from web.apidoc.describe import described
 from web.auth import current_user, requires
 from web.errors import error_body
+from web.i18n import idle_text
 from web.keys import SESSIONMAKER, SETTINGS
 from web.values import id_list, page_field, per_page_field, read_json_object, ref
 
@@ -104,8 +107,32 @@ async def list_all(request: web.Request) -> web.Response:
             session, actor=current_user(request), state=request.query.get("state", "")
         )
         progress = await progress_of(session, [c.id for c in campaigns])
-    items = [{**campaign_json(c), **progress[c.id].__dict__} for c in campaigns]
+        items = [
+            {**campaign_json(c), **progress[c.id].__dict__, **await _idle_json(request, session, c)}
+            for c in campaigns
+        ]
     return web.json_response({"items": items})
+
+
+async def _idle_json(
+    request: web.Request, session: AsyncSession, campaign: Campaign
+) -> dict[str, Any]:
+    """Why the campaign is not dialing now: the reason's key, when a wait ends, the words."""
+    idle = await campaign_idle(
+        session,
+        campaign=campaign,
+        now=datetime.now(UTC),
+        default_zone=request.app[SETTINGS].default_timezone,
+    )
+    return {
+        "idle": None
+        if idle is None
+        else {
+            "reason": idle.reason,
+            "until": idle.until.isoformat() if idle.until else None,
+            "message": idle_text(idle),
+        }
+    }
 
 
 @requires(Permission.CAMPAIGNS_VIEW)
@@ -114,7 +141,11 @@ async def get_one(request: web.Request) -> web.Response:
         campaign = await get_campaign(
             session, int(request.match_info["id"]), actor=current_user(request)
         )
-        return web.json_response(await _with_figures(session, campaign))
+        answer = {
+            **await _with_figures(session, campaign),
+            **await _idle_json(request, session, campaign),
+        }
+        return web.json_response(answer)
 
 
 @requires(Permission.CAMPAIGNS_MANAGE)

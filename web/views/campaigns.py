@@ -3,12 +3,14 @@ figures, and start / pause / resume / stop."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.audit.names import audit_names
 from callcenter.audit.service import list_history
@@ -34,6 +36,7 @@ from callcenter.dialer.campaigns import (
 )
 from callcenter.dialer.contacts import ContactReport, ContactsInvalid, add_contacts
 from callcenter.dialer.figures import campaign_figures, progress_of
+from callcenter.dialer.idle import Idle, campaign_idle
 from callcenter.dialer.models import MODES, CampaignContact
 from callcenter.dialer.terms import (
     CONTACT_STATE_LABELS,
@@ -175,6 +178,13 @@ async def _render_form(
     return aiohttp_jinja2.render_template("campaigns/form.html", request, context, status=status)
 
 
+async def idle_of(request: web.Request, session: AsyncSession, campaign: Any) -> Idle | None:
+    """Why the campaign is not dialing now (the dialer's own predicate), or None."""
+    zone = request.app[SETTINGS].default_timezone
+    now = datetime.now(UTC)
+    return await campaign_idle(session, campaign=campaign, now=now, default_zone=zone)
+
+
 @requires(Permission.CAMPAIGNS_VIEW)
 @aiohttp_jinja2.template("campaigns/list.html")
 async def campaign_list(request: web.Request) -> dict[str, Any]:
@@ -182,7 +192,8 @@ async def campaign_list(request: web.Request) -> dict[str, Any]:
     async with request.app[SESSIONMAKER]() as session:
         campaigns = await list_campaigns(session, actor=current_user(request), state=state)
         progress = await progress_of(session, [c.id for c in campaigns])
-    return {"campaigns": campaigns, "progress": progress, "state": state}
+        idle = {c.id: await idle_of(request, session, c) for c in campaigns}
+    return {"campaigns": campaigns, "progress": progress, "state": state, "idle": idle}
 
 
 @requires(Permission.CAMPAIGNS_MANAGE)
@@ -256,6 +267,7 @@ async def render_page(
     async with request.app[SESSIONMAKER]() as session:
         campaign = await get_campaign(session, campaign_id, actor=current_user(request))
         figures = await campaign_figures(session, campaign)
+        idle = await idle_of(request, session, campaign)
         contacts = list(
             await session.scalars(
                 select(CampaignContact)
@@ -272,6 +284,7 @@ async def render_page(
         **(await _choices(request)),
         "campaign": campaign,
         "figures": figures,
+        "idle": idle,
         "contacts": contacts,
         "disposition_labels": {d.code: d.label for d in dispositions_of(campaign)},
         "dnc": dnc,
@@ -320,7 +333,13 @@ async def figures_fragment(request: web.Request) -> web.StreamResponse:
             session, int(request.match_info["id"]), actor=current_user(request)
         )
         figures = await campaign_figures(session, campaign)
-    context = {"campaign": campaign, "figures": figures, "outcome_labels": OUTCOME_LABELS}
+        idle = await idle_of(request, session, campaign)
+    context = {
+        "campaign": campaign,
+        "figures": figures,
+        "idle": idle,
+        "outcome_labels": OUTCOME_LABELS,
+    }
     response = aiohttp_jinja2.render_template("campaigns/_figures.html", request, context)
     response.headers["Cache-Control"] = "no-store"
     return response

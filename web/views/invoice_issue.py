@@ -16,7 +16,13 @@ from callcenter.errors import DomainError
 from callcenter.i18n import N_
 from callcenter.invoices.figures import VAT_RATES, general_vat_rate
 from callcenter.invoices.for_orders import invoice_lines_of, order_to_bill
-from callcenter.invoices.input import InvoiceInvalid, LineInput, parse_date
+from callcenter.invoices.input import (
+    InvoiceInvalid,
+    LineInput,
+    Terms,
+    parse_date,
+    preview_lines,
+)
 from callcenter.invoices.service import issue_invoice
 from callcenter.invoices.terms import VAT_MODE_LABELS
 from callcenter.orders.search import find_order_id
@@ -29,6 +35,9 @@ from web.values import int_field
 
 LINE_FIELDS = ("name", "quantity", "unit_code", "price", "discount", "vat_rate")
 BLANK_LINES = 3
+# the VAT rows as the invoice page names them
+VAT_INCLUDED, VAT_ON_TOP = N_("including VAT (%(rate)s%%)"), N_("VAT (%(rate)s%%)")
+NO_VAT_ROW = N_("No VAT")
 
 
 @dataclass
@@ -171,3 +180,36 @@ async def issue(request: web.Request) -> web.StreamResponse:
             request, form, errors=exc.fields, message=exc.message, status=exc.status
         )
     raise web.HTTPFound(f"/invoices/{invoice_id}")
+
+
+@requires(Permission.INVOICES_EDIT)
+async def preview(request: web.Request) -> web.StreamResponse:
+    """The form's line amounts, VAT and total as issuing it would make them (the same
+    functions), in the reader's number format; what cannot be read yet is left out."""
+    form = form_from_post(await request.post())
+    async with request.app[SESSIONMAKER]() as session:
+        await get_client(session, int(request.match_info["id"]), actor=current_user(request))
+        company = await get_company(session)
+    try:
+        issued_on = parse_date(form.issued_on, "issued_on") or i18n.today()
+    except InvoiceInvalid:
+        issued_on = i18n.today()
+    mode = form.vat_mode or (company.vat_mode if company else "included")
+    shown = preview_lines(form.lines, Terms(mode, form.vat_exempt_reason, issued_on))
+    currency = request.app[SETTINGS].currency
+    figures = shown.figures
+    row_label = VAT_INCLUDED if mode == "included" else VAT_ON_TOP
+    vat = [
+        {
+            "label": i18n.gettext(row_label) % {"rate": row.rate},
+            "amount": i18n.money_text(row.vat, currency),
+        }
+        for row in figures.vat_rows
+    ]
+    answer = {
+        "lines": [None if a is None else i18n.money_text(a, currency) for a in shown.amounts],
+        "subtotal": i18n.money_text(figures.lines_total, currency),
+        "vat": vat or [{"label": i18n.gettext(NO_VAT_ROW), "amount": "—"}],
+        "total": i18n.money_text(figures.total, currency),
+    }
+    return web.json_response(answer, headers={"Cache-Control": "no-store"})
