@@ -6,11 +6,20 @@ PostgreSQL refuses an integer past its column, a NUL byte in text and a date pas
 
 Every id is an ``Integer`` (int32) column somewhere: the audit log's ``entity_id`` keeps the
 id of every entity, even of the bigint tables, so no id past int32 can ever be stored.
+
+Money a user types is held to its own column as it is read; money worked out from it (a
+line's quantity × price, a total, VAT on top, a sum of commissions) is held to the column it
+is written to, read off that column's own ``Numeric(precision, scale)``, just before the
+write (``fits_column``): so a column made wider or narrower moves its check with it.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Numeric
 
 from callcenter.errors import Invalid
 from callcenter.i18n import N_
@@ -29,6 +38,7 @@ DAY_OUT_OF_RANGE = N_("A date between 1900 and 2200")
 DUE_OUT_OF_RANGE = N_("A date between 2000 and 2100")
 NUMBER_TOO_LARGE = N_("The number is too large")
 NUL_IN_TEXT = N_("The text contains a NUL character")
+AMOUNT_TOO_LARGE = N_("The amount is too large to be stored")
 
 
 class ValueOutOfRange(Invalid):
@@ -75,3 +85,26 @@ def id_in(text: str, name: str) -> int | None:
     if len(text) > len(str(INT32_MAX)) or int(text) > INT32_MAX:
         raise ValueOutOfRange(name, NUMBER_TOO_LARGE)
     return int(text)
+
+
+def column_max(column: Any) -> Decimal:
+    """The largest value a ``Numeric(p, s)`` column holds: ``Invoice.total`` -> 999999999999.99.
+
+    ``column`` is a mapped attribute or a table's column."""
+    kind = column.expression.type
+    if not isinstance(kind, Numeric) or kind.precision is None or kind.scale is None:
+        raise TypeError(f"{column} is not a Numeric(precision, scale) column")
+    return Decimal(10) ** (kind.precision - kind.scale) - Decimal(1).scaleb(-kind.scale)
+
+
+def fits_column(value: Decimal, column: Any) -> bool:
+    """Whether ``value`` is stored in ``column`` as it is (a value the column would round up
+    past its limit, 999999999999.995 in Numeric(14, 2), does not fit)."""
+    return value.is_finite() and abs(value) <= column_max(column)
+
+
+def check_fits(value: Decimal, column: Any, name: str, reason: str = AMOUNT_TOO_LARGE) -> Decimal:
+    """``value`` if ``column`` can hold it; else ValueOutOfRange naming the field ``name``."""
+    if not fits_column(value, column):
+        raise ValueOutOfRange(name, reason)
+    return value

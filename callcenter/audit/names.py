@@ -1,9 +1,10 @@
 """The names an audit trail shows instead of the ids it stores: an owner's or an agent's
-name, a client's, a channel's, a segment's (``web.i18n.audit_text`` reads them)."""
+name, a client's, a channel's, a segment's (``web.i18n.audit_text`` reads them). The one
+id-to-name lookup: the client's activity feed asks it too, for its rows and its changes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -46,16 +47,24 @@ def referenced_ids(changes: Iterable[dict[str, Any]]) -> dict[str, set[int]]:
     return wanted
 
 
+async def names_of(
+    session: AsyncSession, wanted: Mapping[str, Iterable[int | None]]
+) -> dict[str, dict[int, str]]:
+    """The names of the ids ``wanted`` of each kind (user, channel, segment, client): every
+    kind keyed, one query per kind that wants any."""
+    names: dict[str, dict[int, str]] = {}
+    for kind, (id_column, name_column) in _NAMES.items():
+        ids = {i for i in wanted.get(kind, ()) if i is not None}
+        names[kind] = {}
+        if ids:
+            rows = await session.execute(select(id_column, name_column).where(id_column.in_(ids)))
+            names[kind] = {row_id: text for row_id, text in rows}
+    return names
+
+
 async def audit_names(
     session: AsyncSession, entries: Iterable[AuditEntry | tuple[AuditEntry, Any]]
 ) -> dict[str, dict[int, str]]:
     """The names the entries' changes refer to, one query per kind (none for none)."""
     changes = [(e[0] if isinstance(e, tuple) else e).changes for e in entries]
-    names: dict[str, dict[int, str]] = {}
-    for kind, ids in referenced_ids(changes).items():
-        names[kind] = {}
-        if ids:
-            id_column, name_column = _NAMES[kind]
-            rows = await session.execute(select(id_column, name_column).where(id_column.in_(ids)))
-            names[kind] = {row_id: text for row_id, text in rows}
-    return names
+    return await names_of(session, referenced_ids(changes))

@@ -24,6 +24,7 @@ from callcenter.bonuses.split import Contribution, Split, split_pool
 from callcenter.db import utcnow
 from callcenter.errors import Conflict, Forbidden, Invalid, NotFound
 from callcenter.i18n import N_
+from callcenter.limits import check_fits
 from callcenter.orders.money import MAX_AMOUNT, NotANumber, money, parse_decimal
 from callcenter.reports.filters import ReportFilters
 from callcenter.users.models import User
@@ -125,6 +126,9 @@ def parse_amount(raw: str) -> Decimal:
     return amount
 
 
+REVENUE_TOO_LARGE = N_("A manager's revenue in this period is too large to be stored")
+
+
 def _may_approve(actor: User) -> None:
     if not actor.can(Permission.BONUSES_APPROVE):
         raise Forbidden(N_("Only a supervisor or an admin sets and approves bonus pools"))
@@ -182,6 +186,8 @@ async def approve_pool(session: AsyncSession, *, pool_id: int, actor: User) -> B
         raise Conflict(N_("Nobody contributed in this period: there is nothing to split"))
     for s in split.shares:
         c = s.contribution
+        # a share is at most the pool; the revenue is a sum of many orders, past any order's
+        check_fits(c.revenue, BonusShare.revenue, "revenue", REVENUE_TOO_LARGE)
         session.add(
             BonusShare(
                 pool_id=pool.id,

@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from callcenter.audit.models import AuditEntry
+from callcenter.audit.names import names_of, referenced_ids
 from callcenter.calls.models import CallRow, CallWrapup
 from callcenter.clients.exceptions import ClientInvalid
-from callcenter.clients.models import Channel, Client, Segment
 from callcenter.feedback.models import Feedback
 from callcenter.i18n import N_
 from callcenter.invoices.models import Invoice
@@ -300,31 +300,18 @@ _FETCH = {
     "mailing": _mailings,
     "change": _changes,
 }
-# which table an id in a field of the audit trail (or of a row) refers to: its id and name
-_REFERENCES: dict[str, tuple[Any, Any, tuple[str, ...]]] = {
-    "user": (
-        User.id,
-        func.coalesce(func.nullif(User.full_name, ""), User.login),  # User.display_name
-        ("owner_id", "manager_id", "assignee_id"),
-    ),
-    "channel": (Channel.id, Channel.name, ("channel_id",)),
-    "segment": (Segment.id, Segment.name, ("segment_id",)),
-    "client": (Client.id, Client.name, ("company_id",)),
-}
 
 
 def _referenced(items: list[Activity]) -> dict[str, set[int]]:
-    wanted: dict[str, set[int]] = {name: set() for name in (*_REFERENCES, "status")}
-    fields = {f: name for name, (_i, _n, names) in _REFERENCES.items() for f in names}
+    """The ids the page's rows and changes name, by kind (``callcenter.audit.names``'s, and
+    order statuses)."""
+    changes = [item.row.changes for item in items if item.kind == "change"]
+    wanted = referenced_ids(changes) | {"status": set()}
     for item in items:
         row = item.row
-        if item.kind == "change":
+        if item.kind in ("change", "status"):
             wanted["user"].add(row.user_id)
-            for name, pair in row.changes.items():
-                if name in fields and isinstance(pair, list):
-                    wanted[fields[name]].update(v for v in pair if isinstance(v, int))
-        elif item.kind == "status":
-            wanted["user"].add(row.user_id)
+        if item.kind == "status":
             wanted["status"].update((row.from_status_id, row.to_status_id))
         elif item.kind == "order":
             wanted["status"].add(row.status_id)
@@ -336,15 +323,8 @@ def _referenced(items: list[Activity]) -> dict[str, set[int]]:
 
 async def _names(session: AsyncSession, items: list[Activity]) -> dict[str, dict[int, str]]:
     """One query per kind of reference the page holds, for the names shown instead of ids."""
-    names: dict[str, dict[int, str]] = {}
     wanted = _referenced(items)
-    for name, (id_column, name_column, _fields) in _REFERENCES.items():
-        names[name] = {}
-        if wanted[name]:
-            rows = await session.execute(
-                select(id_column, name_column).where(id_column.in_(wanted[name]))
-            )
-            names[name] = {row_id: text for row_id, text in rows}
+    names = await names_of(session, wanted)
     names["status_ru"], names["status_en"] = {}, {}
     if wanted["status"]:
         statuses = await session.scalars(

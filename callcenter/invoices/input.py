@@ -21,12 +21,13 @@ from callcenter.invoices.figures import (
     invoice_figures,
     line_amount,
 )
-from callcenter.limits import DAY_OUT_OF_RANGE, NUMBER_TOO_LARGE, sane_day
+from callcenter.invoices.models import Invoice, InvoiceLine, InvoicePayment
+from callcenter.limits import DAY_OUT_OF_RANGE, NUMBER_TOO_LARGE, column_max, fits_column, sane_day
 from callcenter.orders.money import MAX_WHOLE_DIGITS, NumberTooLarge
 from callcenter.products.units import DOCUMENT_UNITS
 
 MAX_LINES = 200
-MAX_AMOUNT = Decimal("999999999999.99")
+MAX_AMOUNT = column_max(InvoicePayment.amount)  # a price or a payment
 NO_VAT = "none"
 PRICED_FIELDS = ("quantity", "price", "discount", "vat_rate")  # a line's figures read these
 
@@ -149,6 +150,9 @@ def _line(errors: dict[str, str], i: int, n: int, line: LineInput, terms: Terms)
     quantity = _number(errors, key + "quantity", line.quantity, 3, N_("A quantity like 2 or 1,5"))
     if quantity <= 0 and key + "quantity" not in errors:
         errors[key + "quantity"] = N_("Quantity must be above zero")
+    elif not fits_column(quantity, InvoiceLine.quantity):
+        errors[key + "quantity"] = NUMBER_TOO_LARGE
+        quantity = Decimal(0)
     price = _number(errors, key + "price", line.price, 2, N_("A price like 1 500,00"))
     if price < 0 or price > MAX_AMOUNT:
         errors[key + "price"] = N_("A price like 1 500,00")
@@ -198,6 +202,22 @@ def validate_lines(lines: list[LineInput], terms: Terms) -> list[CleanLine]:
     if errors:
         raise InvoiceInvalid(N_("Please correct the marked fields"), fields=errors)
     return clean
+
+
+def check_figures(figures: Figures) -> None:
+    """The figures worked out from valid lines, held to the columns they are stored in: the
+    lines' sum (each line's amount is at most that), and VAT and the total, which VAT on top
+    makes larger than the lines. Raises InvoiceInvalid naming the lines."""
+    if not fits_column(figures.lines_total, Invoice.lines_total):
+        reason = N_("The lines come to more than an invoice can hold")
+    elif not (
+        fits_column(figures.vat_total, Invoice.vat_total)
+        and fits_column(figures.total, Invoice.total)
+    ):
+        reason = N_("With VAT the total comes to more than an invoice can hold")
+    else:
+        return
+    raise InvoiceInvalid(N_("Please correct the marked fields"), fields={"lines": reason})
 
 
 def validate_payment(amount: Any, paid_on: Any) -> tuple[Decimal, date]:

@@ -23,7 +23,13 @@ from callcenter.i18n import N_
 from callcenter.invoices.exceptions import CompanyMissing, InvoiceConflict, InvoiceInvalid
 from callcenter.invoices.figures import ZERO, invoice_figures
 from callcenter.invoices.for_orders import invoice_lines_of, order_to_bill
-from callcenter.invoices.input import LineInput, Terms, validate_lines, validate_payment
+from callcenter.invoices.input import (
+    LineInput,
+    Terms,
+    check_figures,
+    validate_lines,
+    validate_payment,
+)
 from callcenter.invoices.models import Invoice, InvoiceCounter, InvoiceLine, InvoicePayment
 from callcenter.invoices.parties import buyer_snapshot
 from callcenter.invoices.words import UnsupportedCurrency, amount_in_words
@@ -141,6 +147,7 @@ async def issue_invoice(
     basis = " ".join(basis.split())
     _check_extras(currency, terms.issued_on, due_on, basis)
     figures = invoice_figures([(line.amount, line.vat_rate) for line in clean], terms.vat_mode)
+    check_figures(figures)
     invoice = Invoice(
         year=terms.issued_on.year,
         number=await next_number(session, terms.issued_on.year),

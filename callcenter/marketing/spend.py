@@ -22,9 +22,10 @@ from callcenter.i18n import N_
 from callcenter.imports.limits import UploadLimits
 from callcenter.imports.reading import detect_shape, read_rows
 from callcenter.imports.targets import BadRow
+from callcenter.limits import column_max
 from callcenter.marketing.models import ChannelSpend
 
-MAX_AMOUNT = Decimal("999999999999.99")  # Numeric(14, 2)
+MAX_AMOUNT = column_max(ChannelSpend.amount)  # 999999999999.99
 HEADERS = {
     "channel": ("channel", "канал"),
     "month": ("month", "месяц"),

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from callcenter.errors import Invalid
 from callcenter.i18n import N_
-from callcenter.limits import NUMBER_TOO_LARGE, sane_due
+from callcenter.limits import NUMBER_TOO_LARGE, fits_column, sane_due
+from callcenter.orders.models import Order
 from callcenter.orders.money import (
     MAX_AMOUNT,
     QUANTITY_STEP,
@@ -160,8 +161,8 @@ def validate_lines(
         errors["lines"] = N_("An order needs at least one line")
     elif len(clean) > MAX_LINES:
         errors["lines"] = N_("Too many lines")
-    elif sum((c.amount for c in clean), Decimal(0)) > MAX_AMOUNT:
-        errors["lines"] = N_("The total is too large")
+    elif not fits_column(sum((c.amount for c in clean), Decimal(0)), Order.total):
+        errors["lines"] = N_("The total is too large")  # each line's amount is at most that
     return clean, errors
 
 

@@ -42,6 +42,13 @@ NOTE = N_(
     " the line's product group."
 )
 WIDTHS = (24, 30, 14, 34, 22, 80, 30, 22)  # mm, of 256 between the margins
+# reportlab holds the whole document in memory while it lays it out (about 1 KB a line): a
+# partner with hundreds of thousands of lines gets the first ones and the way to the rest
+PDF_MAX_LINES = 20_000
+CUT_SHORT = N_(
+    "This PDF lists the first %(shown)s of the statement's %(total)s lines. The XLSX download"
+    " of the statement has every line."
+)
 
 
 @dataclass(frozen=True)
@@ -110,9 +117,11 @@ def statement_pdf(
     name: str,
     texts: Texts,
 ) -> bytes:
-    """The statement of ``view`` for partner ``code`` (``name``) as a PDF document, with all
-    its lines in ``batches`` (``view``'s own page of lines is not used): a table per batch,
-    as reportlab splits one long table over pages in time that grows with its length."""
+    """The statement of ``view`` for partner ``code`` (``name``) as a PDF document, with the
+    lines in ``batches`` (``view``'s own page of lines is not used): a table per batch, as
+    reportlab splits one long table over pages in time that grows with its length. Fewer
+    lines than the statement's (the caller reads at most ``PDF_MAX_LINES``) are said so, with
+    the XLSX named for the rest."""
     styles = _styles()
     t = texts
     title = (
@@ -126,6 +135,10 @@ def statement_pdf(
         Paragraph(escape(t.gettext(NOTE)), styles["text"]),
         Spacer(0, 3 * mm),
     ]
+    shown = sum(len(batch) for batch in batches)
+    if view.line_count > shown:
+        cut = t.gettext(CUT_SHORT) % {"shown": shown, "total": view.line_count}
+        story += [Paragraph(escape(cut), styles["bold"]), Spacer(0, 3 * mm)]
     story += [_lines(batch, t, styles) for batch in batches if batch]
     if not any(batches):
         story.append(Paragraph(escape(t.gettext("No commission in this month.")), styles["text"]))

@@ -26,7 +26,7 @@ from callcenter.audit.service import record_change
 from callcenter.errors import Forbidden
 from callcenter.i18n import N_
 from callcenter.invoices.service import clean_request_key
-from callcenter.limits import sane_day
+from callcenter.limits import fits_column, sane_day
 from callcenter.orders.models import Order
 from callcenter.partners.exceptions import PartnerInvalid, PayoutConflict
 from callcenter.partners.models import CommissionLine, Partner, Payout, ProductGroup, Statement
@@ -215,18 +215,26 @@ async def statement(
 
 
 async def statement_lines(
-    session: AsyncSession, partner_id: int, first: date, last: date, *, batch: int = EXPORT_BATCH
+    session: AsyncSession,
+    partner_id: int,
+    first: date,
+    last: date,
+    *,
+    batch: int = EXPORT_BATCH,
+    limit: int | None = None,
 ) -> AsyncIterator[list[StatementLine]]:
-    """Every line of the statement, ``batch`` at a time, by the page's keyset: an export
-    never holds them all."""
-    after = None
-    while True:
-        rows = await session.execute(_line_rows(partner_id, first, last, after, batch))
+    """Every line of the statement (the first ``limit`` of them), ``batch`` at a time, by
+    the page's keyset: an export never holds them all."""
+    after, left = None, limit
+    while left is None or left > 0:
+        size = batch if left is None else min(batch, left)
+        rows = await session.execute(_line_rows(partner_id, first, last, after, size))
         lines = [StatementLine(*row) for row in rows.all()]
         if lines:
             yield lines
-        if len(lines) < batch:
+        if len(lines) < size:
             return
+        left = None if left is None else left - len(lines)
         after = LineKey(lines[-1].booked_on, lines[-1].id)
 
 
@@ -351,6 +359,11 @@ async def record_payout(
         raise PayoutConflict(
             N_("Nothing to pay by this statement: the payable balance is %(amount)s"),
             params={"amount": f"{amount:f}"},
+        )
+    if not fits_column(amount, Payout.amount):  # each line fits; their sum may not
+        raise PartnerInvalid(
+            N_("Please correct the marked fields"),
+            fields={"amount": N_("The payable balance is more than one payout can hold")},
         )
     payout = Payout(
         statement_id=statement_id,

@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
+from callcenter.audit.models import AuditEntry
+from callcenter.audit.names import audit_names
 from callcenter.clients.activity import KINDS, Cursor, client_activity
 from callcenter.clients.exceptions import ClientInvalid
+from callcenter.clients.models import Channel, Client, Segment
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.invoices.models import Invoice
 from callcenter.tasks.models import Task
@@ -215,3 +218,39 @@ async def test_the_feed_page_refuses_garbage_with_a_clear_error(
         f"/clients/{feed.client_id}/activity?kind=call", headers={"X-Requested-With": "fetch"}
     )
     assert fragment.status == 200 and 'data-kind="call"' in await fragment.text()
+
+
+async def test_a_change_shows_every_name_the_audit_trail_shows_from_the_same_lookup(
+    sessionmaker: Any, make_user: Any
+) -> None:
+    """The feed names what a change refers to exactly as every audit trail does (one lookup,
+    ``callcenter.audit.names``): users in any user field and list, clients, channels, segments."""
+    admin = await make_user("admin", full_name="Анна Админ")
+    agent = await make_user("operator", full_name="Пётр Оператор")
+    async with sessionmaker.begin() as session:
+        client = Client(kind="person", name="Иван", owner_id=admin.id)
+        company = Client(kind="company", name="ООО «Фирма»")
+        channel, segment = Channel(name="Выставка"), Segment(name="Опт")
+        session.add_all([client, company, channel, segment])
+        await session.flush()
+        changes = {
+            "owner_id": [None, admin.id],
+            "agent_ids": [[], [agent.id, admin.id]],
+            "company_id": [None, company.id],
+            "client_id": [None, company.id],
+            "channel_id": [None, channel.id],
+            "segment_id": [segment.id, None],
+            "notes": ["", "12"],  # a number in a field naming nothing stays a number
+        }
+        session.add(
+            AuditEntry(entity="client", entity_id=client.id, action="updated", changes=changes)
+        )
+    async with sessionmaker() as session:
+        page = await client_activity(session, client_ids=[client.id], actor=admin, kinds=["change"])
+        entries = (await session.scalars(select(AuditEntry))).all()
+        trail = await audit_names(session, entries)
+    names = {kind: page.names[kind] for kind in trail}
+    assert names == trail
+    assert names["user"] == {admin.id: "Анна Админ", agent.id: "Пётр Оператор"}
+    assert names["client"] == {company.id: "ООО «Фирма»"}
+    assert (names["channel"], names["segment"]) == ({channel.id: "Выставка"}, {segment.id: "Опт"})

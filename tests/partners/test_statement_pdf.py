@@ -8,15 +8,18 @@ from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from callcenter.partners.service import PartnerInput, update_partner
-from callcenter.partners.statements import statement
+from callcenter.partners.statement_pdf import PDF_MAX_LINES
+from callcenter.partners.statements import statement, statement_lines
 from callcenter.users.service import get_user
 from tests.conftest import sign_in
 from tests.invoices.test_pdf import pdf_text
 from tests.partners.support import client_of, make_chain, paid_order, three_lines
 
 FIGURES = ("accrued", "reversed", "held", "payable", "paid")
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 
 
 @pytest.fixture
@@ -96,3 +99,67 @@ async def test_an_empty_month_still_makes_a_document(client: Any, world: dict[st
     response = await client.get(f"/partners/{world['chain'].a.id}/statements.pdf?month=2025-01")
     assert response.status == 200
     assert "No commission in this month." in pdf_text(await response.read())
+
+
+async def _copies_of_ds_lines(db_session: Any, chain: Any, copies: int) -> int:
+    """``copies`` more lines of D's first line (each at a level of its own: a run pays a
+    partner once per level), booked in March: the statement's line count."""
+    await db_session.execute(
+        text(
+            "INSERT INTO commission_lines (run_id, partner_id, order_id, level, group_id, base,"
+            " rate, amount, state, booked_on)"
+            " SELECT run_id, partner_id, order_id, level + g, group_id, base, rate, amount, state,"
+            " booked_on FROM commission_lines, generate_series(1, :copies) AS g"
+            " WHERE id = (SELECT min(id) FROM commission_lines WHERE partner_id = :partner)"
+        ),
+        {"copies": copies, "partner": chain.d.id},
+    )
+    await db_session.commit()
+    view = await statement(db_session, chain.d.id, MARCH[0], MARCH[1], per_page=0)
+    return view.line_count
+
+
+async def test_a_statement_of_more_lines_than_a_pdf_holds_reads_only_the_first_ones(
+    world: dict[str, Any], db_session: Any
+) -> None:
+    chain = world["chain"]
+    total = await _copies_of_ds_lines(db_session, chain, PDF_MAX_LINES + 5)
+    assert total == PDF_MAX_LINES + 8
+    read = [
+        len(b) async for b in statement_lines(db_session, chain.d.id, *MARCH, limit=PDF_MAX_LINES)
+    ]
+    assert sum(read) == PDF_MAX_LINES and max(read) <= 2_000  # a batch at a time
+    every = [len(b) async for b in statement_lines(db_session, chain.d.id, *MARCH)]
+    assert sum(every) == total  # the XLSX's reading: every line
+    for limit, batch in ((1, 2_000), (7, 3), (9, 3), (total + 1, 4_000)):
+        lines = statement_lines(db_session, chain.d.id, *MARCH, batch=batch, limit=limit)
+        assert sum([len(b) async for b in lines]) == min(limit, total), (limit, batch)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+async def test_a_pdf_cut_short_says_so_and_points_to_the_xlsx(
+    client: Any,
+    world: dict[str, Any],
+    db_session: Any,
+    make_user: Any,
+    language: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("web.views.partners.PDF_MAX_LINES", 5)  # drawn fast; the cap is above
+    chain = world["chain"]
+    total = await _copies_of_ds_lines(db_session, chain, 9)
+    await sign_in(client, await make_user("admin", login=f"cut_{language}", language=language))
+    html = await (await client.get(f"/partners/{chain.d.id}/statements?month=2026-03")).text()
+    response = await client.get(f"/partners/{chain.d.id}/statements.pdf?month=2026-03")
+    assert response.status == 200
+    text = re.sub(r"\s+", " ", pdf_text(await response.read()))
+    for name, shown in _page_figures(html).items():  # the figures still count every line
+        assert shown in text, (name, shown)
+    if language == "ru":
+        assert f"первые 5 из {total} строк" in text and "XLSX" in text
+    else:
+        assert f"the first 5 of the statement's {total} lines" in text and "XLSX" in text
+    every = [line async for b in statement_lines(db_session, chain.d.id, *MARCH) for line in b]
+    assert sum(text.count(a) for a in {line.arithmetic for line in every}) == 5  # lines drawn
+    full = await client.get(f"/partners/{chain.d.id}/statements.xlsx?month=2026-03")
+    assert full.status == 200

@@ -48,6 +48,9 @@ BAD_SCALARS: tuple[Any, ...] = (
     "9999-12-31",  # the date that stopped the manager-hours rollup
     "0001-01-01",
     "99999999999999999999.99",
+    # the largest a money field takes (Numeric(14, 2)): a price, quantity or count that fits
+    # alone but whose product, sum or VAT on top does not
+    "999999999999.99",
 )
 # longer than any column of text (a query string cannot carry it past aiohttp's 8 KB line)
 LONG_TEXT = "Ж" * 400  # past every String(300) of ours

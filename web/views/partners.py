@@ -46,7 +46,7 @@ from callcenter.partners.service import (
     own_partner,
     update_partner,
 )
-from callcenter.partners.statement_pdf import Texts, statement_pdf
+from callcenter.partners.statement_pdf import PDF_MAX_LINES, Texts, statement_pdf
 from callcenter.partners.statements import (
     LineKey,
     record_payout,
@@ -266,12 +266,14 @@ async def statement_xlsx(request: web.Request) -> web.StreamResponse:
 
 @signed_in
 async def statement_pdf_download(request: web.Request) -> web.StreamResponse:
-    """The statement as a PDF: the page's figures and every line, in the reader's language.
-    The lines are read a batch at a time; each batch is a table of its own in the PDF."""
+    """The statement as a PDF: the page's figures and its lines (the first ``PDF_MAX_LINES``;
+    the XLSX streams them all), in the reader's language. The lines are read a batch at a
+    time; each batch is a table of its own in the PDF."""
     partner, first, last = await _statement_partner(request)
     async with request.app[SESSIONMAKER]() as session:
         view = await statement(session, partner.id, first, last, per_page=0)
-        batches = [batch async for batch in statement_lines(session, partner.id, first, last)]
+        lines = statement_lines(session, partner.id, first, last, limit=PDF_MAX_LINES)
+        batches = [batch async for batch in lines]
     texts = Texts(gettext=i18n.gettext, money=i18n.money_text, day=i18n.day_text)
     body = await asyncio.to_thread(  # drawing takes a while: off the loop
         statement_pdf, view, batches, code=partner.code, name=partner.client.name, texts=texts
