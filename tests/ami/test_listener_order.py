@@ -25,7 +25,9 @@ def listener_storing_into(log: list[tuple[str, list[str]]], held: asyncio.Event)
     def track(batch: list[Any], floor: Any) -> tuple[list[Any], list[Any]]:
         return batches.pop(0), []
 
-    async def commit(calls: list[Any], notes: list[Any], ended: list[str], resyncs: Any) -> None:
+    async def commit(
+        calls: list[Any], notes: list[Any], ended: list[str], resyncs: Any, merged: Any = ()
+    ) -> None:
         kinds = {kind for kind, _ in notes}
         name = "ringing" if kinds == {"ringing"} else "rest"
         if name == "rest":
