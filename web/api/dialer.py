@@ -45,7 +45,7 @@ from web.errors import error_body
 from web.floor_access import dial_json
 from web.i18n import gettext
 from web.keys import PBX, SESSIONMAKER, SETTINGS
-from web.values import read_json_object
+from web.values import read_form, read_json_object
 
 _WHEN = nullable(MOMENT)
 CAMPAIGN: Schema = obj(
@@ -194,7 +194,7 @@ def preview_json(preview: Preview, region: str, command: PbxCommand | None) -> d
 async def _body(request: web.Request) -> dict[str, Any]:
     """A JSON object, or the fields of a posted form (the pop's wrap-up sends one)."""
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        return {k: v for k, v in (await read_form(request)).items() if isinstance(v, str)}
     return await read_json_object(request)
 
 

@@ -43,6 +43,7 @@ from web.forms import form_bool
 from web.i18n import gettext
 from web.imports import read_upload
 from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS, UPLOAD_READERS
+from web.values import close_files, read_form
 
 _WHEN = nullable(MOMENT)
 _STRINGS: Schema = {"type": "object", "additionalProperties": TEXT}
@@ -164,7 +165,18 @@ async def create_orders(request: web.Request) -> web.Response:
 async def _create(request: web.Request, *, target: str | None) -> web.Response:
     if not request.content_type.startswith("multipart/"):
         raise BadRequest(N_("Send the file as multipart/form-data"))
-    form = await request.post()
+    form = await read_form(request)
+    try:
+        job = await _import(request, form, target)
+    finally:
+        close_files(form)  # also when the form is refused before its file is read
+    request.app[IMPORT_RUNNER].start(job.id)
+    return web.json_response(
+        import_json(job), status=202, headers={"Location": f"/api/v1/imports/{job.id}"}
+    )
+
+
+async def _import(request: web.Request, form: MultiDictProxy[Any], target: str | None) -> Import:
     upload = form.get("file")
     if not isinstance(upload, web.FileField):
         raise BadRequest(N_("Send the file in the field named file"))
@@ -184,7 +196,7 @@ async def _create(request: web.Request, *, target: str | None) -> web.Response:
             readers=request.app[UPLOAD_READERS],
         )
         mapping = _json_field(form, "mapping")
-        job = await configure_import(
+        return await configure_import(
             session,
             import_id=job.id,
             actor=actor,
@@ -192,10 +204,6 @@ async def _create(request: web.Request, *, target: str | None) -> web.Response:
             policy=_json_field(form, "policy") or {},
             skip_bad_rows=form_bool(form, "skip_bad_rows"),
         )
-    request.app[IMPORT_RUNNER].start(job.id)
-    return web.json_response(
-        import_json(job), status=202, headers={"Location": f"/api/v1/imports/{job.id}"}
-    )
 
 
 @requires(Permission.CLIENTS_IMPORT)

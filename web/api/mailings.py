@@ -97,9 +97,7 @@ async def get_one(request: web.Request) -> web.Response:
     ok=201,
     body=MAILING_BODY,
     body_required=False,
-    response=obj(
-        MAILING["required"], **{**MAILING["properties"], "audience": AUDIENCE_COUNT}
-    ),
+    response=obj(MAILING["required"], **{**MAILING["properties"], "audience": AUDIENCE_COUNT}),
 )
 async def create(request: web.Request) -> web.Response:
     """A draft mailing; the answer tells its audience and who is left out, by reason."""
