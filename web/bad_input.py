@@ -31,7 +31,7 @@ from callcenter.errors import Invalid, NotFound
 from callcenter.i18n import N_
 from callcenter.limits import INT32_MAX, NUL_IN_TEXT, ValueOutOfRange
 from web.auth import Handler
-from web.values import TOO_DEEP, TooDeep
+from web.values import TOO_DEEP, TooDeep, close_files, read_form
 
 log = logging.getLogger(__name__)
 ID_PARAM = re.compile(r"\(\?P<(\w+)>\\d\+\)")
@@ -77,8 +77,10 @@ async def bad_input_middleware(request: web.Request, handler: Handler) -> web.St
     if request.match_info.http_exception is None:
         _check_path(request)
     _check_fields(request.query)
+    form = None
     if request.content_type in FORMS and request.method == "POST" and not api:
-        _check_fields(await request.post())  # what every page's handler reads: it is kept
+        form = await read_form(request)  # what every page's handler reads: it is kept
+        _check_fields(form)
     try:
         return await handler(request)
     except DBAPIError as exc:
@@ -96,3 +98,6 @@ async def bad_input_middleware(request: web.Request, handler: Handler) -> web.St
     except OverflowError as exc:
         log.warning("a value out of range on %s %s: %s", request.method, request.path, exc)
         raise Invalid(N_("A value is out of range")) from None
+    finally:
+        if form is not None:
+            close_files(form)

@@ -18,6 +18,7 @@ from callcenter.errors import DomainError
 from callcenter.i18n import N_
 from web.auth import Handler
 from web.keys import AUTH_VIA
+from web.values import read_form
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FIELD = "csrf_token"
@@ -61,7 +62,7 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        posted = (await request.post()).get(FIELD)
+        posted = (await read_form(request)).get(FIELD)
         sent = posted if isinstance(posted, str) else None
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
         raise CsrfFailed(N_("The form has expired: reload the page and try again"))

@@ -14,7 +14,7 @@ from callcenter.i18n import N_
 from callcenter.mailings.input import MailingInput
 from callcenter.mailings.letters import TemplateInvalid
 from callcenter.mailings.links import public_base
-from callcenter.mailings.models import Mailing, MailingRecipient
+from callcenter.mailings.models import RECIPIENT_STATES, Mailing, MailingRecipient
 from callcenter.mailings.service import (
     AlreadyInState,
     MailingFigures,
@@ -22,6 +22,18 @@ from callcenter.mailings.service import (
     schedule_mailing,
 )
 from callcenter.settings import Settings
+from web.apidoc.describe import (
+    CLOCK,
+    COUNT,
+    ID,
+    MOMENT,
+    MONEY,
+    TEXT,
+    Schema,
+    array,
+    nullable,
+    obj,
+)
 from web.auth import current_user
 from web.i18n import gettext
 from web.keys import SESSIONMAKER, SETTINGS
@@ -32,6 +44,75 @@ TEXT_FIELDS = (
     "window_from", "window_to", "rate_per_minute", "attribution_days", "reply_days",
 )  # fmt: skip
 AUDIENCE_REFS = ("segment_id", "channel_id", "tag_id")
+_VALUE: Schema = {"type": ["string", "number", "null"]}  # what ``mailing_from_json`` reads
+AUDIENCE = obj(
+    **{name: nullable(ID) for name in AUDIENCE_REFS},
+    kind=nullable(TEXT),
+    q=nullable(TEXT),
+    from_mailing_id=nullable(ID),
+    from_mailing_who=nullable(TEXT),
+)
+MAILING_BODY = obj(**{name: _VALUE for name in TEXT_FIELDS}, audience=AUDIENCE)
+_WHEN = nullable(MOMENT)
+STATE_COUNTS = obj(
+    ("total",), **{state: COUNT for state in (*RECIPIENT_STATES, "unsubscribed", "total")}
+)  # ``MailingFigures.as_dict``
+RESULTS = obj(
+    ("sent", "opened", "clicked", "orders", "revenue", "links"),
+    **{
+        name: COUNT
+        for name in (
+            "sent",
+            "delivered",
+            "failed",
+            "bounced",
+            "opened",
+            "clicked",
+            "unsubscribed",
+            "replied_by_call",
+            "orders",
+        )
+    },  # fmt: skip
+    revenue=MONEY,
+    links=array(obj(("url", "clicks"), number=COUNT, url=TEXT, clicks=COUNT, recipients=COUNT)),
+)  # ``MailingResults.as_dict``
+MAILING: Schema = obj(
+    ("id", "name", "channel", "kind", "state", "audience", "window_from", "window_to"),
+    id=ID,
+    name=TEXT,
+    channel=TEXT,
+    kind=TEXT,
+    state=TEXT,
+    audience=obj(),
+    subject=TEXT,
+    body_html=TEXT,
+    body_text=TEXT,
+    starts_at=_WHEN,
+    window_from=CLOCK,
+    window_to=CLOCK,
+    rate_per_minute={"type": "integer"},
+    attribution_days={"type": "integer"},
+    reply_days={"type": "integer"},
+    created_by_id=nullable(ID),
+    created_at=_WHEN,
+    finished_at=_WHEN,
+    figures=STATE_COUNTS,
+)
+RECIPIENT: Schema = obj(
+    ("id", "address", "state"),
+    id=ID,
+    client_id=nullable(ID),
+    name=TEXT,
+    address=TEXT,
+    state=TEXT,
+    reason=nullable(TEXT),
+    attempts=COUNT,
+    next_try_at=_WHEN,
+    sent_at=_WHEN,
+    unsubscribed_at=_WHEN,
+    first_opened_at=_WHEN,
+    first_clicked_at=_WHEN,
+)
 
 
 def mailing_from_form(post: MultiDictProxy[Any]) -> MailingInput:

@@ -3,9 +3,11 @@
 Every whole number, id, time and day a request gives goes through here, so none reaches a
 query out of its column's range: a number past it is a 422 naming the field (a path id past
 it is a plain 404, in ``web.bad_input``). Text that is not digits at all stays "not given",
-as the filters always read it. Every JSON body is read by ``read_json``: nested at most
-``MAX_DEPTH`` deep (deeper is a 400, never a RecursionError), and no NUL byte, NaN, Infinity
-or number of absurd length anywhere in it (a 422 naming where).
+as the filters always read it. Every posted form is read by ``read_form``: one the parser
+cannot read (a part's header broken, no boundary) is a 400. Every JSON body is read by
+``read_json``: nested at most ``MAX_DEPTH`` deep (deeper is a 400, never a RecursionError),
+and no NUL byte, NaN, Infinity or number of absurd length anywhere in it (a 422 naming
+where).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from multidict import MultiDictProxy
 
 from callcenter.errors import BadRequest
 from callcenter.i18n import N_
@@ -39,12 +43,17 @@ REF_FORMAT = N_("References are given by numeric id")
 NOT_AN_OBJECT = N_("The body must be a JSON object")
 NOT_A_NUMBER = N_("Not a number")
 TOO_DEEP = N_("JSON too deeply nested")
+MALFORMED_FORM = N_("The form is malformed")
 MAX_DEPTH = 32  # our deepest body (a campaign's retry rules) is 3
 MAX_DIGITS = 40  # past any Numeric of ours; int() of 4,300 digits is refused by Python itself
 
 
 class TooDeep(BadRequest):
     id = "json_too_deep"
+
+
+class MalformedForm(BadRequest):
+    id = "malformed_form"
 
 
 class _Absurd:
@@ -197,6 +206,23 @@ async def read_json_object(
     if not isinstance(body, dict):
         raise BadRequest(NOT_AN_OBJECT)
     return body
+
+
+async def read_form(request: web.Request) -> MultiDictProxy[Any]:
+    """The posted form (URL-encoded or multipart), read once and kept by aiohttp; one the
+    parser cannot read is a 400 (aiohttp raises its own protocol errors, or ValueError)."""
+    try:
+        return await request.post()
+    except (HttpProcessingError, ValueError):
+        raise MalformedForm(MALFORMED_FORM) from None
+
+
+def close_files(form: MultiDictProxy[Any]) -> None:
+    """Close every file aiohttp spooled from the form (closing one twice is harmless): a
+    handler that refused the form before reading its file would otherwise leak it."""
+    for value in form.values():
+        if isinstance(value, web.FileField):
+            value.file.close()
 
 
 async def read_money_json(request: web.Request) -> dict[str, Any]:

@@ -10,10 +10,19 @@ from callcenter.floor import call_control
 from callcenter.floor.models import PbxCommand
 from callcenter.users.roles import Permission
 from web.api.floor import require_pbx
-from web.apidoc.describe import described
+from web.apidoc.describe import NO_BODY, QUEUED, TEXT, described, obj
 from web.auth import current_user, requires
 from web.keys import PBX, SESSIONMAKER, SETTINGS
 from web.values import read_json_object
+
+TRANSFER_BODY = obj(
+    ("to", "target"),
+    mode={"enum": ["blind", "attended"]},
+    to={"enum": ["agent", "queue", "number"]},
+    target=TEXT,
+    note=TEXT,
+)
+SPY_BODY = obj(("mode", "agent"), mode={"enum": ["listen", "whisper", "barge"]}, agent=TEXT)
 
 
 def _queued(command: PbxCommand) -> web.Response:
@@ -27,7 +36,7 @@ def _text(body: dict[str, Any], name: str) -> str:
 
 
 @requires(Permission.CALLS_DIAL)
-@described(ok=202, errors=(409, 503))
+@described(ok=202, errors=(409, 503), body=NO_BODY, response=QUEUED)
 async def hang_up(request: web.Request) -> web.Response:
     """``POST /api/v1/calls/{linkedid}/hangup``: end one's own leg of the call."""
     await require_pbx(request)
@@ -42,7 +51,7 @@ async def hang_up(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CALLS_DIAL)
-@described(ok=202, errors=(409, 503))
+@described(ok=202, errors=(409, 503), body=TRANSFER_BODY, response=QUEUED)
 async def transfer(request: web.Request) -> web.Response:
     """``POST /api/v1/calls/{linkedid}/transfer {"mode": "blind"|"attended", "to":
     "agent"|"queue"|"number", "target": ..., "note": ...}``."""
@@ -64,7 +73,7 @@ async def transfer(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CALLS_DIAL)
-@described(ok=202, errors=(409, 503))
+@described(ok=202, errors=(409, 503), body=NO_BODY, response=QUEUED)
 async def park(request: web.Request) -> web.Response:
     """``POST /api/v1/calls/{linkedid}/park``: the customer waits in the parking lot."""
     await require_pbx(request)
@@ -79,7 +88,7 @@ async def park(request: web.Request) -> web.Response:
 
 
 @requires(Permission.FLOOR_CONTROL)
-@described(ok=202, errors=(409, 503))
+@described(ok=202, errors=(409, 503), body=SPY_BODY, response=QUEUED)
 async def spy(request: web.Request) -> web.Response:
     """``POST /api/v1/calls/{linkedid}/spy {"mode": "listen"|"whisper"|"barge", "agent":
     extension}``: the supervisor's own phone rings into the agent's call."""

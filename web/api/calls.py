@@ -12,9 +12,68 @@ from callcenter.calls.recordings import recording_path
 from callcenter.calls.service import get_call, list_calls, logins_by_user_id
 from callcenter.calls.store import extension_of
 from callcenter.users.roles import Permission
+from web.apidoc.describe import (
+    BOOL,
+    ID,
+    MOMENT,
+    NUMBER,
+    TEXT,
+    Schema,
+    array,
+    described,
+    items,
+    nullable,
+    obj,
+    param,
+)
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
 from web.queries import call_query
+
+_WHEN = nullable(MOMENT)
+CALL: Schema = obj(
+    ("linkedid", "direction", "caller", "callee", "outcome", "started_at", "legs"),
+    linkedid=TEXT,
+    direction=TEXT,
+    caller=TEXT,
+    callee=TEXT,
+    client_id=nullable(ID),
+    queue=nullable(TEXT),
+    outcome=nullable(TEXT),
+    hangup_cause=nullable({"type": ["integer", "string"]}),
+    started_at=_WHEN,
+    answered_at=_WHEN,
+    ended_at=_WHEN,
+    end_uncertain=BOOL,
+    ended_latest_at=_WHEN,
+    wait_seconds=NUMBER,
+    talk_seconds=NUMBER,
+    hold_seconds=NUMBER,
+    recording=nullable(TEXT),
+    legs=array(
+        obj(
+            ("uniqueid", "channel"),
+            uniqueid=TEXT,
+            channel=TEXT,
+            agent=nullable(TEXT),
+            answered_at=_WHEN,
+            ended_at=_WHEN,
+            talk_seconds=NUMBER,
+        )
+    ),
+)
+FILTERS = (
+    param("since", MOMENT),
+    param("until", MOMENT),
+    param("phone", TEXT),
+    param("client_id", ID),
+    param("queue", TEXT),
+    param("agent", TEXT, "a login or an extension"),
+    param("direction", TEXT),
+    param("outcome", TEXT),
+    param("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
+    param("offset", {"type": "integer", "minimum": 0, "maximum": 100000}),
+)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -68,11 +127,13 @@ async def _answer(request: web.Request, *, live: bool) -> web.Response:
 
 
 @requires(Permission.CALLS_VIEW)
+@described(response=items(CALL), query=FILTERS)
 async def calls(request: web.Request) -> web.Response:
     return await _answer(request, live=False)
 
 
 @requires(Permission.CALLS_VIEW)
+@described(response=items(CALL))
 async def live_calls(request: web.Request) -> web.Response:
     return await _answer(request, live=True)
 

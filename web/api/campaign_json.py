@@ -21,6 +21,21 @@ from callcenter.dialer.models import Campaign, CampaignAttempt, CampaignContact
 from callcenter.errors import BadRequest
 from callcenter.i18n import N_
 from callcenter.users.models import User
+from web.apidoc.describe import (
+    BOOL,
+    CLOCK,
+    COUNT,
+    DAY,
+    ID,
+    MOMENT,
+    MONEY,
+    NUMBER,
+    TEXT,
+    Schema,
+    array,
+    nullable,
+    obj,
+)
 from web.i18n import gettext
 from web.values import id_list
 
@@ -40,6 +55,108 @@ TEXT_FIELDS = (
     "abandon_cap_percent",
     "abandon_grace_seconds",
 )
+
+
+_SETTING: Schema = {"type": ["string", "number", "null"]}  # what ``_text`` reads
+_IDS = nullable(array(ID))
+DISPOSITION = obj(("code", "label", "kind"), code=TEXT, label=TEXT, kind=TEXT)
+CAMPAIGN_BODY = obj(
+    **{name: _SETTING for name in TEXT_FIELDS},
+    agent_ids=_IDS,
+    weekdays=nullable(array({"type": "integer", "minimum": 1, "maximum": 7})),
+    advertising=BOOL,
+    dispositions=array({"anyOf": [TEXT, DISPOSITION]}),
+    refusal_reasons=array(TEXT),
+    retry_rules=obj(
+        **{outcome: obj(after_minutes=_SETTING, max=_SETTING) for outcome in RETRY_OUTCOMES}
+    ),
+)
+NUMBERS = array({"anyOf": [TEXT, obj(("number",), number=TEXT, name=nullable(TEXT))]})
+CONTACTS_BODY = obj(
+    client_ids=_IDS, numbers=NUMBERS, segment_id=nullable(ID), skip_bad=BOOL
+)  # ``contacts_of_body``
+_WHEN = nullable(MOMENT)
+CAMPAIGN: Schema = obj(
+    ("id", "name", "mode", "state", "window_from", "window_to", "max_dial_ratio"),
+    id=ID,
+    name=TEXT,
+    mode=TEXT,
+    state=TEXT,
+    queue=nullable(TEXT),
+    agent_ids=array(ID),
+    caller_id=TEXT,
+    script=TEXT,
+    dispositions=array(obj()),
+    refusal_reasons=array({}),
+    advertising=BOOL,
+    starts_on=nullable(DAY),
+    ends_on=nullable(DAY),
+    weekdays=array({"type": "integer"}),
+    window_from=CLOCK,
+    window_to=CLOCK,
+    retry_rules=obj(),
+    max_attempts={"type": "integer"},
+    ring_seconds={"type": "integer"},
+    max_dial_ratio=NUMBER,
+    abandon_cap_percent=NUMBER,
+    abandon_grace_seconds={"type": "integer"},
+    created_by_id=nullable(ID),
+    created_at=_WHEN,
+    started_at=_WHEN,
+    stopped_at=_WHEN,
+)
+_COUNTS = obj(("contacts", "contacts_left", "dialed", "connected"))
+FIGURES: Schema = obj(
+    ("contacts", "dialed", "answered", "abandon_rate", "dial_ratio", "orders_total"),
+    contacts=COUNT,
+    contacts_left=COUNT,
+    contact_states={"type": "object", "additionalProperties": COUNT},
+    dialed=COUNT,
+    in_flight=COUNT,
+    answered=COUNT,
+    connected=COUNT,
+    abandoned=COUNT,
+    abandon_rate=NUMBER,
+    dial_ratio=NUMBER,
+    paced_at=_WHEN,
+    outcomes={"type": "object", "additionalProperties": COUNT},
+    dispositions=array(obj(("code", "count"), code=TEXT, label=TEXT, kind=TEXT, count=COUNT)),
+    refusal_reasons=array(obj(("reason", "count"), reason=TEXT, count=COUNT)),
+    orders=COUNT,
+    orders_total={"type": "object", "additionalProperties": MONEY},
+)
+_FOUND = obj(("number",), number=TEXT, name=nullable(TEXT), client_id=nullable(ID), where=TEXT)
+CONTACT_REPORT: Schema = obj(
+    ("added", "duplicates", "bad"),
+    added=COUNT,
+    duplicates=array(_FOUND),
+    bad=array(obj(("where", "text", "reason"), where=TEXT, text=TEXT, reason=TEXT)),
+)
+ATTEMPT: Schema = obj(
+    ("id", "contact", "number", "outcome", "agent"),
+    id=ID,
+    contact=obj(("id",), id=ID, name=nullable(TEXT), client_id=nullable(ID)),
+    number=TEXT,
+    started_at=_WHEN,
+    answered_at=_WHEN,
+    connected_at=_WHEN,
+    ended_at=_WHEN,
+    outcome=nullable(TEXT),
+    hangup_cause=nullable({"type": ["string", "integer"]}),
+    agent=nullable(obj(("id", "login"), id=ID, login=TEXT)),
+    disposition=nullable(TEXT),
+    refusal_reason=nullable(TEXT),
+    note=nullable(TEXT),
+    dispositioned_at=_WHEN,
+)
+
+
+def with_figures(campaign: Schema = CAMPAIGN) -> Schema:
+    """A campaign with its live figures (whose counts take the settings' keys' places)."""
+    return obj(
+        (*campaign["required"], *FIGURES["required"]),
+        **{**campaign["properties"], **FIGURES["properties"]},
+    )
 
 
 def _iso(value: Any) -> str | None:

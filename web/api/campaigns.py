@@ -38,14 +38,29 @@ from callcenter.i18n import N_
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
 from web.api.campaign_json import (
+    ATTEMPT,
+    CAMPAIGN,
+    CAMPAIGN_BODY,
+    CONTACT_REPORT,
+    CONTACTS_BODY,
     attempt_json,
     campaign_input,
     campaign_json,
     figures_json,
     report_json,
+    with_figures,
 )
 from web.api.lists import list_response
-from web.apidoc.describe import described
+from web.apidoc.describe import (
+    COUNT,
+    NO_BODY,
+    PAGING,
+    STATE,
+    described,
+    items,
+    listing,
+    obj,
+)
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.i18n import idle_text
@@ -53,6 +68,10 @@ from web.keys import SESSIONMAKER, SETTINGS
 from web.values import id_list, page_field, per_page_field, read_json_object, ref
 
 CONTACT_KEYS = ("client_ids", "numbers", "segment_id")
+WITH_FIGURES = with_figures()
+_PROGRESS = {k: COUNT for k in ("contacts", "contacts_left", "dialed", "connected")}
+LISTED = obj(CAMPAIGN["required"], **CAMPAIGN["properties"], **_PROGRESS)
+NEW_BODY = obj(**CAMPAIGN_BODY["properties"], **CONTACTS_BODY["properties"])
 
 
 def _numbers_text(value: Any) -> str:
@@ -101,6 +120,7 @@ async def _with_figures(session: AsyncSession, campaign: Campaign) -> dict[str, 
 
 
 @requires(Permission.CAMPAIGNS_VIEW)
+@described(response=items(LISTED), query=(STATE,))
 async def list_all(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         campaigns = await list_campaigns(
@@ -136,6 +156,7 @@ async def _idle_json(
 
 
 @requires(Permission.CAMPAIGNS_VIEW)
+@described(response=WITH_FIGURES)
 async def get_one(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         campaign = await get_campaign(
@@ -149,7 +170,16 @@ async def get_one(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CAMPAIGNS_MANAGE)
-@described(ok=201)
+@described(
+    ok=201,
+    body=NEW_BODY,
+    body_required=False,
+    response=obj(
+        WITH_FIGURES["required"],
+        **WITH_FIGURES["properties"],
+        contacts_report=CONTACT_REPORT,
+    ),
+)
 async def create(request: web.Request) -> web.Response:
     """The campaign's fields and, optionally, its contacts; all or nothing."""
     actor, body = current_user(request), await read_json_object(request)
@@ -176,6 +206,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CAMPAIGNS_MANAGE)
+@described(body=CAMPAIGN_BODY, body_required=False, response=WITH_FIGURES)
 async def update(request: web.Request) -> web.Response:
     """PUT replaces the campaign's settings; PATCH changes only the keys given."""
     actor, body = current_user(request), await read_json_object(request)
@@ -195,6 +226,7 @@ async def update(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CAMPAIGNS_MANAGE)
+@described(body=CONTACTS_BODY, response=CONTACT_REPORT)
 async def add(request: web.Request) -> web.Response:
     actor, body = current_user(request), await read_json_object(request)
     region = request.app[SETTINGS].default_region
@@ -216,6 +248,7 @@ async def add(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CAMPAIGNS_MANAGE)
+@described(body=NO_BODY, response=WITH_FIGURES)
 async def move(request: web.Request) -> web.Response:
     """``POST /api/v1/campaigns/{id}/start|pause|resume|stop``: 409 for a move refused."""
     async with request.app[SESSIONMAKER].begin() as session:
@@ -229,6 +262,7 @@ async def move(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CAMPAIGNS_VIEW)
+@described(response=listing(ATTEMPT), query=PAGING)
 async def attempts(request: web.Request) -> web.Response:
     q = request.query
     async with request.app[SESSIONMAKER]() as session:

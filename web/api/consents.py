@@ -22,10 +22,38 @@ from callcenter.dialer.consents import (
 from callcenter.dialer.models import Consent
 from callcenter.users.roles import Permission
 from web import i18n
-from web.apidoc.describe import described
+from web.apidoc.describe import (
+    BOOL,
+    ID,
+    MOMENT,
+    NO_BODY,
+    TEXT,
+    Schema,
+    described,
+    items,
+    nullable,
+    obj,
+)
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
 from web.values import read_json_object
+
+CONSENT_BODY = obj(**{name: nullable(TEXT) for name in ConsentInput.__annotations__})
+CONSENT: Schema = obj(
+    ("id", "channel", "client_id", "given_at", "active"),
+    id=ID,
+    channel=TEXT,
+    number=nullable(TEXT),
+    email=nullable(TEXT),
+    client_id=nullable(ID),
+    given_by=TEXT,
+    given_at=MOMENT,
+    method=TEXT,
+    evidence=TEXT,
+    recorded_by_id=nullable(ID),
+    withdrawn_at=nullable(MOMENT),
+    active=BOOL,
+)
 
 
 def consent_json(consent: Consent) -> dict[str, Any]:
@@ -48,6 +76,7 @@ def consent_json(consent: Consent) -> dict[str, Any]:
 
 
 @requires(Permission.CLIENTS_VIEW)
+@described(response=items(CONSENT))
 async def list_consents(request: web.Request) -> web.Response:
     """The client's consents (for it or any of its numbers), the newest first."""
     async with request.app[SESSIONMAKER]() as session:
@@ -59,7 +88,7 @@ async def list_consents(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CLIENTS_EDIT)
-@described(ok=201)
+@described(ok=201, body=CONSENT_BODY, body_required=False, response=CONSENT)
 async def create_consent(request: web.Request) -> web.Response:
     """``channel`` (call, the default; sms; email), its ``number`` (calls and SMS) or
     ``email``, ``given_by``, ``given_at``, ``method`` (call, web_form, paper, sms, email,
@@ -83,6 +112,7 @@ async def create_consent(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CLIENTS_EDIT)
+@described(body=NO_BODY, response=CONSENT)
 async def withdraw(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER].begin() as session:
         consent = await withdraw_consent(

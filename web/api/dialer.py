@@ -26,14 +26,98 @@ from callcenter.limits import DUE_OUT_OF_RANGE, sane_due
 from callcenter.phones import display_phone
 from callcenter.users.exceptions import require_extension
 from callcenter.users.roles import Permission
-from web.api.floor import require_pbx, retry_later
-from web.apidoc.describe import described
+from web.api.campaign_json import DISPOSITION
+from web.api.floor import DIAL, require_pbx, retry_later
+from web.apidoc.describe import (
+    COUNT,
+    ID,
+    MOMENT,
+    NO_BODY,
+    TEXT,
+    Schema,
+    array,
+    described,
+    nullable,
+    obj,
+)
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.floor_access import dial_json
 from web.i18n import gettext
 from web.keys import PBX, SESSIONMAKER, SETTINGS
-from web.values import read_json_object
+from web.values import read_form, read_json_object
+
+_WHEN = nullable(MOMENT)
+CAMPAIGN: Schema = obj(
+    ("id", "name", "mode", "state", "dispositions", "refusal_reasons"),
+    id=ID,
+    name=TEXT,
+    mode=TEXT,
+    state=TEXT,
+    script=TEXT,
+    dispositions=array(DISPOSITION),
+    refusal_reasons=array(TEXT),
+)
+ATTEMPT: Schema = obj(
+    ("id", "campaign_id", "contact_id", "number", "outcome", "dial"),
+    id=ID,
+    campaign_id=ID,
+    contact_id=ID,
+    number=TEXT,
+    started_at=_WHEN,
+    answered_at=_WHEN,
+    ended_at=_WHEN,
+    outcome=nullable(TEXT),
+    hangup_cause=nullable({"type": "integer"}),
+    disposition=nullable(TEXT),
+    refusal_reason=nullable(TEXT),
+    note=nullable(TEXT),
+    dispositioned_at=_WHEN,
+    dial=nullable(DIAL),
+)
+CONTACT: Schema = obj(
+    ("id", "number", "state", "attempts"),
+    id=ID,
+    name=nullable(TEXT),
+    number=TEXT,
+    number_display=TEXT,
+    state=TEXT,
+    attempts=COUNT,
+    last_outcome=nullable(TEXT),
+    timezone=nullable(TEXT),
+)
+PREVIEW: Schema = {
+    "anyOf": [
+        obj(
+            ("campaign", "contact", "client", "attempt", "history"),
+            campaign=CAMPAIGN,
+            contact=CONTACT,
+            client=nullable(
+                obj(
+                    ("id", "name", "phones"),
+                    id=ID,
+                    name=TEXT,
+                    kind=TEXT,
+                    company=nullable(TEXT),
+                    owner=nullable(TEXT),
+                    tags=array(TEXT),
+                    phones=array(TEXT),
+                    notes=nullable(TEXT),
+                )
+            ),
+            attempt=nullable(ATTEMPT),
+            history=array(ATTEMPT),
+        ),
+        obj(("contact", "message"), contact={"type": "null"}, message=TEXT),
+    ]
+}
+DIAL_BODY = obj(key=TEXT)
+DISPOSITION_BODY = obj(
+    disposition=TEXT,
+    refusal_reason=nullable(TEXT),
+    callback_at=nullable(MOMENT),
+    note=nullable(TEXT),
+)
 
 
 def campaign_json(campaign: Campaign) -> dict[str, Any]:
@@ -110,7 +194,7 @@ def preview_json(preview: Preview, region: str, command: PbxCommand | None) -> d
 async def _body(request: web.Request) -> dict[str, Any]:
     """A JSON object, or the fields of a posted form (the pop's wrap-up sends one)."""
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        return {k: v for k, v in (await read_form(request)).items() if isinstance(v, str)}
     return await read_json_object(request)
 
 
@@ -121,6 +205,7 @@ async def _command_of(session: Any, attempt: CampaignAttempt | None) -> PbxComma
 
 
 @requires(Permission.CAMPAIGNS_WORK)
+@described(response=obj(("campaigns",), campaigns=array(CAMPAIGN)))
 async def my_campaigns(request: web.Request) -> web.Response:
     """``GET /api/v1/dialer/campaigns``: the running and paused campaigns I work."""
     async with request.app[SESSIONMAKER]() as session:
@@ -129,6 +214,7 @@ async def my_campaigns(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CAMPAIGNS_WORK)
+@described(body=NO_BODY, response=PREVIEW)
 async def next_contact(request: web.Request) -> web.Response:
     """``POST /api/v1/dialer/campaigns/{id}/next``: the contact I hold, or the next due one."""
     region = request.app[SETTINGS].default_region
@@ -148,7 +234,7 @@ async def next_contact(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CAMPAIGNS_WORK, Permission.CALLS_DIAL)
-@described(ok=202, errors=(409, 429, 503))
+@described(ok=202, errors=(409, 429, 503), body=DIAL_BODY, body_required=False, response=ATTEMPT)
 async def dial(request: web.Request) -> web.Response:
     """``POST /api/v1/dialer/contacts/{id}/dial``; an ``Idempotency-Key`` makes retries safe."""
     body = await _body(request)
@@ -175,6 +261,7 @@ async def dial(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CAMPAIGNS_WORK)
+@described(body=NO_BODY, response=ATTEMPT)
 async def skip(request: web.Request) -> web.Response:
     """``POST /api/v1/dialer/contacts/{id}/skip``: give the contact back undialed."""
     async with request.app[SESSIONMAKER].begin() as session:
@@ -185,6 +272,7 @@ async def skip(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CAMPAIGNS_WORK)
+@described(response=ATTEMPT)
 async def attempt_progress(request: web.Request) -> web.Response:
     """``GET /api/v1/dialer/attempts/{id}``: how my campaign call goes (or went)."""
     user = current_user(request)
@@ -215,6 +303,7 @@ def _moment(value: Any, timezone: str) -> datetime | None:
 
 
 @requires(Permission.CAMPAIGNS_WORK)
+@described(body=DISPOSITION_BODY, body_required=False, response=ATTEMPT)
 async def disposition(request: web.Request) -> web.Response:
     """``POST /api/v1/dialer/attempts/{id}/disposition`` with ``disposition``,
     ``refusal_reason``, ``callback_at`` and ``note`` (JSON, or the pop's form)."""

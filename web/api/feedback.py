@@ -20,7 +20,21 @@ from callcenter.feedback.service import (
 from callcenter.i18n import N_
 from callcenter.users.roles import Permission
 from web.api.lists import list_response
-from web.apidoc.describe import described
+from web.apidoc.describe import (
+    ID,
+    MOMENT,
+    PAGING,
+    TEXT,
+    Schema,
+    described,
+    fields,
+    listing,
+    nullable,
+    obj,
+)
+from web.apidoc.describe import (
+    ref as link,
+)
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER
 from web.queries import feedback_query
@@ -28,6 +42,27 @@ from web.values import read_json_object, ref
 
 TEXT_FIELDS = ("kind", "text", "status", "resolution", "score_scale")
 REF_FIELDS = ("client_id", "call_id", "order_id", "owner_id")
+SCORE: Schema = {"type": ["integer", "string", "null"], "description": "a whole number"}
+FEEDBACK_BODY = fields(TEXT_FIELDS, REF_FIELDS, score=SCORE)
+_WHEN = nullable(MOMENT)
+FEEDBACK: Schema = obj(
+    ("id", "kind", "status", "client", "order", "owner", "text", "score"),
+    id=ID,
+    kind=TEXT,
+    status=TEXT,
+    client=link(),
+    call_id=nullable(ID),
+    order=link("number"),
+    owner=link("login"),
+    text=TEXT,
+    resolution=TEXT,
+    score_scale=TEXT,
+    score=nullable({"type": "integer"}),
+    created_by_id=nullable(ID),
+    created_at=_WHEN,
+    updated_at=_WHEN,
+    resolved_at=_WHEN,
+)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -73,6 +108,7 @@ def feedback_input(body: dict[str, Any], base: FeedbackInput | None = None) -> F
 
 
 @requires(Permission.FEEDBACK_VIEW)
+@described(response=listing(FEEDBACK), query=PAGING)
 async def list_all(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         page = await list_feedback(session, feedback_query(request), actor=current_user(request))
@@ -80,6 +116,7 @@ async def list_all(request: web.Request) -> web.Response:
 
 
 @requires(Permission.FEEDBACK_VIEW)
+@described(response=FEEDBACK)
 async def get_one(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         item = await get_feedback(
@@ -89,7 +126,7 @@ async def get_one(request: web.Request) -> web.Response:
 
 
 @requires(Permission.FEEDBACK_EDIT)
-@described(ok=201)
+@described(ok=201, body=FEEDBACK_BODY, body_required=False, response=FEEDBACK)
 async def create(request: web.Request) -> web.Response:
     data = feedback_input(await read_json_object(request))
     async with request.app[SESSIONMAKER].begin() as session:
@@ -100,6 +137,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 @requires(Permission.FEEDBACK_EDIT)
+@described(body=FEEDBACK_BODY, body_required=False, response=FEEDBACK)
 async def update(request: web.Request) -> web.Response:
     """PUT replaces the feedback's fields; PATCH changes only the keys given."""
     actor, body = current_user(request), await read_json_object(request)

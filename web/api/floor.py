@@ -15,12 +15,82 @@ from callcenter.floor.placing import RequestInProgress
 from callcenter.i18n import N_
 from callcenter.users.exceptions import require_extension
 from callcenter.users.roles import Permission
-from web.apidoc.describe import described
+from web.apidoc.describe import (
+    BOOL,
+    COUNT,
+    ID,
+    MOMENT,
+    NO_BODY,
+    NUMBER,
+    QUEUED,
+    TEXT,
+    Schema,
+    array,
+    described,
+    nullable,
+    obj,
+)
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.floor_access import agent_json, agent_user, dial_json, logins_by_extension, queue_json
 from web.keys import PBX, SESSIONMAKER, SETTINGS
 from web.values import read_json_object
+
+DIAL_BODY = obj(("to",), to={**TEXT, "minLength": 1}, key=TEXT)
+DIAL: Schema = obj(
+    ("id", "state", "progress"),
+    id=ID,
+    linkedid=nullable(TEXT),
+    to=nullable(TEXT),
+    state=TEXT,
+    progress=TEXT,
+    message=nullable(TEXT),
+)  # ``web.floor_access.dial_json``
+PAUSE_BODY = obj(reason=TEXT, queue=TEXT)
+LOGIN_BODY = obj(paused=BOOL)
+_SECONDS = nullable(NUMBER)
+QUEUE: Schema = obj(
+    ("queue", "title", "waiting", "callers"),
+    queue=TEXT,
+    title=TEXT,
+    waiting=COUNT,
+    longest_wait_seconds=_SECONDS,
+    **{
+        name: COUNT
+        for name in (
+            "offered_today",
+            "answered_today",
+            "abandoned_today",
+            "exited_today",
+            "lost_today",
+            "completed_today",
+            "talking",
+        )
+    },  # fmt: skip
+    service_level_seconds=_SECONDS,
+    service_level_today=_SECONDS,
+    service_level2_today=_SECONDS,
+    asa_seconds=_SECONDS,
+    aht_seconds=_SECONDS,
+    callers=array(obj(("display",), display=TEXT)),
+    thresholds=obj(),
+)  # ``web.floor_access.queue_json``
+AGENT: Schema = obj(
+    ("extension", "state", "since", "seconds_in_state", "queues"),
+    login=nullable(TEXT),
+    extension=TEXT,
+    interface=TEXT,
+    name=TEXT,
+    pbx_name=TEXT,
+    state=TEXT,
+    reason=nullable(TEXT),
+    since=MOMENT,
+    seconds_in_state=COUNT,
+    queues=array(TEXT),
+    paused_queues=array(TEXT),
+    linkedid=nullable(TEXT),
+    queue=nullable(TEXT),
+)  # ``web.floor_access.agent_json``
 
 
 class PbxUnavailable(DomainError):
@@ -58,7 +128,7 @@ async def start_dial(request: web.Request, number: str, key: str | None) -> PbxC
 
 
 @requires(Permission.CALLS_DIAL)
-@described(ok=202, errors=(409, 429, 503))
+@described(ok=202, errors=(409, 429, 503), body=DIAL_BODY, response=DIAL)
 async def dial(request: web.Request) -> web.Response:
     """``POST /api/v1/calls {"to": ...}``; an ``Idempotency-Key`` header makes retries safe."""
     body = await _json(request)
@@ -80,6 +150,7 @@ def retry_later(exc: RequestInProgress) -> web.Response:
 
 
 @requires(Permission.CALLS_DIAL)
+@described(response=DIAL)
 async def dial_progress(request: web.Request) -> web.Response:
     user = current_user(request)
     async with request.app[SESSIONMAKER]() as session:
@@ -90,6 +161,7 @@ async def dial_progress(request: web.Request) -> web.Response:
 
 
 @requires(Permission.FLOOR_VIEW)
+@described(response=obj(("queues",), queues=array(QUEUE)))
 async def queues(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     async with request.app[SESSIONMAKER]() as session:
@@ -101,6 +173,7 @@ async def queues(request: web.Request) -> web.Response:
 
 
 @requires(Permission.FLOOR_VIEW)
+@described(response=obj(("agents",), agents=array(AGENT)))
 async def agents(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         rows = await live_agents(session)
@@ -110,13 +183,13 @@ async def agents(request: web.Request) -> web.Response:
 
 
 @requires(Permission.QUEUES_WORK)
-@described(ok=202, errors=(409, 503))
+@described(ok=202, errors=(409, 503), body=PAUSE_BODY, body_required=False, response=QUEUED)
 async def pause(request: web.Request) -> web.Response:
     return await _set_paused(request, paused=True)
 
 
 @requires(Permission.QUEUES_WORK)
-@described(ok=202, errors=(409, 503))
+@described(ok=202, errors=(409, 503), body=PAUSE_BODY, body_required=False, response=QUEUED)
 async def unpause(request: web.Request) -> web.Response:
     return await _set_paused(request, paused=False)
 
@@ -141,7 +214,7 @@ async def _set_paused(request: web.Request, *, paused: bool) -> web.Response:
 
 
 @requires(Permission.QUEUES_WORK)
-@described(ok=202, errors=(409, 503))
+@described(ok=202, errors=(409, 503), body=LOGIN_BODY, body_required=False, response=QUEUED)
 async def queue_login(request: web.Request) -> web.Response:
     await require_pbx(request)
     async with request.app[SESSIONMAKER].begin() as session:
@@ -159,7 +232,7 @@ async def queue_login(request: web.Request) -> web.Response:
 
 
 @requires(Permission.QUEUES_WORK)
-@described(ok=202, errors=(409, 503))
+@described(ok=202, errors=(409, 503), body=NO_BODY, response=QUEUED)
 async def queue_logout(request: web.Request) -> web.Response:
     await require_pbx(request)
     async with request.app[SESSIONMAKER].begin() as session:

@@ -23,12 +23,62 @@ from callcenter.imports.service import (
 )
 from callcenter.imports.targets import norm_header
 from callcenter.users.roles import Permission
-from web.apidoc.describe import described
+from web.apidoc.describe import (
+    BOOL,
+    COUNT,
+    FILE,
+    ID,
+    MOMENT,
+    TEXT,
+    UPLOAD,
+    Schema,
+    array,
+    described,
+    items,
+    nullable,
+    obj,
+)
 from web.auth import current_user, requires
 from web.forms import form_bool
 from web.i18n import gettext
 from web.imports import read_upload
 from web.keys import IMPORT_RUNNER, SESSIONMAKER, SETTINGS, UPLOAD_READERS
+from web.values import close_files, read_form
+
+_WHEN = nullable(MOMENT)
+_STRINGS: Schema = {"type": "object", "additionalProperties": TEXT}
+UPLOAD_FORM = obj(
+    ("file",),
+    file=FILE,
+    target={**TEXT, "description": "clients unless given (POST /api/v1/imports only)"},
+    mapping={**TEXT, "description": 'JSON: {"column index or header": "field key"}'},
+    policy={**TEXT, "description": 'JSON: {"key": "update" | "skip" | "create"}'},
+    skip_bad_rows={**TEXT, "description": "1: import the good rows, report the bad"},
+)
+IMPORT: Schema = obj(
+    ("id", "target", "state", "progress", "file_name", "headers", "mapping"),
+    id=ID,
+    target=TEXT,
+    state=TEXT,
+    stage=nullable(TEXT),
+    progress={"type": "integer", "minimum": 0, "maximum": 100},
+    file_name=TEXT,
+    format=TEXT,
+    encoding=nullable(TEXT),
+    delimiter=nullable(TEXT),
+    headers=array(TEXT),
+    mapping=_STRINGS,
+    policy=_STRINGS,
+    skip_bad_rows=BOOL,
+    **{n: COUNT for n in ("total_rows", "rows_done", "created", "updated", "skipped")},
+    bad_count=COUNT,
+    error=nullable(TEXT),
+    created_at=_WHEN,
+    started_at=_WHEN,
+    finished_at=_WHEN,
+    bad_rows=array(obj(("line", "errors"), line={"type": "integer"}, errors=_STRINGS)),
+    bad_rows_report=nullable(TEXT),
+)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -99,14 +149,14 @@ def mapping_by_column(given: dict[str, str], headers: list[str]) -> Mapping:
 
 
 @requires(Permission.CLIENTS_IMPORT)
-@described(ok=202)
+@described(ok=202, body=UPLOAD_FORM, media=UPLOAD, response=IMPORT)
 async def create(request: web.Request) -> web.Response:
     """A file of clients, or of the ``target`` the form names (its permission is checked)."""
     return await _create(request, target=None)
 
 
 @requires(Permission.ORDERS_IMPORT)
-@described(ok=202)
+@described(ok=202, body=UPLOAD_FORM, media=UPLOAD, response=IMPORT)
 async def create_orders(request: web.Request) -> web.Response:
     """``POST /api/v1/orders/import``: a file of order lines."""
     return await _create(request, target="orders")
@@ -115,7 +165,18 @@ async def create_orders(request: web.Request) -> web.Response:
 async def _create(request: web.Request, *, target: str | None) -> web.Response:
     if not request.content_type.startswith("multipart/"):
         raise BadRequest(N_("Send the file as multipart/form-data"))
-    form = await request.post()
+    form = await read_form(request)
+    try:
+        job = await _import(request, form, target)
+    finally:
+        close_files(form)  # also when the form is refused before its file is read
+    request.app[IMPORT_RUNNER].start(job.id)
+    return web.json_response(
+        import_json(job), status=202, headers={"Location": f"/api/v1/imports/{job.id}"}
+    )
+
+
+async def _import(request: web.Request, form: MultiDictProxy[Any], target: str | None) -> Import:
     upload = form.get("file")
     if not isinstance(upload, web.FileField):
         raise BadRequest(N_("Send the file in the field named file"))
@@ -135,7 +196,7 @@ async def _create(request: web.Request, *, target: str | None) -> web.Response:
             readers=request.app[UPLOAD_READERS],
         )
         mapping = _json_field(form, "mapping")
-        job = await configure_import(
+        return await configure_import(
             session,
             import_id=job.id,
             actor=actor,
@@ -143,13 +204,10 @@ async def _create(request: web.Request, *, target: str | None) -> web.Response:
             policy=_json_field(form, "policy") or {},
             skip_bad_rows=form_bool(form, "skip_bad_rows"),
         )
-    request.app[IMPORT_RUNNER].start(job.id)
-    return web.json_response(
-        import_json(job), status=202, headers={"Location": f"/api/v1/imports/{job.id}"}
-    )
 
 
 @requires(Permission.CLIENTS_IMPORT)
+@described(response=IMPORT)
 async def show(request: web.Request) -> web.Response:
     sessionmaker = request.app[SESSIONMAKER]
     async with sessionmaker.begin() as session:
@@ -160,6 +218,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 @requires(Permission.CLIENTS_IMPORT)
+@described(response=items(IMPORT))
 async def index(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         jobs = await list_imports(session, actor=current_user(request))

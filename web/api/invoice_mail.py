@@ -19,10 +19,23 @@ from callcenter.invoices.service import get_invoice
 from callcenter.mail.models import OutboxMessage
 from callcenter.mail.service import messages_about
 from callcenter.users.roles import Permission
-from web.apidoc.describe import described
+from web.apidoc.describe import COUNT, ID, MOMENT, TEXT, Schema, described, items, nullable, obj
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER
 from web.values import read_money_json
+
+LETTER_BODY = obj(to=TEXT, subject=TEXT, body=TEXT)
+MESSAGE: Schema = obj(
+    ("id", "to", "subject", "state"),
+    id=ID,
+    to=TEXT,
+    subject=TEXT,
+    state={"enum": ["queued", "sent", "failed"]},
+    attempts=COUNT,
+    last_error=nullable(TEXT),
+    created_at=nullable(MOMENT),
+    sent_at=nullable(MOMENT),
+)
 
 
 def message_json(message: OutboxMessage) -> dict[str, Any]:
@@ -39,6 +52,7 @@ def message_json(message: OutboxMessage) -> dict[str, Any]:
 
 
 @requires(Permission.INVOICES_VIEW)
+@described(response=items(MESSAGE))
 async def list_emails(request: web.Request) -> web.Response:
     invoice_id = int(request.match_info["id"])
     async with request.app[SESSIONMAKER]() as session:
@@ -48,7 +62,7 @@ async def list_emails(request: web.Request) -> web.Response:
 
 
 @requires(Permission.INVOICES_EDIT)
-@described(ok=201)
+@described(ok=201, body=LETTER_BODY, body_required=False, response=MESSAGE)
 async def send_email(request: web.Request) -> web.Response:
     """``{"to", "subject", "body"}``, each optional: the client's first address and the
     Russian letter the page proposes."""

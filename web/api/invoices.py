@@ -20,13 +20,104 @@ from callcenter.invoices.words import amount_in_words
 from callcenter.users.roles import Permission
 from web import i18n
 from web.api.lists import list_response
-from web.apidoc.describe import described
+from web.apidoc.describe import (
+    BOOL,
+    DAY,
+    ID,
+    MOMENT,
+    MONEY,
+    MONEY_IN,
+    PAGING,
+    TEXT,
+    Schema,
+    array,
+    described,
+    listing,
+    nullable,
+    obj,
+)
+from web.apidoc.describe import (
+    ref as link,
+)
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
 from web.queries import invoice_query
 from web.values import read_money_json, ref
 
 LINE_KEYS = ("name", "quantity", "unit_code", "price", "discount", "vat_rate")
+
+
+_DATE: Schema = nullable({**TEXT, "description": "YYYY-MM-DD or DD.MM.YYYY"})
+LINE_IN = obj(
+    ("name", "price"),
+    name=TEXT,
+    quantity=nullable(MONEY_IN),
+    unit_code=nullable(TEXT),
+    price=MONEY_IN,
+    discount=nullable(MONEY_IN),
+    vat_rate=nullable({"anyOf": [TEXT, {"type": "integer"}]}),
+)  # ``LINE_KEYS``
+INVOICE_BODY = obj(
+    client_id=nullable(ID),
+    order_id=nullable(ID),
+    lines=nullable(array(LINE_IN)),
+    vat_mode=nullable(TEXT),
+    vat_exempt_reason=nullable(TEXT),
+    issued_on=_DATE,
+    due_on=_DATE,
+    basis=nullable(TEXT),
+)
+PAYMENT_BODY = obj(("amount",), amount=MONEY_IN, paid_on=_DATE, note=nullable(TEXT), key=TEXT)
+CANCEL_BODY = obj(reason=nullable(TEXT))
+ROW: Schema = obj(
+    ("id", "number", "year", "issued_on", "client", "total", "paid", "payment_status"),
+    id=ID,
+    number={"type": "integer"},
+    year={"type": "integer"},
+    issued_on=DAY,
+    due_on=nullable(DAY),
+    order_id=nullable(ID),
+    order=link("number"),
+    client=obj(("id", "name"), id=ID, name=TEXT),
+    currency=TEXT,
+    total=MONEY,
+    paid=MONEY,
+    payment_status=TEXT,
+    status=TEXT,
+)
+INVOICE: Schema = obj(
+    (*ROW["required"], "lines", "vat_rows", "outstanding", "payments", "pdf"),
+    **ROW["properties"],
+    seller=obj(),
+    buyer=obj(),
+    basis=TEXT,
+    vat_mode=TEXT,
+    vat_exempt_reason=nullable(TEXT),
+    lines=array(
+        obj(
+            ("n", "name", "quantity", "price", "amount"),
+            n={"type": "integer"},
+            name=TEXT,
+            quantity=MONEY,
+            unit_code=TEXT,
+            unit=TEXT,
+            price=MONEY,
+            discount=MONEY,
+            amount=MONEY,
+            vat_rate=nullable({"type": "integer"}),
+        )
+    ),
+    vat_rows=array(obj(("rate", "base", "vat"), rate={"type": "integer"}, base=MONEY, vat=MONEY)),
+    lines_total=MONEY,
+    vat_total=MONEY,
+    amount_in_words=TEXT,
+    outstanding=MONEY,
+    cancelled=BOOL,
+    cancel_reason=nullable(TEXT),
+    payments=array(obj(("id", "amount", "paid_on"), id=ID, amount=MONEY, paid_on=DAY, note=TEXT)),
+    pdf=TEXT,
+    created_at=MOMENT,
+)
 
 
 def _money(value: Decimal) -> str:
@@ -128,6 +219,15 @@ def _lines(value: Any) -> list[LineInput]:
 
 
 @requires(Permission.INVOICES_VIEW)
+@described(
+    response=obj(
+        ("items", "total", "amount", "outstanding"),
+        **listing(ROW)["properties"],
+        amount=MONEY,
+        outstanding=MONEY,
+    ),
+    query=PAGING,
+)
 async def list_invoices_api(request: web.Request) -> web.Response:
     query = invoice_query(request)
     async with request.app[SESSIONMAKER]() as session:
@@ -141,6 +241,7 @@ async def list_invoices_api(request: web.Request) -> web.Response:
 
 
 @requires(Permission.INVOICES_VIEW)
+@described(response=INVOICE)
 async def get_invoice_api(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         invoice = await get_invoice(
@@ -164,7 +265,7 @@ async def invoice_pdf_api(request: web.Request) -> web.Response:
 
 
 @requires(Permission.INVOICES_EDIT)
-@described(ok=201)
+@described(ok=201, body=INVOICE_BODY, response=INVOICE)
 async def create_invoice_api(request: web.Request) -> web.Response:
     """With ``order_id`` and no ``lines``, the invoice takes the order's lines (and client)."""
     body = await read_money_json(request)
@@ -197,7 +298,7 @@ async def create_invoice_api(request: web.Request) -> web.Response:
 
 
 @requires(Permission.INVOICES_EDIT)
-@described(ok=201)
+@described(ok=201, body=PAYMENT_BODY, response=INVOICE)
 async def add_payment_api(request: web.Request) -> web.Response:
     body = await read_money_json(request)
     async with request.app[SESSIONMAKER].begin() as session:
@@ -214,6 +315,7 @@ async def add_payment_api(request: web.Request) -> web.Response:
 
 
 @requires(Permission.INVOICES_EDIT)
+@described(body=CANCEL_BODY, body_required=False, response=INVOICE)
 async def cancel_invoice_api(request: web.Request) -> web.Response:
     body = await read_money_json(request)
     async with request.app[SESSIONMAKER].begin() as session:

@@ -20,6 +20,7 @@ from callcenter.errors import DomainError, Invalid
 from callcenter.i18n import N_
 from callcenter.marketing.keys import LeadKeyInvalid, clean_origin, form_key_for, origin_has_key
 from callcenter.marketing.leads import LeadDone, LeadInput, LeadLimited, LeadPolicy, submit_lead
+from web.apidoc.describe import BOOL, ID, TEXT, described, nullable, obj
 from web.auth import by_token_alone
 from web.csrf import csrf_exempt
 from web.errors import error_body
@@ -28,6 +29,16 @@ from web.proxy import client_address
 from web.values import read_json_object
 
 FIELDS = tuple(LeadInput.__dataclass_fields__)
+LEAD_BODY = obj(**{name: nullable(TEXT) for name in FIELDS})
+LEAD = obj(
+    ("lead_id", "client_id", "task_id", "created_client", "repeated"),
+    lead_id=ID,
+    client_id=ID,
+    task_id=ID,
+    channel_id=nullable(ID),
+    created_client=BOOL,
+    repeated=BOOL,
+)
 ALLOWED_HEADERS = "Content-Type, X-Lead-Key, Idempotency-Key, Authorization"
 
 
@@ -72,6 +83,7 @@ def _done_json(done: LeadDone) -> dict[str, Any]:
 
 @by_token_alone
 @csrf_exempt
+@described(ok=(201, 200), errors=(429,), body=LEAD_BODY, response=LEAD)
 async def submit(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     policy = LeadPolicy(
@@ -107,12 +119,14 @@ async def submit(request: web.Request) -> web.Response:
 
 
 @by_token_alone
+@described(ok=204, errors=(403,))
 async def preflight(request: web.Request) -> web.Response:
     origin = request.headers.get("Origin", "")
     async with request.app[SESSIONMAKER]() as session:
         allowed = await origin_has_key(session, origin)
-    if not allowed:
-        return web.Response(status=403, headers={"Vary": "Origin"})
+    if not allowed:  # the one error shape, as every API answer has it
+        body = error_body("origin_not_allowed", N_("No form key allows this origin"))
+        return web.json_response(body, status=403, headers={"Vary": "Origin"})
     return web.Response(
         status=204,
         headers={

@@ -19,12 +19,28 @@ from callcenter.mailings.service import (
 )
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
-from web.apidoc.describe import described
+from web.apidoc.describe import (
+    COUNT,
+    ID,
+    NO_BODY,
+    PAGING,
+    STATE,
+    TEXT,
+    array,
+    described,
+    items,
+    obj,
+)
 from web.auth import current_user, requires
 from web.errors import error_body
 from web.i18n import TIMEZONE
 from web.keys import SESSIONMAKER, SETTINGS
 from web.mailing_forms import (
+    MAILING,
+    MAILING_BODY,
+    RECIPIENT,
+    RESULTS,
+    STATE_COUNTS,
     mailing_from_json,
     mailing_json,
     move_mailing,
@@ -33,6 +49,14 @@ from web.mailing_forms import (
     template_errors,
 )
 from web.values import page_field, per_page_field, read_json_object
+
+WITH_RESULTS = obj((*MAILING["required"], "results"), **MAILING["properties"], results=RESULTS)
+AUDIENCE_COUNT = obj(
+    ("total", "reached", "left_out"),
+    total=COUNT,
+    reached=COUNT,
+    left_out={"type": "object", "additionalProperties": COUNT},
+)
 
 
 def _refused(exc: DomainError) -> web.Response:
@@ -52,6 +76,7 @@ async def _answer(request: web.Request, mailing_id: int, status: int = 200) -> w
 
 
 @requires(Permission.MAILINGS_VIEW)
+@described(response=items(MAILING), query=(STATE,))
 async def list_all(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         mailings = await list_mailings(
@@ -62,12 +87,18 @@ async def list_all(request: web.Request) -> web.Response:
 
 
 @requires(Permission.MAILINGS_VIEW)
+@described(response=WITH_RESULTS)
 async def get_one(request: web.Request) -> web.Response:
     return await _answer(request, int(request.match_info["id"]))
 
 
 @requires(Permission.MAILINGS_MANAGE)
-@described(ok=201)
+@described(
+    ok=201,
+    body=MAILING_BODY,
+    body_required=False,
+    response=obj(MAILING["required"], **{**MAILING["properties"], "audience": AUDIENCE_COUNT}),
+)
 async def create(request: web.Request) -> web.Response:
     """A draft mailing; the answer tells its audience and who is left out, by reason."""
     actor, body = current_user(request), await read_json_object(request)
@@ -91,6 +122,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 @requires(Permission.MAILINGS_MANAGE)
+@described(body=NO_BODY, response=WITH_RESULTS)
 async def schedule(request: web.Request) -> web.Response:
     mailing_id = int(request.match_info["id"])
     await move_mailing(request, mailing_id, "schedule")  # twice is once
@@ -98,6 +130,7 @@ async def schedule(request: web.Request) -> web.Response:
 
 
 @requires(Permission.MAILINGS_MANAGE)
+@described(body=NO_BODY, response=WITH_RESULTS)
 async def move(request: web.Request) -> web.Response:
     mailing_id = int(request.match_info["id"])
     await move_mailing(request, mailing_id, request.match_info["action"])
@@ -105,6 +138,15 @@ async def move(request: web.Request) -> web.Response:
 
 
 @requires(Permission.MAILINGS_VIEW)
+@described(
+    response=obj(
+        ("id", "state", "total", "results"),
+        id=ID,
+        state=TEXT,
+        **STATE_COUNTS["properties"],
+        results=RESULTS,
+    )
+)
 async def figures(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         mailing = await get_mailing(
@@ -117,6 +159,15 @@ async def figures(request: web.Request) -> web.Response:
 
 
 @requires(Permission.MAILINGS_VIEW)
+@described(
+    response=obj(
+        ("items", "page", "per_page"),
+        items=array(RECIPIENT),
+        page={"type": "integer", "minimum": 1},
+        per_page={"type": "integer", "minimum": 1},
+    ),
+    query=(STATE, *PAGING),
+)
 async def recipients(request: web.Request) -> web.Response:
     actor: User = current_user(request)
     page, per_page = page_field(request.query), per_page_field(request.query, most=500)

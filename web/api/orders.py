@@ -27,7 +27,27 @@ from callcenter.users.roles import Permission
 from web import i18n
 from web.api.clients import partner_code_in
 from web.api.lists import list_response
-from web.apidoc.describe import described
+from web.apidoc.describe import (
+    BOOL,
+    ID,
+    MOMENT,
+    MONEY,
+    MONEY_IN,
+    PAGING,
+    SEARCH,
+    TEXT,
+    Schema,
+    array,
+    described,
+    fields,
+    listing,
+    nullable,
+    obj,
+    param,
+)
+from web.apidoc.describe import (
+    ref as link,
+)
 from web.auth import current_user, requires
 from web.forms import BadJson, order_to_input
 from web.keys import SESSIONMAKER, SETTINGS
@@ -36,6 +56,66 @@ from web.values import read_json, ref
 
 LINE_KEYS = ("description", "quantity", "price", "discount_percent", "unit_code", "vat_rate")
 REFS = ("client", "manager", "channel")
+_VALUE: Schema = {"anyOf": [MONEY_IN, TEXT, {"type": "null"}]}  # what ``_text`` reads
+LINE_IN = obj(
+    product_id=nullable(ID),
+    **{key: nullable(TEXT) if key in ("description", "unit_code") else _VALUE
+       for key in LINE_KEYS},
+)  # fmt: skip
+ORDER_BODY = fields(
+    ("notes",),
+    tuple(f"{name}_id" for name in REFS),
+    stage_due=nullable(TEXT),
+    lines=array(LINE_IN),
+    partner_code=nullable(TEXT),
+)
+MOVE_BODY = obj(
+    ("status",), status={"anyOf": [TEXT, ID], "description": "a code or an id"}, reason=TEXT
+)
+_WHEN = nullable(MOMENT)
+ORDER: Schema = obj(
+    ("id", "number", "client", "status", "total", "lines", "currency"),
+    id=ID,
+    number=TEXT,
+    client=link(),
+    manager=link("login"),
+    channel=link(),
+    status=obj(("id", "code", "name", "kind"), id=ID, code=TEXT, name=TEXT, kind=TEXT),
+    status_changed_at=_WHEN,
+    stage_due_at=_WHEN,
+    overdue=BOOL,
+    currency=TEXT,
+    total=MONEY,
+    notes=TEXT,
+    partner_code=nullable(TEXT),
+    lines=array(
+        obj(
+            ("description", "quantity", "price", "amount"),
+            product_id=nullable(ID),
+            description=TEXT,
+            quantity=MONEY,
+            unit_code=nullable(TEXT),
+            price=MONEY,
+            discount_percent=MONEY,
+            vat_rate=nullable(TEXT),
+            amount=MONEY,
+        )
+    ),
+    created_at=_WHEN,
+    updated_at=_WHEN,
+    payment_status=TEXT,
+)
+HISTORY = array(
+    obj(
+        ("at", "from", "to"),
+        at=_WHEN,
+        **{"from": nullable(TEXT)},
+        to=TEXT,
+        user=nullable(TEXT),
+        reason=nullable(TEXT),
+        due_at=_WHEN,
+    )
+)
 
 
 def _iso(value: Any) -> str | None:
@@ -98,7 +178,7 @@ def _text(value: Any) -> str:
 def _line(value: Any) -> LineInput:
     if not isinstance(value, dict):
         raise BadJson(N_("A line is a JSON object"))
-    line = LineInput(product_id=ref(value.get("product_id", value.get("product")), "product_id"))
+    line = LineInput(product_id=link(value.get("product_id", value.get("product")), "product_id"))
     for key in LINE_KEYS:
         if key in value:
             setattr(line, key, _text(value[key]))
@@ -126,6 +206,15 @@ def order_input_from_json(body: Any, base: OrderInput | None = None) -> OrderInp
 
 
 @requires(Permission.ORDERS_VIEW)
+@described(
+    response=listing(ORDER),
+    query=(
+        SEARCH,
+        *PAGING,
+        param("status", TEXT, "a status code or id"),
+        param("payment", {"enum": ["", *ORDER_PAYMENTS]}),
+    ),
+)
 async def list_orders(request: web.Request) -> web.Response:
     query = order_query(request)
     raw_status = request.query.get("status", "")
@@ -144,6 +233,7 @@ async def list_orders(request: web.Request) -> web.Response:
 
 
 @requires(Permission.ORDERS_VIEW)
+@described(response={**ORDER, "properties": {**ORDER["properties"], "history": HISTORY}})
 async def get_one(request: web.Request) -> web.Response:
     order_id = int(request.match_info["id"])
     async with request.app[SESSIONMAKER]() as session:
@@ -169,7 +259,7 @@ async def get_one(request: web.Request) -> web.Response:
 
 
 @requires(Permission.ORDERS_EDIT)
-@described(ok=201)
+@described(ok=201, body=ORDER_BODY, response=ORDER)
 async def create(request: web.Request) -> web.Response:
     body = await read_json(request)
     try:
@@ -203,6 +293,7 @@ async def _attribute(
 
 
 @requires(Permission.ORDERS_EDIT)
+@described(body=ORDER_BODY, response=ORDER)
 async def update(request: web.Request) -> web.Response:
     """PUT replaces the order's editable fields; PATCH changes only the keys given."""
     order_id = int(request.match_info["id"])
@@ -223,6 +314,7 @@ async def update(request: web.Request) -> web.Response:
 
 
 @requires(Permission.ORDERS_EDIT)
+@described(body=MOVE_BODY, response=ORDER)
 async def move(request: web.Request) -> web.Response:
     """``{"status": "shipped" | <id>, "reason": "..."}``; cancelling needs the reason."""
     body = await read_json(request)

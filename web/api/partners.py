@@ -27,12 +27,134 @@ from callcenter.partners.service import (
 from callcenter.partners.statements import LineKey, StatementView, record_payout, statement
 from callcenter.users.roles import Permission
 from web import i18n
-from web.apidoc.describe import described
+from web.apidoc.describe import (
+    BOOL,
+    COUNT,
+    DAY,
+    ID,
+    MOMENT,
+    MONEY,
+    MONEY_IN,
+    MONTH,
+    SEARCH,
+    Schema,
+    array,
+    described,
+    items,
+    nullable,
+    obj,
+    param,
+)
+from web.apidoc.describe import TEXT as STRING
 from web.auth import current_user, requires, signed_in
 from web.keys import SESSIONMAKER
 from web.values import int_field, read_json_object, ref
 
 TEXT = N_("Give text")
+
+
+PARTNER_BODY = obj(
+    **{name: nullable(ID) for name in ("client_id", "plan_id", "manager_id", "user_id")},
+    code=nullable(STRING),
+    status=nullable(STRING),
+    sponsor=nullable({**STRING, "description": "the sponsor's code"}),
+)  # ``_partner_input``
+PARTNER: Schema = obj(
+    ("id", "code", "name", "client_id", "plan", "status"),
+    id=ID,
+    code=STRING,
+    name=STRING,
+    client_id=ID,
+    plan=obj(("id", "name"), id=ID, name=STRING),
+    status=STRING,
+    sponsor_id=nullable(ID),
+    manager_id=nullable(ID),
+    created_at=MOMENT,
+)
+DOWNLINE: Schema = obj(
+    ("partner_id", "first_day", "last_day", "own_sales", "partners", "levels", "branches"),
+    partner_id=ID,
+    first_day=DAY,
+    last_day=DAY,
+    own_sales=MONEY,
+    partners=COUNT,
+    levels=array(obj(("level", "partners"), level={"type": "integer"}, partners=COUNT)),
+    branches=array(
+        obj(
+            ("partner_id", "code", "sales"),
+            partner_id=ID,
+            code=STRING,
+            name=STRING,
+            status=STRING,
+            partners=COUNT,
+            sales=MONEY,
+        )
+    ),
+)
+_PAYOUT = obj(("id", "amount", "paid_on"), id=ID, amount=MONEY, paid_on=DAY)
+STATEMENT: Schema = obj(
+    ("partner_id", "first_day", "last_day", "accrued", "payable", "paid", "lines", "payouts"),
+    partner_id=ID,
+    first_day=DAY,
+    last_day=DAY,
+    statement_id=nullable(ID),
+    **{name: MONEY for name in ("accrued", "reversed", "held", "payable", "paid")},
+    line_count=COUNT,
+    after=nullable(STRING),
+    next_after=nullable(STRING),
+    rounding=STRING,
+    lines=array(
+        obj(
+            ("id", "booked_on", "order_id", "level", "base", "rate", "amount", "state"),
+            id=ID,
+            booked_on=DAY,
+            order_id=ID,
+            order_number=STRING,
+            level={"type": "integer"},
+            product_group=nullable(STRING),
+            kind={"enum": ["accrual", "reversal"]},
+            base=MONEY,
+            rate=MONEY,
+            amount=MONEY,
+            state=STRING,
+            reverses_id=nullable(ID),
+            brought_forward=BOOL,
+            arithmetic=STRING,
+        )
+    ),
+    payouts=array(_PAYOUT),
+)
+PAYOUT_BODY = obj(("month",), month=MONTH, paid_on=DAY, note=STRING)
+PAYOUT: Schema = obj(
+    ("id", "statement_id", "amount", "paid_on"), **_PAYOUT["properties"], statement_id=ID
+)
+_RATES: Schema = {"anyOf": [array(MONEY_IN), STRING, {"type": "null"}]}  # ``_rates_text``
+PLAN_BODY = obj(
+    ("name",),
+    name=STRING,
+    base={"enum": ["net", "margin"]},
+    rates=_RATES,
+    group_rates={"type": "object", "additionalProperties": _RATES},
+    qualify_from_level=nullable({"type": "integer", "minimum": 1, "maximum": 100}),
+    qualify_min_sales=nullable(MONEY_IN),
+)
+PLAN: Schema = obj(
+    ("id", "name", "base", "rates"),
+    id=ID,
+    name=STRING,
+    base=STRING,
+    rates=array(
+        obj(
+            ("level", "rate"),
+            level={"type": "integer"},
+            product_group_id=nullable(ID),
+            rate=MONEY,
+        )
+    ),
+    qualify_from_level=nullable({"type": "integer"}),
+    qualify_min_sales=nullable(MONEY),
+)
+_MONTH = param("month", MONTH, "this month unless given")
 
 
 def _money(value: Decimal) -> str:
@@ -79,6 +201,14 @@ def _id(request: web.Request) -> int:
 
 
 @signed_in
+@described(
+    response=items(PARTNER, total=COUNT),
+    query=(
+        SEARCH,
+        param("limit", {"type": "integer", "minimum": 1, "maximum": 200}),
+        param("offset", {"type": "integer", "minimum": 0}),
+    ),
+)
 async def list_all(request: web.Request) -> web.Response:
     limit = min(int_field(request.query, "limit") or 50, 200)
     offset = int_field(request.query, "offset") or 0
@@ -94,7 +224,7 @@ async def list_all(request: web.Request) -> web.Response:
 
 
 @requires(Permission.PARTNERS_MANAGE)
-@described(ok=201)
+@described(ok=201, errors=(409,), body=PARTNER_BODY, response=PARTNER)
 async def create(request: web.Request) -> web.Response:
     data = _partner_input(await read_json_object(request))
     async with request.app[SESSIONMAKER].begin() as session:
@@ -104,6 +234,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 @signed_in
+@described(response=PARTNER)
 async def get_one(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         partner = await get_partner(session, _id(request), actor=current_user(request))
@@ -111,6 +242,7 @@ async def get_one(request: web.Request) -> web.Response:
 
 
 @requires(Permission.PARTNERS_MANAGE)
+@described(body=PARTNER_BODY, response=PARTNER)
 async def update(request: web.Request) -> web.Response:
     """The whole partner as ``POST /api/v1/partners`` takes it; a new ``sponsor`` (a code)
     moves them with their downline."""
@@ -145,6 +277,7 @@ def downline_json(tree: Downline) -> dict[str, Any]:
 
 
 @signed_in
+@described(response=DOWNLINE, query=(_MONTH,))
 async def partner_downline(request: web.Request) -> web.Response:
     """``?month=YYYY-MM`` (this month by default): levels, branches and their sales."""
     first, last = parse_month(request.query.get("month"), i18n.today())
@@ -196,6 +329,7 @@ def statement_json(view: StatementView) -> dict[str, Any]:
 
 
 @signed_in
+@described(response=STATEMENT, query=(_MONTH, param("after", STRING)))
 async def partner_statements(request: web.Request) -> web.Response:
     """``?month=YYYY-MM``: the statement of that month (this month by default), its figures
     over all its lines and one page of the lines; ``?after=`` the previous page's
@@ -211,7 +345,7 @@ async def partner_statements(request: web.Request) -> web.Response:
 
 
 @requires(Permission.PARTNER_PAYOUTS)
-@described(ok=201)
+@described(ok=201, body=PAYOUT_BODY, response=PAYOUT)
 async def payout(request: web.Request) -> web.Response:
     """``{"month": "2026-03", "paid_on": "2026-04-05", "note": ""}``; the ``Idempotency-Key``
     header makes a resent request record one payout."""
@@ -254,6 +388,7 @@ def plan_json(plan: CommissionPlan) -> dict[str, Any]:
 
 
 @requires(Permission.PARTNERS_VIEW)
+@described(response=items(PLAN))
 async def plans(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         return web.json_response({"items": [plan_json(p) for p in await list_plans(session)]})
@@ -269,7 +404,7 @@ def _rates_text(value: Any, name: str) -> str:
 
 
 @requires(Permission.COMMISSION_PLANS)
-@described(ok=201)
+@described(ok=201, body=PLAN_BODY, response=PLAN)
 async def plan_create(request: web.Request) -> web.Response:
     """``{"name", "base": "net"|"margin", "rates": ["10", "5", "2"], "group_rates":
     {"<group id>": ["15", "7"]}, "qualify_from_level": 3, "qualify_min_sales": "10000"}``."""

@@ -13,18 +13,54 @@ from callcenter.exports.csvfile import CsvWriter, delimiter_for
 from callcenter.exports.stream import check_format
 from callcenter.exports.xlsx import XlsxWriter
 from callcenter.i18n import N_
-from callcenter.reports.filters import ReportFilters
+from callcenter.reports.filters import FILTER_NAMES, ReportFilters
 from callcenter.reports.registry import ReportSpec, all_reports
 from callcenter.reports.tables import Report, Table, jsonable
 from callcenter.users.roles import Permission
 from web import i18n
-from web.apidoc.describe import FILE_FORMAT, FILES, TEXT, described, param
+from web.apidoc.describe import (
+    DAY,
+    FILE_FORMAT,
+    FILES,
+    MOMENT,
+    TEXT,
+    Schema,
+    array,
+    described,
+    items,
+    nullable,
+    obj,
+    param,
+)
 from web.auth import current_user, requires
 from web.downloads import pieces, stream_file
 from web.reporting import report_filters, report_spec_for, run_report
 
+# ``ReportFilters.as_dict``: what every report echoes of the filters it was run with
+FILTERS: Schema = obj(
+    ("since", "until", "first_day", "last_day", "timezone"),
+    period=nullable(TEXT),
+    since=MOMENT,
+    until=MOMENT,
+    first_day=DAY,
+    last_day=DAY,
+    timezone=TEXT,
+    **{name: {"type": ["string", "integer", "null"]} for name in FILTER_NAMES},
+)
+QUERY = (
+    param("period", TEXT, "a preset: today, this_week, this_month..."),
+    param("since", DAY),
+    param("until", DAY),
+    *(param(name, TEXT, "only reports filtered by it take it") for name in FILTER_NAMES),
+)
+REPORT = obj(("filters",), filters=FILTERS)  # and its tables, by name, each a list of rows
+LISTED = obj(
+    ("name", "title", "filters", "url"), name=TEXT, title=TEXT, filters=array(TEXT), url=TEXT
+)
+
 
 @requires(Permission.REPORTS_VIEW)
+@described(response=items(LISTED))
 async def report_list(request: web.Request) -> web.Response:
     user = current_user(request)
     return web.json_response(
@@ -44,6 +80,7 @@ async def report_list(request: web.Request) -> web.Response:
 
 
 @requires(Permission.REPORTS_VIEW)
+@described(response=REPORT, query=QUERY)
 async def report_json(request: web.Request) -> web.Response:
     spec = report_spec_for(request)
     filters = report_filters(request, spec)
@@ -52,7 +89,7 @@ async def report_json(request: web.Request) -> web.Response:
 
 
 @requires(Permission.REPORTS_VIEW, Permission.DATA_EXPORT)
-@described(content=FILES, query=(FILE_FORMAT, param("table", TEXT)))
+@described(content=FILES, query=(FILE_FORMAT, param("table", TEXT), *QUERY))
 async def report_export(request: web.Request) -> web.StreamResponse:
     spec = report_spec_for(request)
     filters = report_filters(request, spec)

@@ -13,7 +13,24 @@ from callcenter.tasks.models import Task
 from callcenter.tasks.service import get_task, list_tasks
 from callcenter.users.roles import Permission
 from web.api.lists import list_response
-from web.apidoc.describe import described
+from web.apidoc.describe import (
+    BOOL,
+    ID,
+    MOMENT,
+    NO_BODY,
+    PAGING,
+    TEXT,
+    Schema,
+    described,
+    fields,
+    listing,
+    nullable,
+    obj,
+    param,
+)
+from web.apidoc.describe import (
+    ref as link,
+)
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
 from web.queries import task_api_query
@@ -21,6 +38,31 @@ from web.values import moment, read_json_object, ref
 
 TEXT_FIELDS = ("kind", "title", "notes", "queue", "phone")
 REF_FIELDS = ("assignee_id", "client_id", "call_id", "order_id")
+TASK_BODY = fields(TEXT_FIELDS, REF_FIELDS, due_at=nullable(MOMENT))
+CLOSE_BODY = obj(note=nullable(TEXT))
+_WHEN = nullable(MOMENT)
+TASK: Schema = obj(
+    ("id", "kind", "title", "status", "due_at", "overdue", "assignee", "client", "order"),
+    id=ID,
+    kind=TEXT,
+    title=TEXT,
+    notes=TEXT,
+    status=TEXT,
+    due_at=_WHEN,
+    overdue=BOOL,
+    assignee=link("login"),
+    queue=nullable(TEXT),
+    client=link(),
+    call_id=nullable(ID),
+    order=link("number"),
+    phone=nullable(TEXT),
+    created_by_id=nullable(ID),
+    created_at=_WHEN,
+    updated_at=_WHEN,
+    reminded_at=_WHEN,
+    done_at=_WHEN,
+    cancelled_at=_WHEN,
+)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -70,6 +112,20 @@ def task_input(body: dict[str, Any], base: TaskInput | None = None) -> TaskInput
 
 
 @requires(Permission.TASKS_VIEW)
+@described(
+    response=listing(TASK),
+    query=(
+        *PAGING,
+        param("status", TEXT),
+        param("kind", TEXT),
+        param("assignee", TEXT, "a user id, me, or a queue's pool"),
+        param("overdue", TEXT, "1: only overdue ones"),
+        param("due_from", MOMENT),
+        param("due_until", MOMENT),
+        param("client_id", ID),
+        param("order_id", ID),
+    ),
+)
 async def list_all(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         page = await list_tasks(session, task_api_query(request), actor=current_user(request))
@@ -77,6 +133,7 @@ async def list_all(request: web.Request) -> web.Response:
 
 
 @requires(Permission.TASKS_VIEW)
+@described(response=TASK)
 async def get_one(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         task = await get_task(session, int(request.match_info["id"]), actor=current_user(request))
@@ -84,7 +141,7 @@ async def get_one(request: web.Request) -> web.Response:
 
 
 @requires(Permission.TASKS_EDIT)
-@described(ok=201)
+@described(ok=201, body=TASK_BODY, body_required=False, response=TASK)
 async def create(request: web.Request) -> web.Response:
     actor, body = current_user(request), await read_json_object(request)
     data = task_input(body, TaskInput(assignee_id=actor.id))
@@ -98,6 +155,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 @requires(Permission.TASKS_EDIT)
+@described(body=TASK_BODY, body_required=False, response=TASK)
 async def update(request: web.Request) -> web.Response:
     """PUT replaces the task's fields; PATCH changes only the keys given."""
     actor, body = current_user(request), await read_json_object(request)
@@ -135,16 +193,19 @@ async def _close(request: web.Request, *, done: bool) -> web.Response:
 
 
 @requires(Permission.TASKS_EDIT)
+@described(body=CLOSE_BODY, body_required=False, response=TASK)
 async def complete(request: web.Request) -> web.Response:
     return await _close(request, done=True)
 
 
 @requires(Permission.TASKS_EDIT)
+@described(body=CLOSE_BODY, body_required=False, response=TASK)
 async def cancel(request: web.Request) -> web.Response:
     return await _close(request, done=False)
 
 
 @requires(Permission.TASKS_EDIT)
+@described(body=NO_BODY, response=TASK)
 async def claim(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER].begin() as session:
         task = await claim_task(

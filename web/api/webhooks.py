@@ -21,9 +21,58 @@ from callcenter.webhooks.service import (
     rotate_secret,
     update_endpoint,
 )
+from web.apidoc.describe import (
+    BOOL,
+    COUNT,
+    ID,
+    MOMENT,
+    NO_BODY,
+    STATE,
+    TEXT,
+    Schema,
+    array,
+    described,
+    items,
+    nullable,
+    obj,
+    param,
+)
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER
 from web.values import read_json_object
+
+ENDPOINT_BODY = obj(url=TEXT, description=TEXT, events=array(TEXT), active=BOOL)
+ENDPOINT: Schema = obj(
+    ("id", "url", "events", "active", "paused"),
+    id=ID,
+    url=TEXT,
+    description=TEXT,
+    events=array(TEXT),
+    active=BOOL,
+    paused=BOOL,
+    paused_at=nullable(MOMENT),
+    paused_by=nullable(TEXT),
+    paused_reason=nullable(TEXT),
+    failures_in_row=COUNT,
+)
+BIG_ID: Schema = {"type": "integer", "minimum": 1}  # deliveries are numbered in a bigint
+DELIVERY: Schema = obj(
+    ("id", "event", "event_id", "state", "attempts", "created_at"),
+    id=BIG_ID,
+    event=TEXT,
+    event_id=TEXT,
+    entity=nullable(TEXT),
+    state=TEXT,
+    attempts=COUNT,
+    created_at=MOMENT,
+    next_attempt_at=nullable(MOMENT),
+    sent_at=nullable(MOMENT),
+    response_status=nullable({"type": "integer"}),
+    response_excerpt=nullable(TEXT),
+    error=nullable(TEXT),
+    resent_from=nullable(BIG_ID),
+)
+SECRET = obj(("secret",), secret={**TEXT, "description": "shown this once"})
 
 
 def endpoint_json(endpoint: Endpoint) -> dict[str, Any]:
@@ -74,6 +123,7 @@ def _input(body: dict[str, Any], base: EndpointInput) -> EndpointInput:
 
 
 @requires(Permission.WEBHOOKS_MANAGE)
+@described(response=items(obj(**ENDPOINT["properties"], deliveries=obj())))
 async def list_all(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         rows = await list_endpoints(session)
@@ -82,6 +132,14 @@ async def list_all(request: web.Request) -> web.Response:
 
 
 @requires(Permission.WEBHOOKS_MANAGE)
+@described(
+    ok=201,
+    body=ENDPOINT_BODY,
+    body_required=False,
+    response=obj(
+        (*ENDPOINT["required"], "secret"), **ENDPOINT["properties"], **SECRET["properties"]
+    ),
+)
 async def create(request: web.Request) -> web.Response:
     data = _input(await read_json_object(request), EndpointInput())
     async with request.app[SESSIONMAKER].begin() as session:
@@ -90,6 +148,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 @requires(Permission.WEBHOOKS_MANAGE)
+@described(response=ENDPOINT)
 async def get_one(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         endpoint = await get_endpoint(session, int(request.match_info["id"]))
@@ -97,6 +156,7 @@ async def get_one(request: web.Request) -> web.Response:
 
 
 @requires(Permission.WEBHOOKS_MANAGE)
+@described(body=ENDPOINT_BODY, body_required=False, response=ENDPOINT)
 async def update(request: web.Request) -> web.Response:
     endpoint_id, body = int(request.match_info["id"]), await read_json_object(request)
     async with request.app[SESSIONMAKER].begin() as session:
@@ -113,6 +173,7 @@ async def update(request: web.Request) -> web.Response:
 
 
 @requires(Permission.WEBHOOKS_MANAGE)
+@described(body=NO_BODY, response=obj(("id", "secret"), id=ID, **SECRET["properties"]))
 async def rotate(request: web.Request) -> web.Response:
     endpoint_id = int(request.match_info["id"])
     async with request.app[SESSIONMAKER].begin() as session:
@@ -121,6 +182,10 @@ async def rotate(request: web.Request) -> web.Response:
 
 
 @requires(Permission.WEBHOOKS_MANAGE)
+@described(
+    response=items(DELIVERY),
+    query=(STATE, param("before", {**ID, "description": "older than this delivery"})),
+)
 async def deliveries(request: web.Request) -> web.Response:
     before = request.query.get("before", "")
     async with request.app[SESSIONMAKER]() as session:
@@ -135,6 +200,7 @@ async def deliveries(request: web.Request) -> web.Response:
 
 
 @requires(Permission.WEBHOOKS_MANAGE)
+@described(ok=201, body=NO_BODY, response=DELIVERY)
 async def resend(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER].begin() as session:
         again = await resend_delivery(

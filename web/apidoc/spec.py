@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from callcenter.limits import INT32_MAX
+from web.apidoc.describe import ERROR as ERROR_SHAPE
 from web.apidoc.describe import JSON, Description, Schema, description_of
 from web.auth import ACCESS, BY_TOKEN, PUBLIC, SIGNED_IN
 
@@ -39,7 +40,7 @@ ERROR_TEXT = {
     429: "Too many requests: try again later",
     503: "The PBX (or another service it needs) cannot be reached now",
 }
-DEFAULT_OK = {"get": 200, "post": 200, "put": 200, "patch": 200, "delete": 204}
+DEFAULT_OK = {"get": 200, "post": 200, "put": 200, "patch": 200, "delete": 204, "options": 204}
 
 
 def api_routes(app: web.Application) -> list[tuple[str, str, dict[str, str], Any]]:
@@ -132,7 +133,7 @@ def operation(method: str, path: str, params: dict[str, str], handler: Any) -> d
     if described.body is not None:
         op["requestBody"] = {
             "required": described.body_required,
-            "content": {JSON: {"schema": described.body}},
+            "content": {described.media: {"schema": described.body}},
         }
     return op
 
@@ -159,16 +160,6 @@ def build_spec(app: web.Application, *, version: str = "1") -> dict[str, Any]:
         "paths": paths,
         "components": {
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error", "message", "fields"],
-                    "properties": {
-                        "error": {"type": "string", "description": "a stable id"},
-                        "message": {"type": "string"},
-                        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-                    },
-                }
-            },
+            "schemas": {"Error": ERROR_SHAPE},
         },
     }

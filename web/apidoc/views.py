@@ -12,7 +12,7 @@ from web.apidoc.describe import described, obj
 from web.apidoc.spec import build_spec
 from web.auth import signed_in
 
-METHOD_ORDER = ("get", "post", "put", "patch", "delete")
+METHOD_ORDER = ("get", "post", "put", "patch", "delete", "options")
 
 
 @signed_in
@@ -45,7 +45,7 @@ def operations_by_tag(spec: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             op = item.get(method)
             if op is None:
                 continue
-            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            media, body = next(iter(op.get("requestBody", {}).get("content", {}).items()), ("", {}))
             groups.setdefault(op["tags"][0], []).append(
                 {
                     "method": method.upper(),
@@ -53,6 +53,7 @@ def operations_by_tag(spec: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
                     "op": op,
                     "anchor": op["operationId"].replace(".", "-"),
                     "body": _schema_text(body["schema"]) if body else "",
+                    "body_media": media,
                     "responses": [_answer(status, a) for status, a in op["responses"].items()],
                 }
             )

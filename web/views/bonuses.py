@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from callcenter.bonuses.models import MEASURE_LABELS, BonusPool
+from callcenter.bonuses.models import MEASURE_LABELS, MEASURES, BonusPool
 from callcenter.bonuses.service import (
     approve_pool,
     bonus_weights,
@@ -24,6 +24,18 @@ from callcenter.reports.registry import report_spec
 from callcenter.reports.rollups.refresh import rollup_marks
 from callcenter.users.roles import Permission
 from web import charts, i18n
+from web.apidoc.describe import (
+    DAY,
+    ID,
+    MONEY,
+    MONEY_IN,
+    NO_BODY,
+    TEXT,
+    Schema,
+    described,
+    nullable,
+    obj,
+)
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
 from web.values import read_json_object
@@ -117,6 +129,31 @@ async def weights_save(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound("/admin/bonus-weights?saved=1")
 
 
+POOL_BODY = obj(
+    ("amount",),
+    period=TEXT,
+    since=DAY,
+    until=DAY,
+    amount=MONEY_IN,
+    note=TEXT,
+)  # ``_period`` and the pool's own fields
+POOL: Schema = obj(
+    ("id", "first_day", "last_day", "amount", "currency"),
+    id=ID,
+    first_day=DAY,
+    last_day=DAY,
+    amount=MONEY,
+    currency=TEXT,
+    note=TEXT,
+    approved_at=nullable({"type": "string", "format": "date-time"}),
+    approved_by=nullable(TEXT),
+    report=TEXT,
+)
+_WEIGHT: Schema = {"type": "integer", "minimum": 0, "maximum": 1000}
+WEIGHTS = obj(("weights",), weights=obj(MEASURES, **{m: _WEIGHT for m in MEASURES}))
+WEIGHTS_BODY = obj(MEASURES, **{m: {"anyOf": [_WEIGHT, TEXT]} for m in MEASURES})
+
+
 def _pool_json(pool: BonusPool) -> dict[str, Any]:
     return {
         "id": pool.id,
@@ -132,6 +169,7 @@ def _pool_json(pool: BonusPool) -> dict[str, Any]:
 
 
 @requires(Permission.BONUSES_APPROVE)
+@described(body=POOL_BODY, response=POOL, tag="bonuses")
 async def api_pool_save(request: web.Request) -> web.Response:
     """``{"since": "2026-03-01", "until": "2026-03-31", "amount": "100000"}`` (or ``period``)."""
     body = await read_json_object(request)
@@ -148,6 +186,7 @@ async def api_pool_save(request: web.Request) -> web.Response:
 
 
 @requires(Permission.BONUSES_APPROVE)
+@described(body=NO_BODY, response=POOL, tag="bonuses")
 async def api_pool_approve(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER].begin() as session:
         pool = await approve_pool(
@@ -157,12 +196,14 @@ async def api_pool_approve(request: web.Request) -> web.Response:
 
 
 @requires(Permission.REPORTS_VIEW)
+@described(response=WEIGHTS, tag="bonuses")
 async def api_weights(request: web.Request) -> web.Response:
     async with request.app[SESSIONMAKER]() as session:
         return web.json_response({"weights": await bonus_weights(session)})
 
 
 @requires(Permission.BONUS_WEIGHTS)
+@described(body=WEIGHTS_BODY, response=WEIGHTS, tag="bonuses")
 async def api_weights_save(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     async with request.app[SESSIONMAKER].begin() as session:

@@ -31,6 +31,7 @@ from callcenter.orders.pipeline import AlreadyInStatus
 from callcenter.orders.statuses import list_statuses
 from callcenter.users.roles import Permission
 from web import i18n
+from web.apidoc.describe import BOOL, COUNT, ID, TEXT, array, described, obj
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
 from web.queries import order_query
@@ -113,7 +114,18 @@ async def more(request: web.Request) -> web.StreamResponse:
     return aiohttp_jinja2.render_template("orders/_board_cards.html", request, context)
 
 
+MOVE_BODY = obj(("order", "status"), order=ID, status={**TEXT, "minLength": 1}, reason=TEXT)
+MOVED = obj(
+    ("moved", "columns"),
+    moved=BOOL,
+    columns=array(
+        obj(("status", "count"), status=TEXT, count=COUNT, count_text=TEXT, sum_text=TEXT)
+    ),
+)
+
+
 @requires(Permission.ORDERS_EDIT)
+@described(body=MOVE_BODY, response=MOVED, tag="orders")
 async def move(request: web.Request) -> web.Response:
     """``{"order": id, "status": code, "reason": "..."}``, the filters in the query string.
 

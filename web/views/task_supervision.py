@@ -14,6 +14,7 @@ from callcenter.i18n import N_
 from callcenter.tasks.supervision import PersonCounts, task_counts
 from callcenter.users.models import User
 from callcenter.users.roles import Permission
+from web.apidoc.describe import COUNT, DAY, ID, MOMENT, TEXT, described, items, nullable, obj, param
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER
 from web.queries import local_day
@@ -64,7 +65,19 @@ async def supervision(request: web.Request) -> dict[str, Any]:
     }
 
 
+COUNTS = obj(
+    ("user", "done_on_time", "done_late", "open_overdue", "open_on_time", "on_time_share"),
+    user=nullable(obj(("id", "login"), id=ID, login=TEXT, name=TEXT, role=TEXT)),
+    **{n: COUNT for n in ("done_on_time", "done_late", "open_overdue", "open_on_time")},
+    on_time_share=nullable({"type": "number"}),
+)
+
+
 @requires(Permission.TASKS_SUPERVISE)
+@described(
+    response=items(COUNTS, since=MOMENT, until=MOMENT),
+    query=(param("from", DAY, "this month's first day"), param("to", DAY, "today")),
+)
 async def supervision_json(request: web.Request) -> web.Response:
     actor = current_user(request)
     since, until = period(request, actor)
