@@ -30,9 +30,10 @@ class PrivateDestination(OSError):
     that an HTTP client's resolver may raise it where a failed lookup would be."""
 
     def __init__(self, host: str, address: str) -> None:
+        where = f"{host} resolves to {address}" if host != address else host
         super().__init__(
-            f"refused: {host} is {address}, a loopback, private, link-local or metadata "
-            "address (CALLCENTER_WEBHOOK_ALLOW_PRIVATE=true lets webhooks go there)"
+            f"refused: {where}, a loopback, private, link-local or metadata address "
+            "(CALLCENTER_WEBHOOK_ALLOW_PRIVATE=true lets webhooks go there)"
         )
         self.host, self.address = host, address
 
@@ -78,6 +79,7 @@ async def resolve(host: str, port: int) -> list[str]:
 async def check_host(host: str, port: int) -> None:
     """Refuse a host that resolves to a private address now. A host that resolves nowhere
     (not yet in DNS, or no DNS here) passes: the sender checks again on every connection."""
+    host = host.rstrip(".")  # "localhost." is "localhost"
     try:
         addresses = await resolve(host, port)
     except (OSError, UnicodeError, TimeoutError) as exc:

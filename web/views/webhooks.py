@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from callcenter.db import utcnow
 from callcenter.users.roles import Permission
 from callcenter.webhooks.events import EVENTS
 from callcenter.webhooks.service import (
@@ -117,8 +118,10 @@ async def _show_endpoint(
             state=state,
             before_id=int(before) if before.isdigit() and len(before) < 19 else None,
         )
+    old_until = endpoint.previous_secret_until
     context = {
         "endpoint": endpoint,
+        "old_secret_until": old_until if old_until and old_until > utcnow() else None,
         "deliveries": deliveries,
         "state": state,
         "secret": secret,
