@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from callcenter.settings import Settings
+from callcenter.settings import Settings, SettingsError
 from callcenter.webhooks.addresses import is_refused
 from callcenter.webhooks.models import Delivery, Endpoint
 from callcenter.webhooks.sender import Policy, send_due
@@ -48,6 +48,16 @@ def test_private_and_odd_addresses_are_refused(address: str) -> None:
 @pytest.mark.parametrize("address", PUBLIC)
 def test_public_addresses_pass(address: str) -> None:
     assert not is_refused(address)
+
+
+def test_private_addresses_are_refused_unless_the_setting_says_true() -> None:
+    assert Settings.from_env({}).webhook_allow_private is False
+    assert Settings.from_env({"CALLCENTER_WEBHOOK_ALLOW_PRIVATE": "true"}).webhook_allow_private
+    assert Settings.from_env({}).webhook_keep_days == 30
+    assert Settings.from_env({"CALLCENTER_WEBHOOK_KEEP_DAYS": "7"}).webhook_keep_days == 7
+    for name, garbage in (("ALLOW_PRIVATE", "maybe"), ("KEEP_DAYS", "0"), ("KEEP_DAYS", "x")):
+        with pytest.raises(SettingsError, match=f"CALLCENTER_WEBHOOK_{name}"):
+            Settings.from_env({f"CALLCENTER_WEBHOOK_{name}": garbage})
 
 
 @pytest.fixture
