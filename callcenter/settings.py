@@ -110,12 +110,16 @@ class Settings:
     # webhooks out: how often the sender looks for due deliveries (0: never in this process;
     # one process sends at a time), the receiver's time to answer, the first retry (each next
     # waits twice as long, for a day: then failed), failures in a row that pause an endpoint,
-    # and requests in flight at once
+    # and requests in flight at once; whether endpoints may be private addresses (loopback,
+    # the LAN, link-local, the cloud's metadata service: refused unless the admin allows),
+    # and how many days sent and failed deliveries are kept
     webhook_check_seconds: float = 0.5
     webhook_timeout_seconds: float = 10.0
     webhook_retry_seconds: int = 30
     webhook_pause_after: int = 20
     webhook_concurrency: int = 64
+    webhook_allow_private: bool = False
+    webhook_keep_days: int = 30
 
     @property
     def pbx_configured(self) -> bool:
@@ -209,6 +213,8 @@ class Settings:
             webhook_retry_seconds=reader.positive_int("WEBHOOK_RETRY_SECONDS", 30),
             webhook_pause_after=reader.positive_int("WEBHOOK_PAUSE_AFTER", 20),
             webhook_concurrency=reader.positive_int("WEBHOOK_CONCURRENCY", 64),
+            webhook_allow_private=reader.boolean("WEBHOOK_ALLOW_PRIVATE", False),
+            webhook_keep_days=reader.positive_int("WEBHOOK_KEEP_DAYS", 30),
         )
         _check_sms(settings)
         if settings.smtp_host and "@" not in settings.smtp_from:

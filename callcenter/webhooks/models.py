@@ -30,7 +30,9 @@ STATES = ("pending", "sent", "failed")
 class Endpoint(Base):
     """A URL that hears of the events it subscribes to. ``paused_at`` is set by the sender
     when deliveries keep failing (``paused_reason`` says why) or by the admin; deliveries
-    wait while it is paused and go out when it is resumed. An inactive endpoint gets none."""
+    wait while it is paused and go out when it is resumed. An inactive endpoint gets none.
+    After a rotation deliveries are signed by ``secret`` and by ``previous_secret`` until
+    ``previous_secret_until``."""
 
     __tablename__ = "webhook_endpoints"
 
@@ -39,6 +41,9 @@ class Endpoint(Base):
     description: Mapped[str] = mapped_column(String(200), default="")
     events: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
     secret: Mapped[str] = mapped_column(String(100))
+    # the secret before the last rotation, still signing until ``previous_secret_until``
+    previous_secret: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    previous_secret_until: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     paused_at: Mapped[datetime | None]
     paused_by: Mapped[str] = mapped_column(String(10), default="")  # admin | failures
@@ -66,6 +71,7 @@ class Delivery(Base):
             postgresql_where="state = 'pending'",
         ),
         Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+        Index("ix_webhook_deliveries_created", "created_at"),  # the purge of old ones
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

@@ -65,7 +65,8 @@ class Policy:
 CLAIM = text(
     """
 SELECT d.id, d.endpoint_id, d.event, d.event_id, d.entity, CAST(d.payload AS text) AS payload,
-       d.created_at, d.attempts, e.url, e.secret
+       d.created_at, d.attempts, e.url, e.secret,
+       CASE WHEN e.previous_secret_until > :now THEN e.previous_secret ELSE '' END AS old_secret
 FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
 WHERE d.state = 'pending' AND d.next_attempt_at <= :now AND e.active AND e.paused_at IS NULL
   AND NOT EXISTS (
@@ -137,7 +138,7 @@ def body_of(row: Any) -> bytes:
 def _headers(row: Any, body: bytes, now: int) -> dict[str, str]:
     return {
         "Content-Type": "application/json",
-        HEADER: signature_header(row.secret, now, body),
+        HEADER: signature_header(row.secret, now, body, row.old_secret),
         "X-Callcenter-Event": row.event,
         "X-Callcenter-Delivery": str(row.id),
     }

@@ -7,7 +7,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -21,6 +21,7 @@ from callcenter.db import utcnow
 from callcenter.errors import Invalid, NotFound
 from callcenter.i18n import N_
 from callcenter.users.models import User
+from callcenter.webhooks.addresses import PrivateDestination, check_host
 from callcenter.webhooks.events import EVENTS
 from callcenter.webhooks.models import Delivery, Endpoint
 from callcenter.webhooks.signing import new_secret
@@ -28,6 +29,11 @@ from callcenter.webhooks.signing import new_secret
 MAX_URL = 2000
 MAX_DESCRIPTION = 200
 PAGE = 50
+ROTATION_GRACE = timedelta(hours=24)  # the old secret still signs this long after a rotation
+PRIVATE_URL = N_(
+    "This address leads to a loopback, private, link-local or metadata address: webhooks go "
+    "there only when the admin setting CALLCENTER_WEBHOOK_ALLOW_PRIVATE is true."
+)
 # a NUL, which JSON writes as \u0000 and PostgreSQL's jsonb refuses (an escaped backslash
 # before "u0000" is text, left alone)
 _NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
@@ -140,6 +146,20 @@ def _checked(data: EndpointInput) -> tuple[str, str, list[str]]:
     return url, description, events
 
 
+async def _check_destination(url: str, *, allow_private: bool) -> None:
+    """Refuse an address that resolves to a private one now (the sender checks again)."""
+    if allow_private:
+        return
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        await check_host(parts.hostname or "", port)
+    except PrivateDestination:
+        raise WebhookInvalid(
+            N_("Check the endpoint's fields."), fields={"url": PRIVATE_URL}
+        ) from None
+
+
 async def get_endpoint(session: AsyncSession, endpoint_id: int) -> Endpoint:
     endpoint = await session.get(Endpoint, endpoint_id)
     if endpoint is None:
@@ -148,15 +168,18 @@ async def get_endpoint(session: AsyncSession, endpoint_id: int) -> Endpoint:
 
 
 async def create_endpoint(
-    session: AsyncSession, *, data: EndpointInput, actor: User | None
+    session: AsyncSession, *, data: EndpointInput, actor: User | None, allow_private: bool
 ) -> tuple[Endpoint, str]:
-    """The new endpoint and its secret: the only time the secret is given out."""
+    """The new endpoint and its secret: the only time the secret is given out.
+    ``allow_private``: the admin setting that lets it be a private address."""
     url, description, events = _checked(data)
+    await _check_destination(url, allow_private=allow_private)
     secret = new_secret()
     endpoint = Endpoint(
         url=url, description=description, events=events, secret=secret, active=data.active
     )
     endpoint.paused_by, endpoint.paused_reason, endpoint.failures_in_row = "", "", 0
+    endpoint.previous_secret = ""
     session.add(endpoint)
     await session.flush()
     await record_change(
@@ -171,9 +194,15 @@ async def create_endpoint(
 
 
 async def update_endpoint(
-    session: AsyncSession, *, endpoint_id: int, data: EndpointInput, actor: User | None
+    session: AsyncSession,
+    *,
+    endpoint_id: int,
+    data: EndpointInput,
+    actor: User | None,
+    allow_private: bool,
 ) -> Endpoint:
     url, description, events = _checked(data)
+    await _check_destination(url, allow_private=allow_private)
     endpoint = await get_endpoint(session, endpoint_id)
     changes = {
         name: [old, new]
@@ -239,9 +268,12 @@ async def resume_endpoint(
 
 
 async def rotate_secret(session: AsyncSession, *, endpoint_id: int, actor: User | None) -> str:
-    """A new secret, returned this once; deliveries signed from now on use it."""
+    """A new secret, returned this once. Deliveries carry a signature by each secret for
+    ``ROTATION_GRACE`` (the receiver moves to the new one meanwhile), then by the new only;
+    a second rotation within the grace keeps only the secret it replaces."""
     endpoint = await get_endpoint(session, endpoint_id)
-    endpoint.secret = new_secret()
+    endpoint.previous_secret, endpoint.secret = endpoint.secret, new_secret()
+    endpoint.previous_secret_until = utcnow() + ROTATION_GRACE
     await session.flush()
     await record_change(
         session,

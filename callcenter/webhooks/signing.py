@@ -1,6 +1,8 @@
 """The ``X-Callcenter-Signature`` header, Stripe's scheme: ``t=<unix time>,v1=<hex>`` where
-the hex is HMAC-SHA256 keyed by the endpoint's secret over ``f"{t}.{body}"``. The receiver
-recomputes it over the raw body and refuses an old ``t`` (docs/webhooks.md shows the check)."""
+the hex is HMAC-SHA256 keyed by the endpoint's secret over ``f"{t}.{body}"``; for a day
+after a rotation one ``v1`` per secret, the new one first (``t=…,v1=<new>,v1=<old>``). The
+receiver recomputes it over the raw body, accepts any ``v1`` that matches and refuses an old
+``t`` (docs/webhooks.md shows the check)."""
 
 from __future__ import annotations
 
@@ -22,5 +24,7 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def signature_header(secret: str, timestamp: int, body: bytes) -> str:
-    return f"t={timestamp},v1={signature(secret, timestamp, body)}"
+def signature_header(secret: str, timestamp: int, body: bytes, *older: str) -> str:
+    """The header: signed by ``secret``, and by each ``older`` secret still valid."""
+    signed = ",".join(f"v1={signature(key, timestamp, body)}" for key in (secret, *older) if key)
+    return f"t={timestamp},{signed}"

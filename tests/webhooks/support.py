@@ -64,3 +64,23 @@ class Receiver:
     async def stop(self) -> None:
         if self.runner is not None:
             await self.runner.cleanup()
+
+
+def documented_fields() -> dict[str, set[str]]:
+    """Each event's ``data`` fields as the Events table of docs/webhooks.md lists them (a row
+    saying "the same" repeats the row above; an event's name stands for its fields)."""
+    section = DOC.read_text().split("## Events", 1)[1].split("\n## ", 1)[0]
+    found: dict[str, set[str]] = {}
+    last: set[str] = set()
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not cells[0].startswith("`"):
+            continue
+        names = re.findall(r"`([^`]+)`", cells[3])
+        if names or cells[3] != "the same":
+            last = set()
+            for name in names:
+                last |= found.get(name, {name})
+        for event in re.findall(r"`([^`]+)`", cells[0]):
+            found[event] = set(last)
+    return found

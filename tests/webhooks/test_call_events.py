@@ -28,7 +28,10 @@ async def _events(sessionmaker: Any) -> list[tuple[str, str]]:
 async def test_each_call_event_is_written_once_in_order(sessionmaker: Any) -> None:
     async with sessionmaker.begin() as session:
         await create_endpoint(
-            session, data=EndpointInput(url="https://x.ru/h", events=CALL_EVENTS), actor=None
+            session,
+            data=EndpointInput(url="https://x.ru/h", events=CALL_EVENTS),
+            actor=None,
+            allow_private=False,
         )
     start = utcnow()
     answered = Call("1.1", Direction.INBOUND, start, caller="+79161234567", callee="100")
@@ -60,7 +63,10 @@ async def test_each_call_event_is_written_once_in_order(sessionmaker: Any) -> No
 async def test_no_row_when_nobody_subscribes_to_calls(sessionmaker: Any) -> None:
     async with sessionmaker.begin() as session:
         await create_endpoint(
-            session, data=EndpointInput(url="https://x.ru/h", events=["order.created"]), actor=None
+            session,
+            data=EndpointInput(url="https://x.ru/h", events=["order.created"]),
+            actor=None,
+            allow_private=False,
         )
         call = Call("3.1", Direction.INBOUND, utcnow(), caller="+79161234567")
         await save_calls(session, [replace(call, ended_at=utcnow(), outcome=Outcome.NO_ANSWER)])

@@ -28,7 +28,7 @@ async def _endpoint(sessionmaker: Any, url: str, *events: str) -> tuple[int, str
     async with sessionmaker.begin() as session:
         endpoint, secret = await create_endpoint(
             session, data=EndpointInput(url=url, events=list(events or ["order.created"])),
-            actor=None,
+            actor=None, allow_private=True,
         )  # fmt: skip
     return endpoint.id, secret
 

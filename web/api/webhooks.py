@@ -38,7 +38,7 @@ from web.apidoc.describe import (
     param,
 )
 from web.auth import current_user, requires
-from web.keys import SESSIONMAKER
+from web.keys import SESSIONMAKER, SETTINGS
 from web.values import read_json_object
 
 ENDPOINT_BODY = obj(url=TEXT, description=TEXT, events=array(TEXT), active=BOOL)
@@ -143,7 +143,12 @@ async def list_all(request: web.Request) -> web.Response:
 async def create(request: web.Request) -> web.Response:
     data = _input(await read_json_object(request), EndpointInput())
     async with request.app[SESSIONMAKER].begin() as session:
-        endpoint, secret = await create_endpoint(session, data=data, actor=current_user(request))
+        endpoint, secret = await create_endpoint(
+            session,
+            data=data,
+            actor=current_user(request),
+            allow_private=request.app[SETTINGS].webhook_allow_private,
+        )
     return web.json_response(endpoint_json(endpoint) | {"secret": secret}, status=201)
 
 
@@ -168,6 +173,7 @@ async def update(request: web.Request) -> web.Response:
             endpoint_id=endpoint_id,
             data=_input(body, base),
             actor=current_user(request),
+            allow_private=request.app[SETTINGS].webhook_allow_private,
         )
     return web.json_response(endpoint_json(endpoint))
 

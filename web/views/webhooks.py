@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from callcenter.db import utcnow
 from callcenter.users.roles import Permission
 from callcenter.webhooks.events import EVENTS
 from callcenter.webhooks.service import (
@@ -26,7 +27,7 @@ from callcenter.webhooks.service import (
 )
 from web.auth import current_user, requires
 from web.forms import form_bool
-from web.keys import SESSIONMAKER
+from web.keys import SESSIONMAKER, SETTINGS
 
 FORM = "admin/webhook_form.html"
 
@@ -80,13 +81,22 @@ async def save(request: web.Request) -> web.StreamResponse:
         active=form_bool(posted, "active"),
     )
     actor, secret = current_user(request), ""
+    allow_private = request.app[SETTINGS].webhook_allow_private
     try:
         async with request.app[SESSIONMAKER].begin() as session:
             if endpoint_id is None:
-                endpoint, secret = await create_endpoint(session, data=data, actor=actor)
+                endpoint, secret = await create_endpoint(
+                    session, data=data, actor=actor, allow_private=allow_private
+                )
                 endpoint_id = endpoint.id
             else:
-                await update_endpoint(session, endpoint_id=endpoint_id, data=data, actor=actor)
+                await update_endpoint(
+                    session,
+                    endpoint_id=endpoint_id,
+                    data=data,
+                    actor=actor,
+                    allow_private=allow_private,
+                )
     except WebhookInvalid as exc:
         context = _form_context(data, endpoint_id, exc.fields, exc.message)
         return aiohttp_jinja2.render_template(FORM, request, context, status=422)
@@ -108,8 +118,10 @@ async def _show_endpoint(
             state=state,
             before_id=int(before) if before.isdigit() and len(before) < 19 else None,
         )
+    old_until = endpoint.previous_secret_until
     context = {
         "endpoint": endpoint,
+        "old_secret_until": old_until if old_until and old_until > utcnow() else None,
         "deliveries": deliveries,
         "state": state,
         "secret": secret,
