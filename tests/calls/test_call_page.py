@@ -224,6 +224,10 @@ async def test_the_calls_list_the_card_and_the_task_link_to_the_page(
     assert link in await (await client.get(f"/clients/{client_row.id}")).text()
     assert link in await (await client.get(f"/tasks/{task.id}")).text()
     assert 'href="/calls"' in await (await client.get("/workspace")).text()  # in the menu
+    report = await (await client.get("/reports/calls?since=2026-11-26&until=2026-11-26")).text()
+    listed = re.search(r'<p class="report-calls-link"><a href="(/calls\?[^"]+)"', report)
+    assert listed, "the calls report links to its calls"
+    assert link in await (await client.get(html.unescape(listed.group(1)))).text()
 
 
 async def test_who_sees_the_page_is_who_sees_the_call_in_the_list_and_the_api(
