@@ -65,6 +65,19 @@ def moment(value: datetime | None) -> str:
     return _when(value, "short")
 
 
+def moment_with_seconds(value: datetime | None) -> str:
+    """A moment to the second, its day and time in the user's zone (a call's timeline)."""
+    return _when(value, "medium")
+
+
+def time_of_day(value: datetime | None) -> str:
+    """A moment's time to the second in the user's zone ("17:44:03"), no day."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(TIMEZONE.get())) if value.tzinfo else value
+    return format_time(local, "medium", locale=i18n.babel_locale(LANGUAGE.get()))
+
+
 def _day(value: date | None, fmt: str = "medium") -> str:
     """A calendar date (no time, no time zone) in the user's language."""
     if value is None:
@@ -324,6 +337,7 @@ def install(env: jinja2.Environment) -> None:
         day=_day,
         day_range=day_range,
         moment=moment,
+        time_of_day=time_of_day,
         t=gettext,
         task_title=_task_title,
         audit_text=audit_text,

@@ -60,6 +60,28 @@ def call_query(request: web.Request, *, live: bool) -> CallQuery:
     )
 
 
+CALLS_PER_PAGE = 50
+
+
+def call_list_query(request: web.Request, actor: User) -> CallQuery:
+    """The calls page's filters: days in the user's time zone, a page of ``CALLS_PER_PAGE``
+    (one more is asked for, to know whether a next page exists)."""
+    q = request.query
+    until = local_day(q.get("to", ""), actor.timezone, name="to")
+    return CallQuery(
+        since=local_day(q.get("from", ""), actor.timezone, name="from"),
+        until=until + timedelta(days=1) if until else None,
+        phone=q.get("phone", ""),
+        client_id=int_field(q, "client"),
+        queue=q.get("queue", "").strip(),
+        agent=q.get("agent", ""),
+        direction=q.get("direction", ""),
+        outcome=q.get("outcome", ""),
+        limit=CALLS_PER_PAGE + 1,
+        offset=(page_field(q) - 1) * CALLS_PER_PAGE,
+    )
+
+
 def _date(text: str | None) -> date | None:
     """A day, or none when it is not one (the list then ignores it), within 1900..2200."""
     try:

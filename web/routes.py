@@ -33,6 +33,7 @@ from web.views import (
     api_tokens,
     auth,
     bonuses,
+    calls,
     campaign_contacts,
     campaigns,
     catalog,
@@ -88,6 +89,8 @@ def setup(app: web.Application, *, static_dir: Path) -> None:
     r.add_get("/workspace", workspace.workspace)
     r.add_get("/ws/live", live.live_socket)
     r.add_post("/calls/{linkedid}/wrapup", workspace.wrapup)
+    r.add_get("/calls", calls.call_list)
+    r.add_get("/calls/{linkedid}", calls.call_page)
 
     r.add_get("/clients", clients.client_list)
     r.add_get("/clients/new", clients.new_page)

@@ -26,6 +26,8 @@ def _nav(user: Any) -> list[tuple[str, str]]:
     items = [("/workspace", "Workspace")]
     if user.can(Permission.CLIENTS_VIEW):
         items.append(("/clients", "Clients"))
+    if user.can(Permission.CALLS_VIEW):
+        items.append(("/calls", "Calls"))
     if user.can(Permission.FLOOR_VIEW):
         items.append(("/wallboard", "Wallboard"))
     if user.can(Permission.ORDERS_VIEW):

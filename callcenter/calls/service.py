@@ -30,6 +30,9 @@ async def save_call(session: AsyncSession, call: Call, *, pbx: str = "default") 
     return (await save_calls(session, [call], pbx=pbx))[call.linkedid]
 
 
+LINKEDID_MAX = 64  # CallRow.linkedid's length
+
+
 @dataclass
 class CallQuery:
     since: datetime | None = None
@@ -121,6 +124,8 @@ async def get_call(session: AsyncSession, linkedid: str, *, actor: User) -> Call
     """One call, if ``actor`` may see it (the same rule as the call list)."""
     if not actor.can(Permission.CALLS_VIEW):
         raise Forbidden(N_("You may not see calls"))
+    if not linkedid or len(linkedid) > LINKEDID_MAX or not linkedid.isprintable():
+        raise NotFound(N_("No such call"))  # no call has such an id: no query asked
     conds = [CallRow.linkedid == linkedid]
     if (visible := _visible(actor)) is not None:
         conds.append(visible)

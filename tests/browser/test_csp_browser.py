@@ -49,6 +49,7 @@ async def test_main_pages_break_no_rule_of_the_policy(
         f"/clients/{client.id}",
         f"/clients/{client.id}/edit",
         "/workspace",
+        "/calls",
         "/wallboard",
         "/orders",
         "/orders/new",
