@@ -178,7 +178,7 @@ def _text(value: Any) -> str:
 def _line(value: Any) -> LineInput:
     if not isinstance(value, dict):
         raise BadJson(N_("A line is a JSON object"))
-    line = LineInput(product_id=link(value.get("product_id", value.get("product")), "product_id"))
+    line = LineInput(product_id=ref(value.get("product_id", value.get("product")), "product_id"))
     for key in LINE_KEYS:
         if key in value:
             setattr(line, key, _text(value[key]))

@@ -45,7 +45,8 @@ def operations_by_tag(spec: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             op = item.get(method)
             if op is None:
                 continue
-            media, body = next(iter(op.get("requestBody", {}).get("content", {}).items()), ("", {}))
+            content: dict[str, Any] = op.get("requestBody", {}).get("content", {})
+            media, body = next(iter(content.items()), ("", None))
             groups.setdefault(op["tags"][0], []).append(
                 {
                     "method": method.upper(),
