@@ -229,20 +229,18 @@ def notifications(update: TrackerUpdate, event_at: float) -> list[Note]:
     else:
         return []
     call = update.call
-    return [
-        (
-            kind,
-            {
-                "linkedid": call.linkedid,
-                "extension": update.agent,
-                "number": customer_number(call),
-                "direction": call.direction.value,
-                "queue": call.queue,
-                "outcome": call.outcome.value if call.outcome else None,
-                "event_at": event_at,
-            },
-        )
-    ]
+    payload = {
+        "linkedid": call.linkedid,
+        "extension": update.agent,
+        "number": customer_number(call),
+        "direction": call.direction.value,
+        "queue": call.queue,
+        "outcome": call.outcome.value if call.outcome else None,
+        "event_at": event_at,
+    }
+    if isinstance(update, CallAnswered) and update.replaces:
+        payload["replaces"] = update.replaces  # the agent's pop of the call that joined this
+    return [(kind, payload)]
 
 
 async def until_stored(

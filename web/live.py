@@ -354,13 +354,16 @@ class LiveHub:
             "stored_at": message.get("stored_at"),  # when the listener stored the call
             "heard_at": message.get("heard_at"),  # when this process heard the NOTIFY
         }
-        if message["kind"] == LiveKind.RINGING:
+        replaces = message.get("replaces")
+        if message["kind"] == LiveKind.RINGING or replaces:
             # the card differs by whose clients the user sees: never one user's card to another
             key = (listener.language, listener.timezone, listener.client_scope)
             cache = rendered if rendered is not None else {}
             if key not in cache:
                 cache[key] = await self.cards.render(*key, message)
             frame["html"] = cache[key]
+            if replaces:  # answered on a call that the agent's own joined (a parked call)
+                frame["replaces"] = replaces
         elif message["kind"] == LiveKind.ENDED:
             frame["outcome"] = message.get("outcome")
         with contextlib.suppress(ConnectionError, RuntimeError):

@@ -242,6 +242,7 @@ class CallBook:
         it: its legs, an agent who answered among them, and its Linkedid, so that a late
         event of it finds ``state``. It is never recorded on its own (``CallMerged``)."""
         call = state.call
+        answered: list[tuple[str, str]] = []  # (uniqueid, agent) of the agents now on it
         for uid, leg in other.legs.items():
             self.hold_off(other, leg, at)
             state.legs[uid], call.legs[uid] = leg, leg.leg
@@ -253,6 +254,7 @@ class CallBook:
                 if agent not in call.agents:
                     call.agents.append(agent)
                 note(state, at, "answered", uid, agent=agent)
+                answered.append((uid, agent))
         state.local_ones |= other.local_ones
         state.rang |= other.rang
         state.causes += other.causes
@@ -260,7 +262,14 @@ class CallBook:
         self.recent[other.linkedid] = state.linkedid
         log.info("call %s: call %s joined it", state.linkedid, other.linkedid)
         joined = CallMerged(snapshot(other.call), state.linkedid)
-        return [joined, CallUpdated(snapshot(call), "legs")]
+        copy = snapshot(call)
+        if not answered:
+            return [joined, CallUpdated(copy, "legs")]
+        # the agent's pop of their own call becomes this call's: the caller's card, talking
+        return [
+            joined,
+            *(CallAnswered(copy, copy.legs[uid], agent, other.linkedid) for uid, agent in answered),
+        ]
 
     # -- ending
 

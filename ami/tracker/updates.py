@@ -29,11 +29,14 @@ class CallRinging:
 
 @dataclass(frozen=True, slots=True)
 class CallAnswered:
-    """A leg answered: an agent (``agent`` set) or, for outbound calls, the customer (``""``)."""
+    """A leg answered: an agent (``agent`` set) or, for outbound calls, the customer (``""``).
+    ``replaces``: the Linkedid of the agent's own call that joined this one (a parked call
+    picked up, 06d), whose pop this call's takes the place of."""
 
     call: Call
     leg: Leg
     agent: str
+    replaces: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,3 +88,50 @@ async def test_operator_sees_the_pop_with_the_right_client(
 
     task = await db_session.scalar(select(Task).where(Task.title == "Прислать прайс"))
     assert task is not None and task.assignee_id == operator.id
+
+
+async def test_a_picked_up_parked_call_replaces_the_pickers_own_pop(
+    page: Any, make_user: Any, db_session: Any
+) -> None:
+    """102 dials the parking space: its pop is an internal call with no number. Once the
+    parked caller is bridged to it (06d), that pop becomes the caller's card, talking, and
+    the caller's hang-up turns it into the wrap-up form."""
+    from callcenter.clients.models import Client, ClientPhone
+    from callcenter.live import LiveKind, notify
+
+    db_session.add(
+        Client(
+            kind="person",
+            name="Пётр Парковкин",
+            phones=[ClientPhone(number="8 916 123-45-67", e164="+79161234567")],
+        )
+    )
+    await db_session.commit()
+    operator = await make_user("operator", extension="102", language="en")
+    await sign_in_page(page, operator.login, PASSWORD)
+    await page.goto("/workspace")
+    await page.locator("#link-state[data-state=online]").wait_for()
+
+    parked, pickup = "1796616479.32", "1796616489.36"
+    common = {"extension": "102", "queue": "", "outcome": None}
+
+    async def send(kind: LiveKind, **fields: Any) -> None:
+        await notify(db_session, kind, **common, **fields)
+        await db_session.commit()
+
+    await send(LiveKind.RINGING, linkedid=pickup, number="", direction="internal")
+    await page.locator(f'.pop[data-linkedid="{pickup}"]').wait_for()
+    await send(LiveKind.ANSWERED, linkedid=pickup, number="", direction="internal")
+    await send(
+        LiveKind.ANSWERED,
+        linkedid=parked,
+        number="+79161234567",
+        direction="inbound",
+        replaces=pickup,
+    )
+    pop = page.locator(f'.pop.talking[data-linkedid="{parked}"]')
+    await pop.wait_for()
+    assert await pop.locator(".pop-client-name").text_content() == "Пётр Парковкин"
+    assert await page.locator(".pop").count() == 1  # the internal call's pop is gone
+    await send(LiveKind.ENDED, linkedid=parked, number="+79161234567", direction="inbound")
+    await page.locator(f'.pop.ended[data-linkedid="{parked}"] form.wrapup').wait_for()

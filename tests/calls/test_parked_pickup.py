@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from ami.call_writer import CallWriter
+from ami.call_writer import CallWriter, notifications
 from ami.events import Hangup, Newchannel, UnParkedCall
 from ami.outage import Heard
-from ami.tracker import CallEnded, CallMerged, CallTracker, TrackerUpdate
+from ami.tracker import CallAnswered, CallEnded, CallMerged, CallTracker, TrackerUpdate
 from callcenter.calls.models import CallEventRow, CallLegRow, CallRow
 from tests.ami.ami_support import received_at, timed_events
 from tests.calls.test_listener import sessionmaker  # noqa: F401
@@ -44,6 +44,25 @@ def test_the_pickup_joins_the_parked_call_which_ends_once_with_both_agents() -> 
     assert kinds.index(("unparked", "")) < kinds.index(("answered", "102"))
     assert [(u.call.linkedid, u.into) for u in updates if isinstance(u, CallMerged)] == [
         (PICKUP, PARKED)
+    ]
+
+
+def test_the_pickers_pop_becomes_the_parked_callers_card() -> None:
+    """102's screen showed its own call to the parking space (no number: an internal call);
+    once it joins, 102 is answered on the parked call, which replaces that pop, and its end
+    ends the caller's card, never the vanished internal call's."""
+    notes = [(k, p) for u, at in replayed() for k, p in notifications(u, at)]
+    at_102 = [(str(k), p["linkedid"], p["number"], p.get("replaces")) for k, p in notes
+              if p["extension"] == "102"]  # fmt: skip
+    assert at_102 == [
+        ("ringing", PICKUP, "", None),
+        ("answered", PICKUP, "", None),
+        ("answered", PARKED, "+79161234567", PICKUP),
+        ("ended", PARKED, "+79161234567", None),
+    ]
+    joined = [u for u, _ in replayed() if isinstance(u, CallAnswered) and u.replaces]
+    assert [(u.call.linkedid, u.agent, u.leg.uniqueid in PICKUP_LEGS) for u in joined] == [
+        (PARKED, "102", True)
     ]
 
 

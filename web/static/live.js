@@ -114,6 +114,19 @@
       pop.dataset.since = old && old.dataset.since ? old.dataset.since : String(startOf(frame));
       if (old) old.replaceWith(pop); else pops.prepend(pop);
       showTime(pop);
+    } else if (frame.type === "answered" && frame.replaces && frame.html) {
+      // the agent's own call joined this one (a parked call picked up): its pop becomes
+      // this call's card, talking from now
+      const holder = document.createElement("div");
+      holder.innerHTML = frame.html;  // rendered and escaped by the server's templates
+      const pop = holder.firstElementChild;
+      const old = popFor(frame.replaces) || popFor(frame.linkedid);
+      pop.classList.add("talking");
+      pop.dataset.since = String(startOf(frame));
+      const label = pop.querySelector(".pop-state");
+      if (label) label.textContent = pops.dataset.labelTalking;
+      if (old) old.replaceWith(pop); else pops.prepend(pop);
+      showTime(pop);
     } else if (frame.type === "answered" || frame.type === "ended") {
       const pop = popFor(frame.linkedid);
       if (!pop) return;
