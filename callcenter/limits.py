@@ -16,7 +16,7 @@ write (``fits_column``): so a column made wider or narrower moves its check with
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from sqlalchemy import Numeric
@@ -25,6 +25,17 @@ from callcenter.errors import Invalid
 from callcenter.i18n import N_
 
 INT32_MAX = 2**31 - 1  # an Integer column: every id, every count a user types
+
+# a sum of money columns (the report rollups' revenue and cost, a bonus share's revenue):
+# an order's cost is up to 200 lines of quantity x product cost (10^9 x 10^12 each), so a
+# day of millions of such orders fits in 38 whole digits: no pile of them stops a rollup
+MONEY_SUM_PRECISION = 40
+
+
+def money_sum() -> Numeric[Any]:
+    return Numeric(MONEY_SUM_PRECISION, 2)
+
+
 MAX_PAGE = 100_000  # a page further than any list goes
 
 # a date a user gives for anything (a filter, an invoice's day, a consent's): four digits
@@ -94,13 +105,14 @@ def column_max(column: Any) -> Decimal:
     kind = column.expression.type
     if not isinstance(kind, Numeric) or kind.precision is None or kind.scale is None:
         raise TypeError(f"{column} is not a Numeric(precision, scale) column")
-    return Decimal(10) ** (kind.precision - kind.scale) - Decimal(1).scaleb(-kind.scale)
+    with localcontext(prec=kind.precision + 2):  # exact past the default 28 digits
+        return Decimal(10) ** (kind.precision - kind.scale) - Decimal(1).scaleb(-kind.scale)
 
 
 def fits_column(value: Decimal, column: Any) -> bool:
     """Whether ``value`` is stored in ``column`` as it is (a value the column would round up
     past its limit, 999999999999.995 in Numeric(14, 2), does not fit)."""
-    return value.is_finite() and abs(value) <= column_max(column)
+    return value.is_finite() and value.copy_abs() <= column_max(column)  # exact, no context
 
 
 def check_fits(value: Decimal, column: Any, name: str, reason: str = AMOUNT_TOO_LARGE) -> Decimal:

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db import Base
 from callcenter.i18n import N_
+from callcenter.limits import money_sum
 
 MEASURES = ("revenue", "orders", "calls", "talk_seconds", "tasks_on_time")
 MEASURE_LABELS = {
@@ -104,7 +105,7 @@ class BonusShare(Base):
     )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     manager_name: Mapped[str] = mapped_column(String(200))
-    revenue: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    revenue: Mapped[Decimal] = mapped_column(money_sum())
     orders: Mapped[int] = mapped_column(Integer)
     calls: Mapped[int] = mapped_column(Integer)
     talk_seconds: Mapped[float] = mapped_column(Float)
@@ -119,7 +120,7 @@ class ManagerHour(Base):
     hour: Mapped[datetime] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     orders: Mapped[int] = mapped_column(Integer, default=0)  # fulfilled in the hour
-    revenue: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=0)
+    revenue: Mapped[Decimal] = mapped_column(money_sum(), default=0)
     calls: Mapped[int] = mapped_column(Integer, default=0)  # answered legs of the user
     talk_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     tasks_due: Mapped[int] = mapped_column(Integer, default=0)

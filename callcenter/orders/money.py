@@ -10,7 +10,7 @@ QUANTITY_STEP = Decimal("0.001")
 MAX_AMOUNT = Decimal("999999999999.99")  # Numeric(14, 2)
 
 
-MAX_WHOLE_DIGITS = 14  # Numeric(16, 2), our widest money column: past it nothing is stored
+MAX_WHOLE_DIGITS = 14  # more than any money column a user types into holds: past it, refused
 
 
 class NotANumber(ValueError):

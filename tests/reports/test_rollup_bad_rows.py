@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -93,3 +94,49 @@ async def test_one_failing_rollup_leaves_the_others_fresh(
     async with sessionmaker() as session:
         marks = set(await session.scalars(text("SELECT name FROM report_rollup_marks")))
     assert marks == {"manager_hours"}  # the broken one keeps no mark: retried next run
+
+
+async def test_a_pile_of_the_largest_orders_is_summed_by_every_rollup(
+    database_url: str, sessionmaker: Any, make_user: Any
+) -> None:
+    """Every order total fits Numeric(14, 2), but a day's sum of them, or one order's cost
+    (quantity x a product's cost), went past the rollups' Numeric(16, 2) and stopped them
+    for everyone: 150 orders of the largest total, each costing ~10^21, on one day."""
+    from tests.reports.sales_data import load_sales_data
+
+    await load_sales_data(database_url, make_user, refresh=False)
+    largest, qty, cost = "999999999999.99", "999999999.999", "999999999999.99"
+    async with sessionmaker.begin() as session:
+        await session.execute(text("UPDATE products SET cost = :cost WHERE id = 1"), {"cost": cost})
+        await session.execute(
+            text(
+                "INSERT INTO orders (number, client_id, manager_id, status_id, status_changed_at,"
+                " currency, total, notes, created_at, updated_at)"
+                " SELECT 'BIG' || n, 1, o.manager_id, o.status_id, o.status_changed_at, 'RUB',"
+                " :total, '', o.created_at, now() FROM orders o, generate_series(1, 150) n"
+                " WHERE o.id = 1"
+            ),
+            {"total": largest},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO order_lines (order_id, position, product_id, description,"
+                " unit_code, quantity, price, discount_percent, vat_rate, amount)"
+                " SELECT id, 0, 1, 'item', '796', :qty, 1000, 0, '22', 1000 FROM orders"
+                " WHERE number LIKE 'BIG%'"
+            ),
+            {"qty": qty},
+        )
+    done = await rolled_up(sessionmaker)
+    assert set(done) == {r.name for r in all_rollups()}  # none failed
+    async with sessionmaker() as session:
+        revenue, cost_sum = (
+            await session.execute(
+                text(
+                    "SELECT sum(revenue), sum(cost) FROM report_order_days"
+                    " WHERE day = (SELECT day FROM report_order_facts WHERE order_id = 1)"
+                )
+            )
+        ).one()
+    assert revenue >= 150 * Decimal(largest)
+    assert cost_sum >= 150 * Decimal(qty) * Decimal(cost) - 1

@@ -33,13 +33,14 @@ from tests.invoices.support import add_client, add_order, set_up_company
 from tests.partners.support import paid_order, person
 
 MAX = "999999999999.99"  # Numeric(14, 2): every money column a user's figure lands in
+LARGEST_SUM = "9" * 38 + ".99"  # Numeric(40, 2): a sum of money (rollups, a share's revenue)
 ISSUED = "2026-03-05"
 DELIVERED = ("accepted", "in_production", "done", "shipped", "delivered")
 
 
 def test_the_limit_is_read_off_the_column_and_a_value_rounding_past_it_does_not_fit() -> None:
     assert column_max(Invoice.total) == Decimal(MAX)
-    assert column_max(BonusShare.revenue) == Decimal("99999999999999.99")
+    assert column_max(BonusShare.revenue) == Decimal(LARGEST_SUM)
     assert fits_column(Decimal(MAX), Invoice.total)
     assert fits_column(-Decimal(MAX), Invoice.total)  # a reversal's negative line
     for past in ("999999999999.995", "1000000000000", "Infinity", "NaN", "1e40"):
@@ -224,7 +225,7 @@ async def _revenue_hours(db_session: Any, manager: Any, revenues: list[str]) -> 
 
 @pytest.mark.parametrize(
     "revenues,expected",
-    [(["99999999999999.99"], 200), (["99999999999999.99", "0.01"], 422)],
+    [([LARGEST_SUM], 200), ([LARGEST_SUM, "0.01"], 422)],
 )
 async def test_a_bonus_split_is_approved_at_the_largest_revenue_and_refused_past_it(
     api_as: Any, db_session: Any, make_user: Any, revenues: list[str], expected: int

@@ -21,7 +21,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     SmallInteger,
     String,
     Table,
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db import Base
 from callcenter.feedback.models import Feedback
+from callcenter.limits import money_sum
 from callcenter.orders.models import Order
 from callcenter.tasks.models import Task
 
@@ -52,7 +52,7 @@ class ClientLoyalty(Base):
     segment_id: Mapped[int | None]
     orders: Mapped[int] = mapped_column(Integer)  # not cancelled
     fulfilled: Mapped[int] = mapped_column(Integer)  # in a final status
-    revenue: Mapped[Decimal] = mapped_column(Numeric(16, 2))  # of the fulfilled ones
+    revenue: Mapped[Decimal] = mapped_column(money_sum())  # of the fulfilled ones
     frequency: Mapped[int] = mapped_column(SmallInteger)  # F and M scores (rules.py)
     monetary: Mapped[int] = mapped_column(SmallInteger)  # 0 before the first order
     first_order_at: Mapped[datetime | None]
@@ -75,8 +75,8 @@ class LoyaltyHour(Base):
     orders: Mapped[int] = mapped_column(Integer, default=0)
     first_orders: Mapped[int] = mapped_column(Integer, default=0)
     repeat_orders: Mapped[int] = mapped_column(Integer, default=0)
-    revenue: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=0)
-    repeat_revenue: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=0)
+    revenue: Mapped[Decimal] = mapped_column(money_sum(), default=0)
+    repeat_revenue: Mapped[Decimal] = mapped_column(money_sum(), default=0)
     gap_seconds: Mapped[float] = mapped_column(Float, default=0.0)  # summed over repeat orders
     gaps_30: Mapped[int] = mapped_column(Integer, default=0)  # repeat orders by their gap
     gaps_90: Mapped[int] = mapped_column(Integer, default=0)

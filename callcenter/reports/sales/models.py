@@ -18,13 +18,13 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
-    Numeric,
     String,
     Table,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from callcenter.db import Base
+from callcenter.limits import money_sum
 from callcenter.reports.rollups.slices import slice_of
 
 
@@ -41,7 +41,7 @@ def _count(name: str) -> Column[Any]:
 
 
 def _money(name: str) -> Column[Any]:
-    return Column(name, Numeric(16, 2), nullable=False, server_default="0")
+    return Column(name, money_sum(), nullable=False, server_default="0")
 
 
 def _order_sums() -> list[Column[Any]]:
@@ -99,9 +99,9 @@ order_facts = Table(
     Column("cancelled", Boolean, nullable=False),
     Column("region", String(100), nullable=False),
     Column("tag_ids", ARRAY(Integer), nullable=False),
-    Column("total", Numeric(16, 2), nullable=False),
-    Column("costed_revenue", Numeric(16, 2), nullable=False),
-    Column("cost", Numeric(16, 2), nullable=False),
+    Column("total", money_sum(), nullable=False),
+    Column("costed_revenue", money_sum(), nullable=False),
+    Column("cost", money_sum(), nullable=False),
     Column("taken_at", DateTime(timezone=True), nullable=False),
     Index("ix_report_order_facts_client_id", "client_id"),
     Index("ix_report_order_facts_taken_at", "taken_at"),

@@ -17,10 +17,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Numeric, cast, delete, func, select, text
+from sqlalchemy import cast, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.clients.models import client_tags
+from callcenter.limits import money_sum
 from callcenter.reports.rollups.days import DayRollup, add_delta, day_ranges
 from callcenter.reports.rollups.deletions import DELETED_CLIENTS
 from callcenter.reports.sales.models import order_facts
@@ -89,7 +90,7 @@ def ledger_facts(dimension: str) -> Any:
         dims = [rows.c.day, rows.c.manager_id, rows.c.channel_id, rows.c.segment_id]
         dims.append(rows.c[dimension])
         money = [
-            cast(func.sum(rows.c[name]), Numeric(16, 2)).label(label)
+            cast(func.sum(rows.c[name]), money_sum()).label(label)
             for name, label in (("total", "revenue"), ("costed_revenue",) * 2, ("cost",) * 2)
         ]
         return select(*dims, func.count().label("orders"), *money).group_by(*dims)
