@@ -87,7 +87,7 @@ async def show(page: Any, **choices: str) -> None:
 async def open_from_index(page: Any, title: str, period: tuple[str, str]) -> None:
     """The index lists the report; its page opens on this month, then the period is typed."""
     await page.goto("/reports")
-    await page.get_by_role("link", name=title, exact=True).click()
+    await page.locator("main").get_by_role("link", name=title, exact=True).click()
     await page.locator("form.report-filters").wait_for()
     await show(page, period="", since=period[0], until=period[1])
 
@@ -301,7 +301,7 @@ async def test_in_russian_labels_and_numbers_are_russian(
     boss = await make_user("supervisor", language="ru", full_name="Начальник")
     await sign_in_page(page, boss.login, PASSWORD)
     await page.goto("/reports")
-    assert await page.get_by_role("link", name="Звонки", exact=True).count() == 1
+    assert await page.locator("main").get_by_role("link", name="Звонки", exact=True).count() == 1
     await page.goto("/reports/calls?since=2026-03-02&until=2026-03-02")
     assert await figure(page, "Входящие") == "5"
     assert await figure(page, "Доля потерянных") == "60 %"  # 3 of 5 inbound calls
