@@ -45,6 +45,7 @@ from callcenter.webhooks.signing import signature  # noqa: E402
 from web.webhook_client import HttpTransport  # noqa: E402
 
 DATABASE = "cc_webhooks"
+WRITERS = 8  # concurrent sessions making the changes
 
 
 def receive(port: int, secret: str, expected: int, out: Any) -> None:
@@ -92,17 +93,36 @@ async def fresh_database(server_url: str) -> str:
 
 
 async def produce(sessionmaker: Any, rate: float, seconds: float, entities: int) -> int:
-    """Changes at ``rate`` a second, each committed with its delivery; returns how many."""
+    """Changes at ``rate`` a second, each committed with its delivery, from ``WRITERS``
+    concurrent sessions (as many web processes' requests would); returns how many."""
     total, start = int(rate * seconds), time.monotonic()
-    for n in range(total):
-        delay = start + n / rate - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        async with sessionmaker.begin() as session:
-            stamp = datetime.fromtimestamp(time.time()).astimezone().isoformat()
-            await enqueue(session, "order.status_changed", f"order:{n % entities}",
-                          {"id": n % entities, "step": n, "at": stamp})  # fmt: skip
+
+    async def writer(first: int) -> None:
+        for n in range(first, total, WRITERS):
+            delay = start + n / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            async with sessionmaker.begin() as session:
+                stamp = datetime.fromtimestamp(time.time()).astimezone().isoformat()
+                await enqueue(session, "order.status_changed", f"order:{n % entities}",
+                              {"id": n % entities, "step": n, "at": stamp})  # fmt: skip
+
+    await asyncio.gather(*(writer(k) for k in range(WRITERS)))
     return total
+
+
+def produce_apart(url: str, rate: float, seconds: float, entities: int, out: Any) -> None:
+    """The changes come from a process of their own (the app's, in life), so the sender's
+    process does nothing but send."""
+
+    async def run() -> int:
+        engine = make_engine(url, pool_size=WRITERS)
+        try:
+            return await produce(make_sessionmaker(engine), rate, seconds, entities)
+        finally:
+            await engine.dispose()
+
+    out.put(asyncio.run(run()))
 
 
 async def send_all(sessionmaker: Any, transport: HttpTransport, done: asyncio.Event) -> int:
@@ -153,7 +173,13 @@ async def main_async(args: argparse.Namespace) -> None:
         transport, done = HttpTransport(settings), asyncio.Event()
         started = time.monotonic()
         sender = asyncio.create_task(send_all(sessionmaker, transport, done))
-        produced = await produce(sessionmaker, args.rate, args.seconds, args.entities)
+        made: Any = multiprocessing.Queue()
+        producer = multiprocessing.Process(
+            target=produce_apart, args=(url, args.rate, args.seconds, args.entities, made)
+        )
+        producer.start()
+        produced = await asyncio.to_thread(made.get)
+        producer.join()
         done.set()
         sent = await sender
         elapsed = time.monotonic() - started
