@@ -33,6 +33,7 @@ from web.live import live_hub_ctx
 from web.loop_watch import loop_watch_ctx
 from web.mail import mail_sender_ctx
 from web.pbx import pbx_ctx
+from web.pop_cards import READS_AHEAD
 from web.scheduler import scheduler_ctx
 from web.security_headers import add_security_headers
 from web.templating import context_processor
@@ -48,7 +49,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     engine = make_engine(settings.database_url)
     # the PBX listener and the live hub run hot and retry on a lost connection themselves:
     # their own pool skips the pre-ping round trip that web requests pay for safety
-    hot = make_engine(settings.database_url, pool_pre_ping=False, pool_size=5)
+    hot = make_engine(settings.database_url, pool_pre_ping=False, pool_size=READS_AHEAD + 4)
     app[ENGINE] = engine
     app[SESSIONMAKER] = make_sessionmaker(engine)
     app[HOT_SESSIONMAKER] = make_sessionmaker(hot)
