@@ -104,30 +104,29 @@
     if (empty && pops) empty.hidden = pops.children.length > 0;
   }
 
+  // the server's card for this frame, put where ``old`` was (or first when there is none)
+  function cardInPlaceOf(old, frame) {
+    const holder = document.createElement("div");
+    holder.innerHTML = frame.html;  // rendered and escaped by the server's templates
+    const pop = holder.firstElementChild;
+    if (old) old.replaceWith(pop); else pops.prepend(pop);
+    return pop;
+  }
+
   function onCallFrame(frame) {
     if (frame.type === "ringing") {
       const old = popFor(frame.linkedid);
-      const holder = document.createElement("div");
-      holder.innerHTML = frame.html;  // rendered and escaped by the server's templates
-      const pop = holder.firstElementChild;
+      const since = old && old.dataset.since ? old.dataset.since : String(startOf(frame));
+      const pop = cardInPlaceOf(old, frame);
       pop.classList.add("ringing");
-      pop.dataset.since = old && old.dataset.since ? old.dataset.since : String(startOf(frame));
-      if (old) old.replaceWith(pop); else pops.prepend(pop);
-      showTime(pop);
-    } else if (frame.type === "answered" && frame.replaces && frame.html) {
-      // the agent's own call joined this one (a parked call picked up): its pop becomes
-      // this call's card, talking from now
-      const holder = document.createElement("div");
-      holder.innerHTML = frame.html;  // rendered and escaped by the server's templates
-      const pop = holder.firstElementChild;
-      const old = popFor(frame.replaces) || popFor(frame.linkedid);
-      pop.classList.add("talking");
-      pop.dataset.since = String(startOf(frame));
-      const label = pop.querySelector(".pop-state");
-      if (label) label.textContent = pops.dataset.labelTalking;
-      if (old) old.replaceWith(pop); else pops.prepend(pop);
+      pop.dataset.since = since;
       showTime(pop);
     } else if (frame.type === "answered" || frame.type === "ended") {
+      if (frame.replaces && frame.html) {
+        // the agent's own call joined this one (a parked call picked up): its pop becomes
+        // this call's card, answered as any other below
+        cardInPlaceOf(popFor(frame.replaces) || popFor(frame.linkedid), frame);
+      }
       const pop = popFor(frame.linkedid);
       if (!pop) return;
       pop.classList.remove("ringing");
