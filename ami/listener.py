@@ -308,10 +308,11 @@ class PbxListener:
             await self._settle()
         if self.outage.active:
             return updates
-        stored = await self._stored(
-            lambda: self.writer.commit(calls, notes_of(ringing), [], []),
-            lambda: self.writer.store_each(ringing, []),
-        )
+        with self.link.reads_held():  # its answer is not kept waiting behind AMI parsing
+            stored = await self._stored(
+                lambda: self.writer.commit(calls, notes_of(ringing), [], []),
+                lambda: self.writer.store_each(ringing, []),
+            )
         if not stored:
             return updates
         return [(u, at) for u, at in updates if not isinstance(u, CallRinging)]
