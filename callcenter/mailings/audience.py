@@ -19,6 +19,7 @@ texts); a number an earlier client has.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -34,17 +35,18 @@ from sqlalchemy import (
     literal,
     null,
     select,
-    text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.clients.models import Client, ClientEmail, ClientPhone
 from callcenter.clients.search import ClientQuery
 from callcenter.clients.search import _conditions as client_conditions
+from callcenter.db import utcnow
 from callcenter.dialer.models import Consent
 from callcenter.dialer.windows import contact_zones
 from callcenter.i18n import N_
-from callcenter.mailings.models import Mailing, MailingRecipient, Suppression
+from callcenter.imports.client_writer import driver_connection
+from callcenter.mailings.models import Mailing, Suppression
 from callcenter.mailings.sources import ADDRESS_PATTERN, source_conditions
 from callcenter.sms.numbers import is_mobile
 from callcenter.users.models import User
@@ -61,7 +63,11 @@ REASONS: dict[str, str] = {
     "cancelled": N_("the mailing was cancelled"),
 }
 AUDIENCE_KEYS = ("segment_id", "channel_id", "tag_id", "kind", "q")
-ZONE_CHUNK = 5_000
+RECIPIENT_CHUNK = 5_000  # recipients read and written at a time when a mailing is scheduled
+RECIPIENT_COLUMNS = (
+    "mailing_id", "client_id", "name", "address", "zones", "state", "reason", "attempts",
+    "next_try_at", "provider", "message_id",
+)  # fmt: skip
 
 
 @dataclass
@@ -229,78 +235,59 @@ async def sample_clients(
 
 
 async def write_recipients(
-    session: AsyncSession, mailing: Mailing, *, author: User, region: str, default_zone: str
+    session: AsyncSession,
+    mailing: Mailing,
+    *,
+    author: User,
+    region: str,
+    default_zone: str,
+    due_at: datetime,
 ) -> int:
-    """The audience as recipient rows (those left out as ``skipped`` with the reason), then
-    each one's time zones; returns how many will be sent to. Run once, when scheduled."""
+    """The audience as recipient rows (those left out as ``skipped`` with the reason), each
+    one sendable from ``due_at`` with its time zones; returns how many will be sent to. Run
+    once, when scheduled.
+
+    The audience is read once, as a stream, and each chunk written whole: its zones are
+    found here (as the dialer finds a contact's, which takes Python), so every row is
+    written once, by COPY. Rows inserted bare and then updated with their zones and their
+    time were written three times over (12.7 s for 94,000 recipients)."""
     ranked = await _judge(session, mailing, author, region)
-    rows = select(
-        literal(mailing.id),
-        ranked.c.client_id,
-        func.left(ranked.c.name, 300),
-        func.coalesce(func.left(ranked.c.address, 254), ""),
-        literal("", String),
-        case((ranked.c.reason.is_(None), "queued"), else_="skipped"),
-        func.coalesce(ranked.c.reason, ""),
-        literal(0),
-    )
-    insert = MailingRecipient.__table__.insert().from_select(  # type: ignore[attr-defined]
-        ["mailing_id", "client_id", "name", "address", "zones", "state", "reason", "attempts"],
-        rows,
-    )
-    await session.execute(insert)
-    await _set_zones(session, mailing.id, default_zone)
-    reached = await session.scalar(
-        select(func.count()).where(
-            MailingRecipient.mailing_id == mailing.id, MailingRecipient.state == "queued"
-        )
-    )
-    return reached or 0
-
-
-async def _set_zones(session: AsyncSession, mailing_id: int, default_zone: str) -> None:
-    """Each recipient's candidate zones, as the dialer finds a contact's: from the client's
-    address, else the first phone's numbering plan, else the installation's zone."""
-    phone = (
+    first_phone = (
         select(ClientPhone.e164)
-        .where(ClientPhone.client_id == Client.id)
+        .where(ClientPhone.client_id == ranked.c.client_id)
         .order_by(ClientPhone.position, ClientPhone.id)
         .limit(1)
         .scalar_subquery()
     )
-    after = 0
-    while True:
-        rows = (
-            await session.execute(
-                select(
-                    MailingRecipient.id,
-                    Client.postal_address,
-                    Client.legal_address,
-                    phone,
-                )
-                .join(Client, Client.id == MailingRecipient.client_id)
-                .where(
-                    MailingRecipient.mailing_id == mailing_id,
-                    MailingRecipient.state == "queued",
-                    MailingRecipient.id > after,
-                )
-                .order_by(MailingRecipient.id)
-                .limit(ZONE_CHUNK)
-            )
-        ).all()
-        if not rows:
-            return
-        ids, zones = [], []
-        for recipient_id, postal, legal, e164 in rows:
-            found, _source = contact_zones(f"{postal} {legal}", e164 or "", default_zone)
-            ids.append(recipient_id)
-            zones.append(",".join(found)[:200])
-        await session.execute(
-            text(
-                "UPDATE mailing_recipients r SET zones = t.zones "
-                "FROM unnest(CAST(:ids AS bigint[]), CAST(:zones AS text[])) AS t(id, zones) "
-                "WHERE r.id = t.id"
-            ),
-            {"ids": ids, "zones": zones},
+    audience = await session.stream(
+        select(
+            ranked.c.client_id,
+            ranked.c.name,
+            ranked.c.address,
+            ranked.c.reason,
+            Client.postal_address,
+            Client.legal_address,
+            case((ranked.c.reason.is_(None), first_phone), else_=null()),
         )
-        after = ids[-1]
+        .join(Client, Client.id == ranked.c.client_id)
+        .order_by(ranked.c.client_id)
+        .execution_options(yield_per=RECIPIENT_CHUNK)
+    )
+    reached = 0
+    driver = await driver_connection(session)  # COPY, in the session's transaction
+    skipped_at = utcnow()
+    async for chunk in audience.partitions():
+        rows = []
+        for client_id, name, address, reason, postal, legal, e164 in chunk:
+            if reason is None:
+                reached += 1
+                found, _source = contact_zones(f"{postal} {legal}", e164 or "", default_zone)
+                zones, state, due = ",".join(found)[:200], "queued", due_at
+            else:
+                zones, state, due = "", "skipped", skipped_at
+            row = (mailing.id, client_id, (name or "")[:300], (address or "")[:254], zones)
+            rows.append((*row, state, reason or "", 0, due, "", ""))
+        await driver.copy_records_to_table(
+            "mailing_recipients", records=rows, columns=RECIPIENT_COLUMNS
+        )
+    return reached

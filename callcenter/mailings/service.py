@@ -147,20 +147,15 @@ async def schedule_mailing(
     if mailing.state != "draft":
         raise Conflict(N_("Only a draft mailing can be scheduled"))
     author = await _author(session, mailing, actor)
+    now = utcnow()
+    starts_at = now if mailing.starts_at is None or mailing.starts_at < now else mailing.starts_at
     reached = await write_recipients(
-        session, mailing, author=author, region=region, default_zone=default_zone
-    )
+        session, mailing, author=author, region=region, default_zone=default_zone,
+        due_at=starts_at,
+    )  # fmt: skip
     if not reached:
         raise Conflict(N_("Nobody in the audience can get this mailing"))
-    now = utcnow()
-    mailing.state, mailing.scheduled_at = "scheduled", now
-    if mailing.starts_at is None or mailing.starts_at < now:
-        mailing.starts_at = now
-    await session.execute(
-        update(MailingRecipient)
-        .where(MailingRecipient.mailing_id == mailing.id, MailingRecipient.state == "queued")
-        .values(next_try_at=mailing.starts_at)
-    )
+    mailing.state, mailing.scheduled_at, mailing.starts_at = "scheduled", now, starts_at
     await session.flush()
     return reached
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from callcenter.dialer.models import Consent
 from callcenter.errors import Forbidden
+from callcenter.mailings import audience
 from callcenter.mailings.audience import count_audience, sample_clients
 from callcenter.mailings.models import MailingRecipient, Suppression
 from callcenter.mailings.service import (
@@ -214,3 +215,55 @@ async def test_a_restricted_manager_mails_only_their_own_clients(
     )
     assert list(addresses) == ["mine@example.ru"]
     assert await db_session.scalar(select(func.count()).select_from(MailingRecipient)) == 1
+
+
+async def test_scheduled_recipients_carry_their_zones_and_the_mailings_start_across_chunks(
+    db_session: Any, make_user: Any, monkeypatch: Any
+) -> None:
+    """The audience is written in chunks (three of two here), each recipient once with its
+    zones (from the address, else the phone's numbering plan, else the installation's) and,
+    when it gets the mailing, due at the mailing's start; the left out are written too."""
+    monkeypatch.setattr(audience, "RECIPIENT_CHUNK", 2)
+    admin = await make_user("admin")
+    made = {
+        "address": await add_client(
+            db_session, "Ада", "ada@example.ru", consent=True, postal_address="г. Хабаровск"
+        ),
+        "phone": await add_client(
+            db_session, "Бэла", "bela@example.ru", consent=True, phone="+73832000000"
+        ),
+        "neither": await add_client(db_session, "Вика", "vika@example.ru", consent=True),
+        "moscow": await add_client(
+            db_session, "Галя", "galya@example.ru", consent=True, phone="+74952000000"
+        ),
+        "left_out": await add_client(db_session, "Даша", consent=True),
+    }
+    await db_session.commit()
+    mailing = await create_mailing(
+        db_session,
+        data=mailing_input(starts_at="2030-03-01T10:00"),
+        actor=admin,
+        timezone=ZONE,
+        rate_cap=6000,
+    )
+    await db_session.commit()
+    assert await schedule_mailing(
+        db_session, mailing_id=mailing.id, actor=admin, region=REGION, default_zone="Asia/Omsk"
+    ) == 4  # fmt: skip
+    await db_session.commit()
+    rows = {
+        r.client_id: r
+        for r in await db_session.scalars(
+            select(MailingRecipient).where(MailingRecipient.mailing_id == mailing.id)
+        )
+    }
+    zones = {name: rows[made[name].id].zones for name in made}
+    assert zones == {
+        "address": "Asia/Vladivostok", "phone": "Asia/Novosibirsk", "neither": "Asia/Omsk",
+        "moscow": "Europe/Moscow", "left_out": "",
+    }  # fmt: skip
+    start = datetime(2030, 3, 1, 7, 0, tzinfo=UTC)  # 10:00 in Moscow
+    assert {rows[made[n].id].next_try_at for n in made if n != "left_out"} == {start}
+    assert rows[made["left_out"].id].state == "skipped"
+    assert rows[made["left_out"].id].reason == "no_address"
+    assert len(rows) == 5
