@@ -21,7 +21,7 @@ import math
 import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -236,9 +236,7 @@ class PbxLink:
         self.lost_at: float | None = None
         self.connected_since: float | None = None
         self.reconnects = 0
-        self.reading_paused = False  # the socket is not being read (either reason below)
-        self._backlogged = False  # backpressure: the consumer asked us to stop reading
-        self._holds = 0  # pops' stores in flight, each holding the reads (``reads_held``)
+        self.reading_paused = False  # backpressure: the consumer asked us to stop reading
         self._manager: _Manager | None = None
         self._task: asyncio.Task[None] | None = None
         self._in_order: dict[str, InOrder] = {}  # ActionID -> hook (see ``send``)
@@ -274,26 +272,6 @@ class PbxLink:
 
     def pause_reading(self, paused: bool) -> None:
         """Backpressure: stop reading the socket while the consumer catches up."""
-        self._backlogged = paused
-        self._apply_reading()
-
-    @contextlib.contextmanager
-    def reads_held(self) -> Iterator[None]:
-        """Read nothing more while a pop's store is in flight. The listener has one event
-        loop: a 256 KB read of AMI is ~600 messages parsed and typed in one go, and the
-        store's answer, back from PostgreSQL in well under a millisecond, waited behind one
-        or two of them (30-86 ms at 20,000 events/s). Held, the bytes wait in the kernel's
-        socket buffer instead (a round trip's worth); nothing is lost or reordered."""
-        self._holds += 1
-        self._apply_reading()
-        try:
-            yield
-        finally:
-            self._holds -= 1
-            self._apply_reading()
-
-    def _apply_reading(self) -> None:
-        paused = self._backlogged or self._holds > 0
         self.reading_paused = paused
         protocol = self._manager.protocol if self._manager else None
         transport = getattr(protocol, "transport", None)

@@ -308,11 +308,10 @@ class PbxListener:
             await self._settle()
         if self.outage.active:
             return updates
-        with self.link.reads_held():  # its answer is not kept waiting behind AMI parsing
-            stored = await self._stored(
-                lambda: self.writer.commit(calls, notes_of(ringing), [], []),
-                lambda: self.writer.store_each(ringing, []),
-            )
+        stored = await self._stored(
+            lambda: self.writer.commit(calls, notes_of(ringing), [], []),
+            lambda: self.writer.store_each(ringing, []),
+        )
         if not stored:
             return updates
         return [(u, at) for u, at in updates if not isinstance(u, CallRinging)]

@@ -90,34 +90,3 @@ async def test_a_ringing_call_with_changes_in_flight_waits_for_them() -> None:
         ]
     )
     assert log == [("ringing", ["a"]), ("rest", ["a"]), ("ringing", ["a"]), ("rest", ["d"])]
-
-
-async def test_no_pbx_data_is_read_while_a_ringing_call_is_being_stored() -> None:
-    """The pop's store holds the reads (its answer never waits behind AMI being parsed);
-    they go on after it, and a backlog's own pause outlives the hold."""
-    log: list[tuple[str, list[str]]] = []
-    listener, batches = listener_storing_into(log, asyncio.Event())
-    reading: list[bool] = []
-    commit = listener.writer.commit
-
-    async def watched(calls: Any, notes: Any, *rest: Any) -> None:
-        reading.append(listener.link.reading_paused)
-        await commit(calls, notes, *rest)
-
-    listener.writer.commit = watched  # type: ignore[method-assign]
-    batches.append([ringing("a"), changed("b")])
-    consumer = asyncio.create_task(listener.consume_forever())
-    listener.queue.put_nowait(("event", 1.0))  # type: ignore[arg-type]
-    async with asyncio.timeout(5):
-        while len(reading) < 2:  # noqa: ASYNC110 - a list filled by the commits
-            await asyncio.sleep(0.01)
-    assert reading == [True, False]  # the ringing call's store held them, the rest's not
-    assert log == [("ringing", ["a"])]  # the rest is still on its way
-    assert not listener.link.reading_paused
-    listener.link.pause_reading(True)  # a backlog
-    with listener.link.reads_held():
-        assert listener.link.reading_paused
-    assert listener.link.reading_paused  # still: the backlog's pause is its own
-    listener.link.pause_reading(False)
-    assert not listener.link.reading_paused
-    consumer.cancel()
