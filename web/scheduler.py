@@ -34,10 +34,24 @@ log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[Any]]
 
 
+class _StillRunning(logging.Filter):
+    """A run still going when the next one is due is skipped by design (``max_instances=1``:
+    the webhooks' sender, for one, keeps looking for work for ten seconds a run, on a
+    half-second schedule). APScheduler warns of each skip: twice a second, for ever, a
+    warning about nothing wrong, burying the ones that matter. Those lines are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+_STILL_RUNNING = _StillRunning()
+
+
 class Scheduler:
     """An AsyncIOScheduler whose runs can be awaited at shutdown."""
 
     def __init__(self) -> None:
+        logging.getLogger("apscheduler.scheduler").addFilter(_STILL_RUNNING)  # once: a set
         self.apscheduler = AsyncIOScheduler(timezone=UTC)
         self.running: set[asyncio.Task[Any]] = set()
         self.stopping = False

@@ -67,6 +67,32 @@ async def test_other_jobs_run_and_stopping_cancels_a_run_in_progress() -> None:
     assert cancelled.is_set() and not scheduler.running
 
 
+async def test_a_run_outlasting_its_interval_is_not_doubled_nor_warned_of(caplog: Any) -> None:
+    """Skipping a due run while one is going is the design: no second run, and no warning
+    line for each skip (the webhooks' sender made two a second, for ever)."""
+    scheduler = Scheduler()
+    going, most = 0, 0
+    runs: list[int] = []
+
+    async def long() -> None:
+        nonlocal going, most
+        going += 1
+        most = max(most, going)
+        await asyncio.sleep(0.3)
+        going -= 1
+        runs.append(1)
+
+    with caplog.at_level("INFO"):
+        scheduler.add_job("long", long, every_seconds=0.02)
+        scheduler.start()
+        async with asyncio.timeout(5):
+            while len(runs) < 2:  # noqa: ASYNC110 - the job appends
+                await asyncio.sleep(0.02)
+        await scheduler.stop()
+    assert most == 1
+    assert not [r for r in caplog.records if r.levelname == "WARNING"], caplog.text
+
+
 async def test_a_failing_job_keeps_its_schedule() -> None:
     scheduler = Scheduler()
     runs: list[int] = []
