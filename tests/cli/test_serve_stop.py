@@ -85,8 +85,9 @@ def postgres_of(data_dir: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def data_dir() -> Path:
     """Under the worktree, as the tests' own PostgreSQL (pgserver's server must reach it;
-    pytest's temporary folders are private to the user running the tests)."""
-    path = ROOT / "var" / "test-serve-stop"
+    pytest's temporary folders are private to the user running the tests); one per pytest
+    worker, as two of these tests may run at once and one stops the database it starts."""
+    path = ROOT / "var" / f"test-serve-stop-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
