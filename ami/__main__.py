@@ -23,7 +23,7 @@ from callcenter.cli import StartError, _runtime_dir, configure_logging, migrate,
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.floor.dialplan import DialPlan
 from callcenter.leadership import Leadership
-from callcenter.runtime import tune_gc
+from callcenter.runtime import new_event_loop, tune_gc
 from callcenter.settings import Settings, SettingsError
 
 log = logging.getLogger("ami")
@@ -71,8 +71,8 @@ def main() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     log.info("listening to the PBX at %s:%s", settings.ami_host, settings.ami_port)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(listen(settings))
+    with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=new_event_loop) as run:
+        run.run(listen(settings))
     return 0
 
 
