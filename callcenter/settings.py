@@ -30,6 +30,7 @@ class Settings:
     data_dir: Path = Path("var")
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    web_processes: int = 1  # web processes sharing the port (SO_REUSEPORT)
     secret_key: str = field(default="", repr=False)
     default_region: str = "RU"
     default_language: str = "ru"
@@ -144,6 +145,7 @@ class Settings:
             data_dir=Path(reader.text("DATA_DIR") or "var"),
             http_host=reader.text("HTTP_HOST") or "127.0.0.1",
             http_port=reader.port("HTTP_PORT", 8080),
+            web_processes=reader.positive_int("WEB_PROCESSES", 1),
             secret_key=reader.text("SECRET_KEY"),
             default_region=reader.region("DEFAULT_REGION", "RU"),
             default_language=reader.choice("DEFAULT_LANGUAGE", LANGUAGES, "ru"),

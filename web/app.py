@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -32,7 +33,7 @@ from web.keys import (
 from web.live import live_hub_ctx
 from web.loop_watch import loop_watch_ctx
 from web.mail import mail_sender_ctx
-from web.pbx import pbx_ctx
+from web.pbx import pbx_ctx, pbx_gateway_ctx
 from web.pop_cards import READS_AHEAD
 from web.scheduler import scheduler_ctx
 from web.security_headers import add_security_headers
@@ -86,7 +87,11 @@ def _templates(app: web.Application) -> None:
     i18n.install(env)
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, *, worker: bool = False) -> web.Application:
+    """The app; a ``worker`` is one of several web processes on the port
+    (``CALLCENTER_WEB_PROCESSES``, see ``web.worker``): it serves pages, the API, tracking hits
+    and live sockets like the first, while the PBX listener, the scheduler and the outbox
+    sender run in the first process alone."""
     settings = settings.with_secret_key()
     # a tracking hit's handler is answered by the first, the pages' chain skipped
     app = web.Application(middlewares=[token_answers_middleware, error_middleware])
@@ -101,9 +106,13 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(hit_recorder_ctx)  # after the database: flushed before it closes
     app.cleanup_ctx.append(live_hub_ctx)
     app.cleanup_ctx.append(loop_watch_ctx)
-    app.cleanup_ctx.append(pbx_ctx)
-    app.cleanup_ctx.append(mail_sender_ctx)
-    app.cleanup_ctx.append(scheduler_ctx)
-    app.cleanup_ctx.append(imports_ctx)
+    if worker:
+        app.cleanup_ctx.append(pbx_gateway_ctx)
+        app.cleanup_ctx.append(partial(imports_ctx, expire=False))
+    else:
+        app.cleanup_ctx.append(pbx_ctx)
+        app.cleanup_ctx.append(mail_sender_ctx)
+        app.cleanup_ctx.append(scheduler_ctx)
+        app.cleanup_ctx.append(imports_ctx)
     routes.setup(app, static_dir=ROOT / "web" / "static")
     return app

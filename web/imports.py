@@ -61,10 +61,14 @@ class ImportRunner:
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
 
-async def imports_ctx(app: web.Application) -> AsyncIterator[None]:
-    async with app[SESSIONMAKER].begin() as session:
-        if expired := await expire_stale_imports(session):
-            log.warning("%d interrupted import(s) marked failed", expired)
+async def imports_ctx(app: web.Application, *, expire: bool = True) -> AsyncIterator[None]:
+    """Imports run from this process. The first web process (``expire``) also marks failed
+    the imports a stopped process left running; a worker beside it must not: those may be
+    the first process's, running now."""
+    if expire:
+        async with app[SESSIONMAKER].begin() as session:
+            if expired := await expire_stale_imports(session):
+                log.warning("%d interrupted import(s) marked failed", expired)
     settings = app[SETTINGS]
     assert settings.database_url, "the command line resolves the database URL before the app"
     app[BACK_OFFICE] = BackOffice(

@@ -70,11 +70,20 @@ class PbxGateway:
         """This process's own link when it leads; else the leader's heartbeat, if any."""
         if self.listener is None or self.leadership is None or not self.leadership.leading:
             async with sessionmaker() as session:
-                beat = await read_status(session, self.listener.pbx if self.listener else "default")
+                beat = await read_status(
+                    session, self.listener.pbx if self.listener else self.plan.pbx
+                )
             if beat is None:
-                return {"mode": self.mode, "state": "off" if self.listener is None else "standby"}
+                return {"mode": self.mode, "state": self._unheard()}
             return {"mode": self.mode, **beat}
         return self.local_status()
+
+    def _unheard(self) -> str:
+        """No heartbeat: no PBX at all, this process standing by, or (a web worker, which
+        never leads) no listener anywhere."""
+        if self.listener is not None:
+            return "standby"
+        return "off" if self.mode == "off" else "no leader"
 
     def local_status(self) -> dict[str, Any]:
         assert self.listener is not None and self.leadership is not None
@@ -127,6 +136,14 @@ async def _start_simulator(app: web.Application) -> tuple[PbxSimulator, PbxConfi
         secret=simulator.config.secret,
     )
     return simulator, config
+
+
+async def pbx_gateway_ctx(app: web.Application) -> AsyncIterator[None]:
+    """A web worker's gateway: commands go through the database to the first process's
+    listener (as from any process), and the PBX's state is read from its heartbeat."""
+    settings = app[SETTINGS]
+    app[PBX] = PbxGateway(mode=settings.pbx, plan=dial_plan(settings))
+    yield
 
 
 async def pbx_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -9,6 +9,7 @@ times out is itself the answer (the database away says so, it does not time the 
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from aiohttp import web
@@ -73,6 +74,7 @@ async def health(request: web.Request) -> web.Response:
         "pbx": pbx,
         "live": {"listening": hub.listening, "sockets": len(hub.sockets)},
         "loop": request.app[LOOP_WATCH].figures(),  # how late this process's loop ran
+        "process": os.getpid(),  # which of the web processes answered
     }
     return web.json_response(body, status=503 if problems else 200)
 
