@@ -12,13 +12,14 @@ Three phases, each printing its figures beside the target of issue 17:
    click hits of the letters' signed links (``--hits`` distinct ones, 60 % opens) from
    ``--workers`` connections; hits a second and p50/p99 (target 10,000/s, p99 <= 20 ms),
    then the events stored, counted in the database against the hits answered. The load
-   comes from ``wrk`` (C, Debian's ``wrk`` package) for ``--seconds`` when it is installed:
+   comes from ``wrk`` (C, Debian's ``wrk`` package, one thread: the fewer cores it takes the
+   more the server has) for ``--seconds`` when it is installed:
    a load generator in Python spends more CPU per request than the server it measures, and
    on a small machine it takes the cores the server would use. ``--load python`` (or no
    ``wrk``) sends each link once from this process instead, as the first runs did.
 
     .venv/bin/python bench/mailings.py [--clients 100000] [--hits 10000] [--workers 64]
-        [--load wrk|python] [--seconds 10]
+        [--load wrk|python] [--seconds 10] [--web-processes 2]
 
 Uses CALLCENTER_DATABASE_URL's server when set, else the embedded PostgreSQL under
 var/bench-pg; the database ``cc_mailings`` is made afresh each run.
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import random
 import re
 import resource
@@ -50,6 +52,7 @@ import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from bench.cpu import CpuWindow  # noqa: E402
 from bench.pbx_rig import (  # noqa: E402
     clean_environment,
     database_server,
@@ -241,7 +244,14 @@ async def sending_phase(sessionmaker: Any, settings: Settings, reached: int) -> 
 
 
 async def tracking_phase(
-    url: str, mailing_id: int, hits: int, workers: int, load: str, seconds: int
+    url: str,
+    mailing_id: int,
+    hits: int,
+    workers: int,
+    load: str,
+    seconds: int,
+    processes: int,
+    pg_pid: int | None,
 ) -> None:
     conn = await asyncpg.connect(url)
     recipients = [r["id"] for r in await conn.fetch(
@@ -262,6 +272,7 @@ async def tracking_phase(
         CALLCENTER_LOG_LEVEL="WARNING",
         CALLCENTER_REPORT_REFRESH_SECONDS="0",
         CALLCENTER_MAILING_CHECK_SECONDS="0",
+        CALLCENTER_WEB_PROCESSES=str(processes),
     )
     app = await spawn("-m", "callcenter", "serve", env=env, log="bench-mailings-app")
     base = f"http://127.0.0.1:{http_port}"
@@ -275,11 +286,29 @@ async def tracking_phase(
             else click_url(base, SECRET, mailing_id, recipient, rng.randint(1, max(1, links)))
         )
         paths.append(made.removeprefix(base))
+    watched = {"web processes": (app.pid, True)}  # the first and its workers
+    if pg_pid is not None:
+        watched["postgresql"] = (pg_pid, True)
+    cpu = CpuWindow(watched)
     try:
+        await all_answering(base, processes)
+        cpu.start()
+        load_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         if load == "wrk":
             answered = await wrk_load(base, paths, workers, seconds)
         else:
             answered = await python_load(base, paths, workers)
+        shares = cpu.stop()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used = after.ru_utime + after.ru_stime - load_cpu.ru_utime - load_cpu.ru_stime
+        wall = seconds if load == "wrk" else 0.0
+        each = ", ".join(f"{k} {v:.2f}" for k, v in shares.items() if k != "machine")
+        if wall:
+            each += f", wrk {used / wall:.2f}"
+        print(
+            f"  CPU over the load, in cores: {each}; machine {shares['machine'] * 100:.0f} % of "
+            f"{os.cpu_count()} cores busy ({processes} web process{'es' if processes > 1 else ''})"
+        )
     finally:
         await stop_processes(app)  # its last hits are flushed as it stops
     conn = await asyncpg.connect(url)
@@ -289,6 +318,19 @@ async def tracking_phase(
     )  # fmt: skip
     await conn.close()
     print(f"  events stored: {stored:,} for {answered:,} hits answered")
+
+
+async def all_answering(base: str, processes: int, within: float = 60) -> None:
+    """Until every web process answers (each connection of its own may reach another)."""
+    seen: set[int] = set()
+    connector = aiohttp.TCPConnector(force_close=True)
+    async with asyncio.timeout(within), aiohttp.ClientSession(connector=connector) as http:
+        while len(seen) < processes:
+            try:
+                async with http.get(f"{base}/health") as answer:
+                    seen.add((await answer.json())["process"])
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
 
 
 async def python_load(base: str, paths: list[str], workers: int) -> int:
@@ -346,13 +388,11 @@ def wrk_ms(figure: str) -> float:
 
 
 async def wrk_load(base: str, paths: list[str], workers: int, seconds: int) -> int:
-    async with aiohttp.ClientSession() as http:
-        await wait_for(http, base, lambda body: True, within=60)
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "paths").write_text("\n".join(paths) + "\n")
         (Path(folder) / "walk.lua").write_text(WRK_SCRIPT)
         command = [
-            "wrk", "-t2", f"-c{workers}", f"-d{seconds}s", "--latency",
+            "wrk", "-t1", f"-c{workers}", f"-d{seconds}s", "--latency",
             "-s", str(Path(folder) / "walk.lua"), base,
         ]  # fmt: skip
         done = await asyncio.to_thread(
@@ -378,6 +418,7 @@ async def wrk_load(base: str, paths: list[str], workers: int, seconds: int) -> i
 
 async def main_async(args: argparse.Namespace) -> None:
     server_url, server = database_server()
+    pg_pid = server.get_pid() if server else None
     try:
         url = await fresh_database(server_url)
         conn = await asyncpg.connect(url)
@@ -397,7 +438,10 @@ async def main_async(args: argparse.Namespace) -> None:
             )
         await sending_phase(sessionmaker, settings, reached or 0)
         await engine.dispose()
-        await tracking_phase(url, mailing_id, args.hits, args.workers, args.load, args.seconds)
+        await tracking_phase(
+            url, mailing_id, args.hits, args.workers, args.load, args.seconds,
+            args.web_processes, pg_pid,
+        )  # fmt: skip
     finally:
         del server
 
@@ -411,6 +455,9 @@ def main() -> None:
         "--load", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python"
     )
     parser.add_argument("--seconds", type=int, default=10, help="of wrk's load")
+    parser.add_argument(
+        "--web-processes", type=int, default=2, help="CALLCENTER_WEB_PROCESSES of the app"
+    )
     args = parser.parse_args()
     _runtime_dir()
     print_machine()
