@@ -89,6 +89,10 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         reminder_check_seconds=0,
         report_refresh_seconds=0,
         webhook_check_seconds=0,
+        # a test that sends mailings runs the sender itself, at a time it chooses; the app's
+        # own job, every 2 s on the real clock, sent a paused-then-resumed mailing's letters
+        # before the test could cancel it (tests/mailings/test_pages.py, once in a while)
+        mailing_check_seconds=0,
     )
 
 
