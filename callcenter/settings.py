@@ -18,6 +18,9 @@ PREFIX = "CALLCENTER_"
 LANGUAGES = ("ru", "en")
 PBX_MODES = ("simulator", "ami", "off")
 SMS_PROVIDERS = ("off", "smsc", "twilio")
+# more web processes than this gains nothing on any machine the app is meant for, and each
+# holds its own connections to PostgreSQL (whose default max_connections is 100)
+MAX_WEB_PROCESSES = 32
 
 
 class SettingsError(Exception):
@@ -145,7 +148,7 @@ class Settings:
             data_dir=Path(reader.text("DATA_DIR") or "var"),
             http_host=reader.text("HTTP_HOST") or "127.0.0.1",
             http_port=reader.port("HTTP_PORT", 8080),
-            web_processes=reader.positive_int("WEB_PROCESSES", 1),
+            web_processes=reader.positive_int("WEB_PROCESSES", 1, most=MAX_WEB_PROCESSES),
             secret_key=reader.text("SECRET_KEY"),
             default_region=reader.region("DEFAULT_REGION", "RU"),
             default_language=reader.choice("DEFAULT_LANGUAGE", LANGUAGES, "ru"),
@@ -297,12 +300,14 @@ class _Reader:
             raise self._fail(name, "a port number from 1 to 65535", value)
         return int(value)
 
-    def positive_int(self, name: str, default: int) -> int:
+    def positive_int(self, name: str, default: int, most: int | None = None) -> int:
         value = self.text(name)
         if not value:
             return default
         if not value.isascii() or not value.isdigit() or int(value) <= 0:
             raise self._fail(name, "a positive whole number", value)
+        if most is not None and int(value) > most:
+            raise self._fail(name, f"a whole number from 1 to {most}", value)
         return int(value)
 
     def niceness(self, name: str, default: int) -> int:

@@ -19,6 +19,10 @@ from web.keys import SETTINGS
 log = logging.getLogger(__name__)
 RESTART_PAUSE_S = 1.0  # before starting again a worker that died within its first seconds
 SETTLED_S = 10.0  # a worker that lived this long is started again at once
+# a worker that dies this many times in a row within its first seconds cannot start (a bad
+# install, the port's other users, a broken setting only it reads): said once, not retried
+QUICK_DEATHS_MAX = 5
+WORKER_COMMAND = (sys.executable, "-m", "web.worker")
 STOP_WITHIN_S = 8.0  # for a worker's graceful stop, before it is killed
 
 
@@ -41,19 +45,31 @@ async def workers_ctx(app: web.Application) -> AsyncIterator[None]:
     await asyncio.gather(*(_stopped(p) for p in running.values()))
 
 
-async def _keep(number: int, env: dict[str, str], running: dict[int, Any]) -> None:
+async def _keep(
+    number: int, env: dict[str, str], running: dict[int, Any], command: tuple[str, ...] = ()
+) -> None:
+    """Keep worker ``number`` running: started again when it dies, at once if it had
+    settled, after a pause that doubles with each quick death otherwise; given up (one
+    line) after ``QUICK_DEATHS_MAX`` quick deaths in a row, the other processes serving on."""
     loop = asyncio.get_running_loop()
+    quick_deaths = 0
     while True:
         started = loop.time()
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "web.worker", env=env, stdin=asyncio.subprocess.PIPE
+            *(command or WORKER_COMMAND), env=env, stdin=asyncio.subprocess.PIPE
         )
         running[number] = process
         code = await process.wait()
+        quick_deaths = quick_deaths + 1 if loop.time() - started < SETTLED_S else 0
+        if quick_deaths >= QUICK_DEATHS_MAX:
+            log.error("web: worker %d exited with %s within %.0f s of its start %d times in a "
+                      "row; not starting it again (its own error is above); the other web "
+                      "processes serve on", number, code, SETTLED_S, quick_deaths)  # fmt: skip
+            return
         log.error("web: worker %d (pid %d) exited with %s; starting it again", number,
                   process.pid, code)  # fmt: skip
-        if loop.time() - started < SETTLED_S:
-            await asyncio.sleep(RESTART_PAUSE_S)
+        if quick_deaths:
+            await asyncio.sleep(RESTART_PAUSE_S * 2 ** (quick_deaths - 1))
 
 
 async def _stopped(process: asyncio.subprocess.Process) -> None:

@@ -42,6 +42,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         ("PUBLIC_URL", "https://u:p@crm.example.ru", "CALLCENTER_PUBLIC_URL must be an http"),
         ("TRUSTED_PROXY", "sometimes", "CALLCENTER_TRUSTED_PROXY must be true or false"),
         ("LOGIN_ADDRESS_MAX_FAILURES", "0", "must be a positive whole number"),
+        ("WEB_PROCESSES", "0", "CALLCENTER_WEB_PROCESSES must be a positive whole number"),
+        ("WEB_PROCESSES", "1000", "CALLCENTER_WEB_PROCESSES must be a whole number from 1 to 32"),
     ],
 )
 def test_bad_setting_is_one_clear_line(name: str, value: str, expected: str) -> None:

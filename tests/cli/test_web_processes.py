@@ -152,3 +152,22 @@ async def test_a_stop_signal_stops_the_app_when_nobody_reads_its_output_any_more
             return not any(alive(pid) for pid in workers)
 
         await until(workers_gone, 10)
+
+
+async def test_a_worker_that_cannot_start_is_given_up_with_one_line(
+    monkeypatch: Any, caplog: Any
+) -> None:
+    """A worker dying at once every time (a bad install, say) is started again after pauses
+    that double, then given up with one error line instead of being restarted for ever."""
+    from web import workers
+
+    monkeypatch.setattr(workers, "RESTART_PAUSE_S", 0.01)
+    running: dict[int, Any] = {}
+    dying = (sys.executable, "-c", "raise SystemExit(3)")
+    with caplog.at_level("ERROR", logger="web.workers"):
+        await asyncio.wait_for(workers._keep(7, dict(os.environ), running, dying), 30)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == workers.QUICK_DEATHS_MAX
+    assert all("starting it again" in line for line in lines[:-1])
+    assert "not starting it again" in lines[-1] and "worker 7 exited with 3" in lines[-1]
+    assert running[7].returncode == 3
