@@ -9,6 +9,7 @@ Prints the time, rows/s and the process's peak resident memory during each phase
   export URL sends (server-side cursor -> XLSX / CSV writer), to a file under /tmp.
 
     .venv/bin/python bench/import_export.py [--import-rows 100000] [--export-rows 1000000]
+        [--base-rows N]  (the import into a base of N clients; --export-rows 0: no export)
 
 Uses CALLCENTER_DATABASE_URL when set, else the embedded PostgreSQL under var/bench-pg.
 """
@@ -169,13 +170,15 @@ async def fill(conn: asyncpg.Connection, upto: int) -> None:
     print(f"filled clients {have + 1:,}..{upto:,} by COPY in {time.perf_counter() - started:.1f} s")
 
 
-async def bench_import(url: str, rows: int) -> None:
+async def bench_import(url: str, rows: int, base_rows: int = 0) -> None:
+    """``rows`` imported into a base of ``base_rows`` clients (at least a tenth of ``rows``):
+    a tenth of the file's numbers are already known, and those rows update their client."""
     conn = await asyncpg.connect(url)
     await conn.execute(
         "TRUNCATE clients, client_phones, client_emails, imports RESTART IDENTITY CASCADE"
     )
-    # a tenth of the file's numbers are already known: those rows update their client
-    await fill(conn, rows // 10)
+    base_rows = max(base_rows, rows // 10)
+    await fill(conn, base_rows)
     admin_id = await conn.fetchval(
         "INSERT INTO users (login, full_name, password_hash, role, language, timezone, "
         "sees_all_clients, active, session_version, is_demo) VALUES ('bench', 'Bench', 'x', "
@@ -184,7 +187,7 @@ async def bench_import(url: str, rows: int) -> None:
     )
     await conn.close()
     started = time.perf_counter()
-    content = import_workbook(rows, first_id=1)
+    content = import_workbook(rows, first_id=base_rows - rows // 10 + 1)
     print(
         f"made the XLSX to import: {rows:,} rows, {len(content) / 1024 / 1024:.1f} MiB, "
         f"in {time.perf_counter() - started:.1f} s"
@@ -268,7 +271,9 @@ async def bench_export(url: str, rows: int, file_format: str, folder: Path) -> N
 
 
 async def main_async(url: str, args: argparse.Namespace) -> None:
-    await bench_import(url, args.import_rows)
+    await bench_import(url, args.import_rows, args.base_rows)
+    if not args.export_rows:
+        return
     conn = await asyncpg.connect(url)
     await fill(conn, args.export_rows)
     await conn.close()
@@ -283,6 +288,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--export-rows", type=int, default=1_000_000)
+    parser.add_argument(
+        "--base-rows", type=int, default=0,
+        help="clients in the base before the import (default a tenth of --import-rows)",
+    )  # fmt: skip
     args = parser.parse_args()
     _runtime_dir()
     print(
