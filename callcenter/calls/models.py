@@ -29,7 +29,7 @@ class CallRow(Base):
     __table_args__ = (
         Index("ix_calls_started_at", "started_at"),
         Index("ix_calls_client_started", "client_id", "started_at"),
-        Index("ix_calls_caller", "caller"),
+        Index("ix_calls_caller_started", "caller", "started_at"),  # the pop's last calls
         Index("ix_calls_callee_started", "callee", "started_at"),  # callbacks, last calls
         Index("ix_calls_live", "ended_at", postgresql_where="ended_at IS NULL"),
     )

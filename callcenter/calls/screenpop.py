@@ -106,7 +106,13 @@ class ScreenPop:
 # of times a second, and each round trip costs the web process more than the reading does.
 # $1 the number as the PBX gave it, $2 the linkedid, $3 the queue. A dialer call (found by the
 # Originate's ActionID or the linkedid it saw) takes its contact's number when the agent rings
-# first; any other call of a queue, the script of the campaign working that queue.
+# first; any other call of a queue, the script of the campaign working that queue. The last
+# calls are two index ranges, (caller, started_at) and (callee, started_at), five of each:
+# one ``caller = n OR callee = n`` walked every call newest first for a first-time caller.
+# Each range is a BETWEEN ordered by its index's whole key, not an equality: a number not
+# known when the statement is planned looks, to the planner, as common as the DID every
+# inbound call has as its callee, and with ``callee = n`` (the key's first column then a
+# constant) it would walk ``started_at`` again; no other index gives this order.
 POP_SQL = """
 WITH attempt AS (
     SELECT a.id, cc.e164
@@ -151,11 +157,19 @@ SELECT
     (SELECT json_agg(json_build_object(
         'at', extract(epoch FROM k.started_at), 'direction', k.direction, 'outcome', k.outcome
      ) ORDER BY k.started_at DESC) FROM (
-        SELECT started_at, direction, outcome FROM calls
-        WHERE (caller = (SELECT number FROM dialed) OR callee = (SELECT number FROM dialed))
-          AND left((SELECT number FROM dialed), 1) = '+'
-          AND linkedid <> $2 AND ended_at IS NOT NULL
-        ORDER BY started_at DESC LIMIT 5) k) AS last_calls,
+        SELECT started_at, direction, outcome FROM (
+            (SELECT id, started_at, direction, outcome FROM calls
+             WHERE caller BETWEEN (SELECT number FROM dialed WHERE left(number, 1) = '+')
+                            AND (SELECT number FROM dialed)
+               AND linkedid <> $2 AND ended_at IS NOT NULL
+             ORDER BY caller DESC, started_at DESC LIMIT 5)
+            UNION
+            (SELECT id, started_at, direction, outcome FROM calls
+             WHERE callee BETWEEN (SELECT number FROM dialed WHERE left(number, 1) = '+')
+                            AND (SELECT number FROM dialed)
+               AND linkedid <> $2 AND ended_at IS NOT NULL
+             ORDER BY callee DESC, started_at DESC LIMIT 5)
+        ) either ORDER BY started_at DESC LIMIT 5) k) AS last_calls,
     (SELECT json_agg(json_build_object(
         'due', extract(epoch FROM t.due_at), 'title', t.title, 'client_id', t.client_id
      ) ORDER BY t.due_at) FROM (

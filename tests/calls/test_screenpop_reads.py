@@ -1,0 +1,96 @@
+"""The pop's card reads the caller's own calls only, however many calls the floor has taken:
+its "last calls" come from two index ranges (the number as caller, as callee), not from a
+walk of every call newest first (which, for a first-time caller, read the whole table on
+every ring)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import text
+
+from callcenter.calls.screenpop import POP_SQL, build_pop
+from callcenter.db import utcnow
+
+OTHERS = 20_000  # the floor's other calls
+NUMBER = "+79161112233"
+
+
+async def _fill(session: Any) -> None:
+    """``OTHERS`` calls of other numbers, newest last, then ANALYZE: the planner sees a
+    floor's table, not the handful of rows a test makes."""
+    await session.execute(
+        text(
+            "INSERT INTO calls (pbx, linkedid, direction, caller, callee, queue, started_at,"
+            " ended_at, outcome, wait_seconds, talk_seconds, hold_seconds, recording, agents)"
+            " SELECT 'main', 'o.' || i, 'inbound', '+7916' || lpad(i::text, 7, '0'),"
+            " '+74951234567', 'sales', now() - (i || ' s')::interval,"
+            " now() - (i || ' s')::interval + interval '1 min', 'answered', 0, 60, 0, '', '{}'"
+            " FROM generate_series(1, :n) AS i"
+        ),
+        {"n": OTHERS},
+    )
+    await session.commit()
+    await session.execute(text("ANALYZE calls"))
+
+
+def _calls_rows_read(plan: dict[str, Any]) -> int:
+    """Rows of ``calls`` the plan's nodes read: returned plus removed by a filter."""
+    read = 0
+    if plan.get("Relation Name") == "calls":
+        loops = plan.get("Actual Loops", 1)
+        read += (plan.get("Actual Rows", 0) + plan.get("Rows Removed by Filter", 0)) * loops
+    for child in plan.get("Plans", ()):
+        read += _calls_rows_read(child)
+    return read
+
+
+async def _rows_read(session: Any, number: str, linkedid: str) -> int:
+    connection = await session.connection()
+    result = await connection.exec_driver_sql(
+        "EXPLAIN (ANALYZE, FORMAT JSON) " + POP_SQL, (number, linkedid, "sales")
+    )
+    plan = result.scalar_one()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return _calls_rows_read(plan[0]["Plan"])
+
+
+async def test_a_first_time_callers_pop_reads_none_of_the_floors_calls(db_session: Any) -> None:
+    await _fill(db_session)
+    assert await _rows_read(db_session, "+79990000000", "new.1") <= 2
+
+
+async def test_a_regular_callers_last_calls_are_the_newest_five_either_way(
+    db_session: Any,
+) -> None:
+    await _fill(db_session)
+    now = utcnow()
+    # twelve calls of the number: in (as caller) and out (as callee), alternating by the hour
+    for i in range(12):
+        inbound = i % 2 == 0
+        await db_session.execute(
+            text(
+                "INSERT INTO calls (pbx, linkedid, direction, caller, callee, queue, started_at,"
+                " ended_at, outcome, wait_seconds, talk_seconds, hold_seconds, recording,"
+                " agents) VALUES ('main', :linkedid, :direction, :caller, :callee, '', :at,"
+                " :ended, 'answered', 0, 60, 0, '', '{}')"
+            ),
+            {
+                "linkedid": f"n.{i}",
+                "direction": "inbound" if inbound else "outbound",
+                "caller": NUMBER if inbound else "101",
+                "callee": "+74951234567" if inbound else NUMBER,
+                "at": now - timedelta(hours=i + 1),
+                "ended": now - timedelta(hours=i + 1) + timedelta(minutes=1),
+            },
+        )
+    await db_session.commit()
+    pop = await build_pop(db_session, linkedid="n.now", number=NUMBER, direction="inbound")
+    assert [round((now - c.started_at) / timedelta(hours=1)) for c in pop.last_calls] == [
+        1, 2, 3, 4, 5,
+    ]  # fmt: skip
+    assert [c.direction for c in pop.last_calls] == ["inbound", "outbound"] * 2 + ["inbound"]
+    # the number's own twelve calls at most, never the other 20,000
+    assert await _rows_read(db_session, NUMBER, "n.now") <= 12 + 2
