@@ -2,6 +2,8 @@
 
 from typing import Any
 
+import asyncpg
+
 from tests.conftest import PASSWORD, csrf_of, sign_in
 from web.auth import ACCESS
 
@@ -111,6 +113,25 @@ async def test_health_reports_database_migrations_and_pbx(client: Any) -> None:
     assert body["database"]["reachable"] is True
     assert body["database"]["migrations"]["up_to_date"] is True
     assert body["pbx"] == {"mode": "off", "state": "off"}
+
+
+async def test_health_names_a_schema_behind_the_code(client: Any, database_url: str) -> None:
+    """The revision is read from ``alembic_version`` itself: one behind is a 503 naming it."""
+    from callcenter.migrate import head_revision
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("UPDATE alembic_version SET version_num = '0001'")
+        response = await client.get("/health")
+        body = await response.json()
+        assert response.status == 503 and "database schema not up to date" in body["problems"]
+        assert body["database"]["migrations"] == {
+            "current": "0001", "head": head_revision(), "up_to_date": False,
+        }  # fmt: skip
+    finally:
+        await conn.execute("UPDATE alembic_version SET version_num = $1", head_revision())
+        await conn.close()
+    assert (await client.get("/health")).status == 200
 
 
 async def test_language_chosen_on_the_sign_in_page_sticks(client: Any) -> None:
