@@ -18,10 +18,11 @@ from typing import Any
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from callcenter.backoffice.process import BackOffice, JobFailed
 from callcenter.imports.service import drop_stale_files
 from callcenter.mailings.delivery import RECIPIENTS
 from callcenter.mailings.sender import send_mailings
-from callcenter.reports.rollups.refresh import refresh_rollups
+from callcenter.reports.rollups.job import RefreshRollupsForever
 from callcenter.settings import Settings
 from callcenter.sms.outbox import send_texts
 from callcenter.sms.providers import make_provider
@@ -45,6 +46,7 @@ class _StillRunning(logging.Filter):
 
 
 _STILL_RUNNING = _StillRunning()
+ROLLUPS_RESTART_S = 5.0
 
 
 class Scheduler:
@@ -142,6 +144,21 @@ def _add_sms_jobs(scheduler: Scheduler, app: web.Application, settings: Settings
         scheduler.add_job("sms-status", poll, every_seconds=settings.sms_status_check_seconds)
 
 
+async def _keep_rollups_fresh(settings: Settings) -> None:
+    """The report rollups' back-office process (``RefreshRollupsForever``), started again
+    ``ROLLUPS_RESTART_S`` after it ends: a bug in one run, or the process killed."""
+    assert settings.database_url, "the command line resolves the database URL before the app"
+    office = BackOffice(settings.database_url, settings.back_office_niceness, settings.log_level)
+    job = RefreshRollupsForever(settings.report_refresh_seconds)
+    while True:
+        try:
+            await office.run(job)
+            log.error("report rollups: their process ended; starting it again")
+        except JobFailed as exc:
+            log.error("report rollups: %s (see above); starting it again", exc)
+        await asyncio.sleep(ROLLUPS_RESTART_S)
+
+
 async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     scheduler = Scheduler()
@@ -155,15 +172,9 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
 
         scheduler.add_job("task-reminders", remind, every_seconds=settings.reminder_check_seconds)
     scheduler.add_job("import-files", partial(_drop_import_files, app), every_seconds=3600)
+    rollups = None
     if settings.report_refresh_seconds > 0:
-        sessionmaker = app[BACKGROUND_SESSIONMAKER]
-
-        async def refresh_reports() -> None:
-            await refresh_rollups(sessionmaker)  # one process at a time: the others skip
-
-        scheduler.add_job(
-            "report-rollups", refresh_reports, every_seconds=settings.report_refresh_seconds
-        )
+        rollups = asyncio.create_task(_keep_rollups_fresh(settings))
     _add_sms_jobs(scheduler, app, settings)
     if settings.mailing_check_seconds > 0 and (
         settings.smtp_host or settings.sms_provider != "off"
@@ -180,5 +191,8 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     scheduler.start()
     yield
     await scheduler.stop()
+    if rollups is not None:
+        rollups.cancel()  # its process is asked to stop, then killed if it does not
+        await asyncio.gather(rollups, return_exceptions=True)
     if close_webhooks is not None:
         await close_webhooks()  # after the sender's last run, never under it
