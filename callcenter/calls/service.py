@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -69,6 +69,29 @@ def _agent_condition(agent: str) -> ColumnElement[bool]:
     return CallRow.id.in_(legs)
 
 
+def _number(query: CallQuery, region: str) -> str:
+    return (try_e164(query.phone, region) or query.phone.strip()) if query.phone.strip() else ""
+
+
+def _either_end(number: str, conds: list[ColumnElement[bool]], window: int) -> CompoundSelect:
+    """The ids of the newest ``window`` calls from ``number`` and of those to it, each read
+    down its own index, (caller, started_at) or (callee, started_at). One ``caller = n OR
+    callee = n`` under a LIMIT let the planner walk every call newest first instead: with a
+    generic plan (a statement prepared and run a few times) a number is guessed as common as
+    the DID every inbound call has as its callee, and a number with no calls read them all.
+    A BETWEEN ordered by the index's whole key keeps each branch on its index (as the
+    screen-pop's last calls do)."""
+    return union(
+        *(
+            select(CallRow.id)
+            .where(column.between(number, number), *conds)
+            .order_by(column.desc(), CallRow.started_at.desc(), CallRow.id.desc())
+            .limit(window)
+            for column in (CallRow.caller, CallRow.callee)
+        )
+    )
+
+
 def _conditions(query: CallQuery, region: str) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if query.live:
@@ -77,8 +100,7 @@ def _conditions(query: CallQuery, region: str) -> list[ColumnElement[bool]]:
         conds.append(CallRow.started_at >= query.since)
     if query.until:
         conds.append(CallRow.started_at < query.until)
-    if query.phone.strip():
-        number = try_e164(query.phone, region) or query.phone.strip()
+    if number := _number(query, region):
         conds.append(or_(CallRow.caller == number, CallRow.callee == number))
     for column, value in (
         (CallRow.client_id, query.client_id),
@@ -99,15 +121,18 @@ async def list_calls(
     """Calls newest first, with their legs (and each leg's user) loaded."""
     if not actor.can(Permission.CALLS_VIEW):
         raise Forbidden(N_("You may not see calls"))
-    conds = _conditions(query, region)
+    conds = _conditions(replace(query, phone=""), region)
     if (visible := _visible(actor)) is not None:
         conds.append(visible)
+    limit, offset = min(max(query.limit, 1), 1000), max(query.offset, 0)
+    if number := _number(query, region):
+        conds.append(CallRow.id.in_(_either_end(number, conds, offset + limit)))
     rows = await session.scalars(
         select(CallRow)
         .where(*conds)
         .order_by(CallRow.started_at.desc(), CallRow.id.desc())
-        .limit(min(max(query.limit, 1), 1000))
-        .offset(max(query.offset, 0))
+        .limit(limit)
+        .offset(offset)
         .options(selectinload(CallRow.legs))
     )
     return list(rows)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import text
 
 from callcenter.calls.screenpop import POP_SQL, build_pop
+from callcenter.calls.service import CallQuery, list_calls
 from callcenter.db import utcnow
 
 OTHERS = 20_000  # the floor's other calls
@@ -94,3 +95,54 @@ async def test_a_regular_callers_last_calls_are_the_newest_five_either_way(
     assert [c.direction for c in pop.last_calls] == ["inbound", "outbound"] * 2 + ["inbound"]
     # the number's own twelve calls at most, never the other 20,000
     assert await _rows_read(db_session, NUMBER, "n.now") <= 12 + 2
+
+
+async def _calls_read(session: Any) -> int:
+    row = (
+        await session.execute(
+            text(
+                "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)"
+                " FROM pg_stat_xact_user_tables WHERE relname = 'calls'"
+            )
+        )
+    ).one()
+    return int(row[0])
+
+
+async def test_the_call_list_by_number_reads_that_numbers_calls_only(
+    db_session: Any, make_user: Any
+) -> None:
+    """Searched by a number, the call list reads that number's calls, under a generic plan
+    too (what PostgreSQL switches a prepared statement to after a few runs), and pages them
+    newest first whichever end the number was at."""
+    admin = await make_user("admin")
+    await _fill(db_session)
+    now = utcnow()
+    for i in range(7):
+        inbound = i % 2 == 0
+        await db_session.execute(
+            text(
+                "INSERT INTO calls (pbx, linkedid, direction, caller, callee, queue, started_at,"
+                " ended_at, outcome, wait_seconds, talk_seconds, hold_seconds, recording,"
+                " agents) VALUES ('main', :linkedid, :direction, :caller, :callee, '', :at,"
+                " :at, 'answered', 0, 60, 0, '', '{}')"
+            ),
+            {
+                "linkedid": f"n.{i}",
+                "direction": "inbound" if inbound else "outbound",
+                "caller": NUMBER if inbound else "101",
+                "callee": "+74951234567" if inbound else NUMBER,
+                "at": now - timedelta(hours=i + 1),
+            },
+        )
+    await db_session.commit()
+    for mode in ("force_custom_plan", "force_generic_plan"):
+        for number, expected in (("+79990000000", []), ("8 916 111-22-33", ["n.2", "n.3", "n.4"])):
+            await db_session.rollback()  # counts are this transaction's
+            await db_session.execute(text(f"SET plan_cache_mode = {mode}"))
+            page = CallQuery(phone=number, limit=3, offset=2)
+            calls = await list_calls(db_session, page, actor=admin, region="RU")
+            assert [c.linkedid for c in calls] == expected, mode
+            # a few reads per call of the number's (index, then heap); never the 20,000 others
+            assert await _calls_read(db_session) <= 100, (mode, number)
+    await db_session.execute(text("RESET plan_cache_mode"))
