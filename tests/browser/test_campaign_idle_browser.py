@@ -24,7 +24,12 @@ async def test_the_campaign_screen_says_why_it_is_not_dialing(
 ) -> None:
     manager = await make_user("manager", language="ru", timezone="Europe/Moscow")
     now = datetime.now(MOSCOW)
-    opens = (now + timedelta(hours=2)).time().replace(second=0, microsecond=0)
+    opening = now + timedelta(hours=2)
+    opens = opening.time().replace(second=0, microsecond=0)
+    # the time alone when the window opens today; after 22:00 it opens tomorrow: with the date
+    shown = (
+        f"{opens:%H:%M}" if opening.date() == now.date() else f"{opening:%d.%m.%Y}, {opens:%H:%M}"
+    )
     closes = (now + timedelta(hours=3)).time().replace(second=0, microsecond=0)
     campaign = Campaign(name="Весна", mode="progressive", state="running", queue="sales",
                         window_from=opens, window_to=closes, created_by_id=manager.id)  # fmt: skip
@@ -37,12 +42,12 @@ async def test_the_campaign_screen_says_why_it_is_not_dialing(
     await page.goto("/campaigns")
     row = page.locator(f"tr[data-campaign-id='{campaign.id}'] .campaign-idle")
     assert await row.get_attribute("data-reason") == "outside_window"
-    assert f"вне окна звонков до {opens:%H:%M}" in await row.text_content()  # 24-hour, ru
+    assert f"вне окна звонков до {shown}" in await row.text_content()  # 24-hour, ru
 
     await page.click(f"a[href='/campaigns/{campaign.id}']")
     idle = page.locator("#figures .campaign-idle")
     text = await idle.text_content()
-    assert "Сейчас не звонит: вне окна звонков до" in text and f"{opens:%H:%M}" in text
+    assert "Сейчас не звонит: вне окна звонков до" in text and shown in text
     await page.locator("body[data-live=online]").wait_for()
 
     campaign.window_from, campaign.window_to = time(0), time(0)  # around the clock
