@@ -62,7 +62,7 @@ class BackOffice:
             raise
 
     async def _start(self, job: Job, niceness: int) -> Process:
-        spec = Spec(self.database_url, niceness, self.log_level, job)
+        spec = Spec(self.database_url, niceness, self.log_level, job, parent_pid=os.getpid())
         child = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",

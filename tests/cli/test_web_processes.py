@@ -130,9 +130,33 @@ async def test_a_dead_worker_is_started_again_and_none_outlives_the_first_proces
         await until(workers_gone, 10)
     async with serving(database_url, tmp_path) as (first, base):
         workers = await answering(base, 40) - {first.pid}
+
+        async def refresher() -> list[int]:  # the report rollups' back-office child
+            return back_office_children(first.pid)
+
+        await until(refresher)
+        children = await refresher()
         first.send_signal(signal.SIGKILL)  # no shutdown at all: the workers see their pipe end
         await first.wait()
         await until(workers_gone, 10)
+
+        async def children_gone() -> bool:  # each sees its parent gone, and stops its job
+            return not any(alive(pid) for pid in children)
+
+        await until(children_gone, 15)
+
+
+def back_office_children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if ppid == parent and b"callcenter.backoffice.child" in command:
+            found.append(int(entry.name))
+    return found
 
 
 async def test_a_stop_signal_stops_the_app_when_nobody_reads_its_output_any_more(
