@@ -46,7 +46,10 @@ async def workers_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _keep(
-    number: int, env: dict[str, str], running: dict[int, Any], command: tuple[str, ...] = ()
+    number: int,
+    env: dict[str, str],
+    running: dict[int, Any],
+    command: tuple[str, ...] = WORKER_COMMAND,
 ) -> None:
     """Keep worker ``number`` running: started again when it dies, at once if it had
     settled, after a pause that doubles with each quick death otherwise; given up (one
@@ -56,7 +59,7 @@ async def _keep(
     while True:
         started = loop.time()
         process = await asyncio.create_subprocess_exec(
-            *(command or WORKER_COMMAND), env=env, stdin=asyncio.subprocess.PIPE
+            *command, env=env, stdin=asyncio.subprocess.PIPE
         )
         running[number] = process
         code = await process.wait()

@@ -6,7 +6,7 @@ every ring)."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -35,6 +35,29 @@ async def _fill(session: Any) -> None:
     )
     await session.commit()
     await session.execute(text("ANALYZE calls"))
+
+
+async def _number_calls(session: Any, count: int, now: datetime) -> None:
+    """``count`` ended calls of ``NUMBER``, an hour apart from an hour ago (``n.0`` the
+    newest): in from it (as caller) and out to it (as callee), alternating."""
+    for i in range(count):
+        inbound = i % 2 == 0
+        await session.execute(
+            text(
+                "INSERT INTO calls (pbx, linkedid, direction, caller, callee, queue, started_at,"
+                " ended_at, outcome, wait_seconds, talk_seconds, hold_seconds, recording,"
+                " agents) VALUES ('main', :linkedid, :direction, :caller, :callee, '', :at,"
+                " :ended, 'answered', 0, 60, 0, '', '{}')"
+            ),
+            {
+                "linkedid": f"n.{i}",
+                "direction": "inbound" if inbound else "outbound",
+                "caller": NUMBER if inbound else "101",
+                "callee": "+74951234567" if inbound else NUMBER,
+                "at": now - timedelta(hours=i + 1),
+                "ended": now - timedelta(hours=i + 1) + timedelta(minutes=1),
+            },
+        )
 
 
 def _calls_rows_read(plan: dict[str, Any]) -> int:
@@ -68,25 +91,7 @@ async def test_a_regular_callers_last_calls_are_the_newest_five_either_way(
 ) -> None:
     await _fill(db_session)
     now = utcnow()
-    # twelve calls of the number: in (as caller) and out (as callee), alternating by the hour
-    for i in range(12):
-        inbound = i % 2 == 0
-        await db_session.execute(
-            text(
-                "INSERT INTO calls (pbx, linkedid, direction, caller, callee, queue, started_at,"
-                " ended_at, outcome, wait_seconds, talk_seconds, hold_seconds, recording,"
-                " agents) VALUES ('main', :linkedid, :direction, :caller, :callee, '', :at,"
-                " :ended, 'answered', 0, 60, 0, '', '{}')"
-            ),
-            {
-                "linkedid": f"n.{i}",
-                "direction": "inbound" if inbound else "outbound",
-                "caller": NUMBER if inbound else "101",
-                "callee": "+74951234567" if inbound else NUMBER,
-                "at": now - timedelta(hours=i + 1),
-                "ended": now - timedelta(hours=i + 1) + timedelta(minutes=1),
-            },
-        )
+    await _number_calls(db_session, 12, now)  # in (as caller) and out (as callee), by the hour
     await db_session.commit()
     pop = await build_pop(db_session, linkedid="n.now", number=NUMBER, direction="inbound")
     assert [round((now - c.started_at) / timedelta(hours=1)) for c in pop.last_calls] == [
@@ -118,23 +123,7 @@ async def test_the_call_list_by_number_reads_that_numbers_calls_only(
     admin = await make_user("admin")
     await _fill(db_session)
     now = utcnow()
-    for i in range(7):
-        inbound = i % 2 == 0
-        await db_session.execute(
-            text(
-                "INSERT INTO calls (pbx, linkedid, direction, caller, callee, queue, started_at,"
-                " ended_at, outcome, wait_seconds, talk_seconds, hold_seconds, recording,"
-                " agents) VALUES ('main', :linkedid, :direction, :caller, :callee, '', :at,"
-                " :at, 'answered', 0, 60, 0, '', '{}')"
-            ),
-            {
-                "linkedid": f"n.{i}",
-                "direction": "inbound" if inbound else "outbound",
-                "caller": NUMBER if inbound else "101",
-                "callee": "+74951234567" if inbound else NUMBER,
-                "at": now - timedelta(hours=i + 1),
-            },
-        )
+    await _number_calls(db_session, 7, now)
     await db_session.commit()
     for mode in ("force_custom_plan", "force_generic_plan"):
         for number, expected in (("+79990000000", []), ("8 916 111-22-33", ["n.2", "n.3", "n.4"])):

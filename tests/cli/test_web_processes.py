@@ -147,14 +147,15 @@ async def test_a_dead_worker_is_started_again_and_none_outlives_the_first_proces
 
 
 def back_office_children(parent: int) -> list[int]:
+    """The living (not zombie) back-office job processes whose parent is ``parent``."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
             command = (entry / "cmdline").read_bytes()
         except (OSError, ValueError):
             continue
-        if ppid == parent and b"callcenter.backoffice.child" in command:
+        if int(ppid) == parent and state != "Z" and b"callcenter.backoffice.child" in command:
             found.append(int(entry.name))
     return found
 

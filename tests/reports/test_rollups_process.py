@@ -8,7 +8,6 @@ import asyncio
 import os
 import signal
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,26 +15,13 @@ from sqlalchemy import func, select
 from callcenter.reports.rollups.models import RollupMark
 from callcenter.reports.rollups.refresh import all_rollups
 from callcenter.settings import Settings
+from tests.cli.test_web_processes import back_office_children
 from web import scheduler
 from web.app import create_app
 
-CHILD = "callcenter.backoffice.child"
-
 
 def children() -> list[int]:
-    """This process's child processes running a back-office job."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if int(stat[1]) == os.getpid() and CHILD in command and stat[0] != "Z":
-            found.append(int(entry.name))
-    return found
+    return back_office_children(os.getpid())
 
 
 async def marks(db_session: Any) -> int:
