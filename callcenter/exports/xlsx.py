@@ -7,6 +7,7 @@ each batch of rows comes out as compressed bytes ready to send.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import zipfile
@@ -109,6 +110,16 @@ def _row(row: tuple[Any, ...], tz: ZoneInfo, styles: list[str] | None) -> str:
     return "<row>" + "".join(_cell(v, tz, s) for v, s in zip(row, styles, strict=True)) + "</row>"
 
 
+class _Zip(zipfile.ZipFile):
+    """A stream left unfinished (the client went away, an error midway) is dropped with its
+    sheet still open; ``zipfile`` then raises from its finalizer, as an unraisable error in
+    whatever runs next. Its bytes are of no use to anyone by then: it is dropped quietly."""
+
+    def __del__(self) -> None:
+        with contextlib.suppress(ValueError):
+            super().__del__()
+
+
 class XlsxWriter:
     """``start()``, then ``rows(batch)`` for each batch, then ``finish()``: each gives bytes."""
 
@@ -126,7 +137,7 @@ class XlsxWriter:
         self.styles = [_MONEY if kind == "money" else "" for kind in kinds or []]
         self.tz = ZoneInfo(timezone)
         self._sink = _Sink()
-        self._zip = zipfile.ZipFile(self._sink, "w", compression=zipfile.ZIP_DEFLATED)
+        self._zip = _Zip(self._sink, "w", compression=zipfile.ZIP_DEFLATED)
         self._part: Any = None
 
     def start(self) -> bytes:

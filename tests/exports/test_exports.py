@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -154,6 +156,22 @@ def test_xlsx_writer_output_opens_in_openpyxl_with_every_kind_of_value() -> None
     assert rows[0] == ["a", "b", "c", "d"]
     assert rows[1] == ["<&> текст", 5, 2.5, datetime(2026, 1, 2, 3, 4, 5)]
     assert rows[2][1:] == [True, None, "x"]
+
+
+def test_an_xlsx_stream_left_unfinished_is_collected_quietly(monkeypatch: Any) -> None:
+    """A download the client left midway drops its writer with the sheet still open: that
+    must not raise when collected (it did, in whatever ran next: the suite's stray error)."""
+    raised: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", raised.append)
+    for _ in range(20):  # in a reference cycle (a traceback's): finalized in no set order
+        writer = XlsxWriter(["a"], [10], sheet="s", timezone="UTC")
+        writer.start()
+        writer.rows([("x",)])
+        cycle: list[Any] = [writer]
+        cycle.append(cycle)
+        del writer, cycle
+        gc.collect()
+    assert raised == []
 
 
 def test_csv_writer_uses_the_delimiter_and_local_time() -> None:
