@@ -35,6 +35,7 @@ from web.loop_watch import loop_watch_ctx
 from web.mail import mail_sender_ctx
 from web.pbx import pbx_ctx, pbx_gateway_ctx
 from web.pop_cards import READS_AHEAD
+from web.report_thread import report_thread_ctx
 from web.scheduler import scheduler_ctx
 from web.security_headers import add_security_headers
 from web.templating import context_processor
@@ -103,6 +104,7 @@ def create_app(settings: Settings, *, worker: bool = False) -> web.Application:
     app.middlewares.append(bad_input_middleware)  # innermost: it wraps the handler alone
     _templates(app)
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(report_thread_ctx)
     app.cleanup_ctx.append(hit_recorder_ctx)  # after the database: flushed before it closes
     app.cleanup_ctx.append(live_hub_ctx)
     app.cleanup_ctx.append(loop_watch_ctx)

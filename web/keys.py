@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from web.live import LiveHub
     from web.loop_watch import LoopWatch
     from web.pbx import PbxGateway
+    from web.report_thread import ReportThread
     from web.scheduler import Scheduler
 
 
@@ -31,6 +32,8 @@ HOT_SESSIONMAKER = web.AppKey("hot_sessionmaker", async_sessionmaker)  # listene
 POP_READER = web.AppKey("pop_reader", async_sessionmaker)
 # scheduled back-office work (report rollups, mailings): backends at a lower CPU priority
 BACKGROUND_SESSIONMAKER = web.AppKey("background_sessionmaker", async_sessionmaker)
+# the reports' own thread (an admin's page or API call), its backends below the floor's
+REPORTS: web.AppKey[ReportThread] = web.AppKey("reports")
 LIVE_HUB: web.AppKey[LiveHub] = web.AppKey("live_hub")
 LOOP_WATCH: web.AppKey[LoopWatch] = web.AppKey("loop_watch")  # how late the loop runs
 PBX: web.AppKey[PbxGateway] = web.AppKey("pbx")

@@ -5,6 +5,9 @@ CPU priority by renicing its backend (what the ``prioritize`` extension does fro
 is only possible, and only safe, when the backend is on this machine, in this PID namespace and
 ours to renice: the server is reached over a Unix socket or loopback, the PID it reports is a
 ``postgres`` process here, and the kernel lets us. Anywhere else it is skipped, once logged.
+A reniced backend also plans without parallel workers: those are processes of their own,
+started by the postmaster at its priority, so a low-priority query spread over them would
+run at the floor's.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger(__name__)
 BACKEND_QUERY = "SELECT pg_backend_pid(), host(inet_server_addr())"
+NO_PARALLEL_WORKERS = "SET max_parallel_workers_per_gather = 0"
 
 
 def lower_own_priority(niceness: int) -> None:
@@ -63,11 +67,13 @@ def renice_backend(pid: int, server_address: str | None, niceness: int) -> bool:
 
 
 def lower_backend_priority(engine: AsyncEngine, niceness: int) -> None:
-    """Every connection ``engine`` opens gets its backend reniced to ``niceness``."""
+    """Every connection ``engine`` opens gets its backend reniced to ``niceness`` (and, once
+    reniced, no parallel workers)."""
     if niceness <= 0:
         return
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         row = dbapi_connection.run_async(lambda conn: conn.fetchrow(BACKEND_QUERY))
-        renice_backend(row[0], row[1], niceness)
+        if renice_backend(row[0], row[1], niceness):
+            dbapi_connection.run_async(lambda conn: conn.execute(NO_PARALLEL_WORKERS))

@@ -15,16 +15,18 @@ from callcenter.errors import Conflict
 
 @dataclass(frozen=True)
 class Priorities:
-    """Writes this process's niceness and its database backend's, as ``own backend``, to
-    its output (and to the file ``path``, for a job whose output nobody reads)."""
+    """Writes this process's niceness, its database backend's and the backend's parallel
+    workers per query, as ``own backend workers``, to its output (and to the file ``path``,
+    for a job whose output nobody reads)."""
 
     path: str = ""
 
     async def __call__(self, sessionmaker: async_sessionmaker, out: Output) -> None:
         async with sessionmaker() as session:
             pid = await session.scalar(text("SELECT pg_backend_pid()"))
+            workers = await session.scalar(text("SHOW max_parallel_workers_per_gather"))
         backend = os.getpriority(os.PRIO_PROCESS, pid)
-        said = f"{os.getpriority(os.PRIO_PROCESS, 0)} {backend}"
+        said = f"{os.getpriority(os.PRIO_PROCESS, 0)} {backend} {workers}"
         out.write(said.encode())
         if self.path:
             Path(self.path).write_text(said)  # noqa: ASYNC240 - a few bytes, in a test job

@@ -59,7 +59,8 @@ async def test_the_child_and_its_database_backend_run_at_the_lower_priority(
 ) -> None:
     """The embedded PostgreSQL is on this machine: its backend is reniced with the child (a
     server elsewhere keeps its priority: nothing to change there). An import runs at the
-    back office's niceness, an export lower still (never above an import)."""
+    back office's niceness, an export lower still (never above an import). A reniced backend
+    plans no parallel workers (they would run at the floor's priority)."""
     connection = await asyncpg.connect(database_url)
     try:
         pid, address = await connection.fetchrow(BACKEND_QUERY)
@@ -69,24 +70,24 @@ async def test_the_child_and_its_database_backend_run_at_the_lower_priority(
         await connection.close()
     parent = os.getpriority(os.PRIO_PROCESS, 0)
     back_office = BackOffice(database_url, niceness=7, export_niceness=12)
-    own, backend = (await _collect(back_office, Priorities()))[0].split()
+    own, backend, workers = (await _collect(back_office, Priorities()))[0].split()
     assert int(own) == max(12, parent)
     if here:
-        assert before == 0 and int(backend) == 12
+        assert before == 0 and int(backend) == 12 and int(workers) == 0
     said = tmp_path / "import"
     await back_office.run(Priorities(str(said)))
-    own, backend = said.read_text().split()
+    own, backend, workers = said.read_text().split()
     assert int(own) == max(7, parent)
     if here:
-        assert int(backend) == 7
+        assert int(backend) == 7 and int(workers) == 0
     # an export asked to run above the imports' priority runs at theirs
     above = BackOffice(database_url, niceness=7, export_niceness=3)
     assert int((await _collect(above, Priorities()))[0].split()[0]) == max(7, parent)
     level = _level(database_url)
-    own, backend = (await _collect(level, Priorities()))[0].split()
+    own, backend, workers = (await _collect(level, Priorities()))[0].split()
     assert int(own) == parent
     if here:
-        assert int(backend) == 0
+        assert int(backend) == 0 and int(workers) > 0  # the server's own setting
 
 
 async def test_leaving_a_stream_early_kills_its_child(database_url: str, tmp_path: Path) -> None:

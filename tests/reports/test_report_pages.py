@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import os
 import zipfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import text
 
+from callcenter.backoffice.priority import is_local, is_postgres_here
 from callcenter.db import make_engine
+from web.report_thread import REPORTS_APPLICATION
 
 pytestmark = pytest.mark.usefixtures("sample_registry")
 
@@ -54,6 +59,39 @@ async def test_report_api_answers_with_the_pages_figures(api_as: Any, database_u
     assert body["filters"]["period"] == "today"
     queue = await (await client.get("/api/v1/reports/sample?period=today&queue=sales")).json()
     assert queue["directions"] == [{"direction": "inbound", "calls": 1, "talk_seconds": 60.0}]
+
+
+async def test_a_report_is_read_below_the_floors_priority(api_as: Any, database_url: str):
+    """An admin's report runs on the reports' own connections, whose backends (PostgreSQL
+    on this machine) are reniced to the back office's priority: a long aggregate read again
+    and again never takes the CPU the pops' and the PBX listener's queries need. The report's
+    statement is held on a lock to be seen at work."""
+    client, _ = await api_as("admin")
+    await add_calls(database_url)
+    holder, watcher = await asyncpg.connect(database_url), await asyncpg.connect(database_url)
+    try:
+        lock = holder.transaction()
+        await lock.start()
+        await holder.execute("LOCK TABLE calls IN ACCESS EXCLUSIVE MODE")
+        request = asyncio.create_task(client.get("/api/v1/reports/sample?period=today"))
+        backend = None
+        for _ in range(200):  # (the watcher outside a transaction: its view is fresh each time)
+            backend = await watcher.fetchrow(
+                "SELECT pid, application_name, host(inet_server_addr()) AS address "
+                "FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM calls%'"
+            )
+            if backend is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert backend is not None, "the report's statement never reached PostgreSQL"
+        assert backend["application_name"] == REPORTS_APPLICATION
+        if is_local(backend["address"]) and is_postgres_here(backend["pid"]):
+            assert os.getpriority(os.PRIO_PROCESS, backend["pid"]) == 10  # the default
+        await lock.rollback()
+        assert (await request).status == 200
+    finally:
+        await holder.close()
+        await watcher.close()
 
 
 async def test_operators_have_no_reports(api_as: Any, signed_in: Any):

@@ -15,7 +15,7 @@ from callcenter.exports.xlsx import XlsxWriter
 from callcenter.i18n import N_
 from callcenter.reports.filters import FILTER_NAMES, ReportFilters
 from callcenter.reports.registry import ReportSpec, all_reports
-from callcenter.reports.tables import Report, Table, jsonable
+from callcenter.reports.tables import Report, Table
 from callcenter.users.roles import Permission
 from web import i18n
 from web.apidoc.describe import (
@@ -34,7 +34,7 @@ from web.apidoc.describe import (
 )
 from web.auth import current_user, requires
 from web.downloads import pieces, stream_file
-from web.reporting import report_filters, report_spec_for, run_report
+from web.reporting import report_answer, report_filters, report_spec_for, run_report
 
 # ``ReportFilters.as_dict``: what every report echoes of the filters it was run with
 FILTERS: Schema = obj(
@@ -84,8 +84,7 @@ async def report_list(request: web.Request) -> web.Response:
 async def report_json(request: web.Request) -> web.Response:
     spec = report_spec_for(request)
     filters = report_filters(request, spec)
-    report = await run_report(request, spec, filters)
-    return web.json_response(jsonable(report.as_dict()))
+    return await report_answer(request, await run_report(request, spec, filters))
 
 
 @requires(Permission.REPORTS_VIEW, Permission.DATA_EXPORT)

@@ -18,12 +18,10 @@ from callcenter.bonuses.service import (
 )
 from callcenter.db import utcnow
 from callcenter.errors import Invalid
-from callcenter.reports.filters import PRESETS, ReportFilters, parse_filters
-from callcenter.reports.options import filter_options
+from callcenter.reports.filters import ReportFilters, parse_filters
 from callcenter.reports.registry import report_spec
-from callcenter.reports.rollups.refresh import rollup_marks
 from callcenter.users.roles import Permission
-from web import charts, i18n
+from web import i18n
 from web.apidoc.describe import (
     DAY,
     ID,
@@ -38,6 +36,7 @@ from web.apidoc.describe import (
 )
 from web.auth import current_user, requires
 from web.keys import SESSIONMAKER, SETTINGS
+from web.reporting import report_page_response
 from web.values import read_json_object
 
 
@@ -74,25 +73,16 @@ async def pool_save(request: web.Request) -> web.StreamResponse:
 async def _page_with_errors(
     request: web.Request, filters: ReportFilters, typed: dict[str, str], errors: dict[str, str]
 ) -> web.StreamResponse:
-    spec, user = report_spec("bonuses"), current_user(request)
-    async with request.app[SESSIONMAKER]() as session:
-        report = await spec.run(session, filters=filters, user=user)
-        options = await filter_options(session, user=user, wanted=spec.filters)
-        fresh = await rollup_marks(session)
-    context = {
-        "spec": spec,
-        "report": report,
-        "filters": filters,
-        "typed": filters.values(),
-        "errors": {},
-        "pool_typed": typed,
-        "pool_errors": errors,
-        "options": options,
-        "presets": PRESETS,
-        "charts": charts,
-        "refreshed_at": min(fresh.values()) if fresh else None,
-    }
-    return aiohttp_jinja2.render_template(spec.template, request, context, status=422)
+    return await report_page_response(
+        request,
+        report_spec("bonuses"),
+        filters,
+        typed=filters.values(),
+        errors={},
+        status=422,
+        pool_typed=typed,
+        pool_errors=errors,
+    )
 
 
 @requires(Permission.BONUSES_APPROVE)

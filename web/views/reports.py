@@ -10,15 +10,12 @@ from aiohttp import web
 
 from callcenter.db import utcnow
 from callcenter.errors import Invalid
-from callcenter.reports.filters import PRESETS, default_filters
-from callcenter.reports.options import filter_options
+from callcenter.reports.filters import default_filters
 from callcenter.reports.registry import reports_for
-from callcenter.reports.rollups.refresh import rollup_marks
 from callcenter.users.roles import Permission
-from web import charts, i18n
+from web import i18n
 from web.auth import current_user, requires
-from web.keys import SESSIONMAKER
-from web.reporting import report_filters, report_spec_for, run_report
+from web.reporting import report_filters, report_page_response, report_spec_for
 
 
 @requires(Permission.REPORTS_VIEW)
@@ -32,28 +29,17 @@ async def report_page(request: web.Request) -> web.StreamResponse:
     """The report with the filters asked; bad filters are shown by their fields over the
     default period's figures, with what was typed kept in the form."""
     spec = report_spec_for(request)
-    user = current_user(request)
     errors: dict[str, str] = {}
     try:
         filters = report_filters(request, spec)
     except Invalid as exc:
         errors = exc.fields
         filters = default_filters(timezone=i18n.TIMEZONE.get(), now=utcnow())
-    report = await run_report(request, spec, filters)
-    async with request.app[SESSIONMAKER]() as session:
-        options = await filter_options(session, user=user, wanted=spec.filters)
-        fresh = await rollup_marks(session)
-    context = {
-        "spec": spec,
-        "report": report,
-        "filters": filters,
-        "typed": dict(request.query) if errors else filters.values(),
-        "errors": errors,
-        "options": options,
-        "presets": PRESETS,
-        "charts": charts,
-        "refreshed_at": min(fresh.values()) if fresh else None,
-    }
-    return aiohttp_jinja2.render_template(
-        spec.template, request, context, status=422 if errors else 200
+    return await report_page_response(
+        request,
+        spec,
+        filters,
+        typed=dict(request.query) if errors else filters.values(),
+        errors=errors,
+        status=422 if errors else 200,
     )
