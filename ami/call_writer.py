@@ -31,6 +31,7 @@ from callcenter.calls.models import CallRow
 from callcenter.calls.records import Call
 from callcenter.calls.store import (
     StoreMemory,
+    announce,
     customer_number,
     delete_merged_calls,
     remember,
@@ -92,6 +93,40 @@ class CallWriter:
         self.memory = StoreMemory()
         # recent Originate outcomes by ActionID, bounded: the listener runs for months
         self.originate_results: OrderedDict[str, OriginateResult] = OrderedDict()
+        # the rings whose pops went ahead of their rows (``announce``), by call, until it ends
+        self.announced: dict[str, set[tuple[str, float]]] = {}
+
+    async def announce(self, ringing: Timed) -> None:
+        """Send the pops of calls starting to ring before their rows are stored, committed
+        without waiting for the disk (see ``callcenter.calls.store.ANNOUNCE``); the rows'
+        store then leaves them out. If that fails they go with the rows, as before."""
+        notes = self.notes(ringing)
+        if not notes:
+            return
+        try:
+            async with self.plain.begin() as session:
+                await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+                await announce(session, notes, fence=self.fence)
+        except NotLeading:
+            raise
+        except Exception as exc:
+            log.warning("PBX %s: pops not sent ahead of their calls: %s", self.pbx, exc)
+            return
+        for update, at in ringing:
+            if isinstance(update, CallRinging):
+                self.announced.setdefault(update.call.linkedid, set()).add((update.agent, at))
+
+    def notes(self, updates: Timed) -> list[Note]:
+        """The updates' notifications, less the pops already sent ahead."""
+        return [
+            note
+            for update, at in updates
+            if not (
+                isinstance(update, CallRinging)
+                and (update.agent, at) in self.announced.get(update.call.linkedid, ())
+            )
+            for note in notifications(update, at)
+        ]
 
     async def store(self, updates: Timed, resyncs: list[Resync]) -> None:
         """Store updates (the calls starting to ring are put ahead by the consumer): every
@@ -112,7 +147,7 @@ class CallWriter:
             calls.append(update.call)
             if isinstance(update, CallEnded):
                 ended.append(update.call.linkedid)
-        await self.commit(calls, notes_of(updates), ended, resyncs, merged)
+        await self.commit(calls, self.notes(updates), ended, resyncs, merged)
 
     async def commit(
         self,
@@ -154,6 +189,7 @@ class CallWriter:
         remember(self.memory, latest, ids)
         for linkedid in (*ended, *merged):
             self.memory.forget(linkedid)
+            self.announced.pop(linkedid, None)
         for resync in resyncs:
             resync.swept = True
 

@@ -33,7 +33,6 @@ from ami.call_writer import (
     call_key,
     database_unreachable,
     dial_updates,
-    notes_of,
 )
 from ami.commands import CommandRunner
 from ami.dialer import DialerPlan, DialerRunner
@@ -295,21 +294,25 @@ class PbxListener:
             self._rest = asyncio.create_task(self._store_rest(updates, resyncs, floor, events))
 
     async def _store_ringing(self, updates: Timed) -> Timed:
-        """Store the calls starting to ring at once, in a statement of their own, while the
-        previous batch's other changes may still be on their way: a pop waits for neither
-        the rest of its own batch nor the rest of the one before. A call that has changes in
-        that previous batch waits for them (its row and its frames stay in order). Returns
-        the batch's other updates (all of them when the database turned out to be away)."""
+        """Send the pops of the calls starting to ring, then store those calls at once, in a
+        statement of their own, while the previous batch's other changes may still be on
+        their way: a pop waits for neither the rest of its own batch nor the rest of the one
+        before, nor for the disk. A call that has changes in that previous batch waits for
+        them (its row and its frames stay in order). Returns the batch's other updates (all
+        of them when the database turned out to be away)."""
         ringing: Timed = [(u, at) for u, at in updates if isinstance(u, CallRinging)]
-        if not ringing or len(ringing) == len(updates):
-            return updates  # nothing to put ahead of
+        if not ringing:
+            return updates
         calls = [u.call for u, _ in ringing if isinstance(u, CallRinging)]
         if self._rest is not None and {call.linkedid for call in calls} & self._rest_calls:
             await self._settle()
         if self.outage.active:
             return updates
+        await self.writer.announce(ringing)
+        if len(ringing) == len(updates):
+            return updates  # nothing to put ahead of: they are stored with the batch
         stored = await self._stored(
-            lambda: self.writer.commit(calls, notes_of(ringing), [], []),
+            lambda: self.writer.commit(calls, self.writer.notes(ringing), [], []),
             lambda: self.writer.store_each(ringing, []),
         )
         if not stored:

@@ -47,7 +47,8 @@ class Heard:
     notes: list[Note] = field(default_factory=list)
     resyncs: list[Resync] = field(default_factory=list)
 
-    def add(self, updates: Timed, resyncs: list[Resync]) -> None:
+    def add(self, updates: Timed, resyncs: list[Resync], notes: list[Note] | None = None) -> None:
+        """``notes``: the updates' notifications still to send (all of them by default)."""
         for update, _at in updates:
             if isinstance(update, OriginateResult):
                 continue
@@ -59,7 +60,7 @@ class Heard:
             self.calls[call.linkedid] = call
             if isinstance(update, CallEnded):
                 self.ended.add(call.linkedid)
-        self.notes += notes_of(updates)
+        self.notes += notes_of(updates) if notes is None else notes
         self.resyncs += resyncs
 
     def absorb(self, newer: Heard) -> None:
@@ -121,7 +122,7 @@ class OutageStore:
         for update, _ in updates:
             if isinstance(update, OriginateResult):
                 self.writer.originate_results[update.action_id] = update
-        self.heard.add(updates, resyncs)
+        self.heard.add(updates, resyncs, self.writer.notes(updates))  # less pops sent ahead
         if len(self.heard.calls) >= MAX_CALLS:
             log.error("PBX %s: %d calls wait for the database", self.pbx, MAX_CALLS)
             await self._over.wait()

@@ -127,7 +127,7 @@ async def operator(
                 event_at = float(frame.get("event_at") or 0)
                 if frame.get("type") == "ringing" and event_at >= since[0]:
                     frames.append(arrived - event_at)
-                    stored, heard = frame.get("stored_at"), frame.get("heard_at")
+                    stored, heard = frame.get("sent_at"), frame.get("heard_at")
                     stages = ()
                     if stored and heard:
                         stages = (stored - event_at, heard - stored, arrived - heard)
@@ -207,7 +207,7 @@ async def phase(args: argparse.Namespace, server_url: str, source: Any) -> None:
                 + f"; all {sum(cpu_used.values()) / elapsed:.2f} of {os.cpu_count()}"
             )
         if STAGES:
-            names = ("event -> stored", "stored -> hub", "hub -> websocket")
+            names = ("event -> sent", "sent -> hub", "hub -> websocket")
             parts = [
                 f"{name} {percentile([st[k] for st in STAGES], 50) * 1000:.1f}/"
                 f"{percentile([st[k] for st in STAGES], 99) * 1000:.1f} ms"
@@ -245,7 +245,7 @@ def print_stalls(since: float, slow_s: float) -> None:
     print(
         f"  {len(slow):,} pops slower than {slow_s * 1000:.0f} ms in {len(stalls)} stalls; "
         f"gap between stalls p50 {statistics.median(gaps) if gaps else 0:.2f} s; first at "
-        "(worst = ms to stored/hub/websocket) "
+        "(worst = ms to sent/hub/websocket) "
         + ", ".join(
             f"{start - since:.2f}s ({worst(stall)})"
             for start, stall in zip(starts[:12], stalls, strict=False)

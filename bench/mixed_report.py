@@ -81,7 +81,7 @@ def print_floor(f: Figures) -> None:
         f"{missing(len(f.pops), f.pops_owed)}"
     )
     if f.stages:
-        names = ("event -> stored", "stored -> hub", "hub -> websocket")
+        names = ("event -> sent", "sent -> hub", "hub -> websocket")
         print(
             "  where the time goes, p50/p99: "
             + "; ".join(

@@ -351,7 +351,9 @@ class LiveHub:
             "type": message["kind"],
             "linkedid": message.get("linkedid", ""),
             "event_at": message.get("event_at"),  # the PBX's time of the event
-            "stored_at": message.get("stored_at"),  # when the listener stored the call
+            "sent_at": message.get(
+                "sent_at"
+            ),  # when the listener sent it (with its call stored or ahead)
             "heard_at": message.get("heard_at"),  # when this process heard the NOTIFY
         }
         replaces = message.get("replaces")

@@ -176,7 +176,7 @@ def _strip(name: str) -> str:
 # the same end is harmless), so no late or repeated change can undo it.
 # Each call event (ringing, answered, ended, missed) goes to the webhook endpoints subscribed
 # to it from the same statement (callcenter/webhooks/calls.py).
-# Each notification is stamped with the moment it was stored (for latency breakdowns).
+# Each notification is stamped with the moment it was sent (for latency breakdowns).
 # Under a leader's term nothing is written or sent unless the term's gate lets it through
 # (g, evaluated once and first: each write reads it as an init plan), so a fenced batch
 # needs no transaction of its own.
@@ -210,7 +210,7 @@ WITH g AS MATERIALIZED (SELECT {TERM_GATE} AS term_ok
     ON CONFLICT (call_id, seq) DO NOTHING
 ), n AS (
     SELECT count(pg_notify(:notify_channel, CAST(
-        CAST(p AS jsonb) || jsonb_build_object('stored_at', extract(epoch FROM clock_timestamp()))
+        CAST(p AS jsonb) || jsonb_build_object('sent_at', extract(epoch FROM clock_timestamp()))
     AS text))) AS sent
     FROM (SELECT p FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS u(p, k)
           WHERE (SELECT term_ok FROM g) ORDER BY k) ordered
@@ -219,6 +219,35 @@ SELECT (SELECT coalesce(json_object_agg(linkedid, id), '{{}}') FROM c) AS ids,
        (SELECT sent FROM n) AS notified, (SELECT term_ok FROM g) AS term_ok
 """
 )
+
+
+# The pops of calls starting to ring, sent ahead of their rows in a statement of their own
+# whose commit does not wait for the WAL's flush to disk (set_config(..., true) lasts until
+# the end of the statement's own transaction): the notifications are all it holds, and a
+# notification is never kept by PostgreSQL anyway, so a crash loses nothing a flush would
+# have saved. Under the mixed load the listener's commits waited on that flush, behind the
+# import's and the export's disk traffic, for half the pops' tail. Fenced like the store.
+ANNOUNCE = text(
+    f"""
+WITH g AS MATERIALIZED (SELECT {TERM_GATE} AS term_ok)
+SELECT set_config('synchronous_commit', 'off', true) AS commit_mode,
+    (SELECT count(pg_notify(:notify_channel, CAST(
+        CAST(p AS jsonb) || jsonb_build_object('sent_at', extract(epoch FROM clock_timestamp()))
+     AS text)))
+     FROM (SELECT p FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS u(p, k)
+           WHERE (SELECT term_ok FROM g) ORDER BY k) ordered) AS sent,
+    (SELECT term_ok FROM g) AS term_ok
+"""
+)
+
+
+async def announce(session: AsyncSession, notes: Sequence[Note], *, fence: Fence | None) -> None:
+    """Send ``notes`` now, committed without waiting for the disk: run it in autocommit.
+    With a ``fence``, only while its term leads (``NotLeading`` otherwise, nothing sent)."""
+    params = {"notify_channel": CHANNEL, "payloads": payloads(notes)} | gate_params(fence)
+    row = (await session.execute(ANNOUNCE, params)).one()
+    if fence is not None and not row.term_ok:
+        raise term_over(fence)
 
 
 # the Call attributes stored as they are, in CALL_SPEC's order

@@ -283,7 +283,7 @@ async def test_a_batch_and_its_notifications_are_one_statement_delivered_at_comm
         await listening.close()
         await engine.dispose()
     assert list(ids) == ["n.1"] and [h["n"] for h in heard] == [0, 1, 2]
-    assert all(before <= h["stored_at"] <= time.time() for h in heard)
+    assert all(before <= h["sent_at"] <= time.time() for h in heard)
     # the extensions of the legs are looked up once; the rest is one statement
     assert len([s for s in statements if "INSERT INTO calls" in s]) == 1
     assert not [s for s in statements if "pg_notify" in s and "INSERT INTO calls" not in s]

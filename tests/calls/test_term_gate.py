@@ -13,9 +13,17 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from callcenter.calls.store import save_calls
+from callcenter.calls.store import ANNOUNCE, announce, save_calls
 from callcenter.db import make_engine
-from callcenter.leadership import TERM_KEYS, Fence, Leadership, NotLeading, fenced, plain_url
+from callcenter.leadership import (
+    TERM_KEYS,
+    Fence,
+    Leadership,
+    NotLeading,
+    fenced,
+    gate_params,
+    plain_url,
+)
 from callcenter.live import CHANNEL
 from tests.calls.test_calls_store import inbound_answered
 
@@ -124,3 +132,44 @@ async def test_a_claim_waits_for_the_ending_terms_transaction_and_then_fences_it
     finally:
         await conn.close()
     assert await stored(engine) == ["4.2"]
+
+
+async def announce_ringing(engine: AsyncEngine, fence: Fence | None, linkedid: str) -> None:
+    async with async_sessionmaker(engine).begin() as session:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        note = ("ringing", {"linkedid": linkedid, "extension": "101"})
+        await announce(session, [note], fence=fence)
+
+
+@pytest.mark.parametrize("epoch", [None, 2, 4])
+async def test_pops_sent_ahead_pass_the_gate_too(
+    engine: AsyncEngine, database_url: str, epoch: int | None
+) -> None:
+    assert await heard(database_url, announce_ringing(engine, Fence(FAMILY, epoch), "3.1")) == []
+    notes = await heard(database_url, announce_ringing(engine, Fence(FAMILY, 3), "3.2"))
+    assert len(notes) == 1 and '"3.2"' in notes[0]
+
+
+async def test_a_pop_sent_ahead_leaves_the_connections_next_commit_durable(
+    database_url: str,
+) -> None:
+    """The pop's statement commits without waiting for the disk, and only it: the next
+    statement on the same pooled connection (the calls' rows) waits for the flush again."""
+    engine = make_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        sessions = async_sessionmaker(engine)
+        async with sessions.begin() as session:  # (the tests' database is set to off)
+            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            await session.execute(text("SET synchronous_commit = on"))
+        async with sessions.begin() as session:
+            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            row = (
+                await session.execute(
+                    ANNOUNCE, {"notify_channel": CHANNEL, "payloads": []} | gate_params(None)
+                )
+            ).one()
+            assert row.commit_mode == "off"
+        async with sessions() as session:
+            assert await session.scalar(text("SHOW synchronous_commit")) == "on"
+    finally:
+        await engine.dispose()
