@@ -47,6 +47,7 @@ from callcenter.tasks.callbacks import callback_for_missed_call, calls_back
 log = logging.getLogger(__name__)
 
 ORIGINATE_RESULTS_KEPT = 10_000
+ANNOUNCED_KEPT = 10_000  # calls whose pops went ahead, oldest forgotten first
 Timed = list[tuple[TrackerUpdate, float]]  # an update and the time of the event behind it
 
 
@@ -115,6 +116,8 @@ class CallWriter:
         for update, at in ringing:
             if isinstance(update, CallRinging):
                 self.announced.setdefault(update.call.linkedid, set()).add((update.agent, at))
+        while len(self.announced) > ANNOUNCED_KEPT:  # a call gone with no end heard here
+            del self.announced[next(iter(self.announced))]
 
     def notes(self, updates: Timed) -> list[Note]:
         """The updates' notifications, less the pops already sent ahead."""

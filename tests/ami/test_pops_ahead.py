@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from ami import call_writer
 from ami.call_writer import CallWriter
 from ami.outage import Heard
 from ami.tracker import CallTracker
@@ -63,3 +64,21 @@ async def test_pops_that_could_not_go_ahead_go_with_their_rows(
     finally:
         await engine.dispose()
     assert [n["kind"] for n in notes] == ["ringing"]
+
+
+async def test_the_pops_sent_ahead_are_remembered_for_a_bounded_number_of_calls(
+    database_url: str, clean_db: None, monkeypatch: Any
+) -> None:
+    """A call that goes with no end heard here (a ghost ended by a resync) is forgotten in
+    time: the listener runs for months."""
+    monkeypatch.setattr(call_writer, "ANNOUNCED_KEPT", 2)
+    engine = make_engine(database_url)
+    writer = CallWriter(async_sessionmaker(engine), "t", CallTracker())
+    try:
+        for linkedid in ("8.1", "8.2", "8.3"):
+            call = inbound_answered(linkedid)
+            leg = next(leg for leg in call.legs.values() if leg.agent)
+            await writer.announce([(CallRinging(call, leg, "101"), 1.0)])
+    finally:
+        await engine.dispose()
+    assert list(writer.announced) == ["8.2", "8.3"]
