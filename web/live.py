@@ -351,9 +351,8 @@ class LiveHub:
             "type": message["kind"],
             "linkedid": message.get("linkedid", ""),
             "event_at": message.get("event_at"),  # the PBX's time of the event
-            "sent_at": message.get(
-                "sent_at"
-            ),  # when the listener sent it (with its call stored or ahead)
+            # when the listener sent it (with its call stored, or a pop just ahead of it)
+            "sent_at": message.get("sent_at"),
             "heard_at": message.get("heard_at"),  # when this process heard the NOTIFY
         }
         replaces = message.get("replaces")

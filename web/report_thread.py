@@ -18,12 +18,12 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from callcenter.backoffice.priority import lower_backend_priority
 from callcenter.db import make_engine, make_sessionmaker
@@ -39,11 +39,16 @@ class ReportThread:
     """One thread, its loop and its connection pool; ``read`` and ``call`` run work there."""
 
     def __init__(self, database_url: str, niceness: int) -> None:
-        self.database_url = database_url
-        self.niceness = niceness
+        # its connections are opened on first use, so on this thread's loop, the only one
+        # that ever uses them
+        self.engine = make_engine(
+            database_url,
+            pool_size=POOL_SIZE,
+            connect_args={"server_settings": {"application_name": REPORTS_APPLICATION}},
+        )
+        lower_backend_priority(self.engine, niceness)
+        self.sessionmaker = make_sessionmaker(self.engine)
         self.loop = asyncio.new_event_loop()
-        self.engine: AsyncEngine | None = None
-        self.sessionmaker: async_sessionmaker[Any] | None = None
         self._thread = threading.Thread(target=self._run, name="reports", daemon=True)
 
     def start(self) -> None:
@@ -51,14 +56,6 @@ class ReportThread:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        # made here, so that its connections belong to this loop
-        self.engine = make_engine(
-            self.database_url,
-            pool_size=POOL_SIZE,
-            connect_args={"server_settings": {"application_name": REPORTS_APPLICATION}},
-        )
-        lower_backend_priority(self.engine, self.niceness)
-        self.sessionmaker = make_sessionmaker(self.engine)
         try:
             self.loop.run_forever()
         finally:
@@ -67,18 +64,14 @@ class ReportThread:
 
     async def read(self, work: Callable[[async_sessionmaker[Any]], Awaitable[T]]) -> T:
         """``await work(sessionmaker)`` on this thread; cancelled with the caller."""
-        return await self._there(self._with_sessions(work))
+        return await self._there(_awaited(work(self.sessionmaker)))
 
     async def call(self, work: Callable[..., T], *args: Any) -> T:
         """``work(*args)`` (plain Python, such as rendering) on this thread."""
         return await self._there(_plain(work, *args))
 
-    async def _with_sessions(self, work: Callable[[async_sessionmaker[Any]], Awaitable[T]]) -> T:
-        assert self.sessionmaker is not None, "the thread made it before its loop ran"
-        return await work(self.sessionmaker)
-
-    async def _there(self, work: Awaitable[T]) -> T:
-        future: Future[T] = asyncio.run_coroutine_threadsafe(_awaited(work), self.loop)
+    async def _there(self, work: Coroutine[Any, Any, T]) -> T:
+        future: Future[T] = asyncio.run_coroutine_threadsafe(work, self.loop)
         return await asyncio.wrap_future(future)  # cancelling this cancels the work there
 
     def stop(self) -> None:

@@ -167,6 +167,16 @@ def _strip(name: str) -> str:
     return name.removeprefix("leg_")
 
 
+# The notifications :payloads, in order, each stamped with the moment it was sent (for
+# latency breakdowns), when the term's gate g lets them through: the store's and ANNOUNCE's.
+SEND_NOTES = """
+    SELECT count(pg_notify(:notify_channel, CAST(
+        CAST(p AS jsonb) || jsonb_build_object('sent_at', extract(epoch FROM clock_timestamp()))
+    AS text))) AS sent
+    FROM (SELECT p FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS u(p, k)
+          WHERE (SELECT term_ok FROM g) ORDER BY k) ordered"""
+
+
 # Calls, their legs, new timeline entries and the live notifications of the batch: one
 # statement, so one round trip (and, outside a transaction, an atomic one whose NOTIFYs leave
 # with it). A new call is linked to the one live client holding its number (a number held
@@ -176,7 +186,6 @@ def _strip(name: str) -> str:
 # the same end is harmless), so no late or repeated change can undo it.
 # Each call event (ringing, answered, ended, missed) goes to the webhook endpoints subscribed
 # to it from the same statement (callcenter/webhooks/calls.py).
-# Each notification is stamped with the moment it was sent (for latency breakdowns).
 # Under a leader's term nothing is written or sent unless the term's gate lets it through
 # (g, evaluated once and first: each write reads it as an init plan), so a fenced batch
 # needs no transaction of its own.
@@ -208,12 +217,7 @@ WITH g AS MATERIALIZED (SELECT {TERM_GATE} AS term_ok
     SELECT c.id, t.seq, t.at, t.kind, t.event_uniqueid, CAST(t.detail AS jsonb)
     FROM {unnest_rows(EVENT_SPEC)} JOIN c ON c.linkedid = t.event_linkedid
     ON CONFLICT (call_id, seq) DO NOTHING
-), n AS (
-    SELECT count(pg_notify(:notify_channel, CAST(
-        CAST(p AS jsonb) || jsonb_build_object('sent_at', extract(epoch FROM clock_timestamp()))
-    AS text))) AS sent
-    FROM (SELECT p FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS u(p, k)
-          WHERE (SELECT term_ok FROM g) ORDER BY k) ordered
+), n AS ({SEND_NOTES}
 )
 SELECT (SELECT coalesce(json_object_agg(linkedid, id), '{{}}') FROM c) AS ids,
        (SELECT sent FROM n) AS notified, (SELECT term_ok FROM g) AS term_ok
@@ -231,12 +235,7 @@ ANNOUNCE = text(
     f"""
 WITH g AS MATERIALIZED (SELECT {TERM_GATE} AS term_ok)
 SELECT set_config('synchronous_commit', 'off', true) AS commit_mode,
-    (SELECT count(pg_notify(:notify_channel, CAST(
-        CAST(p AS jsonb) || jsonb_build_object('sent_at', extract(epoch FROM clock_timestamp()))
-     AS text)))
-     FROM (SELECT p FROM unnest(CAST(:payloads AS text[])) WITH ORDINALITY AS u(p, k)
-           WHERE (SELECT term_ok FROM g) ORDER BY k) ordered) AS sent,
-    (SELECT term_ok FROM g) AS term_ok
+    ({SEND_NOTES}) AS sent, (SELECT term_ok FROM g) AS term_ok
 """
 )
 
