@@ -8,10 +8,20 @@ ours to renice: the server is reached over a Unix socket or loopback, the PID it
 A reniced backend also plans without parallel workers: those are processes of their own,
 started by the postmaster at its priority, so a low-priority query spread over them would
 run at the floor's.
+
+Under the kernel's autogroup scheduling (``kernel.sched_autogroup_enabled``, on by default in
+most distributions' kernels for processes outside a CPU cgroup) a nice value weighs only
+against the processes of the same session, and every PostgreSQL backend leads a session of its
+own (it calls ``setsid``): there the backend's nice alone changes nothing, and one busy
+back-office backend gets as much CPU as the whole app with its floor. So the backend's
+autogroup is given the niceness as well (``/proc/<pid>/autogroup``), when the backend leads
+its session alone and no other process would be reniced with it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import ipaddress
 import logging
 import os
@@ -24,6 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 log = logging.getLogger(__name__)
 BACKEND_QUERY = "SELECT pg_backend_pid(), host(inet_server_addr())"
 NO_PARALLEL_WORKERS = "SET max_parallel_workers_per_gather = 0"
+# unprivileged, the kernel takes one autogroup change in 100 ms for the whole machine
+AUTOGROUP_TRIES, AUTOGROUP_WAIT_S = 5, 0.11
 
 
 def lower_own_priority(niceness: int) -> None:
@@ -66,6 +78,36 @@ def renice_backend(pid: int, server_address: str | None, niceness: int) -> bool:
     return True
 
 
+def autogroup_niceness(pid: int, proc: Path = Path("/proc")) -> int | None:
+    """The niceness of the autogroup of ``pid`` (None without autogroups here)."""
+    try:
+        return int(
+            (proc / str(pid) / "autogroup").read_text().split()[-1]
+        )  # "/autogroup-12 nice 0"
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def lower_autogroup(pid: int, niceness: int, proc: Path = Path("/proc")) -> bool:
+    """Give the autogroup of ``pid`` the niceness, if ``pid`` leads its session (as a
+    PostgreSQL backend does) and the group runs above it. False only when the kernel asks to
+    try again later (its rate limit); True when done or nothing to do (no autogroups here, or
+    a process that shares its session: that one is left as it is)."""
+    try:
+        fields = (proc / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+        leads = int(fields[3]) == pid  # state, parent, group, then the session
+    except (OSError, ValueError, IndexError):
+        return True
+    current = autogroup_niceness(pid, proc)
+    if not leads or current is None or current >= niceness:
+        return True
+    try:
+        (proc / str(pid) / "autogroup").write_text(str(niceness))
+    except OSError as exc:
+        return exc.errno != errno.EAGAIN
+    return True
+
+
 def lower_backend_priority(engine: AsyncEngine, niceness: int) -> None:
     """Every connection ``engine`` opens gets its backend reniced to ``niceness`` (and, once
     reniced, no parallel workers)."""
@@ -76,4 +118,8 @@ def lower_backend_priority(engine: AsyncEngine, niceness: int) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         row = dbapi_connection.run_async(lambda conn: conn.fetchrow(BACKEND_QUERY))
         if renice_backend(row[0], row[1], niceness):
+            for _ in range(AUTOGROUP_TRIES):
+                if lower_autogroup(row[0], niceness):
+                    break
+                dbapi_connection.run_async(lambda _conn: asyncio.sleep(AUTOGROUP_WAIT_S))
             dbapi_connection.run_async(lambda conn: conn.execute(NO_PARALLEL_WORKERS))

@@ -10,13 +10,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from callcenter.backoffice.frames import Output
+from callcenter.backoffice.priority import autogroup_niceness
 from callcenter.errors import Conflict
 
 
 @dataclass(frozen=True)
 class Priorities:
-    """Writes this process's niceness, its database backend's and the backend's parallel
-    workers per query, as ``own backend workers``, to its output (and to the file ``path``,
+    """Writes this process's niceness, its database backend's, the backend's parallel
+    workers per query and its autogroup's niceness (-1: no autogroups here), as ``own
+    backend workers group``, to its output (and to the file ``path``,
     for a job whose output nobody reads)."""
 
     path: str = ""
@@ -26,7 +28,9 @@ class Priorities:
             pid = await session.scalar(text("SELECT pg_backend_pid()"))
             workers = await session.scalar(text("SHOW max_parallel_workers_per_gather"))
         backend = os.getpriority(os.PRIO_PROCESS, pid)
-        said = f"{os.getpriority(os.PRIO_PROCESS, 0)} {backend} {workers}"
+        group = autogroup_niceness(pid)
+        group = -1 if group is None else group
+        said = f"{os.getpriority(os.PRIO_PROCESS, 0)} {backend} {workers} {group}"
         out.write(said.encode())
         if self.path:
             Path(self.path).write_text(said)  # noqa: ASYNC240 - a few bytes, in a test job

@@ -70,24 +70,26 @@ async def test_the_child_and_its_database_backend_run_at_the_lower_priority(
         await connection.close()
     parent = os.getpriority(os.PRIO_PROCESS, 0)
     back_office = BackOffice(database_url, niceness=7, export_niceness=12)
-    own, backend, workers = (await _collect(back_office, Priorities()))[0].split()
+    own, backend, workers, group = (await _collect(back_office, Priorities()))[0].split()
     assert int(own) == max(12, parent)
     if here:
         assert before == 0 and int(backend) == 12 and int(workers) == 0
+        assert int(group) in (12, -1)  # its autogroup too, where the kernel has them
     said = tmp_path / "import"
     await back_office.run(Priorities(str(said)))
-    own, backend, workers = said.read_text().split()
+    own, backend, workers, group = said.read_text().split()
     assert int(own) == max(7, parent)
     if here:
-        assert int(backend) == 7 and int(workers) == 0
+        assert int(backend) == 7 and int(workers) == 0 and int(group) in (7, -1)
     # an export asked to run above the imports' priority runs at theirs
     above = BackOffice(database_url, niceness=7, export_niceness=3)
     assert int((await _collect(above, Priorities()))[0].split()[0]) == max(7, parent)
     level = _level(database_url)
-    own, backend, workers = (await _collect(level, Priorities()))[0].split()
+    own, backend, workers, group = (await _collect(level, Priorities()))[0].split()
     assert int(own) == parent
     if here:
         assert int(backend) == 0 and int(workers) > 0  # the server's own setting
+        assert int(group) in (0, -1)
 
 
 async def test_leaving_a_stream_early_kills_its_child(database_url: str, tmp_path: Path) -> None:

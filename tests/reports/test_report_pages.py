@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
-from callcenter.backoffice.priority import is_local, is_postgres_here
+from callcenter.backoffice.priority import autogroup_niceness, is_local, is_postgres_here
 from callcenter.db import make_engine
 from web.report_thread import REPORTS_APPLICATION
 
@@ -87,6 +87,7 @@ async def test_a_report_is_read_below_the_floors_priority(api_as: Any, database_
         assert backend["application_name"] == REPORTS_APPLICATION
         if is_local(backend["address"]) and is_postgres_here(backend["pid"]):
             assert os.getpriority(os.PRIO_PROCESS, backend["pid"]) == 10  # the default
+            assert autogroup_niceness(backend["pid"]) in (10, None)
         await lock.rollback()
         assert (await request).status == 200
     finally:
