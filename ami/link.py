@@ -228,7 +228,8 @@ class PbxLink:
         self.wants = wants  # None: every event; else those it says yes to (the rest counted)
         self.skipped = 0
         self.malformed = 0  # messages that could not be handled, logged and skipped
-        self.state = LinkState.STOPPED
+        self._state = LinkState.STOPPED
+        self.state_changed = asyncio.Event()  # set at each change (the heartbeat says it)
         self.last_event_at: float | None = None
         # the last moment anything (an event, an answer) was read from the PBX, and that
         # moment when the link was last lost: calls that ended unheard ended after it
@@ -253,6 +254,16 @@ class PbxLink:
                 await task
         self._close()
         self.state = LinkState.STOPPED
+
+    @property
+    def state(self) -> LinkState:
+        return self._state
+
+    @state.setter
+    def state(self, state: LinkState) -> None:
+        if state != self._state:
+            self._state = state
+            self.state_changed.set()
 
     @property
     def connected(self) -> bool:

@@ -14,6 +14,7 @@ The calls are stored by ``CallWriter`` (``call_writer.py``), the floor by ``Floo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -220,10 +221,13 @@ class PbxListener:
 
     async def beat_forever(self, every_s: float = 1.0) -> None:
         """Write the link's state for every process's /health (a missed beat is only
-        logged). No beat while the consumer is stalled: the heartbeat goes stale, and
-        /health says no listener is hearing the PBX."""
+        logged), every ``every_s`` and at once when the link's state changes (a web process
+        going by the beat lets operators dial as soon as the link is up). No beat while the
+        consumer is stalled: the heartbeat goes stale, and /health says no listener is
+        hearing the PBX."""
         leader = f"{socket.gethostname()}:{os.getpid()}"
         while True:
+            self.link.state_changed.clear()
             if not self.alive:
                 log.error("PBX %s: the consumer is stalled, %d events wait", self.pbx, self.backlog)
             else:
@@ -241,7 +245,8 @@ class PbxListener:
                         )
                 except Exception as exc:
                     log.warning("PBX %s: heartbeat not written: %s", self.pbx, exc)
-            await asyncio.sleep(every_s)
+            with contextlib.suppress(TimeoutError):  # a link come up is said at once
+                await asyncio.wait_for(self.link.state_changed.wait(), every_s)
 
     async def tick_forever(self, every_s: float = 1.0, settings_every: int = 10) -> None:
         """A tick a second (wrap-ups end with no event); the queues' wrap-up settings are

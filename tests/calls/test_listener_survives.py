@@ -222,3 +222,36 @@ async def test_health_says_stalled_when_the_leaders_consumer_stops_taking_events
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_the_heartbeat_says_a_change_of_the_link_at_once(
+    pbx: PbxSimulator, sessionmaker: Any
+) -> None:
+    """A web process goes by the heartbeat to let an operator dial: the beat after the link
+    comes up (or goes down) is written then, not a whole beat later."""
+    from ami.link import LinkState
+    from callcenter.calls.status import read_status
+
+    listener = listener_for(pbx.port, sessionmaker)
+    beating = asyncio.create_task(listener.beat_forever(every_s=3600))
+
+    async def said() -> str | None:
+        async with sessionmaker() as session:
+            beat = await read_status(session, listener.pbx)
+        return beat["state"] if beat else None
+
+    try:
+        async with asyncio.timeout(5):
+            while await said() != "stopped":  # the first beat, before the link starts
+                await asyncio.sleep(0.02)
+        listener.link.state = LinkState.CONNECTED
+        async with asyncio.timeout(2):
+            while await said() != "connected":
+                await asyncio.sleep(0.02)
+        listener.link.state = LinkState.DISCONNECTED
+        async with asyncio.timeout(2):
+            while await said() != "disconnected":
+                await asyncio.sleep(0.02)
+    finally:
+        beating.cancel()
+        await asyncio.gather(beating, return_exceptions=True)
