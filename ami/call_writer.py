@@ -113,6 +113,10 @@ class CallWriter:
         except Exception as exc:
             log.warning("PBX %s: pops not sent ahead of their calls: %s", self.pbx, exc)
             return
+        self.sent_ahead(ringing)
+
+    def sent_ahead(self, ringing: Timed) -> None:
+        """Remember the rings whose pops went: their rows' store leaves them out."""
         for update, at in ringing:
             if isinstance(update, CallRinging):
                 self.announced.setdefault(update.call.linkedid, set()).add((update.agent, at))
@@ -124,12 +128,19 @@ class CallWriter:
         return [
             note
             for update, at in updates
-            if not (
-                isinstance(update, CallRinging)
-                and (update.agent, at) in self.announced.get(update.call.linkedid, ())
-            )
+            if not self.went_ahead(update, at)
             for note in notifications(update, at)
         ]
+
+    def went_ahead(self, update: TrackerUpdate, at: float) -> bool:
+        """A ring whose pop was sent ahead of its row (``announce``)."""
+        return isinstance(update, CallRinging) and (update.agent, at) in self.announced.get(
+            update.call.linkedid, ()
+        )
+
+    def frame_waits(self, update: TrackerUpdate, at: float) -> bool:
+        """The update has a frame for a page that goes with its row, not sent yet."""
+        return sends_note(update) and not self.went_ahead(update, at)
 
     async def store(self, updates: Timed, resyncs: list[Resync]) -> None:
         """Store updates (the calls starting to ring are put ahead by the consumer): every
@@ -255,6 +266,13 @@ def dial_updates(updates: Timed) -> Timed:
 
 def notes_of(updates: Timed) -> list[Note]:
     return [note for update, at in updates for note in notifications(update, at)]
+
+
+def sends_note(update: TrackerUpdate) -> bool:
+    """Whether the update has a frame for an operator's page (``notifications``)."""
+    return isinstance(update, CallRinging | AgentLeft) or (
+        isinstance(update, CallAnswered) and bool(update.agent)
+    )
 
 
 def notifications(update: TrackerUpdate, event_at: float) -> list[Note]:

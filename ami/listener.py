@@ -1,12 +1,15 @@
 """The PBX listener: link -> bounded queue -> one consumer -> tracker -> database + NOTIFY.
 
 Events are handled strictly in arrival order by one supervised consumer; a bad event is logged
-and skipped. The consumer drains the queue in batches and stores each changed call once per
-batch, in one statement with its notifications (delivered at commit). Calls starting to ring
-are stored first, ahead of the previous batch's other changes if those are still being
-stored and do not touch them; every call's own changes stay in order. When the database is
-unreachable it keeps the batch and retries, while a full queue pauses reading from the PBX:
-nothing is dropped. After every login the live state is resynced in the same order.
+and skipped. The consumer drains the queue in batches and tracks each at once; the pops of
+calls starting to ring are sent then, ahead of their rows (with no wait for the disk), and the
+batch goes to the storing task, which stores the batches tracked meanwhile together: each
+changed call once, in one statement with its notifications (delivered at commit), in order.
+A pop waits for no store unless its call has a frame still being stored (then it waits for
+that, so a page's frames stay in order); the consumer waits for the store only when it has
+fallen a whole batch behind. When the database is unreachable the batches are kept and
+retried, while a full queue pauses reading from the PBX: nothing is dropped. After every
+login the live state is resynced in the same order.
 The calls are stored by ``CallWriter`` (``call_writer.py``), the floor by ``FloorWriter``
 (``floor_writer.py``), the unread events dropped on arrival by ``EventFilter``.
 """
@@ -20,7 +23,7 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -34,6 +37,7 @@ from ami.call_writer import (
     call_key,
     database_unreachable,
     dial_updates,
+    sends_note,
 )
 from ami.commands import CommandRunner
 from ami.dialer import DialerPlan, DialerRunner
@@ -54,7 +58,26 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 100_000
 PAUSE_AT, RESUME_AT = 80_000, 20_000
 BATCH = 5_000
-STALL_S = 30.0  # events waiting this long with no batch taken: the consumer is stuck
+STALL_S = 30.0  # events waiting this long with no batch taken, or a store this long: stuck
+
+
+@dataclass
+class Pending:
+    """Batches tracked and not yet stored, merged in order: stored as one."""
+
+    updates: Timed = field(default_factory=list)
+    resyncs: list[Resync] = field(default_factory=list)
+    floor: FloorBatch = field(default_factory=FloorBatch)
+    events: int = 0
+
+    def add(self, updates: Timed, resyncs: list[Resync], floor: FloorBatch, events: int) -> None:
+        self.updates += updates
+        self.resyncs += resyncs
+        self.floor.extend(floor)
+        self.events += events
+
+    def __bool__(self) -> bool:
+        return bool(self.updates or self.resyncs or self.floor)
 
 
 @dataclass(frozen=True)
@@ -107,10 +130,12 @@ class PbxListener:
         self.bad_items = 0  # events (or resyncs) that could not be applied, logged and skipped
         self.stored_batches = 0
         self.outage = OutageStore(self.writer, self.pbx)  # hearing on while the database is away
-        # a batch's changes other than calls starting to ring, being stored while the next
-        # batch is tracked (and its ringing calls stored), and the calls they touch
+        # the batches tracked and not yet stored, and the task storing them (together, while
+        # the next are tracked and their pops sent): ``_storing`` is what it stores now
+        self._pending = Pending()
+        self._storing: Pending | None = None
         self._rest: asyncio.Task[None] | None = None
-        self._rest_calls: set[str] = set()
+        self.storing_since: float | None = None  # when the store under way began
         # resyncs applied whose ghosts are not ended yet: each keeps the calls changed since
         self._unswept: list[Resync] = []
         # the floor is stored by its own writer, so a pop never waits behind it
@@ -194,9 +219,7 @@ class PbxListener:
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
-            if self._rest is not None:  # the batch being stored stops too
-                self._rest.cancel()
-                self._rest = None
+            self._stop_storing()  # the batches being stored stop too
             await self.outage.stop()
             await self.link.stop()
 
@@ -216,8 +239,12 @@ class PbxListener:
 
     @property
     def alive(self) -> bool:
-        """The consumer is hearing: it took an event (or found none waiting) lately."""
-        return self.queue.empty() or time.monotonic() - self.progress_at < STALL_S
+        """The consumer is hearing: it took an event (or found none waiting) lately, and
+        what it heard is being stored (no store has hung)."""
+        now = time.monotonic()
+        if self.storing_since is not None and now - self.storing_since >= STALL_S:
+            return False
+        return self.queue.empty() or now - self.progress_at < STALL_S
 
     async def beat_forever(self, every_s: float = 1.0) -> None:
         """Write the link's state for every process's /health (a missed beat is only
@@ -266,10 +293,14 @@ class PbxListener:
     async def consume_forever(self) -> None:
         try:
             await self._consume()
-        finally:  # stopped (leadership lost, shutdown): the batch being stored stops too
-            if self._rest is not None:
-                self._rest.cancel()
-                self._rest = None
+        finally:  # stopped (leadership lost, shutdown): the batches being stored stop too
+            self._stop_storing()
+
+    def _stop_storing(self) -> None:
+        if self._rest is not None:
+            self._rest.cancel()
+            self._rest = None
+        self._pending, self._storing, self.storing_since = Pending(), None, None
 
     async def _consume(self) -> None:
         while True:
@@ -287,65 +318,86 @@ class PbxListener:
             if not (updates or resyncs or floor):
                 self.consumed += events
                 continue
-            if self.outage.active:  # the database is away: keep hearing, store on return
-                await self._keep(updates, resyncs, floor, events)
-                continue
-            updates = await self._store_ringing(updates)
-            await self._settle()  # the previous batch's changes are stored before these
-            if self.outage.active:
-                await self._keep(updates, resyncs, floor, events)
-                continue
-            self._rest_calls = {call_key(u) for u, _ in updates}
-            self._rest = asyncio.create_task(self._store_rest(updates, resyncs, floor, events))
+            if not self.outage.active:  # the database is away: the pops go with the rows
+                await self._announce_ringing(updates)
+            self._pending.add(updates, resyncs, floor, events)
+            self._reap()
+            if self._rest is None:
+                self._rest = asyncio.create_task(self._store_pending())
+            elif self._pending.events >= BATCH:  # the database is behind: wait for it
+                await self._settle()
 
-    async def _store_ringing(self, updates: Timed) -> Timed:
-        """Send the pops of the calls starting to ring, then store those calls at once, in a
-        statement of their own, while the previous batch's other changes may still be on
-        their way: a pop waits for neither the rest of its own batch nor the rest of the one
-        before, nor for the disk. A call that has changes in that previous batch waits for
-        them (its row and its frames stay in order). Returns the batch's other updates (all
-        of them when the database turned out to be away)."""
-        ringing: Timed = [(u, at) for u, at in updates if isinstance(u, CallRinging)]
-        if not ringing:
-            return updates
-        calls = [u.call for u, _ in ringing if isinstance(u, CallRinging)]
-        if self._rest is not None and {call.linkedid for call in calls} & self._rest_calls:
+    async def _announce_ringing(self, updates: Timed) -> None:
+        """Send the pops of the calls starting to ring now, ahead of their rows: a pop waits
+        for neither the batches still being stored nor the disk. A call with a frame still
+        to go with its row (it was answered or left an agent) keeps its frames in order: in
+        an earlier batch, the pop waits for that batch's store; earlier in this one, the pop
+        goes with its row."""
+        ahead: Timed = []
+        framed: set[str] = set()  # calls with a frame earlier in this batch
+        for update, at in updates:
+            if isinstance(update, CallRinging) and update.call.linkedid not in framed:
+                ahead.append((update, at))
+            elif sends_note(update):
+                framed.add(call_key(update))
+        if not ahead:
+            return
+        if self._frames_waiting({call_key(update) for update, _ in ahead}):
             await self._settle()
-        if self.outage.active:
-            return updates
-        await self.writer.announce(ringing)
-        if len(ringing) == len(updates):
-            return updates  # nothing to put ahead of: they are stored with the batch
-        stored = await self._stored(
-            lambda: self.writer.commit(calls, self.writer.notes(ringing), [], []),
-            lambda: self.writer.store_each(ringing, []),
+            if self.outage.active:
+                return
+        await self.writer.announce(ahead)
+
+    def _frames_waiting(self, linkedids: set[str]) -> bool:
+        """Whether any of these calls has a frame in the batches not stored yet."""
+        waiting = self._pending.updates + (self._storing.updates if self._storing else [])
+        return any(
+            call_key(update) in linkedids and self.writer.frame_waits(update, at)
+            for update, at in waiting
         )
-        if not stored:
-            return updates
-        return [(u, at) for u, at in updates if not isinstance(u, CallRinging)]
+
+    def _reap(self) -> None:
+        """The storing task, once done, is let go; what it raised is raised here (the term
+        is over: ``NotLeading``)."""
+        if self._rest is not None and self._rest.done():
+            rest, self._rest = self._rest, None
+            rest.result()
 
     async def _settle(self) -> None:
-        """Wait until the previous batch's changes are stored (or kept for later)."""
-        rest, self._rest = self._rest, None
+        """Wait until every batch tracked so far is stored (or kept for later)."""
+        rest = self._rest
         if rest is not None:
-            await rest
+            await asyncio.shield(rest)  # a cancelled wait leaves the storing to its owner
+            self._reap()
 
-    async def _store_rest(
-        self, updates: Timed, resyncs: list[Resync], floor: FloorBatch, events: int
-    ) -> None:
-        """Store the batch: calls, then the floor. A lost database starts an outage, which
-        keeps the batch; any other error is a bug in one call's data: store call by call,
-        so only that call is skipped."""
+    async def _store_pending(self) -> None:
+        """Store the batches tracked meanwhile, all of them together, until none is left:
+        under load many batches share one statement and one wait for the disk."""
+        while self._pending:
+            self._storing, self._pending = self._pending, Pending()
+            self.storing_since = time.monotonic()
+            try:
+                await self._store_rest(self._storing)
+            finally:
+                self._storing = self.storing_since = None
+
+    async def _store_rest(self, batch: Pending) -> None:
+        """Store batches: calls, then the floor. A lost database starts an outage, which
+        keeps them; any other error is a bug in one call's data: store call by call, so only
+        that call is skipped."""
+        if self.outage.active:
+            await self._keep(batch)
+            return
         stored = await self._stored(
-            lambda: self.writer.store(updates, resyncs),
-            lambda: self.writer.store_each(updates, resyncs),
+            lambda: self.writer.store(batch.updates, batch.resyncs),
+            lambda: self.writer.store_each(batch.updates, batch.resyncs),
         )
         if not stored:
-            await self._keep(updates, resyncs, floor, events)
+            await self._keep(batch)
             return
         self.stored_batches += 1
-        self.floor_writer.add(floor, dial_updates(updates))
-        self.consumed += events
+        self.floor_writer.add(batch.floor, dial_updates(batch.updates))
+        self.consumed += batch.events
 
     async def _stored(
         self, work: Callable[[], Awaitable[None]], each: Callable[[], Awaitable[None]]
@@ -364,14 +416,12 @@ class PbxListener:
             await each()
         return True
 
-    async def _keep(
-        self, updates: Timed, resyncs: list[Resync], floor: FloorBatch, events: int
-    ) -> None:
-        """A batch heard during a database outage: its calls wait in the outage store, its
-        floor in the floor writer (which retries by itself)."""
-        await self.outage.add(updates, resyncs)
-        self.floor_writer.add(floor, dial_updates(updates))
-        self.consumed += events
+    async def _keep(self, batch: Pending) -> None:
+        """Batches heard during a database outage: their calls wait in the outage store,
+        their floor in the floor writer (which retries by itself)."""
+        await self.outage.add(batch.updates, batch.resyncs)
+        self.floor_writer.add(batch.floor, dial_updates(batch.updates))
+        self.consumed += batch.events
 
     def _track(self, batch: list[Item], floor: FloorBatch) -> tuple[Timed, list[Resync]]:
         """Run the batch through the tracker and the floor board, in order; each call
