@@ -25,6 +25,7 @@ import errno
 import ipaddress
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +40,23 @@ AUTOGROUP_TRIES, AUTOGROUP_WAIT_S = 5, 0.11
 
 
 def lower_own_priority(niceness: int) -> None:
-    """This process (and what it starts) to ``niceness``, if that is lower than it runs at."""
+    """This process (and what it starts) to ``niceness``, if that is lower than it runs at.
+    Under autogroups it first leaves the session it was started in (the web process's and
+    the PBX listener's, the floor's): a niceness weighs only within a session, so in theirs
+    a busy back-office process would still take their session's share of the CPU from
+    them. Its own session is then given the niceness. Called only in a process of the back
+    office's own (a job's child, an upload reader), which its parent watches and stops."""
     current = os.getpriority(os.PRIO_PROCESS, 0)
     if niceness > current:
         os.setpriority(os.PRIO_PROCESS, 0, niceness)
+    pid = os.getpid()
+    if niceness <= 0 or autogroup_niceness(pid) is None or os.getsid(0) == pid:
+        return
+    os.setsid()
+    for _ in range(AUTOGROUP_TRIES):
+        if lower_autogroup(pid, niceness):
+            return
+        time.sleep(AUTOGROUP_WAIT_S)  # the kernel's rate limit: this process has nothing else
 
 
 def is_local(server_address: str | None) -> bool:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -27,6 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, TypeVar
 
+from callcenter.backoffice.priority import lower_own_priority
 from callcenter.i18n import N_
 from callcenter.imports.exceptions import ImportInvalid
 
@@ -51,7 +51,7 @@ async def read_apart(executor: Executor | None, read: Callable[..., T], /, *args
 def _yield_to_the_web() -> None:
     """A reader runs at a lower CPU priority: on a busy machine the web process (its pops,
     wallboard and PBX listener) goes first, and an upload just takes a little longer."""
-    os.nice(READER_NICENESS)
+    lower_own_priority(READER_NICENESS)
 
 
 class ReaderPool(Executor):

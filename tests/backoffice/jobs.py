@@ -14,11 +14,24 @@ from callcenter.backoffice.priority import autogroup_niceness
 from callcenter.errors import Conflict
 
 
+def own_session() -> tuple[int, int]:
+    """Whether this process leads its session (1 or 0), and its autogroup's niceness (-1: no
+    autogroups here)."""
+    group = autogroup_niceness(os.getpid())
+    return int(os.getsid(0) == os.getpid()), -1 if group is None else group
+
+
+def reader_priority() -> tuple[int, int, int]:
+    """An upload reader's niceness, then ``own_session``."""
+    return (os.getpriority(os.PRIO_PROCESS, 0), *own_session())
+
+
 @dataclass(frozen=True)
 class Priorities:
     """Writes this process's niceness, its database backend's, the backend's parallel
-    workers per query and its autogroup's niceness (-1: no autogroups here), as ``own
-    backend workers group``, to its output (and to the file ``path``,
+    workers per query and its autogroup's niceness (-1: no autogroups here), then whether
+    this process leads its session (1 or 0) and its own autogroup's niceness, as ``own
+    backend workers group leads own_group``, to its output (and to the file ``path``,
     for a job whose output nobody reads)."""
 
     path: str = ""
@@ -31,6 +44,7 @@ class Priorities:
         group = autogroup_niceness(pid)
         group = -1 if group is None else group
         said = f"{os.getpriority(os.PRIO_PROCESS, 0)} {backend} {workers} {group}"
+        said += " " + " ".join(str(n) for n in own_session())
         out.write(said.encode())
         if self.path:
             Path(self.path).write_text(said)  # noqa: ASYNC240 - a few bytes, in a test job

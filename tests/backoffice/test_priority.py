@@ -12,6 +12,8 @@ from callcenter.backoffice.priority import (
     lower_autogroup,
     renice_backend,
 )
+from callcenter.imports.workers import READER_NICENESS, ReaderPool
+from tests.backoffice.jobs import reader_priority
 
 
 def test_only_a_unix_socket_or_loopback_is_this_machine() -> None:
@@ -63,3 +65,16 @@ def test_an_autogroup_shared_or_already_lower_or_absent_is_left_alone(tmp_path: 
     assert autogroup_niceness(42, tmp_path) == 0
     assert autogroup_niceness(43, tmp_path) == 15
     assert autogroup_niceness(44, tmp_path) is None
+
+
+def test_an_upload_reader_runs_below_the_floor_in_a_session_of_its_own() -> None:
+    """The readers parse uploads (the bombs among them) at a lower priority, and where the
+    kernel has autogroups in their own session at that priority, not in the web's."""
+    pool = ReaderPool(workers=1)
+    try:
+        niceness, leads, group = pool.submit(reader_priority).result(timeout=60)
+    finally:
+        pool.shutdown()
+    assert niceness >= READER_NICENESS
+    if autogroup_niceness(os.getpid()) is not None:
+        assert leads == 1 and group == READER_NICENESS

@@ -10,7 +10,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from callcenter.backoffice.priority import BACKEND_QUERY, is_local, is_postgres_here
+from callcenter.backoffice.priority import (
+    BACKEND_QUERY,
+    autogroup_niceness,
+    is_local,
+    is_postgres_here,
+)
 from callcenter.backoffice.process import BackOffice, JobFailed
 from callcenter.errors import Conflict
 from tests.backoffice.jobs import Pieces, Priorities, Sleeper
@@ -70,26 +75,33 @@ async def test_the_child_and_its_database_backend_run_at_the_lower_priority(
         await connection.close()
     parent = os.getpriority(os.PRIO_PROCESS, 0)
     back_office = BackOffice(database_url, niceness=7, export_niceness=12)
-    own, backend, workers, group = (await _collect(back_office, Priorities()))[0].split()
-    assert int(own) == max(12, parent)
+    said = (await _collect(back_office, Priorities()))[0].split()
+    own, backend, workers, group, leads, own_group = map(int, said)
+    assert own == max(12, parent)
     if here:
-        assert before == 0 and int(backend) == 12 and int(workers) == 0
-        assert int(group) in (12, -1)  # its autogroup too, where the kernel has them
-    said = tmp_path / "import"
-    await back_office.run(Priorities(str(said)))
-    own, backend, workers, group = said.read_text().split()
-    assert int(own) == max(7, parent)
+        assert before == 0 and backend == 12 and workers == 0
+        assert group in (12, -1)  # its autogroup too, where the kernel has them
+    # where the kernel has autogroups, the child leaves the floor's session for its own,
+    # at its niceness (within the floor's it would take that session's share of the CPU)
+    if autogroup_niceness(os.getpid()) is not None:
+        assert leads == 1 and own_group == 12
+    file = tmp_path / "import"
+    await back_office.run(Priorities(str(file)))
+    own, backend, workers, group, leads, own_group = map(int, file.read_text().split())
+    assert own == max(7, parent)
     if here:
-        assert int(backend) == 7 and int(workers) == 0 and int(group) in (7, -1)
+        assert backend == 7 and workers == 0 and group in (7, -1)
     # an export asked to run above the imports' priority runs at theirs
     above = BackOffice(database_url, niceness=7, export_niceness=3)
     assert int((await _collect(above, Priorities()))[0].split()[0]) == max(7, parent)
     level = _level(database_url)
-    own, backend, workers, group = (await _collect(level, Priorities()))[0].split()
-    assert int(own) == parent
+    own, backend, workers, group, leads, _ = map(
+        int, (await _collect(level, Priorities()))[0].split()
+    )
+    assert own == parent and leads == 0  # at the floor's priority: in its session
     if here:
-        assert int(backend) == 0 and int(workers) > 0  # the server's own setting
-        assert int(group) in (0, -1)
+        assert backend == 0 and workers > 0  # the server's own setting
+        assert group in (0, -1)
 
 
 async def test_leaving_a_stream_early_kills_its_child(database_url: str, tmp_path: Path) -> None:
