@@ -140,7 +140,7 @@ class CallWriter:
 
     def frame_waits(self, update: TrackerUpdate, at: float) -> bool:
         """The update has a frame for a page that goes with its row, not sent yet."""
-        return sends_note(update) and not self.went_ahead(update, at)
+        return note_kind(update) is not None and not self.went_ahead(update, at)
 
     async def store(self, updates: Timed, resyncs: list[Resync]) -> None:
         """Store updates (the calls starting to ring are put ahead by the consumer): every
@@ -268,23 +268,24 @@ def notes_of(updates: Timed) -> list[Note]:
     return [note for update, at in updates for note in notifications(update, at)]
 
 
-def sends_note(update: TrackerUpdate) -> bool:
-    """Whether the update has a frame for an operator's page (``notifications``)."""
-    return isinstance(update, CallRinging | AgentLeft) or (
-        isinstance(update, CallAnswered) and bool(update.agent)
-    )
+def note_kind(update: TrackerUpdate) -> LiveKind | None:
+    """The frame the update has for an operator's page: a call ringing, answered or gone at
+    their extension (None: no frame)."""
+    if isinstance(update, CallRinging):
+        return LiveKind.RINGING
+    if isinstance(update, CallAnswered) and update.agent:
+        return LiveKind.ANSWERED
+    if isinstance(update, AgentLeft):
+        return LiveKind.ENDED
+    return None
 
 
 def notifications(update: TrackerUpdate, event_at: float) -> list[Note]:
-    """What operators' pages hear: a call ringing, answered or gone at their extension."""
-    if isinstance(update, CallRinging):
-        kind = LiveKind.RINGING
-    elif isinstance(update, CallAnswered) and update.agent:
-        kind = LiveKind.ANSWERED
-    elif isinstance(update, AgentLeft):
-        kind = LiveKind.ENDED
-    else:
+    """What operators' pages hear (``note_kind``), with what the pop needs."""
+    kind = note_kind(update)
+    if kind is None:
         return []
+    assert isinstance(update, CallRinging | CallAnswered | AgentLeft)  # those have a kind
     call = update.call
     payload = {
         "linkedid": call.linkedid,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import socket
@@ -37,7 +38,7 @@ from ami.call_writer import (
     call_key,
     database_unreachable,
     dial_updates,
-    sends_note,
+    note_kind,
 )
 from ami.commands import CommandRunner
 from ami.dialer import DialerPlan, DialerRunner
@@ -338,7 +339,7 @@ class PbxListener:
         for update, at in updates:
             if isinstance(update, CallRinging) and update.call.linkedid not in framed:
                 ahead.append((update, at))
-            elif sends_note(update):
+            elif note_kind(update) is not None:
                 framed.add(call_key(update))
         if not ahead:
             return
@@ -350,10 +351,10 @@ class PbxListener:
 
     def _frames_waiting(self, linkedids: set[str]) -> bool:
         """Whether any of these calls has a frame in the batches not stored yet."""
-        waiting = self._pending.updates + (self._storing.updates if self._storing else [])
+        storing = self._storing.updates if self._storing else []
         return any(
             call_key(update) in linkedids and self.writer.frame_waits(update, at)
-            for update, at in waiting
+            for update, at in itertools.chain(storing, self._pending.updates)
         )
 
     def _reap(self) -> None:

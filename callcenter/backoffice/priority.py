@@ -52,7 +52,10 @@ def lower_own_priority(niceness: int) -> None:
     pid = os.getpid()
     if niceness <= 0 or autogroup_niceness(pid) is None or os.getsid(0) == pid:
         return
-    os.setsid()
+    try:
+        os.setsid()
+    except OSError:  # a process group's leader cannot: it keeps its session and its nice
+        return
     for _ in range(AUTOGROUP_TRIES):
         if lower_autogroup(pid, niceness):
             return
@@ -94,10 +97,8 @@ def renice_backend(pid: int, server_address: str | None, niceness: int) -> bool:
 
 def autogroup_niceness(pid: int, proc: Path = Path("/proc")) -> int | None:
     """The niceness of the autogroup of ``pid`` (None without autogroups here)."""
-    try:
-        return int(
-            (proc / str(pid) / "autogroup").read_text().split()[-1]
-        )  # "/autogroup-12 nice 0"
+    try:  # "/autogroup-12 nice 0"
+        return int((proc / str(pid) / "autogroup").read_text().split()[-1])
     except (OSError, ValueError, IndexError):
         return None
 
